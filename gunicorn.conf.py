@@ -1,0 +1,36 @@
+"""Gunicorn settings for ``make run`` and production.
+
+The master process runs one sweeper thread that ends overdue exam sessions every 20 seconds, so a
+session expires on time even when the candidate's browser is gone and nobody looks at it.
+"""
+
+import os
+import threading
+
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+timeout = 60
+graceful_timeout = 30
+SWEEP_SECONDS = float(os.environ.get("EXPIRY_SWEEP_SECONDS", "20"))
+
+
+def _sweep_forever(stop: threading.Event) -> None:
+    from examserver import create_app
+    from examserver.delivery.sweeper import sweep_once
+
+    app = create_app()
+    while not stop.wait(SWEEP_SECONDS):
+        sweep_once(app)
+
+
+def when_ready(server):
+    stop = threading.Event()
+    server._expiry_stop = stop
+    threading.Thread(target=_sweep_forever, args=(stop,), name="expiry-sweeper", daemon=True).start()
+
+
+def on_exit(server):
+    stop = getattr(server, "_expiry_stop", None)
+    if stop is not None:
+        stop.set()
