@@ -1,0 +1,1 @@
+"""itembank domain package (no web framework)."""

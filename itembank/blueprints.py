@@ -1,0 +1,204 @@
+"""Test blueprints and fixed forms: creating blueprints, finding the eligible pool per section,
+assembling parallel forms and publishing them with their items pinned to content versions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from itembank.assembly import AssemblyError, assemble_parallel_forms
+from itembank.item_types import ItemValidationError
+from itembank.models import (
+    DELIVERY_MODES,
+    SCORING_RULES,
+    BlueprintSection,
+    Competency,
+    Item,
+    TestBlueprint,
+    TestForm,
+    TestFormItem,
+)
+from itembank.parameters import information_matrix
+from itembank.services import Actor, WorkflowError, descendant_ids
+
+#: θ points at which assembled forms are matched (the range where selection decisions fall).
+ASSEMBLY_THETA = np.array([-2.0, -1.0, 0.0, 1.0, 2.0])
+#: Statuses an item may have to appear on a form.
+DELIVERABLE = ("operational",)
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    """One section of a blueprint as entered by a person."""
+
+    competency_id: int
+    title: str
+    item_count: int
+    scoring_rule: str = "points_per_correct"
+    points_per_correct: int = 5
+    pass_threshold: float | None = None
+
+
+def validate_scale(scale: dict) -> dict:
+    """Check a reporting scale: {"kind": "range", "min", "max"} or {"kind": "normal", "mean", "sd"}.
+
+    A range scale maps θ from -3 to 3 linearly onto [min, max] (clipped); a normal scale reports
+    mean + sd · θ.
+    """
+    kind = scale.get("kind")
+    try:
+        if kind == "range":
+            low, high = float(scale["min"]), float(scale["max"])
+            if not low < high:
+                raise ItemValidationError("scale_order", "reporting_scale")
+            return {"kind": "range", "min": low, "max": high, "theta_min": -3.0, "theta_max": 3.0}
+        if kind == "normal":
+            mean, sd = float(scale["mean"]), float(scale["sd"])
+            if sd <= 0:
+                raise ItemValidationError("scale_sd", "reporting_scale")
+            return {"kind": "normal", "mean": mean, "sd": sd}
+    except (KeyError, TypeError, ValueError) as error:
+        if isinstance(error, ItemValidationError):
+            raise
+        raise ItemValidationError("scale_incomplete", "reporting_scale") from error
+    raise ItemValidationError("scale_kind", "reporting_scale")
+
+
+def create_blueprint(
+    session: Session,
+    actor: Actor,
+    *,
+    code: str,
+    name: str,
+    time_limit_minutes: int,
+    delivery_mode: str,
+    reporting_scale: dict,
+    sections: list[SectionSpec],
+    description: str | None = None,
+) -> TestBlueprint:
+    """Create a blueprint; sections must name existing, non-overlapping competencies."""
+    if actor.role not in ("admin", "reviewer", "committee"):
+        raise WorkflowError("role_not_allowed")
+    code = (code or "").strip().upper()
+    if not code or not (name or "").strip():
+        raise ItemValidationError("blueprint_incomplete", "code")
+    if session.scalar(select(TestBlueprint.id).where(TestBlueprint.code == code)) is not None:
+        raise ItemValidationError("code_taken", "code")
+    if delivery_mode not in DELIVERY_MODES:
+        raise ItemValidationError("delivery_mode_unknown", "delivery_mode")
+    if not isinstance(time_limit_minutes, int) or not 1 <= time_limit_minutes <= 600:
+        raise ItemValidationError("time_limit_range", "time_limit_minutes")
+    if not sections:
+        raise ItemValidationError("sections_missing", "sections")
+    covered: set[int] = set()
+    blueprint = TestBlueprint(
+        code=code,
+        name=name.strip(),
+        description=(description or "").strip() or None,
+        time_limit_minutes=time_limit_minutes,
+        delivery_mode=delivery_mode,
+        reporting_scale=validate_scale(reporting_scale),
+        created_by_id=actor.id,
+    )
+    for position, spec in enumerate(sections, start=1):
+        competency = session.get(Competency, spec.competency_id)
+        if competency is None:
+            raise ItemValidationError("competency_unknown", f"section_{position}")
+        subtree = set(descendant_ids(session, competency.id))
+        if subtree & covered:
+            raise ItemValidationError("sections_overlap", f"section_{position}")
+        covered |= subtree
+        if not 1 <= spec.item_count <= 500:
+            raise ItemValidationError("item_count_range", f"section_{position}")
+        if spec.scoring_rule not in SCORING_RULES:
+            raise ItemValidationError("scoring_rule_unknown", f"section_{position}")
+        if spec.pass_threshold is not None and spec.pass_threshold < 0:
+            raise ItemValidationError("threshold_negative", f"section_{position}")
+        blueprint.sections.append(
+            BlueprintSection(
+                position=position,
+                competency=competency,
+                title=(spec.title or competency.name).strip(),
+                item_count=spec.item_count,
+                scoring_rule=spec.scoring_rule,
+                points_per_correct=spec.points_per_correct,
+                pass_threshold=spec.pass_threshold,
+            )
+        )
+    session.add(blueprint)
+    session.flush()
+    return blueprint
+
+
+def section_pool(session: Session, section: BlueprintSection) -> list[Item]:
+    """Deliverable items with current parameters under the section's competency."""
+    items = session.scalars(
+        select(Item)
+        .where(
+            Item.competency_id.in_(descendant_ids(session, section.competency_id)),
+            Item.status.in_(DELIVERABLE),
+        )
+        .options(selectinload(Item.parameters), selectinload(Item.versions))
+        .order_by(Item.code)
+    ).all()
+    return [item for item in items if item.current_parameter is not None]
+
+
+def assemble_forms(session: Session, actor: Actor, blueprint: TestBlueprint, n_forms: int) -> list[TestForm]:
+    """Assemble ``n_forms`` parallel draft forms for a fixed-form blueprint."""
+    if actor.role not in ("admin", "reviewer", "committee"):
+        raise WorkflowError("role_not_allowed")
+    pools = [section_pool(session, section) for section in blueprint.sections]
+    items = [item for pool in pools for item in pool]
+    section_of_item = np.concatenate(
+        [np.full(len(pool), index) for index, pool in enumerate(pools)] or [np.zeros(0, int)]
+    ).astype(int)
+    counts = [section.item_count for section in blueprint.sections]
+    if not items:
+        raise AssemblyError("pool_too_small", section=0, needed=counts[0] * n_forms, available=0)
+    information = information_matrix([item.current_parameter for item in items], ASSEMBLY_THETA)
+    result = assemble_parallel_forms(information, section_of_item, counts, n_forms)
+    existing = {form.code for form in blueprint.forms}
+    forms = []
+    for index, members in enumerate(result.forms):
+        number = len(existing) + index + 1
+        code = f"{blueprint.code}-F{number:02d}"
+        form = TestForm(
+            blueprint=blueprint,
+            code=code,
+            created_by_id=actor.id,
+            assembly={
+                "method": "milp-minimax",
+                "theta": ASSEMBLY_THETA.tolist(),
+                "target": np.round(result.target, 4).tolist(),
+                "information": np.round(result.information[index], 4).tolist(),
+                "max_deviation": round(result.max_deviation, 4),
+                "proved_optimal": result.proved_optimal,
+            },
+        )
+        for position, pool_index in enumerate(members, start=1):
+            item = items[pool_index]
+            form.entries.append(
+                TestFormItem(
+                    position=position,
+                    section=blueprint.sections[section_of_item[pool_index]],
+                    item=item,
+                    version=item.current_version,
+                )
+            )
+        session.add(form)
+        forms.append(form)
+    session.flush()
+    return forms
+
+
+def publish_form(actor: Actor, form: TestForm) -> None:
+    """Freeze a draft form for delivery."""
+    if actor.role not in ("admin", "reviewer", "committee"):
+        raise WorkflowError("role_not_allowed")
+    if form.status != "draft":
+        raise WorkflowError("form_not_draft")
+    form.status = "published"
