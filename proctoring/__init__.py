@@ -1,0 +1,1 @@
+"""proctoring domain package (no web framework)."""

@@ -1,0 +1,128 @@
+"""Integrity events, proctors' actions and decisions, appeals, and the hash-chained log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from itembank.database import Base, UTCDateTime, utcnow
+
+DECISIONS = ("cleared", "warning", "invalidated")
+
+
+class IntegrityEvent(Base):
+    """Something that happened in an exam session: from the browser (focus lost, copy, ...), the
+    server (new address, second session, start, submit, implausibly fast answer, ...) or a proctor
+    (pause, message, extension, ...). Each is also an entry in the session's hash chain."""
+
+    __tablename__ = "integrity_event"
+    __table_args__ = (CheckConstraint("source IN ('browser', 'server', 'proctor')", name="source_known"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("exam_session.id", ondelete="RESTRICT"), index=True)
+    source: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(40))
+    #: When the server received or made it; the only time used for decisions.
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: When the browser says it happened (its own clock; informative only).
+    client_at: Mapped[str | None] = mapped_column(String(40))
+    #: For focus loss: how long the candidate was away, in milliseconds.
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    #: Item position, category, reason, message text, extra seconds, address ...; None once purged.
+    details: Mapped[dict | None] = mapped_column(JSON)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
+    #: Position of this event's entry in the session's chain.
+    chain_position: Mapped[int | None] = mapped_column(Integer)
+
+
+class ProctorDecision(Base):
+    """A decision on a candidate's session after review. Invalidation needs a second person."""
+
+    __tablename__ = "proctor_decision"
+    __table_args__ = (
+        CheckConstraint("decision IN ('cleared', 'warning', 'invalidated')", name="decision_known"),
+        CheckConstraint("confirmed_by_id IS NULL OR confirmed_by_id != decided_by_id", name="second_person"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("exam_session.id", ondelete="RESTRICT"), index=True)
+    decision: Mapped[str] = mapped_column(String(12))
+    #: Category code from the reason tree (environment.noise, examinee.collusion, ...).
+    category: Mapped[str] = mapped_column(String(60))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: An invalidation takes effect only once a second proctor or admin confirms it.
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    chain_position: Mapped[int | None] = mapped_column(Integer)
+
+
+class Appeal(Base):
+    """A candidate's appeal (sanggah) against a decision; decided by someone else."""
+
+    __tablename__ = "appeal"
+    __table_args__ = (CheckConstraint("status IN ('open', 'upheld', 'rejected')", name="status_known"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("proctor_decision.id", ondelete="RESTRICT"), index=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("exam_session.id", ondelete="RESTRICT"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    outcome: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    chain_position: Mapped[int | None] = mapped_column(Integer)
+
+
+class ScheduleProctor(Base):
+    """Which proctors watch which schedule (a proctor sees only the sessions assigned to them)."""
+
+    __tablename__ = "schedule_proctor"
+
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("exam_schedule.id", ondelete="CASCADE"), primary_key=True)
+    proctor_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+
+
+class LogEntry(Base):
+    """One link of a hash chain (one chain per exam session; chain 0 for platform-wide records).
+
+    ``entry_hash = SHA-256(prev_hash || payload_hash || chain_id || position)``; ``payload_hash``
+    is SHA-256 of the record's canonical JSON. Purging drops ``payload`` and keeps the hashes, so
+    the chain still verifies after the retention period.
+    """
+
+    __tablename__ = "log_entry"
+    __table_args__ = (
+        UniqueConstraint("chain_id", "position"),
+        CheckConstraint("position >= 1", name="position_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chain_id: Mapped[int] = mapped_column(Integer, index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    #: event, decision, confirmation, appeal, appeal_outcome, checkpoint, purge
+    record_type: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[int | None] = mapped_column(Integer)
+    payload: Mapped[dict | None] = mapped_column(JSON)
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Checkpoint(Base):
+    """An RFC 6962 Merkle tree head over a chain's payload hashes, published on public pages."""
+
+    __tablename__ = "checkpoint"
+    __table_args__ = (UniqueConstraint("chain_id", "tree_size"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chain_id: Mapped[int] = mapped_column(Integer, index=True)
+    tree_size: Mapped[int] = mapped_column(Integer)
+    root_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

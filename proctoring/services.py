@@ -1,0 +1,228 @@
+"""Recording integrity events, proctors' decisions and appeals; each goes on the session's chain.
+
+Functions add and flush; the caller commits. The web layer passes plain values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from itembank.database import utcnow
+from proctoring import chain
+from proctoring.models import Appeal, IntegrityEvent, ProctorDecision
+
+#: Events a browser may report; anything else is dropped (the browser is not trusted).
+BROWSER_KINDS = frozenset({
+    "focus_lost", "fullscreen_exit", "copy", "cut", "paste", "context_menu", "shortcut", "unload",
+    "offline", "online",
+})  # fmt: skip
+#: Events the server records itself.
+SERVER_KINDS = frozenset({
+    "session_started", "session_resumed", "new_address", "other_device_refused", "second_session",
+    "session_submitted", "session_expired", "session_terminated", "fast_answers",
+})  # fmt: skip
+#: Actions proctors take during the session.
+PROCTOR_KINDS = frozenset({
+    "start_authorised", "paused", "resumed", "time_extended", "message", "device_change_allowed", "terminated",
+})  # fmt: skip
+MAX_BROWSER_EVENTS_PER_SAVE = 50
+MAX_DETAIL_TEXT = 500
+
+#: The reason tree for proctors' actions and decisions (category.subcategory).
+REASON_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "environment": ("noise", "power", "internet", "other"),
+    "examinee": ("illness", "misconduct", "collusion", "impersonation", "prohibited_device", "other"),
+    "staff": ("error", "other"),
+    "technical": ("server", "device", "network", "other"),
+    "other": ("other",),
+}
+
+
+class ProctoringError(ValueError):
+    """A refused proctoring operation; ``code`` names the reason for translation."""
+
+    def __init__(self, code: str, **params):
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+def check_category(category: str) -> str:
+    """A category code such as ``examinee.collusion``; raises ProctoringError otherwise."""
+    top, _, sub = (category or "").partition(".")
+    if sub not in REASON_CATEGORIES.get(top, ()):
+        raise ProctoringError("category_unknown")
+    return category
+
+
+def record_event(
+    session: Session,
+    exam_session_id: int,
+    *,
+    source: str,
+    kind: str,
+    details: dict | None = None,
+    duration_ms: int | None = None,
+    client_at: str | None = None,
+    actor_id: int | None = None,
+    now: datetime | None = None,
+) -> IntegrityEvent:
+    """Store an event and append it to the session's chain."""
+    allowed = {"browser": BROWSER_KINDS, "server": SERVER_KINDS, "proctor": PROCTOR_KINDS}[source]
+    if kind not in allowed:
+        raise ProctoringError("event_kind_unknown", kind=kind)
+    event = IntegrityEvent(
+        session_id=exam_session_id,
+        source=source,
+        kind=kind,
+        details=details or {},
+        duration_ms=duration_ms,
+        client_at=client_at,
+        actor_id=actor_id,
+        received_at=now or utcnow(),
+    )
+    session.add(event)
+    chain.append_row(session, exam_session_id, "event", event)
+    return event
+
+
+def _clean_browser_event(raw: Any) -> dict | None:
+    if not isinstance(raw, dict):
+        return None
+    kind = str(raw.get("kind") or "")
+    if kind not in BROWSER_KINDS:
+        return None
+    duration = raw.get("duration_ms")
+    duration = int(duration) if isinstance(duration, int | float) and 0 <= duration < 86_400_000 else None
+    position = raw.get("position")
+    details = {"position": position} if isinstance(position, int) and 0 < position < 10_000 else {}
+    key = raw.get("key")
+    if isinstance(key, str) and key:
+        details["key"] = key[:40]
+    return {
+        "kind": kind,
+        "duration_ms": duration,
+        "client_at": str(raw.get("at") or "")[:40] or None,
+        "details": details,
+    }
+
+
+def record_browser_events(session: Session, exam_session_id: int, raw_events: Any, *, now: datetime) -> int:
+    """Store the events a browser piggy-backed on a save; malformed ones are skipped. Returns the
+    number stored (at most MAX_BROWSER_EVENTS_PER_SAVE per call)."""
+    if not isinstance(raw_events, list):
+        return 0
+    stored = 0
+    for raw in raw_events[:MAX_BROWSER_EVENTS_PER_SAVE]:
+        clean = _clean_browser_event(raw)
+        if clean is None:
+            continue
+        record_event(session, exam_session_id, source="browser", now=now, **clean)
+        stored += 1
+    return stored
+
+
+def decide(
+    session: Session, exam_session_id: int, *, decision: str, category: str, reason: str, actor_id: int
+) -> ProctorDecision:
+    """Record a review decision (cleared, warning, invalidated) with a mandatory reason."""
+    if decision not in ("cleared", "warning", "invalidated"):
+        raise ProctoringError("decision_unknown")
+    check_category(category)
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise ProctoringError("reason_required")
+    row = ProctorDecision(
+        session_id=exam_session_id,
+        decision=decision,
+        category=category,
+        reason=reason[:4000],
+        decided_by_id=actor_id,
+        decided_at=utcnow(),
+    )
+    session.add(row)
+    chain.append_row(session, exam_session_id, "decision", row)
+    return row
+
+
+def confirm_invalidation(session: Session, decision: ProctorDecision, *, actor_id: int) -> None:
+    """A second proctor or admin confirms an invalidation; only then does it count."""
+    if decision.decision != "invalidated":
+        raise ProctoringError("not_an_invalidation")
+    if decision.confirmed_by_id is not None:
+        raise ProctoringError("already_confirmed")
+    if actor_id == decision.decided_by_id:
+        raise ProctoringError("second_person_required")
+    decision.confirmed_by_id = actor_id
+    decision.confirmed_at = utcnow()
+    chain.append_row(session, decision.session_id, "confirmation", decision)
+
+
+def effective_decision(session: Session, exam_session_id: int) -> ProctorDecision | None:
+    """The latest decision in force (an unconfirmed invalidation is not yet in force)."""
+    rows = session.scalars(
+        select(ProctorDecision)
+        .where(ProctorDecision.session_id == exam_session_id)
+        .order_by(ProctorDecision.decided_at.desc(), ProctorDecision.id.desc())
+    ).all()
+    for row in rows:
+        if row.decision != "invalidated" or row.confirmed_by_id is not None:
+            return row
+    return None
+
+
+def file_appeal(session: Session, decision: ProctorDecision, *, text: str) -> Appeal:
+    """The candidate appeals (sanggah) against a decision, once per decision."""
+    text = (text or "").strip()
+    if len(text) < 20:
+        raise ProctoringError("appeal_too_short")
+    if session.scalar(select(Appeal.id).where(Appeal.decision_id == decision.id)) is not None:
+        raise ProctoringError("appeal_exists")
+    appeal = Appeal(decision_id=decision.id, session_id=decision.session_id, text=text[:4000], filed_at=utcnow())
+    session.add(appeal)
+    chain.append_row(session, decision.session_id, "appeal", appeal)
+    return appeal
+
+
+def decide_appeal(session: Session, appeal: Appeal, *, upheld: bool, outcome: str, actor_id: int) -> None:
+    """Decide an appeal; never by whoever made (or confirmed) the decision appealed against."""
+    decision = session.get(ProctorDecision, appeal.decision_id)
+    if actor_id in (decision.decided_by_id, decision.confirmed_by_id):
+        raise ProctoringError("appeal_needs_someone_else")
+    if appeal.status != "open":
+        raise ProctoringError("appeal_closed")
+    outcome = (outcome or "").strip()
+    if len(outcome) < 10:
+        raise ProctoringError("reason_required")
+    appeal.status = "upheld" if upheld else "rejected"
+    appeal.outcome = outcome[:4000]
+    appeal.decided_by_id = actor_id
+    appeal.decided_at = utcnow()
+    chain.append(session, appeal.session_id, "appeal_outcome", appeal.id, chain.appeal_outcome_record(appeal))
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """A session's events in order, for the review page."""
+
+    events: list[IntegrityEvent]
+    decisions: list[ProctorDecision]
+    appeals: list[Appeal]
+
+
+def timeline(session: Session, exam_session_id: int) -> Timeline:
+    """Everything recorded about one session, oldest first."""
+    return Timeline(
+        events=session.scalars(
+            select(IntegrityEvent).where(IntegrityEvent.session_id == exam_session_id).order_by(IntegrityEvent.id)
+        ).all(),
+        decisions=session.scalars(
+            select(ProctorDecision).where(ProctorDecision.session_id == exam_session_id).order_by(ProctorDecision.id)
+        ).all(),
+        appeals=session.scalars(select(Appeal).where(Appeal.session_id == exam_session_id).order_by(Appeal.id)).all(),
+    )
