@@ -1,0 +1,156 @@
+"""The web layer: the app factory, blueprints, templates and static files.
+
+``create_app`` only wires things together: it runs no queries and creates no tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask, session
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from examserver import access
+from examserver.config import Config, load_config
+from examserver.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: type[Config] | Mapping | None = None) -> Flask:
+    """Build the Flask application.
+
+    ``config`` is a config class (its values, then the environment) or a mapping applied on top
+    of the environment's configuration.
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    if isinstance(config, type):
+        app.config.update(load_config(config))
+    else:
+        app.config.update(load_config())
+        app.config.update(config or {})
+
+    from examserver.compression import install_compression
+    from examserver.errors import register_error_handlers
+    from examserver.logging import configure_logging
+    from examserver.security import install_security_headers
+
+    # Hook order matters: request id, then access (undeclared or forbidden is 403 before
+    # anything else looks at the request), then the extensions' hooks such as CSRF.
+    configure_logging(app)
+    app.before_request(access.enforce_access)
+    _init_extensions(app)
+    _register_blueprints(app)
+    access.declare_endpoint(app, "static", access.PUBLIC)
+    install_security_headers(app)
+    install_compression(app)
+    register_error_handlers(app)
+    _register_cli(app)
+    _register_template_globals(app)
+    return app
+
+
+def select_locale() -> str:
+    """The user's saved language, else the one chosen in this browser, else Indonesian."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("lang")
+    return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: enforce foreign keys, use WAL so readers do not block the writer."""
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    # Let SQLAlchemy, not pysqlite, decide where transactions begin, so SAVEPOINT works.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection):
+    """SQLite: emit BEGIN ourselves (pysqlite's implicit transactions are disabled above)."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = None  # mobile candidates change address often; see auth.login
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    # Import for the user_loader registration.
+    from examserver.auth import login  # noqa: F401
+
+
+def _migrations_dir():
+    from examserver.config import ROOT
+
+    return ROOT / "migrations"
+
+
+def _register_blueprints(app: Flask) -> None:
+    from examserver.admin import bp as admin_bp
+    from examserver.auth import bp as auth_bp
+    from examserver.authoring import bp as authoring_bp
+    from examserver.candidate import bp as candidate_bp
+    from examserver.committee import bp as committee_bp
+    from examserver.delivery import api as delivery_api
+    from examserver.delivery import bp as delivery_bp
+    from examserver.hr import bp as hr_bp
+    from examserver.main import bp as main_bp
+    from examserver.proctor import bp as proctor_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(candidate_bp, url_prefix="/peserta")
+    app.register_blueprint(authoring_bp, url_prefix="/bank-soal")
+    app.register_blueprint(proctor_bp, url_prefix="/pengawas")
+    app.register_blueprint(committee_bp, url_prefix="/panitia")
+    app.register_blueprint(hr_bp, url_prefix="/sdm")
+    app.register_blueprint(delivery_bp, url_prefix="/ujian")
+    app.register_blueprint(delivery_api, url_prefix="/api")
+
+
+def _register_cli(app: Flask) -> None:
+    from examserver.cli import demo_command, users_cli
+    from examserver.delivery.sweeper import delivery_cli
+    from examserver.proctor.cli import integrity_cli
+
+    app.cli.add_command(integrity_cli)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(delivery_cli)
+
+
+def _register_template_globals(app: Flask) -> None:
+    from examserver.accounts.roles import ROLE_HOME, ROLE_LABELS
+    from examserver.auth.forms import ConfirmForm, LanguageForm
+
+    @app.context_processor
+    def layout_context():
+        from flask_babel import get_locale
+
+        locale = str(get_locale())
+        return {
+            "current_locale": locale,
+            "role_labels": ROLE_LABELS,
+            "role_home": ROLE_HOME,
+            "language_form": LanguageForm(formdata=None, lang=locale),
+            "logout_form": ConfirmForm(formdata=None),
+        }

@@ -1,0 +1,35 @@
+"""The roles of the platform, in the order they appear in the admin pages."""
+
+from flask_babel import lazy_gettext as _l
+
+CANDIDATE = "candidate"
+ITEM_WRITER = "item_writer"
+REVIEWER = "reviewer"
+PROCTOR = "proctor"
+COMMITTEE = "committee"
+HR_OFFICER = "hr_officer"
+ADMIN = "admin"
+
+ROLES = (CANDIDATE, ITEM_WRITER, REVIEWER, PROCTOR, COMMITTEE, HR_OFFICER, ADMIN)
+STAFF_ROLES = tuple(role for role in ROLES if role != CANDIDATE)
+
+ROLE_LABELS = {
+    CANDIDATE: _l("Peserta"),
+    ITEM_WRITER: _l("Penulis soal"),
+    REVIEWER: _l("Penelaah soal"),
+    PROCTOR: _l("Pengawas"),
+    COMMITTEE: _l("Panitia seleksi"),
+    HR_OFFICER: _l("Petugas SDM"),
+    ADMIN: _l("Administrator"),
+}
+
+#: The endpoint each role lands on after signing in.
+ROLE_HOME = {
+    CANDIDATE: "candidate.index",
+    ITEM_WRITER: "authoring.index",
+    REVIEWER: "authoring.index",
+    PROCTOR: "proctor.index",
+    COMMITTEE: "committee.index",
+    HR_OFFICER: "hr.index",
+    ADMIN: "admin.index",
+}

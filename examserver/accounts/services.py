@@ -1,0 +1,229 @@
+"""Operations on accounts and login sessions. They add and flush; the caller commits."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from examserver.accounts.identity import nik_problem, normalise_phone
+from examserver.accounts.models import LoginSession, PasswordReset, User
+from examserver.accounts.passwords import hash_password, needs_rehash, verify_password
+from examserver.accounts.roles import ROLES
+from itembank.database import utcnow
+
+MIN_PASSWORD_LENGTH = 8
+RESET_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+RESET_CODE_LIFETIME = timedelta(hours=24)
+
+
+class AccountError(ValueError):
+    """A refused account operation; ``code`` names the reason for translation."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def normalise_email(email: str) -> str:
+    """Trim and lower-case an email address, the form in which accounts are stored."""
+    return (email or "").strip().lower()
+
+
+def token_digest(token: str) -> str:
+    """SHA-256 hex digest of a session token, as stored in the database."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(session: Session, *, email: str, full_name: str, role: str, password: str, locale: str = "id") -> User:
+    """Create an account; raises AccountError for a duplicate email, bad role or weak password."""
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 254:
+        raise AccountError("invalid_email")
+    if role not in ROLES:
+        raise AccountError("unknown_role")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError("password_too_short")
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise AccountError("email_taken")
+    user = User(
+        email=email,
+        full_name=full_name.strip(),
+        role=role,
+        password_hash=hash_password(password),
+        locale=locale,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """Return the active user whose credentials match, or None. Rehashes outdated hashes."""
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    if not verify_password(user.password_hash if user else None, password):
+        return None
+    if user.is_disabled:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Replace the user's password (the caller revokes sessions where appropriate)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError("password_too_short")
+    user.password_hash = hash_password(password)
+
+
+@dataclass(frozen=True)
+class NewLoginSession:
+    """A login session just started: the row and the token to put in the cookie."""
+
+    row: LoginSession
+    token: str
+
+
+def start_login_session(
+    session: Session, user: User, *, ip_address: str | None, user_agent: str | None
+) -> NewLoginSession:
+    """Start a new server-side session with a fresh random id for ``user``."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    row = LoginSession(
+        token_hash=token_digest(token),
+        user=user,
+        created_at=now,
+        last_seen_at=now,
+        ip_address=(ip_address or "")[:45] or None,
+        user_agent=(user_agent or "")[:300] or None,
+    )
+    user.last_login_at = now
+    session.add(row)
+    session.flush()
+    return NewLoginSession(row=row, token=token)
+
+
+def find_live_session(
+    session: Session,
+    token: str | None,
+    *,
+    idle_timeout: timedelta,
+    absolute_timeout: timedelta,
+    now: datetime | None = None,
+) -> LoginSession | None:
+    """The unrevoked, unexpired session for ``token``; an expired one is revoked on the way."""
+    if not token:
+        return None
+    row = session.scalar(select(LoginSession).where(LoginSession.token_hash == token_digest(token)))
+    if row is None or row.revoked_at is not None:
+        return None
+    now = now or utcnow()
+    if now - row.last_seen_at > idle_timeout or now - row.created_at > absolute_timeout:
+        row.revoked_at = now
+        return None
+    if row.user.is_disabled:
+        row.revoked_at = now
+        return None
+    return row
+
+
+def revoke_session(row: LoginSession) -> None:
+    """Sign one browser out."""
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+
+
+def revoke_all_sessions(session: Session, user: User) -> int:
+    """Sign ``user`` out everywhere; returns how many sessions were still open."""
+    result = session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount or 0
+
+
+def set_disabled(session: Session, user: User, disabled: bool) -> None:
+    """Disable or re-enable an account; disabling ends its open sessions."""
+    user.is_disabled = disabled
+    if disabled:
+        revoke_all_sessions(session, user)
+    session.flush()
+
+
+def register_candidate(session: Session, *, email: str, full_name: str, nik: str, phone: str, password: str) -> User:
+    """Self-registration of a candidate: one account per NIK and per email."""
+    nik = (nik or "").strip()
+    problem = nik_problem(nik)
+    if problem:
+        raise AccountError(problem)
+    phone_number = normalise_phone(phone)
+    if phone_number is None:
+        raise AccountError("phone_format")
+    if not (full_name or "").strip():
+        raise AccountError("name_missing")
+    if session.scalar(select(User.id).where(User.nik == nik)) is not None:
+        raise AccountError("nik_taken")
+    user = create_user(session, email=email, full_name=full_name, role="candidate", password=password)
+    user.nik = nik
+    user.phone = phone_number
+    session.flush()
+    return user
+
+
+def issue_reset_code(session: Session, user: User, *, issued_by: int, now: datetime | None = None) -> str:
+    """A one-time code for ``user`` to choose a new password; earlier unused codes stop working."""
+    if user.role != "candidate":
+        raise AccountError("not_a_candidate")
+    now = now or utcnow()
+    session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .values(used_at=now)
+    )
+    code = "".join(secrets.choice(RESET_CODE_ALPHABET) for _ in range(10))
+    session.add(
+        PasswordReset(
+            user_id=user.id,
+            code_hash=hash_password(code),
+            created_by_id=issued_by,
+            created_at=now,
+            expires_at=now + RESET_CODE_LIFETIME,
+        )
+    )
+    session.flush()
+    return f"{code[:5]}-{code[5:]}"
+
+
+def reset_password_with_code(
+    session: Session, *, email: str, code: str, new_password: str, now: datetime | None = None
+) -> User:
+    """Set a new password with a committee-issued code; every session of the account ends."""
+    now = now or utcnow()
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    cleaned = (code or "").replace("-", "").replace(" ", "").upper()
+    pending = []
+    if user is not None:
+        pending = session.scalars(
+            select(PasswordReset).where(
+                PasswordReset.user_id == user.id,
+                PasswordReset.used_at.is_(None),
+                PasswordReset.expires_at > now,
+            )
+        ).all()
+    match = next((row for row in pending if verify_password(row.code_hash, cleaned)), None)
+    if match is None:
+        verify_password(None, cleaned)  # same time whether or not the account exists
+        raise AccountError("reset_code_invalid")
+    set_password(user, new_password)
+    match.used_at = now
+    revoke_all_sessions(session, user)
+    session.flush()
+    return user

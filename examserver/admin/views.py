@@ -1,0 +1,135 @@
+"""Account administration."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from examserver import access
+from examserver.accounts import services
+from examserver.accounts.models import LoginSession, User
+from examserver.accounts.roles import ADMIN, ROLES
+from examserver.admin import bp
+from examserver.admin.forms import UserCreateForm, UserFilterForm
+from examserver.auth.forms import ConfirmForm
+from examserver.extensions import db
+
+PAGE_SIZE = 50
+ACCOUNT_ERRORS = {
+    "email_taken": lambda: _("Email sudah dipakai akun lain."),
+    "invalid_email": lambda: _("Email tidak valid."),
+    "unknown_role": lambda: _("Peran tidak dikenal."),
+    "password_too_short": lambda: _("Kata sandi minimal 8 karakter."),
+}
+
+
+@bp.route("/")
+@access.roles(ADMIN)
+def index():
+    """Administrator's home: accounts per role and open sessions."""
+    counts = dict(db.session.execute(select(User.role, func.count(User.id)).group_by(User.role)).all())
+    open_sessions = db.session.scalar(select(func.count(LoginSession.id)).where(LoginSession.revoked_at.is_(None)))
+    disabled = db.session.scalar(select(func.count(User.id)).where(User.is_disabled.is_(True)))
+    return render_template(
+        "admin/index.html", counts=counts, roles=ROLES, open_sessions=open_sessions, disabled=disabled
+    )
+
+
+@bp.route("/pengguna")
+@access.roles(ADMIN)
+def users():
+    """List and search accounts."""
+    form = UserFilterForm(request.args)
+    query = select(User).order_by(User.role, User.email)
+    if form.validate():
+        if form.q.data:
+            pattern = f"%{form.q.data.strip().lower()}%"
+            query = query.where(or_(User.email.like(pattern), func.lower(User.full_name).like(pattern)))
+        if form.role.data:
+            query = query.where(User.role == form.role.data)
+    page = max(request.args.get("halaman", 1, type=int) or 1, 1)
+    rows = db.session.scalars(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
+    return render_template(
+        "admin/users.html",
+        users=rows[:PAGE_SIZE],
+        has_next=len(rows) > PAGE_SIZE,
+        page=page,
+        filter_form=form,
+        create_form=UserCreateForm(),
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.route("/pengguna", methods=["POST"])
+@access.roles(ADMIN)
+def create_user():
+    """Create an account with a role."""
+    form = UserCreateForm()
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                db.session,
+                email=form.email.data,
+                full_name=form.full_name.data,
+                role=form.role.data,
+                password=form.password.data,
+            )
+        except services.AccountError as error:
+            db.session.rollback()
+            flash(ACCOUNT_ERRORS[error.code](), "error")
+        else:
+            db.session.commit()
+            flash(_("Akun %(email)s dibuat.", email=user.email), "success")
+            return redirect(url_for("admin.users")), 303
+    for errors in form.errors.values():
+        for error in errors:
+            flash(error, "error")
+    return redirect(url_for("admin.users")), 303
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/pengguna/<int:user_id>/nonaktifkan", methods=["POST"])
+@access.roles(ADMIN)
+def disable_user(user_id: int):
+    """Disable an account and end all its sessions."""
+    user = _user_or_404(user_id)
+    if ConfirmForm().validate_on_submit():
+        if user.id == current_user.id:
+            flash(_("Anda tidak dapat menonaktifkan akun Anda sendiri."), "error")
+        else:
+            services.set_disabled(db.session, user, True)
+            db.session.commit()
+            flash(_("Akun %(email)s dinonaktifkan.", email=user.email), "success")
+    return redirect(url_for("admin.users")), 303
+
+
+@bp.route("/pengguna/<int:user_id>/aktifkan", methods=["POST"])
+@access.roles(ADMIN)
+def enable_user(user_id: int):
+    """Re-enable a disabled account."""
+    user = _user_or_404(user_id)
+    if ConfirmForm().validate_on_submit():
+        services.set_disabled(db.session, user, False)
+        db.session.commit()
+        flash(_("Akun %(email)s diaktifkan kembali.", email=user.email), "success")
+    return redirect(url_for("admin.users")), 303
+
+
+@bp.route("/pengguna/<int:user_id>/keluarkan", methods=["POST"])
+@access.roles(ADMIN)
+def revoke_user_sessions(user_id: int):
+    """Sign an account out on every device."""
+    user = _user_or_404(user_id)
+    if ConfirmForm().validate_on_submit():
+        count = services.revoke_all_sessions(db.session, user)
+        db.session.commit()
+        flash(_("%(count)d sesi %(email)s diakhiri.", count=count, email=user.email), "success")
+    return redirect(url_for("admin.users")), 303

@@ -1,0 +1,91 @@
+"""Glue between Flask-Login, the cookie and server-side login sessions."""
+
+from __future__ import annotations
+
+from flask import current_app, g, request, session
+from flask_login import login_user, logout_user
+from sqlalchemy import select, update
+
+from examserver.accounts import services
+from examserver.accounts.models import LoginSession, User
+from examserver.extensions import db, login_manager
+from itembank.database import utcnow
+
+SESSION_TOKEN_KEY = "sid"
+#: Keys kept across sign-in; everything else in the cookie is dropped with the old session.
+KEPT_KEYS = ("lang",)
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """Resolve the cookie to a user through its live server-side session."""
+    config = current_app.config
+    row = services.find_live_session(
+        db.session,
+        session.get(SESSION_TOKEN_KEY),
+        idle_timeout=config["SESSION_IDLE_TIMEOUT"],
+        absolute_timeout=config["SESSION_ABSOLUTE_TIMEOUT"],
+    )
+    if row is None or str(row.user_id) != user_id:
+        db.session.commit()  # keeps a revocation made on the way
+        return None
+    now = utcnow()
+    if now - row.last_seen_at >= config["SESSION_TOUCH_INTERVAL"]:
+        db.session.execute(update(LoginSession).where(LoginSession.id == row.id).values(last_seen_at=now))
+        db.session.commit()
+    g.login_session_id = row.id
+    return row.user
+
+
+def sign_in(user: User) -> None:
+    """Start a new login session with a fresh id (no session fixation) and commit."""
+    kept = {key: session[key] for key in KEPT_KEYS if key in session}
+    session.clear()
+    session.update(kept)
+    if kept.get("lang") in current_app.config["LANGUAGES"]:
+        user.locale = kept["lang"]  # a language picked on the sign-in page sticks to the account
+    new = services.start_login_session(
+        db.session,
+        user,
+        ip_address=request.remote_addr,
+        user_agent=request.user_agent.string,
+    )
+    db.session.commit()
+    session[SESSION_TOKEN_KEY] = new.token
+    session.permanent = True
+    login_user(user)
+    if user.role == "candidate":
+        _log_second_session(user)
+
+
+def _log_second_session(user: User) -> None:
+    """A candidate signing in elsewhere while an exam runs: the exam stays bound to its device
+    (a second device cannot save), and proctors see the attempt."""
+    from examserver.delivery.integrity import server_event
+    from examserver.delivery.models import ExamSession
+
+    running = db.session.scalars(
+        select(ExamSession).where(ExamSession.candidate_id == user.id, ExamSession.status == "in_progress")
+    ).all()
+    for exam in running:
+        server_event(db.session, exam, "second_session", ip=request.remote_addr)
+    if running:
+        db.session.commit()
+
+
+def current_login_session() -> LoginSession | None:
+    """The login session behind the current request, if signed in."""
+    session_id = g.get("login_session_id")
+    return db.session.get(LoginSession, session_id) if session_id else None
+
+
+def sign_out() -> None:
+    """End this browser's login session and clear the cookie."""
+    row = current_login_session()
+    if row is not None:
+        services.revoke_session(row)
+        db.session.commit()
+    kept = {key: session[key] for key in KEPT_KEYS if key in session}
+    logout_user()
+    session.clear()
+    session.update(kept)

@@ -1,0 +1,238 @@
+"""Sign-in pages and the user's own account."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from examserver import access
+from examserver.accounts import services
+from examserver.accounts.models import LoginSession
+from examserver.accounts.roles import ROLE_HOME
+from examserver.auth import bp
+from examserver.auth.forms import (
+    ConfirmForm,
+    LanguageForm,
+    LoginForm,
+    PasswordChangeForm,
+    RegisterForm,
+    ResetForm,
+)
+from examserver.auth.login import current_login_session, sign_in, sign_out
+from examserver.extensions import db, limiter
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a local path is an acceptable place to go after signing in (no open redirect)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target:
+        return None
+    return target
+
+
+def home_url(user) -> str:
+    """The home page of the user's role."""
+    return url_for(ROLE_HOME[user.role])
+
+
+def _login_key() -> str:
+    return "login-account:" + services.normalise_email(request.form.get("email", ""))
+
+
+def _login_failed(response) -> bool:
+    return bool(g.get("login_failed"))
+
+
+def _account_limit() -> str:
+    return current_app.config["LOGIN_FAILURE_LIMIT"]
+
+
+def _ip_limit() -> str:
+    return current_app.config["LOGIN_FAILURE_LIMIT_PER_IP"]
+
+
+@bp.route("/masuk", methods=["GET", "POST"])
+@access.public
+@limiter.limit(_account_limit, key_func=_login_key, methods=["POST"], deduct_when=_login_failed)
+@limiter.limit(_ip_limit, methods=["POST"], deduct_when=_login_failed, scope="login-ip")
+def login():
+    """Sign in with email and password."""
+    if current_user.is_authenticated:
+        return redirect(home_url(current_user))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next"))
+    if form.validate_on_submit():
+        user = services.authenticate(db.session, form.email.data, form.password.data)
+        if user is not None:
+            sign_in(user)
+            current_app.logger.info("login", extra={"user_id": user.id})
+            return redirect(safe_next(form.next.data) or home_url(user))
+        g.login_failed = True
+        db.session.rollback()
+        current_app.logger.info("login failed")
+        form.password.errors.append(_("Email atau kata sandi salah."))
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/keluar", methods=["POST"])
+@access.signed_in
+def logout():
+    """Sign this browser out."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        sign_out()
+        flash(_("Anda telah keluar."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/akun")
+@access.signed_in
+def account():
+    """The user's own account: open sessions and password."""
+    rows = db.session.scalars(
+        select(LoginSession)
+        .where(LoginSession.user_id == current_user.id, LoginSession.revoked_at.is_(None))
+        .order_by(LoginSession.last_seen_at.desc())
+    ).all()
+    this = current_login_session()
+    return render_template(
+        "auth/account.html",
+        sessions=rows,
+        this_session_id=this.id if this else None,
+        confirm=ConfirmForm(),
+        password_form=PasswordChangeForm(),
+    )
+
+
+@bp.route("/akun/keluar-semua", methods=["POST"])
+@access.signed_in
+def logout_everywhere():
+    """Sign out on every device, this one included."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        count = services.revoke_all_sessions(db.session, current_user)
+        db.session.commit()
+        sign_out()
+        flash(_("Anda telah keluar dari %(count)d perangkat.", count=count), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/akun/kata-sandi", methods=["POST"])
+@access.signed_in
+def change_password():
+    """Change one's own password; other devices are signed out."""
+    form = PasswordChangeForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return redirect(url_for("auth.account")), 303
+    user = current_user._get_current_object()
+    if not services.authenticate(db.session, user.email, form.current.data):
+        flash(_("Kata sandi sekarang salah."), "error")
+        return redirect(url_for("auth.account")), 303
+    services.set_password(user, form.new.data)
+    this = current_login_session()
+    for row in user.login_sessions:
+        if this is None or row.id != this.id:
+            services.revoke_session(row)
+    db.session.commit()
+    flash(_("Kata sandi telah diganti. Perangkat lain telah dikeluarkan."), "success")
+    return redirect(url_for("auth.account")), 303
+
+
+@bp.route("/bahasa", methods=["POST"])
+@access.public
+def set_language():
+    """Switch the interface language."""
+    form = LanguageForm()
+    target = safe_next(form.next.data) or url_for("main.index")
+    if form.validate_on_submit():
+        session["lang"] = form.lang.data
+        if current_user.is_authenticated:
+            current_user.locale = form.lang.data
+            db.session.commit()
+    return redirect(target)
+
+
+ACCOUNT_MESSAGES = {
+    "nik_format": lambda: _("NIK harus 16 angka."),
+    "nik_region": lambda: _("Kode wilayah pada NIK tidak valid."),
+    "nik_birth_date": lambda: _("Tanggal lahir pada NIK tidak valid."),
+    "nik_serial": lambda: _("Nomor urut pada NIK tidak valid."),
+    "nik_taken": lambda: _("NIK ini sudah terdaftar. Jika Anda lupa kata sandi, hubungi panitia."),
+    "phone_format": lambda: _("Nomor ponsel tidak valid. Contoh: 0812 3456 7890."),
+    "name_missing": lambda: _("Nama wajib diisi."),
+    "email_taken": lambda: _("Email sudah dipakai akun lain."),
+    "invalid_email": lambda: _("Email tidak valid."),
+    "password_too_short": lambda: _("Kata sandi minimal 8 karakter."),
+    "reset_code_invalid": lambda: _("Email atau kode pemulihan salah, atau kode sudah kedaluwarsa."),
+}
+
+
+def _registration_limit() -> str:
+    return current_app.config["REGISTRATION_LIMIT"]
+
+
+@bp.route("/daftar", methods=["GET", "POST"])
+@access.public
+@limiter.limit(_registration_limit, methods=["POST"])
+def register():
+    """Self-registration for candidates (NIK, email, phone)."""
+    if current_user.is_authenticated:
+        return redirect(home_url(current_user))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register_candidate(
+                db.session,
+                email=form.email.data,
+                full_name=form.full_name.data,
+                nik=form.nik.data,
+                phone=form.phone.data,
+                password=form.password.data,
+            )
+        except services.AccountError as error:
+            db.session.rollback()
+            message = ACCOUNT_MESSAGES[error.code]()
+            if error.code.startswith("nik"):
+                form.nik.errors.append(message)
+            else:
+                flash(message, "error")
+        else:
+            sign_in(user)
+            flash(_("Akun Anda dibuat. Selamat datang!"), "success")
+            return redirect(home_url(user)), 303
+    return render_template("auth/register.html", form=form), (422 if request.method == "POST" else 200)
+
+
+@bp.route("/lupa-sandi", methods=["GET", "POST"])
+@access.public
+@limiter.limit(_account_limit, key_func=_login_key, methods=["POST"], deduct_when=_login_failed)
+def reset_password():
+    """Choose a new password with the recovery code the committee gave you."""
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password_with_code(
+                db.session, email=form.email.data, code=form.code.data, new_password=form.new.data
+            )
+        except services.AccountError as error:
+            db.session.rollback()
+            g.login_failed = True
+            flash(ACCOUNT_MESSAGES[error.code](), "error")
+        else:
+            db.session.commit()
+            flash(_("Kata sandi baru disimpan. Silakan masuk."), "success")
+            return redirect(url_for("auth.login")), 303
+    return render_template("auth/reset.html", form=form), (422 if request.method == "POST" else 200)

@@ -1,0 +1,174 @@
+"""Forms of the item bank pages. One item form serves every type: the fields that a type does
+not use are ignored, and the page shows only the ones it needs."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from itembank.item_types import LETTERS
+from itembank.models import ITEM_STATUSES, ITEM_TYPES
+
+MAX_OPTIONS = 8
+OPTION_LETTERS = list(LETTERS[:MAX_OPTIONS])
+
+TYPE_LABELS = {
+    "single_choice": _l("Pilihan ganda (satu jawaban benar)"),
+    "weighted_options": _l("Pilihan berbobot (setiap opsi bernilai 0-5)"),
+    "multiple_response": _l("Pilihan jamak (beberapa jawaban benar)"),
+    "true_false": _l("Benar/Salah"),
+    "numeric": _l("Isian angka"),
+}
+DELIVERY_LABELS = {
+    "fixed": _l("Naskah tetap"),
+    "random": _l("Naskah acak per peserta"),
+    "adaptive": _l("Adaptif (CAT)"),
+}
+STATUS_LABELS = {
+    "draft": _l("Draf"),
+    "in_review": _l("Ditelaah"),
+    "approved": _l("Disetujui"),
+    "pilot": _l("Uji coba"),
+    "operational": _l("Operasional"),
+    "retired": _l("Dipensiunkan"),
+}
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ItemForm(FlaskForm):
+    competency = SelectField(_l("Kompetensi"), coerce=int, validators=[InputRequired()])
+    stem = TextAreaField(_l("Pokok soal"), validators=[DataRequired(), Length(max=8000)])
+    shuffle = BooleanField(_l("Acak urutan opsi untuk setiap peserta"), default=True)
+    correct = SelectField(_l("Kunci jawaban"), choices=[(x, x) for x in OPTION_LETTERS], validate_choice=False)
+    correct_multi = MultiCheckboxField(
+        _l("Jawaban benar (pilih semua)"), choices=[(x, x) for x in OPTION_LETTERS], validate_choice=False
+    )
+    numeric_value = StringField(_l("Jawaban angka"), validators=[Length(max=40)])
+    numeric_tolerance = StringField(_l("Toleransi (selisih yang masih dianggap benar)"), validators=[Length(max=40)])
+    image = FileField(_l("Gambar (PNG atau JPEG, maks. 300 KB)"))
+    image_alt = StringField(_l("Teks pengganti gambar"), validators=[Length(max=300)])
+    remove_images = BooleanField(_l("Hapus gambar yang ada"))
+    note = StringField(_l("Catatan perubahan"), validators=[Length(max=500)])
+
+
+for _letter in OPTION_LETTERS:
+    setattr(
+        ItemForm,
+        f"option_{_letter}",
+        TextAreaField(_l("Opsi %(letter)s", letter=_letter), validators=[Length(max=2000)]),
+    )
+    setattr(
+        ItemForm,
+        f"weight_{_letter}",
+        IntegerField(_l("Bobot %(letter)s", letter=_letter), validators=[Optional(), NumberRange(0, 5)]),
+    )
+
+
+class TransitionForm(FlaskForm):
+    to_status = SelectField(choices=[(s, s) for s in ITEM_STATUSES])
+    comment = TextAreaField(_l("Alasan atau catatan"), validators=[Length(max=2000)])
+
+
+class ItemFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Cari kode atau isi soal"), validators=[Optional(), Length(max=100)])
+    kompetensi = SelectField(_l("Kompetensi"), coerce=int, validate_choice=False, default=0)
+    tipe = SelectField(_l("Tipe"), choices=[("", _l("Semua tipe"))] + [(t, TYPE_LABELS[t]) for t in ITEM_TYPES])
+    status = SelectField(
+        _l("Status"), choices=[("", _l("Semua status"))] + [(s, STATUS_LABELS[s]) for s in ITEM_STATUSES]
+    )
+    penulis = SelectField(_l("Penulis"), coerce=int, validate_choice=False, default=0)
+    b_min = DecimalField(_l("Tingkat kesulitan (b) dari"), validators=[Optional(), NumberRange(-6, 6)])
+    b_max = DecimalField(_l("sampai"), validators=[Optional(), NumberRange(-6, 6)])
+
+
+class CompetencyForm(FlaskForm):
+    code = StringField(_l("Kode"), validators=[DataRequired(), Length(max=60)])
+    name = StringField(_l("Nama"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("Nama (bahasa Inggris)"), validators=[Length(max=200)])
+    parent = SelectField(_l("Induk"), coerce=int, validate_choice=False, default=0)
+    description = TextAreaField(_l("Uraian"), validators=[Length(max=2000)])
+
+
+MAX_SECTIONS = 6
+
+
+class BlueprintForm(FlaskForm):
+    code = StringField(_l("Kode"), validators=[DataRequired(), Length(max=40)])
+    name = StringField(_l("Nama"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Uraian"), validators=[Length(max=2000)])
+    time_limit_minutes = IntegerField(_l("Waktu (menit)"), validators=[InputRequired(), NumberRange(1, 600)])
+    delivery_mode = SelectField(
+        _l("Cara penyajian"),
+        choices=[
+            ("fixed", _l("Naskah tetap")),
+            ("random", _l("Naskah acak per peserta sesuai cetak biru")),
+            ("adaptive", _l("Adaptif (CAT)")),
+        ],
+    )
+    scale_kind = SelectField(
+        _l("Skala pelaporan"),
+        choices=[
+            ("range", _l("Rentang (mis. 0-100)")),
+            ("normal", _l("Rerata dan simpangan baku (mis. 500/100)")),
+        ],
+    )
+    scale_a = DecimalField(_l("Minimum atau rerata"), validators=[InputRequired()], default=0)
+    scale_b = DecimalField(_l("Maksimum atau simpangan baku"), validators=[InputRequired()], default=100)
+
+
+for _n in range(1, MAX_SECTIONS + 1):
+    setattr(
+        BlueprintForm,
+        f"s{_n}_competency",
+        SelectField(_l("Kompetensi"), coerce=int, validate_choice=False, default=0),
+    )
+    setattr(BlueprintForm, f"s{_n}_title", StringField(_l("Judul bagian"), validators=[Length(max=200)]))
+    setattr(
+        BlueprintForm,
+        f"s{_n}_count",
+        IntegerField(_l("Jumlah butir"), validators=[Optional(), NumberRange(1, 500)]),
+    )
+    setattr(
+        BlueprintForm,
+        f"s{_n}_rule",
+        SelectField(
+            _l("Aturan skor"),
+            choices=[
+                ("points_per_correct", _l("Poin per jawaban benar")),
+                ("weighted_options", _l("Bobot opsi")),
+            ],
+        ),
+    )
+    setattr(
+        BlueprintForm,
+        f"s{_n}_points",
+        IntegerField(_l("Poin per benar"), validators=[Optional(), NumberRange(1, 100)], default=5),
+    )
+    setattr(
+        BlueprintForm,
+        f"s{_n}_threshold",
+        DecimalField(_l("Nilai ambang lulus"), validators=[Optional(), NumberRange(0, 10000)]),
+    )
+
+
+class AssembleForm(FlaskForm):
+    n_forms = IntegerField(_l("Jumlah naskah paralel"), validators=[InputRequired(), NumberRange(1, 10)], default=2)

@@ -1,0 +1,143 @@
+"""Configuration read from the environment.
+
+``DATABASE_URL``  SQLAlchemy URL; default: a SQLite file under ``instance/``.
+``SECRET_KEY``    required in production; the embedded default is generated once and kept in
+                  ``instance/secret_key``.
+``REDIS_URL``     optional; when set, rate limits are shared through Redis.
+``EXAMSERVER_ENV`` (or ``FLASK_ENV``) ``production`` switches on the production rules.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("EXAMSERVER_INSTANCE", ROOT / "instance"))
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment does not allow a safe configuration."""
+
+
+class Config:
+    """Defaults shared by every environment; values are overridden from the environment."""
+
+    ENV_NAME = "development"
+    TESTING = False
+    DEBUG = False
+
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    SESSION_COOKIE_NAME = "ujian_session"
+    #: A candidate session is kept alive by answer saves, so idle here means no request at all.
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+    #: How often the last-seen time of a login session is written back (limits writes per request).
+    SESSION_TOUCH_INTERVAL = timedelta(seconds=60)
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the login session
+    WTF_CSRF_SSL_STRICT = True
+
+    BABEL_DEFAULT_LOCALE = "id"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
+    LANGUAGES = ("id", "en")
+
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STRATEGY = "moving-window"
+    RATELIMIT_HEADERS_ENABLED = True
+    #: Failed logins allowed per account before HTTP 429.
+    LOGIN_FAILURE_LIMIT = "10 per 5 minutes"
+    #: Failed logins allowed per address; test sites share one address, so this is generous.
+    LOGIN_FAILURE_LIMIT_PER_IP = "200 per 5 minutes"
+    #: Registrations per address; a school lab or test site registers many people from one address.
+    REGISTRATION_LIMIT = "60 per hour"
+
+    #: Argon2id cost; OWASP's minimum is m=19 MiB, t=2, p=1.
+    ARGON2_TIME_COST = 2
+    ARGON2_MEMORY_COST = 19 * 1024
+    ARGON2_PARALLELISM = 1
+
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    #: Append-only copy of every published checkpoint, outside the database (set in load_config).
+    INTEGRITY_ANCHOR_FILE: str | None = None
+    DEMO_PASSWORD = "demo12345"
+
+
+class DevelopmentConfig(Config):
+    """The embedded set-up of ``make run``: SQLite under ``instance/``."""
+
+
+class ProductionConfig(Config):
+    """Production rules: a secret key from the environment and secure cookies."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+
+
+class TestingConfig(Config):
+    """Unit tests: cheap password hashing, an in-memory limiter reset per test."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    #: The limiter is reset before each test, so a long window does not leak between tests.
+    LOGIN_FAILURE_LIMIT = "10 per 5 minutes"
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+
+def environment_name() -> str:
+    """Return ``production``, ``testing`` or ``development`` from the environment."""
+    name = os.environ.get("EXAMSERVER_ENV") or os.environ.get("FLASK_ENV") or "development"
+    return name.strip().lower()
+
+
+def _default_database_url() -> str:
+    INSTANCE.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{INSTANCE / 'examserver.db'}"
+
+
+def _embedded_secret_key() -> str:
+    """Generate the development secret key once and keep it under ``instance/``."""
+    INSTANCE.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def load_config(base: type[Config] | None = None) -> dict:
+    """Build the configuration mapping from a config class and the environment."""
+    if base is None:
+        base = {"production": ProductionConfig, "testing": TestingConfig}.get(environment_name(), DevelopmentConfig)
+    values = {key: getattr(base, key) for key in dir(base) if key.isupper()}
+    env = os.environ
+    # A URL fixed by the config class (tests) wins over the environment, so a developer's
+    # DATABASE_URL is never touched by the test suite.
+    values["SQLALCHEMY_DATABASE_URI"] = (
+        values.get("SQLALCHEMY_DATABASE_URI") or env.get("DATABASE_URL") or _default_database_url()
+    )
+    if env.get("REDIS_URL"):
+        values["REDIS_URL"] = env["REDIS_URL"]
+        values["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]
+    secret = env.get("SECRET_KEY") or values.get("SECRET_KEY")
+    if not secret:
+        if values["ENV_NAME"] == "production":
+            raise ConfigError("SECRET_KEY must be set in the environment in production")
+        secret = _embedded_secret_key()
+    if values["ENV_NAME"] == "production" and len(secret) < 32:
+        raise ConfigError("SECRET_KEY must be at least 32 characters in production")
+    values["SECRET_KEY"] = secret
+    if not values.get("INTEGRITY_ANCHOR_FILE") and not values.get("TESTING"):
+        values["INTEGRITY_ANCHOR_FILE"] = env.get("INTEGRITY_ANCHOR_FILE") or str(INSTANCE / "integrity-anchors.log")
+    return values

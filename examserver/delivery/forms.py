@@ -1,0 +1,42 @@
+"""Forms of the delivery pages."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+
+
+class ScheduleForm(FlaskForm):
+    code = StringField(
+        _l("Kode jadwal"),
+        validators=[
+            DataRequired(),
+            Length(max=20),
+            Regexp(r"^[A-Za-z0-9-]+$", message=_l("Hanya huruf, angka dan tanda hubung.")),
+        ],
+    )
+    title = StringField(_l("Judul"), validators=[DataRequired(), Length(max=200)])
+    blueprint = SelectField(_l("Cetak biru"), coerce=int, validate_choice=False)
+    opens_at = DateTimeLocalField(_l("Dibuka (WIB)"), validators=[InputRequired()], format="%Y-%m-%dT%H:%M")
+    closes_at = DateTimeLocalField(_l("Ditutup (WIB)"), validators=[InputRequired()], format="%Y-%m-%dT%H:%M")
+    location = StringField(_l("Tempat"), validators=[DataRequired(), Length(max=300)], default="Daring (jarak jauh)")
+    pin = StringField(_l("PIN mulai (kosongkan jika tidak dipakai)"), validators=[Optional(), Length(min=4, max=20)])
+    requires_authorisation = BooleanField(_l("Pengawas harus mengizinkan setiap peserta mulai"))
+    shows_score = BooleanField(_l("Tampilkan nilai kepada peserta segera setelah selesai"), default=True)
+    has_public_scoreboard = BooleanField(_l("Papan skor publik"))
+    grace_seconds = IntegerField(_l("Masa tenggang simpan (detik)"), validators=[NumberRange(0, 300)], default=30)
+
+
+class EnrolForm(FlaskForm):
+    emails = TextAreaField(_l("Email peserta (satu per baris)"), validators=[DataRequired(), Length(max=200_000)])
+
+
+class VerifyForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    kode = StringField(_l("Kode verifikasi"), validators=[DataRequired(), Length(max=20)])
+
+
+class AppealForm(FlaskForm):
+    text = TextAreaField(_l("Sanggahan Anda"), validators=[DataRequired(), Length(min=20, max=4000)])

@@ -1,0 +1,67 @@
+"""Where delivery meets proctoring: server events, browser events from saves, and the checkpoint
+made when a session ends."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app, has_app_context
+from sqlalchemy import select
+
+from examserver.delivery.models import ExamSession
+from itembank.database import utcnow
+from proctoring import chain, services
+
+#: Answers this close together count as implausibly fast (a first answer every 3 s or faster).
+FAST_ANSWER_SECONDS = 3.0
+FAST_ANSWER_MIN_COUNT = 5
+
+
+def anchor_file() -> Path | None:
+    """Where checkpoint heads are appended outside the database (INTEGRITY_ANCHOR_FILE)."""
+    if not has_app_context():
+        return None
+    configured = current_app.config.get("INTEGRITY_ANCHOR_FILE")
+    return Path(configured) if configured else None
+
+
+def server_event(session, exam: ExamSession, kind: str, now: datetime | None = None, **details) -> None:
+    services.record_event(session, exam.id, source="server", kind=kind, details=details, now=now or utcnow())
+
+
+def proctor_event(session, exam: ExamSession, kind: str, actor_id: int, **details) -> None:
+    services.record_event(session, exam.id, source="proctor", kind=kind, details=details, actor_id=actor_id)
+
+
+def browser_events(session, exam: ExamSession, events, now: datetime) -> int:
+    """Store the events a player piggy-backed on an answer save."""
+    return services.record_browser_events(session, exam.id, events, now=now)
+
+
+def on_start(session, exam: ExamSession, *, first: bool, ip_address: str | None, now: datetime) -> None:
+    """Log a start or resume, and a new network address compared with the previous one."""
+    previous = session.scalar(
+        select(services.IntegrityEvent)
+        .where(
+            services.IntegrityEvent.session_id == exam.id,
+            services.IntegrityEvent.kind.in_(("session_started", "session_resumed")),
+        )
+        .order_by(services.IntegrityEvent.id.desc())
+        .limit(1)
+    )
+    server_event(session, exam, "session_started" if first else "session_resumed", now, ip=ip_address)
+    last_ip = (previous.details or {}).get("ip") if previous is not None else None
+    if last_ip and ip_address and last_ip != ip_address:
+        server_event(session, exam, "new_address", now, ip=ip_address, previous_ip=last_ip)
+
+
+def on_end(session, exam: ExamSession, *, now: datetime) -> None:
+    """Log the end, count implausibly fast answers, and publish the session's checkpoint."""
+    times = sorted(si.answer.saved_at for si in exam.items if si.answer is not None and si.answer.response is not None)
+    fast = sum(1 for a, b in zip(times, times[1:], strict=False) if (b - a).total_seconds() < FAST_ANSWER_SECONDS)
+    if fast >= FAST_ANSWER_MIN_COUNT:
+        server_event(session, exam, "fast_answers", now, count=fast, threshold_seconds=FAST_ANSWER_SECONDS)
+    kind = {"submitted": "session_submitted", "expired": "session_expired", "terminated": "session_terminated"}
+    server_event(session, exam, kind[exam.status], now, reason=exam.end_reason)
+    chain.checkpoint(session, exam.id, anchor_file=anchor_file())

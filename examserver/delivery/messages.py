@@ -1,0 +1,41 @@
+"""Translated messages for delivery error codes (shown to candidates: plain, calm, actionable)."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+
+def delivery_message(code: str, **params) -> str:
+    """The candidate-facing text of a delivery error ``code``."""
+    messages = {
+        "role_not_allowed": lambda: _("Peran Anda tidak boleh melakukan ini."),
+        "window_empty": lambda: _("Waktu selesai harus setelah waktu mulai."),
+        "adaptive_unavailable": lambda: _("Penyajian adaptif belum tersedia di platform ini."),
+        "no_published_form": lambda: _("Cetak biru ini belum punya naskah yang diterbitkan."),
+        "pool_too_small": lambda: _(
+            "Butir siap pakai untuk bagian %(section)s tidak cukup.", section=params.get("section", "")
+        ),
+        "client_id_invalid": lambda: _("Perangkat tidak dikenali. Muat ulang halaman."),
+        "session_ended": lambda: _("Ujian ini sudah berakhir."),
+        "not_started": lambda: _("Ujian belum dimulai."),
+        "other_device": lambda: _(
+            "Ujian ini sedang berlangsung di perangkat lain. Minta izin pengawas untuk pindah perangkat."
+        ),
+        "not_open_yet": lambda: _("Ujian belum dibuka. Periksa jadwal Anda."),
+        "window_closed": lambda: _("Waktu untuk memulai ujian ini sudah lewat."),
+        "pin_wrong": lambda: _("PIN mulai salah. Tanyakan PIN kepada pengawas."),
+        "awaiting_authorisation": lambda: _("Menunggu izin pengawas untuk memulai. Halaman akan mencoba lagi."),
+        "saves_count": lambda: _("Jumlah jawaban dalam satu kiriman tidak valid."),
+        "position_unknown": lambda: _("Nomor soal tidak ada dalam ujian ini."),
+        "seq_invalid": lambda: _("Nomor urut simpan tidak valid."),
+        "response_invalid": lambda: _(
+            "Jawaban untuk soal nomor %(position)s tidak valid.", position=params.get("position", "")
+        ),
+        "paused": lambda: _("Ujian sedang dihentikan sementara oleh pengawas. Waktu Anda tidak berjalan."),
+        "time_up": lambda: _("Waktu ujian sudah habis. Jawaban yang tersimpan sebelum batas waktu sudah dinilai."),
+        "credit_positive": lambda: _("Tambahan waktu harus positif."),
+        "body_invalid": lambda: _("Permintaan tidak valid."),
+        "not_found": lambda: _("Tidak ditemukan."),
+    }
+    message = messages.get(code)
+    return message() if message else _("Terjadi kesalahan (%(code)s).", code=code)

@@ -1,0 +1,405 @@
+"""Delivery rules: enrolment, start and resume, idempotent answer saves, the server-owned clock,
+submission, expiry and scoring. Functions add and flush; the caller commits.
+
+Time is always the server's ``now`` (passed in, so tests can move it). The candidate's device
+clock is never used for any decision.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from examserver.delivery import integrity
+from examserver.delivery.models import Answer, ExamSchedule, ExamSession, SessionItem, SessionResult
+from itembank.blueprints import section_pool
+from itembank.item_types import item_type, letters
+from itembank.models import TestBlueprint, TestForm
+from itembank.services import Actor
+
+MAX_SAVES_PER_REQUEST = 50
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by people
+
+
+class DeliveryError(ValueError):
+    """A refused delivery operation; ``code`` names the reason, ``status`` the HTTP status."""
+
+    def __init__(self, code: str, status: int = 409, **params):
+        super().__init__(code)
+        self.code = code
+        self.status = status
+        self.params = params
+
+
+def _code(length: int) -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+# ----------------------------------------------------------------------------------- schedules
+
+
+def create_schedule(
+    session: Session,
+    actor: Actor,
+    *,
+    blueprint: TestBlueprint,
+    code: str,
+    title: str,
+    opens_at: datetime,
+    closes_at: datetime,
+    location: str,
+    start_pin_hash: str | None = None,
+    requires_authorisation: bool = False,
+    shows_score: bool = True,
+    has_public_scoreboard: bool = False,
+    grace_seconds: int = 30,
+) -> ExamSchedule:
+    """Schedule a sitting of ``blueprint``. Fixed-form blueprints need a published form; adaptive
+    delivery needs the adaptive engine, which this platform does not have yet."""
+    if actor.role not in ("admin", "committee"):
+        raise DeliveryError("role_not_allowed", 403)
+    if closes_at <= opens_at:
+        raise DeliveryError("window_empty", 422)
+    if blueprint.delivery_mode == "adaptive":
+        raise DeliveryError("adaptive_unavailable", 422)
+    if blueprint.delivery_mode == "fixed" and not any(f.status == "published" for f in blueprint.forms):
+        raise DeliveryError("no_published_form", 422)
+    schedule = ExamSchedule(
+        code=code.strip().upper(),
+        title=title.strip(),
+        blueprint=blueprint,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        location=location.strip(),
+        start_pin_hash=start_pin_hash,
+        requires_authorisation=requires_authorisation,
+        shows_score=shows_score,
+        has_public_scoreboard=has_public_scoreboard,
+        grace_seconds=grace_seconds,
+        created_by_id=actor.id,
+    )
+    session.add(schedule)
+    session.flush()
+    return schedule
+
+
+def enrol(session: Session, schedule: ExamSchedule, candidate_id: int) -> ExamSession:
+    """Give a candidate a seat in a schedule, with a fresh registration number (idempotent)."""
+    existing = session.scalar(
+        select(ExamSession).where(ExamSession.schedule_id == schedule.id, ExamSession.candidate_id == candidate_id)
+    )
+    if existing is not None:
+        return existing
+    exam = ExamSession(
+        schedule=schedule,
+        candidate_id=candidate_id,
+        registration_number=f"{schedule.code}-{_code(6)}",
+    )
+    session.add(exam)
+    session.flush()
+    return exam
+
+
+# ------------------------------------------------------------------------------- start, resume
+
+
+def _draw_items(session: Session, exam: ExamSession, rng: np.random.Generator) -> None:
+    """Put the session's items in place: its fixed form, or a random draw to the blueprint."""
+    blueprint = exam.schedule.blueprint
+    entries: list[tuple] = []
+    if blueprint.delivery_mode == "fixed":
+        forms = [f for f in blueprint.forms if f.status == "published"]
+        if not forms:
+            raise DeliveryError("no_published_form", 422)
+        form: TestForm = forms[exam.id % len(forms)]  # spread candidates over parallel forms
+        exam.form = form
+        entries = [(entry.section, entry.item, entry.version) for entry in form.entries]
+    else:
+        for section in blueprint.sections:
+            pool = section_pool(session, section)
+            if len(pool) < section.item_count:
+                raise DeliveryError("pool_too_small", 422, section=section.title)
+            for index in rng.choice(len(pool), size=section.item_count, replace=False):
+                item = pool[int(index)]
+                entries.append((section, item, item.current_version))
+    for position, (section, item, version) in enumerate(entries, start=1):
+        order = letters(len(version.options))
+        if item.shuffle_options and item_type(item.item_type).shufflable:
+            order = [order[i] for i in rng.permutation(len(order))]
+        exam.items.append(
+            SessionItem(position=position, section=section, item=item, version=version, option_order=order)
+        )
+
+
+@dataclass(frozen=True)
+class StartRequest:
+    """What a browser sends to start or resume (and the address it came from)."""
+
+    client_id: str
+    pin: str | None = None
+    ip_address: str | None = None
+
+
+def start(
+    session: Session,
+    exam: ExamSession,
+    request: StartRequest,
+    *,
+    now: datetime,
+    pin_ok=None,
+    rng: np.random.Generator | None = None,
+) -> ExamSession:
+    """Start the session, or resume it on the same device (or another, if the proctor allowed).
+
+    ``pin_ok(hash, pin)`` checks the start PIN; the deadline is set once, at the first start.
+    """
+    client_id = (request.client_id or "").strip()
+    if not 8 <= len(client_id) <= 64:
+        raise DeliveryError("client_id_invalid", 400)
+    expire_if_due(session, exam, now=now)
+    if exam.is_ended:
+        raise DeliveryError("session_ended")
+    schedule = exam.schedule
+    if exam.status == "in_progress":
+        if exam.active_client_id != client_id:
+            if not exam.allows_device_change:
+                raise DeliveryError("other_device")
+            exam.active_client_id = client_id
+            exam.allows_device_change = False
+        exam.last_seen_at = now
+        session.flush()
+        integrity.on_start(session, exam, first=False, ip_address=request.ip_address, now=now)
+        return exam
+    if now < schedule.opens_at:
+        raise DeliveryError("not_open_yet")
+    if now >= schedule.closes_at:
+        raise DeliveryError("window_closed")
+    if schedule.start_pin_hash and not (pin_ok and request.pin and pin_ok(schedule.start_pin_hash, request.pin)):
+        raise DeliveryError("pin_wrong", 403)
+    if schedule.requires_authorisation and exam.authorised_at is None:
+        raise DeliveryError("awaiting_authorisation", 403)
+    _draw_items(session, exam, rng or np.random.default_rng())
+    limit = timedelta(minutes=schedule.blueprint.time_limit_minutes)
+    exam.status = "in_progress"
+    exam.started_at = now
+    exam.deadline_at = now + limit + timedelta(seconds=exam.credited_seconds)
+    exam.active_client_id = client_id
+    exam.last_seen_at = now
+    session.flush()
+    integrity.on_start(session, exam, first=True, ip_address=request.ip_address, now=now)
+    return exam
+
+
+def remaining_seconds(exam: ExamSession, now: datetime) -> float:
+    """Seconds left on the server's clock (frozen while paused)."""
+    if exam.deadline_at is None:
+        return float(exam.schedule.blueprint.time_limit_minutes * 60)
+    reference = exam.paused_at or now
+    return max(0.0, (exam.deadline_at - reference).total_seconds())
+
+
+# ------------------------------------------------------------------------------------- answers
+
+
+@dataclass(frozen=True)
+class Save:
+    """One answer save: which position, the response in display numbers, the client sequence."""
+
+    position: int
+    seq: int
+    response: Any
+    flagged: bool = False
+    answered_at: str | None = None
+
+
+@dataclass(frozen=True)
+class SaveAck:
+    """What the server now holds for a position after a save (applied or not)."""
+
+    position: int
+    seq: int
+    applied: bool
+
+
+def to_letters(si: SessionItem, response: Any) -> Any:
+    """Map the browser's display numbers ("1".."n") back to option letters; validate the shape."""
+    kind = item_type(si.item.item_type)
+    if response is None:
+        return None
+    option_count = len(si.version.options)
+    if kind.key == "numeric":
+        return kind.check_response(si.version.answer, option_count, response)
+    order = si.option_order
+
+    def letter(display: Any) -> str:
+        try:
+            index = int(str(display)) - 1
+        except ValueError as error:
+            raise ValueError("unknown option") from error
+        if not 0 <= index < len(order):
+            raise ValueError("unknown option")
+        return order[index]
+
+    if kind.key == "multiple_response":
+        if not isinstance(response, list) or len(response) > option_count:
+            raise ValueError("response must be a list")
+        return kind.check_response(si.version.answer, option_count, [letter(r) for r in response])
+    return kind.check_response(si.version.answer, option_count, letter(response))
+
+
+def to_display(si: SessionItem, response: Any) -> Any:
+    """Option letters as the browser's display numbers (for resuming)."""
+    if response is None or item_type(si.item.item_type).key == "numeric":
+        return response
+    number = {letter: str(index) for index, letter in enumerate(si.option_order, start=1)}
+    if isinstance(response, list):
+        return sorted(number[r] for r in response)
+    return number[response]
+
+
+def _check_writable(exam: ExamSession, client_id: str, now: datetime) -> None:
+    if exam.status != "in_progress":
+        raise DeliveryError("session_ended" if exam.is_ended else "not_started")
+    if exam.active_client_id != client_id:
+        raise DeliveryError("other_device")
+    if exam.paused_at is not None:
+        raise DeliveryError("paused")
+    if now > exam.deadline_at + timedelta(seconds=exam.schedule.grace_seconds):
+        raise DeliveryError("time_up")
+
+
+def save_answers(
+    session: Session, exam: ExamSession, client_id: str, saves: list[Save], *, now: datetime
+) -> list[SaveAck]:
+    """Apply a batch of saves (one, or a queue synced after an outage), all or none.
+
+    A save applies when its sequence number is above the stored one for that position; a replay
+    or an out-of-order older save is acknowledged without changing anything.
+    """
+    if not saves or len(saves) > MAX_SAVES_PER_REQUEST:
+        raise DeliveryError("saves_count", 400)
+    _check_writable(exam, client_id, now)
+    by_position = {si.position: si for si in exam.items}
+    acks = []
+    for save in saves:
+        si = by_position.get(save.position)
+        if si is None:
+            raise DeliveryError("position_unknown", 400, position=save.position)
+        if not isinstance(save.seq, int) or isinstance(save.seq, bool) or save.seq < 0:
+            raise DeliveryError("seq_invalid", 400)
+        try:
+            response = to_letters(si, save.response)
+        except ValueError as error:
+            raise DeliveryError("response_invalid", 400, position=save.position) from error
+        answer = si.answer
+        if answer is not None and save.seq <= answer.client_seq:
+            acks.append(SaveAck(save.position, answer.client_seq, applied=False))
+            continue
+        if answer is None:
+            answer = Answer(session_item=si, client_id=client_id, client_seq=save.seq, change_count=0)
+            session.add(answer)
+        answer.change_count = (answer.change_count or 0) + (answer.response != response)
+        answer.response = response
+        answer.is_flagged = bool(save.flagged)
+        answer.client_id = client_id
+        answer.client_seq = save.seq
+        answer.saved_at = now
+        answer.client_answered_at = (save.answered_at or "")[:40] or None
+        acks.append(SaveAck(save.position, save.seq, applied=True))
+    exam.last_seen_at = now
+    session.flush()
+    return acks
+
+
+# ------------------------------------------------------------------------- ending and scoring
+
+
+def end(session: Session, exam: ExamSession, *, now: datetime, reason: str) -> SessionResult:
+    """End the session (candidate submit, deadline, proctor) and score it; idempotent."""
+    if exam.is_ended:
+        return exam.result
+    exam.status = {"candidate": "submitted", "deadline": "expired", "proctor": "terminated"}[reason]
+    exam.end_reason = reason
+    exam.ended_at = now
+    exam.paused_at = None
+    session.flush()
+    result = score(session, exam, now=now)
+    integrity.on_end(session, exam, now=now)
+    return result
+
+
+def submit(session: Session, exam: ExamSession, client_id: str, *, now: datetime) -> SessionResult:
+    """The candidate ends the exam (allowed within the grace period after the deadline)."""
+    if exam.is_ended:
+        return exam.result
+    _check_writable(exam, client_id, now)
+    return end(session, exam, now=now, reason="candidate")
+
+
+def expire_if_due(session: Session, exam: ExamSession, *, now: datetime) -> bool:
+    """End a session whose deadline (plus grace) has passed, even with nobody connected."""
+    if exam.status != "in_progress" or exam.paused_at is not None:
+        return False
+    if now <= exam.deadline_at + timedelta(seconds=exam.schedule.grace_seconds):
+        return False
+    end(session, exam, now=exam.deadline_at, reason="deadline")
+    return True
+
+
+def expire_overdue(session: Session, *, now: datetime) -> int:
+    """End every overdue session; run periodically by the server and by ``flask delivery expire``."""
+    candidates = session.scalars(
+        select(ExamSession).where(
+            ExamSession.status == "in_progress",
+            ExamSession.paused_at.is_(None),
+            ExamSession.deadline_at < now,
+        )
+    ).all()
+    return sum(expire_if_due(session, exam, now=now) for exam in candidates)
+
+
+def credit_time(exam: ExamSession, seconds: int) -> None:
+    """Give time back (an incident, an outage): moves the deadline of a running session."""
+    if seconds <= 0:
+        raise DeliveryError("credit_positive", 422)
+    exam.credited_seconds += seconds
+    if exam.deadline_at is not None and not exam.is_ended:
+        exam.deadline_at += timedelta(seconds=seconds)
+
+
+def credit_outage(session: Session, *, start: datetime, end: datetime) -> int:
+    """Credit a server-side outage to every session that was running during it."""
+    if end <= start:
+        raise DeliveryError("window_empty", 422)
+    affected = session.scalars(
+        select(ExamSession).where(
+            ExamSession.status == "in_progress", ExamSession.started_at < end, ExamSession.deadline_at > start
+        )
+    ).all()
+    for exam in affected:
+        overlap = (min(end, exam.deadline_at) - max(start, exam.started_at)).total_seconds()
+        if overlap > 0:
+            credit_time(exam, int(np.ceil(overlap)))
+    session.flush()
+    return len(affected)
+
+
+def score(session: Session, exam: ExamSession, *, now: datetime) -> SessionResult:
+    """Raw score per section under the blueprint's rules, pass/fail against each threshold, θ by
+    EAP on the current parameters (recorded), and the reporting scale."""
+    from examserver.delivery.scoring import score_session  # noqa: PLC0415
+
+    values = score_session(exam)
+    result = SessionResult(
+        session_id=exam.id, verification_code=f"{_code(4)}-{_code(4)}-{_code(4)}", computed_at=now, **values
+    )
+    session.add(result)
+    exam.result = result
+    session.flush()
+    return result

@@ -1,0 +1,53 @@
+"""Ending overdue sessions outside any request: the gunicorn sweeper and ``flask delivery``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from examserver.delivery.services import DeliveryError, credit_outage, expire_overdue
+from examserver.extensions import db
+from itembank.database import utcnow
+
+delivery_cli = AppGroup("delivery", help="Exam delivery maintenance.")
+MOMENT_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z"]
+
+
+def sweep_once(app: Flask) -> int:
+    """End every overdue session and score it; returns how many. Errors are logged, not raised."""
+    with app.app_context():
+        try:
+            count = expire_overdue(db.session, now=utcnow())
+            db.session.commit()
+        except Exception:  # the sweeper must keep running whatever one pass meets
+            db.session.rollback()
+            app.logger.exception("expiry sweep failed")
+            return 0
+        if count:
+            app.logger.info("expired overdue sessions", extra={"count": count})
+        return count
+
+
+@delivery_cli.command("expire")
+def expire_command() -> None:
+    """End and score every session whose deadline (plus grace) has passed."""
+    count = expire_overdue(db.session, now=utcnow())
+    db.session.commit()
+    click.echo(f"sessions expired: {count}")
+
+
+@delivery_cli.command("credit-outage")
+@click.option(
+    "--from", "start", required=True, type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z"])
+)
+@click.option("--to", "end", required=True, type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z"]))
+def credit_outage_command(start, end) -> None:
+    """Give back the time of a server-side outage to every session that was running during it
+    (times with their offset, e.g. 2026-11-23T09:00+07:00)."""
+    try:
+        count = credit_outage(db.session, start=start, end=end)
+    except DeliveryError as error:
+        raise click.ClickException(error.code) from error
+    db.session.commit()
+    click.echo(f"sessions credited: {count}")

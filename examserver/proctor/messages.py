@@ -1,0 +1,80 @@
+"""Translated texts of proctoring: error messages, event names and the reasons behind flags."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from proctoring.flags import Flag
+
+EVENT_LABELS = {
+    "focus_lost": _l("meninggalkan jendela ujian"), "fullscreen_exit": _l("keluar layar penuh"),
+    "copy": _l("menyalin"), "cut": _l("memotong"), "paste": _l("menempel"), "context_menu": _l("menu klik kanan"),
+    "shortcut": _l("pintasan terlarang"), "unload": _l("menutup/memuat ulang halaman"), "offline": _l("luring"),
+    "online": _l("daring kembali"), "session_started": _l("mulai ujian"), "session_resumed": _l("melanjutkan ujian"),
+    "new_address": _l("alamat jaringan baru"), "other_device_refused": _l("ditolak: perangkat lain"),
+    "second_session": _l("masuk dari peramban lain"), "session_submitted": _l("menyelesaikan ujian"),
+    "session_expired": _l("waktu habis"), "session_terminated": _l("dihentikan pengawas"),
+    "fast_answers": _l("jawaban sangat cepat"), "start_authorised": _l("diizinkan mulai"), "paused": _l("dijeda"),
+    "resumed": _l("dilanjutkan"), "time_extended": _l("waktu ditambah"), "message": _l("pesan pengawas"),
+    "device_change_allowed": _l("diizinkan pindah perangkat"), "terminated": _l("dihentikan"),
+}  # fmt: skip
+DECISION_LABELS = {"cleared": _l("bersih"), "warning": _l("peringatan"), "invalidated": _l("dibatalkan")}
+
+
+def proctoring_message(code: str) -> str:
+    """The person-facing text of a proctoring error ``code``."""
+    messages = {
+        "category_unknown": _("Pilih kategori alasan."),
+        "reason_required": _("Tuliskan alasannya (minimal 10 karakter)."),
+        "decision_unknown": _("Keputusan tidak dikenal."),
+        "not_an_invalidation": _("Hanya pembatalan yang perlu dikonfirmasi."),
+        "already_confirmed": _("Pembatalan ini sudah dikonfirmasi."),
+        "second_person_required": _("Pembatalan harus dikonfirmasi oleh pengawas atau admin lain."),
+        "appeal_too_short": _("Tuliskan sanggahan Anda minimal 20 karakter."),
+        "appeal_exists": _("Sanggahan atas keputusan ini sudah diajukan."),
+        "appeal_needs_someone_else": _("Sanggahan harus diputus oleh orang yang tidak membuat keputusan itu."),
+        "appeal_closed": _("Sanggahan ini sudah diputus."),
+        "not_waiting": _("Peserta tidak sedang menunggu izin mulai."),
+        "not_running": _("Ujian peserta ini tidak sedang berlangsung."),
+        "not_paused": _("Ujian peserta ini tidak sedang dijeda."),
+        "extension_invalid": _("Tambahan waktu harus 1 sampai 7200 detik."),
+        "message_invalid": _("Pesan harus diisi, paling banyak 300 karakter."),
+        "action_unknown": _("Tindakan tidak dikenal."),
+    }
+    return messages.get(code) or _("Terjadi kesalahan (%(code)s).", code=code)
+
+
+def _duration(seconds: float) -> str:
+    minutes, rest = divmod(int(round(seconds)), 60)
+    return _("%(m)d mnt %(s)d dtk", m=minutes, s=rest) if minutes else _("%(s)d dtk", s=rest)
+
+
+def flag_text(flag: Flag) -> str:
+    """The plain reason behind a flag, with its numbers."""
+    facts = flag.facts
+    if flag.code == "focus_loss":
+        return _(
+            "meninggalkan jendela ujian %(n)d kali, %(t)s seluruhnya", n=facts["count"], t=_duration(facts["seconds"])
+        )
+    if flag.code == "clipboard":
+        return _("menyalin atau menempel %(n)d kali", n=facts["count"])
+    if flag.code == "shortcut":
+        return _("mencoba pintasan terlarang %(n)d kali", n=facts["count"])
+    if flag.code == "fullscreen":
+        return _("keluar dari layar penuh %(n)d kali", n=facts["count"])
+    if flag.code == "fast_answers":
+        return _("%(n)d jawaban diberikan kurang dari 3 detik setelah jawaban sebelumnya", n=facts["count"])
+    if flag.code == "second_session":
+        return _("masuk dari peramban lain %(n)d kali selama ujian", n=facts["count"])
+    if flag.code == "other_device":
+        return _("mencoba membuka ujian di perangkat lain %(n)d kali", n=facts["count"])
+    if flag.code == "copying":
+        return _(
+            "jawaban sama dengan peserta %(other)s jauh melampaui kebetulan, p = %(p).1e",
+            other=facts.get("partner_label", facts["partner"]),
+            p=facts["p_value"],
+        )
+    if flag.code == "person_fit":
+        return _("pola jawaban tidak wajar untuk kemampuannya (lz* = %(z)s)", z=facts["lz_star"])
+    return flag.code

@@ -1,0 +1,47 @@
+"""The review queue: sessions ordered by risk, each flag with the numbers behind it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from examserver.delivery.models import ExamSchedule, ExamSession
+from proctoring.flags import EventFacts, Flag, FlagRules, facts_from_events, flags_for, risk_score
+from proctoring.models import IntegrityEvent
+
+
+@dataclass(frozen=True)
+class SessionRisk:
+    """One row of the review queue."""
+
+    session: ExamSession
+    facts: EventFacts
+    flags: list[Flag]
+    score: float
+
+
+def forensic_statistics(session: Session, schedule: ExamSchedule) -> dict[int, dict]:
+    """Per session: answer-copying (smallest p, partner) and person fit, from the forensics module."""
+    from examserver.proctor.forensic_inputs import schedule_forensics  # noqa: PLC0415
+
+    return schedule_forensics(session, schedule)
+
+
+def review_queue(session: Session, schedule: ExamSchedule, rules: FlagRules | None = None) -> list[SessionRisk]:
+    """Every session of the schedule with its flags, riskiest first."""
+    rules = rules or FlagRules()
+    events: dict[int, list[IntegrityEvent]] = {}
+    for event in session.scalars(
+        select(IntegrityEvent).join(ExamSession).where(ExamSession.schedule_id == schedule.id)
+    ):
+        events.setdefault(event.session_id, []).append(event)
+    forensic = forensic_statistics(session, schedule)
+    rows = []
+    for exam in schedule.sessions:
+        facts = facts_from_events(events.get(exam.id, []))
+        stats = forensic.get(exam.id, {})
+        flags = flags_for(facts, rules, copying=stats.get("copying"), person_fit=stats.get("lz_star"))
+        rows.append(SessionRisk(exam, facts, flags, risk_score(flags)))
+    return sorted(rows, key=lambda row: (-row.score, row.session.registration_number))

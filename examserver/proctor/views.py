@@ -1,0 +1,326 @@
+"""The proctor console: live room, actions, review queue, timelines, decisions, appeals, export."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import abort, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from examserver import access
+from examserver.accounts.models import User
+from examserver.accounts.roles import ADMIN, PROCTOR
+from examserver.auth.forms import ConfirmForm
+from examserver.delivery.messages import delivery_message
+from examserver.delivery.models import ExamSchedule, ExamSession
+from examserver.delivery.services import DeliveryError, expire_if_due, remaining_seconds
+from examserver.extensions import db
+from examserver.proctor import bp
+from examserver.proctor.actions import act, assigned_schedules, can_watch
+from examserver.proctor.forms import ActionForm, AppealOutcomeForm, DecisionForm
+from examserver.proctor.messages import DECISION_LABELS, EVENT_LABELS, flag_text, proctoring_message
+from examserver.proctor.review import review_queue
+from itembank.database import utcnow
+from proctoring import chain, services
+from proctoring.flags import facts_from_events
+from proctoring.models import Appeal, IntegrityEvent, ProctorDecision
+
+STAFF = (PROCTOR, ADMIN)
+
+
+def watched_schedule(schedule_id: int) -> ExamSchedule:
+    schedule = db.session.get(ExamSchedule, schedule_id)
+    if schedule is None or not can_watch(db.session, current_user.id, current_user.role, schedule.id):
+        abort(404)
+    return schedule
+
+
+def watched_session(session_id: int) -> ExamSession:
+    exam = db.session.get(ExamSession, session_id)
+    if exam is None or not can_watch(db.session, current_user.id, current_user.role, exam.schedule_id):
+        abort(404)
+    return exam
+
+
+def names_of(user_ids) -> dict[int, str]:
+    ids = set(user_ids)
+    return dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all()) if ids else {}
+
+
+@bp.app_context_processor
+def proctor_helpers():  # also used by the candidate's result page
+    return {
+        "flag_text": flag_text,
+        "event_labels": EVENT_LABELS,
+        "decision_labels": DECISION_LABELS,
+        "appeal_labels": {"open": _("terbuka"), "upheld": _("diterima"), "rejected": _("ditolak")},
+    }
+
+
+@bp.route("/")
+@access.roles(*STAFF)
+def index():
+    """Proctors' home: sessions assigned to them and the review queue."""
+    schedules = assigned_schedules(db.session, current_user.id, current_user.role)
+    open_appeals = db.session.scalar(select(func.count(Appeal.id)).where(Appeal.status == "open"))
+    pending = db.session.scalar(
+        select(func.count(ProctorDecision.id)).where(
+            ProctorDecision.decision == "invalidated", ProctorDecision.confirmed_by_id.is_(None)
+        )
+    )
+    return render_template("proctor/index.html", schedules=schedules, open_appeals=open_appeals, pending=pending)
+
+
+def room_rows(schedule: ExamSchedule) -> list[dict]:
+    """The live state of every candidate in a schedule."""
+    moment = utcnow()
+    if any(expire_if_due(db.session, exam, now=moment) for exam in schedule.sessions):
+        db.session.commit()
+    events: dict[int, list[IntegrityEvent]] = {}
+    for event in db.session.scalars(
+        select(IntegrityEvent)
+        .join(ExamSession)
+        .where(ExamSession.schedule_id == schedule.id)
+        .order_by(IntegrityEvent.id)
+    ):
+        events.setdefault(event.session_id, []).append(event)
+    names = names_of(exam.candidate_id for exam in schedule.sessions)
+    rows = []
+    for exam in schedule.sessions:
+        facts = facts_from_events(events.get(exam.id, []))
+        last = events.get(exam.id, [None])[-1]
+        rows.append({
+            "id": exam.id,
+            "registration_number": exam.registration_number,
+            "name": names.get(exam.candidate_id, ""),
+            "status": exam.status,
+            "paused": exam.paused_at is not None,
+            "authorised": exam.authorised_at is not None,
+            "seen_seconds_ago": round((moment - exam.last_seen_at).total_seconds()) if exam.last_seen_at else None,
+            "answered": sum(1 for si in exam.items if si.answer is not None and si.answer.response is not None),
+            "items": len(exam.items),
+            "remaining_minutes": (
+                round(remaining_seconds(exam, moment) / 60, 1) if exam.status == "in_progress" else None
+            ),
+            "focus_losses": facts.focus_losses,
+            "seconds_away": round(facts.seconds_away),
+            "clipboard": facts.clipboard,
+            "last_event": last.kind if last is not None else None,
+            "last_event_ago": round((moment - last.received_at).total_seconds()) if last is not None else None,
+        })  # fmt: skip
+    return rows
+
+
+@bp.route("/jadwal/<int:schedule_id>")
+@access.roles(*STAFF)
+def room(schedule_id: int):
+    """The live room: every candidate's status, heartbeat, progress and flags, with actions."""
+    schedule = watched_schedule(schedule_id)
+    return render_template("proctor/room.html", schedule=schedule, rows=room_rows(schedule), action_form=ActionForm())
+
+
+@bp.route("/jadwal/<int:schedule_id>/langsung.json")
+@access.roles(*STAFF)
+def room_data(schedule_id: int):
+    """The live room as JSON, polled every few seconds by the room page."""
+    schedule = watched_schedule(schedule_id)
+    return jsonify(server_time=utcnow().isoformat(), rows=room_rows(schedule))
+
+
+@bp.route("/sesi/<int:session_id>/tindakan", methods=["POST"])
+@access.roles(*STAFF)
+def session_action(session_id: int):
+    """Authorise, pause, resume, extend, message, allow another device, or terminate."""
+    exam = watched_session(session_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            act(
+                db.session,
+                exam,
+                form.action.data,
+                actor_id=current_user.id,
+                category=form.category.data,
+                comment=form.comment.data,
+                now=utcnow(),
+                seconds=form.seconds.data,
+                message=form.message.data,
+            )
+        except services.ProctoringError as error:
+            db.session.rollback()
+            flash(proctoring_message(error.code), "error")
+        except DeliveryError as error:
+            db.session.rollback()
+            flash(delivery_message(error.code), "error")
+        else:
+            db.session.commit()
+            flash(_("%(reg)s: tindakan dicatat.", reg=exam.registration_number), "success")
+    else:
+        flash(_("Pilih kategori alasan."), "error")
+    return redirect(request.form.get("next") or url_for("proctor.room", schedule_id=exam.schedule_id)), 303
+
+
+@bp.route("/jadwal/<int:schedule_id>/telaah")
+@access.roles(*STAFF)
+def queue(schedule_id: int):
+    """After the session: candidates ordered by risk, each with the reasons it was flagged."""
+    schedule = watched_schedule(schedule_id)
+    decisions = {exam.id: services.effective_decision(db.session, exam.id) for exam in schedule.sessions}
+    return render_template(
+        "proctor/queue.html",
+        schedule=schedule,
+        rows=review_queue(db.session, schedule),
+        names=names_of(exam.candidate_id for exam in schedule.sessions),
+        decisions=decisions,
+        checkpoint=chain.latest_checkpoint,
+    )
+
+
+def confirmation_mark(decision: ProctorDecision | None) -> str:
+    """yes / no for invalidations (confirmed by a second person or not), empty otherwise."""
+    if decision is None or decision.decision != "invalidated":
+        return ""
+    return "yes" if decision.confirmed_by_id else "no"
+
+
+@bp.route("/jadwal/<int:schedule_id>/pelanggaran.csv")
+@access.roles(*STAFF)
+def export_irregularities(schedule_id: int):
+    """CSV of every flagged session and decision (for the committee's minutes)."""
+    schedule = watched_schedule(schedule_id)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["registration_number", "risk_score", "flags", "decision", "category", "reason", "confirmed"])
+    for row in review_queue(db.session, schedule):
+        decision = services.effective_decision(db.session, row.session.id)
+        latest = db.session.scalar(
+            select(ProctorDecision)
+            .where(ProctorDecision.session_id == row.session.id)
+            .order_by(ProctorDecision.id.desc())
+            .limit(1)
+        )
+        if not row.flags and latest is None:
+            continue
+        shown = decision or latest
+        writer.writerow([
+            row.session.registration_number, row.score, "; ".join(flag_text(flag) for flag in row.flags),
+            shown.decision if shown else "", shown.category if shown else "", shown.reason if shown else "",
+            confirmation_mark(shown),
+        ])  # fmt: skip
+    response = make_response(out.getvalue().encode("utf-8-sig"))
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="pelanggaran-{schedule.code}.csv"'
+    return response
+
+
+@bp.route("/sesi/<int:session_id>")
+@access.roles(*STAFF)
+def timeline(session_id: int):
+    """One candidate's timeline: answers and events in order, decisions, appeals."""
+    exam = watched_session(session_id)
+    record = services.timeline(db.session, exam.id)
+    answers = sorted((si for si in exam.items if si.answer is not None), key=lambda si: si.answer.saved_at)
+    involved = [exam.candidate_id]
+    involved += [d.decided_by_id for d in record.decisions] + [d.confirmed_by_id for d in record.decisions]
+    involved += [e.actor_id for e in record.events] + [a.decided_by_id for a in record.appeals]
+    people = names_of(person for person in involved if person)
+    return render_template(
+        "proctor/timeline.html",
+        exam=exam,
+        record=record,
+        answers=answers,
+        people=people,
+        decision_form=DecisionForm(),
+        appeal_form=AppealOutcomeForm(),
+        action_form=ActionForm(),
+        confirm=ConfirmForm(),
+        in_force=services.effective_decision(db.session, exam.id),
+        checkpoint=chain.latest_checkpoint(db.session, exam.id),
+    )
+
+
+@bp.route("/sesi/<int:session_id>/keputusan", methods=["POST"])
+@access.roles(*STAFF)
+def decide(session_id: int):
+    """Record a decision (cleared, warning, invalidated) with its reason."""
+    exam = watched_session(session_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            services.decide(
+                db.session,
+                exam.id,
+                decision=form.decision.data,
+                category=form.category.data,
+                reason=form.reason.data,
+                actor_id=current_user.id,
+            )
+        except services.ProctoringError as error:
+            db.session.rollback()
+            flash(proctoring_message(error.code), "error")
+        else:
+            db.session.commit()
+            flash(_("Keputusan dicatat."), "success")
+    else:
+        flash(proctoring_message("reason_required"), "error")
+    return redirect(url_for("proctor.timeline", session_id=exam.id)), 303
+
+
+@bp.route("/keputusan/<int:decision_id>/konfirmasi", methods=["POST"])
+@access.roles(*STAFF)
+def confirm(decision_id: int):
+    """A second proctor or admin confirms an invalidation."""
+    decision = db.session.get(ProctorDecision, decision_id) or abort(404)
+    exam = watched_session(decision.session_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.confirm_invalidation(db.session, decision, actor_id=current_user.id)
+        except services.ProctoringError as error:
+            db.session.rollback()
+            flash(proctoring_message(error.code), "error")
+        else:
+            db.session.commit()
+            flash(_("Pembatalan dikonfirmasi."), "success")
+    return redirect(url_for("proctor.timeline", session_id=exam.id)), 303
+
+
+@bp.route("/sanggah")
+@access.roles(*STAFF)
+def appeals():
+    """Open appeals (sanggah) against decisions."""
+    rows = db.session.scalars(select(Appeal).order_by(Appeal.status != "open", Appeal.filed_at)).all()
+    sessions = {row.session_id: db.session.get(ExamSession, row.session_id) for row in rows}
+    visible = [
+        row
+        for row in rows
+        if can_watch(db.session, current_user.id, current_user.role, sessions[row.session_id].schedule_id)
+    ]
+    return render_template("proctor/appeals.html", rows=visible, sessions=sessions)
+
+
+@bp.route("/sanggah/<int:appeal_id>", methods=["POST"])
+@access.roles(*STAFF)
+def decide_appeal(appeal_id: int):
+    """Decide an appeal (someone other than whoever made the decision appealed against)."""
+    appeal = db.session.get(Appeal, appeal_id) or abort(404)
+    exam = watched_session(appeal.session_id)
+    form = AppealOutcomeForm()
+    if form.validate_on_submit():
+        try:
+            services.decide_appeal(
+                db.session,
+                appeal,
+                upheld=form.outcome.data == "upheld",
+                outcome=form.reason.data,
+                actor_id=current_user.id,
+            )
+        except services.ProctoringError as error:
+            db.session.rollback()
+            flash(proctoring_message(error.code), "error")
+        else:
+            db.session.commit()
+            flash(_("Sanggahan diputuskan."), "success")
+    return redirect(url_for("proctor.timeline", session_id=exam.id)), 303

@@ -1,0 +1,281 @@
+"""Shared fixtures: the app, a client, a per-test rolled-back database session, factories.
+
+``TEST_DATABASE_URL`` points the suite at PostgreSQL; otherwise a SQLite file is used. With
+``CI=true``, tests that need PostgreSQL or Chromium fail instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from examserver import create_app
+from examserver.accounts import services
+from examserver.config import TestingConfig
+from examserver.delivery.services import create_schedule, enrol
+from examserver.extensions import db, limiter
+from itembank import blueprints
+from itembank import services as itembank_services
+from itembank.database import utcnow
+from itembank.models import CalibrationRun, Item, ItemParameter
+from itembank.services import Actor
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PASSWORD = "rahasia-123"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip when a resource is missing locally; in CI a missing resource is a failure."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+def chromium_path() -> str:
+    """The Chromium binary for browser tests (fails in CI when absent)."""
+    path = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
+    require(bool(path), "Chromium not installed (apt-get install chromium)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def config_class(database_url):
+    """Factory: a TestingConfig subclass on the suite's database, with overrides."""
+
+    def make(**overrides):
+        return type("SuiteConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def app(config_class):
+    app = create_app(config_class())
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def db_session(app):
+    """A session inside an outer transaction that is rolled back after the test.
+
+    Commits made by views become savepoint releases, so they are visible within the test and
+    gone afterwards (the pattern Warehouse uses).
+    No app context stays pushed during the test: each test-client request must get its own
+    (and so its own ``g``), as in production.
+    """
+    with app.app_context():
+        connection = db.engine.connect()
+    outer = connection.begin()
+    session = scoped_session(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    )
+    original = db.session
+    db.session = session
+    try:
+        yield session
+    finally:
+        session.remove()
+        db.session = original
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(app):
+    limiter.reset()
+    yield
+
+
+@pytest.fixture
+def client(app, db_session):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app, db_session):
+    """Factory: ``make_user(role="candidate", **overrides)`` returns a committed user."""
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = "candidate", **overrides):
+        n = next(counter)
+        values = {
+            "email": f"user{n}-{role}@contoh.id",
+            "full_name": f"Pengguna {n}",
+            "role": role,
+            "password": PASSWORD,
+        }
+        values.update(overrides)
+        with app.app_context():
+            user = services.create_user(db_session, **values)
+            db_session.commit()
+        return user
+
+    return make
+
+
+CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(client, path: str = "/masuk") -> str:
+    """Fetch a page and return the CSRF token from its first form."""
+    html = client.get(path).get_data(as_text=True)
+    match = CSRF_FIELD.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client, email: str, password: str = PASSWORD, **extra):
+    """Post the sign-in form with a valid CSRF token."""
+    token = csrf_token(client)
+    return client.post("/masuk", data={"email": email, "password": password, "csrf_token": token, **extra})
+
+
+@pytest.fixture
+def login_as(client, make_user):
+    """Factory: sign the test client in as a new user of ``role``; returns the user."""
+
+    def sign_in(role: str = "candidate", **overrides):
+        user = make_user(role, **overrides)
+        response = login(client, user.email)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return user
+
+    return sign_in
+
+
+SAMPLE_CONTENT = {
+    "single_choice": (["Jakarta", "Bandung", "Surabaya", "Medan"], {"correct": "A"}),
+    "true_false": (["Benar", "Salah"], {"correct": "B"}),
+    "multiple_response": (["Sila 1", "Sila 2", "Bukan sila", "Sila 3"], {"correct": ["A", "B", "D"]}),
+    "weighted_options": (
+        ["Abaikan", "Layani segera", "Tunda", "Minta rekan", "Marah"],
+        {"weights": {"A": 1, "B": 5, "C": 2, "D": 4, "E": 0}},
+    ),
+    "numeric": ([], {"value": 12.5, "tolerance": 0}),
+}
+
+
+@pytest.fixture
+def taxonomy(app, db_session):
+    """SKD > TWK > {NAS, PILAR} and SKD > TKP > PELAYANAN; returns nodes by code."""
+    root = itembank_services.create_competency(db_session, code="SKD", name="Seleksi Kompetensi Dasar")
+    twk = itembank_services.create_competency(db_session, code="SKD.TWK", name="Wawasan Kebangsaan", parent_id=root.id)
+    nas = itembank_services.create_competency(db_session, code="SKD.TWK.NAS", name="Nasionalisme", parent_id=twk.id)
+    pilar = itembank_services.create_competency(db_session, code="SKD.TWK.PILAR", name="Pilar negara", parent_id=twk.id)
+    tkp = itembank_services.create_competency(
+        db_session, code="SKD.TKP", name="Karakteristik Pribadi", parent_id=root.id
+    )
+    pel = itembank_services.create_competency(db_session, code="SKD.TKP.PEL", name="Pelayanan publik", parent_id=tkp.id)
+    db_session.commit()
+    return {node.code: node for node in (root, twk, nas, pilar, tkp, pel)}
+
+
+@pytest.fixture
+def make_item(app, db_session, make_user, taxonomy):
+    """Factory: ``make_item(type_key="single_choice", author=None, **overrides)`` returns an Item."""
+
+    def make(type_key: str = "single_choice", author=None, **overrides):
+        author = author or make_user("item_writer")
+        options, answer = SAMPLE_CONTENT[type_key]
+        values = {
+            "competency_id": taxonomy["SKD.TWK.NAS"].id,
+            "type_key": type_key,
+            "stem": "Ibu kota negara Indonesia menurut UU sebelum 2022 adalah ...",
+            "options": list(options),
+            "answer": answer,
+        }
+        values.update(overrides)
+        item = itembank_services.create_item(db_session, Actor(author.id, author.role), **values)
+        db_session.commit()
+        return item
+
+    return make
+
+
+@pytest.fixture
+def exam_factory(db_session, make_user, make_item, taxonomy):
+    """Factory: ``exam_factory(**schedule_overrides)`` -> (candidate, ExamSession) on a 6-item
+    random-form blueprint (3 single-choice TWK items at 5 points, 3 weighted TKP items)."""
+    admin = make_user("admin")
+    run = CalibrationRun(
+        created_by_id=admin.id, source="import", model="2pl", status="published", published_at=utcnow()
+    )
+    db_session.add(run)
+    for n in range(3):
+        for type_key, competency in (("single_choice", "SKD.TWK.NAS"), ("weighted_options", "SKD.TKP.PEL")):
+            item = make_item(type_key, competency_id=taxonomy[competency].id, stem=f"Soal {type_key} {n}")
+            db_session.get(Item, item.id).status = "operational"
+            db_session.add(
+                ItemParameter(
+                    item_id=item.id,
+                    run=run,
+                    version_number=1,
+                    is_current=True,
+                    **(
+                        {"model": "2pl", "a": 1.0, "b": 0.5 * n - 0.5}
+                        if type_key == "single_choice"
+                        else {
+                            "model": "gpcm",
+                            "a": 0.8,
+                            "b": 0.5 * n - 0.5,
+                            "thresholds": [0.5 * n - 2.0, 0.5 * n - 1.0, 0.5 * n, 0.5 * n + 1.0],
+                        }
+                    ),
+                )
+            )
+    db_session.commit()
+    blueprint = blueprints.create_blueprint(
+        db_session,
+        Actor(admin.id, "admin"),
+        code="UJI",
+        name="Uji",
+        time_limit_minutes=30,
+        delivery_mode="random",
+        reporting_scale={"kind": "range", "min": 0, "max": 100},
+        sections=[
+            blueprints.SectionSpec(taxonomy["SKD.TWK"].id, "TWK", 3, "points_per_correct", 5, 10),
+            blueprints.SectionSpec(taxonomy["SKD.TKP"].id, "TKP", 3, "weighted_options", 5, 9),
+        ],
+    )
+    db_session.commit()
+    counter = iter(range(1000))
+
+    def make(**overrides):
+        now = utcnow()
+        values = {
+            "code": f"JDW{next(counter)}",
+            "title": "Ujian uji",
+            "opens_at": now - timedelta(hours=1),
+            "closes_at": now + timedelta(hours=5),
+            "location": "Daring",
+        }
+        values.update(overrides)
+        schedule = create_schedule(db_session, Actor(admin.id, "admin"), blueprint=blueprint, **values)
+        candidate = make_user("candidate")
+        exam = enrol(db_session, schedule, candidate.id)
+        db_session.commit()
+        return candidate, exam
+
+    return make

@@ -1,0 +1,129 @@
+"""The pages in a real headless Chromium, at a phone's width, as a person would use them."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from examserver import create_app
+from examserver.config import TestingConfig
+from examserver.demo import seed_accounts
+from examserver.extensions import db
+from tests.conftest import chromium_path
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "instance" / "screenshots"
+PHONE = {"width": 360, "height": 740}
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    """The app on a free local port with the demo accounts, in a thread."""
+    database = tmp_path_factory.mktemp("live") / "live.db"
+    config = type("LiveConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})
+    app = create_app(config)
+    with app.app_context():
+        db.create_all()
+        seed_accounts(app.config["DEMO_PASSWORD"])
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = chromium_path()
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.problems = problems
+    yield page
+    context.close()
+
+
+def fits_the_screen(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_candidate_signs_in_on_a_phone_with_the_keyboard(live_server, phone):
+    phone.goto(live_server + "/")
+    assert phone.url.endswith("/masuk")
+    assert phone.locator("html").get_attribute("lang") == "id"
+    assert phone.get_by_role("heading", name="Masuk").is_visible()
+    assert fits_the_screen(phone)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    phone.screenshot(path=str(SCREENSHOTS / "login-360.png"), full_page=True)
+
+    # Labels are tied to their fields, so a screen reader (and get_by_label) finds them.
+    phone.get_by_label("Email").fill("kandidat1@demo.id")
+    phone.get_by_label("Kata sandi").fill("demo12345")
+    phone.keyboard.press("Enter")
+    phone.wait_for_url("**/peserta/")
+    assert phone.get_by_role("heading", name="Beranda peserta").is_visible()
+    assert "Ahmad Fauzi" in phone.content()
+    assert fits_the_screen(phone)
+    phone.screenshot(path=str(SCREENSHOTS / "candidate-home-360.png"), full_page=True)
+    assert phone.problems == []  # no CSP violations, no script errors
+
+
+def test_wrong_password_shows_an_indonesian_error_next_to_the_field(live_server, phone):
+    phone.goto(live_server + "/masuk")
+    phone.get_by_label("Email").fill("kandidat2@demo.id")
+    phone.get_by_label("Kata sandi").fill("salah-sekali")
+    phone.get_by_role("button", name="Masuk").click()
+    error = phone.locator("#password-error")
+    assert error.inner_text() == "Email atau kata sandi salah."
+    assert phone.get_by_label("Kata sandi").get_attribute("aria-invalid") == "true"
+
+
+def test_skip_link_is_the_first_focus_stop(live_server, phone):
+    phone.goto(live_server + "/masuk")
+    phone.keyboard.press("Tab")
+    focused = phone.evaluate("document.activeElement.textContent.trim()")
+    assert focused == "Langsung ke isi"
+
+
+def test_admin_switches_to_english_and_disables_a_candidate(live_server, browser):
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(live_server + "/masuk")
+    page.get_by_label("Bahasa").select_option("en")
+    page.get_by_role("button", name="Ganti").click()
+    assert page.get_by_role("heading", name="Sign in").is_visible()
+    page.get_by_label("Email").fill("admin@demo.id")
+    page.get_by_label("Password").fill("demo12345")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/admin/")
+    page.get_by_role("link", name="Manage users").click()
+    page.get_by_label("Search name or email").fill("kandidat20@")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("button", name="Disable kandidat20@demo.id").click()
+    assert page.get_by_text("Account kandidat20@demo.id disabled.").is_visible()
+    assert fits_the_screen(page)
+    context.close()

@@ -1,0 +1,197 @@
+"""The proctor console: assigned sessions only, live room, actions, review queue, decisions, appeals."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from examserver.delivery.models import ExamSession
+from proctoring.models import ProctorDecision, ScheduleProctor
+from tests.conftest import csrf_token, login
+from tests.examserver.player_client import Player
+
+
+@pytest.fixture
+def room(app, db_session, exam_factory, make_user):
+    """A running session, its proctor (assigned) and another proctor (not assigned)."""
+    candidate, exam = exam_factory()
+    proctor, outsider = make_user("proctor"), make_user("proctor")
+    db_session.add(ScheduleProctor(schedule_id=exam.schedule_id, proctor_id=proctor.id))
+    db_session.commit()
+    candidate_client = app.test_client()
+    login(candidate_client, candidate.email)
+    player = Player(candidate_client, exam.id)
+    assert player.start().status_code == 200
+    proctor_client = app.test_client()
+    login(proctor_client, proctor.email)
+    return {"exam": exam, "player": player, "proctor": proctor, "client": proctor_client, "outsider": outsider}
+
+
+def act(room, action, **fields):
+    client, exam = room["client"], room["exam"]
+    token = csrf_token(client, f"/pengawas/sesi/{exam.id}")
+    data = {"csrf_token": token, "action": action, "category": "examinee.misconduct", "comment": "", **fields}
+    return client.post(f"/pengawas/sesi/{exam.id}/tindakan", data=data)
+
+
+def test_a_proctor_sees_only_assigned_sessions(app, room):
+    exam = room["exam"]
+    assert room["client"].get(f"/pengawas/jadwal/{exam.schedule_id}").status_code == 200
+    outsider = app.test_client()
+    login(outsider, room["outsider"].email)
+    for path in (
+        f"/pengawas/jadwal/{exam.schedule_id}",
+        f"/pengawas/jadwal/{exam.schedule_id}/langsung.json",
+        f"/pengawas/jadwal/{exam.schedule_id}/telaah",
+        f"/pengawas/sesi/{exam.id}",
+        f"/pengawas/jadwal/{exam.schedule_id}/pelanggaran.csv",
+    ):
+        assert outsider.get(path).status_code == 404, path
+    assert exam.schedule.code not in outsider.get("/pengawas/").get_data(as_text=True)
+
+
+def test_candidates_get_403_on_every_proctor_route(app, room):
+    paths = [rule.rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("proctor.")]
+    candidate = room["player"].client
+    for path in paths:
+        url = re.sub(r"<int:\w+>", str(room["exam"].id), path)
+        for method in ("GET", "POST"):
+            assert candidate.open(url, method=method).status_code in (403, 405), (url, method)
+
+
+def test_focus_losses_reach_the_live_room(room):
+    room["player"].save(
+        {"position": 1, "seq": 1, "response": "1"},
+        events=[{"kind": "focus_lost", "duration_ms": 7000}, {"kind": "focus_lost", "duration_ms": 3000}],
+    )
+    data = room["client"].get(f"/pengawas/jadwal/{room['exam'].schedule_id}/langsung.json").get_json()
+    row = data["rows"][0]
+    assert (row["focus_losses"], row["seconds_away"], row["answered"]) == (2, 10, 1)
+    assert row["last_event"] == "focus_lost" and row["seen_seconds_ago"] <= 5
+
+
+def test_message_pause_resume_extend_and_terminate(room, db_session):
+    player = room["player"]
+    assert act(room, "message", message="Harap tetap di halaman ujian.").status_code == 303
+    assert player.state()["messages"][-1]["text"] == "Harap tetap di halaman ujian."
+
+    before = db_session.get(ExamSession, room["exam"].id).deadline_at
+    act(room, "pause")
+    refused = player.save({"position": 1, "seq": 1, "response": "1"})
+    assert refused.status_code == 409 and refused.get_json()["code"] == "paused"
+    assert player.state()["paused"] is True
+    act(room, "resume")
+    db_session.expire_all()
+    assert db_session.get(ExamSession, room["exam"].id).deadline_at >= before  # paused time given back
+    assert player.save({"position": 1, "seq": 2, "response": "1"}).status_code == 200
+
+    act(room, "extend", seconds="600")
+    db_session.expire_all()
+    assert db_session.get(ExamSession, room["exam"].id).deadline_at >= before + timedelta(seconds=600)
+
+    short = act(room, "terminate", comment="singkat")
+    assert short.status_code == 303
+    db_session.expire_all()
+    assert db_session.get(ExamSession, room["exam"].id).status == "in_progress"  # a reason is required
+    act(room, "terminate", comment="Peserta terbukti memakai ponsel kedua.")
+    db_session.expire_all()
+    exam = db_session.get(ExamSession, room["exam"].id)
+    assert exam.status == "terminated" and exam.result is not None
+
+
+def test_the_review_queue_puts_the_suspicious_candidate_first(app, db_session, exam_factory, make_user):
+    proctor = make_user("proctor")
+    calm_candidate, calm = exam_factory()
+    schedule_id = calm.schedule_id
+    from examserver.delivery.models import ExamSchedule
+    from examserver.delivery.services import enrol
+
+    schedule = db_session.get(ExamSchedule, schedule_id)
+    suspicious_user = make_user("candidate")
+    suspicious = enrol(db_session, schedule, suspicious_user.id)
+    db_session.add(ScheduleProctor(schedule_id=schedule_id, proctor_id=proctor.id))
+    db_session.commit()
+    for user, exam, events in (
+        (calm_candidate, calm, [{"kind": "focus_lost", "duration_ms": 2000}]),
+        (suspicious_user, suspicious, [{"kind": "focus_lost", "duration_ms": 60000}] * 7 + [{"kind": "paste"}] * 2),
+    ):
+        client = app.test_client()
+        login(client, user.email)
+        player = Player(client, exam.id)
+        player.start()
+        player.save({"position": 1, "seq": 1, "response": "1"}, events=events)
+        player.submit()
+    client = app.test_client()
+    login(client, proctor.email)
+    page = client.get(f"/pengawas/jadwal/{schedule_id}/telaah").get_data(as_text=True)
+    first = page.index(suspicious.registration_number)
+    assert first < page.index(calm.registration_number)
+    assert "meninggalkan jendela ujian 7 kali, 7 mnt 0 dtk seluruhnya" in page
+    assert "menyalin atau menempel 2 kali" in page
+    csv_text = client.get(f"/pengawas/jadwal/{schedule_id}/pelanggaran.csv").get_data().decode("utf-8-sig")
+    assert suspicious.registration_number in csv_text and calm.registration_number not in csv_text
+
+
+def test_invalidation_then_confirmation_then_appeal(app, room, db_session, make_user):
+    exam = room["exam"]
+    room["player"].submit()
+    client = room["client"]
+    token = csrf_token(client, f"/pengawas/sesi/{exam.id}")
+    client.post(
+        f"/pengawas/sesi/{exam.id}/keputusan",
+        data={
+            "csrf_token": token,
+            "decision": "invalidated",
+            "category": "examinee.collusion",
+            "reason": "Jawaban identik dengan peserta di sebelahnya.",
+        },
+    )
+    decision_id = db_session.scalar(select(ProctorDecision.id).where(ProctorDecision.session_id == exam.id))
+    client.post(f"/pengawas/keputusan/{decision_id}/konfirmasi", data={"csrf_token": token})
+    db_session.expire_all()
+    assert db_session.get(ProctorDecision, decision_id).confirmed_by_id is None  # not by the same proctor
+    second = make_user("proctor")
+    db_session.add(ScheduleProctor(schedule_id=exam.schedule_id, proctor_id=second.id))
+    db_session.commit()
+    other = app.test_client()
+    login(other, second.email)
+    other.post(
+        f"/pengawas/keputusan/{decision_id}/konfirmasi",
+        data={"csrf_token": csrf_token(other, f"/pengawas/sesi/{exam.id}")},
+    )
+    db_session.expire_all()
+    assert db_session.get(ProctorDecision, decision_id).confirmed_by_id == second.id
+
+    candidate = room["player"].client
+    result_page = candidate.get(f"/ujian/{exam.id}/hasil").get_data(as_text=True)
+    assert "Keputusan pengawas" in result_page and "Ajukan sanggahan" in result_page
+    candidate.post(
+        f"/ujian/{exam.id}/sanggah",
+        data={
+            "csrf_token": csrf_token(candidate, f"/ujian/{exam.id}/hasil"),
+            "text": "Saya duduk sendiri dan mengerjakan tanpa bantuan siapa pun.",
+        },
+    )
+    assert "Sanggahan Anda" in candidate.get(f"/ujian/{exam.id}/hasil").get_data(as_text=True)
+    appeals = client.get("/pengawas/sanggah").get_data(as_text=True)
+    assert exam.registration_number in appeals
+
+
+def test_committee_assigns_proctors(app, client, exam_factory, make_user, db_session):
+    candidate, exam = exam_factory()
+    proctor = make_user("proctor")
+    login(client, make_user("committee").email)
+    token = csrf_token(client, f"/ujian/jadwal/{exam.schedule_id}")
+    client.post(f"/ujian/jadwal/{exam.schedule_id}/pengawas", data={"csrf_token": token, "proctor": [str(proctor.id)]})
+    assigned = db_session.scalars(
+        select(ScheduleProctor.proctor_id).where(ScheduleProctor.schedule_id == exam.schedule_id)
+    )
+    assert list(assigned) == [proctor.id]
+
+
+def test_privacy_page(client):
+    page = client.get("/privasi").get_data(as_text=True)
+    assert "Apa yang dicatat selama ujian" in page and "SHA-256" in page

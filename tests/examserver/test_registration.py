@@ -1,0 +1,165 @@
+"""Candidate self-registration (NIK) and committee-issued password recovery."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from examserver.accounts.identity import nik_problem, normalise_phone
+from examserver.accounts.models import User
+from tests.conftest import PASSWORD, csrf_token, login
+
+VALID_NIK = "3171024508990001"  # DKI Jakarta, woman born 05-08-1999 (45 = 5 + 40), serial 0001
+
+
+@pytest.mark.parametrize(
+    ("nik", "problem"),
+    [
+        (VALID_NIK, None),
+        ("3171020508990001", None),
+        ("317102450899000", "nik_format"),
+        ("31710245089900A1", "nik_format"),
+        ("0971024508990001", "nik_region"),
+        ("3100024508990001", "nik_region"),
+        ("3171027508990001", "nik_birth_date"),  # day 75 - 40 = 35
+        ("3171023013990001", "nik_birth_date"),  # month 13
+        ("3171024508990000", "nik_serial"),
+    ],
+)
+def test_nik_checks(nik, problem):
+    assert nik_problem(nik) == problem
+
+
+@pytest.mark.parametrize(
+    ("raw", "normal"),
+    [
+        ("0812 3456 7890", "+6281234567890"),
+        ("+62 812-3456-789", "+628123456789"),
+        ("6281234567", "+6281234567"),
+        ("021 555 1234", None),
+        ("0812", None),
+        ("email@x.id", None),
+    ],
+)
+def test_phone_numbers(raw, normal):
+    assert normalise_phone(raw) == normal
+
+
+def register(client, **overrides):
+    data = {
+        "full_name": "Rina Wulandari",
+        "nik": VALID_NIK,
+        "email": "rina@contoh.id",
+        "phone": "0812 3456 7890",
+        "password": "sandi-rina-1",
+        "confirm": "sandi-rina-1",
+    }
+    data.update(overrides)
+    return client.post("/daftar", data={**data, "csrf_token": csrf_token(client, "/daftar")})
+
+
+def test_a_candidate_registers_and_lands_on_the_candidate_home(client, db_session):
+    response = register(client)
+    assert response.status_code == 303 and response.headers["Location"] == "/peserta/"
+    user = db_session.scalar(select(User).where(User.email == "rina@contoh.id"))
+    assert (user.role, user.nik, user.phone) == ("candidate", VALID_NIK, "+6281234567890")
+    assert client.get("/peserta/").status_code == 200
+
+
+def test_one_account_per_nik_and_bad_input_changes_nothing(app, client, db_session):
+    register(client)
+    other = app.test_client()
+    before = db_session.scalar(select(func.count(User.id)))
+    duplicate = register(other, email="lain@contoh.id")
+    assert duplicate.status_code == 422 and "NIK ini sudah terdaftar" in duplicate.get_data(as_text=True)
+    bad_nik = register(other, email="lain@contoh.id", nik="3171027508990001")
+    assert "Tanggal lahir pada NIK tidak valid." in bad_nik.get_data(as_text=True)
+    bad_phone = register(other, email="lain@contoh.id", nik="3171020508990002", phone="12345")
+    assert "Nomor ponsel tidak valid" in bad_phone.get_data(as_text=True)
+    assert db_session.scalar(select(func.count(User.id))) == before
+
+
+def test_committee_recovery_code_resets_the_password_once(app, client, make_user, db_session):
+    candidate = make_user("candidate")
+    candidate_device = app.test_client()
+    login(candidate_device, candidate.email)
+    login(client, make_user("committee").email)
+    found = client.get(f"/panitia/peserta?q={candidate.email}").get_data(as_text=True)
+    assert candidate.full_name in found
+    token = csrf_token(client, f"/panitia/peserta?q={candidate.email}")
+    page = client.post(f"/panitia/peserta/{candidate.id}/kode-pemulihan", data={"csrf_token": token})
+    code = re.search(r'<p class="big">([A-Z2-9]{5}-[A-Z2-9]{5})</p>', page.get_data(as_text=True)).group(1)
+
+    anonymous = app.test_client()
+
+    def reset(code_text, password="sandi-baru-77"):
+        return anonymous.post(
+            "/lupa-sandi",
+            data={
+                "email": candidate.email,
+                "code": code_text,
+                "new": password,
+                "confirm": password,
+                "csrf_token": csrf_token(anonymous, "/lupa-sandi"),
+            },
+        )
+
+    wrong = reset("AAAAA-BBBBB")
+    assert wrong.status_code == 422 and "kode pemulihan salah" in wrong.get_data(as_text=True)
+    assert reset(code.lower()).status_code == 303
+    assert login(anonymous, candidate.email, "sandi-baru-77").status_code == 302
+    assert candidate_device.get("/peserta/").status_code == 302  # old sessions ended
+    assert reset(code, "sandi-lagi-88").status_code == 422  # used once only
+
+
+def test_recovery_codes_expire(app, make_user, db_session):
+    from examserver.accounts import services
+
+    candidate = make_user("candidate")
+    committee = make_user("committee")
+    with app.app_context():
+        code = services.issue_reset_code(db_session, candidate, issued_by=committee.id)
+        later = services.utcnow() + timedelta(hours=25)
+        with pytest.raises(services.AccountError, match="reset_code_invalid"):
+            services.reset_password_with_code(
+                db_session, email=candidate.email, code=code, new_password="sandi-baru-1", now=later
+            )
+
+
+def test_staff_accounts_get_no_recovery_codes(client, make_user):
+    login(client, make_user("committee").email)
+    admin = make_user("admin")
+    token = csrf_token(client, "/panitia/peserta")
+    assert (
+        client.post(f"/panitia/peserta/{admin.id}/kode-pemulihan", data={"csrf_token": token}).status_code
+        == 404
+    )
+
+
+def test_password_recovery_is_throttled(client, make_user):
+    candidate = make_user("candidate")
+    for _ in range(10):
+        client.post(
+            "/lupa-sandi",
+            data={
+                "email": candidate.email,
+                "code": "XXXXX-XXXXX",
+                "new": PASSWORD,
+                "confirm": PASSWORD,
+                "csrf_token": csrf_token(client, "/lupa-sandi"),
+            },
+        )
+    blocked = client.post(
+        "/lupa-sandi",
+        data={
+            "email": candidate.email,
+            "code": "XXXXX-XXXXX",
+            "new": PASSWORD,
+            "confirm": PASSWORD,
+            "csrf_token": csrf_token(client, "/lupa-sandi"),
+        },
+    )
+    assert blocked.status_code == 429
