@@ -135,6 +135,7 @@ class Bank:
             raise CATError(f"pilot and exposure need one value per item ({n}).")
         if not ((self.exposure > 0) & (self.exposure <= 1)).all():
             raise CATError("Exposure parameters must lie in (0, 1].")
+        self.n_pilot = int(self.pilot.sum())
         self.prior = prior or LatentDistribution()
         self.quadrature: Quadrature = rectangular(n_nodes, bound)
         self.nodes = self.quadrature.nodes
@@ -698,26 +699,24 @@ class CATRules:
 
     def check(self, bank: Bank) -> None:
         """Raise :class:`CATError` when the bank cannot support these rules."""
-        operational = int((~bank.pilot).sum())
+        operational = bank.n_items - bank.n_pilot
         if self.max_length is not None and self.max_length > operational:
             raise CATError(
                 f"The test needs {self.max_length} items but the bank has only {operational} operational items."
             )
         if self.content is not None:
             self.content.check(bank)
-        if len(self.pilot_positions) > int(bank.pilot.sum()):
-            raise CATError(
-                f"{len(self.pilot_positions)} pilot positions but the bank has {int(bank.pilot.sum())} pilot items."
-            )
+        if len(self.pilot_positions) > bank.n_pilot:
+            raise CATError(f"{len(self.pilot_positions)} pilot positions but the bank has {bank.n_pilot} pilot items.")
 
     @classmethod
     def from_dict(cls, data: Mapping) -> CATRules:
         """Build rules from plain data, e.g.::
 
-            {"selection": "mfi", "exposure": {"rule": "randomesque", "n": 5},
-             "content": {"rule": "blueprint", "targets": {"TWK": 30, "TIU": 35, "TKP": 45}},
-             "stopping": [{"rule": "se", "threshold": 0.3}, {"rule": "max-length", "n": 40}],
-             "min_length": 10, "pilot_positions": [5, 20]}
+        {"selection": "mfi", "exposure": {"rule": "randomesque", "n": 5},
+         "content": {"rule": "blueprint", "targets": {"TWK": 30, "TIU": 35, "TKP": 45}},
+         "stopping": [{"rule": "se", "threshold": 0.3}, {"rule": "max-length", "n": 40}],
+         "min_length": 10, "pilot_positions": [5, 20]}
         """
         from .shadow import ShadowTest  # noqa: F401  (registers the shadow-test content rule)
 
@@ -954,8 +953,8 @@ def next_item(
     """One stateless CAT step: θ, SE, stop decision and the next item.
 
     ``P(θ) = c + (1 - c) / (1 + exp(-a (θ - b)))`` for dichotomous items (GRM/GPCM otherwise).
-    Call :meth:`CATRules.check` once per bank and rules (the web server does it when it loads a
-    blueprint); this function only validates the candidate's history.
+    The rules are checked against the bank (:meth:`CATRules.check`) and the candidate's history
+    is validated on every call, so bad input ends in a :class:`CATError`, never in a crash.
 
     Parameters
     ----------
@@ -979,9 +978,11 @@ def next_item(
     Raises
     ------
     CATError
-        Unknown item ids, repeated items, responses outside an item's categories, or no item
-        left to meet the content blueprint.
+        A bank too small for the test, a blueprint the bank cannot meet, unknown item ids,
+        repeated items, responses outside an item's categories, or no item left to meet the
+        content blueprint.
     """
+    rules.check(bank)
     persons = _persons_from_history(bank, list(administered), responses, list(set_aside), elapsed)
     decision = _decide(bank, rules, persons, _rng(rng))
     stop = bool(decision.stop[0])
