@@ -279,3 +279,24 @@ def exam_factory(db_session, make_user, make_item, taxonomy):
         return candidate, exam
 
     return make
+
+
+@pytest.fixture(scope="session")
+def demo_app(tmp_path_factory):
+    """The app on its own SQLite file holding the whole demo (``flask demo``), seeded once per run.
+
+    Shared by the tests that walk the demo as its users would; they use different sittings
+    (the player tests take DEMO-SKD, the review tests read the finished UJICOBA-2026-10).
+    """
+    from examserver.demo import seed_demo
+
+    database = tmp_path_factory.mktemp("demo") / "demo.db"
+    config = type("DemoConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})
+    app = create_app(config)
+    with app.app_context():
+        db.create_all()
+        seed_demo(app.config["DEMO_PASSWORD"])
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.engine.dispose()

@@ -15,12 +15,9 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from examserver import create_app
 from examserver.accounts.models import User
-from examserver.config import TestingConfig
 from examserver.delivery.models import ExamSchedule, ExamSession
 from examserver.delivery.services import to_display
-from examserver.demo import seed_demo
 from examserver.extensions import db
 from itembank.database import utcnow
 from proctoring.models import IntegrityEvent
@@ -37,15 +34,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory):
-    """The app with the demo (accounts, items, the always-open DEMO-SKD sitting) on a free port."""
-    database = tmp_path_factory.mktemp("player") / "player.db"
-    config = type("PlayerConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})
-    app = create_app(config)
-    with app.app_context():
-        db.create_all()
-        seed_demo(app.config["DEMO_PASSWORD"])
-        db.session.commit()
+def live(demo_app):
+    """The demo app (accounts, items, the always-open DEMO-SKD sitting) served on a free port."""
+    app = demo_app
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -53,8 +44,6 @@ def live(tmp_path_factory):
     yield app
     server.shutdown()
     server.server_close()
-    with app.app_context():
-        db.engine.dispose()
 
 
 @pytest.fixture(scope="module")

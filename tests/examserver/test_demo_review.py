@@ -1,0 +1,88 @@
+"""The demo's finished sitting, walked as the demo proctor would after the session.
+
+Issue 7's acceptance: after the session the proctor finds the planted copier at the top of the
+review queue, with the evidence. The demo (``examserver/demo/finished.py``) plants a copier
+(kandidat3 copies kandidat7 on 60% of the items), a wanderer (kandidat5) and a rusher (kandidat9).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from examserver.accounts.models import User
+from examserver.delivery.models import ExamSchedule, ExamSession
+from examserver.demo.finished import CODE
+from examserver.extensions import db
+from tests.conftest import csrf_token
+
+
+@pytest.fixture(scope="module")
+def sitting(demo_app):
+    """Registration number per demo email, and the finished schedule's id."""
+    with demo_app.app_context():
+        schedule = db.session.scalar(select(ExamSchedule).where(ExamSchedule.code == CODE))
+        rows = db.session.execute(
+            select(User.email, ExamSession.registration_number)
+            .join(ExamSession, ExamSession.candidate_id == User.id)
+            .where(ExamSession.schedule_id == schedule.id)
+        ).all()
+        return {"schedule_id": schedule.id, "numbers": dict(rows)}
+
+
+@pytest.fixture(scope="module")
+def proctor(demo_app):
+    client = demo_app.test_client()
+    client.post(
+        "/masuk",
+        data={
+            "email": "pengawas@demo.id",
+            "password": demo_app.config["DEMO_PASSWORD"],
+            "csrf_token": csrf_token(client, "/masuk"),
+        },
+    )
+    return client
+
+
+def queue_order(page: str, numbers: dict[str, str]) -> list[str]:
+    """Demo emails in the order their registration numbers first appear on the page."""
+    found = {email: page.find(number) for email, number in numbers.items() if page.find(number) >= 0}
+    return sorted(found, key=found.get)
+
+
+def test_the_planted_copier_and_source_head_the_review_queue(proctor, sitting):
+    response = proctor.get(f"/pengawas/jadwal/{sitting['schedule_id']}/telaah")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    order = queue_order(page, sitting["numbers"])
+    assert len(order) == 60
+    assert set(order[:2]) == {"kandidat3@demo.id", "kandidat7@demo.id"}
+    # The evidence names the partner, with a p-value far beyond chance.
+    numbers = sitting["numbers"]
+    evidence = re.findall(r"jawaban sama dengan peserta (\S+) jauh melampaui kebetulan, p = ([0-9.e+-]+)", page)
+    partners = {label: float(p) for label, p in evidence}
+    assert numbers["kandidat7@demo.id"] in partners and numbers["kandidat3@demo.id"] in partners
+    assert max(partners[numbers["kandidat7@demo.id"]], partners[numbers["kandidat3@demo.id"]]) < 1e-6
+
+
+def test_the_wanderer_and_the_rusher_are_flagged_with_their_evidence(proctor, sitting):
+    page = proctor.get(f"/pengawas/jadwal/{sitting['schedule_id']}/telaah").get_data(as_text=True)
+    order = queue_order(page, sitting["numbers"])
+    assert order.index("kandidat5@demo.id") < 6 and order.index("kandidat9@demo.id") < 8
+    assert "meninggalkan jendela ujian 8 kali" in page
+    assert "menyalin atau menempel 2 kali" in page
+    assert re.search(r"\d+ jawaban diberikan kurang dari 3 detik setelah jawaban sebelumnya", page)
+
+
+def test_honest_candidates_are_not_flagged_for_copying(proctor, sitting):
+    page = proctor.get(f"/pengawas/jadwal/{sitting['schedule_id']}/telaah").get_data(as_text=True)
+    # Only the planted pair carries a copying flag among sixty candidates.
+    assert page.count("jauh melampaui kebetulan") == 2
+
+
+def test_the_demo_integrity_log_verifies(demo_app):
+    result = demo_app.test_cli_runner().invoke(args=["integrity", "verify"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"integrity log OK: \d+ chains", result.output)
