@@ -214,7 +214,7 @@ def fit_sympson_hetter(
     *,
     n_examinees: int = 1000,
     n_iter: int = 10,
-    margin: float = 0.03,
+    margin: float | None = None,
     rng: np.random.Generator | int | None = None,
 ) -> tuple[Bank, list[float]]:
     """Sympson-Hetter exposure parameters fitted by iterated simulation (Sympson & Hetter 1985).
@@ -222,9 +222,11 @@ def fit_sympson_hetter(
     Starting from ``K_j = 1``, each round simulates ``n_examinees`` tests with θ drawn from the
     bank's prior and sets ``K_j = target / P(S_j)`` where the selection rate ``P(S_j)`` exceeds
     the target (else 1), so that ``P(A_j) = K_j P(S_j) <= target``. The rates are aimed at
-    ``target - margin``: with 1,000 simulated examinees an exposure rate has a sampling SD of
-    about 0.014 and the largest of hundreds of rates near the ceiling lands 0.03 above it, so
-    without a margin the fitted parameters keep the maximum at about target + 0.03.
+    ``target - margin``. An exposure rate estimated from N simulated examinees has a sampling SD
+    of ``sqrt(r (1 - r) / N)``, and with hundreds of items near the ceiling the largest of them
+    lands about three SDs above its expectation; the default margin is therefore
+    ``3 sqrt(r (1 - r) / N)`` (0.041 for r = 0.25 and N = 1,000), without which the fitted
+    parameters keep the maximum observed rate above the target.
 
     Parameters
     ----------
@@ -233,8 +235,9 @@ def fit_sympson_hetter(
         Their exposure rule is replaced by :class:`scoring.cat.SympsonHetter` (kept if it is one).
     target : float
         Largest acceptable exposure rate r.
-    margin : float
-        Safety margin for sampling error (the rates are fitted to ``target - margin``).
+    margin : float, optional
+        Safety margin for sampling error (the rates are fitted to ``target - margin``); default
+        ``3 sqrt(target (1 - target) / n_examinees)``.
     n_examinees, n_iter : int
     rng : numpy.random.Generator, int or None
 
@@ -245,6 +248,8 @@ def fit_sympson_hetter(
     history : list of float
         Maximum exposure rate of each round (before that round's update).
     """
+    if margin is None:
+        margin = 3.0 * float(np.sqrt(target * (1.0 - target) / max(n_examinees, 1)))
     if not 0 < target - margin < target <= 1:
         raise ValueError("The exposure target must lie in (0, 1] and exceed the margin.")
     aim = target - margin
