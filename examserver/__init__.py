@@ -114,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
     from examserver.hr import bp as hr_bp
     from examserver.main import bp as main_bp
     from examserver.proctor import bp as proctor_bp
+    from examserver.selection import bp as selection_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -125,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(hr_bp, url_prefix="/sdm")
     app.register_blueprint(delivery_bp, url_prefix="/ujian")
     app.register_blueprint(delivery_api, url_prefix="/api")
+    app.register_blueprint(selection_bp, url_prefix="/seleksi")
 
 
 def _register_cli(app: Flask) -> None:

@@ -1,0 +1,124 @@
+"""Announcements: the canonical CSV of a stage's result, its digest and signature, corrections."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from examserver.accounts.models import User
+from examserver.selection import signing
+from examserver.selection.models import STAGE_KINDS, Announcement, Application, SelectionPeriod
+from examserver.selection.ranking import Ranking
+from examserver.selection.services import MIN_REASON, SelectionError
+
+#: The documented check anyone can run with Python and the ``cryptography`` package.
+VERIFY_COMMAND = (
+    'python3 -c "import sys,base64;'
+    "from cryptography.hazmat.primitives.serialization import load_pem_public_key as k;"
+    "k(open(sys.argv[3],'rb').read()).verify(base64.b64decode(open(sys.argv[2],'rb').read()),"
+    "open(sys.argv[1],'rb').read());print('OK')\" "
+)
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
+def administrative_csv(session: Session, period: SelectionPeriod) -> tuple[str, list[int]]:
+    """The administrative result: every submitted application, accepted or rejected."""
+    applications = session.scalars(
+        select(Application)
+        .where(Application.period_id == period.id, Application.status.in_(("accepted", "rejected")))
+        .order_by(Application.registration_number)
+    ).all()
+    ids = [a.candidate_id for a in applications]
+    names = dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all()) if ids else {}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["nomor_peserta", "nama", "formasi", "kategori", "status"])
+    for a in applications:
+        status = "MEMENUHI_SYARAT" if a.status == "accepted" else "TIDAK_MEMENUHI_SYARAT"
+        writer.writerow([a.registration_number, names.get(a.candidate_id, ""), a.position.code, a.category, status])
+    return out.getvalue(), []
+
+
+def ranking_csv(ranking: Ranking) -> tuple[str, list[int]]:
+    """The result of the basic or final stage: scores, ranks and status per applicant."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([
+        "nomor_peserta", "nama", "formasi", "kategori", *ranking.section_names, "total_skd", "nilai_skb",
+        "nilai_akhir", "peringkat_skd", "peringkat_akhir", "status", "formasi_penempatan",
+    ])  # fmt: skip
+    sessions = []
+    for row in ranking.rows:
+        if row.status == "ADMIN_FAILED":
+            continue
+        writer.writerow([
+            row.registration_number, row.name, row.position_code, row.category,
+            *(_number(v) for v in row.sections), _number(row.basic_total), _number(row.field_score),
+            _number(row.final_score), row.shortlist_rank or "", row.rank or "", row.status, row.appointed_code or "",
+        ])  # fmt: skip
+        if row.session_id is not None:
+            sessions.append(row.session_id)
+    return out.getvalue(), sorted(sessions)
+
+
+def digest(text: str) -> str:
+    """SHA-256 (hex) of the CSV's UTF-8 bytes."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def publish(
+    session: Session,
+    period: SelectionPeriod,
+    *,
+    stage: str,
+    title: str,
+    csv_text: str,
+    session_ids: list[int],
+    member_id: int,
+    replaces: Announcement | None = None,
+    correction_reason: str | None = None,
+) -> Announcement:
+    """Sign and store an announcement; a correction names the one it replaces and why."""
+    if stage not in STAGE_KINDS:
+        raise SelectionError("stage_unknown")
+    if csv_text.count("\n") < 2:
+        raise SelectionError("announcement_empty")
+    reason = (correction_reason or "").strip() or None
+    if replaces is not None:
+        if replaces.period_id != period.id or replaces.stage != stage:
+            raise SelectionError("correction_mismatch")
+        if session.scalar(select(Announcement.id).where(Announcement.replaces_id == replaces.id)) is not None:
+            raise SelectionError("already_replaced")
+        if reason is None or len(reason) < MIN_REASON:
+            raise SelectionError("correction_reason_required")
+    elif reason is not None:
+        raise SelectionError("correction_mismatch")
+    data = csv_text.encode("utf-8")
+    announcement = Announcement(
+        period_id=period.id,
+        stage=stage,
+        title=title.strip(),
+        csv_text=csv_text,
+        sha256=digest(csv_text),
+        signature=signing.sign(data),
+        key_fingerprint=signing.fingerprint(),
+        session_ids=session_ids,
+        replaces_id=replaces.id if replaces is not None else None,
+        correction_reason=reason if replaces is not None else None,
+        published_by_id=member_id,
+    )
+    session.add(announcement)
+    session.flush()
+    return announcement
+
+
+def replacement_of(session: Session, announcement: Announcement) -> Announcement | None:
+    """The correction that replaced ``announcement``, if any."""
+    return session.scalar(select(Announcement).where(Announcement.replaces_id == announcement.id))

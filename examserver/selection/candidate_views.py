@@ -1,0 +1,179 @@
+"""Candidates' selection pages: apply, upload documents, submit, see the result, appeal."""
+
+from __future__ import annotations
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from examserver import access
+from examserver.accounts.roles import CANDIDATE
+from examserver.auth.forms import ConfirmForm
+from examserver.extensions import db
+from examserver.selection import bp, services
+from examserver.selection.documents import DOCUMENT_TYPES, stored_path
+from examserver.selection.forms import AppealForm, ApplyForm, UploadForm
+from examserver.selection.messages import category_label, selection_message
+from examserver.selection.models import Application, ApplicationDocument, Position
+from examserver.selection.web import period_by_code, upload_dir
+from itembank.database import utcnow
+
+
+def own_application(application_id: int) -> Application:
+    application = db.session.get(Application, application_id)
+    if application is None or application.candidate_id != current_user.id:
+        abort(404)
+    return application
+
+
+@bp.route("/saya")
+@access.roles(CANDIDATE)
+def my_applications():
+    """The candidate's applications across periods."""
+    rows = db.session.scalars(
+        select(Application).where(Application.candidate_id == current_user.id).order_by(Application.id.desc())
+    ).all()
+    return render_template("selection/my_applications.html", rows=rows)
+
+
+@bp.route("/<code>/lamar", methods=["GET", "POST"])
+@access.roles(CANDIDATE)
+def apply(code: str):
+    """Choose a position and category (one application per period); changeable until submitted."""
+    period = period_by_code(code)
+    existing = db.session.scalar(
+        select(Application).where(Application.period_id == period.id, Application.candidate_id == current_user.id)
+    )
+    form = ApplyForm(obj=existing if request.method == "GET" else None)
+    form.position.choices = [(p.id, f"{p.code} · {p.title} · {p.location}") for p in period.positions]
+    categories = sorted({c for p in period.positions for c in p.categories})
+    form.category.choices = [(c, category_label(c)) for c in categories]
+    if request.method == "GET" and existing is not None:
+        form.position.data = existing.position_id
+    if form.validate_on_submit():
+        position = db.session.get(Position, form.position.data)
+        try:
+            if position is None:
+                raise services.SelectionError("position_unknown")
+            application = services.apply(
+                db.session,
+                period,
+                position,
+                current_user,
+                category=form.category.data,
+                education_score=form.education_score.data,
+                birth_date=form.birth_date.data,
+            )
+        except services.SelectionError as error:
+            db.session.rollback()
+            flash(selection_message(error.code, **error.params), "error")
+        else:
+            db.session.commit()
+            flash(_("Lamaran disimpan sebagai draf. Unggah dokumen lalu kirim sebelum batas waktu."), "success")
+            return redirect(url_for("selection.application", application_id=application.id), 303)
+    return render_template("selection/apply.html", period=period, form=form, existing=existing)
+
+
+@bp.route("/lamaran/<int:application_id>")
+@access.roles(CANDIDATE)
+def application(application_id: int):
+    """The candidate's application: documents, submission, verification result and appeal."""
+    item = own_application(application_id)
+    upload = UploadForm()
+    upload.doc_type.choices = [(k, DOCUMENT_TYPES[k].label) for k in item.position.required_documents]
+    return render_template(
+        "selection/application.html",
+        item=item,
+        upload=upload,
+        confirm=ConfirmForm(),
+        appeal_form=AppealForm(),
+        missing=services.missing_documents(item),
+        appeal_deadline=services.appeal_deadline(item),
+        is_open=services.is_open(item.period, utcnow()),
+        now=utcnow(),
+    )
+
+
+@bp.route("/lamaran/<int:application_id>/dokumen", methods=["POST"])
+@access.roles(CANDIDATE)
+def upload_document(application_id: int):
+    """Upload one required document (checked, then stored under a generated name)."""
+    item = own_application(application_id)
+    form = UploadForm()
+    form.doc_type.choices = [(k, k) for k in item.position.required_documents]
+    if form.validate_on_submit():
+        storage = form.file.data
+        try:
+            if storage is None or not getattr(storage, "filename", ""):
+                raise services.SelectionError("upload_missing")
+            data = storage.read(max(k.max_bytes for k in DOCUMENT_TYPES.values()) + 1)
+            services.upload_document(db.session, item, form.doc_type.data, storage.filename, data, upload_dir())
+        except services.SelectionError as error:
+            db.session.rollback()
+            flash(selection_message(error.code, **error.params), "error")
+        else:
+            db.session.commit()
+            flash(_("Dokumen diunggah."), "success")
+    return redirect(url_for("selection.application", application_id=application_id), 303)
+
+
+@bp.route("/lamaran/<int:application_id>/kirim", methods=["POST"])
+@access.roles(CANDIDATE)
+def submit(application_id: int):
+    """Submit the application; after this nothing can change."""
+    item = own_application(application_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.submit(db.session, item)
+        except services.SelectionError as error:
+            db.session.rollback()
+            flash(selection_message(error.code, **error.params), "error")
+        else:
+            db.session.commit()
+            flash(_("Lamaran terkirim. Nomor pendaftaran Anda %(n)s.", n=item.registration_number), "success")
+    return redirect(url_for("selection.application", application_id=application_id), 303)
+
+
+@bp.route("/lamaran/<int:application_id>/sanggah", methods=["POST"])
+@access.roles(CANDIDATE)
+def file_appeal(application_id: int):
+    """File an appeal (sanggah) against a rejection, within the window."""
+    item = own_application(application_id)
+    form = AppealForm()
+    if form.validate_on_submit():
+        try:
+            services.file_appeal(db.session, item, form.text.data)
+        except services.SelectionError as error:
+            db.session.rollback()
+            flash(selection_message(error.code, **error.params), "error")
+        else:
+            db.session.commit()
+            flash(_("Sanggahan terkirim."), "success")
+    else:
+        flash(selection_message("appeal_too_short"), "error")
+    return redirect(url_for("selection.application", application_id=application_id), 303)
+
+
+@bp.route("/lamaran/<int:application_id>/dokumen/<int:document_id>")
+@access.roles(CANDIDATE)
+def own_document(application_id: int, document_id: int):
+    """Download one's own uploaded document."""
+    item = own_application(application_id)
+    return send_document(item, document_id)
+
+
+def send_document(item: Application, document_id: int):
+    document = db.session.get(ApplicationDocument, document_id)
+    if document is None or document.application_id != item.id:
+        abort(404)
+    path = stored_path(upload_dir(), document.stored_name)
+    if not path.is_file():
+        abort(404)
+    extension = document.stored_name.rsplit(".", 1)[-1]
+    response = make_response(path.read_bytes())
+    response.headers["Content-Type"] = document.content_type
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename={item.registration_number}-{document.doc_type}.{extension}"
+    )
+    return response

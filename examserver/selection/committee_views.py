@@ -1,0 +1,541 @@
+"""The committee's selection pages: periods, positions, verification, appeals, scores, ranking,
+exports and announcements. Applicants appear by registration number only."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from examserver import access
+from examserver.accounts.roles import ADMIN, COMMITTEE
+from examserver.auth.forms import ConfirmForm
+from examserver.delivery.models import ExamSchedule
+from examserver.extensions import db
+from examserver.selection import announcements, bp, services
+from examserver.selection.candidate_views import send_document
+from examserver.selection.documents import DOCUMENT_TYPES
+from examserver.selection.forms import (
+    AnnouncementForm,
+    AppealDecisionForm,
+    CheckForm,
+    ConflictForm,
+    FieldScoreForm,
+    InterviewForm,
+    PeriodForm,
+    PositionForm,
+)
+from examserver.selection.interview import RUBRIC
+from examserver.selection.messages import STAGE_LABELS, category_label, selection_message
+from examserver.selection.models import (
+    Announcement,
+    Application,
+    ApplicationDocument,
+    ConflictDeclaration,
+    FieldScore,
+    InterviewScore,
+    Position,
+    SelectionPeriod,
+)
+from examserver.selection.ranking import rank_period
+from examserver.selection.rules import default_rules_json, rules_from_json
+from examserver.selection.web import guarded_application, local_to_utc, period_or_404, utc_to_local
+from scoring.selection import SelectionRuleError
+
+STAFF = (COMMITTEE, ADMIN)
+
+
+@bp.route("/panitia")
+@access.roles(*STAFF)
+def committee_home():
+    """The committee's periods."""
+    rows = db.session.scalars(select(SelectionPeriod).order_by(SelectionPeriod.applications_open_at.desc())).all()
+    return render_template("selection/committee_home.html", periods=rows)
+
+
+# --------------------------------------------------------------------------- periods
+
+
+def _stage_values(form: PeriodForm) -> dict:
+    pairs = {
+        "administrative": (form.applications_close_at.data, form.administrative_end.data),
+        "basic": (form.basic_start.data, form.basic_end.data),
+        "field": (form.field_start.data, form.field_end.data),
+        "final": (form.final_at.data, form.final_at.data),
+    }
+    return {k: (local_to_utc(a), local_to_utc(b)) for k, (a, b) in pairs.items() if a and b}
+
+
+def _fill_period_form(form: PeriodForm, period: SelectionPeriod) -> None:
+    form.code.data, form.title.data, form.agency.data = period.code, period.title, period.agency
+    form.description.data, form.appeal_days.data = period.description, period.appeal_days
+    form.applications_open_at.data = utc_to_local(period.applications_open_at)
+    form.applications_close_at.data = utc_to_local(period.applications_close_at)
+    form.schedule.data = period.schedule_id or 0
+    form.rules.data = json.dumps(period.rules, indent=1)
+    stages = {s.kind: s for s in period.stages}
+    for kind, start_field, end_field in (
+        ("administrative", None, "administrative_end"),
+        ("basic", "basic_start", "basic_end"),
+        ("field", "field_start", "field_end"),
+        ("final", None, "final_at"),
+    ):
+        if kind in stages:
+            if start_field:
+                getattr(form, start_field).data = utc_to_local(stages[kind].starts_at)
+            getattr(form, end_field).data = utc_to_local(stages[kind].ends_at)
+
+
+@bp.route("/panitia/periode/baru", methods=["GET", "POST"])
+@bp.route("/panitia/periode/<int:period_id>/ubah", methods=["GET", "POST"])
+@access.roles(*STAFF)
+def edit_period(period_id: int | None = None):
+    """Create or change a period: dates, stages, the SKD sitting and the rules (national by default)."""
+    period = period_or_404(period_id) if period_id is not None else None
+    form = PeriodForm()
+    schedules = db.session.scalars(select(ExamSchedule).order_by(ExamSchedule.opens_at.desc())).all()
+    form.schedule.choices = [(0, _("(belum ditentukan)"))] + [(s.id, f"{s.code} · {s.title}") for s in schedules]
+    if request.method == "GET":
+        if period is not None:
+            _fill_period_form(form, period)
+        else:
+            form.rules.data = json.dumps(default_rules_json(), indent=1)
+    if form.validate_on_submit():
+        try:
+            try:
+                rules = json.loads(form.rules.data)
+            except ValueError:
+                raise services.SelectionError("rules_json") from None
+            period = services.save_period(
+                db.session,
+                period,
+                actor_id=current_user.id,
+                code=form.code.data.strip().upper(),
+                title=form.title.data.strip(),
+                agency=form.agency.data.strip(),
+                description=form.description.data or "",
+                applications_open_at=local_to_utc(form.applications_open_at.data),
+                applications_close_at=local_to_utc(form.applications_close_at.data),
+                appeal_days=form.appeal_days.data,
+                schedule_id=form.schedule.data or None,
+                rules=rules,
+                stages=_stage_values(form),
+            )
+        except services.SelectionError as error:
+            db.session.rollback()
+            flash(selection_message(error.code, **error.params), "error")
+        else:
+            db.session.commit()
+            flash(_("Periode disimpan."), "success")
+            return redirect(url_for("selection.period_detail", period_id=period.id), 303)
+    return render_template("selection/period_form.html", form=form, period=period)
+
+
+@bp.route("/panitia/periode/<int:period_id>")
+@access.roles(*STAFF)
+def period_detail(period_id: int):
+    """A period for the committee: positions, applications by registration number, appeals, announcements."""
+    period = period_or_404(period_id)
+    applications = db.session.scalars(
+        select(Application)
+        .where(Application.period_id == period.id, Application.status != "draft")
+        .order_by(Application.registration_number)
+    ).all()
+    conflicted = services.conflicted_candidates(db.session, current_user.id)
+    published = db.session.scalars(
+        select(Announcement).where(Announcement.period_id == period.id).order_by(Announcement.published_at)
+    ).all()
+    return render_template(
+        "selection/period_detail.html",
+        period=period,
+        applications=applications,
+        conflicted=conflicted,
+        counts=services.position_counts(db.session, period),
+        announcements=published,
+    )
+
+
+@bp.route("/panitia/periode/<int:period_id>/formasi/baru", methods=["GET", "POST"])
+@bp.route("/panitia/periode/<int:period_id>/formasi/<int:position_id>/ubah", methods=["GET", "POST"])
+@access.roles(*STAFF)
+def edit_position(period_id: int, position_id: int | None = None):
+    """Create or change a position (formasi)."""
+    period = period_or_404(period_id)
+    position = None
+    if position_id is not None:
+        position = db.session.get(Position, position_id)
+        if position is None or position.period_id != period.id:
+            abort(404)
+    form = PositionForm(obj=position if request.method == "GET" else None)
+    categories = [t.category for t in rules_from_json(period.rules).thresholds]
+    form.categories.choices = [(c, category_label(c)) for c in categories]
+    form.required_documents.choices = [(k, t.label) for k, t in DOCUMENT_TYPES.items()]
+    if request.method == "GET":
+        if position is not None:
+            form.competency_profile.data = json.dumps(position.competency_profile)
+        else:
+            form.agency.data = period.agency
+            form.categories.data = ["general"] if "general" in categories else categories[:1]
+            form.required_documents.data = ["ktp", "ijazah", "transkrip", "foto"]
+    if form.validate_on_submit():
+        try:
+            try:
+                profile = json.loads(form.competency_profile.data or "{}")
+            except ValueError:
+                raise services.SelectionError("profile_invalid") from None
+            services.save_position(
+                db.session,
+                period,
+                position,
+                code=form.code.data.strip().upper(),
+                agency=form.agency.data.strip(),
+                title=form.title.data.strip(),
+                unit=form.unit.data.strip(),
+                location=form.location.data.strip(),
+                quota=form.quota.data,
+                education=form.education.data.strip(),
+                categories=form.categories.data or [],
+                required_documents=form.required_documents.data or [],
+                competency_profile=profile,
+                equivalence_group=form.equivalence_group.data,
+            )
+        except services.SelectionError as error:
+            db.session.rollback()
+            flash(selection_message(error.code, **error.params), "error")
+        else:
+            db.session.commit()
+            flash(_("Formasi disimpan."), "success")
+            return redirect(url_for("selection.period_detail", period_id=period.id), 303)
+    return render_template("selection/position_form.html", form=form, period=period, position=position)
+
+
+# --------------------------------------------------------------------------- verification
+
+
+def _check_form(document: ApplicationDocument) -> CheckForm:
+    form = CheckForm(prefix=f"d{document.id}")
+    form.checklist.choices = list(DOCUMENT_TYPES[document.doc_type].checklist)
+    return form
+
+
+@bp.route("/panitia/lamaran/<int:application_id>")
+@access.roles(*STAFF)
+def review_application(application_id: int):
+    """An application by registration number: documents with checklists, decision, appeal, scores."""
+    item = guarded_application(application_id)
+    rules = rules_from_json(item.period.rules)
+    own_interview = db.session.scalar(
+        select(InterviewScore).where(
+            InterviewScore.application_id == item.id, InterviewScore.interviewer_id == current_user.id
+        )
+    )
+    interviews = db.session.scalars(select(InterviewScore).where(InterviewScore.application_id == item.id)).all()
+    score_form = FieldScoreForm()
+    score_form.component.choices = [(c.name, c.name) for c in rules.weights.components if c.kind != "interview"]
+    return render_template(
+        "selection/review.html",
+        item=item,
+        check_forms={d.id: _check_form(d) for d in item.documents},
+        confirm=ConfirmForm(),
+        appeal_form=AppealDecisionForm(),
+        score_form=score_form,
+        interview_form=InterviewForm(),
+        has_interview=any(c.kind == "interview" for c in rules.weights.components),
+        own_interview=own_interview,
+        interviews=interviews if len(interviews) >= item.period.interviewers_required else None,
+        interview_count=len(interviews),
+        field_scores=db.session.scalars(select(FieldScore).where(FieldScore.application_id == item.id)).all(),
+    )
+
+
+def _back(application_id: int):
+    return redirect(url_for("selection.review_application", application_id=application_id), 303)
+
+
+def _refused(error: services.SelectionError) -> None:
+    db.session.rollback()
+    flash(selection_message(error.code, **error.params), "error")
+
+
+@bp.route("/panitia/lamaran/<int:application_id>/dokumen/<int:document_id>")
+@access.roles(*STAFF)
+def committee_document(application_id: int, document_id: int):
+    """Open an applicant's document (refused to a member with a declared relationship)."""
+    return send_document(guarded_application(application_id), document_id)
+
+
+@bp.route("/panitia/lamaran/<int:application_id>/dokumen/<int:document_id>/periksa", methods=["POST"])
+@access.roles(*STAFF)
+def check_document(application_id: int, document_id: int):
+    """Record the check of one document against its checklist."""
+    item = guarded_application(application_id)
+    document = db.session.get(ApplicationDocument, document_id)
+    if document is None or document.application_id != item.id:
+        abort(404)
+    form = _check_form(document)
+    if form.validate_on_submit():
+        try:
+            services.check_document(
+                db.session,
+                document,
+                current_user.id,
+                accepted=form.verdict.data == "accepted",
+                checklist=form.checklist.data or [],
+                reason=form.reason.data or "",
+            )
+        except services.SelectionError as error:
+            _refused(error)
+        else:
+            db.session.commit()
+            flash(_("Pemeriksaan dokumen disimpan."), "success")
+    return _back(application_id)
+
+
+@bp.route("/panitia/lamaran/<int:application_id>/putuskan", methods=["POST"])
+@access.roles(*STAFF)
+def decide_application(application_id: int):
+    """Close the administrative check of an application."""
+    item = guarded_application(application_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.decide_application(db.session, item, current_user.id)
+        except services.SelectionError as error:
+            _refused(error)
+        else:
+            db.session.commit()
+            flash(_("Hasil verifikasi ditetapkan."), "success")
+    return _back(application_id)
+
+
+@bp.route("/panitia/lamaran/<int:application_id>/sanggah", methods=["POST"])
+@access.roles(*STAFF)
+def decide_appeal(application_id: int):
+    """Decide the applicant's appeal (not by the member who verified)."""
+    item = guarded_application(application_id)
+    if item.appeal is None:
+        abort(404)
+    form = AppealDecisionForm()
+    if form.validate_on_submit():
+        try:
+            services.decide_appeal(
+                db.session, item.appeal, current_user.id, upheld=form.outcome.data == "upheld", reason=form.reason.data
+            )
+        except services.SelectionError as error:
+            _refused(error)
+        else:
+            db.session.commit()
+            flash(_("Sanggahan diputus."), "success")
+    else:
+        flash(selection_message("reason_required"), "error")
+    return _back(application_id)
+
+
+@bp.route("/panitia/lamaran/<int:application_id>/nilai", methods=["POST"])
+@access.roles(*STAFF)
+def enter_score(application_id: int):
+    """Enter a field-test component score (computer test, other tests)."""
+    item = guarded_application(application_id)
+    form = FieldScoreForm()
+    form.component.choices = [(c, c) for c in [request.form.get("component", "")]]
+    if form.validate_on_submit():
+        try:
+            services.enter_field_score(db.session, item, current_user.id, form.component.data, form.score.data)
+        except services.SelectionError as error:
+            _refused(error)
+        else:
+            db.session.commit()
+            flash(_("Nilai disimpan."), "success")
+    else:
+        flash(selection_message("score_range", maximum=100), "error")
+    return _back(application_id)
+
+
+@bp.route("/panitia/lamaran/<int:application_id>/wawancara", methods=["POST"])
+@access.roles(*STAFF)
+def enter_interview(application_id: int):
+    """Enter one's own interview rubric; the others' stay hidden until enough are in."""
+    item = guarded_application(application_id)
+    form = InterviewForm()
+    if form.validate_on_submit():
+        try:
+            services.enter_interview(
+                db.session, item, current_user.id, {key: getattr(form, key).data for key, _label in RUBRIC}
+            )
+        except services.SelectionError as error:
+            _refused(error)
+        else:
+            db.session.commit()
+            flash(_("Nilai wawancara disimpan."), "success")
+    else:
+        flash(selection_message("rubric_incomplete"), "error")
+    return _back(application_id)
+
+
+# --------------------------------------------------------------------------- conflicts of interest
+
+
+@bp.route("/panitia/konflik", methods=["GET", "POST"])
+@access.roles(*STAFF)
+def conflicts():
+    """Declare relationships with people who may apply; their applications are then closed to you."""
+    form = ConflictForm()
+    if form.validate_on_submit():
+        try:
+            services.declare_conflict(db.session, current_user, form.nik.data.strip(), form.relationship_text.data)
+        except services.SelectionError as error:
+            _refused(error)
+        else:
+            db.session.commit()
+            flash(_("Pernyataan hubungan disimpan."), "success")
+            return redirect(url_for("selection.conflicts"), 303)
+    rows = db.session.scalars(
+        select(ConflictDeclaration)
+        .where(ConflictDeclaration.member_id == current_user.id)
+        .order_by(ConflictDeclaration.declared_at)
+    ).all()
+    return render_template("selection/conflicts.html", form=form, rows=rows)
+
+
+# --------------------------------------------------------------------------- ranking and exports
+
+
+def _ranking(period: SelectionPeriod, stage: str):
+    try:
+        return rank_period(db.session, period, final=stage == "final"), None
+    except SelectionRuleError as error:
+        return None, error.message
+
+
+def _stage_arg() -> str:
+    return "final" if request.args.get("tahap") == "final" else "basic"
+
+
+@bp.route("/panitia/periode/<int:period_id>/peringkat")
+@access.roles(*STAFF)
+def ranking(period_id: int):
+    """The ranking per position, up to the shortlist (SKD) or final, by the period's rules."""
+    period = period_or_404(period_id)
+    stage = _stage_arg()
+    result, error = _ranking(period, stage)
+    message = selection_message("ranking_failed", detail=error) if error else None
+    return render_template("selection/ranking.html", period=period, stage=stage, ranking=result, error=message)
+
+
+def _export_rows(result) -> tuple[list[str], list[list]]:
+    header = [
+        "nomor_peserta", "formasi", "kategori", *result.section_names, "total_skd", "nilai_skb", "nilai_akhir",
+        "peringkat_skd", "peringkat_akhir", "status", "formasi_penempatan", "seri_tidak_terurai",
+    ]  # fmt: skip
+    rows = [
+        [
+            r.registration_number,
+            r.position_code,
+            r.category,
+            *r.sections,
+            r.basic_total,
+            r.field_score,
+            r.final_score,
+            r.shortlist_rank or None,
+            r.rank or None,
+            r.status,
+            r.appointed_code,
+            r.tie_unresolved,
+        ]  # fmt: skip
+        for r in result.rows
+    ]
+    return header, rows
+
+
+@bp.route("/panitia/periode/<int:period_id>/peringkat.csv")
+@access.roles(*STAFF)
+def ranking_csv(period_id: int):
+    """The ranking as CSV (registration numbers, no names)."""
+    period = period_or_404(period_id)
+    result, error = _ranking(period, _stage_arg())
+    if result is None:
+        abort(409, selection_message("ranking_failed", detail=error))
+    header, rows = _export_rows(result)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    response = make_response(out.getvalue().encode("utf-8"))
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f"attachment; filename=peringkat-{period.code}-{result.stage}.csv"
+    return response
+
+
+@bp.route("/panitia/periode/<int:period_id>/peringkat.xlsx")
+@access.roles(*STAFF)
+def ranking_xlsx(period_id: int):
+    """The ranking as an Excel workbook, one sheet."""
+    from openpyxl import Workbook
+
+    period = period_or_404(period_id)
+    result, error = _ranking(period, _stage_arg())
+    if result is None:
+        abort(409, selection_message("ranking_failed", detail=error))
+    header, rows = _export_rows(result)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = result.stage
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = make_response(buffer.getvalue())
+    response.headers["Content-Type"] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response.headers["Content-Disposition"] = f"attachment; filename=peringkat-{period.code}-{result.stage}.xlsx"
+    return response
+
+
+# --------------------------------------------------------------------------- announcements
+
+
+@bp.route("/panitia/periode/<int:period_id>/umumkan", methods=["GET", "POST"])
+@access.roles(*STAFF)
+def publish(period_id: int):
+    """Publish a stage's result as a signed announcement, or a correction of an earlier one."""
+    period = period_or_404(period_id)
+    form = AnnouncementForm()
+    form.stage.choices = [(k, STAGE_LABELS[k]) for k in ("administrative", "basic", "final")]
+    earlier = db.session.scalars(
+        select(Announcement).where(Announcement.period_id == period.id).order_by(Announcement.id)
+    ).all()
+    form.replaces.choices = [(0, _("(pengumuman baru)"))] + [(a.id, f"#{a.id} · {a.title}") for a in earlier]
+    if form.validate_on_submit():
+        stage = form.stage.data
+        replaces = db.session.get(Announcement, form.replaces.data) if form.replaces.data else None
+        try:
+            if stage == "administrative":
+                text, session_ids = announcements.administrative_csv(db.session, period)
+            else:
+                result, error = _ranking(period, stage)
+                if result is None:
+                    raise services.SelectionError("ranking_failed", detail=error)
+                text, session_ids = announcements.ranking_csv(result)
+            item = announcements.publish(
+                db.session,
+                period,
+                stage=stage if stage in STAGE_LABELS else "",
+                title=form.title.data,
+                csv_text=text,
+                session_ids=session_ids,
+                member_id=current_user.id,
+                replaces=replaces,
+                correction_reason=form.correction_reason.data,
+            )
+        except services.SelectionError as error:
+            _refused(error)
+        else:
+            db.session.commit()
+            flash(_("Pengumuman diterbitkan dan ditandatangani."), "success")
+            return redirect(url_for("selection.announcement", announcement_id=item.id), 303)
+    return render_template("selection/publish.html", period=period, form=form)

@@ -1,0 +1,133 @@
+"""Public selection pages: vacancies, Atom feed, poster, announcements with their signature and key."""
+
+from __future__ import annotations
+
+from flask import abort, make_response, render_template, url_for
+from sqlalchemy import select
+
+from examserver import access
+from examserver.extensions import db
+from examserver.selection import bp, services, signing
+from examserver.selection.announcements import VERIFY_COMMAND, replacement_of
+from examserver.selection.models import Announcement, SelectionPeriod
+from examserver.selection.web import period_by_code
+from itembank.database import utcnow
+from proctoring import chain
+
+
+@bp.route("/")
+@access.public
+def periods():
+    """Every selection period, newest first."""
+    rows = db.session.scalars(select(SelectionPeriod).order_by(SelectionPeriod.applications_open_at.desc())).all()
+    return render_template("selection/periods.html", periods=rows, now=utcnow())
+
+
+def _vacancy_context(code: str) -> dict:
+    period = period_by_code(code)
+    announcements = db.session.scalars(
+        select(Announcement).where(Announcement.period_id == period.id).order_by(Announcement.published_at)
+    ).all()
+    return {
+        "period": period,
+        "counts": services.position_counts(db.session, period),
+        "announcements": announcements,
+        "is_open": services.is_open(period, utcnow()),
+    }
+
+
+@bp.route("/<code>")
+@access.public
+def vacancy(code: str):
+    """A period's positions, quotas, requirements, deadlines, applicants per seat and announcements."""
+    return render_template("selection/vacancy.html", **_vacancy_context(code))
+
+
+@bp.route("/<code>/poster")
+@access.public
+def poster(code: str):
+    """A one-page printable poster for notice boards."""
+    return render_template("selection/poster.html", **_vacancy_context(code))
+
+
+@bp.route("/<code>/feed.atom")
+@access.public
+def feed(code: str):
+    """Atom feed of the period: its opening and every announcement."""
+    context = _vacancy_context(code)
+    response = make_response(render_template("selection/feed.atom.html", **context))
+    response.headers["Content-Type"] = "application/atom+xml; charset=utf-8"
+    return response
+
+
+def _announcement(announcement_id: int) -> Announcement:
+    announcement = db.session.get(Announcement, announcement_id)
+    if announcement is None:
+        abort(404)
+    return announcement
+
+
+@bp.route("/pengumuman/<int:announcement_id>")
+@access.public
+def announcement(announcement_id: int):
+    """An announcement: the list, its digest, signature, the key and how to verify it."""
+    item = _announcement(announcement_id)
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(item.csv_text)))
+    return render_template(
+        "selection/announcement.html",
+        item=item,
+        header=rows[0],
+        rows=rows[1:],
+        replaced_by=replacement_of(db.session, item),
+        verify_command=VERIFY_COMMAND + f"pengumuman-{item.id}.csv pengumuman-{item.id}.sig kunci-publik.pem",
+        key_url=url_for("selection.public_key", _external=True),
+    )
+
+
+@bp.route("/pengumuman/<int:announcement_id>/pengumuman.csv")
+@access.public
+def announcement_csv(announcement_id: int):
+    """The canonical CSV, byte for byte as signed."""
+    item = _announcement(announcement_id)
+    response = make_response(item.csv_text.encode("utf-8"))
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f"attachment; filename=pengumuman-{item.id}.csv"
+    return response
+
+
+@bp.route("/pengumuman/<int:announcement_id>/pengumuman.sig")
+@access.public
+def announcement_signature(announcement_id: int):
+    """The Ed25519 signature of the CSV, base64."""
+    item = _announcement(announcement_id)
+    response = make_response(item.signature + "\n")
+    response.headers["Content-Type"] = "text/plain; charset=us-ascii"
+    response.headers["Content-Disposition"] = f"attachment; filename=pengumuman-{item.id}.sig"
+    return response
+
+
+@bp.route("/kunci-publik.pem")
+@access.public
+def public_key():
+    """The agency's public key that verifies every announcement."""
+    response = make_response(signing.public_key_pem())
+    response.headers["Content-Type"] = "application/x-pem-file"
+    response.headers["Content-Disposition"] = "attachment; filename=kunci-publik.pem"
+    return response
+
+
+@bp.route("/pengumuman/<int:announcement_id>/titik-periksa")
+@access.public
+def checkpoints(announcement_id: int):
+    """The integrity-log checkpoints of the exam sessions behind the announced scores."""
+    item = _announcement(announcement_id)
+    from examserver.delivery.models import ExamSession
+
+    sessions = db.session.scalars(
+        select(ExamSession).where(ExamSession.id.in_(item.session_ids)).order_by(ExamSession.registration_number)
+    ).all()
+    rows = [(exam.registration_number, chain.latest_checkpoint(db.session, exam.id)) for exam in sessions]
+    return render_template("selection/checkpoints.html", item=item, rows=rows)

@@ -1,0 +1,494 @@
+"""Operations of a selection period. Each takes plain values, adds and flushes; callers commit.
+
+Every refusal raises :class:`SelectionError` with a code that ``messages.selection_message``
+translates; a refused operation changes nothing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from examserver.accounts.models import User
+from examserver.selection import documents
+from examserver.selection.interview import RUBRIC, rubric_total
+from examserver.selection.models import (
+    STAGE_KINDS,
+    Application,
+    ApplicationDocument,
+    ConflictDeclaration,
+    FieldScore,
+    InterviewScore,
+    Position,
+    SelectionAppeal,
+    SelectionPeriod,
+    SelectionStage,
+)
+from examserver.selection.rules import rules_from_json
+from itembank.database import utcnow
+from scoring.selection import SelectionRuleError
+
+MIN_REASON = 10
+MIN_APPEAL = 20
+
+
+class SelectionError(ValueError):
+    """A refused selection operation; ``code`` is translated by the web layer."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+# --------------------------------------------------------------------------- periods and positions
+
+
+def _check_rules(rules: dict) -> None:
+    try:
+        rules_from_json(rules)
+    except SelectionRuleError as error:
+        raise SelectionError("rules_invalid", detail=error.message) from None
+
+
+def _set_stages(period: SelectionPeriod, stages: dict[str, tuple[datetime, datetime]]) -> None:
+    for kind, (start, end) in stages.items():
+        if kind not in STAGE_KINDS:
+            raise SelectionError("stage_unknown")
+        if end < start:
+            raise SelectionError("stage_dates_reversed")
+    existing = {stage.kind: stage for stage in period.stages}
+    for kind, (start, end) in stages.items():
+        stage = existing.get(kind)
+        if stage is None:
+            period.stages.append(SelectionStage(kind=kind, starts_at=start, ends_at=end))
+        else:
+            stage.starts_at, stage.ends_at = start, end
+
+
+def save_period(
+    session: Session,
+    period: SelectionPeriod | None,
+    *,
+    actor_id: int,
+    code: str,
+    title: str,
+    agency: str,
+    description: str,
+    applications_open_at: datetime,
+    applications_close_at: datetime,
+    appeal_days: int,
+    schedule_id: int | None,
+    rules: dict,
+    stages: dict[str, tuple[datetime, datetime]] | None = None,
+) -> SelectionPeriod:
+    """Create a period (``period`` None) or change one; rules are validated by scoring.selection."""
+    if applications_close_at <= applications_open_at:
+        raise SelectionError("window_reversed")
+    if not 0 <= appeal_days <= 30:
+        raise SelectionError("appeal_days_range")
+    _check_rules(rules)
+    clash = session.scalar(select(SelectionPeriod.id).where(SelectionPeriod.code == code))
+    if clash is not None and (period is None or clash != period.id):
+        raise SelectionError("code_taken")
+    if period is None:
+        period = SelectionPeriod(created_by_id=actor_id)
+        session.add(period)
+    period.code, period.title, period.agency, period.description = code, title, agency, description
+    period.applications_open_at, period.applications_close_at = applications_open_at, applications_close_at
+    period.appeal_days, period.schedule_id, period.rules = appeal_days, schedule_id, rules
+    _set_stages(period, stages or {})
+    session.flush()
+    return period
+
+
+def save_position(
+    session: Session,
+    period: SelectionPeriod,
+    position: Position | None,
+    *,
+    code: str,
+    agency: str,
+    title: str,
+    unit: str,
+    location: str,
+    quota: int,
+    education: str,
+    categories: Iterable[str],
+    required_documents: Iterable[str],
+    competency_profile: dict,
+    equivalence_group: int | None = None,
+) -> Position:
+    """Create or change a position (formasi) of ``period``."""
+    categories, required = list(categories), list(required_documents)
+    known = {t.category for t in rules_from_json(period.rules).thresholds}
+    if not categories or set(categories) - known:
+        raise SelectionError("category_unknown")
+    if not required or set(required) - set(documents.DOCUMENT_TYPES):
+        raise SelectionError("document_type_unknown")
+    if quota < 1:
+        raise SelectionError("quota_invalid")
+    if not isinstance(competency_profile, dict) or not all(
+        isinstance(k, str) and isinstance(v, int) and 1 <= v <= 5 for k, v in competency_profile.items()
+    ):
+        raise SelectionError("profile_invalid")
+    clash = session.scalar(select(Position.id).where(Position.period_id == period.id, Position.code == code))
+    if clash is not None and (position is None or clash != position.id):
+        raise SelectionError("code_taken")
+    if position is None:
+        position = Position(period_id=period.id)
+        session.add(position)
+    position.code, position.agency, position.title, position.unit = code, agency, title, unit
+    position.location, position.quota, position.education = location, quota, education
+    position.categories, position.required_documents = categories, required
+    position.competency_profile, position.equivalence_group = competency_profile, equivalence_group
+    session.flush()
+    return position
+
+
+def position_counts(session: Session, period: SelectionPeriod) -> dict[int, dict[str, int]]:
+    """Per position: submitted applications and those accepted at the administrative check."""
+    counts: dict[int, dict[str, int]] = {p.id: {"applicants": 0, "qualified": 0} for p in period.positions}
+    rows = session.execute(
+        select(Application.position_id, Application.status, func.count(Application.id))
+        .where(Application.period_id == period.id, Application.status != "draft")
+        .group_by(Application.position_id, Application.status)
+    ).all()
+    for position_id, status, n in rows:
+        counts[position_id]["applicants"] += n
+        if status == "accepted":
+            counts[position_id]["qualified"] += n
+    return counts
+
+
+# --------------------------------------------------------------------------- applications
+
+
+def is_open(period: SelectionPeriod, now: datetime) -> bool:
+    """Whether candidates may apply, upload and submit at ``now``."""
+    return period.applications_open_at <= now < period.applications_close_at
+
+
+def apply(
+    session: Session,
+    period: SelectionPeriod,
+    position: Position,
+    candidate: User,
+    *,
+    category: str,
+    education_score: float,
+    birth_date: date,
+    now: datetime | None = None,
+) -> Application:
+    """Start (or, while a draft, change) the candidate's one application of the period."""
+    now = now or utcnow()
+    if not is_open(period, now):
+        raise SelectionError("period_closed")
+    if position.period_id != period.id:
+        raise SelectionError("position_unknown")
+    if category not in position.categories:
+        raise SelectionError("category_not_open")
+    if not 0 <= education_score <= 4:
+        raise SelectionError("education_score_range")
+    if not date(1950, 1, 1) <= birth_date <= now.date():
+        raise SelectionError("birth_date_invalid")
+    application = session.scalar(
+        select(Application).where(Application.period_id == period.id, Application.candidate_id == candidate.id)
+    )
+    if application is not None and application.status != "draft":
+        raise SelectionError("already_submitted")
+    if application is not None and application.position_id != position.id:
+        for document in application.documents:
+            if document.doc_type not in position.required_documents:
+                raise SelectionError("remove_documents_first")
+    if application is None:
+        application = Application(period_id=period.id, candidate_id=candidate.id)
+        session.add(application)
+        # The number comes from the id, known only after the insert; a unique stand-in until then.
+        application.registration_number = f"new-{secrets.token_hex(8)}"
+        fresh = True
+    else:
+        fresh = False
+    application.position_id = position.id
+    application.category = category
+    application.education_score = float(education_score)
+    application.birth_date = birth_date
+    session.flush()
+    if fresh:
+        application.registration_number = f"{period.code}-{application.id:06d}"
+        session.flush()
+    return application
+
+
+def upload_document(
+    session: Session,
+    application: Application,
+    doc_type: str,
+    filename: str,
+    data: bytes,
+    upload_dir: Path,
+    *,
+    now: datetime | None = None,
+) -> ApplicationDocument:
+    """Check and store a document of a draft application, replacing one of the same type."""
+    now = now or utcnow()
+    if application.status != "draft":
+        raise SelectionError("already_submitted")
+    if not is_open(application.period, now):
+        raise SelectionError("period_closed")
+    if doc_type not in application.position.required_documents:
+        raise SelectionError("document_type_unknown")
+    kind = documents.DOCUMENT_TYPES[doc_type]
+    try:
+        fmt = documents.check_upload(kind, filename, data)
+    except documents.UploadRefused as refused:
+        raise SelectionError(f"upload_{refused.code}", **refused.params) from None
+    previous = next((d for d in application.documents if d.doc_type == doc_type), None)
+    others = [d for d in application.documents if d is not previous]
+    if len(others) + 1 > documents.MAX_FILES_PER_APPLICATION:
+        raise SelectionError("upload_quota_files", limit=documents.MAX_FILES_PER_APPLICATION)
+    if sum(d.size_bytes for d in others) + len(data) > documents.MAX_BYTES_PER_APPLICATION:
+        raise SelectionError("upload_quota_bytes", limit=documents.MAX_BYTES_PER_APPLICATION // (1024 * 1024))
+    stored_name, digest = documents.store(upload_dir, data, fmt)
+    if previous is not None:
+        old = documents.stored_path(upload_dir, previous.stored_name)
+        application.documents.remove(previous)
+        session.delete(previous)
+        session.flush()
+        old.unlink(missing_ok=True)
+    document = ApplicationDocument(
+        doc_type=doc_type,
+        original_name=filename[:120],
+        stored_name=stored_name,
+        content_type=documents.CONTENT_TYPES[fmt],
+        size_bytes=len(data),
+        sha256=digest,
+        uploaded_at=now,
+    )
+    application.documents.append(document)
+    session.flush()
+    return document
+
+
+def missing_documents(application: Application) -> list[str]:
+    """Required document types of the application's position not yet uploaded."""
+    have = {d.doc_type for d in application.documents}
+    return [key for key in application.position.required_documents if key not in have]
+
+
+def submit(session: Session, application: Application, *, now: datetime | None = None) -> Application:
+    """Submit a draft with every required document, before the deadline; it cannot change after."""
+    now = now or utcnow()
+    if application.status != "draft":
+        raise SelectionError("already_submitted")
+    if not is_open(application.period, now):
+        raise SelectionError("period_closed")
+    if missing_documents(application):
+        raise SelectionError("documents_missing")
+    application.status, application.submitted_at = "submitted", now
+    session.flush()
+    return application
+
+
+# --------------------------------------------------------------------------- conflicts of interest
+
+
+def declare_conflict(session: Session, member: User, nik: str, relationship_text: str) -> ConflictDeclaration:
+    """Record that ``member`` is related to the person with ``nik``."""
+    if not (len(nik) == 16 and nik.isdigit()):
+        raise SelectionError("nik_invalid")
+    if len(relationship_text.strip()) < 3:
+        raise SelectionError("relationship_required")
+    exists = session.scalar(
+        select(ConflictDeclaration.id).where(ConflictDeclaration.member_id == member.id, ConflictDeclaration.nik == nik)
+    )
+    if exists is not None:
+        raise SelectionError("conflict_exists")
+    declaration = ConflictDeclaration(member_id=member.id, nik=nik, relationship_text=relationship_text.strip())
+    session.add(declaration)
+    session.flush()
+    return declaration
+
+
+def conflicted_candidates(session: Session, member_id: int) -> set[int]:
+    """Ids of candidates ``member_id`` declared a relationship with."""
+    return set(
+        session.scalars(
+            select(User.id)
+            .join(ConflictDeclaration, ConflictDeclaration.nik == User.nik)
+            .where(ConflictDeclaration.member_id == member_id)
+        )
+    )
+
+
+def has_conflict(session: Session, member_id: int, application: Application) -> bool:
+    """Whether ``member_id`` declared a relationship with the applicant."""
+    return application.candidate_id in conflicted_candidates(session, member_id)
+
+
+def _require_no_conflict(session: Session, member_id: int, application: Application) -> None:
+    if has_conflict(session, member_id, application):
+        raise SelectionError("conflict_of_interest")
+
+
+# --------------------------------------------------------------------------- verification and appeals
+
+
+def check_document(
+    session: Session,
+    document: ApplicationDocument,
+    member_id: int,
+    *,
+    accepted: bool,
+    checklist: Iterable[str],
+    reason: str,
+    now: datetime | None = None,
+) -> ApplicationDocument:
+    """Record a verifier's check of one document; a rejection needs a reason."""
+    application = document.application
+    _require_no_conflict(session, member_id, application)
+    if application.status != "submitted":
+        raise SelectionError("not_awaiting_verification")
+    kind = documents.DOCUMENT_TYPES[document.doc_type]
+    ticked = [key for key in checklist if key in dict(kind.checklist)]
+    reason = reason.strip()
+    if accepted and len(ticked) != len(kind.checklist):
+        raise SelectionError("checklist_incomplete")
+    if not accepted and len(reason) < MIN_REASON:
+        raise SelectionError("reason_required")
+    document.status = "accepted" if accepted else "rejected"
+    document.checklist, document.reason = ticked, reason or None
+    document.checked_by_id, document.checked_at = member_id, now or utcnow()
+    session.flush()
+    return document
+
+
+def decide_application(
+    session: Session, application: Application, member_id: int, *, now: datetime | None = None
+) -> Application:
+    """Close the administrative check: accepted when every document is, otherwise rejected with the reasons."""
+    _require_no_conflict(session, member_id, application)
+    if application.status != "submitted":
+        raise SelectionError("not_awaiting_verification")
+    if any(d.status == "pending" for d in application.documents):
+        raise SelectionError("documents_unchecked")
+    rejected = [d for d in application.documents if d.status == "rejected"]
+    application.status = "rejected" if rejected else "accepted"
+    application.decision_reason = "; ".join(f"{d.doc_type}: {d.reason}" for d in rejected) or None
+    application.decided_by_id, application.decided_at = member_id, now or utcnow()
+    session.flush()
+    return application
+
+
+def appeal_deadline(application: Application) -> datetime | None:
+    """Until when the applicant may appeal a rejection (None when there is nothing to appeal)."""
+    if application.status != "rejected" or application.decided_at is None:
+        return None
+    return application.decided_at + timedelta(days=application.period.appeal_days)
+
+
+def file_appeal(
+    session: Session, application: Application, text: str, *, now: datetime | None = None
+) -> SelectionAppeal:
+    """The candidate's appeal (sanggah) against a rejection, within the period's window."""
+    now = now or utcnow()
+    deadline = appeal_deadline(application)
+    if deadline is None:
+        raise SelectionError("nothing_to_appeal")
+    if application.appeal is not None:
+        raise SelectionError("appeal_exists")
+    if now >= deadline:
+        raise SelectionError("appeal_window_closed")
+    if len(text.strip()) < MIN_APPEAL:
+        raise SelectionError("appeal_too_short")
+    appeal = SelectionAppeal(application_id=application.id, text=text.strip(), filed_at=now)
+    session.add(appeal)
+    session.flush()
+    return appeal
+
+
+def decide_appeal(
+    session: Session,
+    appeal: SelectionAppeal,
+    member_id: int,
+    *,
+    upheld: bool,
+    reason: str,
+    now: datetime | None = None,
+) -> SelectionAppeal:
+    """Decide an appeal; the member who verified the application may not. Upheld: accepted."""
+    application = appeal.application
+    _require_no_conflict(session, member_id, application)
+    if appeal.status != "open":
+        raise SelectionError("appeal_closed")
+    if member_id == application.decided_by_id:
+        raise SelectionError("appeal_needs_someone_else")
+    if len(reason.strip()) < MIN_REASON:
+        raise SelectionError("reason_required")
+    now = now or utcnow()
+    appeal.status, appeal.outcome = ("upheld" if upheld else "rejected"), reason.strip()
+    appeal.decided_by_id, appeal.decided_at = member_id, now
+    if upheld:
+        application.status = "accepted"
+        application.decided_by_id, application.decided_at = member_id, now
+    session.flush()
+    return appeal
+
+
+# --------------------------------------------------------------------------- field-test scores
+
+
+def enter_field_score(
+    session: Session, application: Application, member_id: int, component: str, score: float
+) -> FieldScore:
+    """Enter (or correct) a non-interview field component score of an accepted application."""
+    _require_no_conflict(session, member_id, application)
+    rules = rules_from_json(application.period.rules)
+    spec = next((c for c in rules.weights.components if c.name == component), None)
+    if spec is None or spec.kind == "interview":
+        raise SelectionError("component_unknown")
+    if application.status != "accepted":
+        raise SelectionError("not_accepted")
+    if not 0 <= score <= spec.maximum:
+        raise SelectionError("score_range", maximum=spec.maximum)
+    row = session.scalar(
+        select(FieldScore).where(FieldScore.application_id == application.id, FieldScore.component == component)
+    )
+    if row is None:
+        row = FieldScore(application_id=application.id, component=component, score=score, entered_by_id=member_id)
+        session.add(row)
+    else:
+        row.score, row.entered_by_id, row.entered_at = score, member_id, utcnow()
+    session.flush()
+    return row
+
+
+def enter_interview(
+    session: Session, application: Application, interviewer_id: int, levels: dict[str, int]
+) -> InterviewScore:
+    """An interviewer's own rubric for an accepted application; entered once, never seen by others first."""
+    _require_no_conflict(session, interviewer_id, application)
+    if application.status != "accepted":
+        raise SelectionError("not_accepted")
+    if set(levels) != {key for key, _label in RUBRIC} or not all(
+        isinstance(v, int) and 1 <= v <= 5 for v in levels.values()
+    ):
+        raise SelectionError("rubric_incomplete")
+    exists = session.scalar(
+        select(InterviewScore.id).where(
+            InterviewScore.application_id == application.id, InterviewScore.interviewer_id == interviewer_id
+        )
+    )
+    if exists is not None:
+        raise SelectionError("interview_exists")
+    row = InterviewScore(
+        application_id=application.id, interviewer_id=interviewer_id, levels=levels, total=rubric_total(levels)
+    )
+    session.add(row)
+    session.flush()
+    return row

@@ -1,0 +1,80 @@
+"""What the selection views share: time zones, the upload folder, lookups that 404 or 403."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app
+from flask_login import current_user
+
+from examserver.config import INSTANCE
+from examserver.extensions import db
+from examserver.selection import bp, services
+from examserver.selection.documents import DOCUMENT_TYPES
+from examserver.selection.interview import RUBRIC
+from examserver.selection.messages import (
+    APPEAL_LABELS,
+    APPLICATION_LABELS,
+    DOCUMENT_LABELS,
+    RESULT_LABELS,
+    STAGE_LABELS,
+    category_label,
+)
+from examserver.selection.models import Application, SelectionPeriod
+
+JAKARTA = ZoneInfo("Asia/Jakarta")
+
+
+def local_to_utc(value: datetime) -> datetime:
+    """A naive WIB form value as an aware UTC datetime."""
+    return value.replace(tzinfo=JAKARTA).astimezone(ZoneInfo("UTC"))
+
+
+def utc_to_local(value: datetime) -> datetime:
+    """An aware datetime as the naive WIB value a datetime-local field shows."""
+    return value.astimezone(JAKARTA).replace(tzinfo=None)
+
+
+def upload_dir() -> Path:
+    """Where documents are stored: outside the web root, under the instance folder."""
+    return Path(current_app.config.get("SELECTION_UPLOAD_DIR") or INSTANCE / "uploads" / "selection")
+
+
+def period_by_code(code: str) -> SelectionPeriod:
+    period = db.session.query(SelectionPeriod).filter_by(code=code).one_or_none()
+    if period is None:
+        abort(404)
+    return period
+
+
+def period_or_404(period_id: int) -> SelectionPeriod:
+    period = db.session.get(SelectionPeriod, period_id)
+    if period is None:
+        abort(404)
+    return period
+
+
+def guarded_application(application_id: int) -> Application:
+    """An application for a committee page: 404 if missing, 403 if the member declared a relationship."""
+    application = db.session.get(Application, application_id)
+    if application is None:
+        abort(404)
+    if services.has_conflict(db.session, current_user.id, application):
+        abort(403)
+    return application
+
+
+@bp.app_context_processor
+def selection_labels():
+    return {
+        "stage_labels": STAGE_LABELS,
+        "application_labels": APPLICATION_LABELS,
+        "document_labels": DOCUMENT_LABELS,
+        "appeal_labels_selection": APPEAL_LABELS,
+        "result_labels": RESULT_LABELS,
+        "category_label": category_label,
+        "document_types": DOCUMENT_TYPES,
+        "rubric": RUBRIC,
+    }
