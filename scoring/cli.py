@@ -1,4 +1,4 @@
-"""Command line of the psychometric engine: ``python -m scoring calibrate|score|simulate``.
+"""Command line of the psychometric engine: ``python -m scoring calibrate|score|simulate|simulate-cat|dif``.
 
 Input CSV: a header row; the first column is the person id, the other columns are item ids; a
 blank cell means "not administered". Every problem with the input ends the program with a
@@ -23,6 +23,9 @@ import numpy as np
 
 from .ability import METHODS, estimate_ability
 from .calibration import MMLCalibrator
+from .cat import EXPOSURE_RULES, SELECTION_RULES, Bank, CATError, CATRules, ContentBalancing, MaxLength, StandardError
+from .cat_simulation import CATSimulation, fit_sympson_hetter, simulate_cat
+from .dif import likelihood_ratio_dif, mantel_haenszel
 from .models import MODELS, ItemParameters, LatentDistribution
 from .quadrature import rectangular
 from .simulate import simulate
@@ -129,10 +132,7 @@ def _calibrate(args) -> int:
     models = [args.model] * len(items)
     if MODELS[args.model].polytomous:
         _check_categories(args.input, persons, items, x, models, [10**9] * len(items))
-        k = [
-            max(int(np.nanmax(x[:, j])) + 1 if np.isfinite(x[:, j]).any() else 2, 2)
-            for j in range(len(items))
-        ]
+        k = [max(int(np.nanmax(x[:, j])) + 1 if np.isfinite(x[:, j]).any() else 2, 2) for j in range(len(items))]
     else:
         k = [2] * len(items)
     _check_categories(args.input, persons, items, x, models, k)
@@ -166,9 +166,7 @@ def _read_params(path: str) -> tuple[ItemParameters, LatentDistribution]:
     except OSError as error:
         raise InputError(f"{path}: cannot read the file ({error.strerror}).") from None
     except json.JSONDecodeError as error:
-        raise InputError(
-            f"{path} line {error.lineno}, column {error.colno}: not valid JSON ({error.msg})."
-        ) from None
+        raise InputError(f"{path} line {error.lineno}, column {error.colno}: not valid JSON ({error.msg}).") from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a JSON object with an 'items' list.")
     try:
@@ -202,9 +200,7 @@ def _score(args) -> int:
         writer = csv.writer(handle)
         writer.writerow(["person_id", "theta", "se"])
         for pid, t, s in zip(persons, est.theta, est.se, strict=True):
-            writer.writerow(
-                [pid, "" if not np.isfinite(t) else f"{t:.6f}", "" if not np.isfinite(s) else f"{s:.6f}"]
-            )
+            writer.writerow([pid, "" if not np.isfinite(t) else f"{t:.6f}", "" if not np.isfinite(s) else f"{s:.6f}"])
     print(f"scored {len(persons)} persons with {args.method.upper()}")
     return 0
 
@@ -246,6 +242,215 @@ def _simulate(args) -> int:
     return 0
 
 
+def _read_bank_extras(path: str, params: ItemParameters) -> tuple[list[str] | None, np.ndarray]:
+    """Optional per-item ``category`` and ``pilot`` keys of a params.json."""
+    items = json.loads(Path(path).read_text(encoding="utf-8"))["items"]
+    categories = [str(item.get("category", "")) for item in items]
+    pilot = np.array([bool(item.get("pilot", False)) for item in items])
+    return (categories if any(categories) else None), pilot
+
+
+def _parse_blueprint(text: str) -> dict[str, int]:
+    targets = {}
+    for part in text.split(","):
+        name, sep, count = part.partition("=")
+        if not sep or not name.strip() or not count.strip().isdigit():
+            raise InputError(f"--blueprint: expected CATEGORY=COUNT pairs separated by commas, got {part.strip()!r}.")
+        targets[name.strip()] = int(count)
+    return targets
+
+
+def _plot_simulation(sim: CATSimulation, out: Path, target: float | None) -> list[Path]:
+    """conditional_sem.png and exposure.png (matplotlib, no display needed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = sim.conditional(np.arange(-3.0, 3.01, 0.5))
+    centre = [((r["low"] if r["low"] is not None else r["high"] - 0.5) + 0.25) for r in rows]
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
+    ax.plot(centre, [r["mean_se"] for r in rows], "o-", label="mean SE (reported)")
+    ax.plot(centre, [r["rmse"] for r in rows], "s--", label="RMSE (observed)")
+    ax.set_xlabel("true θ (bins of 0.5)")
+    ax.set_ylabel("standard error of θ")
+    ax.set_title("Conditional standard error of measurement")
+    ax.set_ylim(bottom=0)
+    ax.legend()
+    fig.tight_layout()
+    sem_path = out / "conditional_sem.png"
+    fig.savefig(sem_path)
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
+    rates = np.sort(sim.exposure)[::-1]
+    ax.plot(np.arange(1, rates.shape[0] + 1), rates, drawstyle="steps-post")
+    if target is not None:
+        ax.axhline(target, color="red", linestyle=":", label=f"target {target:g}")
+        ax.legend()
+    ax.set_xlabel("items, most exposed first")
+    ax.set_ylabel("exposure rate")
+    ax.set_title(f"Item exposure (max {rates[0]:.3f}, {int((rates == 0).sum())} items unused)")
+    fig.tight_layout()
+    exposure_path = out / "exposure.png"
+    fig.savefig(exposure_path)
+    plt.close(fig)
+    return [sem_path, exposure_path]
+
+
+def _simulate_cat(args) -> int:
+    if args.examinees < 1:
+        raise InputError("--examinees must be positive.")
+    params, prior = _read_params(args.params)
+    categories, pilot = _read_bank_extras(args.params, params)
+    targets = _parse_blueprint(args.blueprint) if args.blueprint else None
+    if targets and categories is None:
+        raise InputError(f"--blueprint needs a 'category' on the items of {args.params}.")
+    try:
+        bank = Bank(params, categories=categories, pilot=pilot, prior=prior)
+        stopping = []
+        if args.max_items is not None:
+            stopping.append(MaxLength(args.max_items))
+        if args.stop_se is not None:
+            stopping.append(StandardError(args.stop_se))
+        exposure = EXPOSURE_RULES[args.exposure]()
+        rules = CATRules(
+            selection=SELECTION_RULES[args.selection](),
+            exposure=exposure,
+            content=ContentBalancing(targets) if targets else None,
+            stopping=tuple(stopping),
+            min_length=args.min_items,
+        )
+        rules.check(bank)
+        rng = np.random.default_rng(args.seed)
+        if args.exposure == "sympson-hetter":
+            bank, _ = fit_sympson_hetter(bank, rules, args.exposure_target, n_iter=args.sh_rounds, rng=rng)
+        theta = rng.normal(prior.mean, prior.sd, args.examinees)
+        sim = simulate_cat(bank, rules, theta, rng=rng)
+    except CATError as error:
+        raise InputError(f"{args.params}: {error}") from None
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "examinees.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["examinee", "true_theta", "theta", "se", "n_items", "stop_reason", "items"])
+        for i in range(args.examinees):
+            given = [
+                bank.ids[j] + ("*" if p else "") for j, p in zip(sim.items[i], sim.is_pilot[i], strict=True) if j >= 0
+            ]
+            writer.writerow(
+                [f"E{i + 1:06d}", f"{sim.true_theta[i]:.6f}", f"{sim.theta[i]:.6f}", f"{sim.se[i]:.6f}",
+                 int(sim.n_scored[i]), sim.reason[i], " ".join(given)]
+            )  # fmt: skip
+    summary = {
+        "settings": {
+            "params": str(args.params),
+            "examinees": args.examinees,
+            "seed": args.seed,
+            "exposure_target": args.exposure_target if args.exposure == "sympson-hetter" else None,
+            **rules.to_dict(),
+        },
+        **sim.summary(targets),
+        "conditional": sim.conditional(),
+        "exposure": {item: float(rate) for item, rate in zip(bank.ids, sim.exposure, strict=True)},
+    }
+    if args.exposure == "sympson-hetter":
+        summary["sympson_hetter_k"] = {item: float(k) for item, k in zip(bank.ids, bank.exposure, strict=True)}
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n")
+    plots = _plot_simulation(sim, out, args.exposure_target if args.exposure == "sympson-hetter" else None)
+    s = summary
+    print(
+        f"simulated {args.examinees} adaptive tests: bias {s['bias']:+.3f}, RMSE {s['rmse']:.3f}, "
+        f"mean length {s['mean_length']:.1f} (max {s['max_length']}), max exposure {s['max_exposure']:.3f}, "
+        f"overlap {s['overlap_rate']:.3f}"
+    )
+    print(f"wrote {out / 'examinees.csv'}, {out / 'summary.json'}, {plots[0]} and {plots[1]}")
+    return 0
+
+
+def _read_groups(path: str, persons: list[str], column: str | None) -> list[str]:
+    """Group label of each person from a CSV with a header (person id first)."""
+    try:
+        handle = open(path, newline="", encoding="utf-8-sig")
+    except OSError as error:
+        raise InputError(f"{path}: cannot read the file ({error.strerror}).") from None
+    with handle:
+        rows = [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]
+    if len(rows) < 2:
+        raise InputError(f"{path} needs a header and one row per person.")
+    header = [h.strip() for h in rows[0]]
+    if column is None:
+        if len(header) < 2:
+            raise InputError(f"{path} line 1: expected a person id column and a group column.")
+        col = 1
+    elif column in header[1:]:
+        col = header.index(column)
+    else:
+        raise InputError(f"{path} line 1: no column {column!r}; columns are {', '.join(header[1:])}.")
+    labels = {}
+    for line, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise InputError(f"{path} line {line}: {len(row)} cells, expected {len(header)}.")
+        labels[row[0].strip()] = row[col].strip()
+    missing = [p for p in persons if p not in labels or not labels[p]]
+    if missing:
+        raise InputError(f"{path}: person {missing[0]!r} has no group ({len(missing)} persons in all).")
+    return [labels[p] for p in persons]
+
+
+def _fmt(value: float, digits: int = 4) -> str:
+    return "" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
+
+
+def _dif(args) -> int:
+    params, _ = _read_params(args.params)
+    persons, items, x = read_responses(args.input)
+    known = {item: j for j, item in enumerate(params.ids)}
+    for col, item in enumerate(items, start=2):
+        if item not in known:
+            raise InputError(f"{args.input} line 1, column {col}: item {item!r} is not in {args.params}.")
+    models = [params.models[known[i]] for i in items]
+    _check_categories(args.input, persons, items, x, models, [int(params.n_categories[known[i]]) for i in items])
+    groups = _read_groups(args.groups, persons, args.column)
+    reference = args.reference or groups[0]
+    rows = {item: {"item": item, "model": m} for item, m in zip(items, models, strict=True)}
+    if args.method in ("mh", "both"):
+        mh = mantel_haenszel(x, groups, reference=reference, focal=args.focal, item_ids=items)
+        focal = mh.focal
+        for j, item in enumerate(mh.ids):
+            rows[item].update(
+                mh_delta=_fmt(mh.delta[j]), mh_se=_fmt(mh.se[j]), mh_chi_square=_fmt(mh.chi_square[j]),
+                mh_p=_fmt(mh.p_value[j]), ets_class=str(mh.ets[j]), favours=mh.favours()[j],
+            )  # fmt: skip
+    if args.method in ("lr", "both"):
+        lr = likelihood_ratio_dif(x, groups, reference=reference, focal=args.focal, model=models, item_ids=items)
+        focal = lr.focal
+        for j, item in enumerate(lr.ids):
+            rows[item].update(
+                lr_g2=_fmt(lr.g2[j]), lr_df=int(lr.df[j]), lr_p=_fmt(lr.p_value[j]),
+                lr_flagged=int(bool(lr.flagged[j])),
+                b_reference=_fmt(lr.reference_params.b[j]), b_focal=_fmt(lr.focal_params.b[j]),
+            )  # fmt: skip
+    columns = ["item", "model"]
+    if args.method in ("mh", "both"):
+        columns += ["mh_delta", "mh_se", "mh_chi_square", "mh_p", "ets_class", "favours"]
+    if args.method in ("lr", "both"):
+        columns += ["lr_g2", "lr_df", "lr_p", "lr_flagged", "b_reference", "b_focal"]
+    with open(args.output, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, restval="")
+        writer.writeheader()
+        for item in items:
+            writer.writerow(rows[item])
+    parts = []
+    if args.method in ("mh", "both"):
+        classes = list(mh.ets)
+        parts.append(f"MH: {classes.count('B')} items in ETS class B, {classes.count('C')} in class C")
+    if args.method in ("lr", "both"):
+        parts.append(f"likelihood ratio: {int(lr.flagged.sum())} items with p < 0.05")
+    print(f"DIF {focal} vs {reference} (reference) on {len(items)} items: " + "; ".join(parts))
+    print(f"wrote {args.output}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m scoring``."""
     parser = _Parser(prog="python -m scoring", description="IRT calibration, scoring and simulation.")
@@ -275,6 +480,30 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=int, default=None)
     sim.add_argument("--output", required=True)
     sim.set_defaults(run=_simulate)
+    cat = sub.add_parser("simulate-cat", help="simulate adaptive tests on an item bank")
+    cat.add_argument("--params", required=True, help="params.json of the bank (optional per-item category, pilot)")
+    cat.add_argument("--examinees", type=int, required=True)
+    cat.add_argument("--selection", choices=list(SELECTION_RULES), default="mfi")
+    cat.add_argument("--exposure", choices=list(EXPOSURE_RULES), default="none")
+    cat.add_argument("--exposure-target", type=float, default=0.25, help="Sympson-Hetter maximum exposure rate")
+    cat.add_argument("--sh-rounds", type=int, default=10, help="simulation rounds fitting Sympson-Hetter")
+    cat.add_argument("--stop-se", type=float, default=None, help="stop when the SE of θ is at most this")
+    cat.add_argument("--max-items", type=int, default=None, help="maximum test length (default 30 or the blueprint)")
+    cat.add_argument("--min-items", type=int, default=1, help="minimum length before the SE rule applies")
+    cat.add_argument("--blueprint", default=None, help="items per category, e.g. TWK=30,TIU=35,TKP=45")
+    cat.add_argument("--seed", type=int, default=None)
+    cat.add_argument("--output", required=True, help="directory for examinees.csv, summary.json and the plots")
+    cat.set_defaults(run=_simulate_cat)
+    dif = sub.add_parser("dif", help="differential item functioning between two groups")
+    dif.add_argument("--params", required=True, help="params.json naming the items and their models")
+    dif.add_argument("--groups", required=True, help="CSV: person id, then the grouping attribute(s)")
+    dif.add_argument("--column", default=None, help="grouping column of the groups CSV (default the second)")
+    dif.add_argument("--reference", default=None, help="reference group (default the first person's group)")
+    dif.add_argument("--focal", default=None, help="focal group (default the only other group)")
+    dif.add_argument("--method", choices=["mh", "lr", "both"], default="both")
+    dif.add_argument("input")
+    dif.add_argument("--output", required=True, help="CSV with one row per item")
+    dif.set_defaults(run=_dif)
     return parser
 
 
