@@ -14,6 +14,7 @@ from sqlalchemy import select
 from examserver.accounts import services as accounts
 from examserver.accounts.models import User
 from examserver.demo.finished import seed_finished_session  # noqa: E402
+from examserver.demo.selection import seed_selection
 from examserver.extensions import db
 from itembank import blueprints, services
 from itembank.item_types import item_type
@@ -236,4 +237,5 @@ def seed_demo(password: str) -> dict[str, int]:
         "blueprints": seed_blueprints(),
         "schedules": seed_schedules(),
         "finished_sittings": seed_finished_session(password),
+        "selection_periods": seed_selection(password),
     }

@@ -1,13 +1,15 @@
 """The agency's Ed25519 key that signs announcements.
 
 The private key comes from ``SELECTION_SIGNING_KEY`` (PEM, in the app config or the environment),
-else from the file named by ``SELECTION_SIGNING_KEY_FILE``, else from ``instance/selection_signing_key.pem``,
-generated once with mode 0600. It is never stored in the repository or the database.
+else from the file named by ``SELECTION_SIGNING_KEY_FILE``, else from
+``instance/selection_signing_key.pem``, generated once with mode 0600 (under TESTING: a throwaway
+key kept in memory). It is never stored in the repository or the database.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import os
 from pathlib import Path
@@ -29,6 +31,8 @@ def _key_file() -> Path:
 def private_key() -> Ed25519PrivateKey:
     """The signing key, generated into the instance folder on first use when none is configured."""
     pem = current_app.config.get("SELECTION_SIGNING_KEY") or os.environ.get("SELECTION_SIGNING_KEY")
+    if not pem and current_app.config.get("TESTING"):
+        return _testing_key()
     if not pem:
         path = _key_file()
         if not path.exists():
@@ -48,6 +52,12 @@ def private_key() -> Ed25519PrivateKey:
     if not isinstance(key, Ed25519PrivateKey):
         raise RuntimeError("SELECTION_SIGNING_KEY must be an Ed25519 private key")
     return key
+
+
+@functools.cache
+def _testing_key() -> Ed25519PrivateKey:
+    """Under TESTING with no key configured: one throwaway key per process, never written."""
+    return Ed25519PrivateKey.generate()
 
 
 def public_key_pem(key: Ed25519PublicKey | None = None) -> bytes:

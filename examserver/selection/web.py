@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -38,8 +40,17 @@ def utc_to_local(value: datetime) -> datetime:
 
 
 def upload_dir() -> Path:
-    """Where documents are stored: outside the web root, under the instance folder."""
-    return Path(current_app.config.get("SELECTION_UPLOAD_DIR") or INSTANCE / "uploads" / "selection")
+    """Where documents are stored: outside the web root, under the instance folder.
+
+    ``SELECTION_UPLOAD_DIR`` overrides it; under TESTING the default is a temporary folder, so
+    the test suite never writes into a developer's instance folder.
+    """
+    configured = current_app.config.get("SELECTION_UPLOAD_DIR")
+    if configured:
+        return Path(configured)
+    if current_app.config.get("TESTING"):
+        return Path(tempfile.gettempdir()) / f"examserver-selection-{os.getuid()}"
+    return INSTANCE / "uploads" / "selection"
 
 
 def period_by_code(code: str) -> SelectionPeriod:

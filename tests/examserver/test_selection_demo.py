@@ -1,0 +1,54 @@
+"""The demo's selection period, as a committee member and the public would find it."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from examserver.demo.selection import PERIOD, seed_selection
+from examserver.extensions import db
+from examserver.selection import signing
+from examserver.selection.documents import stored_path
+from examserver.selection.models import Announcement, Application, SelectionAppeal, SelectionPeriod
+from examserver.selection.ranking import rank_period
+from examserver.selection.web import upload_dir
+from tests.conftest import login
+
+
+def test_the_demo_period_has_applications_appeals_scores_and_signed_announcements(demo_app):
+    with demo_app.test_request_context():
+        period = db.session.scalar(select(SelectionPeriod).where(SelectionPeriod.code == PERIOD))
+        assert len(period.positions) == 3
+        statuses = dict(
+            db.session.execute(
+                select(Application.status, func.count())
+                .where(Application.period_id == period.id)
+                .group_by(Application.status)
+            ).all()
+        )
+        assert statuses == {"accepted": 19, "rejected": 1}
+        appeals = sorted(db.session.scalars(select(SelectionAppeal.status)).all())
+        assert appeals == ["open", "upheld"]
+        for application in db.session.scalars(select(Application).where(Application.period_id == period.id)):
+            assert len(application.documents) == 3
+            assert all(stored_path(upload_dir(), d.stored_name).is_file() for d in application.documents)
+        published = db.session.scalars(select(Announcement).where(Announcement.period_id == period.id)).all()
+        assert [a.stage for a in published] == ["administrative", "basic"]
+        for item in published:
+            assert signing.verify(signing.public_key_pem(), item.csv_text.encode(), item.signature)
+        assert "SHORTLISTED" in published[1].csv_text and published[1].session_ids
+
+        final = rank_period(db.session, period, final=True)
+        for code, seats in final.seats.items():
+            assert 0 < seats["filled"] <= seats["quota"], code
+        assert seed_selection("demo12345") == 0  # idempotent
+
+
+def test_the_demo_committee_sees_numbers_and_the_public_sees_qualified_per_seat(demo_app):
+    client = demo_app.test_client()
+    assert login(client, "panitia@demo.id", demo_app.config["DEMO_PASSWORD"]).status_code == 302
+    with demo_app.app_context():
+        period_id = db.session.scalar(select(SelectionPeriod.id).where(SelectionPeriod.code == PERIOD))
+    page = client.get(f"/seleksi/panitia/periode/{period_id}").get_data(as_text=True)
+    assert f"{PERIOD}-" in page and "Ahmad Fauzi" not in page
+    vacancy = demo_app.test_client().get(f"/seleksi/{PERIOD}").get_data(as_text=True)
+    assert "Analis Keuangan Ahli Pertama" in vacancy and "Hasil SKD dan peserta yang lulus ke SKB" in vacancy
