@@ -341,7 +341,6 @@ def enter_score(application_id: int):
     """Enter a field-test component score (computer test, other tests)."""
     item = guarded_application(application_id)
     form = FieldScoreForm()
-    form.component.choices = [(c, c) for c in [request.form.get("component", "")]]
     if form.validate_on_submit():
         try:
             services.enter_field_score(db.session, item, current_user.id, form.component.data, form.score.data)
@@ -514,6 +513,8 @@ def publish(period_id: int):
         stage = form.stage.data
         replaces = db.session.get(Announcement, form.replaces.data) if form.replaces.data else None
         try:
+            if stage not in ("administrative", "basic", "final"):
+                raise services.SelectionError("stage_unknown")
             if stage == "administrative":
                 text, session_ids = announcements.administrative_csv(db.session, period)
             else:
@@ -524,7 +525,7 @@ def publish(period_id: int):
             item = announcements.publish(
                 db.session,
                 period,
-                stage=stage if stage in STAGE_LABELS else "",
+                stage=stage,
                 title=form.title.data,
                 csv_text=text,
                 session_ids=session_ids,

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 from flask import abort, make_response, render_template, url_for
 from sqlalchemy import select
 
 from examserver import access
+from examserver.delivery.models import ExamSession
 from examserver.extensions import db
 from examserver.selection import bp, services, signing
 from examserver.selection.announcements import VERIFY_COMMAND, replacement_of
@@ -72,9 +76,6 @@ def _announcement(announcement_id: int) -> Announcement:
 def announcement(announcement_id: int):
     """An announcement: the list, its digest, signature, the key and how to verify it."""
     item = _announcement(announcement_id)
-    import csv
-    import io
-
     rows = list(csv.reader(io.StringIO(item.csv_text)))
     return render_template(
         "selection/announcement.html",
@@ -124,8 +125,6 @@ def public_key():
 def checkpoints(announcement_id: int):
     """The integrity-log checkpoints of the exam sessions behind the announced scores."""
     item = _announcement(announcement_id)
-    from examserver.delivery.models import ExamSession
-
     sessions = db.session.scalars(
         select(ExamSession).where(ExamSession.id.in_(item.session_ids)).order_by(ExamSession.registration_number)
     ).all()

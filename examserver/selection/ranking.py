@@ -160,12 +160,15 @@ def rank_period(session: Session, period: SelectionPeriod, *, final: bool) -> Ra
                 session_id=session_of.get(application.id),
             )
         )
+    # Per position: the final ranking, then the shortlist ranking, then the rest by status.
     rows.sort(
         key=lambda r: (
             r.position_code,
+            r.rank == 0,
+            r.rank,
+            r.shortlist_rank == 0,
+            r.shortlist_rank,
             -Status[r.status].value,
-            r.rank or 10**9,
-            r.shortlist_rank or 10**9,
             r.registration_number,
         )
     )
