@@ -273,7 +273,11 @@ def _simulate_block(bank, rules, theta, rng, seconds_per_item, limit, items, is_
                     n_scored, counts, given_count, selected_count) -> None:  # fmt: skip
     """Run the tests of one block of examinees, filling the output slices in place."""
     n, j = theta.shape[0], bank.n_items
-    responses = simulate_responses(bank.params, theta, rng=rng, dtype=np.float32)
+    params = bank.params
+    # dichotomous banks: draw each response when its item is given (a test uses a few percent of
+    # the bank); polytomous banks: draw every response up front
+    lazy = bool((params.n_categories == 2).all())
+    responses = None if lazy else simulate_responses(params, theta, rng=rng, dtype=np.float32)
     state = _Persons(
         np.zeros((n, bank.nodes.shape[0])),
         np.zeros((n, j), bool),
@@ -288,7 +292,7 @@ def _simulate_block(bank, rules, theta, rng, seconds_per_item, limit, items, is_
     for _ in range(limit + 1):
         if not active.size:
             break
-        d = _decide(bank, rules, state.take(active), rng)
+        d = _decide(bank, rules, state if active.size == n else state.take(active), rng)
         done = d.stop
         est[active[done]], se[active[done]] = d.theta[done], d.se[done]
         reason[active[done]] = d.reason[done]
@@ -309,7 +313,12 @@ def _simulate_block(bank, rules, theta, rng, seconds_per_item, limit, items, is_
             state.elapsed[rows] += seconds_per_item
         scored = ~pilot
         sr, sj = rows[scored], picked[scored]
-        resp = responses[sr, sj].astype(np.intp)
+        if lazy:  # P(θ) = c + (1 - c) / (1 + exp(-a (θ - b)))
+            c = params.c[sj]
+            prob = c + (1.0 - c) / (1.0 + np.exp(-params.a[sj] * (theta[sr] - params.b[sj])))
+            resp = (rng.random(sr.shape[0]) < prob).astype(np.intp)
+        else:
+            resp = responses[sr, sj].astype(np.intp)
         state.loglik[sr] += bank.log_p[sj, resp]
         np.add.at(state.counts, (sr, bank.category[sj]), 1)
         state.n_scored[sr] += 1
