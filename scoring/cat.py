@@ -218,6 +218,7 @@ class Bank:
         """
         post = loglik + self.log_prior
         post -= post.max(axis=1, keepdims=True)
+        np.maximum(post, -80.0, out=post)  # weights below e^-80 are nil; subnormal exponentials are slow
         np.exp(post, out=post)
         moments = post @ self._moments  # the total, Σ θ and Σ θ² weights in one pass
         mean = moments[:, 1] / moments[:, 0]
