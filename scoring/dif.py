@@ -19,17 +19,22 @@ or the GRM / GPCM (:mod:`scoring.models`). Two methods:
   studied item is split into one column per group, so the engine's multiple-group estimation
   does the rest. Any item model.
 
-Power and type I error (:func:`simulate_dif_study`, 100 replications of 2 x 1,000 candidates,
-30 2PL items of which 4 have uniform DIF of 0.6 logits against the focal group, focal group
-0.5 SD lower; matching purified in one second stage, nominal α = 0.05):
+Power and type I error (:func:`simulate_dif_study`; 2 x 1,000 candidates, 30 2PL items of which
+4 have uniform DIF of 0.6 logits against the focal group, focal group 0.5 SD lower; purified
+matching / anchors; nominal α = 0.05; 200 replications for MH with seed 2026, 40 for the
+likelihood ratio with seed 2027). Power is the share of the DIF items flagged, type I error the
+share of the 26 DIF-free items flagged:
 
 =================================  ======  ============
 method                              power   type I error
 =================================  ======  ============
-MH χ² (p < 0.05)                    0.98    0.048
-MH ETS class B or C                 0.88    0.003
-IRT likelihood ratio (p < 0.05)     0.99    0.052
+MH χ² (p < 0.05)                    0.978   0.051
+MH ETS class B or C                 0.783   0.001
+IRT likelihood ratio (p < 0.05)     0.969   0.038
 =================================  ======  ============
+
+ETS B/C adds the size rule |D| >= 1 to significance, so it trades power on 0.6-logit DIF
+(about 1.4 on the delta scale for a slope of 1) for almost no false flags.
 """
 
 from __future__ import annotations
@@ -421,10 +426,7 @@ def likelihood_ratio_dif(
                 raise ValueError(f"The {name} item {item!r} is not among the response columns.")
     studied = list(ids) if items is None else [str(i) for i in items]
     k = np.array(
-        [
-            max(int(np.nanmax(x[:, j])) + 1 if MODELS[models[j].lower()].polytomous else 2, 2)
-            for j in range(n_items)
-        ]
+        [max(int(np.nanmax(x[:, j])) + 1 if MODELS[models[j].lower()].polytomous else 2, 2) for j in range(n_items)]
     )
 
     def fit_columns(cols, extra=None):
