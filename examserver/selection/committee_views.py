@@ -77,6 +77,7 @@ def _fill_period_form(form: PeriodForm, period: SelectionPeriod) -> None:
     form.applications_open_at.data = utc_to_local(period.applications_open_at)
     form.applications_close_at.data = utc_to_local(period.applications_close_at)
     form.schedule.data = period.schedule_id or 0
+    form.interviewers_required.data = period.interviewers_required
     form.rules.data = json.dumps(period.rules, indent=1)
     stages = {s.kind: s for s in period.stages}
     for kind, start_field, end_field in (
@@ -125,6 +126,7 @@ def edit_period(period_id: int | None = None):
                 schedule_id=form.schedule.data or None,
                 rules=rules,
                 stages=_stage_values(form),
+                interviewers_required=form.interviewers_required.data,
             )
         except services.SelectionError as error:
             db.session.rollback()

@@ -40,6 +40,11 @@ class PeriodForm(FlaskForm):
     )
     appeal_days = IntegerField(_l("Masa sanggah (hari)"), validators=[InputRequired(), NumberRange(0, 30)], default=3)
     schedule = SelectField(_l("Jadwal ujian SKD"), coerce=int, validate_choice=False)
+    interviewers_required = IntegerField(
+        _l("Pewawancara per pelamar (nilai lain terlihat setelah semua terisi)"),
+        validators=[InputRequired(), NumberRange(2, 10)],
+        default=2,
+    )
     administrative_end = DateTimeLocalField(_l("Verifikasi administrasi selesai (WIB)"), [Optional()], format=MOMENT)
     basic_start = DateTimeLocalField(_l("SKD mulai (WIB)"), [Optional()], format=MOMENT)
     basic_end = DateTimeLocalField(_l("SKD selesai (WIB)"), [Optional()], format=MOMENT)

@@ -37,6 +37,7 @@ def selection_message(code: str, **params) -> str:
     messages = {
         "window_reversed": _("Tanggal tutup pendaftaran harus setelah tanggal buka."),
         "appeal_days_range": _("Masa sanggah harus 0 sampai 30 hari."),
+        "interviewers_range": _("Jumlah pewawancara harus 2 sampai 10."),
         "rules_invalid": _("Aturan seleksi tidak sah: %(detail)s", detail=params.get("detail", "")),
         "rules_json": _("Aturan seleksi harus berupa JSON yang sah."),
         "code_taken": _("Kode ini sudah dipakai."),

@@ -27,6 +27,25 @@ def periods():
     return render_template("selection/periods.html", periods=rows, now=utcnow())
 
 
+@bp.route("/feed.atom")
+@access.public
+def feed_all():
+    """Atom feed of every period and every announcement, newest first."""
+    periods = db.session.scalars(select(SelectionPeriod).order_by(SelectionPeriod.created_at.desc())).all()
+    published = db.session.scalars(select(Announcement).order_by(Announcement.published_at.desc()).limit(50)).all()
+    moments = [p.created_at for p in periods] + [a.published_at for a in published]
+    response = make_response(
+        render_template(
+            "selection/feed_all.atom.html",
+            periods=periods,
+            announcements=published,
+            updated=max(moments, default=utcnow()),
+        )
+    )
+    response.headers["Content-Type"] = "application/atom+xml; charset=utf-8"
+    return response
+
+
 def _vacancy_context(code: str) -> dict:
     period = period_by_code(code)
     announcements = db.session.scalars(

@@ -86,12 +86,15 @@ def save_period(
     schedule_id: int | None,
     rules: dict,
     stages: dict[str, tuple[datetime, datetime]] | None = None,
+    interviewers_required: int = 2,
 ) -> SelectionPeriod:
     """Create a period (``period`` None) or change one; rules are validated by scoring.selection."""
     if applications_close_at <= applications_open_at:
         raise SelectionError("window_reversed")
     if not 0 <= appeal_days <= 30:
         raise SelectionError("appeal_days_range")
+    if not 2 <= interviewers_required <= 10:
+        raise SelectionError("interviewers_range")
     _check_rules(rules)
     clash = session.scalar(select(SelectionPeriod.id).where(SelectionPeriod.code == code))
     if clash is not None and (period is None or clash != period.id):
@@ -102,6 +105,7 @@ def save_period(
     period.code, period.title, period.agency, period.description = code, title, agency, description
     period.applications_open_at, period.applications_close_at = applications_open_at, applications_close_at
     period.appeal_days, period.schedule_id, period.rules = appeal_days, schedule_id, rules
+    period.interviewers_required = interviewers_required
     _set_stages(period, stages or {})
     session.flush()
     return period

@@ -83,7 +83,7 @@ def test_committee_creates_a_period_and_a_position_through_the_pages(client, log
     data = {
         "csrf_token": token, "code": "cpns-27", "title": "CPNS 2027", "agency": "Pemkot Contoh",
         "description": "", "applications_open_at": "2027-01-01T08:00", "applications_close_at": "2027-01-20T16:00",
-        "appeal_days": "3", "schedule": "0", "rules": json.dumps(default_rules_json()),
+        "appeal_days": "3", "schedule": "0", "rules": json.dumps(default_rules_json()), "interviewers_required": "3",
         "basic_start": "2027-02-01T07:00", "basic_end": "2027-02-03T17:00", "administrative_end": "2027-01-25T16:00",
     }  # fmt: skip
     response = client.post("/seleksi/panitia/periode/baru", data=data)
@@ -91,6 +91,7 @@ def test_committee_creates_a_period_and_a_position_through_the_pages(client, log
     period = db_session.scalar(select(SelectionPeriod).where(SelectionPeriod.code == "CPNS-27"))
     assert rules_from_json(period.rules) == national_rules()
     assert {s.kind for s in period.stages} == {"administrative", "basic"}
+    assert period.interviewers_required == 3
 
     token = csrf_token(client, f"/seleksi/panitia/periode/{period.id}/formasi/baru")
     response = client.post(
@@ -123,6 +124,7 @@ def test_bad_rules_are_refused_with_a_translated_message_and_nothing_is_saved(cl
     data = {
         "csrf_token": token, "code": "BAD", "title": "x", "agency": "y", "description": "",
         "applications_open_at": "2027-01-01T08:00", "applications_close_at": "2027-01-20T16:00",
+        "interviewers_required": "2",
         "appeal_days": "3", "schedule": "0", "rules": json.dumps(rules),
     }  # fmt: skip
     html = client.post("/seleksi/panitia/periode/baru", data=data).get_data(as_text=True)
@@ -145,6 +147,12 @@ def test_public_vacancy_page_feed_and_poster(client, period):
     poster = client.get("/seleksi/SEL2026/poster").get_data(as_text=True)
     assert "Jabatan PRANATA" in poster and "/seleksi/SEL2026" in poster
     assert client.get("/seleksi/TIDAK-ADA").status_code == 404
+    everything = ET.fromstring(client.get("/seleksi/feed.atom").data)
+    titles = [entry.find("a:title", ns).text for entry in everything.findall("a:entry", ns)]
+    assert titles == ["Seleksi CPNS Kementerian Contoh 2026"]
+    listing = client.get("/seleksi/").get_data(as_text=True)
+    assert "/seleksi/SEL2026" in listing and "/seleksi/feed.atom" in listing
+    assert "/seleksi/" in client.get("/masuk").get_data(as_text=True)  # reachable from every page's footer
 
 
 def apply_as(client, period, position_code="ANALIS", category="general"):
