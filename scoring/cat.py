@@ -714,12 +714,16 @@ class CATRules:
 
     @classmethod
     def from_dict(cls, data: Mapping) -> CATRules:
-        """Build rules from plain data, e.g.::
+        """Build rules from plain data (a blueprint's CAT settings).
 
-        {"selection": "mfi", "exposure": {"rule": "randomesque", "n": 5},
-         "content": {"rule": "blueprint", "targets": {"TWK": 30, "TIU": 35, "TKP": 45}},
-         "stopping": [{"rule": "se", "threshold": 0.3}, {"rule": "max-length", "n": 40}],
-         "min_length": 10, "pilot_positions": [5, 20]}
+        Example::
+
+            {"selection": "mfi", "exposure": {"rule": "randomesque", "n": 5},
+             "content": {"rule": "blueprint", "targets": {"TWK": 30, "TIU": 35, "TKP": 45}},
+             "stopping": [{"rule": "se", "threshold": 0.3}, {"rule": "max-length", "n": 40}],
+             "min_length": 10, "pilot_positions": [5, 20]}
+
+        Unknown settings or rule names raise :class:`CATError`.
         """
         from .shadow import ShadowTest  # noqa: F401  (registers the shadow-test content rule)
 
