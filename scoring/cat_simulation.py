@@ -220,8 +220,11 @@ def fit_sympson_hetter(
     """Sympson-Hetter exposure parameters fitted by iterated simulation (Sympson & Hetter 1985).
 
     Starting from ``K_j = 1``, each round simulates ``n_examinees`` tests with θ drawn from the
-    bank's prior and sets ``K_j = target / P(S_j)`` where the selection rate ``P(S_j)`` exceeds
-    the target (else 1), so that ``P(A_j) = K_j P(S_j) <= target``. The rates are aimed at
+    bank's prior and lowers ``K_j`` to ``target / P(S_j)`` where the selection rate ``P(S_j)``
+    exceeds the target, so that ``P(A_j) = K_j P(S_j) <= target``. Unlike the original procedure,
+    which resets ``K_j`` to 1 whenever ``P(S_j)`` falls below the target, ``K_j`` never rises
+    between rounds: the reset makes the items just under the target swing back above it, and with
+    it the maximum exposure kept circling the target instead of settling below it. The rates are aimed at
     ``target - margin``. An exposure rate estimated from N simulated examinees has a sampling SD
     of ``sqrt(r (1 - r) / N)``, and with hundreds of items near the ceiling the largest of them
     lands about three SDs above its expectation; the default margin is therefore
@@ -265,7 +268,7 @@ def fit_sympson_hetter(
         sim = simulate_cat(current, rules, theta, rng=rng, check=False)
         history.append(float(sim.exposure.max()))
         p_s = sim.selected
-        k = np.where(p_s > aim, aim / np.maximum(p_s, 1e-12), 1.0)
+        k = np.minimum(k, np.where(p_s > aim, aim / np.maximum(p_s, 1e-12), 1.0))
     return bank.with_exposure(np.clip(k, 1e-6, 1.0)), history
 
 
