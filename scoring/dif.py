@@ -307,7 +307,8 @@ class LikelihoodRatioDIF:
     ids : tuple of str
         Studied items.
     g2 : ndarray of shape (n_items,)
-        ``2 (log L_augmented - log L_compact)``.
+        ``2 (log L_augmented - log L_compact)``; NaN when an item could not be estimated in one of
+        the two models (e.g. a category no candidate of one group used).
     df : ndarray of int, shape (n_items,)
         Parameters of the item (2 for the 2PL, 3 for the 3PL, K for GRM/GPCM items, 1 for Rasch/1PL).
     p_value : ndarray of shape (n_items,)
@@ -450,7 +451,10 @@ def likelihood_ratio_dif(
             others = [c for c in anchor_cols if c != j]
             compact = base if j in anchor_cols else fit_columns(others + [j])
             augmented = fit_columns(others, extra=j)
-            g2 = max(2.0 * (augmented.loglik_ - compact.loglik_), 0.0)
+            # an item left out of either fit (e.g. a category nobody in one group used) makes the
+            # two likelihoods incomparable: no test for that item
+            comparable = not augmented.excluded_ and not compact.excluded_
+            g2 = max(2.0 * (augmented.loglik_ - compact.loglik_), 0.0) if comparable else float("nan")
             names = augmented.params_.ids[-2:]
             out[item] = (g2, augmented.params_.subset([names[0]]), augmented.params_.subset([names[1]]))
         return out, base.groups_[1]

@@ -123,3 +123,11 @@ def test_bad_dif_input():
         mantel_haenszel(x, groups[:-1], reference="urban")
     with pytest.raises(ValueError, match="studied item 'item99' is not among"):
         likelihood_ratio_dif(x, groups, reference="urban", items=["item99"])
+
+
+def test_likelihood_ratio_skips_an_item_a_group_never_scores_in_every_category():
+    x, groups, ids, _ = _data(6, n_items=6, n_per_group=300, n_dif=0, model="grm")
+    x[(groups == "remote") & (x[:, 0] == 2), 0] = 1  # nobody in the focal group reaches the top category
+    result = likelihood_ratio_dif(x, groups, reference="urban", model="grm", item_ids=ids, purify=False)
+    assert np.isnan(result.g2[0]) and np.isnan(result.p_value[0]) and not result.flagged[0]
+    assert np.isfinite(result.g2[1:]).all()
