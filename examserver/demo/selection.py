@@ -3,8 +3,8 @@
 Three positions; kandidat1..20 apply with their documents; two are rejected at the
 administrative check and appeal (one appeal upheld by a second committee member, one still
 open); basic-test scores come from the finished sitting, field scores from a seeded draw, with
-two blind interviews each; the administrative and SKD results are published as signed
-announcements. Idempotent: nothing happens when the period exists.
+two blind interviews and two blind track-record rubrics each; the administrative and SKD
+results are published as signed announcements. Idempotent: nothing happens when the period exists.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from examserver.demo.finished import CODE as SITTING
 from examserver.extensions import db
 from examserver.selection import announcements, services
 from examserver.selection.documents import DOCUMENT_TYPES
-from examserver.selection.interview import RUBRIC
 from examserver.selection.models import SelectionPeriod
 from examserver.selection.ranking import rank_period
+from examserver.selection.rubrics import RUBRICS
 from examserver.selection.rules import rules_to_json
 from examserver.selection.web import upload_dir
 from itembank.database import utcnow
@@ -69,7 +69,11 @@ def seed_selection(password: str) -> int:
     # The trial sitting was short of practice: the demo's decree lowers the TKP threshold to 130.
     rules = national_rules(
         thresholds=[ThresholdRule(name, DEMO_MINIMUMS) for name in ("general", "cum_laude", "disability", "papua")],
-        components=[FieldComponent("CAT", "computer", 0.7), FieldComponent("WAWANCARA", "interview", 0.3)],
+        components=[
+            FieldComponent("CAT", "computer", 0.6),
+            FieldComponent("WAWANCARA", "interview", 0.25),
+            FieldComponent("REKAM_JEJAK", "other", 0.15),
+        ],
     )
     period = services.save_period(
         db.session, None, actor_id=member.id, code=PERIOD, title="Seleksi CPNS Kementerian Demo 2026",
@@ -137,9 +141,10 @@ def seed_selection(password: str) -> int:
         if application.status != "accepted":
             continue
         services.enter_field_score(db.session, application, member.id, "CAT", round(float(rng.uniform(55, 95)), 1))
-        for interviewer in (member, second):
-            levels = {key: int(rng.integers(2, 6)) for key, _label in RUBRIC}
-            services.enter_interview(db.session, application, interviewer.id, levels)
+        for scorer in (member, second):
+            for key, rubric in RUBRICS.items():
+                levels = {aspect.key: int(rng.integers(2, 6)) for aspect in rubric.aspects}
+                services.enter_rubric(db.session, application, scorer.id, key, levels)
 
     text, _sessions = announcements.administrative_csv(db.session, period)
     announcements.publish(

@@ -26,11 +26,10 @@ from examserver.selection.forms import (
     CheckForm,
     ConflictForm,
     FieldScoreForm,
-    InterviewForm,
     PeriodForm,
     PositionForm,
+    rubric_form,
 )
-from examserver.selection.interview import RUBRIC
 from examserver.selection.messages import STAGE_LABELS, category_label, selection_message
 from examserver.selection.models import (
     Announcement,
@@ -38,11 +37,12 @@ from examserver.selection.models import (
     ApplicationDocument,
     ConflictDeclaration,
     FieldScore,
-    InterviewScore,
     Position,
+    RubricScore,
     SelectionPeriod,
 )
 from examserver.selection.ranking import rank_period
+from examserver.selection.rubrics import RUBRICS, rubric_of
 from examserver.selection.rules import default_rules_json, rules_from_json
 from examserver.selection.web import guarded_application, local_to_utc, period_or_404, utc_to_local
 from scoring.selection import SelectionRuleError
@@ -231,14 +231,22 @@ def review_application(application_id: int):
     """An application by registration number: documents with checklists, decision, appeal, scores."""
     item = guarded_application(application_id)
     rules = rules_from_json(item.period.rules)
-    own_interview = db.session.scalar(
-        select(InterviewScore).where(
-            InterviewScore.application_id == item.id, InterviewScore.interviewer_id == current_user.id
-        )
-    )
-    interviews = db.session.scalars(select(InterviewScore).where(InterviewScore.application_id == item.id)).all()
+    scores = db.session.scalars(
+        select(RubricScore).where(RubricScore.application_id == item.id).order_by(RubricScore.id)
+    ).all()
+    panels = []
+    for key in dict.fromkeys(rubric_of(c) for c in rules.weights.components if rubric_of(c)):
+        mine = [s for s in scores if s.rubric == key]
+        panels.append({
+            "rubric": RUBRICS[key],
+            "form": rubric_form(RUBRICS[key]),
+            "own": next((s for s in mine if s.scorer_id == current_user.id), None),
+            "count": len(mine),
+            # Blind: the scores are shown only once the required number of scorers is in.
+            "scores": mine if len(mine) >= item.period.interviewers_required else None,
+        })  # fmt: skip
     score_form = FieldScoreForm()
-    score_form.component.choices = [(c.name, c.name) for c in rules.weights.components if c.kind != "interview"]
+    score_form.component.choices = [(c.name, c.name) for c in rules.weights.components if rubric_of(c) is None]
     return render_template(
         "selection/review.html",
         item=item,
@@ -246,11 +254,7 @@ def review_application(application_id: int):
         confirm=ConfirmForm(),
         appeal_form=AppealDecisionForm(),
         score_form=score_form,
-        interview_form=InterviewForm(),
-        has_interview=any(c.kind == "interview" for c in rules.weights.components),
-        own_interview=own_interview,
-        interviews=interviews if len(interviews) >= item.period.interviewers_required else None,
-        interview_count=len(interviews),
+        panels=panels,
         field_scores=db.session.scalars(select(FieldScore).where(FieldScore.application_id == item.id)).all(),
     )
 
@@ -356,22 +360,23 @@ def enter_score(application_id: int):
     return _back(application_id)
 
 
-@bp.route("/panitia/lamaran/<int:application_id>/wawancara", methods=["POST"])
+@bp.route("/panitia/lamaran/<int:application_id>/rubrik/<rubric>", methods=["POST"])
 @access.roles(*STAFF)
-def enter_interview(application_id: int):
-    """Enter one's own interview rubric; the others' stay hidden until enough are in."""
+def enter_rubric(application_id: int, rubric: str):
+    """Enter one's own rubric (interview, track record); the others' stay hidden until enough are in."""
     item = guarded_application(application_id)
-    form = InterviewForm()
+    if rubric not in RUBRICS:
+        abort(404)
+    form = rubric_form(RUBRICS[rubric])
     if form.validate_on_submit():
+        levels = {aspect.key: form[aspect.key].data for aspect in RUBRICS[rubric].aspects}
         try:
-            services.enter_interview(
-                db.session, item, current_user.id, {key: getattr(form, key).data for key, _label in RUBRIC}
-            )
+            services.enter_rubric(db.session, item, current_user.id, rubric, levels)
         except services.SelectionError as error:
             _refused(error)
         else:
             db.session.commit()
-            flash(_("Nilai wawancara disimpan."), "success")
+            flash(_("Nilai rubrik disimpan."), "success")
     else:
         flash(selection_message("rubric_incomplete"), "error")
     return _back(application_id)

@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from examserver.selection.interview import LEVELS, RUBRIC
+from examserver.selection.rubrics import Rubric
 
 CODE = Regexp(r"^[A-Za-z0-9-]+$", message=_l("Hanya huruf, angka dan tanda hubung."))
 MOMENT = "%Y-%m-%dT%H:%M"
@@ -102,12 +102,18 @@ class FieldScoreForm(FlaskForm):
     score = FloatField(_l("Nilai"), validators=[InputRequired()])
 
 
-class InterviewForm(FlaskForm):
-    pass
-
-
-for _key, _label in RUBRIC:
-    setattr(InterviewForm, _key, SelectField(_label, coerce=int, choices=LEVELS, validators=[InputRequired()]))
+def rubric_form(rubric: Rubric, **kwargs) -> FlaskForm:
+    """A form with one level (1-5, described in words) per aspect of ``rubric``, prefixed by its key."""
+    fields = {
+        aspect.key: SelectField(
+            aspect.label,
+            coerce=int,
+            choices=[(n, f"{n} - {text}") for n, text in enumerate(aspect.levels, start=1)],
+            validators=[InputRequired()],
+        )
+        for aspect in rubric.aspects
+    }
+    return type("RubricForm", (FlaskForm,), fields)(prefix=rubric.key, **kwargs)
 
 
 class ConflictForm(FlaskForm):

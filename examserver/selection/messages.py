@@ -90,7 +90,7 @@ def selection_message(code: str, **params) -> str:
         "not_accepted": _("Nilai hanya untuk pelamar yang memenuhi syarat administrasi."),
         "score_range": _("Nilai harus antara 0 dan %(maximum)s.", maximum=params.get("maximum", "")),
         "rubric_incomplete": _("Isi semua aspek rubrik dengan level 1-5."),
-        "interview_exists": _("Anda sudah mengisi nilai wawancara pelamar ini."),
+        "interview_exists": _("Anda sudah mengisi rubrik ini untuk pelamar ini."),
         "announcement_empty": _("Belum ada hasil untuk diumumkan."),
         "correction_mismatch": _("Koreksi harus mengganti pengumuman tahap yang sama di periode ini."),
         "already_replaced": _("Pengumuman itu sudah dikoreksi; koreksi pengumuman terbaru."),

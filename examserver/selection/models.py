@@ -1,5 +1,5 @@
 """Selection periods, positions (formasi), applications with their documents, verification,
-appeals (sanggah), conflict-of-interest declarations, field-test scores and signed announcements."""
+appeals (sanggah), conflict-of-interest declarations, field-test and rubric scores and signed announcements."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ class SelectionPeriod(Base):
     schedule_id: Mapped[int | None] = mapped_column(ForeignKey("exam_schedule.id", ondelete="RESTRICT"))
     #: scoring.selection rules as JSON (see examserver.selection.rules); national rules by default.
     rules: Mapped[dict] = mapped_column(JSON)
-    #: Interviewers whose rubric must be in before anyone sees the others' scores.
+    #: Scorers (interviewers, track-record verifiers) whose rubric must be in before anyone sees the others'.
     interviewers_required: Mapped[int] = mapped_column(Integer, default=2)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -242,19 +242,21 @@ class FieldScore(Base):
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class InterviewScore(Base):
-    """One interviewer's rubric for one application; the interview score is their mean."""
+class RubricScore(Base):
+    """One scorer's rubric (interview or track record) for one application, entered blind."""
 
-    __tablename__ = "selection_interview_score"
+    __tablename__ = "selection_rubric_score"
     __table_args__ = (
-        UniqueConstraint("application_id", "interviewer_id"),
+        UniqueConstraint("application_id", "rubric", "scorer_id"),
         CheckConstraint("total >= 0 AND total <= 100", name="total_range"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("selection_application.id", ondelete="RESTRICT"), index=True)
-    interviewer_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
-    #: Level 1-5 per aspect of examserver.selection.interview.RUBRIC.
+    #: Key of examserver.selection.rubrics.RUBRICS ("interview", "track_record").
+    rubric: Mapped[str] = mapped_column(String(20))
+    scorer_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
+    #: Level 1-5 per aspect of the rubric.
     levels: Mapped[dict] = mapped_column(JSON)
     #: The rubric on 0-100: 100 * sum(levels) / (5 * aspects).
     total: Mapped[float] = mapped_column(Float)

@@ -14,6 +14,8 @@ from examserver.extensions import db
 from examserver.selection import bp, services, signing
 from examserver.selection.announcements import VERIFY_COMMAND, replacement_of
 from examserver.selection.models import Announcement, SelectionPeriod
+from examserver.selection.rubrics import RUBRICS, rubric_of
+from examserver.selection.rules import rules_from_json
 from examserver.selection.web import period_by_code
 from itembank.database import utcnow
 from proctoring import chain
@@ -64,6 +66,16 @@ def _vacancy_context(code: str) -> dict:
 def vacancy(code: str):
     """A period's positions, quotas, requirements, deadlines, applicants per seat and announcements."""
     return render_template("selection/vacancy.html", **_vacancy_context(code))
+
+
+@bp.route("/<code>/rubrik")
+@access.public
+def rubrics(code: str):
+    """The published rubrics (interview, track record) and the weights of the period's rules."""
+    period = period_by_code(code)
+    components = rules_from_json(period.rules).weights.components
+    used = [RUBRICS[key] for key in dict.fromkeys(rubric_of(c) for c in components if rubric_of(c))]
+    return render_template("selection/rubrics.html", period=period, components=components, used=used)
 
 
 @bp.route("/<code>/poster")

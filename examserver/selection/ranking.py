@@ -2,8 +2,8 @@
 
 Basic-test scores are the SessionResults of the period's sitting; each blueprint section maps to
 the rules' section named by the last part of its competency code (``SKD.TWK`` -> ``TWK``). Field
-components come from FieldScore rows, and interviews from the mean of the interviewers' rubrics
-once ``interviewers_required`` of them are in. A missing score is NaN: the engine marks the
+components come from FieldScore rows, and rubric components (interview, track record) from the
+mean of the scorers' rubrics once ``interviewers_required`` of them are in. A missing score is NaN: the engine marks the
 applicant absent from that test.
 """
 
@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from examserver.accounts.models import User
 from examserver.delivery.models import ExamSchedule, ExamSession
-from examserver.selection.models import Application, FieldScore, InterviewScore, SelectionPeriod
+from examserver.selection.models import Application, FieldScore, RubricScore, SelectionPeriod
+from examserver.selection.rubrics import rubric_of
 from examserver.selection.rules import rules_from_json
 from scoring.selection import Applicants, Positions, SelectionRules, Status, shortlist
 from scoring.selection import select as run_select
@@ -108,14 +109,15 @@ def rank_period(session: Session, period: SelectionPeriod, *, final: bool) -> Ra
         for score in session.scalars(select(FieldScore).where(FieldScore.application_id.in_(row_of))):
             if score.component in column:
                 field[row_of[score.application_id], column[score.component]] = score.score
-        interviews: dict[int, list[float]] = {}
-        for score in session.scalars(select(InterviewScore).where(InterviewScore.application_id.in_(row_of))):
-            interviews.setdefault(score.application_id, []).append(score.total)
+        rubric_totals: dict[tuple[str, int], list[float]] = {}
+        for score in session.scalars(select(RubricScore).where(RubricScore.application_id.in_(row_of))):
+            rubric_totals.setdefault((score.rubric, score.application_id), []).append(score.total)
         for j, component in enumerate(components):
-            if component.kind != "interview":
+            rubric = rubric_of(component)
+            if rubric is None:
                 continue
-            for application_id, totals in interviews.items():
-                if len(totals) >= period.interviewers_required:
+            for (kind, application_id), totals in rubric_totals.items():
+                if kind == rubric and len(totals) >= period.interviewers_required:
                     field[row_of[application_id], j] = min(component.maximum, float(np.mean(totals)))
 
     applicants = Applicants(

@@ -16,19 +16,19 @@ from sqlalchemy.orm import Session
 
 from examserver.accounts.models import User
 from examserver.selection import documents
-from examserver.selection.interview import RUBRIC, rubric_total
 from examserver.selection.models import (
     STAGE_KINDS,
     Application,
     ApplicationDocument,
     ConflictDeclaration,
     FieldScore,
-    InterviewScore,
     Position,
+    RubricScore,
     SelectionAppeal,
     SelectionPeriod,
     SelectionStage,
 )
+from examserver.selection.rubrics import RUBRICS, rubric_of
 from examserver.selection.rules import rules_from_json
 from itembank.database import utcnow
 from scoring.selection import SelectionRuleError
@@ -450,11 +450,11 @@ def decide_appeal(
 def enter_field_score(
     session: Session, application: Application, member_id: int, component: str, score: float
 ) -> FieldScore:
-    """Enter (or correct) a non-interview field component score of an accepted application."""
+    """Enter (or correct) a directly scored field component (computer test, other tests) of an accepted application."""
     _require_no_conflict(session, member_id, application)
     rules = rules_from_json(application.period.rules)
     spec = next((c for c in rules.weights.components if c.name == component), None)
-    if spec is None or spec.kind == "interview":
+    if spec is None or rubric_of(spec) is not None:
         raise SelectionError("component_unknown")
     if application.status != "accepted":
         raise SelectionError("not_accepted")
@@ -472,26 +472,32 @@ def enter_field_score(
     return row
 
 
-def enter_interview(
-    session: Session, application: Application, interviewer_id: int, levels: dict[str, int]
-) -> InterviewScore:
-    """An interviewer's own rubric for an accepted application; entered once, never seen by others first."""
-    _require_no_conflict(session, interviewer_id, application)
+def enter_rubric(
+    session: Session, application: Application, scorer_id: int, rubric: str, levels: dict[str, int]
+) -> RubricScore:
+    """A scorer's own rubric for an accepted application: entered once, blind to the other scorers."""
+    _require_no_conflict(session, scorer_id, application)
     if application.status != "accepted":
         raise SelectionError("not_accepted")
-    if set(levels) != {key for key, _label in RUBRIC} or not all(
+    spec = RUBRICS.get(rubric)
+    components = rules_from_json(application.period.rules).weights.components
+    if spec is None or all(rubric_of(c) != rubric for c in components):
+        raise SelectionError("component_unknown")
+    if set(levels) != {a.key for a in spec.aspects} or not all(
         isinstance(v, int) and 1 <= v <= 5 for v in levels.values()
     ):
         raise SelectionError("rubric_incomplete")
     exists = session.scalar(
-        select(InterviewScore.id).where(
-            InterviewScore.application_id == application.id, InterviewScore.interviewer_id == interviewer_id
+        select(RubricScore.id).where(
+            RubricScore.application_id == application.id,
+            RubricScore.rubric == rubric,
+            RubricScore.scorer_id == scorer_id,
         )
     )
     if exists is not None:
         raise SelectionError("interview_exists")
-    row = InterviewScore(
-        application_id=application.id, interviewer_id=interviewer_id, levels=levels, total=rubric_total(levels)
+    row = RubricScore(
+        application_id=application.id, rubric=rubric, scorer_id=scorer_id, levels=levels, total=spec.total(levels)
     )
     session.add(row)
     session.flush()

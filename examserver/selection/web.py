@@ -15,7 +15,6 @@ from examserver.config import INSTANCE
 from examserver.extensions import db
 from examserver.selection import bp, services
 from examserver.selection.documents import DOCUMENT_TYPES
-from examserver.selection.interview import RUBRIC
 from examserver.selection.messages import (
     APPEAL_LABELS,
     APPLICATION_LABELS,
@@ -25,6 +24,7 @@ from examserver.selection.messages import (
     category_label,
 )
 from examserver.selection.models import Application, SelectionPeriod
+from examserver.selection.rubrics import RUBRICS
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
@@ -87,5 +87,5 @@ def selection_labels():
         "result_labels": RESULT_LABELS,
         "category_label": category_label,
         "document_types": DOCUMENT_TYPES,
-        "rubric": RUBRIC,
+        "rubrics": RUBRICS,
     }

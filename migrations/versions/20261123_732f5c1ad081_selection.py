@@ -1,5 +1,5 @@
 """Selection: periods and stages, positions (formasi), applications, documents, appeals,
-conflict-of-interest declarations, field and interview scores, signed announcements.
+conflict-of-interest declarations, field scores and blind rubric scores, signed announcements.
 
 Revision ID: 732f5c1ad081
 Revises: 8f39041a8d89
@@ -207,29 +207,30 @@ def upgrade():
     with op.batch_alter_table('selection_field_score', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_selection_field_score_application_id'), ['application_id'], unique=False)
 
-    op.create_table('selection_interview_score',
+    op.create_table('selection_rubric_score',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('application_id', sa.Integer(), nullable=False),
-    sa.Column('interviewer_id', sa.Integer(), nullable=False),
+    sa.Column('rubric', sa.String(length=20), nullable=False),
+    sa.Column('scorer_id', sa.Integer(), nullable=False),
     sa.Column('levels', sa.JSON(), nullable=False),
     sa.Column('total', sa.Float(), nullable=False),
     sa.Column('entered_at', sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint('total >= 0 AND total <= 100', name=op.f('ck_selection_interview_score_total_range')),
-    sa.ForeignKeyConstraint(['application_id'], ['selection_application.id'], name=op.f('fk_selection_interview_score_application_id_selection_application'), ondelete='RESTRICT'),
-    sa.ForeignKeyConstraint(['interviewer_id'], ['user.id'], name=op.f('fk_selection_interview_score_interviewer_id_user'), ondelete='RESTRICT'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_selection_interview_score')),
-    sa.UniqueConstraint('application_id', 'interviewer_id', name=op.f('uq_selection_interview_score_application_id_interviewer_id'))
+    sa.CheckConstraint('total >= 0 AND total <= 100', name=op.f('ck_selection_rubric_score_total_range')),
+    sa.ForeignKeyConstraint(['application_id'], ['selection_application.id'], name=op.f('fk_selection_rubric_score_application_id_selection_application'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['scorer_id'], ['user.id'], name=op.f('fk_selection_rubric_score_scorer_id_user'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_selection_rubric_score')),
+    sa.UniqueConstraint('application_id', 'rubric', 'scorer_id', name=op.f('uq_selection_rubric_score_application_id_rubric_scorer_id'))
     )
-    with op.batch_alter_table('selection_interview_score', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_selection_interview_score_application_id'), ['application_id'], unique=False)
+    with op.batch_alter_table('selection_rubric_score', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_selection_rubric_score_application_id'), ['application_id'], unique=False)
 
 
 
 def downgrade():
-    with op.batch_alter_table('selection_interview_score', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_selection_interview_score_application_id'))
+    with op.batch_alter_table('selection_rubric_score', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_selection_rubric_score_application_id'))
 
-    op.drop_table('selection_interview_score')
+    op.drop_table('selection_rubric_score')
     with op.batch_alter_table('selection_field_score', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_selection_field_score_application_id'))
 

@@ -382,7 +382,12 @@ def test_a_member_with_a_declared_relationship_is_refused_on_that_applicant(
     for path in (base, f"{base}/dokumen/{document.id}"):
         assert client.get(path).status_code == 403, path
     token = csrf_token(client, "/seleksi/panitia/konflik")
-    for path in (f"{base}/dokumen/{document.id}/periksa", f"{base}/putuskan", f"{base}/sanggah", f"{base}/wawancara"):
+    for path in (
+        f"{base}/dokumen/{document.id}/periksa",
+        f"{base}/putuskan",
+        f"{base}/sanggah",
+        f"{base}/rubrik/interview",
+    ):
         assert client.post(path, data={"csrf_token": token}).status_code == 403, path
     listing = client.get(f"/seleksi/panitia/periode/{period.id}").get_data(as_text=True)
     assert "konflik kepentingan" in listing

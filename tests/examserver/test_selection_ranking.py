@@ -32,8 +32,9 @@ RULES = {
     "weights": {
         "basic": 0.4, "field": 0.6,
         "components": [
-            {"name": "CAT", "kind": "computer", "weight": 0.7, "maximum": 100.0},
-            {"name": "WAWANCARA", "kind": "interview", "weight": 0.3, "maximum": 100.0},
+            {"name": "CAT", "kind": "computer", "weight": 0.6, "maximum": 100.0},
+            {"name": "WAWANCARA", "kind": "interview", "weight": 0.25, "maximum": 100.0},
+            {"name": "REKAM_JEJAK", "kind": "other", "weight": 0.15, "maximum": 100.0},
         ],
         "min_computer": 0.5, "max_interview": 0.3, "max_other": 0.2,
     },
@@ -139,13 +140,16 @@ def test_basic_ranking_applies_thresholds_absence_and_the_shortlist(app, ranked,
     assert by_number["RANK26-A"][values[0].index("total_skd")] == 27.0
 
 
-def interview(client, application_id, level):
+ASPECTS = {
+    "interview": ("integrity", "communication", "teamwork", "service", "motivation"),
+    "track_record": ("education", "experience", "appraisal"),
+}
+
+
+def rubric(client, application_id, level, kind="interview"):
     token = csrf_token(client, f"/seleksi/panitia/lamaran/{application_id}")
-    data = {
-        "csrf_token": token,
-        **dict.fromkeys(("integrity", "communication", "teamwork", "service", "motivation"), str(level)),
-    }
-    return client.post(f"/seleksi/panitia/lamaran/{application_id}/wawancara", data=data)
+    data = {f"{kind}-csrf_token": token, **{f"{kind}-{key}": str(level) for key in ASPECTS[kind]}}
+    return client.post(f"/seleksi/panitia/lamaran/{application_id}/rubrik/{kind}", data=data, follow_redirects=True)
 
 
 def score(client, application_id, value):
@@ -154,9 +158,9 @@ def score(client, application_id, value):
     return client.post(f"/seleksi/panitia/lamaran/{application_id}/nilai", data=data)
 
 
-def test_interviews_are_blind_until_two_are_in_and_the_final_ranking_uses_them(app, ranked, make_user):
+def test_rubrics_are_blind_until_two_are_in_and_the_final_ranking_uses_them(app, ranked, make_user, db_session):
     ids = ranked["applications"]
-    first, _ = committee(app, make_user)
+    first, _member = committee(app, make_user)
     second, _ = committee(app, make_user)
     for letter, cat in (("A", 60), ("B", 90), ("C", 70)):
         assert score(first, ids[letter], cat).status_code == 303
@@ -167,21 +171,23 @@ def test_interviews_are_blind_until_two_are_in_and_the_final_ranking_uses_them(a
         follow_redirects=True,
     )
     assert "Nilai harus antara 0 dan 100" in too_high.get_data(as_text=True)
-    assert interview(first, ids["B"], 4).status_code == 303
+    assert "Nilai rubrik disimpan." in rubric(first, ids["B"], 4).get_data(as_text=True)
     own = first.get(f"/seleksi/panitia/lamaran/{ids['B']}").get_data(as_text=True)
-    assert "Nilai Anda: 80.0" in own and "Pewawancara 1" not in own  # the other score is not shown yet
-    assert "Anda sudah mengisi" in first.post(
-        f"/seleksi/panitia/lamaran/{ids['B']}/wawancara",
-        data={"csrf_token": csrf_token(first, f"/seleksi/panitia/lamaran/{ids['B']}"),
-              **dict.fromkeys(("integrity", "communication", "teamwork", "service", "motivation"), "5")},
-        follow_redirects=True,
-    ).get_data(as_text=True)  # fmt: skip
-    assert interview(second, ids["B"], 2).status_code == 303
+    assert "Nilai Anda: 80.0" in own and "Penilai 1" not in own  # the other score is not shown yet
+    assert "Anda sudah mengisi rubrik ini" in rubric(first, ids["B"], 5).get_data(as_text=True)
+    rubric(second, ids["B"], 2)
     both = first.get(f"/seleksi/panitia/lamaran/{ids['B']}").get_data(as_text=True)
-    assert "Pewawancara 1: 80.0" in both and "Pewawancara 2: 40.0" in both
+    assert "Penilai 1: 80.0" in both and "Penilai 2: 40.0" in both
+    # Track record: the same blind rubric, by the two scorers independently.
+    assert "Nilai rubrik disimpan." in rubric(first, ids["B"], 5, "track_record").get_data(as_text=True)
+    rubric(second, ids["B"], 4, "track_record")
     for letter in ("A", "C"):
-        interview(first, ids[letter], 3)
-        interview(second, ids[letter], 3)
+        for client in (first, second):
+            rubric(client, ids[letter], 3)
+            rubric(client, ids[letter], 3, "track_record")
+    with pytest.raises(services.SelectionError) as refused:
+        services.enter_field_score(db_session, db_session.get(Application, ids["A"]), _member.id, "REKAM_JEJAK", 90)
+    assert refused.value.code == "component_unknown"  # rubric components are never typed in directly
 
     rows = {
         r["nomor_peserta"]: r
@@ -189,8 +195,9 @@ def test_interviews_are_blind_until_two_are_in_and_the_final_ranking_uses_them(a
             first.get(f"/seleksi/panitia/periode/{ranked['period_id']}/peringkat.csv?tahap=final").data.decode()
         )
     }
-    # final = 0.4 * 100 * total / 30 + 0.6 * (0.7 * CAT + 0.3 * interview)
-    assert float(rows["RANK26-B"]["nilai_akhir"]) == pytest.approx(0.4 * 100 * 22 / 30 + 0.6 * (0.7 * 90 + 0.3 * 60))
+    # final = 0.4 * 100 * total / 30 + 0.6 * (0.6 * CAT + 0.25 * interview + 0.15 * track record)
+    expected = 0.4 * 100 * 22 / 30 + 0.6 * (0.6 * 90 + 0.25 * 60 + 0.15 * 90)
+    assert float(rows["RANK26-B"]["nilai_akhir"]) == pytest.approx(expected)
     assert rows["RANK26-B"]["status"] == "SELECTED" and rows["RANK26-B"]["peringkat_akhir"] == "1"
     assert {rows["RANK26-A"]["status"], rows["RANK26-C"]["status"]} == {"NOT_SELECTED"}
 
@@ -272,6 +279,9 @@ def test_announcements_are_immutable_and_corrections_reference_the_replaced_one(
     db_session.rollback()
 
 
-def test_default_period_rules_run_on_the_engine(ranked, db_session):
+def test_the_rubrics_and_weights_are_published(client, ranked, db_session):
     period = db_session.get(SelectionPeriod, ranked["period_id"])
-    assert rules_from_json(period.rules).weights.components[1].kind == "interview"
+    assert [c.kind for c in rules_from_json(period.rules).weights.components] == ["computer", "interview", "other"]
+    page = client.get("/seleksi/RANK26/rubrik").get_data(as_text=True)
+    for text in ("REKAM_JEJAK: 15%", "Integritas dan moralitas", "Pengalaman kerja yang relevan", "lebih dari 5 tahun"):
+        assert text in page
