@@ -273,6 +273,9 @@ class ItemFilter:
     author_id: int | None = None
     b_min: float | None = None
     b_max: float | None = None
+    #: Restrict to / leave out these item ids (e.g. by exposure, which the delivery layer computes).
+    item_ids: frozenset[int] | None = None
+    exclude_ids: frozenset[int] | None = None
 
 
 def search_items(session: Session, criteria: ItemFilter) -> Select:
@@ -292,6 +295,10 @@ def search_items(session: Session, criteria: ItemFilter) -> Select:
         query = query.where(Item.status == criteria.status)
     if criteria.author_id:
         query = query.where(Item.author_id == criteria.author_id)
+    if criteria.item_ids is not None:
+        query = query.where(Item.id.in_(sorted(criteria.item_ids)))
+    if criteria.exclude_ids:
+        query = query.where(Item.id.not_in(sorted(criteria.exclude_ids)))
     if criteria.b_min is not None or criteria.b_max is not None:
         current = select(ItemParameter.item_id).where(ItemParameter.is_current.is_(True))
         if criteria.b_min is not None:

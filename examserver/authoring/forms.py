@@ -91,13 +91,17 @@ class ItemFilterForm(FlaskForm):
 
     q = StringField(_l("Cari kode atau isi soal"), validators=[Optional(), Length(max=100)])
     kompetensi = SelectField(_l("Kompetensi"), coerce=int, validate_choice=False, default=0)
-    tipe = SelectField(_l("Tipe"), choices=[("", _l("Semua tipe"))] + [(t, TYPE_LABELS[t]) for t in ITEM_TYPES])
+    tipe = SelectField(
+        _l("Tipe"), choices=[("", _l("Semua tipe"))] + [(t, TYPE_LABELS[t]) for t in ITEM_TYPES], default=""
+    )
     status = SelectField(
-        _l("Status"), choices=[("", _l("Semua status"))] + [(s, STATUS_LABELS[s]) for s in ITEM_STATUSES]
+        _l("Status"), choices=[("", _l("Semua status"))] + [(s, STATUS_LABELS[s]) for s in ITEM_STATUSES], default=""
     )
     penulis = SelectField(_l("Penulis"), coerce=int, validate_choice=False, default=0)
     b_min = DecimalField(_l("Tingkat kesulitan (b) dari"), validators=[Optional(), NumberRange(-6, 6)])
     b_max = DecimalField(_l("sampai"), validators=[Optional(), NumberRange(-6, 6)])
+    paparan_min = DecimalField(_l("Paparan dari (persen)"), validators=[Optional(), NumberRange(0, 100)])
+    paparan_max = DecimalField(_l("Paparan sampai (persen)"), validators=[Optional(), NumberRange(0, 100)])
 
 
 class CompetencyForm(FlaskForm):

@@ -23,6 +23,7 @@ from examserver.authoring.forms import (
     ItemForm,
     TransitionForm,
 )
+from examserver.authoring.item_usage import exposure_rates, item_usage
 from examserver.authoring.messages import error_message, field_label
 from examserver.extensions import db
 from itembank import services
@@ -115,6 +116,7 @@ def items():
             author_id=form.penulis.data or None,
             b_min=float(form.b_min.data) if form.b_min.data is not None else None,
             b_max=float(form.b_max.data) if form.b_max.data is not None else None,
+            **_exposure_filter(form.paparan_min.data, form.paparan_max.data),
         )
     query = services.search_items(db.session, criteria)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
@@ -135,6 +137,18 @@ def items():
         args=args,
         authors=user_names(r.author_id for r in rows),
     )
+
+
+def _exposure_filter(low, high) -> dict:
+    """Item ids to keep or leave out for an exposure range in percent (never shown = 0%)."""
+    if low is None and high is None:
+        return {}
+    rates = exposure_rates(db.session)
+    low_rate = float(low) / 100 if low is not None else 0.0
+    high_rate = float(high) / 100 if high is not None else 1.0
+    if low_rate > 0:
+        return {"item_ids": frozenset(i for i, r in rates.items() if low_rate <= r <= high_rate)}
+    return {"exclude_ids": frozenset(i for i, r in rates.items() if r > high_rate)}
 
 
 def _answer_from_form(type_key: str, form: ItemForm, option_count: int) -> dict:
@@ -313,6 +327,7 @@ def item(item_id: int):
         views=views,
         parameter=parameter,
         curves=item_curves_svg(parameter) if parameter else None,
+        usage=item_usage(db.session, item),
     )
 
 

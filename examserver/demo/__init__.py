@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from examserver.accounts import services as accounts
 from examserver.accounts.models import User
+from examserver.demo.calibration import seed_calibration_run
 from examserver.demo.finished import seed_finished_session  # noqa: E402
 from examserver.demo.selection import seed_selection
 from examserver.extensions import db
@@ -237,5 +238,6 @@ def seed_demo(password: str) -> dict[str, int]:
         "blueprints": seed_blueprints(),
         "schedules": seed_schedules(),
         "finished_sittings": seed_finished_session(password),
+        "calibration_runs": seed_calibration_run(),
         "selection_periods": seed_selection(password),
     }

@@ -1,0 +1,216 @@
+"""Calibration runs: choose responses, calibrate, review changes, fit and drift, publish."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from sqlalchemy import select
+from wtforms import RadioField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import Length
+
+from examserver import access
+from examserver.accounts.models import User
+from examserver.accounts.roles import ADMIN, REVIEWER
+from examserver.authoring import bp
+from examserver.authoring.calibration_data import responses_from_schedules, schedules_with_results
+from examserver.authoring.views import actor
+from examserver.extensions import db
+from itembank import calibration
+from itembank.models import CalibrationRun
+
+MAX_UPLOAD = 10 * 1024 * 1024
+MODE_LABELS = {
+    "fixed": _l("Parameter tetap (jangkar dipegang, butir baru diestimasi)"),
+    "recalibrate": _l("Kalibrasi ulang dan penyetaraan Stocking-Lord"),
+}
+RUN_STATUS_LABELS = {"draft": _l("Menunggu telaah"), "published": _l("Diterbitkan"), "discarded": _l("Dibatalkan")}
+FLAG_LABELS = {
+    "drift": _l("jangkar bergeser"),
+    "misfit": _l("tidak cocok model"),
+    "large_change": _l("perubahan besar"),
+    "low_discrimination": _l("daya beda rendah"),
+    "new": _l("parameter pertama"),
+}
+
+
+@bp.app_context_processor
+def calibration_labels():
+    return {"mode_labels": MODE_LABELS, "run_status_labels": RUN_STATUS_LABELS, "flag_labels": FLAG_LABELS}
+
+
+class CalibrationForm(FlaskForm):
+    source = RadioField(choices=[("sessions", "sessions"), ("upload", "upload")], default="sessions")
+    schedules = SelectMultipleField(coerce=int, validate_choice=False)
+    file = FileField()
+    mode = SelectField(choices=[(m, m) for m in calibration.MODES], default="fixed")
+    note = StringField(validators=[Length(max=500)])
+
+
+class DecisionForm(FlaskForm):
+    note = StringField(validators=[Length(max=500)])
+
+
+def calibration_message(code: str, /, **params) -> str:
+    """The translated text of a calibration error code."""
+    messages = {
+        "role_not_allowed": lambda: _("Peran Anda tidak boleh melakukan ini."),
+        "mode_unknown": lambda: _("Pilih cara kalibrasi yang tersedia."),
+        "too_few_persons": lambda: _(
+            "Data terlalu sedikit: %(n)s peserta, paling sedikit %(min)s.", n=params.get("n"), min=params.get("min")
+        ),
+        "nothing_to_estimate": lambda: _(
+            "Semua butir dalam data sudah operasional dan menjadi jangkar, jadi tidak ada yang diestimasi. "
+            "Pilih kalibrasi ulang dengan penyetaraan."
+        ),
+        "too_few_anchors": lambda: _(
+            "Penyetaraan butuh paling sedikit %(min)s butir jangkar operasional; data ini hanya punya %(n)s.",
+            n=params.get("n"),
+            min=params.get("min"),
+        ),
+        "calibration_failed": lambda: _("Kalibrasi gagal: %(detail)s", detail=params.get("detail", "")),
+        "run_not_draft": lambda: _("Kalibrasi ini sudah diputuskan."),
+        "four_eyes_run": lambda: _("Kalibrasi harus diterbitkan oleh admin lain, bukan yang menjalankannya."),
+        "content_changed": lambda: _(
+            "Isi butir %(code)s berubah sejak kalibrasi; jalankan kalibrasi baru.", code=params.get("code")
+        ),
+        "responses_empty": lambda: _("Berkas tidak berisi baris respons."),
+        "column_unnamed": lambda: _("Ada kolom tanpa kode butir."),
+        "column_duplicate": lambda: _("Kolom butir %(code)s muncul dua kali.", code=params.get("code")),
+        "item_unknown": lambda: _("Butir %(code)s tidak ada di bank soal.", code=params.get("code")),
+        "row_width": lambda: _(
+            "Baris ini berisi %(n)s sel, seharusnya %(expected)s.", n=params.get("n"), expected=params.get("expected")
+        ),
+        "category_range": lambda: _(
+            "Respons %(value)s untuk butir %(code)s harus bilangan bulat 0 sampai %(max)s.",
+            value=params.get("value"),
+            code=params.get("code"),
+            max=params.get("max"),
+        ),
+    }
+    return messages[code]() if code in messages else code
+
+
+def run_or_404(run_id: int) -> CalibrationRun:
+    run = db.session.get(CalibrationRun, run_id)
+    if run is None:
+        abort(404)
+    return run
+
+
+@bp.route("/kalibrasi")
+@access.roles(REVIEWER, ADMIN)
+def calibration_runs():
+    """Every calibration run, newest first."""
+    runs = db.session.scalars(select(CalibrationRun).order_by(CalibrationRun.id.desc()).limit(100)).all()
+    names = dict(db.session.execute(select(User.id, User.full_name)).all())
+    return render_template("authoring/calibrations.html", runs=runs, names=names)
+
+
+@bp.route("/kalibrasi/baru", methods=["GET", "POST"])
+@access.roles(REVIEWER, ADMIN)
+def new_calibration():
+    """Choose response data (ended sessions or an uploaded CSV) and calibrate into a draft run."""
+    form = CalibrationForm()
+    available = schedules_with_results(db.session)
+    form.schedules.choices = [(s.id, f"{s.code} ({n})") for s, n in available]
+    problems = []
+    if form.validate_on_submit():
+        data = None
+        if form.source.data == "upload":
+            upload = form.file.data
+            raw = upload.read(MAX_UPLOAD + 1) if upload else b""
+            if not raw:
+                flash(_("Pilih berkas CSV respons."), "error")
+            elif len(raw) > MAX_UPLOAD:
+                flash(_("Berkas lebih dari 10 MB."), "error")
+            else:
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    flash(_("Berkas harus teks CSV dengan pengodean UTF-8."), "error")
+                else:
+                    try:
+                        data = calibration.read_response_csv(db.session, text, label=upload.filename or "CSV")
+                    except calibration.ResponseFileError as error:
+                        problems = [
+                            (line, calibration_message(code, **params)) for line, code, params in error.problems
+                        ]
+        else:
+            chosen = [i for i in form.schedules.data or [] if i in {s.id for s, n in available}]
+            if not chosen:
+                flash(_("Pilih minimal satu jadwal ujian yang sudah selesai."), "error")
+            else:
+                data = responses_from_schedules(db.session, chosen)
+        if data is not None:
+            try:
+                run = calibration.start_run(db.session, actor(), data, mode=form.mode.data, note=form.note.data or "")
+            except calibration.CalibrationError as error:
+                db.session.rollback()
+                flash(calibration_message(error.code, **error.params), "error")
+            else:
+                db.session.commit()
+                flash(_("Kalibrasi selesai. Telaah hasilnya sebelum diterbitkan."), "success")
+                return redirect(url_for("authoring.calibration_run", run_id=run.id)), 303
+    status = 422 if form.is_submitted() else 200
+    return render_template("authoring/calibration_form.html", form=form, problems=problems), status
+
+
+@bp.route("/kalibrasi/<int:run_id>")
+@access.roles(REVIEWER, ADMIN)
+def calibration_run(run_id: int):
+    """A run's review page: per item the change from the current parameters, fit, drift and flags."""
+    run = run_or_404(run_id)
+    names = dict(db.session.execute(select(User.id, User.full_name)).all())
+    rows = calibration.review_rows(run)
+    can_publish = run.status == "draft" and current_user.role == ADMIN and current_user.id != run.created_by_id
+    return render_template(
+        "authoring/calibration.html",
+        run=run,
+        rows=rows,
+        names=names,
+        form=DecisionForm(),
+        can_publish=can_publish,
+        flagged=sum(1 for r in rows if set(r.flags) - {"new"}),
+    )
+
+
+@bp.route("/kalibrasi/<int:run_id>/terbitkan", methods=["POST"])
+@access.roles(ADMIN)
+def publish_calibration(run_id: int):
+    """Make the run's parameters current (older versions are kept)."""
+    run = run_or_404(run_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        flash(_("Catatan terlalu panjang."), "error")
+        return redirect(url_for("authoring.calibration_run", run_id=run.id)), 303
+    try:
+        count = calibration.publish_run(db.session, actor(), run, note=form.note.data or "")
+    except calibration.CalibrationError as error:
+        db.session.rollback()
+        flash(calibration_message(error.code, **error.params), "error")
+    else:
+        db.session.commit()
+        flash(_("Parameter baru berlaku untuk %(n)d butir; versi lama tetap tersimpan.", n=count), "success")
+    return redirect(url_for("authoring.calibration_run", run_id=run_id)), 303
+
+
+@bp.route("/kalibrasi/<int:run_id>/buang", methods=["POST"])
+@access.roles(REVIEWER, ADMIN)
+def discard_calibration(run_id: int):
+    """Set a draft run aside without changing the bank."""
+    run = run_or_404(run_id)
+    if not DecisionForm().validate_on_submit():
+        abort(400)
+    try:
+        calibration.discard_run(db.session, actor(), run)
+    except calibration.CalibrationError as error:
+        db.session.rollback()
+        flash(calibration_message(error.code, **error.params), "error")
+    else:
+        db.session.commit()
+        flash(_("Kalibrasi dibatalkan; bank soal tidak berubah."), "success")
+    return redirect(url_for("authoring.calibration_run", run_id=run_id)), 303

@@ -1,0 +1,419 @@
+"""Calibration runs: response data in, a draft of new parameter versions out, published after review.
+
+A run estimates item parameters with the scoring engine's marginal maximum likelihood EM (Bock &
+Aitkin 1981; :class:`scoring.calibration.MMLCalibrator`) in one of two modes:
+
+``fixed``
+    Fixed-parameter calibration (Kim 2006): operational items with current parameters are held at
+    their bank values (anchors), so the other items (pilot, new) are estimated on the bank's scale.
+    Only the estimated items get new parameter versions.
+``recalibrate``
+    Every item is estimated freely, then put on the bank's scale with Stocking & Lord's (1983)
+    characteristic-curve method through the operational items; anchors that drifted are left out
+    of the linking constants (:func:`scoring.linking.link`). Every item gets a new version.
+
+Both modes report, per item, the change from the current parameters, S-X2 fit (Orlando & Thissen
+2000) where complete response vectors allow it, classical statistics, and anchor drift (robust z
+of the difficulty displacement after linking, Huynh & Meyer 2010). Nothing changes in the bank
+until a second person publishes the run: previous parameter versions are kept, and scores keep
+pointing at the versions they used.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from itembank.database import utcnow
+from itembank.item_types import item_type
+from itembank.models import CalibrationRun, Item, ItemEvent, ItemParameter
+from itembank.parameters import DICHOTOMOUS, to_engine, usable
+from itembank.services import Actor
+from scoring.calibration import MMLCalibrator
+from scoring.classical import item_statistics
+from scoring.fit import s_x2
+from scoring.linking import link
+from scoring.models import ItemParameters
+
+MODES = ("fixed", "recalibrate")
+#: The model an item gets when it has no parameters yet.
+DEFAULT_MODELS = {"weighted_options": "gpcm"}
+RUN_ROLES = ("reviewer", "admin")
+MIN_PERSONS = 30
+MIN_RESPONSES = 20
+MIN_LINK_ANCHORS = 5
+MAX_ERRORS = 50
+#: Review flags: a change of difficulty of more than this many logits, a fit p-value below this,
+#: a rest-score correlation below this.
+LARGE_CHANGE = 0.5
+MISFIT_P = 0.01
+LOW_DISCRIMINATION = 0.1
+
+
+class CalibrationError(ValueError):
+    """A refused calibration action; ``code`` names the translated message, ``params`` fill it."""
+
+    def __init__(self, code: str, **params) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+class ResponseFileError(ValueError):
+    """An uploaded response file with problems: ``problems`` is a list of (line, code, params)."""
+
+    def __init__(self, problems: list[tuple[int, str, dict]]) -> None:
+        super().__init__(f"{len(problems)} problems")
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ResponseData:
+    """Responses to calibrate: one row per person, one column per item; NaN = not administered.
+
+    Values are response categories 0..K-1 (0/1 for dichotomous items).
+    """
+
+    item_ids: tuple[int, ...]
+    responses: np.ndarray
+    source: str  #: "sessions" or "upload"
+    label: str  #: what the data is (schedule codes, file name), for the run's page
+    notes: dict = field(default_factory=dict)
+
+
+def category_count(item: Item) -> int:
+    """How many response categories the item's current version has."""
+    return int(item_type(item.item_type).category_count(item.current_version.answer))
+
+
+def _item_model(item: Item) -> str:
+    current = item.current_parameter
+    if current is not None and usable(current):
+        return current.model
+    if category_count(item) > 2:
+        return DEFAULT_MODELS.get(item.item_type, "gpcm")
+    return "2pl"
+
+
+def read_response_csv(session: Session, text: str, *, label: str) -> ResponseData:
+    """Parse an uploaded response matrix.
+
+    The header names the items by code; an optional first column ``peserta`` (or ``id``) labels
+    the persons and is ignored. Each cell is the response category (0..K-1; 0/1 for dichotomous
+    items) or blank when the item was not administered. Every problem is collected (up to
+    :data:`MAX_ERRORS`) and raised together in a :class:`ResponseFileError`.
+    """
+    problems: list[tuple[int, str, dict]] = []
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    rows = [row for row in rows if any(cell.strip() for cell in row)]
+    if len(rows) < 2:
+        raise ResponseFileError([(1, "responses_empty", {})])
+    header = [cell.strip() for cell in rows[0]]
+    skip = 1 if header and header[0].lower() in ("peserta", "id", "person") else 0
+    codes = header[skip:]
+    seen: set[str] = set()
+    for code in codes:
+        if not code:
+            problems.append((1, "column_unnamed", {}))
+        elif code in seen:
+            problems.append((1, "column_duplicate", {"code": code}))
+        seen.add(code)
+    items = {item.code: item for item in session.scalars(select(Item).where(Item.code.in_(seen)))}
+    for code in codes:
+        if code and code not in items:
+            problems.append((1, "item_unknown", {"code": code}))
+    if problems:
+        raise ResponseFileError(problems)
+    counts = [category_count(items[code]) for code in codes]
+    matrix = np.full((len(rows) - 1, len(codes)), np.nan)
+    for r, row in enumerate(rows[1:]):
+        line = r + 2
+        cells = row[skip:]
+        if len(cells) != len(codes):
+            problems.append((line, "row_width", {"n": len(cells), "expected": len(codes)}))
+            continue
+        for j, cell in enumerate(cells):
+            value = cell.strip()
+            if not value:
+                continue
+            if not value.isdigit() or int(value) >= counts[j]:
+                problems.append((line, "category_range", {"code": codes[j], "value": value, "max": counts[j] - 1}))
+                continue
+            matrix[r, j] = int(value)
+        if len(problems) >= MAX_ERRORS:
+            break
+    if problems:
+        raise ResponseFileError(problems[:MAX_ERRORS])
+    return ResponseData(tuple(items[code].id for code in codes), matrix, "upload", label)
+
+
+def _round(value, digits: int = 4):
+    value = float(value)
+    return round(value, digits) if np.isfinite(value) else None
+
+
+def _engine_rows(params: ItemParameters, j: int) -> dict:
+    """One engine item as the columns of an ItemParameter row."""
+    model = params.models[j]
+    thresholds = params.thresholds[j][np.isfinite(params.thresholds[j])]
+    se = params.se_thresholds[j] if params.se_thresholds is not None else None
+    dichotomous = model in DICHOTOMOUS
+    return {
+        "model": model,
+        "a": _round(params.a[j]),
+        "b": _round(thresholds[0] if dichotomous else thresholds.mean()),
+        "c": _round(params.c[j]) if model == "3pl" else None,
+        "thresholds": [] if dichotomous else [_round(t) for t in thresholds],
+        "se_a": _round(params.se_a[j]) if params.se_a is not None else None,
+        "se_b": _round(se[0]) if se is not None and dichotomous else None,
+        "se_c": _round(params.se_c[j]) if params.se_c is not None and model == "3pl" else None,
+    }
+
+
+def _calibrate(responses, models, counts, codes, anchors: ItemParameters | None):
+    calibrator = MMLCalibrator(models, n_categories=counts, se_method="xpd", min_responses=MIN_RESPONSES)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        calibrator.fit(responses, item_ids=codes, anchors=anchors)
+    return calibrator, [str(w.message) for w in caught]
+
+
+def start_run(
+    session: Session, actor: Actor, data: ResponseData, *, mode: str = "fixed", note: str = ""
+) -> CalibrationRun:
+    """Calibrate ``data`` and store a draft run with one parameter row per item (none current yet).
+
+    Raises
+    ------
+    CalibrationError
+        ``role_not_allowed``, ``mode_unknown``, ``too_few_persons``, ``nothing_to_estimate``
+        (fixed mode with only anchors), ``too_few_anchors`` (recalibration needs
+        :data:`MIN_LINK_ANCHORS` operational items to link through), ``calibration_failed``.
+    """
+    if actor.role not in RUN_ROLES:
+        raise CalibrationError("role_not_allowed")
+    if mode not in MODES:
+        raise CalibrationError("mode_unknown")
+    responses = np.asarray(data.responses, dtype=float)
+    keep = ~np.isnan(responses).all(axis=1)
+    responses = responses[keep]
+    if responses.shape[0] < MIN_PERSONS:
+        raise CalibrationError("too_few_persons", n=int(responses.shape[0]), min=MIN_PERSONS)
+    by_id = {item.id: item for item in session.scalars(select(Item).where(Item.id.in_(data.item_ids)))}
+    items = [by_id[i] for i in data.item_ids]
+    codes = [item.code for item in items]
+    models = [_item_model(item) for item in items]
+    counts = [category_count(item) for item in items]
+    anchor_rows = {
+        item.code: item.current_parameter
+        for item in items
+        if item.status == "operational" and item.current_parameter is not None and usable(item.current_parameter)
+    }
+    bank = to_engine(list(anchor_rows.values()), ids=list(anchor_rows)) if anchor_rows else None
+    summary: dict = {"mode": mode, "label": data.label, "notes": data.notes, "warnings": []}
+    try:
+        if mode == "fixed":
+            if len(anchor_rows) == len(items):
+                raise CalibrationError("nothing_to_estimate")
+            fitted, messages = _calibrate(responses, models, counts, codes, bank)
+            final = fitted.params_
+            held = set(anchor_rows)
+            free_params = None
+            if len(anchor_rows) >= MIN_LINK_ANCHORS:
+                free, _ = _calibrate(responses, models, counts, codes, None)
+                free_params = free.params_
+        else:
+            if len(anchor_rows) < MIN_LINK_ANCHORS:
+                raise CalibrationError("too_few_anchors", n=len(anchor_rows), min=MIN_LINK_ANCHORS)
+            fitted, messages = _calibrate(responses, models, counts, codes, None)
+            free_params = fitted.params_
+            held = set()
+        summary["warnings"] = messages
+        linking = None
+        if free_params is not None:
+            estimable = {code for j, code in enumerate(free_params.ids) if np.isfinite(free_params.a[j])}
+            common = [code for code in anchor_rows if code in estimable]
+            linking = link(free_params, bank, "stocking-lord", anchors=common, min_anchors=MIN_LINK_ANCHORS)
+            summary["linking"] = {
+                "method": linking.method,
+                "slope": _round(linking.slope),
+                "intercept": _round(linking.intercept),
+                "anchors": len(common),
+                "kept": len(linking.anchors),
+            }
+            if mode == "recalibrate":
+                final = linking.params
+    except CalibrationError:
+        raise
+    except (ValueError, np.linalg.LinAlgError) as error:
+        raise CalibrationError("calibration_failed", detail=str(error)) from error
+    drift = {}
+    if linking is not None:
+        for code, diff, stat, flagged in zip(
+            linking.drift.ids, linking.drift.difference, linking.drift.statistic, linking.drift.flagged, strict=True
+        ):
+            drift[code] = {"shift": _round(-diff, 3), "z": _round(stat, 2), "flagged": bool(flagged)}
+    # Items the engine could not estimate (too few responses, a category nobody used) are left out.
+    position = {code: j for j, code in enumerate(final.ids) if np.isfinite(final.a[j])}
+    estimated = [code for code in codes if code in position]
+    summary["excluded"] = [code for code in codes if code not in position]
+    complete = responses[:, [codes.index(c) for c in estimated]]
+    complete = complete[~np.isnan(complete).any(axis=1)]
+    fit_p = {}
+    if complete.shape[0] >= MIN_PERSONS:
+        try:
+            fit = s_x2(complete, final.subset(estimated))
+            fit_p = {code: _round(p, 4) for code, p in zip(estimated, fit.p_value, strict=True)}
+        except ValueError as error:
+            summary["warnings"].append(f"S-X2: {error}")
+    summary["fit_persons"] = int(complete.shape[0])
+    classical = item_statistics(responses, np.asarray(counts, float) - 1)
+    run = CalibrationRun(
+        created_by_id=actor.id,
+        source=data.source,
+        model=models[0] if len(set(models)) == 1 else "mixed",
+        n_persons=int(responses.shape[0]),
+        n_items=len(estimated) - len(held & set(estimated)),
+        n_anchors=len(held) if mode == "fixed" else len(linking.anchors),
+        loglik=_round(fitted.loglik_),
+        aic=_round(fitted.aic_),
+        bic=_round(fitted.bic_),
+        iterations=int(fitted.n_iter_),
+        converged=bool(fitted.converged_),
+        summary=summary,
+        note=note.strip() or None,
+        status="draft",
+    )
+    session.add(run)
+    for j, item in enumerate(items):
+        code = item.code
+        if code not in position:
+            continue
+        values = _engine_rows(final, position[code])
+        if code in held:
+            current = anchor_rows[code]
+            values.update(a=current.a, b=current.b, c=current.c, thresholds=list(current.thresholds or []),
+                          se_a=current.se_a, se_b=current.se_b, se_c=current.se_c, model=current.model)  # fmt: skip
+        statistics = {
+            "p": _round(classical.p_value[j], 3),
+            "rpbis": _round(classical.point_biserial[j], 3),
+            "sx2_p": fit_p.get(code),
+        }
+        if code in drift:
+            statistics["drift"] = drift[code]
+        session.add(
+            ItemParameter(
+                item=item,
+                run=run,
+                version_number=item.current_version.number,
+                is_anchor=code in held,
+                is_current=False,
+                n_responses=int((~np.isnan(responses[:, j])).sum()),
+                statistics=statistics,
+                **values,
+            )
+        )
+    session.flush()
+    return run
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    """One item of a run's review table: the current and proposed parameters and the flags."""
+
+    item: Item
+    proposed: ItemParameter
+    current: ItemParameter | None
+    change_b: float | None
+    flags: tuple[str, ...]
+
+
+def review_rows(run: CalibrationRun) -> list[ReviewRow]:
+    """The run's items with their changes and review flags (``drift``, ``misfit``, ``large_change``,
+    ``low_discrimination``, ``new``), flagged items first."""
+    rows = []
+    for proposed in run.parameters:
+        item = proposed.item
+        current = next(
+            (p for p in item.parameters if p.is_current and p.run_id != run.id),
+            None,
+        )
+        change = None
+        if current is not None and current.b is not None and proposed.b is not None and not proposed.is_anchor:
+            change = round(proposed.b - current.b, 3)
+        stats = proposed.statistics or {}
+        flags = []
+        if (stats.get("drift") or {}).get("flagged"):
+            flags.append("drift")
+        if stats.get("sx2_p") is not None and stats["sx2_p"] < MISFIT_P:
+            flags.append("misfit")
+        if change is not None and abs(change) > LARGE_CHANGE:
+            flags.append("large_change")
+        if stats.get("rpbis") is not None and stats["rpbis"] < LOW_DISCRIMINATION:
+            flags.append("low_discrimination")
+        if current is None:
+            flags.append("new")
+        rows.append(ReviewRow(item, proposed, current, change, tuple(flags)))
+    rows.sort(key=lambda r: (not [f for f in r.flags if f != "new"], r.item.code))
+    return rows
+
+
+def publish_run(session: Session, actor: Actor, run: CalibrationRun, *, note: str = "") -> int:
+    """Make the run's estimated parameters current; older versions stay (not current).
+
+    Anchors held at their bank values are not republished. Four-eyes: an admin who did not start
+    the run publishes it. Returns how many items got a new current version.
+    """
+    if actor.role != "admin":
+        raise CalibrationError("role_not_allowed")
+    if run.status != "draft":
+        raise CalibrationError("run_not_draft")
+    if run.created_by_id == actor.id:
+        raise CalibrationError("four_eyes_run")
+    now = utcnow()
+    published = 0
+    for row in run.parameters:
+        if row.is_anchor:
+            continue
+        item = row.item
+        if item.current_version.number != row.version_number:
+            raise CalibrationError("content_changed", code=item.code)
+        for old in item.parameters:
+            if old.is_current:
+                old.is_current = False
+        session.flush()
+        row.is_current = True
+        session.add(
+            ItemEvent(
+                item_id=item.id,
+                actor_id=actor.id,
+                at=now,
+                action="parameters",
+                version_number=row.version_number,
+                comment=f"#{run.id}" + (f": {note.strip()}" if note.strip() else ""),
+            )
+        )
+        published += 1
+    run.status = "published"
+    run.published_at = now
+    run.published_by_id = actor.id
+    if note.strip():
+        run.summary = {**(run.summary or {}), "publish_note": note.strip()}
+    session.flush()
+    return published
+
+
+def discard_run(session: Session, actor: Actor, run: CalibrationRun) -> None:
+    """Set a draft run aside; its rows stay for the record and never become current."""
+    if actor.role not in RUN_ROLES:
+        raise CalibrationError("role_not_allowed")
+    if run.status != "draft":
+        raise CalibrationError("run_not_draft")
+    run.status = "discarded"
+    session.flush()
