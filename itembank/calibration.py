@@ -37,6 +37,7 @@ from itembank.parameters import DICHOTOMOUS, to_engine, usable
 from itembank.services import Actor
 from scoring.calibration import MMLCalibrator
 from scoring.classical import item_statistics
+from scoring.dif import mantel_haenszel
 from scoring.fit import s_x2
 from scoring.linking import link
 from scoring.models import ItemParameters
@@ -54,6 +55,10 @@ MAX_ERRORS = 50
 LARGE_CHANGE = 0.5
 MISFIT_P = 0.01
 LOW_DISCRIMINATION = 0.1
+#: Column of an uploaded file that holds each person's group for DIF (any attribute).
+GROUP_COLUMN = "kelompok"
+#: DIF is studied when both of the two largest groups have at least this many complete responses.
+MIN_DIF_GROUP = 100
 
 
 class CalibrationError(ValueError):
@@ -85,6 +90,9 @@ class ResponseData:
     source: str  #: "sessions" or "upload"
     label: str  #: what the data is (schedule codes, file name), for the run's page
     notes: dict = field(default_factory=dict)
+    #: A group label per row (or None) for DIF, and what the grouping is (e.g. "jenis kelamin").
+    groups: tuple | None = None
+    grouping: str = ""
 
 
 def category_count(item: Item) -> int:
@@ -116,7 +124,8 @@ def read_response_csv(session: Session, text: str, *, label: str) -> ResponseDat
         raise ResponseFileError([(1, "responses_empty", {})])
     header = [cell.strip() for cell in rows[0]]
     skip = 1 if header and header[0].lower() in ("peserta", "id", "person") else 0
-    codes = header[skip:]
+    group_at = next((j for j, cell in enumerate(header) if cell.lower() == GROUP_COLUMN), None)
+    codes = [cell for j, cell in enumerate(header) if j >= skip and j != group_at]
     seen: set[str] = set()
     for code in codes:
         if not code:
@@ -132,9 +141,12 @@ def read_response_csv(session: Session, text: str, *, label: str) -> ResponseDat
         raise ResponseFileError(problems)
     counts = [category_count(items[code]) for code in codes]
     matrix = np.full((len(rows) - 1, len(codes)), np.nan)
+    groups: list[str | None] = []
     for r, row in enumerate(rows[1:]):
         line = r + 2
-        cells = row[skip:]
+        if group_at is not None:
+            groups.append((row[group_at].strip() or None) if group_at < len(row) else None)
+        cells = [cell for j, cell in enumerate(row) if j >= skip and j != group_at]
         if len(cells) != len(codes):
             problems.append((line, "row_width", {"n": len(cells), "expected": len(codes)}))
             continue
@@ -150,7 +162,14 @@ def read_response_csv(session: Session, text: str, *, label: str) -> ResponseDat
             break
     if problems:
         raise ResponseFileError(problems[:MAX_ERRORS])
-    return ResponseData(tuple(items[code].id for code in codes), matrix, "upload", label)
+    return ResponseData(
+        tuple(items[code].id for code in codes),
+        matrix,
+        "upload",
+        label,
+        groups=tuple(groups) if group_at is not None else None,
+        grouping=header[group_at] if group_at is not None else "",
+    )
 
 
 def _round(value, digits: int = 4):
@@ -273,6 +292,7 @@ def start_run(
         except ValueError as error:
             summary["warnings"].append(f"S-X2: {error}")
     summary["fit_persons"] = int(complete.shape[0])
+    dif = _dif(responses, data, keep, codes, summary)
     classical = item_statistics(responses, np.asarray(counts, float) - 1)
     run = CalibrationRun(
         created_by_id=actor.id,
@@ -307,6 +327,8 @@ def start_run(
         }
         if code in drift:
             statistics["drift"] = drift[code]
+        if code in dif:
+            statistics["dif"] = dif[code]
         session.add(
             ItemParameter(
                 item=item,
@@ -321,6 +343,37 @@ def start_run(
         )
     session.flush()
     return run
+
+
+def _dif(responses, data: ResponseData, keep, codes, summary) -> dict[str, dict]:
+    """Mantel-Haenszel DIF (Holland & Thayer 1988, ETS classes per Zieky 1993) of the dichotomous
+    items between the two largest groups, the larger as reference; {} when there is no grouping or
+    too few candidates."""
+    if data.groups is None:
+        return {}
+    groups = np.asarray([g if g is not None else "" for g in data.groups], dtype=object)[keep]
+    complete = ~np.isnan(responses).any(axis=1)
+    labels, sizes = np.unique(groups[complete & (groups != "")].astype(str), return_counts=True)
+    if labels.size < 2:
+        return {}
+    order = np.argsort(-sizes, kind="stable")
+    reference, focal = str(labels[order[0]]), str(labels[order[1]])
+    summary["dif"] = {"grouping": data.grouping, "reference": reference, "focal": focal,
+                      "n_reference": int(sizes[order[0]]), "n_focal": int(sizes[order[1]])}  # fmt: skip
+    if sizes[order[1]] < MIN_DIF_GROUP:
+        summary["dif"]["skipped"] = "too_few"
+        return {}
+    try:
+        result = mantel_haenszel(responses, list(groups), reference=reference, focal=focal, item_ids=codes)
+    except ValueError as error:
+        summary["warnings"].append(f"DIF: {error}")
+        return {}
+    favours = result.favours()
+    return {
+        code: {"ets": str(ets), "delta": _round(delta, 2), "favours": fav}
+        for code, ets, delta, fav in zip(result.ids, result.ets, result.delta, favours, strict=True)
+        if ets in ("A", "B", "C")
+    }
 
 
 @dataclass(frozen=True)
@@ -357,6 +410,8 @@ def review_rows(run: CalibrationRun) -> list[ReviewRow]:
             flags.append("large_change")
         if stats.get("rpbis") is not None and stats["rpbis"] < LOW_DISCRIMINATION:
             flags.append("low_discrimination")
+        if (stats.get("dif") or {}).get("ets") in ("B", "C"):
+            flags.append("dif")
         if current is None:
             flags.append("new")
         rows.append(ReviewRow(item, proposed, current, change, tuple(flags)))

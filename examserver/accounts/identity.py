@@ -36,6 +36,13 @@ def nik_problem(nik: str) -> str | None:
     return None
 
 
+def nik_sex(nik: str | None) -> str | None:
+    """``"L"`` (laki-laki) or ``"P"`` (perempuan) from a plausible NIK (day of birth + 40 for women)."""
+    if not nik or nik_problem(nik) is not None:
+        return None
+    return "P" if int(nik[6:8]) > 40 else "L"
+
+
 def normalise_phone(phone: str) -> str | None:
     """An Indonesian mobile number in +62 form, or None if it is not one."""
     digits = re.sub(r"[\s().-]", "", phone or "")

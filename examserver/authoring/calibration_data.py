@@ -3,7 +3,8 @@
 Each ended session is one row; each item any chosen session showed is one column. A shown item
 that was not answered counts as its lowest category (as in the score the candidate received); an
 item the session did not show is missing (NaN). Responses given to an older content version of
-an item than its current one are left out, since parameters belong to one version.
+an item than its current one are left out, since parameters belong to one version. Candidates are
+grouped by sex, read from their NIK, for the run's DIF analysis.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from examserver.accounts.identity import nik_sex
+from examserver.accounts.models import User
 from examserver.delivery.models import ExamSchedule, ExamSession, SessionItem
 from itembank.calibration import ResponseData
 from itembank.item_types import item_type
@@ -63,10 +66,18 @@ def responses_from_schedules(session: Session, schedule_ids: Sequence[int]) -> R
     for row, column, value in cells:
         matrix[row, column] = value
     codes = session.scalars(select(ExamSchedule.code).where(ExamSchedule.id.in_(list(schedule_ids)))).all()
+    niks = dict(
+        session.execute(select(User.id, User.nik).where(User.id.in_({exam.candidate_id for exam in exams})))
+        .tuples()
+        .all()
+    )
+    sexes = tuple(nik_sex(niks.get(exam.candidate_id)) for exam in exams)
     return ResponseData(
         item_ids=tuple(columns),
         responses=matrix,
         source="sessions",
         label=", ".join(sorted(codes)),
         notes={"sessions": len(exams), "older_versions_left_out": older},
+        groups=sexes if any(sexes) else None,
+        grouping="jenis kelamin (dari NIK)",
     )

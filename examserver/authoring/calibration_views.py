@@ -33,6 +33,7 @@ FLAG_LABELS = {
     "misfit": _l("tidak cocok model"),
     "large_change": _l("perubahan besar"),
     "low_discrimination": _l("daya beda rendah"),
+    "dif": _l("DIF (kelas ETS B/C)"),
     "new": _l("parameter pertama"),
 }
 

@@ -226,3 +226,33 @@ def test_a_calibration_on_demo_responses_publishes_new_versions_keeping_the_old(
             older = [p for p in row.item.parameters if p.id != row.id]
             assert older and not any(p.is_current for p in older)
         assert db.session.scalar(select(func.count(ItemParameter.id))) == before + len(run.parameters)
+
+
+def test_a_group_column_gives_mantel_haenszel_dif_flags(client, db_session, make_user, bank):
+    """An item planted 0.8 logits harder for the focal group is classed B or C and flagged."""
+    reviewer = make_user("reviewer")
+    codes = bank["anchors"] + bank["pilots"]
+    rng = np.random.default_rng(21)
+    n = 3000
+    group = np.where(rng.random(n) < 0.5, "kota", "terpencil")
+    theta = rng.normal(0.0, 1.0, n) - 0.3 * (group == "terpencil")
+    a = np.r_[np.ones(len(ANCHOR_B)), PILOT_A]
+    b = np.tile(np.r_[ANCHOR_B, PILOT_B], (n, 1))
+    planted = len(ANCHOR_B) + 2
+    b[group == "terpencil", planted] += 0.8
+    x = (rng.random((n, a.size)) < 1 / (1 + np.exp(-a * (theta[:, None] - b)))).astype(int)
+    text = "peserta,kelompok," + ",".join(codes) + "\n"
+    text += "".join(f"P{i},{group[i]}," + ",".join(map(str, row)) + "\n" for i, row in enumerate(x))
+    login(client, reviewer.email)
+    response = upload(client, text)
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    run_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    run = db_session.get(CalibrationRun, run_id)
+    assert run.summary["dif"]["grouping"] == "kelompok"
+    stats = {p.item.code: p.statistics for p in run.parameters}
+    assert stats[codes[planted]]["dif"]["ets"] in ("B", "C")
+    assert stats[codes[planted]]["dif"]["favours"] in ("kota", "terpencil")
+    others = [stats[c]["dif"]["ets"] for i, c in enumerate(codes) if i != planted]
+    assert sum(e == "A" for e in others) >= len(others) - 1
+    page = client.get(f"/bank-soal/kalibrasi/{run_id}").get_data(as_text=True)
+    assert "DIF (kelas ETS B/C)" in page

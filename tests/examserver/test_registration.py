@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from examserver.accounts.identity import nik_problem, normalise_phone
+from examserver.accounts.identity import nik_problem, nik_sex, normalise_phone
 from examserver.accounts.models import User
 from tests.conftest import PASSWORD, csrf_token, login
 
@@ -31,6 +31,13 @@ VALID_NIK = "3171024508990001"  # DKI Jakarta, woman born 05-08-1999 (45 = 5 + 4
 )
 def test_nik_checks(nik, problem):
     assert nik_problem(nik) == problem
+
+
+def test_sex_is_read_from_the_nik_day_of_birth():
+    assert nik_sex(VALID_NIK) == "P"
+    assert nik_sex("3171020508990001") == "L"
+    assert nik_sex("3171027508990001") is None  # implausible NIK: no guess
+    assert nik_sex(None) is None
 
 
 @pytest.mark.parametrize(
