@@ -300,3 +300,11 @@ def demo_app(tmp_path_factory):
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+def demo_client(app, email: str):
+    """A test client of ``app`` signed in as the demo account ``email``."""
+    client = app.test_client()
+    response = login(client, email, app.config["DEMO_PASSWORD"])
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client

@@ -16,7 +16,7 @@ from examserver.accounts.models import User
 from examserver.delivery.models import ExamSchedule, ExamSession
 from examserver.demo.finished import CODE
 from examserver.extensions import db
-from tests.conftest import csrf_token
+from tests.conftest import demo_client
 
 
 @pytest.fixture(scope="module")
@@ -34,16 +34,7 @@ def sitting(demo_app):
 
 @pytest.fixture(scope="module")
 def proctor(demo_app):
-    client = demo_app.test_client()
-    client.post(
-        "/masuk",
-        data={
-            "email": "pengawas@demo.id",
-            "password": demo_app.config["DEMO_PASSWORD"],
-            "csrf_token": csrf_token(client, "/masuk"),
-        },
-    )
-    return client
+    return demo_client(demo_app, "pengawas@demo.id")
 
 
 def queue_order(page: str, numbers: dict[str, str]) -> list[str]:

@@ -16,21 +16,12 @@ from examserver.delivery.models import ExamSchedule
 from examserver.demo.finished import CODE
 from examserver.extensions import db
 from itembank.models import Item
-from tests.conftest import csrf_token
+from tests.conftest import demo_client
 
 
 @pytest.fixture(scope="module")
 def reviewer(demo_app):
-    client = demo_app.test_client()
-    client.post(
-        "/masuk",
-        data={
-            "email": "reviewer@demo.id",
-            "password": demo_app.config["DEMO_PASSWORD"],
-            "csrf_token": csrf_token(client, "/masuk"),
-        },
-    )
-    return client
+    return demo_client(demo_app, "reviewer@demo.id")
 
 
 @pytest.fixture(scope="module")
