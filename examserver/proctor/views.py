@@ -14,6 +14,7 @@ from examserver import access
 from examserver.accounts.models import User
 from examserver.accounts.roles import ADMIN, PROCTOR
 from examserver.auth.forms import ConfirmForm
+from examserver.auth.views import safe_next
 from examserver.delivery.messages import delivery_message
 from examserver.delivery.models import ExamSchedule, ExamSession
 from examserver.delivery.services import DeliveryError, expire_if_due, remaining_seconds
@@ -160,7 +161,8 @@ def session_action(session_id: int):
             flash(_("%(reg)s: tindakan dicatat.", reg=exam.registration_number), "success")
     else:
         flash(_("Pilih kategori alasan."), "error")
-    return redirect(request.form.get("next") or url_for("proctor.room", schedule_id=exam.schedule_id)), 303
+    back = safe_next(request.form.get("next")) or url_for("proctor.room", schedule_id=exam.schedule_id)
+    return redirect(back), 303
 
 
 @bp.route("/jadwal/<int:schedule_id>/telaah")
