@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, jsonify, make_response, request
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from examserver import access
 from examserver.accounts.passwords import verify_password
@@ -19,6 +20,7 @@ from examserver.delivery.services import (
     Save,
     StartRequest,
     expire_if_due,
+    reach_item,
     remaining_seconds,
     save_answers,
     start,
@@ -75,6 +77,7 @@ def delivery_error(exc: DeliveryError):
 def state(exam: ExamSession) -> dict:
     """The session as the player needs it: clock, status, and what the server holds per item."""
     moment = now()
+    adaptive_mode = exam.schedule.blueprint.delivery_mode == "adaptive"
     answers = []
     last_seq = 0
     for si in exam.items:
@@ -96,7 +99,10 @@ def state(exam: ExamSession) -> dict:
         "deadline": iso(exam.deadline_at),
         "remaining_seconds": round(remaining_seconds(exam, moment), 1),
         "paused": exam.paused_at is not None,
-        "item_count": len(exam.items),
+        # fixed, random or adaptive; an adaptive session shows ``reached`` items of ``item_count``.
+        "mode": exam.schedule.blueprint.delivery_mode,
+        "item_count": exam.schedule.blueprint.item_count if adaptive_mode else len(exam.items),
+        "reached": len(exam.items),
         "sections": [
             {
                 "title": s.title,
@@ -113,13 +119,13 @@ def state(exam: ExamSession) -> dict:
     }
 
 
-def proctor_messages(exam: ExamSession) -> list[dict]:
-    """The proctor's messages and warnings to this candidate, newest last (at most 5)."""
+def proctor_messages(exam: ExamSession, limit: int = 5) -> list[dict]:
+    """The proctor's messages and warnings to this candidate, newest last (at most ``limit``)."""
     rows = db.session.scalars(
         select(IntegrityEvent)
         .where(IntegrityEvent.session_id == exam.id, IntegrityEvent.kind == "message")
         .order_by(IntegrityEvent.id.desc())
-        .limit(5)
+        .limit(limit)
     ).all()
     return [
         {"id": row.id, "text": (row.details or {}).get("text", ""), "at": iso(row.received_at)}
@@ -198,11 +204,17 @@ def item_payload(si: SessionItem) -> dict:
 def get_item(session_id: int, position: int):
     """One item of the session, without anything that would reveal the key."""
     exam = own_session(session_id)
-    if exam.status != "in_progress":
-        raise DeliveryError("session_ended" if exam.is_ended else "not_started")
-    si = next((si for si in exam.items if si.position == position), None)
-    if si is None:
-        raise DeliveryError("position_unknown", 404, position=position)
+    if exam.schedule.blueprint.delivery_mode == "adaptive" and position > len(exam.items):
+        exam = own_session(session_id, lock=True)  # one CAT step at a time per session
+        try:
+            si = reach_item(db.session, exam, position)
+            db.session.commit()
+        except IntegrityError:  # a repeated request chose this position first: use its item
+            db.session.rollback()
+            exam = own_session(session_id)
+            si = reach_item(db.session, exam, position)
+    else:
+        si = reach_item(db.session, exam, position)
     response = jsonify(item_payload(si))
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -252,11 +264,15 @@ def save_answer(session_id: int):
     if data.get("events"):
         integrity.browser_events(db.session, exam, data["events"], moment)
     db.session.commit()
-    return jsonify(
-        saved=[{"position": a.position, "seq": a.seq, "applied": a.applied} for a in acks],
-        server_time=iso(moment),
-        remaining_seconds=round(remaining_seconds(exam, moment), 1),
-    )
+    payload = {
+        "saved": [{"position": a.position, "seq": a.seq, "applied": a.applied} for a in acks],
+        "server_time": iso(moment),
+        "remaining_seconds": round(remaining_seconds(exam, moment), 1),
+    }
+    messages = proctor_messages(exam, limit=1)
+    if messages:  # the proctor's newest message, so it reaches the candidate with the next save
+        payload["messages"] = messages
+    return jsonify(payload)
 
 
 @api.route("/sesi/<int:session_id>/selesai", methods=["POST"])

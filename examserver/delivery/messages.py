@@ -11,6 +11,17 @@ def delivery_message(code: str, **params) -> str:
         "role_not_allowed": lambda: _("Peran Anda tidak boleh melakukan ini."),
         "window_empty": lambda: _("Waktu selesai harus setelah waktu mulai."),
         "adaptive_unavailable": lambda: _("Penyajian adaptif belum tersedia di platform ini."),
+        "adaptive_parameters_missing": lambda: _(
+            "Penyajian adaptif perlu parameter butir yang berlaku untuk semua butir operasional; "
+            "butir %(item)s di bagian %(section)s belum punya.",
+            item=params.get("item", ""),
+            section=params.get("section", ""),
+        ),
+        "adaptive_bank_invalid": lambda: _("Bank butir tidak dapat memenuhi cetak biru adaptif ini."),
+        "adaptive_answer_first": lambda: _(
+            "Jawab soal nomor %(position)s dahulu; soal berikutnya dipilih dari jawaban Anda.",
+            position=params.get("position", ""),
+        ),
         "no_published_form": lambda: _("Cetak biru ini belum punya naskah yang diterbitkan."),
         "pool_too_small": lambda: _(
             "Butir siap pakai untuk bagian %(section)s tidak cukup.", section=params.get("section", "")

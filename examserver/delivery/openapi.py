@@ -67,6 +67,9 @@ def openapi_document() -> dict:
                 "get": {
                     "operationId": "getItem",
                     "summary": "One item, without its key",
+                    "description": "In an adaptive session, asking for the position after the last one given "
+                    "chooses the next item by a CAT step (409 adaptive_answer_first until the last one is "
+                    "answered); asking again returns the same item.",
                     "parameters": [
                         session_id,
                         {
@@ -191,17 +194,23 @@ def openapi_document() -> dict:
                         "item_count": {"type": "integer"},
                         "last_seq": {"type": "integer"},
                         "answers": {"type": "array", "items": {"type": "object"}},
-                        "messages": {
-                            "type": "array",
-                            "description": "Proctor messages and warnings",
-                            "items": {
-                                "type": "object",
-                                "properties": {
-                                    "id": {"type": "integer"},
-                                    "text": {"type": "string"},
-                                    "at": {"type": "string"},
-                                },
-                            },
+                        "mode": {"type": "string", "enum": ["fixed", "random", "adaptive"]},
+                        "reached": {
+                            "type": "integer",
+                            "description": "Items given so far; in adaptive mode each next one is chosen on request",
+                        },
+                        "messages": {"$ref": "#/components/schemas/ProctorMessages"},
+                    },
+                },
+                "ProctorMessages": {
+                    "type": "array",
+                    "description": "Proctor messages and warnings, newest last",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "id": {"type": "integer"},
+                            "text": {"type": "string"},
+                            "at": {"type": "string"},
                         },
                     },
                 },
@@ -268,6 +277,10 @@ def openapi_document() -> dict:
                         },
                         "server_time": {"type": "string"},
                         "remaining_seconds": {"type": "number"},
+                        "messages": {
+                            "$ref": "#/components/schemas/ProctorMessages",
+                            "description": "The proctor's newest message, when there is one",
+                        },
                     },
                 },
             }

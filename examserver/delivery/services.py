@@ -16,7 +16,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from examserver.delivery import integrity
+from examserver.delivery import adaptive, integrity
 from examserver.delivery.models import Answer, ExamSchedule, ExamSession, SessionItem, SessionResult
 from itembank.blueprints import section_pool
 from itembank.item_types import item_type, letters
@@ -61,13 +61,16 @@ def create_schedule(
     grace_seconds: int = 30,
 ) -> ExamSchedule:
     """Schedule a sitting of ``blueprint``. Fixed-form blueprints need a published form; adaptive
-    delivery needs the adaptive engine, which this platform does not have yet."""
+    ones a pool whose operational items all have usable current parameters, enough per section."""
     if actor.role not in ("admin", "committee"):
         raise DeliveryError("role_not_allowed", 403)
     if closes_at <= opens_at:
         raise DeliveryError("window_empty", 422)
     if blueprint.delivery_mode == "adaptive":
-        raise DeliveryError("adaptive_unavailable", 422)
+        try:
+            adaptive.check_blueprint(session, blueprint)
+        except adaptive.AdaptiveError as refused:
+            raise DeliveryError(refused.code, 422, **refused.params) from refused
     if blueprint.delivery_mode == "fixed" and not any(f.status == "published" for f in blueprint.forms):
         raise DeliveryError("no_published_form", 422)
     schedule = ExamSchedule(
@@ -113,6 +116,9 @@ def _draw_items(session: Session, exam: ExamSession, rng: np.random.Generator) -
     """Put the session's items in place: its fixed form, or a random draw to the blueprint."""
     blueprint = exam.schedule.blueprint
     entries: list[tuple] = []
+    if blueprint.delivery_mode == "adaptive":
+        _choose_next(session, exam, rng)  # the first item only; each next one on request
+        return
     if blueprint.delivery_mode == "fixed":
         forms = [f for f in blueprint.forms if f.status == "published"]
         if not forms:
@@ -135,6 +141,39 @@ def _draw_items(session: Session, exam: ExamSession, rng: np.random.Generator) -
         exam.items.append(
             SessionItem(position=position, section=section, item=item, version=version, option_order=order)
         )
+
+
+def _choose_next(session: Session, exam: ExamSession, rng: np.random.Generator | None = None) -> SessionItem | None:
+    try:
+        return adaptive.choose_next(session, exam, rng)
+    except adaptive.AdaptiveError as refused:
+        raise DeliveryError(refused.code, 409, **refused.params) from refused
+    except ValueError as error:  # the CAT engine refused (a CATError): the pool changed under us
+        raise DeliveryError("adaptive_bank_invalid", 409) from error
+
+
+def reach_item(
+    session: Session, exam: ExamSession, position: int, *, rng: np.random.Generator | None = None
+) -> SessionItem:
+    """The session's item at ``position``; in an adaptive session, the next position is chosen
+    now by a CAT step once the last shown item is answered (asking again returns the same item)."""
+    if exam.status != "in_progress":
+        raise DeliveryError("session_ended" if exam.is_ended else "not_started")
+    si = next((si for si in exam.items if si.position == position), None)
+    if si is not None:
+        return si
+    shown = len(exam.items)
+    if exam.schedule.blueprint.delivery_mode != "adaptive" or position != shown + 1:
+        raise DeliveryError("position_unknown", 404, position=position)
+    if position > exam.schedule.blueprint.item_count:
+        raise DeliveryError("position_unknown", 404, position=position)
+    last = exam.items[-1] if exam.items else None
+    if last is not None and (last.answer is None or last.answer.response is None):
+        raise DeliveryError("adaptive_answer_first", 409, position=last.position)
+    chosen = _choose_next(session, exam, rng)
+    if chosen is None:
+        raise DeliveryError("position_unknown", 404, position=position)
+    return chosen
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,13 @@ BLUEPRINTS = (
                      ("SKD.TKP", "Tes Karakteristik Pribadi", 5, "weighted_options", 18)),
         "description": "Versi pendek untuk mencoba platform: ambang lulus sebanding dengan SKD nasional.",
     },
+    {
+        "code": "SKD-ADAPTIF", "name": "SKD adaptif (demo 12 butir)", "minutes": 15, "mode": "adaptive",
+        "sections": (("SKD.TWK", "Tes Wawasan Kebangsaan", 4, "points_per_correct", None),
+                     ("SKD.TIU", "Tes Intelegensia Umum", 4, "points_per_correct", None),
+                     ("SKD.TKP", "Tes Karakteristik Pribadi", 4, "weighted_options", None)),
+        "description": "Tiap soal berikutnya dipilih server dari jawaban sebelumnya (CAT); nilai dari estimasi θ.",
+    },
 )  # fmt: skip
 
 
@@ -172,14 +179,16 @@ def seed_blueprints() -> int:
 
 
 def seed_schedules() -> int:
-    """An always-open 15-item demo sitting with a public score board, and a scheduled national-shape
-    sitting a week ahead (start PIN 2468), both with kandidat1..kandidat20 enrolled."""
+    """An always-open 15-item demo sitting with a public score board, a scheduled national-shape
+    sitting a week ahead (start PIN 2468) and an always-open adaptive sitting, each with
+    kandidat1..kandidat20 enrolled and the demo proctor watching."""
     from datetime import timedelta
 
     from examserver.accounts.passwords import hash_password
     from examserver.delivery.models import ExamSchedule
     from examserver.delivery.services import create_schedule, enrol
     from itembank.database import utcnow
+    from proctoring.models import ScheduleProctor
 
     actor = _actor("panitia@demo.id")
     now = utcnow().replace(minute=0, second=0, microsecond=0)
@@ -202,11 +211,21 @@ def seed_schedules() -> int:
             "2468",
             False,
         ),
+        (
+            "DEMO-CAT",
+            "Uji coba SKD adaptif (12 soal)",
+            "SKD-ADAPTIF",
+            now - timedelta(days=1),
+            now + timedelta(days=365),
+            None,
+            False,
+        ),
     )
     candidates = db.session.scalars(
         select(User.id).where(User.role == "candidate", User.email.like("kandidat%@demo.id")).order_by(User.id)
     ).all()
     created = 0
+    proctor = db.session.scalar(select(User).where(User.email == "pengawas@demo.id"))
     for code, title, blueprint_code, opens, closes, pin, scoreboard in plans:
         schedule = db.session.scalar(select(ExamSchedule).where(ExamSchedule.code == code))
         if schedule is None:
@@ -226,6 +245,8 @@ def seed_schedules() -> int:
             created += 1
         for candidate_id in candidates:
             enrol(db.session, schedule, candidate_id)
+        if proctor is not None and not db.session.get(ScheduleProctor, (schedule.id, proctor.id)):
+            db.session.add(ScheduleProctor(schedule_id=schedule.id, proctor_id=proctor.id))
     return created
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from examserver.accounts.models import User
-from examserver.delivery.models import ExamSchedule, ExamSession
+from examserver.delivery.models import ExamSchedule, ExamSession, SessionItem
 from examserver.delivery.services import to_display
 from examserver.extensions import db
 from itembank.database import utcnow
@@ -77,13 +77,13 @@ def phone(browser):
 # ------------------------------------------------------------------------------------ helpers
 
 
-def session_id(app, candidate: int) -> int:
+def session_id(app, candidate: int, code: str = "DEMO-SKD") -> int:
     with app.app_context():
         return db.session.scalar(
             select(ExamSession.id)
             .join(ExamSchedule)
             .join(User, User.id == ExamSession.candidate_id)
-            .where(ExamSchedule.code == "DEMO-SKD", User.email == f"kandidat{candidate}@demo.id")
+            .where(ExamSchedule.code == code, User.email == f"kandidat{candidate}@demo.id")
         )
 
 
@@ -123,13 +123,13 @@ def start_without_the_player(page, app, exam_id: int) -> None:
     assert status == 200
 
 
-def wait_item(page, position: int, timeout: float = 15_000) -> None:
-    page.locator("#item h1").filter(has_text=f"Soal {position} dari {ITEM_COUNT}").wait_for(timeout=timeout)
+def wait_item(page, position: int, timeout: float = 15_000, count: int = ITEM_COUNT) -> None:
+    page.locator("#item h1").filter(has_text=f"Soal {position} dari {count}").wait_for(timeout=timeout)
 
 
-def answer(page, position: int) -> object:
+def answer(page, position: int, count: int = ITEM_COUNT) -> object:
     """Answer the item on screen by touching it; returns the expected display response."""
-    wait_item(page, position)
+    wait_item(page, position, count=count)
     numeric = page.locator("#answer-num")
     if numeric.count():
         numeric.fill(f"{position},5")
@@ -590,3 +590,94 @@ def test_a_pause_by_the_proctor_holds_the_answers_until_the_exam_goes_on(live, p
     assert page.locator("#notice").is_hidden()
     assert not page.locator("#item input").first.is_disabled()
     assert stored_answers(live, exam_id) == {1: expected}
+
+
+def test_a_proctor_sees_focus_losses_and_the_candidate_sees_the_warning_and_extra_time(live, phone):
+    """Issue 7's walk: the demo proctor watches a candidate in another browser."""
+    _, page = phone()
+    exam_id = session_id(live, 12)
+    sign_in(page, live, 12)
+    start_exam(page, live, exam_id)
+    with live.app_context():
+        schedule_id = db.session.get(ExamSession, exam_id).schedule_id
+    _, watcher = phone()
+    watcher.goto(live.url + "/masuk")
+    watcher.get_by_label("Email").fill("pengawas@demo.id")
+    watcher.get_by_label("Kata sandi").fill(PASSWORD)
+    watcher.keyboard.press("Enter")
+    watcher.wait_for_url("**/pengawas/")
+    watcher.goto(f"{live.url}/pengawas/jadwal/{schedule_id}")
+    away = watcher.locator(f'tr[data-session="{exam_id}"] [data-field="away"]')
+    assert away.inner_text().startswith("0×")
+
+    # The candidate leaves the exam window for two seconds, then answers (events ride on the save).
+    page.evaluate(
+        """() => { Object.defineProperty(document, 'hidden', {configurable: true, get: () => true});
+                   document.dispatchEvent(new Event('visibilitychange')); }"""
+    )
+    page.wait_for_timeout(2000)
+    page.evaluate(
+        """() => { Object.defineProperty(document, 'hidden', {configurable: true, get: () => false});
+                   document.dispatchEvent(new Event('visibilitychange')); }"""
+    )
+    before = remaining_shown(page)
+    answer(page, 1)
+    wait_saved(page)
+    # The live room refreshes every 5 s: the focus loss shows within seconds.
+    watcher.wait_for_function(
+        f"""() => document.querySelector('tr[data-session="{exam_id}"] [data-field="away"]')
+                 .textContent.startsWith('1×')""",
+        timeout=15_000,
+    )
+
+    # The proctor warns the candidate and gives ten more minutes.
+    watcher.goto(f"{live.url}/pengawas/sesi/{exam_id}")
+    watcher.get_by_label("Keterangan").fill("Peserta meninggalkan jendela ujian")
+    watcher.get_by_label("Pesan untuk peserta").fill("Tetap di jendela ujian, ya.")
+    watcher.get_by_role("button", name="Kirim pesan").click()
+    watcher.wait_for_load_state()
+    watcher.get_by_label("Keterangan").fill("Gangguan listrik di lokasi")
+    watcher.get_by_label("Tambahan waktu (detik)").fill("600")
+    watcher.get_by_role("button", name="Tambah waktu").click()
+    watcher.wait_for_load_state()
+
+    # With the candidate's next save the warning appears and the clock moves on by ten minutes.
+    page.get_by_role("button", name="Berikutnya").click()
+    answer(page, 2)
+    wait_saved(page)
+    page.locator("#proctor-msg").filter(has_text="Tetap di jendela ujian, ya.").wait_for(timeout=10_000)
+    assert remaining_shown(page) > before + 500
+
+
+def test_an_adaptive_sitting_goes_one_item_at_a_time_and_waits_for_the_server(live, phone):
+    """Adaptive mode: no going back or ahead; offline, the next item waits with a plain message."""
+    context, page = phone()
+    exam_id = session_id(live, 4, code="DEMO-CAT")
+    sign_in(page, live, 4)
+    page.goto(f"{live.url}/ujian/{exam_id}")
+    page.get_by_role("button", name="Mulai ujian").click()
+    expected = {}
+    for position in (1, 2):
+        wait_item(page, position, count=12)
+        assert page.get_by_role("button", name="Sebelumnya").is_disabled()
+        assert page.get_by_role("button", name="Berikutnya").is_disabled()  # answer first
+        expected[position] = answer(page, position, count=12)
+        page.get_by_role("button", name="Berikutnya").click()
+    wait_item(page, 3, count=12)
+    assert page.locator("#grid button").count() == 3  # only the items reached so far
+
+    context.set_offline(True)
+    expected[3] = answer(page, 3, count=12)
+    page.get_by_role("button", name="Berikutnya").click()
+    page.locator("#notice").filter(has_text="Soal berikutnya perlu koneksi").wait_for(timeout=10_000)
+    wait_item(page, 3, count=12)  # still on the answered item, nothing lost
+    assert "Menunggu sinkron (1)" in net_text(page)
+
+    context.set_offline(False)  # the player retries by itself: the answer goes first, then the item
+    wait_item(page, 4, timeout=30_000, count=12)
+    assert page.locator("#notice").is_hidden()
+    assert stored_answers(live, exam_id) == expected
+    with live.app_context():
+        shown = db.session.scalars(select(SessionItem.item_id).where(SessionItem.session_id == exam_id)).all()
+    assert len(shown) == len(set(shown)) == 4
+    assert page.errors == []

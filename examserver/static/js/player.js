@@ -103,10 +103,23 @@
       let data = {};
       try { data = await response.json(); } catch (e) { data = {}; }
       syncClock(data, started, Date.now());
+      if (data && Array.isArray(data.messages)) showProctorMessage(data.messages);
       return { status: response.status, ok: response.ok, data: data };
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  // The proctor's newest message or warning (it rides on saves and on the state); shown until a newer one.
+  function showProctorMessage(list) {
+    const last = list[list.length - 1];
+    if (!last || !last.text) return;
+    const box = $('proctor-msg');
+    if (last.id === meta.msgSeen && !box.hidden) return;
+    meta.msgSeen = last.id;
+    keep('meta', meta);
+    box.textContent = fmt(T.from_proctor, { text: last.text });
+    box.hidden = false;
   }
 
   function handleCode(code, message) {
@@ -168,6 +181,7 @@
     keep('queue', queue);
     setNet();
     paintGrid();
+    if (meta.adaptive && position === current) $('next').disabled = current >= count() || !isAnswered(answers[current]);
     flush();
   }
 
@@ -245,6 +259,9 @@
   function applyState(state) {
     meta.count = state.item_count;
     meta.sections = state.sections;
+    // Adaptive: the server chooses each next item from the answers, so only reached items exist.
+    meta.adaptive = state.mode === 'adaptive';
+    meta.reached = Math.max(state.reached || 0, meta.adaptive ? reached() : 0);
     meta.lastSeq = Math.max(meta.lastSeq || 0, state.last_seq || 0);
     keep('meta', meta);
     (state.answers || []).forEach((a) => merge(a.position, a.response, a.flagged, a.seq));
@@ -272,13 +289,54 @@
 
   async function fetchOne(position) {
     const res = await api('GET', '/butir/' + position);
-    if (!res.ok) throw new Error('item');
+    if (!res.ok) {
+      const error = new Error('item');
+      error.code = res.data.code;
+      error.text = res.data.message;
+      throw error;
+    }
     storeItem(res.data);
+    if (meta.adaptive) {
+      meta.reached = Math.max(meta.reached || 0, position);
+      keep('meta', meta);
+    }
     keep('items', items);
+  }
+
+  // Adaptive: the next item needs the server (it is chosen from the answers). The answer goes
+  // first (it stays in the queue on the device until acknowledged), then the item is asked for;
+  // offline or on a failure this retries with a plain message and loses nothing.
+  let nextTimer = 0;
+  async function adaptiveNext() {
+    clearTimeout(nextTimer);
+    const target = current + 1;
+    if (target > count() || !isAnswered(answers[current])) return;
+    if (items[target]) return show(target);
+    notice(T.next_needs_server);
+    const sent = await drain(5000);
+    try {
+      if (!sent) throw new Error('queue');
+      await fetchOne(target);
+      notice('');
+      failed = false;
+      setNet();
+      show(target);
+    } catch (e) {
+      if (e.code && e.code !== 'adaptive_answer_first') {
+        handleCode(e.code, e.text);
+        return;
+      }
+      failed = !e.code;
+      setNet();
+      notice(T.next_needs_server);
+      nextTimer = setTimeout(() => { if (current + 1 === target) adaptiveNext(); }, 3000);
+    }
   }
 
   // --- display
   const count = () => meta.count || Object.keys(items).length;
+  const reached = () => Math.max(meta.reached || 0, ...Object.keys(items).map(Number), 0);
+  const lastReachable = () => (meta.adaptive ? Math.min(count(), reached()) : count());
 
   function el(tag, attrs, text) {
     const node = document.createElement(tag);
@@ -290,13 +348,13 @@
   function show(position) {
     const n = count();
     if (!n) return;
-    current = Math.min(Math.max(1, position), n);
+    current = Math.min(Math.max(meta.adaptive ? lastReachable() : 1, position), lastReachable() || 1);
     keep('pos', current);
     const box = $('item');
     const item = items[current];
     box.textContent = '';
-    $('prev').disabled = current <= 1;
-    $('next').disabled = current >= n;
+    $('prev').disabled = meta.adaptive || current <= 1;
+    $('next').disabled = current >= n || (meta.adaptive && !isAnswered(answers[current]));
     const mine = answers[current] || {};
     $('flag').checked = !!mine.f;
     paintGrid();
@@ -373,9 +431,10 @@
   function paintGrid() {
     const grid = $('grid');
     const n = count();
-    if (grid.children.length !== n) {
+    const shown = meta.adaptive ? lastReachable() : n;
+    if (grid.children.length !== shown) {
       grid.textContent = '';
-      for (let p = 1; p <= n; p += 1) {
+      for (let p = 1; p <= shown; p += 1) {
         const li = el('li');
         const button = el('button', { type: 'button', 'data-p': p }, String(p));
         li.appendChild(button);
@@ -537,9 +596,9 @@
       options[key - 1].focus();
       event.preventDefault();
     } else if ((key === 'n' || (key === 'ArrowRight' && target.type !== 'radio')) && current < count()) {
-      show(current + 1);
+      if (meta.adaptive) adaptiveNext(); else show(current + 1);
       event.preventDefault();
-    } else if ((key === 'p' || (key === 'ArrowLeft' && target.type !== 'radio')) && current > 1) {
+    } else if ((key === 'p' || (key === 'ArrowLeft' && target.type !== 'radio')) && current > 1 && !meta.adaptive) {
       show(current - 1);
       event.preventDefault();
     } else if ((key === 'ArrowDown' || key === 'ArrowUp') && target.type !== 'radio' && options.length) {
@@ -576,14 +635,14 @@
   // --- start up
   function bind() {
     $('prev').addEventListener('click', () => show(current - 1));
-    $('next').addEventListener('click', () => show(current + 1));
+    $('next').addEventListener('click', () => (meta.adaptive ? adaptiveNext() : show(current + 1)));
     $('flag').addEventListener('change', () => {
       const mine = answers[current] || {};
       record(current, mine.r == null ? null : mine.r, $('flag').checked);
     });
     $('grid').addEventListener('click', (event) => {
       const p = event.target.getAttribute('data-p');
-      if (p) {
+      if (p && !meta.adaptive) {
         show(Number(p));
         $('item').focus();
       }
@@ -639,7 +698,7 @@
       online = false;
       failed = true;
     }
-    if (online && Object.keys(items).length < count()) {
+    if (online && !meta.adaptive && Object.keys(items).length < count()) {
       try { await fetchAll(); } catch (e) { /* per item, on demand */ }
     }
     queue.forEach((q) => merge(q.position, q.response, q.flagged, q.seq));
