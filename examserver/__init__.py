@@ -11,6 +11,7 @@ from flask import Flask, session
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug import routing
 
 from examserver import access
 from examserver.config import Config, load_config
@@ -39,6 +40,8 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
     # anything else looks at the request), then the extensions' hooks such as CSRF.
     configure_logging(app)
     app.before_request(access.enforce_access)
+    # Ids in URLs are database integers: a larger number is a 404, not an overflow in the driver.
+    app.url_map.converters["int"] = IntegerConverter
     _init_extensions(app)
     _register_blueprints(app)
     access.declare_endpoint(app, "static", access.PUBLIC)
@@ -48,6 +51,14 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
     _register_cli(app)
     _register_template_globals(app)
     return app
+
+
+class IntegerConverter(routing.IntegerConverter):
+    """``<int:...>`` limited to what an INTEGER column holds (1 ... 2**31 - 1 unless told)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def select_locale() -> str:

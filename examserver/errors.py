@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, make_response, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from examserver.access import wants_json
@@ -42,6 +43,16 @@ def register_error_handlers(app: Flask) -> None:
             "csrf_failed",
             _("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu kirim lagi."),
         )
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def value_out_of_range(error):
+        # A number too large for its column (SQLite raises OverflowError, PostgreSQL DataError):
+        # the client sent it, so it is a bad request and not a server error.
+        from examserver.extensions import db
+
+        db.session.rollback()
+        return error_response(400, "value_out_of_range")
 
     @app.errorhandler(HTTPException)
     def http_error(error):
