@@ -24,6 +24,7 @@ from examserver.proctor.actions import act, assigned_schedules, can_watch
 from examserver.proctor.forms import ActionForm, AppealOutcomeForm, DecisionForm
 from examserver.proctor.messages import DECISION_LABELS, EVENT_LABELS, flag_text, proctoring_message
 from examserver.proctor.review import review_queue
+from examserver.spreadsheet import inert_cell
 from itembank.database import utcnow
 from proctoring import chain, services
 from proctoring.flags import facts_from_events
@@ -208,8 +209,8 @@ def export_irregularities(schedule_id: int):
             continue
         shown = decision or latest
         writer.writerow([
-            row.session.registration_number, row.score, "; ".join(flag_text(flag) for flag in row.flags),
-            shown.decision if shown else "", shown.category if shown else "", shown.reason if shown else "",
+            row.session.registration_number, row.score, inert_cell("; ".join(flag_text(flag) for flag in row.flags)),
+            shown.decision if shown else "", shown.category if shown else "", inert_cell(shown.reason if shown else ""),
             confirmation_mark(shown),
         ])  # fmt: skip
     response = make_response(out.getvalue().encode("utf-8-sig"))

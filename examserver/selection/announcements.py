@@ -14,6 +14,7 @@ from examserver.selection import signing
 from examserver.selection.models import STAGE_KINDS, Announcement, Application, SelectionPeriod
 from examserver.selection.ranking import Ranking
 from examserver.selection.services import MIN_REASON, SelectionError
+from examserver.spreadsheet import inert_cell
 
 #: The documented check anyone can run with Python and the ``cryptography`` package.
 VERIFY_COMMAND = (
@@ -42,7 +43,8 @@ def administrative_csv(session: Session, period: SelectionPeriod) -> tuple[str, 
     writer.writerow(["nomor_peserta", "nama", "formasi", "kategori", "status"])
     for a in applications:
         status = "MEMENUHI_SYARAT" if a.status == "accepted" else "TIDAK_MEMENUHI_SYARAT"
-        writer.writerow([a.registration_number, names.get(a.candidate_id, ""), a.position.code, a.category, status])
+        name = inert_cell(names.get(a.candidate_id, ""))
+        writer.writerow([a.registration_number, name, a.position.code, a.category, status])
     return out.getvalue(), []
 
 
@@ -59,7 +61,7 @@ def ranking_csv(ranking: Ranking) -> tuple[str, list[int]]:
         if row.status == "ADMIN_FAILED":
             continue
         writer.writerow([
-            row.registration_number, row.name, row.position_code, row.category,
+            row.registration_number, inert_cell(row.name), row.position_code, row.category,
             *(_number(v) for v in row.sections), _number(row.basic_total), _number(row.field_score),
             _number(row.final_score), row.shortlist_rank or "", row.rank or "", row.status, row.appointed_code or "",
         ])  # fmt: skip

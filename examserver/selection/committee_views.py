@@ -45,6 +45,7 @@ from examserver.selection.ranking import rank_period
 from examserver.selection.rubrics import RUBRICS, rubric_of
 from examserver.selection.rules import default_rules_json, rules_from_json
 from examserver.selection.web import guarded_application, local_to_utc, period_or_404, utc_to_local
+from examserver.spreadsheet import inert_cell
 from scoring.selection import SelectionRuleError
 
 STAFF = (COMMITTEE, ADMIN)
@@ -469,7 +470,7 @@ def ranking_csv(period_id: int):
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    writer.writerows([["" if v is None else inert_cell(v) for v in row] for row in rows])
     response = make_response(out.getvalue().encode("utf-8"))
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = f"attachment; filename=peringkat-{period.code}-{result.stage}.csv"
@@ -492,7 +493,7 @@ def ranking_xlsx(period_id: int):
     sheet.title = result.stage
     sheet.append(header)
     for row in rows:
-        sheet.append(row)
+        sheet.append([inert_cell(v) for v in row])
     sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     book.save(buffer)
