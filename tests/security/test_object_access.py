@@ -52,7 +52,7 @@ def test_candidate_a_never_reaches_candidate_bs_objects(app, db_session, world):
     for rule, method in routes(app):
         if not _allows(app, rule, "candidate") or not OWNED & set(rule.arguments):
             continue
-        url = build(rule, others)
+        url = build(rule, others, strict=True)
         response = send(client, url, method, token)
         assert response.status_code in (403, 404), (method, url, response.status_code)
         body = response.get_data(as_text=True)
@@ -109,7 +109,7 @@ def test_a_proctor_not_assigned_to_a_schedule_sees_none_of_it(app, db_session, w
     for rule, method in routes(app):
         if not _allows(app, rule, "proctor") or _allows(app, rule, None) or not rule.arguments:
             continue
-        url = build(rule, others)
+        url = build(rule, others, strict=True)
         response = send(client, url, method, token)
         assert response.status_code in (403, 404), (method, url, response.status_code)
         attacked += 1
@@ -148,7 +148,7 @@ def test_a_committee_member_with_a_declared_relationship_reaches_none_of_that_ap
     for rule, method in routes(app):
         if not _allows(app, rule, "committee") or "application_id" not in rule.arguments:
             continue
-        url = build(rule, others)
+        url = build(rule, others, strict=True)
         response = send(client, url, method, token)
         assert response.status_code == 403, (method, url, response.status_code)
         attacked += 1
