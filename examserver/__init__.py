@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug import routing
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from examserver import access
 from examserver.config import Config, load_config
@@ -47,6 +48,11 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
     access.declare_endpoint(app, "static", access.PUBLIC)
     install_security_headers(app)
     install_compression(app)
+    if app.config.get("TRUSTED_PROXIES"):
+        # Behind nginx every request comes from the proxy: without this, one guesser would use up
+        # the per-address sign-in limit of everybody.
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     register_error_handlers(app)
     _register_cli(app)
     _register_template_globals(app)

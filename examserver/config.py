@@ -5,6 +5,8 @@
                   ``instance/secret_key``.
 ``REDIS_URL``     optional; when set, rate limits are shared through Redis.
 ``EXAMSERVER_ENV`` (or ``FLASK_ENV``) ``production`` switches on the production rules.
+``TRUSTED_PROXIES`` how many reverse proxies (nginx: 1) stand in front; their X-Forwarded-For
+                  gives the client's address (rate limits, integrity log). Default 0.
 """
 
 from __future__ import annotations
@@ -65,6 +67,9 @@ class Config:
     ARGON2_PARALLELISM = 1
 
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    #: Reverse proxies in front of the app (nginx: 1) whose X-Forwarded-For/-Proto are believed.
+    #: 0 ignores those headers, so a client cannot pick its own address to dodge the per-address limits.
+    TRUSTED_PROXIES = 0
     #: Append-only copy of every published checkpoint, outside the database (set in load_config).
     INTEGRITY_ANCHOR_FILE: str | None = None
     DEMO_PASSWORD = "demo12345"
@@ -127,6 +132,8 @@ def load_config(base: type[Config] | None = None) -> dict:
     values["SQLALCHEMY_DATABASE_URI"] = (
         values.get("SQLALCHEMY_DATABASE_URI") or env.get("DATABASE_URL") or _default_database_url()
     )
+    if env.get("TRUSTED_PROXIES"):
+        values["TRUSTED_PROXIES"] = int(env["TRUSTED_PROXIES"])
     if env.get("REDIS_URL"):
         values["REDIS_URL"] = env["REDIS_URL"]
         values["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]

@@ -117,3 +117,32 @@ def test_a_tampered_cookie_is_ignored(app, make_user):
     thief = app.test_client()
     thief.set_cookie(COOKIE, forged)
     assert thief.get("/peserta/").status_code == 302
+
+
+def _fail(client, forwarded_for: str):
+    token = csrf_token(client)
+    return client.post(
+        "/masuk",
+        data={"email": f"tebak-{forwarded_for}@contoh.id", "password": "salah", "csrf_token": token},
+        headers={"X-Forwarded-For": forwarded_for},
+    )
+
+
+def test_a_forged_forwarded_for_does_not_dodge_the_address_limit(app, client, monkeypatch):
+    """Without a trusted proxy, X-Forwarded-For is ignored: a guesser cannot pick a new address."""
+    monkeypatch.setitem(app.config, "LOGIN_FAILURE_LIMIT_PER_IP", "5 per 5 minutes")
+    for n in range(5):
+        assert _fail(client, f"203.0.113.{n}").status_code == 422
+    assert _fail(client, "203.0.113.99").status_code == 429
+
+
+def test_behind_a_trusted_proxy_each_client_address_has_its_own_limit(config_class, db_session):
+    """Behind nginx (TRUSTED_PROXIES=1) one guesser does not lock everybody else out."""
+    from examserver import create_app
+
+    proxied = create_app(config_class(TRUSTED_PROXIES=1, LOGIN_FAILURE_LIMIT_PER_IP="5 per 5 minutes"))
+    client = proxied.test_client()
+    for _ in range(5):
+        assert _fail(client, "203.0.113.7").status_code == 422
+    assert _fail(client, "203.0.113.7").status_code == 429
+    assert _fail(client, "198.51.100.20").status_code == 422
