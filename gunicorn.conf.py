@@ -15,19 +15,24 @@ graceful_timeout = 30
 SWEEP_SECONDS = float(os.environ.get("EXPIRY_SWEEP_SECONDS", "20"))
 
 
-def _sweep_forever(stop: threading.Event) -> None:
-    from examserver import create_app
+def _sweep_forever(app, stop: threading.Event) -> None:
     from examserver.delivery.sweeper import sweep_once
 
-    app = create_app()
     while not stop.wait(SWEEP_SECONDS):
         sweep_once(app)
 
 
 def when_ready(server):
+    # Import and build the app here, before any worker is forked: a fork while another thread
+    # holds an import lock leaves the worker waiting for that lock for ever (seen at start-up
+    # when the sweeper thread was still importing examserver).
+    from examserver import create_app
+    from examserver.delivery import sweeper  # noqa: F401
+
+    app = create_app()
     stop = threading.Event()
     server._expiry_stop = stop
-    threading.Thread(target=_sweep_forever, args=(stop,), name="expiry-sweeper", daemon=True).start()
+    threading.Thread(target=_sweep_forever, args=(app, stop), name="expiry-sweeper", daemon=True).start()
 
 
 def on_exit(server):
