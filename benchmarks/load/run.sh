@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The load run: a fresh PostgreSQL database with N enrolled candidates, gunicorn on it, Locust
+# driving every candidate through login, the start spike, steady answering at each level and the
+# saturation ceiling, the CPU sampled per process group, then the report (report.md in $OUT).
+#
+#   benchmarks/load/run.sh                       # 5,000 candidates, levels 5000,2000,1000
+#   N=600 LEVELS=600,200 STEADY=60 LOGIN=40 benchmarks/load/run.sh   # a quick smoke run
+#
+# Needs PostgreSQL on 127.0.0.1:5432 (trust auth; the database $LOAD_DB is dropped and made
+# again) and Redis on 127.0.0.1:6379 (rate limits, as in a multi-node deployment).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+N=${N:-5000}
+LEVELS=${LEVELS:-5000,2000,1000}
+LOGIN=${LOGIN:-300}
+SPIKE=${SPIKE:-60}
+STEADY=${STEADY:-90}
+MAX_DRAIN=${MAX_DRAIN:-600}
+SAT=${SAT:-30}
+SAT_USERS=${SAT_USERS:-24}
+WORKERS=${WORKERS:-2}
+THREADS=${THREADS:-4}
+PORT=${PORT:-8100}
+LOAD_DB=${LOAD_DB:-ujian_load}
+OUT=${OUT:-/tmp/ujian-load/run-$(date +%Y%m%d-%H%M%S)}
+DB_URL="postgresql+psycopg://postgres@127.0.0.1:5432/$LOAD_DB"
+BIN=.venv/bin
+mkdir -p "$OUT"
+
+echo "== setup: $N candidates in $LOAD_DB"
+$BIN/python benchmarks/load/setup.py --database-url "$DB_URL" --candidates "$N" --recreate \
+  --output "$OUT/candidates.csv"
+
+echo "== gunicorn: $WORKERS workers x $THREADS threads on :$PORT"
+export DATABASE_URL="$DB_URL" REDIS_URL=redis://127.0.0.1:6379/0 SECRET_KEY=load-test-secret-key-0123456789abcdef
+export EXAMSERVER_INSTANCE="$OUT/instance" INTEGRITY_ANCHOR_FILE="$OUT/anchors.log"
+mkdir -p "$EXAMSERVER_INSTANCE"
+redis-cli -h 127.0.0.1 -n 0 --scan --pattern 'LIMITS*' | xargs -r redis-cli -h 127.0.0.1 -n 0 del >/dev/null
+BIND=127.0.0.1:$PORT WEB_CONCURRENCY=$WORKERS GUNICORN_THREADS=$THREADS \
+  $BIN/gunicorn -c gunicorn.conf.py --backlog 4096 wsgi:app >"$OUT/gunicorn.log" 2>&1 &
+GUNICORN=$!
+cleanup() { kill "$GUNICORN" 2>/dev/null || true; [ -n "${SAMPLER:-}" ] && kill "$SAMPLER" 2>/dev/null || true; }
+trap cleanup EXIT
+for _ in $(seq 1 60); do curl -fs -m 2 "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.5; done
+curl -fs -m 5 "http://127.0.0.1:$PORT/healthz"; echo
+
+ulimit -n 65536 2>/dev/null || true
+T0=$(python3 -c "import time; print(time.time() + 15)")
+IFS=, read -ra LV <<<"$LEVELS"
+RUNTIME=$(python3 -c "print(int($LOGIN + 10 + $SPIKE + $MAX_DRAIN + ${#LV[@]} * $STEADY + (${#LV[@]} - 1) * 25 + 2 * $SAT + 25 + 60))")
+echo "== locust: $N users, levels $LEVELS, about $RUNTIME s; output $OUT"
+LOAD_T0=$T0 LOAD_CANDIDATES="$OUT/candidates.csv" LOAD_OUT="$OUT" LOAD_LOGIN_SECONDS=$LOGIN \
+  LOAD_SPIKE_SECONDS=$SPIKE LOAD_STEADY_SECONDS=$STEADY LOAD_SAT_SECONDS=$SAT LOAD_SAT_USERS=$SAT_USERS \
+  LOAD_LEVELS=$LEVELS LOAD_USERS=$N LOAD_MAX_DRAIN_SECONDS=$MAX_DRAIN \
+  $BIN/locust -f benchmarks/load/locustfile.py --headless -u "$N" -r 1000 --run-time "${RUNTIME}s" \
+  --host "http://127.0.0.1:$PORT" --only-summary --stop-timeout 10 >"$OUT/locust.log" 2>&1 &
+LOCUST=$!
+$BIN/python benchmarks/load/cpu.py --gunicorn-pid "$GUNICORN" --locust-pid "$LOCUST" --database "$LOAD_DB" \
+  "$OUT/cpu.csv" &
+SAMPLER=$!
+wait "$LOCUST" || true
+kill "$SAMPLER" 2>/dev/null || true
+wait "$SAMPLER" 2>/dev/null || true
+
+echo "== database check"
+psql -h 127.0.0.1 -U postgres -d "$LOAD_DB" -Atc "SELECT status, count(*) FROM exam_session GROUP BY status ORDER BY 1" \
+  | tee "$OUT/sessions.txt"
+echo "== report ($OUT/report.md)"
+$BIN/python benchmarks/load/report.py "$OUT"
+echo "machine: $(nproc) cores; load average before/after: $(cut -d' ' -f1-3 /proc/loadavg)"
