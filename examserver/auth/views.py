@@ -90,9 +90,29 @@ def logout():
     """Sign this browser out."""
     form = ConfirmForm()
     if form.validate_on_submit():
+        keep_storage = has_running_exam(current_user)
         sign_out()
         flash(_("Anda telah keluar."), "info")
+        return forget_this_browser(redirect(url_for("auth.login")), keep_storage=keep_storage)
     return redirect(url_for("auth.login"))
+
+
+def has_running_exam(user) -> bool:
+    """Whether ``user`` is a candidate with an exam in progress (whose unsent answers wait in the browser)."""
+    from examserver.delivery.models import ExamSession
+
+    if user.role != "candidate":
+        return False
+    running = select(ExamSession.id).where(ExamSession.candidate_id == user.id, ExamSession.status == "in_progress")
+    return db.session.scalar(running.limit(1)) is not None
+
+
+def forget_this_browser(response, *, keep_storage: bool):
+    """Ask the browser to drop what it keeps for this site: on a test site's shared computer the next
+    person must not find the last candidate's items in the service worker's cache. During an exam the
+    storage stays, since it holds answers not yet acknowledged by the server."""
+    response.headers["Clear-Site-Data"] = '"cache"' if keep_storage else '"cache", "storage"'
+    return response
 
 
 @bp.route("/akun")
@@ -120,10 +140,12 @@ def logout_everywhere():
     """Sign out on every device, this one included."""
     form = ConfirmForm()
     if form.validate_on_submit():
+        keep_storage = has_running_exam(current_user)
         count = services.revoke_all_sessions(db.session, current_user)
         db.session.commit()
         sign_out()
         flash(_("Anda telah keluar dari %(count)d perangkat.", count=count), "info")
+        return forget_this_browser(redirect(url_for("auth.login")), keep_storage=keep_storage)
     return redirect(url_for("auth.login"))
 
 

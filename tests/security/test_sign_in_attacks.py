@@ -146,3 +146,19 @@ def test_behind_a_trusted_proxy_each_client_address_has_its_own_limit(config_cla
         assert _fail(client, "203.0.113.7").status_code == 422
     assert _fail(client, "203.0.113.7").status_code == 429
     assert _fail(client, "198.51.100.20").status_code == 422
+
+
+def test_signing_out_clears_what_the_browser_keeps_unless_an_exam_runs(app, make_user, exam_factory):
+    """A shared computer at a test site: the next person must not find the items in the cache."""
+    user = make_user("candidate")
+    client = signed_in(app, user)
+    response = client.post("/keluar", data={"csrf_token": csrf_token(client, "/akun")})
+    assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
+    candidate, exam = exam_factory()
+    client = signed_in(app, candidate)
+    from tests.examserver.player_client import Player
+
+    assert Player(client, exam.id).start().status_code == 200
+    response = client.post("/akun/keluar-semua", data={"csrf_token": csrf_token(client, "/akun")})
+    assert response.headers["Clear-Site-Data"] == '"cache"'  # unsent answers wait in the storage
+    assert client.get("/peserta/").status_code == 302
