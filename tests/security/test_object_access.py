@@ -155,3 +155,27 @@ def test_a_committee_member_with_a_declared_relationship_reaches_none_of_that_ap
     assert attacked >= 6
     assert client.get(f"/seleksi/panitia/lamaran/{world.application_a.id}").status_code == 200
     assert fingerprint(db_session, world) == before
+
+
+def test_a_session_serves_only_the_images_of_its_own_items(app, db_session, world, make_item):
+    """An image of an item outside A's session is 404 through A's session; one inside is served."""
+    from itembank.models import ItemAsset, ItemVersionAsset
+
+    other = make_item(stem="Soal bergambar yang tidak ada di sesi A")
+    own_version = db_session.get(ExamSession, world.exam_a.id).items[0].version_id
+    assets = {}
+    for name, digest, version_id in (("other", "e", other.current_version.id), ("own", "f", own_version)):
+        asset = ItemAsset(
+            sha256=digest * 64, content_type="image/png", size=8, width=1, height=1, data=b"\x89PNG\r\n\x1a\n",
+            uploaded_by_id=world.member.id,
+        )  # fmt: skip
+        db_session.add(asset)
+        db_session.flush()
+        db_session.add(ItemVersionAsset(version_id=version_id, asset_id=asset.id))
+        assets[name] = asset.id
+    db_session.commit()
+    client = signed_in(app, world.a)
+    assert client.get(f"/api/sesi/{world.exam_a.id}/aset/{assets['other']}").status_code == 404
+    assert client.get(f"/api/sesi/{world.exam_b.id}/aset/{assets['own']}").status_code == 404
+    own = client.get(f"/api/sesi/{world.exam_a.id}/aset/{assets['own']}")
+    assert own.status_code == 200 and own.headers["Content-Type"] == "image/png"
