@@ -15,6 +15,7 @@ from examserver.accounts import services as accounts
 from examserver.accounts.models import User
 from examserver.demo.calibration import seed_calibration_run
 from examserver.demo.finished import seed_finished_session  # noqa: E402
+from examserver.demo.hr import seed_hr
 from examserver.demo.selection import seed_selection
 from examserver.extensions import db
 from itembank import blueprints, services
@@ -261,4 +262,5 @@ def seed_demo(password: str) -> dict[str, int]:
         "finished_sittings": seed_finished_session(password),
         "calibration_runs": seed_calibration_run(),
         "selection_periods": seed_selection(password),
+        "after_hiring": seed_hr(password),
     }

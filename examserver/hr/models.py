@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from examserver.selection.models import SelectionPeriod
 from itembank.database import Base, UTCDateTime, utcnow
 from itembank.models import Competency
 
@@ -86,9 +87,7 @@ class Employee(Base):
     """A civil servant, usually appointed through a selection period (then linked to the application)."""
 
     __tablename__ = "hr_employee"
-    __table_args__ = (
-        CheckConstraint("gender IS NULL OR " + _in("gender", GENDERS), name="gender_known"),
-    )
+    __table_args__ = (CheckConstraint("gender IS NULL OR " + _in("gender", GENDERS), name="gender_known"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: Employee number (NIP), or a provisional number until the NIP is issued.
@@ -466,6 +465,7 @@ class PublicConsultation(Base):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
+    period: Mapped[SelectionPeriod] = relationship()
     comments: Mapped[list[ConsultationComment]] = relationship(
         back_populates="consultation", order_by="ConsultationComment.id"
     )

@@ -1,0 +1,228 @@
+"""Cohort views: the heat map of credible gaps by unit, region or position, and training plans
+within a budget (a MILP), exportable to CSV and XLSX."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+
+import numpy as np
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from examserver import access
+from examserver.extensions import db
+from examserver.hr import bp
+from examserver.hr.analysis import GROUPINGS, heatmap, load_catalogue, load_workforce
+from examserver.hr.charts import heatmap_png
+from examserver.hr.forms import TrainingPlanForm
+from examserver.hr.messages import GROUPING_LABELS, MODE_LABELS, error_message
+from examserver.hr.models import Employee, PositionProfile, TrainingPlan
+from examserver.hr.services import HRError, build_training_plan
+from examserver.hr.views import HR
+
+METRICS = ("share", "gap")
+
+
+def _choice(name: str, allowed: tuple[str, ...]) -> str:
+    value = request.args.get(name, allowed[0])
+    return value if value in allowed else allowed[0]
+
+
+@bp.route("/kohort")
+@access.roles(*HR)
+def cohort():
+    """Heat map of credible gaps per unit, region or position, with the same numbers as a table."""
+    by, metric = _choice("per", ("unit", "region", "position")), _choice("ukuran", METRICS)
+    workforce = load_workforce(db.session)
+    table = heatmap(workforce, by) if workforce is not None and workforce.competencies else None
+    return render_template(
+        "hr/cohort.html",
+        by=by,
+        metric=metric,
+        groupings=GROUPINGS,
+        grouping_labels=GROUPING_LABELS,
+        table=table,
+        competencies=workforce.competencies if workforce else (),
+    )
+
+
+@bp.route("/kohort/peta.png")
+@access.roles(*HR)
+def cohort_png():
+    """The heat map as a PNG drawn on the server."""
+    by, metric = _choice("per", ("unit", "region", "position")), _choice("ukuran", METRICS)
+    workforce = load_workforce(db.session)
+    if workforce is None or not workforce.competencies:
+        abort(404)
+    table = heatmap(workforce, by)
+    if metric == "share":
+        values, vmax, label = table.credible_share, 1.0, _("Bagian pegawai dengan kesenjangan nyata")
+    else:
+        values = table.mean_credible_gap
+        finite = values[np.isfinite(values)]
+        vmax, label = max(float(finite.max()) if finite.size else 0.0, 0.5), _("Rata-rata kesenjangan nyata (logit)")
+    rows = [f"{g} (n={n})" for g, n in zip(table.groups.tolist(), table.n_employees.tolist(), strict=True)]
+    image = heatmap_png(
+        values,
+        rows,
+        [c.code for c in workforce.competencies],
+        title=_("Kesenjangan kompetensi per %(by)s", by=GROUPING_LABELS[by]),
+        colour_label=label,
+        vmax=vmax,
+    )
+    return Response(image, mimetype="image/png")
+
+
+# --------------------------------------------------------------------------- training plans
+
+
+def _employee_ids(grouping: str, value: str | None) -> list[int]:
+    query = select(Employee.id)
+    if grouping == "unit":
+        query = query.where(Employee.unit == value)
+    elif grouping == "region":
+        query = query.where(Employee.region == value)
+    elif grouping == "position":
+        query = query.join(PositionProfile).where((PositionProfile.title == value) | (PositionProfile.code == value))
+    return list(db.session.scalars(query))
+
+
+@bp.route("/rencana-pelatihan", methods=["GET", "POST"])
+@access.roles(*HR)
+def training_plans():
+    """Saved training plans and the form that builds a new one within a budget."""
+    form = TrainingPlanForm()
+    if form.validate_on_submit():
+        value = (form.group_value.data or "").strip() or None
+        if form.grouping.data != "all" and value is None:
+            form.group_value.errors.append(_("Isi unit, wilayah atau jabatan yang dipilih."))
+        else:
+            ids = _employee_ids(form.grouping.data, value)
+            workforce = load_workforce(db.session, ids) if ids else None
+            catalogue = load_catalogue(db.session, workforce.competencies) if workforce else None
+            if workforce is None:
+                flash(error_message("no_employees"), "error")
+            elif catalogue is None:
+                flash(error_message("no_catalogue"), "error")
+            else:
+                try:
+                    plan = build_training_plan(
+                        db.session,
+                        workforce,
+                        catalogue,
+                        title=form.title.data.strip(),
+                        budget=form.budget.data,
+                        grouping=form.grouping.data,
+                        group_value=value if form.grouping.data != "all" else None,
+                        orientation_for_new_hires=form.orientation.data,
+                        max_programmes_per_employee=form.max_programmes.data,
+                        actor_id=current_user.id,
+                    )
+                except HRError as error:
+                    db.session.rollback()
+                    flash(error_message(error.code), "error")
+                else:
+                    db.session.commit()
+                    flash(_("Rencana pelatihan disusun dan disimpan."), "success")
+                    return redirect(url_for("hr.training_plan", plan_id=plan.id)), 303
+    plans = db.session.scalars(select(TrainingPlan).order_by(TrainingPlan.id.desc())).all()
+    return render_template("hr/training_plans.html", form=form, plans=plans, grouping_labels=GROUPING_LABELS)
+
+
+def _plan_or_404(plan_id: int) -> TrainingPlan:
+    return db.session.get(TrainingPlan, plan_id) or abort(404)
+
+
+@bp.route("/rencana-pelatihan/<int:plan_id>")
+@access.roles(*HR)
+def training_plan(plan_id: int):
+    """A saved training plan: programmes, runs, participants, cost and who attends."""
+    plan = _plan_or_404(plan_id)
+    by_programme: dict[int, list] = {}
+    for assignment in plan.assignments:
+        by_programme.setdefault(assignment.programme_id, []).append(assignment.employee)
+    return render_template(
+        "hr/training_plan.html",
+        plan=plan,
+        by_programme=by_programme,
+        mode_labels=MODE_LABELS,
+        grouping_labels=GROUPING_LABELS,
+    )
+
+
+def _export_rows(plan: TrainingPlan) -> tuple[list[str], list[list]]:
+    header = [
+        _("kode_program"), _("program"), _("moda"), _("angkatan"), _("peserta"), _("biaya"), _("kesenjangan_tertutup"),
+        _("nip"), _("nama"), _("unit"), _("wilayah"),
+    ]  # fmt: skip
+    rows = []
+    by_programme: dict[int, list] = {}
+    for assignment in plan.assignments:
+        by_programme.setdefault(assignment.programme_id, []).append(assignment.employee)
+    for line in plan.lines:
+        p = line.programme
+        head = [p.code, p.name, str(MODE_LABELS[p.mode]), line.runs, line.participants, round(line.cost, 2)]
+        head.append(round(line.gap_closed, 4))
+        for employee in sorted(by_programme.get(p.id, []), key=lambda e: e.full_name):
+            rows.append([*head, employee.nip, employee.full_name, employee.unit, employee.region])
+    return [str(h) for h in header], rows
+
+
+@bp.route("/rencana-pelatihan/<int:plan_id>.csv")
+@access.roles(*HR)
+def training_plan_csv(plan_id: int):
+    """The plan as CSV (UTF-8 with BOM so Excel reads it), one line per participant."""
+    plan = _plan_or_404(plan_id)
+    header, rows = _export_rows(plan)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    response = Response("\ufeff" + buffer.getvalue(), mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f"attachment; filename=rencana-pelatihan-{plan.id}.csv"
+    return response
+
+
+@bp.route("/rencana-pelatihan/<int:plan_id>.xlsx")
+@access.roles(*HR)
+def training_plan_xlsx(plan_id: int):
+    """The plan as an XLSX workbook: a summary sheet and a participants sheet."""
+    from openpyxl import Workbook
+
+    plan = _plan_or_404(plan_id)
+    header, rows = _export_rows(plan)
+    book = Workbook()
+    summary = book.active
+    summary.title = _("ringkasan")
+    summary.append([_("rencana"), plan.title])
+    summary.append([_("anggaran"), plan.budget])
+    summary.append([_("biaya"), plan.total_cost])
+    summary.append([_("kesenjangan_tertutup"), plan.total_gap_closed])
+    summary.append([])
+    summary.append([str(h) for h in header[:7]])
+    for line in plan.lines:
+        p = line.programme
+        summary.append(
+            [p.code, p.name, str(MODE_LABELS[p.mode]), line.runs, line.participants, line.cost, line.gap_closed]
+        )
+    sheet = book.create_sheet(_("peserta"))
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = Response(buffer.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response.headers["Content-Disposition"] = f"attachment; filename=rencana-pelatihan-{plan.id}.xlsx"
+    return response
+
+
+def finite(value: float) -> bool:
+    """Whether a heat-map cell has a value (a template test)."""
+    return value is not None and not math.isnan(value)
+
+
+bp.add_app_template_test(finite, "finite_number")

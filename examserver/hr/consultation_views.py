@@ -1,0 +1,145 @@
+"""Public consultation on a selection period's criteria: HR opens it, anyone comments (no account,
+rate-limited), comments are moderated, and the committee reads the summary."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from examserver import access
+from examserver.accounts.roles import ADMIN, COMMITTEE, HR_OFFICER
+from examserver.extensions import client_address, db, limiter
+from examserver.hr import bp
+from examserver.hr.evaluation_views import public_post_limit
+from examserver.hr.forms import CommentForm, ConsultationForm, SummaryForm
+from examserver.hr.messages import STATUS_LABELS, TOPIC_LABELS, error_message
+from examserver.hr.models import ConsultationComment, PublicConsultation
+from examserver.hr.services import HRError, add_comment, open_consultation, sender_hash, summarise, topic_counts
+from examserver.hr.views import HR
+from examserver.selection.messages import category_label
+from examserver.selection.models import SelectionPeriod
+from examserver.selection.rules import rules_from_json
+from itembank.database import utcnow
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+def _consultation_or_404(consultation_id: int) -> PublicConsultation:
+    return db.session.get(PublicConsultation, consultation_id) or abort(404)
+
+
+@bp.route("/konsultasi", methods=["GET", "POST"])
+@access.roles(*HR)
+def consultations():
+    """Consultations of every period, and the form that opens one."""
+    form = ConsultationForm()
+    periods = db.session.scalars(select(SelectionPeriod).order_by(SelectionPeriod.id.desc())).all()
+    form.period.choices = [(p.id, f"{p.code} · {p.title}") for p in periods]
+    if form.validate_on_submit():
+        period = db.session.get(SelectionPeriod, form.period.data) or abort(404)
+        try:
+            consultation = open_consultation(
+                db.session,
+                period,
+                question=form.question.data.strip(),
+                opens_at=form.opens_at.data.replace(tzinfo=WIB).astimezone(UTC),
+                closes_at=form.closes_at.data.replace(tzinfo=WIB).astimezone(UTC),
+                actor_id=current_user.id,
+            )
+        except HRError as error:
+            db.session.rollback()
+            flash(error_message(error.code), "error")
+        else:
+            db.session.commit()
+            flash(_("Konsultasi publik dibuka."), "success")
+            return redirect(url_for("hr.consultation_summary", consultation_id=consultation.id)), 303
+    rows = db.session.scalars(select(PublicConsultation).order_by(PublicConsultation.id.desc())).all()
+    return render_template("hr/consultations.html", form=form, consultations=rows)
+
+
+def _criteria(period: SelectionPeriod) -> dict:
+    rules = rules_from_json(period.rules)
+    return {
+        "thresholds": [(category_label(t.category), dict(t.minimums)) for t in rules.thresholds],
+        "components": [(c.name, c.weight) for c in rules.weights.components],
+        "basic_weight": rules.weights.basic,
+        "field_weight": rules.weights.field,
+    }
+
+
+@bp.route("/konsultasi/<code>", methods=["GET", "POST"])
+@access.public
+@limiter.limit(public_post_limit, methods=["POST"], scope="hr-public-post")
+def public_consultation(code: str):
+    """Public page: the period's criteria, approved comments and the comment form (no account)."""
+    period = db.session.scalar(select(SelectionPeriod).where(SelectionPeriod.code == code)) or abort(404)
+    consultation = db.session.scalar(select(PublicConsultation).where(PublicConsultation.period_id == period.id))
+    if consultation is None:
+        abort(404)
+    now = utcnow()
+    is_open = consultation.opens_at <= now < consultation.closes_at
+    form = CommentForm()
+    if form.validate_on_submit():
+        try:
+            add_comment(
+                db.session,
+                consultation,
+                topic=form.topic.data,
+                text=form.text.data.strip(),
+                author=(form.author.data or "").strip() or None,
+                sender=sender_hash(current_app.secret_key, client_address()),
+                now=now,
+            )
+        except HRError as error:
+            db.session.rollback()
+            flash(error_message(error.code), "error")
+        else:
+            db.session.commit()
+            flash(_("Terima kasih. Komentar Anda akan ditampilkan setelah diperiksa."), "success")
+            return redirect(url_for("hr.public_consultation", code=period.code)), 303
+    approved = [c for c in consultation.comments if c.status == "approved"]
+    return render_template(
+        "hr/public_consultation.html",
+        period=period,
+        consultation=consultation,
+        criteria=_criteria(period),
+        approved=approved,
+        form=form,
+        is_open=is_open,
+        topic_labels=TOPIC_LABELS,
+        wib=WIB,
+    )
+
+
+@bp.route("/konsultasi/<int:consultation_id>/ringkasan", methods=["GET", "POST"])
+@access.roles(HR_OFFICER, ADMIN, COMMITTEE)
+def consultation_summary(consultation_id: int):
+    """Summary for the committee: counts per criterion, approved comments and the moderator's summary."""
+    consultation = _consultation_or_404(consultation_id)
+    form = SummaryForm(obj=consultation)
+    can_write = current_user.role in HR
+    if can_write and form.validate_on_submit():
+        summarise(consultation, form.summary.data.strip(), current_user.id)
+        db.session.commit()
+        flash(_("Ringkasan disimpan."), "success")
+        return redirect(url_for("hr.consultation_summary", consultation_id=consultation.id)), 303
+    comments = db.session.scalars(
+        select(ConsultationComment)
+        .where(ConsultationComment.consultation_id == consultation.id, ConsultationComment.status == "approved")
+        .order_by(ConsultationComment.topic, ConsultationComment.id)
+    ).all()
+    return render_template(
+        "hr/consultation_summary.html",
+        consultation=consultation,
+        counts=topic_counts(consultation),
+        comments=comments,
+        form=form,
+        can_write=can_write,
+        topic_labels=TOPIC_LABELS,
+        status_labels=STATUS_LABELS,
+    )

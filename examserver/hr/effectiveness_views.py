@@ -1,0 +1,97 @@
+"""Recruitment effectiveness: how well each selection score predicted later performance, corrected
+for range restriction, and adverse impact by region and gender; a report with plots."""
+
+from __future__ import annotations
+
+import numpy as np
+from flask import Response, abort, render_template, request
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from examserver import access
+from examserver.accounts.roles import ADMIN, COMMITTEE, HR_OFFICER
+from examserver.extensions import db
+from examserver.hr import bp
+from examserver.hr.analysis import effectiveness as build_report
+from examserver.hr.charts import impact_png, scatter_png, validity_png
+from examserver.hr.messages import score_label
+from examserver.hr.models import RecruitmentIntake
+
+READERS = (HR_OFFICER, ADMIN, COMMITTEE)
+
+
+def _intake():
+    intakes = db.session.scalars(select(RecruitmentIntake).order_by(RecruitmentIntake.id.desc())).all()
+    chosen = request.args.get("angkatan", type=int)
+    intake = next((i for i in intakes if i.id == chosen), intakes[0] if intakes else None)
+    return intake, intakes
+
+
+def _report(intake: RecruitmentIntake):
+    # One fixed seed: the same data always gives the same intervals on the page and in its plots.
+    return build_report(db.session, intake, n_boot=2000, rng=2026)
+
+
+@bp.route("/efektivitas")
+@access.roles(*READERS)
+def effectiveness():
+    """Validity of each selection score with bootstrap intervals, the Thorndike II correction and adverse impact."""
+    intake, intakes = _intake()
+    report = _report(intake) if intake is not None else None
+    return render_template(
+        "hr/effectiveness.html", intake=intake, intakes=intakes, report=report, score_label=score_label
+    )
+
+
+@bp.route("/efektivitas/<int:intake_id>/validitas.png")
+@access.roles(*READERS)
+def effectiveness_validity_png(intake_id: int):
+    """Forest plot of observed and corrected validity per selection score."""
+    intake = db.session.get(RecruitmentIntake, intake_id) or abort(404)
+    report = _report(intake)
+    if not report.validity:
+        abort(404)
+    rows = report.validity
+    image = validity_png(
+        [score_label(r.key) for r in rows],
+        np.array([r.result.r for r in rows]),
+        np.array([[r.result.ci_bca.low, r.result.ci_bca.high] for r in rows]),
+        np.array([r.result.corrected for r in rows]),
+        np.array([[r.result.corrected_ci_bca.low, r.result.corrected_ci_bca.high] for r in rows]),
+        legend=(_("teramati pada yang diterima"), _("dikoreksi restriksi rentang")),
+        xlabel=_("Korelasi dengan kinerja (interval 95%)"),
+        title=_("Validitas prediktif per instrumen"),
+    )
+    return Response(image, mimetype="image/png")
+
+
+@bp.route("/efektivitas/<int:intake_id>/sebaran/<key>.png")
+@access.roles(*READERS)
+def effectiveness_scatter_png(intake_id: int, key: str):
+    """Scatter of one selection score against performance among the hired."""
+    intake = db.session.get(RecruitmentIntake, intake_id) or abort(404)
+    row = next((r for r in _report(intake).validity if r.key == key), None) or abort(404)
+    image = scatter_png(
+        row.scores,
+        row.performance,
+        xlabel=score_label(key),
+        ylabel=_("Kinerja (gabungan, 0-100)"),
+        title=_("%(score)s dan kinerja, r = %(r).2f", score=score_label(key), r=row.result.r),
+    )
+    return Response(image, mimetype="image/png")
+
+
+@bp.route("/efektivitas/<int:intake_id>/dampak/<attribute>.png")
+@access.roles(*READERS)
+def effectiveness_impact_png(intake_id: int, attribute: str):
+    """Impact ratios of one grouping against the four-fifths line."""
+    intake = db.session.get(RecruitmentIntake, intake_id) or abort(404)
+    impact = _report(intake).impact.get(attribute) or abort(404)
+    image = impact_png(
+        [str(g) for g in impact.groups.tolist()],
+        impact.impact_ratio,
+        impact.threshold,
+        xlabel=_("Rasio tingkat kelulusan terhadap kelompok tertinggi"),
+        title=_("Dampak merugikan (aturan empat perlima)"),
+    )
+    return Response(image, mimetype="image/png")
