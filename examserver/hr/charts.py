@@ -12,6 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Rectangle  # noqa: E402
 
 DPI = 100
 
@@ -30,8 +31,7 @@ def heatmap_png(
     n_rows, n_columns = values.shape
     figure, axes = plt.subplots(figsize=(1.6 + 1.1 * max(n_columns, 2), 1.2 + 0.45 * max(n_rows, 2)))
     masked = np.ma.masked_invalid(values)
-    cmap = matplotlib.colormaps["YlOrRd"].copy()
-    cmap.set_bad("#dddddd")
+    cmap = matplotlib.colormaps["YlOrRd"].with_extremes(bad="#dddddd")
     image = axes.imshow(masked, cmap=cmap, vmin=0.0, vmax=vmax, aspect="auto")
     axes.set_xticks(range(n_columns), labels=list(columns), rotation=30, ha="right")
     axes.set_yticks(range(n_rows), labels=list(rows))
@@ -72,7 +72,7 @@ def nine_box_png(
     for p in range(3):
         for q in range(3):
             axes.add_patch(
-                matplotlib.patches.Rectangle(
+                Rectangle(
                     (x_edges[p], y_edges[q]),
                     x_edges[p + 1] - x_edges[p],
                     y_edges[q + 1] - y_edges[q],

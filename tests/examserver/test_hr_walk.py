@@ -1,0 +1,174 @@
+"""The acceptance walk of issue 9: an HR officer opens a new hire's profile, sees the gaps with their
+uncertainty and a development plan, opens the cohort heat map, builds a training plan within a
+budget and exports it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from examserver.hr.models import DevelopmentPlan, TrainingPlan, TrainingPlanAssignment, TrainingProgramme
+from tests.conftest import csrf_token
+from tests.examserver.hr_workforce import build_world
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def world(app, db_session, taxonomy):
+    return build_world(db_session, taxonomy)
+
+
+def _row(html: str, code: str) -> str:
+    """The table row of one competency on the profile page, tags stripped."""
+    match = re.search(rf"<tr>\s*<td>{re.escape(code)} ·.*?</tr>", html, re.S)
+    assert match, code
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(0)))
+
+
+def test_hr_officer_walks_from_a_new_hire_to_an_exported_budget_plan(client, db_session, login_as, world):
+    login_as("hr_officer")
+    ani = world.new_hire
+
+    # The employee list links to the new hire, marked new, with one credible gap.
+    listing = client.get("/sdm/pegawai").get_data(as_text=True)
+    assert f'href="/sdm/pegawai/{ani.id}"' in listing and "Ani Wulandari" in listing
+
+    # Profile: θ with SE and its 95% range; TWK is a credible gap (z = 3.3), TKP is not (z = 0.5).
+    page = client.get(f"/sdm/pegawai/{ani.id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    twk, tkp = _row(html, "SKD.TWK"), _row(html, "SKD.TKP")
+    assert "-0.50 0.30 -1.09 … 0.09 0.50 +1.00 100% ya" in twk
+    assert "0.30 0.40 -0.48 … 1.08 0.50 +0.20 69% belum pasti" in tkp
+    # Plan: orientation first (new hire), then the TWK programme; nothing for the uncertain TKP gap.
+    plan_section = html[html.index('id="rencana"') :]
+    assert plan_section.index("Program ORIENT") < plan_section.index("Program TWK-1")
+    assert "Program TKP-1" not in plan_section
+    assert "Orientasi wajib bagi setiap pegawai baru." in plan_section
+    assert "Menutup perkiraan 0.60 logit kesenjangan pada SKD.TWK" in plan_section
+
+    # Saving the plan stores it in that order.
+    response = client.post(
+        f"/sdm/pegawai/{ani.id}/rencana", data={"csrf_token": csrf_token(client, f"/sdm/pegawai/{ani.id}")}
+    )
+    assert response.status_code == 303
+    saved = db_session.scalar(select(DevelopmentPlan).where(DevelopmentPlan.employee_id == ani.id))
+    assert [(i.rank, i.programme.code, i.reason_code) for i in saved.items] == [
+        (1, "ORIENT", "orientation"),
+        (2, "TWK-1", "closes_gap"),
+    ]
+    assert saved.credible_gap_before == pytest.approx(1.0) and saved.credible_gap_after == pytest.approx(0.4)
+
+    # Cohort heat map by unit, then by region: a server-drawn PNG and the same numbers as a table.
+    cohort = client.get("/sdm/kohort?per=unit").get_data(as_text=True)
+    assert "/sdm/kohort/peta.png?per=unit" in cohort and "Biro Umum" in cohort and "Dinas Layanan" in cohort
+    image = client.get("/sdm/kohort/peta.png?per=region&ukuran=gap")
+    assert image.status_code == 200 and image.mimetype == "image/png" and image.data.startswith(PNG)
+    assert len(image.data) > 5_000
+    # Biro Umum: Ani and Bayu have credible TWK gaps (2 of 3), Citra a credible TKP gap (1 of 3).
+    biro = re.search(r"<tr><td>Biro Umum</td>.*?</tr>", cohort, re.S).group(0)
+    assert re.findall(r"(\d+)%", biro) == ["33", "67"]  # SKD.TKP, SKD.TWK (columns ordered by code)
+
+    # A budget plan: orientation for the two new hires is forced; 4.5 million is enough for that and one run.
+    token = csrf_token(client, "/sdm/rencana-pelatihan")
+    response = client.post(
+        "/sdm/rencana-pelatihan",
+        data={"csrf_token": token, "title": "Rencana uji", "budget": "4500000", "grouping": "all", "orientation": "y"},
+    )
+    assert response.status_code == 303
+    plan = db_session.scalar(select(TrainingPlan).where(TrainingPlan.title == "Rencana uji"))
+    assert plan.total_cost <= plan.budget == 4_500_000 and plan.is_optimal
+    lines = {line.programme.code: (line.runs, line.participants, line.cost) for line in plan.lines}
+    assert lines["ORIENT"] == (1, 2, 3_000_000)
+    # 1.5 million left buys one run of one programme: TWK-1 closes 0.6 + 0.6 (Ani, Bayu) = 1.2 logits,
+    # TKP-1 closes 0.6 + 0.6 (Citra, Dedi) = 1.2 as well; either way exactly one gap programme.
+    assert len(lines) == 2 and plan.total_gap_closed == pytest.approx(1.2)
+    detail = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Rp 4,500,000" in detail and f"Rp {plan.total_cost:,.0f}" in detail
+
+    # Export: CSV (one line per participant) and XLSX (summary and participants).
+    exported = client.get(f"/sdm/rencana-pelatihan/{plan.id}.csv")
+    assert exported.status_code == 200 and "attachment" in exported.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:4] == ["kode_program", "program", "moda", "angkatan"]
+    assignments = db_session.scalar(
+        select(func.count()).select_from(TrainingPlanAssignment).where(TrainingPlanAssignment.plan_id == plan.id)
+    )
+    assert len(rows) - 1 == assignments == 4
+    assert {r[8] for r in rows[1:] if r[0] == "ORIENT"} == {"Ani Wulandari", "Euis"}
+    workbook = load_workbook(io.BytesIO(client.get(f"/sdm/rencana-pelatihan/{plan.id}.xlsx").data))
+    assert workbook.sheetnames == ["ringkasan", "peserta"]
+    assert workbook["ringkasan"]["B2"].value == 4_500_000
+    assert workbook["peserta"].max_row == assignments + 1
+
+
+def test_a_budget_below_the_forced_orientation_is_refused_and_nothing_is_saved(client, db_session, login_as, world):
+    login_as("hr_officer")
+    token = csrf_token(client, "/sdm/rencana-pelatihan")
+    response = client.post(
+        "/sdm/rencana-pelatihan",
+        data={
+            "csrf_token": token,
+            "title": "Terlalu kecil",
+            "budget": "1000000",
+            "grouping": "all",
+            "orientation": "y",
+        },
+    )
+    assert response.status_code == 200
+    assert "orientasi wajib saja sudah melebihi anggaran" in response.get_data(as_text=True)
+    assert db_session.scalar(select(func.count()).select_from(TrainingPlan)) == 0
+
+
+def test_a_plan_for_one_unit_only_trains_that_unit(client, db_session, login_as, world):
+    login_as("hr_officer")
+    token = csrf_token(client, "/sdm/rencana-pelatihan")
+    response = client.post(
+        "/sdm/rencana-pelatihan",
+        data={"csrf_token": token, "title": "Dinas", "budget": "10000000", "grouping": "unit",
+              "group_value": "Dinas Layanan", "orientation": "y"},
+    )  # fmt: skip
+    assert response.status_code == 303
+    plan = db_session.scalar(select(TrainingPlan).where(TrainingPlan.title == "Dinas"))
+    assert {a.employee.unit for a in plan.assignments} == {"Dinas Layanan"}
+    # Dedi's TKP gap (1.2 at SE 0.25) is credible: he goes to TKP-1; Euis (new hire) to orientation.
+    assert {(a.employee.full_name, a.programme.code) for a in plan.assignments} == {
+        ("Dedi", "TKP-1"),
+        ("Euis", "ORIENT"),
+    }
+
+
+def test_the_catalogue_is_editable_by_hr(client, db_session, login_as, world, taxonomy):
+    login_as("hr_officer")
+    twk = taxonomy["SKD.TWK"]
+    token = csrf_token(client, "/sdm/katalog/baru")
+    data = {
+        "csrf_token": token, "code": "BELA-1", "name": "Bela negara", "mode": "online", "hours": "8",
+        "capacity": "100", "cost_per_run": "0", "cost_per_participant": "50000", "is_active": "y",
+        f"effect-{twk.id}": "0,4",
+    }  # fmt: skip
+    assert client.post("/sdm/katalog/baru", data=data).status_code == 303
+    page = client.get("/sdm/katalog").get_data(as_text=True)
+    assert "BELA-1" in page and "SKD.TWK +0.40" in page
+    # A duplicate code and a programme building nothing are refused.
+    data["csrf_token"] = csrf_token(client, "/sdm/katalog/baru")
+    assert "Kode itu sudah dipakai." in client.post("/sdm/katalog/baru", data=data).get_data(as_text=True)
+    data.update(code="KOSONG", **{f"effect-{twk.id}": ""})
+    assert "efek lebih dari 0" in client.post("/sdm/katalog/baru", data=data).get_data(as_text=True)
+    # Editing: a new orientation programme replaces the old one.
+    programme = world.programmes["TKP-1"]
+    edit = f"/sdm/katalog/{programme.id}"
+    data = {
+        "csrf_token": csrf_token(client, edit), "code": "TKP-1", "name": "Pelayanan", "mode": "classroom",
+        "hours": "16", "capacity": "20", "cost_per_run": "1000000", "cost_per_participant": "100000",
+        "is_active": "y", "is_orientation": "y", f"effect-{taxonomy['SKD.TKP'].id}": "0.6",
+    }  # fmt: skip
+    assert client.post(edit, data=data).status_code == 303
+    orientation = db_session.scalars(select(TrainingProgramme.code).where(TrainingProgramme.is_orientation)).all()
+    assert orientation == ["TKP-1"]
