@@ -23,7 +23,7 @@ from schemathesis.generation import GenerationMode
 from tests.examserver.player_client import DEVICE, Player
 from tests.security.conftest import signed_in
 
-EXAMPLES = 25
+EXAMPLES = 15
 POSITIONS = 8  # the session has 6 items: positions 0..7 cover both ends and the middle
 
 
