@@ -1,0 +1,58 @@
+"""The demo after hiring: appointed candidates of CPNS-DEMO-2026 are new employees with θ and SE per
+SKD section, two evaluation periods are filled in, and every HR report has something to show."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from examserver.extensions import db
+from examserver.hr.models import (
+    CommunityFeedback,
+    CompetencyEstimate,
+    DevelopmentPlan,
+    Employee,
+    EvaluationPeriod,
+    PublicConsultation,
+    SupervisorRating,
+    TrainingPlan,
+)
+from tests.conftest import demo_client
+
+
+def test_demo_has_appointed_new_hires_with_estimates_and_filled_reports(demo_app):
+    with demo_app.app_context():
+        new_hires = db.session.scalars(select(Employee).where(Employee.application_id.is_not(None))).all()
+        assert len(new_hires) >= 4 and all(e.is_new_hire and e.user_id for e in new_hires)
+        for employee in new_hires:
+            estimates = db.session.scalars(
+                select(CompetencyEstimate).where(CompetencyEstimate.employee_id == employee.id)
+            ).all()
+            assert {e.competency.code for e in estimates} == {"SKD.TWK", "SKD.TIU", "SKD.TKP"}
+            assert all(0.1 < e.se < 0.8 and e.session_id is not None for e in estimates)
+        periods = db.session.scalars(select(EvaluationPeriod)).all()
+        assert len(periods) == 2
+        ratings = db.session.scalar(select(func.count()).select_from(SupervisorRating))
+        assert ratings == 2 * db.session.scalar(select(func.count()).select_from(Employee))
+        statuses = dict(
+            db.session.execute(select(CommunityFeedback.status, func.count()).group_by(CommunityFeedback.status)).all()
+        )
+        assert statuses["approved"] >= 40 and statuses["pending"] >= 1
+        assert db.session.scalar(select(func.count()).select_from(DevelopmentPlan)) == len(new_hires)
+        plan = db.session.scalar(select(TrainingPlan))
+        assert plan.total_cost <= plan.budget and plan.lines
+        assert db.session.scalar(select(PublicConsultation.summary)) is not None
+        new_hire_id = new_hires[0].id
+
+    hr = demo_client(demo_app, "hr@demo.id")
+    profile = hr.get(f"/sdm/pegawai/{new_hire_id}").get_data(as_text=True)
+    assert "SKD.TWK" in profile and "Pelatihan Dasar (Latsar) CPNS" in profile  # orientation first
+    report = hr.get("/sdm/efektivitas").get_data(as_text=True)
+    final = re.search(r'<tr data-key="final">(.*?)</tr>', report, re.S).group(1)
+    r, _low, _high, corrected, c_low, c_high = (float(x) for x in re.findall(r"-?\d+\.\d+", final)[:6])
+    assert c_low <= 0.5 <= c_high and corrected > r  # the demo intake was drawn with validity 0.5
+    talent = hr.get("/sdm/talenta").get_data(as_text=True)
+    assert "usulkan pendidikan lanjutan" in talent and "pembinaan (coaching) oleh atasan" in talent
+    for path in ("/sdm/kohort/peta.png", "/sdm/talenta.png", "/sdm/umpan-balik", "/sdm/konsultasi/CPNS-DEMO-2026"):
+        assert hr.get(path).status_code == 200, path
