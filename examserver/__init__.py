@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask import Flask, session
+from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -43,6 +44,7 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
     app.before_request(access.enforce_access)
     # Ids in URLs are database integers: a larger number is a 404, not an overflow in the driver.
     app.url_map.converters["int"] = IntegerConverter
+    app.json = JSONProvider(app)
     _init_extensions(app)
     _register_blueprints(app)
     access.declare_endpoint(app, "static", access.PUBLIC)
@@ -65,6 +67,16 @@ class IntegerConverter(routing.IntegerConverter):
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, where a body nested too deeply for the parser is bad JSON (400), not a 500."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
 
 
 def select_locale() -> str:
@@ -147,6 +159,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from examserver.backup import backup_cli
     from examserver.cli import demo_command, users_cli
     from examserver.delivery.sweeper import delivery_cli
     from examserver.proctor.cli import integrity_cli
@@ -155,6 +168,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(delivery_cli)
+    app.cli.add_command(backup_cli)
 
 
 def _register_template_globals(app: Flask) -> None:

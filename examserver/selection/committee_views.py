@@ -111,7 +111,7 @@ def edit_period(period_id: int | None = None):
         try:
             try:
                 rules = json.loads(form.rules.data)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested too deeply for the parser
                 raise services.SelectionError("rules_json") from None
             period = services.save_period(
                 db.session,
@@ -189,7 +189,7 @@ def edit_position(period_id: int, position_id: int | None = None):
         try:
             try:
                 profile = json.loads(form.competency_profile.data or "{}")
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise services.SelectionError("profile_invalid") from None
             services.save_position(
                 db.session,

@@ -86,3 +86,23 @@ def test_numbers_too_large_for_the_database_are_bad_requests(app, db_session, ex
     assert player.state()["last_seq"] == 1
     for url in (f"/api/sesi/{2**40}/status", f"/ujian/{2**70}", f"/api/sesi/{exam.id}/butir/{2**64}"):
         assert client.get(url).status_code == 404, url
+
+
+def test_json_nested_too_deeply_is_a_bad_request(app, db_session, exam_factory):
+    """Found while probing the API: 30,000 nested brackets (60 KB) made the parser recurse into a 500."""
+    candidate, exam = exam_factory()
+    client = signed_in(app, candidate)
+    player = Player(client, exam.id)
+    assert player.start().status_code == 200
+    for body in (
+        "[" * 30000 + "]" * 30000,
+        '{"client_id": "x", "saves": [' + '{"a":' * 10000 + "1" + "}" * 10000 + "]}",
+    ):
+        response = client.post(
+            f"/api/sesi/{exam.id}/jawaban",
+            data=body,
+            content_type="application/json",
+            headers={"X-CSRFToken": player.token},
+        )
+        assert response.status_code == 400 and response.get_json()["code"] == "body_invalid"
+    assert player.save({"position": 1, "seq": 1, "response": "1"}).status_code == 200
