@@ -39,7 +39,7 @@ class PeriodForm(FlaskForm):
         _l("Pendaftaran ditutup (WIB)"), validators=[InputRequired()], format=MOMENT
     )
     appeal_days = IntegerField(_l("Masa sanggah (hari)"), validators=[InputRequired(), NumberRange(0, 30)], default=3)
-    schedule = SelectField(_l("Jadwal ujian SKD"), coerce=int, validate_choice=False)
+    schedule = SelectField(_l("Jadwal ujian SKD"), coerce=int)  # choices: the schedules that exist
     interviewers_required = IntegerField(
         _l("Pewawancara per pelamar (nilai lain terlihat setelah semua terisi)"),
         validators=[InputRequired(), NumberRange(2, 10)],

@@ -122,3 +122,21 @@ def test_an_admin_can_create_an_account_and_a_bad_email_is_refused(app, client, 
         response = client.post("/admin/pengguna", data={**data, "csrf_token": csrf_token(client, "/admin/pengguna")})
         assert response.status_code == 303, email
         assert (db_session.scalar(select(User.id).where(User.email == email)) is not None) is created
+
+
+@pytest.mark.parametrize("schedule", ["-1", "2147483647"])
+def test_a_period_cannot_point_at_a_schedule_that_does_not_exist(app, db_session, world, schedule):
+    """Found by the form fuzz: an unknown schedule id broke the foreign key with a 500."""
+    from examserver.selection.models import SelectionPeriod
+
+    client = signed_in(app, world.member)
+    url = f"/seleksi/panitia/periode/{world.period.id}/ubah"
+    parser = Forms()
+    parser.feed(client.get(url).get_data(as_text=True))
+    form = next(f for f in parser.forms if "rules" in f["fields"])
+    response = client.post(url, data={**form["fields"], "schedule": schedule, "csrf_token": form["token"]})
+    assert response.status_code == 200 and 'id="schedule-error"' in response.get_data(as_text=True)
+    db_session.expire_all()
+    assert db_session.get(SelectionPeriod, world.period.id).schedule_id is None
+    valid = client.post(url, data={**form["fields"], "csrf_token": form["token"]})
+    assert valid.status_code == 303
