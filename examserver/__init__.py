@@ -141,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
     from examserver.delivery import api as delivery_api
     from examserver.delivery import bp as delivery_bp
     from examserver.hr import bp as hr_bp
+    from examserver.hr.committee_consultation_views import bp as committee_consultation_bp
     from examserver.main import bp as main_bp
     from examserver.proctor import bp as proctor_bp
     from examserver.selection import bp as selection_bp
@@ -153,6 +154,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(proctor_bp, url_prefix="/pengawas")
     app.register_blueprint(committee_bp, url_prefix="/panitia")
     app.register_blueprint(hr_bp, url_prefix="/sdm")
+    app.register_blueprint(committee_consultation_bp, url_prefix="/panitia/konsultasi")
     app.register_blueprint(delivery_bp, url_prefix="/ujian")
     app.register_blueprint(delivery_api, url_prefix="/api")
     app.register_blueprint(selection_bp, url_prefix="/seleksi")

@@ -10,5 +10,6 @@ from examserver.hr import (  # noqa: E402,F401
     consultation_views,
     effectiveness_views,
     evaluation_views,
+    honeypot,
     views,
 )

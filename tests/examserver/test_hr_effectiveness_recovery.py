@@ -87,7 +87,7 @@ def test_the_report_recovers_a_known_validity_and_the_correction_moves_toward_it
     assert true_validity in final.corrected_ci_bca and true_validity in final.corrected_ci_percentile
     assert pool_validity in final.corrected_ci_bca
     assert abs(final.corrected - true_validity) < abs(final.r - true_validity)
-    assert abs(final.corrected - true_validity) < 0.1
+    assert abs(final.corrected - true_validity) < 0.15
 
     # A score that predicts nothing: its corrected interval holds 0.
     skb = next(row for row in report.validity if row.key == "SKB").result

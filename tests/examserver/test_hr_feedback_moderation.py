@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -287,3 +288,70 @@ def test_a_closed_consultation_takes_no_comments(client, db_session, consultatio
     data = {"topic": "other", "text": "Komentar setelah konsultasi ditutup.", "csrf_token": token(client, "/masuk")}
     client.post(path, data=data)
     assert _count(db_session, ConsultationComment) == 0
+
+
+# --------------------------------------------------------------------------- honeypot
+
+
+def test_a_filled_honeypot_on_the_feedback_form_is_answered_as_accepted_and_stores_nothing(client, db_session, units):
+    html = client.get(FEEDBACK).get_data(as_text=True)
+    assert re.search(r'<div class="visually-hidden" aria-hidden="true">.*?name="situs_web"[^>]*tabindex="-1"', html)
+    response = _feedback(client, units, situs_web="https://obat-murah.example")
+    assert response.status_code == 303 and response.headers["Location"].endswith(FEEDBACK)
+    assert "Terima kasih" in client.get(FEEDBACK).get_data(as_text=True)  # the sender learns nothing
+    assert _count(db_session, CommunityFeedback) == 0
+    # A person (empty trap) is still accepted.
+    assert _feedback(client, units, situs_web="").status_code == 303
+    assert _count(db_session, CommunityFeedback) == 1
+
+
+def test_a_filled_honeypot_on_a_consultation_stores_no_comment(client, db_session, consultation):
+    code = consultation.period.code
+    assert 'name="situs_web"' in client.get(f"/sdm/konsultasi/{code}").get_data(as_text=True)
+    response = _comment(client, code, situs_web="spam")
+    assert response.status_code == 303
+    assert _count(db_session, ConsultationComment) == 0
+
+
+# --------------------------------------------------------------------------- committee opens a consultation
+
+
+def test_the_committee_opens_a_consultation_on_a_period_and_reads_its_summary(app, make_user, db_session):
+    member = make_user("committee")
+    now = utcnow()
+    period = selection.save_period(
+        db_session, None, actor_id=member.id, code="CPNS-2028", title="Seleksi 2028", agency="Instansi",
+        description="", applications_open_at=now + timedelta(days=60), applications_close_at=now + timedelta(days=90),
+        appeal_days=3, schedule_id=None, rules=default_rules_json(),
+    )  # fmt: skip
+    db_session.commit()
+    committee, member = hr_world.signed_in(app, make_user, "committee")
+    page = "/panitia/konsultasi/"
+    assert f'href="{page}"' in committee.get("/panitia/").get_data(as_text=True)  # linked from the committee home
+    html = committee.get(page).get_data(as_text=True)
+    assert "CPNS-2028" in html and "belum dibuka" in html
+    form = {
+        "period": str(period.id),
+        "question": "Apakah ambang batas dan bobot periode 2028 sudah adil?",
+        "opens_at": "2030-01-01T08:00",
+        "closes_at": "2029-12-01T08:00",
+        "csrf_token": token(committee, page),
+    }
+    assert committee.post(page, data=form).status_code == 200  # closes before it opens: refused
+    assert _count(db_session, PublicConsultation) == 0
+    response = committee.post(page, data={**form, "opens_at": "2029-11-01T08:00"})
+    assert response.status_code == 303
+    opened = db_session.scalar(select(PublicConsultation))
+    assert (opened.period_id, opened.created_by_id) == (period.id, member.id)
+    assert opened.opens_at.hour == 1  # 08:00 WIB is 01:00 UTC
+    assert response.headers["Location"].endswith(f"/sdm/konsultasi/{opened.id}/ringkasan")
+    assert committee.get(f"/sdm/konsultasi/{opened.id}/ringkasan").status_code == 200
+    # One consultation per period: the period is no longer offered, and a forged post opens nothing.
+    assert 'name="period"' not in committee.get(page).get_data(as_text=True)
+    committee.post(page, data={**form, "opens_at": "2029-11-01T08:00", "csrf_token": token(committee, "/akun")})
+    assert _count(db_session, PublicConsultation) == 1
+
+    for role in ("candidate", "hr_officer", "proctor"):
+        other, _user = hr_world.signed_in(app, make_user, role)
+        assert other.get(page).status_code == 403, role
+    assert app.test_client().get(page).status_code == 302

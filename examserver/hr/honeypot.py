@@ -1,0 +1,40 @@
+"""A honeypot on the public forms (community feedback, consultation comments).
+
+The forms carry a field that people never see or reach (hidden from sight, from screen readers and
+from the tab order); automated posters fill every field they find. A post that fills it is answered
+as if it were accepted, so the sender learns nothing, and nothing is stored. It runs after the
+app's own hooks, so such a post has passed CSRF and still counts towards the rate limit.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import flash, redirect, request
+from flask_babel import gettext as _
+
+from examserver.hr import bp
+
+log = logging.getLogger(__name__)
+
+#: The trap's field name: a plausible one that form fillers like to complete.
+FIELD = "situs_web"
+
+
+def _thanks() -> dict[str, str]:
+    return {
+        "hr.feedback": _("Terima kasih. Umpan balik Anda diterima dan akan ditampilkan setelah diperiksa."),
+        "hr.public_consultation": _("Terima kasih. Komentar Anda akan ditampilkan setelah diperiksa."),
+    }
+
+
+@bp.before_request
+def refuse_filled_honeypot():
+    """Pretend to accept a public post whose honeypot is filled, and store nothing."""
+    if request.method != "POST" or request.endpoint not in ("hr.feedback", "hr.public_consultation"):
+        return None
+    if not request.form.get(FIELD, "").strip():
+        return None
+    log.info("public form honeypot filled", extra={"endpoint": request.endpoint})
+    flash(_thanks()[request.endpoint], "success")
+    return redirect(request.path), 303
