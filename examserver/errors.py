@@ -60,5 +60,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error):
+        from examserver.extensions import db
+
         app.logger.exception("unhandled error")
+        # A failed flush (e.g. "database is locked") leaves the session unusable, and building the
+        # translated reply loads the user's language through it: roll back first, or the handler
+        # itself fails and the client gets Werkzeug's bare 500 instead of ours.
+        db.session.rollback()
         return error_response(500, "internal_error")
