@@ -63,6 +63,7 @@ def seed_sitting(url: str, candidates: int, *, minutes: int | None = None) -> li
     sys.path.insert(0, str(ROOT))
     from examserver import create_app
     from examserver.accounts import services as accounts
+    from examserver.accounts.models import User
     from examserver.config import TestingConfig
     from examserver.delivery.services import create_schedule, enrol
     from examserver.demo import seed_accounts, seed_blueprints, seed_items, seed_taxonomy
@@ -81,17 +82,20 @@ def seed_sitting(url: str, candidates: int, *, minutes: int | None = None) -> li
         blueprint = db.session.scalar(select(TestBlueprint).where(TestBlueprint.code == "SKD-DEMO"))
         if minutes is not None:
             blueprint.time_limit_minutes = minutes
-        admin = accounts.create_user(db.session, email="ops-admin@contoh.id", full_name="Ops", role="admin",
-                                     password=PASSWORD)  # fmt: skip
+        admin = db.session.scalar(select(User).where(User.email == "ops-admin@contoh.id"))
+        if admin is None:  # seeding again on the same database adds another sitting
+            admin = accounts.create_user(db.session, email="ops-admin@contoh.id", full_name="Ops", role="admin",
+                                         password=PASSWORD)  # fmt: skip
         now = utcnow()
+        code = f"OPS{uuid.uuid4().hex[:6].upper()}"
         schedule = create_schedule(
-            db.session, Actor(admin.id, "admin"), blueprint=blueprint, code=f"OPS{uuid.uuid4().hex[:6]}",
+            db.session, Actor(admin.id, "admin"), blueprint=blueprint, code=code,
             title="Uji operasi", opens_at=now - timedelta(hours=1), closes_at=now + timedelta(hours=6),
             location="Daring",
         )  # fmt: skip
         rows = []
         for n in range(candidates):
-            email = f"peserta{n}@ops.contoh.id"
+            email = f"peserta{n}-{code.lower()}@ops.contoh.id"
             user = accounts.create_user(db.session, email=email, full_name=f"Peserta {n}", role="candidate",
                                         password=PASSWORD)  # fmt: skip
             rows.append((email, enrol(db.session, schedule, user.id).id))
@@ -276,6 +280,21 @@ class Candidate:
 
     def submit(self, base: str) -> Reply:
         return self.api(base, "POST", "/selesai", {"client_id": self.device})
+
+
+def same_answer(a, b) -> bool:
+    """Equal as answers: (seq, response), where a numeric response may come back as a number."""
+
+    def norm(value):
+        seq, response = value
+        if isinstance(response, str | int | float) and not isinstance(response, bool):
+            try:
+                return seq, float(str(response).replace(",", "."))
+            except ValueError:
+                return seq, response
+        return seq, response
+
+    return a is not None and b is not None and norm(a) == norm(b)
 
 
 def stored_answers(url: str, session_id: int) -> dict[int, tuple[int, object]]:

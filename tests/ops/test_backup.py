@@ -40,7 +40,7 @@ def test_backup_then_restore_brings_back_exactly_the_backed_up_state(ops_databas
     assert target.stat().st_size > 10_000
 
     with app.app_context():  # life goes on after the backup
-        db.session.execute(update(User).where(User.email == "peserta0@ops.contoh.id").values(full_name="Diubah"))
+        db.session.execute(update(User).where(User.role == "candidate").values(full_name="Diubah"))
         db.session.add(User(email="baru@ops.contoh.id", full_name="Baru", role="candidate", password_hash="x"))
         db.session.commit()
         assert snapshot() != before
