@@ -69,9 +69,9 @@ class Forms(HTMLParser):
             self._select = None
 
 
-@pytest.mark.parametrize(
-    "role", ["candidate", "proctor", "committee", "admin", "item_writer", "reviewer", "hr_officer"]
-)
+# An admin may use every staff page (selection, proctoring, item bank, HR), so the candidate, an
+# admin and a reviewer (whose item pages offer other workflow forms) reach every form there is.
+@pytest.mark.parametrize("role", ["candidate", "reviewer", "admin"])
 def test_hostile_values_in_every_form_are_never_a_server_error(app, db_session, make_user, world, role):
     users = {"candidate": world.a, "proctor": world.watcher, "committee": world.member}
     user = users.get(role) or make_user(role)
