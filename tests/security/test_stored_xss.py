@@ -37,6 +37,7 @@ MARKUP = ("text/html", "application/atom+xml", "application/xml", "text/xml", "i
 FIELDS = [
     "ITEMSTEM", "ITEMOPTION", "PROCTORMSG", "PROCTORCOMMENT", "DECISIONREASON", "EXAMAPPEAL", "USERNAME",
     "PERIODTITLE", "PERIODDESC", "POSITIONTITLE", "POSITIONEDU", "DOCREASON", "SELECTIONAPPEAL", "CONFLICT",
+    "FEEDBACK", "CONSULTQUESTION", "COMMENTTEXT", "COMMENTAUTHOR", "APPROVEDTEXT",
 ]  # fmt: skip
 
 
@@ -107,6 +108,7 @@ def test_hostile_text_in_every_field_is_rendered_inert(app, db_session, make_use
         selection.file_appeal(db_session, application, payload("SELECTIONAPPEAL"))
         selection.declare_conflict(db_session, world.member, "3171014501980009", payload("CONFLICT"))
         db_session.commit()
+    consultation_id = _public_texts(db_session, world, staff)
 
     ids = object_ids(db_session, world)
     seen: set[str] = set()
@@ -116,8 +118,9 @@ def test_hostile_text_in_every_field_is_rendered_inert(app, db_session, make_use
         (candidate, {"session_id": exam.id}),
         (world.watcher, {"session_id": exam.id, "schedule_id": exam.schedule_id}),
         (world.member, {"schedule_id": exam.schedule_id}),
-        (staff, {"session_id": exam.id, "schedule_id": exam.schedule_id, "item_id": item.id, "user_id": candidate.id}),
-    ]
+        (staff, {"session_id": exam.id, "schedule_id": exam.schedule_id, "item_id": item.id, "user_id": candidate.id,
+                 "consultation_id": consultation_id}),
+    ]  # fmt: skip
     from examserver import access
 
     for user, overrides in walkers:
@@ -147,6 +150,37 @@ def test_hostile_text_in_every_field_is_rendered_inert(app, db_session, make_use
     state = candidate_client.get(f"/api/sesi/{exam.id}/status")
     assert state.mimetype == "application/json" and "PROCTORMSG" in state.get_data(as_text=True)
     assert seen == set(FIELDS), set(FIELDS) - seen
+
+
+def _public_texts(db_session, world, staff) -> int:
+    """Community feedback and consultation comments from the public (HR pages), pending and approved."""
+    from datetime import date, timedelta
+
+    from examserver.hr.models import CommunityFeedback, ConsultationComment, EvaluationPeriod, PublicConsultation
+
+    period = EvaluationPeriod(
+        code="EVAL-XSS",
+        title="Evaluasi",
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2026, 12, 31),
+        created_by_id=staff.id,
+    )
+    now = utcnow()
+    consultation = PublicConsultation(
+        period_id=world.period.id, question=payload("CONSULTQUESTION"), opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=1), created_by_id=staff.id,
+    )  # fmt: skip
+    db_session.add_all([period, consultation])
+    db_session.flush()
+    db_session.add_all([
+        CommunityFeedback(period_id=period.id, unit="Biro", rating=1, comment=payload("FEEDBACK"), sender_hash="0"),
+        ConsultationComment(consultation_id=consultation.id, topic="thresholds", text=payload("COMMENTTEXT"),
+                            author=payload("COMMENTAUTHOR")[:120], sender_hash="0"),
+        ConsultationComment(consultation_id=consultation.id, topic="weights", text=payload("APPROVEDTEXT"),
+                            sender_hash="0", status="approved", moderated_by_id=staff.id, moderated_at=now),
+    ])  # fmt: skip
+    db_session.commit()
+    return consultation.id
 
 
 def _uploads(app):
