@@ -10,7 +10,7 @@ STAMP_DEV := $(VENV)/.installed-dev
 CATALOGS := $(wildcard examserver/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test install install-dev translations extract-messages update-messages migrate demo lint bench clean
+.PHONY: run test install install-dev translations extract-messages update-messages migrate demo lint bench load faults clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,15 @@ lint: install-dev
 bench: install-dev
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/calibration.py
+
+# Load harness (PostgreSQL on 127.0.0.1:5432, Redis on :6379): see benchmarks/README.md.
+load: install-dev
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	benchmarks/load/run.sh
+
+faults: install-dev
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python benchmarks/load/faults.py
 
 clean:
 	rm -rf $(VENV) instance/*.db instance/*.db-* examserver/translations/*/LC_MESSAGES/*.mo

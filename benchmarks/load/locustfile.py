@@ -18,6 +18,9 @@ cookies and device id, and goes through the phases the session's real timetable 
    endpoint on the same stack) back to back; the other users pause meanwhile.
 5. ``finish``: everybody left submits.
 
+With ``LOAD_PRESTARTED=1`` (a CSV from ``setup.py --prestart``) phases 1 and 2 are skipped: every
+candidate is already signed in (pre-signed cookie) and started, and answering begins at ``LOAD_T0``.
+
 Every request is recorded with its phase (``--`` in the name) into ``LOAD_OUT/requests.jsonl``
 (name, phase, start time, milliseconds, ok); ``report.py`` turns it into the table.
 """
@@ -25,6 +28,7 @@ Every request is recorded with its phase (``--`` in the name) into ``LOAD_OUT/re
 from __future__ import annotations
 
 import csv
+import http.cookiejar
 import itertools
 import json
 import os
@@ -49,6 +53,12 @@ SETTLE_SECONDS = 25.0
 ANSWER_EVERY = 55.0
 SAT_USERS = int(os.environ.get("LOAD_SAT_USERS", "24"))
 SAT_SECONDS = float(os.environ.get("LOAD_SAT_SECONDS", "30"))
+PRESTARTED = os.environ.get("LOAD_PRESTARTED") == "1"
+#: Whether candidates leaving at a level drop submit (a submit scores the session: ~170 ms of CPU
+#: each, so 3,000 at once would be a spike of their own); by default they stop answering quietly.
+SUBMIT_AT_DROP = os.environ.get("LOAD_SUBMIT_AT_DROP") == "1"
+if PRESTARTED:
+    LOGIN_SECONDS = SPIKE_SECONDS = 0.0
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -124,7 +134,13 @@ def _open_log(environment, **_kwargs):
     global _log
     OUT.mkdir(parents=True, exist_ok=True)
     _log = (OUT / "requests.jsonl").open("w", buffering=1 << 16)
-    gevent.spawn(_drain_watchdog)
+    if PRESTARTED:
+        global PHASES
+        PHASES = timeline(steady_from=T0 + ANSWER_EVERY)  # one answer interval to spread the first saves
+        BOUNDS.update({name: (start, end) for name, start, end in PHASES})
+        ALL_STARTED.set()
+    else:
+        gevent.spawn(_drain_watchdog)
 
 
 @events.request.add_listener
@@ -174,6 +190,17 @@ class Candidate(FastHttpUser):
         self.seq = 0
         self.rng = random.Random(self.number)
         self.api = f"/api/sesi/{self.session_id}"
+        if PRESTARTED:
+            self.client.cookiejar.set_cookie(http.cookiejar.Cookie(
+                0, "ujian_session", row["cookie"], None, False, "127.0.0.1", False, False, "/", True, False,
+                None, False, None, None, {},
+            ))  # fmt: skip
+            self.token, self.device = row["csrf"], row["device"]
+            self.items = [
+                {"position": p, "kind": {"n": "numeric", "m": "multiple"}.get(shape[0], "single"),
+                 "options": [{"id": str(i)} for i in range(1, int(shape[1:]) + 1)]}
+                for p, shape in enumerate(row["items"].split(), start=1)
+            ]  # fmt: skip
 
     # ---------------------------------------------------------------------------- requests
     def check(self, response, what: str):
@@ -277,17 +304,24 @@ class Candidate(FastHttpUser):
 
     @task
     def sitting(self):
+        global _started, _finished
+        if PRESTARTED:
+            self.next_answer = T0 + self.rng.uniform(0, ANSWER_EVERY)
+            return self.answering()
         sleep_until(T0 + LOGIN_SECONDS * self.number / TOTAL)
         self.login()
         spike_start, spike_end = BOUNDS["spike"]
         sleep_until(spike_start + self.rng.uniform(0, SPIKE_SECONDS))
         self.start_exam()
-        global _started, _finished
         _started += 1
         if _started >= TOTAL:
             all_started_now()
         self.next_answer = time.time() + self.rng.uniform(5, ANSWER_EVERY)
         self.answer_until(float("inf"), stop=ALL_STARTED)
+        self.answering()
+
+    def answering(self):
+        global _finished
         _, submit_at = self.level_of()
         sat_start, sat_end = BOUNDS["saturation-save"][0], BOUNDS["saturation-ping"][1]
         self.answer_until(min(submit_at, sat_start))
@@ -301,7 +335,8 @@ class Candidate(FastHttpUser):
             self.next_answer = sat_end + self.rng.uniform(0, 10)
             self.answer_until(submit_at)
         sleep_until(submit_at)
-        self.submit()
+        if SUBMIT_AT_DROP or submit_at >= BOUNDS["finish"][0]:
+            self.submit()
         _finished += 1
         if _finished >= TOTAL:
             self.environment.runner.quit()

@@ -5,6 +5,7 @@
 #
 #   benchmarks/load/run.sh                       # 5,000 candidates, levels 5000,2000,1000
 #   N=600 LEVELS=600,200 STEADY=60 LOGIN=40 benchmarks/load/run.sh   # a quick smoke run
+#   PRESTART=1 benchmarks/load/run.sh            # sessions started and signed in by setup.py (steady levels only)
 #
 # Needs PostgreSQL on 127.0.0.1:5432 (trust auth; the database $LOAD_DB is dropped and made
 # again) and Redis on 127.0.0.1:6379 (rate limits, as in a multi-node deployment).
@@ -21,6 +22,7 @@ SAT_USERS=${SAT_USERS:-24}
 WORKERS=${WORKERS:-2}
 THREADS=${THREADS:-4}
 PORT=${PORT:-8100}
+PRESTART=${PRESTART:-0}
 LOAD_DB=${LOAD_DB:-ujian_load}
 OUT=${OUT:-/tmp/ujian-load/run-$(date +%Y%m%d-%H%M%S)}
 DB_URL="postgresql+psycopg://postgres@127.0.0.1:5432/$LOAD_DB"
@@ -28,11 +30,14 @@ BIN=.venv/bin
 mkdir -p "$OUT"
 
 echo "== setup: $N candidates in $LOAD_DB"
+export SECRET_KEY=load-test-secret-key-0123456789abcdef
+SETUP_FLAGS=()
+if [ "$PRESTART" = 1 ]; then SETUP_FLAGS=(--prestart); LOGIN=0; SPIKE=0; MAX_DRAIN=55; fi
 $BIN/python benchmarks/load/setup.py --database-url "$DB_URL" --candidates "$N" --recreate \
-  --output "$OUT/candidates.csv"
+  --output "$OUT/candidates.csv" "${SETUP_FLAGS[@]}"
 
 echo "== gunicorn: $WORKERS workers x $THREADS threads on :$PORT"
-export DATABASE_URL="$DB_URL" REDIS_URL=redis://127.0.0.1:6379/0 SECRET_KEY=load-test-secret-key-0123456789abcdef
+export DATABASE_URL="$DB_URL" REDIS_URL=redis://127.0.0.1:6379/0
 export EXAMSERVER_INSTANCE="$OUT/instance" INTEGRITY_ANCHOR_FILE="$OUT/anchors.log"
 mkdir -p "$EXAMSERVER_INSTANCE"
 redis-cli -h 127.0.0.1 -n 0 --scan --pattern 'LIMITS*' | xargs -r redis-cli -h 127.0.0.1 -n 0 del >/dev/null
@@ -51,7 +56,7 @@ RUNTIME=$(python3 -c "print(int($LOGIN + 10 + $SPIKE + $MAX_DRAIN + ${#LV[@]} * 
 echo "== locust: $N users, levels $LEVELS, about $RUNTIME s; output $OUT"
 LOAD_T0=$T0 LOAD_CANDIDATES="$OUT/candidates.csv" LOAD_OUT="$OUT" LOAD_LOGIN_SECONDS=$LOGIN \
   LOAD_SPIKE_SECONDS=$SPIKE LOAD_STEADY_SECONDS=$STEADY LOAD_SAT_SECONDS=$SAT LOAD_SAT_USERS=$SAT_USERS \
-  LOAD_LEVELS=$LEVELS LOAD_USERS=$N LOAD_MAX_DRAIN_SECONDS=$MAX_DRAIN \
+  LOAD_LEVELS=$LEVELS LOAD_USERS=$N LOAD_MAX_DRAIN_SECONDS=$MAX_DRAIN LOAD_PRESTARTED=$PRESTART \
   $BIN/locust -f benchmarks/load/locustfile.py --headless -u "$N" -r 1000 --run-time "${RUNTIME}s" \
   --host "http://127.0.0.1:$PORT" --only-summary --stop-timeout 10 >"$OUT/locust.log" 2>&1 &
 LOCUST=$!

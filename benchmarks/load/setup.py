@@ -7,32 +7,44 @@ candidates enrolled in one sitting of the national SKD blueprint (110 random ite
 Candidates are written in bulk (one executemany per table), not through the sign-up form: every
 account gets the same Argon2id hash, made once with the production cost (t=2, m=19 MiB), so the
 server pays the real cost when they sign in. The CSV lists ``email,password,session_id``.
+
+``--prestart`` also starts every session in bulk (items drawn to the blueprint as ``start`` draws
+them, deadline set) and signs every candidate in (a login-session row and a signed session cookie
+with its CSRF token, for the SECRET_KEY in the environment), so the steady-state levels can be
+measured without paying for 5,000 sign-ins and starts first; the CSV then also carries ``cookie``,
+``csrf``, ``device`` and ``items`` (kind and option count per position).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
+import os
 import secrets
 import sys
 import time
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, make_url, select, text
+import numpy as np
+from sqlalchemy import create_engine, insert, make_url, select, text, update
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from examserver import create_app  # noqa: E402
-from examserver.accounts.models import User  # noqa: E402
+from examserver.accounts.models import LoginSession, User  # noqa: E402
 from examserver.accounts.passwords import hash_password  # noqa: E402
+from examserver.accounts.services import token_digest  # noqa: E402
 from examserver.config import Config  # noqa: E402
-from examserver.delivery.models import ExamSchedule, ExamSession  # noqa: E402
+from examserver.delivery.models import ExamSchedule, ExamSession, SessionItem  # noqa: E402
 from examserver.delivery.services import CODE_ALPHABET, create_schedule  # noqa: E402
 from examserver.demo import seed_accounts, seed_blueprints, seed_items, seed_taxonomy  # noqa: E402
 from examserver.extensions import db  # noqa: E402
+from itembank.blueprints import section_pool  # noqa: E402
 from itembank.database import utcnow  # noqa: E402
+from itembank.item_types import item_type, letters  # noqa: E402
 from itembank.models import TestBlueprint  # noqa: E402
 from itembank.services import Actor  # noqa: E402
 
@@ -59,11 +71,16 @@ def registration_number(n: int) -> str:
     return f"{SCHEDULE}-{n:06d}{''.join(secrets.choice(CODE_ALPHABET) for _ in range(4))}"
 
 
-def prepare(url: str, candidates: int, output: Path, *, recreate: bool, first: int = 1) -> list[tuple[str, int]]:
+def prepare(
+    url: str, candidates: int, output: Path, *, recreate: bool, first: int = 1, prestart: bool = False
+) -> list[tuple[str, int]]:
     """Create (or top up) the load sitting with ``candidates`` accounts; returns (email, session id)."""
     if recreate:
         recreate_database(url)
-    config = type("LoadConfig", (Config,), {"SQLALCHEMY_DATABASE_URI": url, "INTEGRITY_ANCHOR_FILE": None})
+    settings = {"SQLALCHEMY_DATABASE_URI": url, "INTEGRITY_ANCHOR_FILE": None}
+    if os.environ.get("SECRET_KEY"):
+        settings["SECRET_KEY"] = os.environ["SECRET_KEY"]  # the server's, for pre-signed cookies
+    config = type("LoadConfig", (Config,), settings)
     app = create_app(config)
     with app.app_context():
         db.create_all()
@@ -123,6 +140,7 @@ def prepare(url: str, candidates: int, output: Path, *, recreate: bool, first: i
             ).all()
         )
         rows = [(e, sessions[ids[e]]) for e in emails]
+        extra = prestart_all(app, schedule, [(ids[e], sessions[ids[e]]) for e in emails]) if prestart else {}
         if db.engine.dialect.name == "postgresql":
             db.session.execute(text("ANALYZE"))
             db.session.commit()
@@ -130,9 +148,69 @@ def prepare(url: str, candidates: int, output: Path, *, recreate: bool, first: i
     output.parent.mkdir(parents=True, exist_ok=True)
     with output.open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["email", "password", "session_id"])
-        writer.writerows((email, PASSWORD, session_id) for email, session_id in rows)
+        columns = ["email", "password", "session_id"] + (["cookie", "csrf", "device", "items"] if prestart else [])
+        writer.writerow(columns)
+        for email, session_id in rows:
+            writer.writerow([email, PASSWORD, session_id, *extra.get(session_id, ())])
     return rows
+
+
+def prestart_all(app, schedule: ExamSchedule, pairs: list[tuple[int, int]]) -> dict[int, tuple]:
+    """Start every session and sign every candidate in, in bulk; returns per session id the
+    cookie, CSRF token, device id and the items' shapes for the CSV."""
+    from flask_wtf.csrf import URLSafeTimedSerializer
+
+    rng = np.random.default_rng(1)
+    now = utcnow()
+    blueprint = schedule.blueprint
+    pools = []
+    for section in blueprint.sections:
+        pool = section_pool(db.session, section)
+        pools.append((section, pool))
+    rows, shapes, extra = [], {}, {}
+    for _, session_id in pairs:
+        position, shape = 0, []
+        for section, pool in pools:
+            for index in rng.choice(len(pool), size=section.item_count, replace=False):
+                item = pool[int(index)]
+                version = item.current_version
+                order = letters(len(version.options))
+                kind = item_type(item.item_type)
+                if item.shuffle_options and kind.shufflable:
+                    order = [order[i] for i in rng.permutation(len(order))]
+                position += 1
+                rows.append({"session_id": session_id, "position": position, "section_id": section.id,
+                             "item_id": item.id, "version_id": version.id, "option_order": order})  # fmt: skip
+                label = {"numeric": "n", "multiple_response": "m"}.get(kind.key, "s")
+                shape.append(f"{label}{len(version.options)}")
+        shapes[session_id] = " ".join(shape)
+    for start in range(0, len(rows), 20_000):
+        db.session.execute(insert(SessionItem), rows[start : start + 20_000])
+    deadline = now + timedelta(minutes=blueprint.time_limit_minutes)
+    session_ids = [sid for _, sid in pairs]
+    db.session.execute(
+        update(ExamSession)
+        .where(ExamSession.id.in_(session_ids))
+        .values(status="in_progress", started_at=now, deadline_at=deadline, last_seen_at=now,
+                active_client_id=ExamSession.registration_number)
+    )  # fmt: skip
+    numbers = select(ExamSession.id, ExamSession.registration_number).where(ExamSession.id.in_(session_ids))
+    devices = dict(db.session.execute(numbers).all())
+    tokens = {uid: secrets.token_urlsafe(32) for uid, _ in pairs}
+    db.session.execute(
+        insert(LoginSession),
+        [{"token_hash": token_digest(tokens[uid]), "user_id": uid, "created_at": now, "last_seen_at": now,
+          "ip_address": "127.0.0.1", "user_agent": "ujian-load/1 (prestarted)"} for uid, _ in pairs],
+    )  # fmt: skip
+    db.session.commit()
+    signer = app.session_interface.get_signing_serializer(app)
+    csrf_signer = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="wtf-csrf-token")
+    for uid, session_id in pairs:
+        raw = hashlib.sha1(os.urandom(64)).hexdigest()
+        cookie = signer.dumps({"sid": tokens[uid], "_user_id": str(uid), "_fresh": False, "_permanent": True,
+                               "csrf_token": raw})  # fmt: skip
+        extra[session_id] = (cookie, csrf_signer.dumps(raw), devices[session_id], shapes[session_id])
+    return extra
 
 
 def main() -> None:
@@ -141,9 +219,10 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=5000)
     parser.add_argument("--output", type=Path, default=Path("/tmp/ujian-load/candidates.csv"))
     parser.add_argument("--recreate", action="store_true", help="drop and create the database first")
+    parser.add_argument("--prestart", action="store_true", help="start every session and sign everyone in, in bulk")
     args = parser.parse_args()
     began = time.perf_counter()
-    rows = prepare(args.database_url, args.candidates, args.output, recreate=args.recreate)
+    rows = prepare(args.database_url, args.candidates, args.output, recreate=args.recreate, prestart=args.prestart)
     print(f"{len(rows)} candidates enrolled in {SCHEDULE} in {time.perf_counter() - began:.1f} s -> {args.output}")
 
 
