@@ -162,3 +162,16 @@ def test_signing_out_clears_what_the_browser_keeps_unless_an_exam_runs(app, make
     response = client.post("/akun/keluar-semua", data={"csrf_token": csrf_token(client, "/akun")})
     assert response.headers["Clear-Site-Data"] == '"cache"'  # unsent answers wait in the storage
     assert client.get("/peserta/").status_code == 302
+
+
+def test_self_registration_always_makes_a_candidate(client, db_session):
+    """Mass assignment: extra fields for role, state or locale in the sign-up post change nothing."""
+    data = {
+        "full_name": "Rina Wulandari", "nik": "3171024508990001", "email": "rina@contoh.id", "phone": "0812 3456 7890",
+        "password": "sandi-rina-1", "confirm": "sandi-rina-1", "role": "admin", "is_disabled": "0", "locale": "xx",
+    }  # fmt: skip
+    response = client.post("/daftar", data={**data, "csrf_token": csrf_token(client, "/daftar")})
+    assert response.status_code == 303
+    user = db_session.scalar(select(User).where(User.email == "rina@contoh.id"))
+    assert user.role == "candidate" and user.locale in ("id", "en")
+    assert client.get("/admin/").status_code == 403
