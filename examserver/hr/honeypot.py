@@ -3,7 +3,8 @@
 The forms carry a field that people never see or reach (hidden from sight, from screen readers and
 from the tab order); automated posters fill every field they find. A post that fills it is answered
 as if it were accepted, so the sender learns nothing, and nothing is stored. It runs after the
-app's own hooks, so such a post has passed CSRF and still counts towards the rate limit.
+app's own hooks, so such a post has passed CSRF; it is counted against the form's rate limit here,
+since the limit is checked when the view runs and a trapped post never reaches the view.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 from flask import flash, redirect, request
 from flask_babel import gettext as _
 
+from examserver.extensions import limiter
 from examserver.hr import bp
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,7 @@ def refuse_filled_honeypot():
         return None
     if not request.form.get(FIELD, "").strip():
         return None
+    limiter.check()  # a flood of trapped posts gets 429 like any other
     log.info("public form honeypot filled", extra={"endpoint": request.endpoint})
     flash(_thanks()[request.endpoint], "success")
     return redirect(request.path), 303

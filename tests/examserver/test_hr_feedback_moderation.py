@@ -303,6 +303,11 @@ def test_a_filled_honeypot_on_the_feedback_form_is_answered_as_accepted_and_stor
     # A person (empty trap) is still accepted.
     assert _feedback(client, units, situs_web="").status_code == 303
     assert _count(db_session, CommunityFeedback) == 1
+    # Trapped posts count toward the address's limit like any other.
+    statuses = [_feedback(client, units, situs_web="x").status_code for _n in range(12)]
+    assert 303 in statuses and statuses[-1] == 429
+    assert _feedback(client, units).status_code == 429
+    assert _count(db_session, CommunityFeedback) == 1
 
 
 def test_a_filled_honeypot_on_a_consultation_stores_no_comment(client, db_session, consultation):
