@@ -176,6 +176,10 @@ def reach_item(
     return chosen
 
 
+#: The largest sequence number a save may carry (the column is a 32-bit integer on every database).
+MAX_SEQ = 2**31 - 1
+
+
 @dataclass(frozen=True)
 class StartRequest:
     """What a browser sends to start or resume (and the address it came from)."""
@@ -330,7 +334,7 @@ def save_answers(
         si = by_position.get(save.position)
         if si is None:
             raise DeliveryError("position_unknown", 400, position=save.position)
-        if not isinstance(save.seq, int) or isinstance(save.seq, bool) or save.seq < 0:
+        if not isinstance(save.seq, int) or isinstance(save.seq, bool) or not 0 <= save.seq <= MAX_SEQ:
             raise DeliveryError("seq_invalid", 400)
         try:
             response = to_letters(si, save.response)

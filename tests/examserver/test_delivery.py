@@ -92,6 +92,15 @@ def test_a_synced_offline_queue_applies_in_one_request_all_or_nothing(started, d
     assert set(stored(db_session, exam.id)) == {1, 2, 3, 4}
 
 
+@pytest.mark.parametrize("seq", [-1, 2**31, 2**63, True, "5"])
+def test_a_sequence_number_outside_the_column_is_refused_the_same_on_every_database(started, db_session, seq):
+    player, exam = started
+    refused = player.save({"position": 1, "seq": seq, "response": "2"})
+    assert refused.status_code == 400 and refused.get_json()["code"] == "seq_invalid"
+    assert stored(db_session, exam.id) == {}
+    assert player.save({"position": 1, "seq": 2**31 - 1, "response": "2"}).status_code == 200
+
+
 def test_the_device_clock_changes_nothing(started, db_session):
     player, exam = started
     deadline = db_session.get(ExamSession, exam.id).deadline_at
