@@ -99,9 +99,19 @@ def begin(url: str, base: str, count: int, outcome: Outcome, lock: threading.Loc
     return candidates, deadlines
 
 
-def answer_loop(candidate: Candidate, base: str, saves: int, outcome: Outcome, lock: threading.Lock, pace: float):
+def answer_loop(
+    candidate: Candidate,
+    base: str,
+    saves: int,
+    outcome: Outcome,
+    lock: threading.Lock,
+    pace: float,
+    until: threading.Event | None = None,
+):
     rng = random.Random(candidate.session_id)
-    for _ in range(saves):
+    done = 0
+    while done < saves or (until is not None and not until.is_set()):
+        done += 1
         save = candidate.make_save(rng.randint(1, len(candidate.items)), rng.randint(0, 4))
         reply = with_retry(lambda s=save: candidate.send(base, [s], timeout=10), outcome, lock)
         assert reply.status == 200, reply.text[:300]
@@ -110,9 +120,10 @@ def answer_loop(candidate: Candidate, base: str, saves: int, outcome: Outcome, l
         time.sleep(pace * rng.random())
 
 
-def run_clients(candidates, base, saves, outcome, lock, pace=0.05) -> None:
+def run_clients(candidates, base, saves, outcome, lock, pace=0.05, until: threading.Event | None = None) -> None:
+    """Each client saves ``saves`` times, and goes on saving until ``until`` is set (if given)."""
     threads = [
-        threading.Thread(target=answer_loop, args=(c, base, saves, outcome, lock, pace), daemon=True)
+        threading.Thread(target=answer_loop, args=(c, base, saves, outcome, lock, pace, until), daemon=True)
         for c in candidates
     ]
     for thread in threads:
@@ -125,19 +136,25 @@ def run_clients(candidates, base, saves, outcome, lock, pace=0.05) -> None:
 
 
 def kill_workers(url: str, folder: Path, *, clients: int = 12, saves: int = 15, kills: int = 6) -> Outcome:
-    """SIGKILL a random gunicorn worker every second while clients save; gunicorn forks new ones."""
+    """SIGKILL random gunicorn workers while clients save (``kills`` of them, spread over the run);
+    gunicorn forks new ones."""
     outcome, lock = Outcome("SIGKILL random gunicorn workers during saves", clients), threading.Lock()
     began = time.time()
     node = start_node(url, folder, workers=2, threads=4)
     try:
         candidates, deadlines = begin(url, node.base, clients, outcome, lock)
-        stop = threading.Event()
+        done = threading.Event()  # the clients go on saving until every kill is made
         killed = []
 
         def killer():
+            # Kills spread over the run by progress (one per 1/(kills+1) of all saves), not by the
+            # clock, so every kill lands while saves are in flight, however fast the machine is.
             rng = random.Random(7)
+            total = clients * saves
             while not stop.is_set() and len(killed) < kills:
-                time.sleep(1.0)
+                if outcome.saves_acknowledged < total * (len(killed) + 1) / (kills + 1):
+                    time.sleep(0.01)
+                    continue
                 workers = node.worker_pids()
                 if workers:
                     victim = rng.choice(workers)
@@ -146,11 +163,11 @@ def kill_workers(url: str, folder: Path, *, clients: int = 12, saves: int = 15, 
                         killed.append(victim)
                     except ProcessLookupError:
                         pass
+                time.sleep(0.3)  # let the master notice and fork a new worker
 
         thread = threading.Thread(target=killer, daemon=True)
         thread.start()
-        run_clients(candidates, node.base, saves, outcome, lock)
-        stop.set()
+        run_clients(candidates, node.base, saves, outcome, lock, until=done)
         thread.join()
         outcome.notes.append(f"{len(killed)} workers killed")
         check(url, candidates, deadlines, outcome)

@@ -36,8 +36,8 @@ def assert_nothing_lost(outcome: faults.Outcome) -> None:
 def test_sigkill_of_random_workers_during_saves_loses_nothing(ops_database, tmp_path):
     outcome = faults.kill_workers(ops_database, tmp_path, clients=6, saves=10, kills=3)
     assert_nothing_lost(outcome)
-    assert outcome.notes == ["3 workers killed"]
-    assert outcome.saves_acknowledged == 6 * 10
+    assert outcome.notes == ["3 workers killed"]  # the clients save until every kill is made
+    assert outcome.saves_acknowledged >= 6 * 10
 
 
 def test_offline_queue_replayed_twice_applies_once(shared):
