@@ -151,7 +151,7 @@ def kill_workers(url: str, folder: Path, *, clients: int = 12, saves: int = 15, 
             # clock, so every kill lands while saves are in flight, however fast the machine is.
             rng = random.Random(7)
             total = clients * saves
-            while not stop.is_set() and len(killed) < kills:
+            while len(killed) < kills:
                 if outcome.saves_acknowledged < total * (len(killed) + 1) / (kills + 1):
                     time.sleep(0.01)
                     continue
@@ -164,6 +164,7 @@ def kill_workers(url: str, folder: Path, *, clients: int = 12, saves: int = 15, 
                     except ProcessLookupError:
                         pass
                 time.sleep(0.3)  # let the master notice and fork a new worker
+            done.set()
 
         thread = threading.Thread(target=killer, daemon=True)
         thread.start()
