@@ -15,21 +15,33 @@ graceful_timeout = 30
 SWEEP_SECONDS = float(os.environ.get("EXPIRY_SWEEP_SECONDS", "20"))
 
 
+#: Held by the sweeper while it works and by the master while it forks a worker: a worker forked
+#: in the middle of a sweep inherits whatever lock the sweep held at that instant (SQLAlchemy's
+#: mapper-configuration mutex was seen) and its request threads wait on it for ever.
+_sweep_lock = threading.Lock()
+
+
 def _sweep_forever(app, stop: threading.Event) -> None:
     from examserver.delivery.sweeper import sweep_once
 
     while not stop.wait(SWEEP_SECONDS):
-        sweep_once(app)
+        with _sweep_lock:
+            sweep_once(app)
 
 
 def when_ready(server):
     # Import and build the app here, before any worker is forked: a fork while another thread
     # holds an import lock leaves the worker waiting for that lock for ever (seen at start-up
     # when the sweeper thread was still importing examserver).
+    from sqlalchemy.orm import configure_mappers
+
     from examserver import create_app
     from examserver.delivery import sweeper  # noqa: F401
 
     app = create_app()
+    configure_mappers()  # once, here, instead of at the first query of some thread
+    os.register_at_fork(before=_sweep_lock.acquire, after_in_parent=_sweep_lock.release,
+                        after_in_child=_sweep_lock.release)  # fmt: skip
     stop = threading.Event()
     server._expiry_stop = stop
     threading.Thread(target=_sweep_forever, args=(app, stop), name="expiry-sweeper", daemon=True).start()

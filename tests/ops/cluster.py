@@ -137,6 +137,12 @@ class Node:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        # A worker forked while the master was stopping can outlive it: end the node's own
+        # process group (made at start), so no worker of a test is left behind.
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def start_node(url: str, folder: Path, *, workers: int = 1, threads: int = 4, redis_url: str | None = None) -> Node:
@@ -161,7 +167,7 @@ def start_node(url: str, folder: Path, *, workers: int = 1, threads: int = 4, re
     with log.open("w") as output:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen(
             [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     node = Node(port, process, log)
     deadline = time.time() + 40
