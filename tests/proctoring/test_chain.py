@@ -80,7 +80,9 @@ TAMPERING = [
     ("UPDATE proctor_decision SET confirmed_at = decided_at", "confirmation record", "changed"),
     ("UPDATE appeal SET status = 'upheld'", "appeal_outcome record", "changed"),
     (
-        "UPDATE log_entry SET payload_hash = replace(payload_hash, substr(payload_hash, 1, 1), 'f') WHERE position = 2",
+        # Always a different first digit (replacing it with 'f' changed nothing when it was 'f').
+        "UPDATE log_entry SET payload_hash = (CASE WHEN substr(payload_hash, 1, 1) = 'f' THEN '0' ELSE 'f' END)"
+        " || substr(payload_hash, 2) WHERE position = 2",
         "entry 2",
         "hash",
     ),
