@@ -11,6 +11,7 @@ import uuid
 
 from flask import Flask, g, request
 from flask_login import current_user
+from sqlalchemy import inspect as sa_inspect
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
@@ -54,6 +55,14 @@ def configure_logging(app: Flask) -> None:
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         g.request_started = time.perf_counter()
 
+    def signed_in_user_id() -> str | None:
+        """The signed-in user's id from the identity map (no query, even after a commit expired it)."""
+        user = current_user._get_current_object() if current_user else None
+        state = sa_inspect(user, raiseerr=False) if user is not None else None
+        if state is None or not state.identity:
+            return None
+        return str(state.identity[0])
+
     @app.after_request
     def log_request(response):
         response.headers["X-Request-ID"] = g.get("request_id", "")
@@ -65,7 +74,7 @@ def configure_logging(app: Flask) -> None:
                 "path": request.path,
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
-                "user_id": current_user.get_id() if current_user and current_user.is_authenticated else None,
+                "user_id": signed_in_user_id(),
                 "remote_addr": request.remote_addr,
             },
         )

@@ -263,7 +263,6 @@ def save_answer(session_id: int):
     acks = save_answers(db.session, exam, str(data.get("client_id", "")), parse_saves(data), now=moment)
     if data.get("events"):
         integrity.browser_events(db.session, exam, data["events"], moment)
-    db.session.commit()
     payload = {
         "saved": [{"position": a.position, "seq": a.seq, "applied": a.applied} for a in acks],
         "server_time": iso(moment),
@@ -272,6 +271,7 @@ def save_answer(session_id: int):
     messages = proctor_messages(exam, limit=1)
     if messages:  # the proctor's newest message, so it reaches the candidate with the next save
         payload["messages"] = messages
+    db.session.commit()  # acknowledged only after this (the payload is read first: no reload after)
     return jsonify(payload)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from examserver.delivery import adaptive, integrity
 from examserver.delivery.models import Answer, ExamSchedule, ExamSession, SessionItem, SessionResult
@@ -328,7 +328,19 @@ def save_answers(
     if not saves or len(saves) > MAX_SAVES_PER_REQUEST:
         raise DeliveryError("saves_count", 400)
     _check_writable(exam, client_id, now)
-    by_position = {si.position: si for si in exam.items}
+    # Only the saved positions, each with its item, version and answer in one query: a save must
+    # stay cheap on a 110-item form (it is the request every candidate sends once a minute).
+    positions = {
+        save.position
+        for save in saves
+        if isinstance(save.position, int) and not isinstance(save.position, bool) and 0 < save.position <= MAX_SEQ
+    }
+    loaded = session.scalars(
+        select(SessionItem)
+        .where(SessionItem.session_id == exam.id, SessionItem.position.in_(positions))
+        .options(joinedload(SessionItem.item), joinedload(SessionItem.version), joinedload(SessionItem.answer))
+    ).unique()
+    by_position = {si.position: si for si in loaded}
     acks = []
     for save in saves:
         si = by_position.get(save.position)
