@@ -7,6 +7,7 @@ from flask import abort, jsonify, make_response, request
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from examserver import access
 from examserver.accounts.passwords import verify_password
@@ -30,7 +31,7 @@ from examserver.delivery.services import (
 from examserver.extensions import db
 from itembank.database import utcnow
 from itembank.item_types import item_type
-from itembank.models import ItemAsset, ItemVersionAsset
+from itembank.models import ItemAsset, ItemVersion, ItemVersionAsset
 from proctoring.models import IntegrityEvent
 
 MAX_BODY = 64 * 1024
@@ -74,13 +75,35 @@ def delivery_error(exc: DeliveryError):
     return error(exc.code, exc.status, **exc.params)
 
 
+def loaded_items(exam: ExamSession, *, payloads: bool = False) -> list[SessionItem]:
+    """The session's items in order, with their answers and items (and, for ``payloads``, their
+    sections, versions and images) in a few queries instead of several per item. Call it only with
+    nothing unflushed on these rows: the rows are read afresh from the database."""
+    options = [selectinload(SessionItem.answer), selectinload(SessionItem.item)]
+    if payloads:
+        options += [
+            selectinload(SessionItem.section),
+            selectinload(SessionItem.version).selectinload(ItemVersion.assets),
+        ]
+    return list(
+        db.session.scalars(
+            select(SessionItem)
+            .where(SessionItem.session_id == exam.id)
+            .order_by(SessionItem.position)
+            .options(*options)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
 def state(exam: ExamSession) -> dict:
     """The session as the player needs it: clock, status, and what the server holds per item."""
     moment = now()
     adaptive_mode = exam.schedule.blueprint.delivery_mode == "adaptive"
     answers = []
     last_seq = 0
-    for si in exam.items:
+    items = loaded_items(exam)
+    for si in items:
         answer = si.answer
         if answer is not None:
             last_seq = max(last_seq, answer.client_seq)
@@ -101,16 +124,16 @@ def state(exam: ExamSession) -> dict:
         "paused": exam.paused_at is not None,
         # fixed, random or adaptive; an adaptive session shows ``reached`` items of ``item_count``.
         "mode": exam.schedule.blueprint.delivery_mode,
-        "item_count": exam.schedule.blueprint.item_count if adaptive_mode else len(exam.items),
-        "reached": len(exam.items),
+        "item_count": exam.schedule.blueprint.item_count if adaptive_mode else len(items),
+        "reached": len(items),
         "sections": [
             {
                 "title": s.title,
-                "first": min(si.position for si in exam.items if si.section_id == s.id),
-                "count": sum(1 for si in exam.items if si.section_id == s.id),
+                "first": min(si.position for si in items if si.section_id == s.id),
+                "count": sum(1 for si in items if si.section_id == s.id),
             }
             for s in exam.schedule.blueprint.sections
-            if any(si.section_id == s.id for si in exam.items)
+            if any(si.section_id == s.id for si in items)
         ],
         "answers": answers,
         "last_seq": last_seq,
@@ -227,7 +250,7 @@ def get_all_items(session_id: int):
     exam = own_session(session_id)
     if exam.status != "in_progress":
         raise DeliveryError("session_ended" if exam.is_ended else "not_started")
-    return jsonify(items=[item_payload(si) for si in exam.items], server_time=iso(now()))
+    return jsonify(items=[item_payload(si) for si in loaded_items(exam, payloads=True)], server_time=iso(now()))
 
 
 def parse_saves(data: dict) -> list[Save]:
