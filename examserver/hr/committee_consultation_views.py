@@ -7,21 +7,16 @@ holds the HR officers' pages and the public forms.
 
 from __future__ import annotations
 
-from datetime import UTC
-
-from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
-from flask_login import current_user
+from flask import Blueprint, render_template
 from sqlalchemy import select
 
 from examserver import access
 from examserver.accounts.roles import ADMIN, COMMITTEE
 from examserver.extensions import db
-from examserver.hr.consultation_views import WIB
+from examserver.hr.consultation_views import WIB, open_from_form
 from examserver.hr.forms import ConsultationForm
 from examserver.hr.messages import error_message
 from examserver.hr.models import PublicConsultation
-from examserver.hr.services import HRError, open_consultation
 from examserver.selection.models import SelectionPeriod
 from itembank.database import utcnow
 
@@ -43,22 +38,9 @@ def consultations():
         if period is None:
             form.period.errors.append(error_message("consultation_exists"))
         else:
-            try:
-                consultation = open_consultation(
-                    db.session,
-                    period,
-                    question=form.question.data.strip(),
-                    opens_at=form.opens_at.data.replace(tzinfo=WIB).astimezone(UTC),
-                    closes_at=form.closes_at.data.replace(tzinfo=WIB).astimezone(UTC),
-                    actor_id=current_user.id,
-                )
-            except HRError as error:
-                db.session.rollback()
-                flash(error_message(error.code), "error")
-            else:
-                db.session.commit()
-                flash(_("Konsultasi publik dibuka."), "success")
-                return redirect(url_for("hr.consultation_summary", consultation_id=consultation.id)), 303
+            opened = open_from_form(form, period)
+            if opened is not None:
+                return opened
     rows = [(p, consultations.get(p.id)) for p in periods]
     return render_template(
         "hr/committee_consultations.html",

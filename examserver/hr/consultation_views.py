@@ -33,6 +33,27 @@ def _consultation_or_404(consultation_id: int) -> PublicConsultation:
     return db.session.get(PublicConsultation, consultation_id) or abort(404)
 
 
+def open_from_form(form: ConsultationForm, period: SelectionPeriod):
+    """Open the consultation ``form`` describes (times entered in WIB) and commit; the redirect to
+    its summary, or None after flashing why it was refused (nothing is kept)."""
+    try:
+        consultation = open_consultation(
+            db.session,
+            period,
+            question=form.question.data.strip(),
+            opens_at=form.opens_at.data.replace(tzinfo=WIB).astimezone(UTC),
+            closes_at=form.closes_at.data.replace(tzinfo=WIB).astimezone(UTC),
+            actor_id=current_user.id,
+        )
+    except HRError as error:
+        db.session.rollback()
+        flash(error_message(error.code), "error")
+        return None
+    db.session.commit()
+    flash(_("Konsultasi publik dibuka."), "success")
+    return redirect(url_for("hr.consultation_summary", consultation_id=consultation.id)), 303
+
+
 @bp.route("/konsultasi", methods=["GET", "POST"])
 @access.roles(*HR)
 def consultations():
@@ -42,22 +63,9 @@ def consultations():
     form.period.choices = [(p.id, f"{p.code} · {p.title}") for p in periods]
     if form.validate_on_submit():
         period = db.session.get(SelectionPeriod, form.period.data) or abort(404)
-        try:
-            consultation = open_consultation(
-                db.session,
-                period,
-                question=form.question.data.strip(),
-                opens_at=form.opens_at.data.replace(tzinfo=WIB).astimezone(UTC),
-                closes_at=form.closes_at.data.replace(tzinfo=WIB).astimezone(UTC),
-                actor_id=current_user.id,
-            )
-        except HRError as error:
-            db.session.rollback()
-            flash(error_message(error.code), "error")
-        else:
-            db.session.commit()
-            flash(_("Konsultasi publik dibuka."), "success")
-            return redirect(url_for("hr.consultation_summary", consultation_id=consultation.id)), 303
+        opened = open_from_form(form, period)
+        if opened is not None:
+            return opened
     rows = db.session.scalars(select(PublicConsultation).order_by(PublicConsultation.id.desc())).all()
     return render_template("hr/consultations.html", form=form, consultations=rows)
 
