@@ -18,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from examserver import access
 from examserver.config import Config, load_config
 from examserver.extensions import babel, csrf, db, limiter, login_manager, migrate
+from itembank.database import MAX_INTEGER
 
 
 def create_app(config: type[Config] | Mapping | None = None) -> Flask:
@@ -65,7 +66,7 @@ class IntegerConverter(routing.IntegerConverter):
     """``<int:...>`` limited to what an INTEGER column holds (1 ... 2**31 - 1 unless told)."""
 
     def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_INTEGER)
         super().__init__(map, *args, **kwargs)
 
 

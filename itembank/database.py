@@ -22,6 +22,9 @@ NAMING_CONVENTION = {
     "ck": "ck_%(table_name)s_%(constraint_name)s",
 }
 
+#: The largest value an INTEGER column holds on every database we run on (32-bit on PostgreSQL).
+MAX_INTEGER = 2**31 - 1
+
 
 def utcnow() -> datetime:
     """Return the current time as an aware UTC datetime."""

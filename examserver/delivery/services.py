@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 from examserver.delivery import adaptive, integrity
 from examserver.delivery.models import Answer, ExamSchedule, ExamSession, SessionItem, SessionResult
 from itembank.blueprints import section_pool
+from itembank.database import MAX_INTEGER
 from itembank.item_types import item_type, letters
 from itembank.models import TestBlueprint, TestForm
 from itembank.services import Actor
@@ -176,10 +177,6 @@ def reach_item(
     return chosen
 
 
-#: The largest sequence number a save may carry (the column is a 32-bit integer on every database).
-MAX_SEQ = 2**31 - 1
-
-
 @dataclass(frozen=True)
 class StartRequest:
     """What a browser sends to start or resume (and the address it came from)."""
@@ -333,7 +330,7 @@ def save_answers(
     positions = {
         save.position
         for save in saves
-        if isinstance(save.position, int) and not isinstance(save.position, bool) and 0 < save.position <= MAX_SEQ
+        if isinstance(save.position, int) and not isinstance(save.position, bool) and 0 < save.position <= MAX_INTEGER
     }
     loaded = session.scalars(
         select(SessionItem)
@@ -346,7 +343,7 @@ def save_answers(
         si = by_position.get(save.position)
         if si is None:
             raise DeliveryError("position_unknown", 400, position=save.position)
-        if not isinstance(save.seq, int) or isinstance(save.seq, bool) or not 0 <= save.seq <= MAX_SEQ:
+        if not isinstance(save.seq, int) or isinstance(save.seq, bool) or not 0 <= save.seq <= MAX_INTEGER:
             raise DeliveryError("seq_invalid", 400)
         try:
             response = to_letters(si, save.response)
