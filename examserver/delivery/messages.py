@@ -10,7 +10,6 @@ def delivery_message(code: str, **params) -> str:
     messages = {
         "role_not_allowed": lambda: _("Peran Anda tidak boleh melakukan ini."),
         "window_empty": lambda: _("Waktu selesai harus setelah waktu mulai."),
-        "adaptive_unavailable": lambda: _("Penyajian adaptif belum tersedia di platform ini."),
         "adaptive_parameters_missing": lambda: _(
             "Penyajian adaptif perlu parameter butir yang berlaku untuk semua butir operasional; "
             "butir %(item)s di bagian %(section)s belum punya.",
