@@ -49,6 +49,8 @@ def feed_all():
 
 
 def _vacancy_context(code: str) -> dict:
+    from examserver.hr.models import PublicConsultation  # hr's models import selection's
+
     period = period_by_code(code)
     announcements = db.session.scalars(
         select(Announcement).where(Announcement.period_id == period.id).order_by(Announcement.published_at)
@@ -58,6 +60,8 @@ def _vacancy_context(code: str) -> dict:
         "counts": services.position_counts(db.session, period),
         "announcements": announcements,
         "is_open": services.is_open(period, utcnow()),
+        # The period's public consultation on its criteria, if the committee opened one.
+        "consultation": db.session.scalar(select(PublicConsultation).where(PublicConsultation.period_id == period.id)),
     }
 
 

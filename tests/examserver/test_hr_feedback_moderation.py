@@ -57,6 +57,7 @@ def _feedback(client, units, *, rating="4", comment="Petugas ramah.", unit=None,
 
 
 def test_the_public_sends_feedback_without_an_account_and_it_waits_for_moderation(client, db_session, units):
+    assert f'href="{FEEDBACK}"' in client.get("/masuk").get_data(as_text=True)  # every page's footer links it
     page = client.get(FEEDBACK)
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -331,6 +332,9 @@ def test_the_committee_opens_a_consultation_on_a_period_and_reads_its_summary(ap
     )  # fmt: skip
     db_session.commit()
     committee, member = hr_world.signed_in(app, make_user, "committee")
+    public = app.test_client()
+    link = 'href="/sdm/konsultasi/CPNS-2028"'
+    assert link not in public.get("/seleksi/CPNS-2028").get_data(as_text=True)  # nothing to comment on yet
     page = "/panitia/konsultasi/"
     assert f'href="{page}"' in committee.get("/panitia/").get_data(as_text=True)  # linked from the committee home
     html = committee.get(page).get_data(as_text=True)
@@ -351,6 +355,7 @@ def test_the_committee_opens_a_consultation_on_a_period_and_reads_its_summary(ap
     assert opened.opens_at.hour == 1  # 08:00 WIB is 01:00 UTC
     assert response.headers["Location"].endswith(f"/sdm/konsultasi/{opened.id}/ringkasan")
     assert committee.get(f"/sdm/konsultasi/{opened.id}/ringkasan").status_code == 200
+    assert link in public.get("/seleksi/CPNS-2028").get_data(as_text=True)  # the public finds it on the vacancy
     # One consultation per period: the period is no longer offered, and a forged post opens nothing.
     assert 'name="period"' not in committee.get(page).get_data(as_text=True)
     committee.post(page, data={**form, "opens_at": "2029-11-01T08:00", "csrf_token": token(committee, "/akun")})
