@@ -103,15 +103,26 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA busy_timeout=15000")
     cursor.close()
 
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection):
-    """SQLite: emit BEGIN ourselves (pysqlite's implicit transactions are disabled above)."""
+    """SQLite: emit the BEGIN ourselves (pysqlite's implicit transactions are disabled above), and
+    make it ``BEGIN IMMEDIATE``.
+
+    A deferred transaction reads first and asks for the write lock only at its first write; in
+    WAL mode, if another connection committed in between, SQLite answers SQLITE_BUSY at once
+    ("database is locked"; the busy timeout does not apply, since waiting cannot help a stale
+    snapshot), and two concurrent saves of one session answered HTTP 500. An immediate
+    transaction takes the write lock at its start, so writers queue on the busy timeout instead.
+    Almost every request writes (the login session's touch, expiry on read, the answer saves),
+    and SQLite allows one writer at a time anyway, so little concurrency is lost; readers outside
+    a transaction of ours (backups, the CLI's reads) still read alongside.
+    """
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _init_extensions(app: Flask) -> None:
