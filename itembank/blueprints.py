@@ -40,6 +40,8 @@ class SectionSpec:
     scoring_rule: str = "points_per_correct"
     points_per_correct: int = 5
     pass_threshold: float | None = None
+    #: Adaptive blueprints only: the threshold on the reporting scale of θ.
+    scaled_threshold: float | None = None
 
 
 def validate_scale(scale: dict) -> dict:
@@ -65,6 +67,19 @@ def validate_scale(scale: dict) -> dict:
             raise
         raise ItemValidationError("scale_incomplete", "reporting_scale") from error
     raise ItemValidationError("scale_kind", "reporting_scale")
+
+
+def check_scaled_threshold(spec: SectionSpec, delivery_mode: str, scale: dict, field: str) -> None:
+    """A threshold on the reporting scale belongs to adaptive sections only, never together with
+    a raw one, and inside a range scale's [min, max]."""
+    if spec.scaled_threshold is None:
+        return
+    if delivery_mode != "adaptive":
+        raise ItemValidationError("scaled_threshold_adaptive_only", field)
+    if spec.pass_threshold is not None:
+        raise ItemValidationError("threshold_both", field)
+    if scale.get("kind") == "range" and not scale["min"] <= spec.scaled_threshold <= scale["max"]:
+        raise ItemValidationError("scaled_threshold_range", field)
 
 
 def create_blueprint(
@@ -117,6 +132,7 @@ def create_blueprint(
             raise ItemValidationError("scoring_rule_unknown", f"section_{position}")
         if spec.pass_threshold is not None and spec.pass_threshold < 0:
             raise ItemValidationError("threshold_negative", f"section_{position}")
+        check_scaled_threshold(spec, delivery_mode, blueprint.reporting_scale, f"section_{position}")
         blueprint.sections.append(
             BlueprintSection(
                 position=position,
@@ -126,6 +142,7 @@ def create_blueprint(
                 scoring_rule=spec.scoring_rule,
                 points_per_correct=spec.points_per_correct,
                 pass_threshold=spec.pass_threshold,
+                scaled_threshold=spec.scaled_threshold,
             )
         )
     session.add(blueprint)

@@ -30,6 +30,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from itembank.calibration_guards import GuardReason, guard_reasons
 from itembank.database import utcnow
 from itembank.item_types import item_type
 from itembank.models import CalibrationRun, Item, ItemEvent, ItemParameter
@@ -195,6 +196,41 @@ def _engine_rows(params: ItemParameters, j: int) -> dict:
     }
 
 
+def _estimate_notes(params: ItemParameters, j: int) -> dict:
+    """What the guards need beyond the columns: which estimates or SEs the engine returned as NaN
+    or infinite (stored as None), and the SEs of a polytomous item's thresholds."""
+    model = params.models[j]
+    width = int(params.n_categories[j]) - 1
+    named = [("a", params.a[j]), ("se_a", params.se_a[j] if params.se_a is not None else 0.0)]
+    notes: dict = {}
+    if model in DICHOTOMOUS:
+        named += [("b", params.thresholds[j][0])]
+        if params.se_thresholds is not None:
+            named.append(("se_b", params.se_thresholds[j][0]))
+        if model == "3pl":
+            named += [("c", params.c[j]), ("se_c", params.se_c[j] if params.se_c is not None else 0.0)]
+    else:
+        named += [(f"b{k + 1}", params.thresholds[j][k]) for k in range(width)]
+        if params.se_thresholds is not None:
+            errors = params.se_thresholds[j][:width]
+            named += [(f"se_b{k + 1}", se) for k, se in enumerate(errors)]
+            notes["se_thresholds"] = [_round(se) for se in errors]
+    nonfinite = [name for name, value in named if not np.isfinite(float(value))]
+    if nonfinite:
+        notes["nonfinite"] = nonfinite
+    return notes
+
+
+def _information_summary(fitted: MMLCalibrator) -> dict:
+    """Condition number and rank of the information matrix behind the run's SEs (for the page)."""
+    condition = float(getattr(fitted, "information_condition_", float("nan")))
+    return {
+        "condition": condition if np.isfinite(condition) else None,
+        "rank": int(getattr(fitted, "information_rank_", 0)),
+        "size": int(fitted.n_params_),
+    }
+
+
 def _calibrate(responses, models, counts, codes, anchors: ItemParameters | None):
     calibrator = MMLCalibrator(models, n_categories=counts, se_method="xpd", min_responses=MIN_RESPONSES)
     with warnings.catch_warnings(record=True) as caught:
@@ -254,6 +290,7 @@ def start_run(
             free_params = fitted.params_
             held = set()
         summary["warnings"] = messages
+        summary["information"] = _information_summary(fitted)
         linking = None
         if free_params is not None:
             estimable = {code for j, code in enumerate(free_params.ids) if np.isfinite(free_params.a[j])}
@@ -320,11 +357,15 @@ def start_run(
             current = anchor_rows[code]
             values.update(a=current.a, b=current.b, c=current.c, thresholds=list(current.thresholds or []),
                           se_a=current.se_a, se_b=current.se_b, se_c=current.se_c, model=current.model)  # fmt: skip
+        answered = responses[:, j][~np.isnan(responses[:, j])].astype(int)
         statistics = {
             "p": _round(classical.p_value[j], 3),
             "rpbis": _round(classical.point_biserial[j], 3),
             "sx2_p": fit_p.get(code),
+            "categories": np.bincount(answered, minlength=counts[j]).tolist(),
         }
+        if code not in held:
+            statistics.update(_estimate_notes(final, position[code]))
         if code in drift:
             statistics["drift"] = drift[code]
         if code in dif:
@@ -385,11 +426,30 @@ class ReviewRow:
     current: ItemParameter | None
     change_b: float | None
     flags: tuple[str, ...]
+    #: Why the estimate is not fit to publish (:mod:`itembank.calibration_guards`); anchors none.
+    guards: tuple[GuardReason, ...] = ()
+
+    @property
+    def excluded(self) -> bool:
+        return self.proposed.excluded_at is not None
+
+    @property
+    def blocking(self) -> bool:
+        """A guard-flagged estimate that is neither excluded nor fixed: publishing is refused."""
+        return bool(self.guards) and not self.excluded
+
+
+def row_guards(run: CalibrationRun, row: ItemParameter) -> tuple[GuardReason, ...]:
+    """The guard reasons of one estimated row of ``run`` (anchors keep bank values: none)."""
+    if row.is_anchor:
+        return ()
+    return guard_reasons(row, converged=run.converged)
 
 
 def review_rows(run: CalibrationRun) -> list[ReviewRow]:
     """The run's items with their changes and review flags (``drift``, ``misfit``, ``large_change``,
-    ``low_discrimination``, ``new``), flagged items first."""
+    ``low_discrimination``, ``new``) and guard reasons: items blocked by a guard first, then other
+    flagged items, excluded items last."""
     rows = []
     for proposed in run.parameters:
         item = proposed.item
@@ -414,16 +474,61 @@ def review_rows(run: CalibrationRun) -> list[ReviewRow]:
             flags.append("dif")
         if current is None:
             flags.append("new")
-        rows.append(ReviewRow(item, proposed, current, change, tuple(flags)))
-    rows.sort(key=lambda r: (not [f for f in r.flags if f != "new"], r.item.code))
+        rows.append(ReviewRow(item, proposed, current, change, tuple(flags), row_guards(run, proposed)))
+    rows.sort(key=lambda r: (r.excluded, not r.guards, not [f for f in r.flags if f != "new"], r.item.code))
     return rows
+
+
+def exclude_items(
+    session: Session, actor: Actor, run: CalibrationRun, parameter_ids: list[int], *, reason: str
+) -> int:
+    """Leave estimated rows of a draft run out of publishing, with a mandatory reason; their items
+    keep their current parameters. Returns how many rows were newly excluded.
+
+    Raises
+    ------
+    CalibrationError
+        ``role_not_allowed``, ``run_not_draft``, ``exclusion_reason_missing``,
+        ``nothing_selected`` (no estimated, not yet excluded row of the run among the ids).
+    """
+    if actor.role not in RUN_ROLES:
+        raise CalibrationError("role_not_allowed")
+    if run.status != "draft":
+        raise CalibrationError("run_not_draft")
+    reason = reason.strip()
+    if not reason:
+        raise CalibrationError("exclusion_reason_missing")
+    wanted = set(parameter_ids)
+    chosen = [p for p in run.parameters if p.id in wanted and not p.is_anchor and p.excluded_at is None]
+    if not chosen:
+        raise CalibrationError("nothing_selected")
+    now = utcnow()
+    for row in chosen:
+        row.excluded_reason, row.excluded_by_id, row.excluded_at = reason, actor.id, now
+    session.flush()
+    return len(chosen)
+
+
+def blocked_items(run: CalibrationRun) -> list[str]:
+    """Codes of the items whose guard-flagged estimates are neither excluded nor fixed."""
+    return sorted(
+        row.item.code for row in run.parameters if row.excluded_at is None and row_guards(run, row)
+    )
+
+
+def publishable_rows(run: CalibrationRun) -> list[ItemParameter]:
+    """The rows publishing would make current: estimated (not anchors), not excluded."""
+    return [row for row in run.parameters if not row.is_anchor and row.excluded_at is None]
 
 
 def publish_run(session: Session, actor: Actor, run: CalibrationRun, *, note: str = "") -> int:
     """Make the run's estimated parameters current; older versions stay (not current).
 
-    Anchors held at their bank values are not republished. Four-eyes: an admin who did not start
-    the run publishes it. Returns how many items got a new current version.
+    Anchors held at their bank values and excluded rows are not published (their items keep
+    their current parameters). Refused with ``flagged_items`` while a guard-flagged estimate is
+    neither excluded nor fixed (:mod:`itembank.calibration_guards`). Four-eyes: an admin who did
+    not start the run publishes it. Scores are not recomputed. Returns how many items got a new
+    current version.
     """
     if actor.role != "admin":
         raise CalibrationError("role_not_allowed")
@@ -431,11 +536,13 @@ def publish_run(session: Session, actor: Actor, run: CalibrationRun, *, note: st
         raise CalibrationError("run_not_draft")
     if run.created_by_id == actor.id:
         raise CalibrationError("four_eyes_run")
+    blocked = blocked_items(run)
+    if blocked:
+        shown = ", ".join(blocked[:5]) + (" …" if len(blocked) > 5 else "")
+        raise CalibrationError("flagged_items", n=len(blocked), codes=shown)
     now = utcnow()
     published = 0
-    for row in run.parameters:
-        if row.is_anchor:
-            continue
+    for row in publishable_rows(run):
         item = row.item
         if item.current_version.number != row.version_number:
             raise CalibrationError("content_changed", code=item.code)

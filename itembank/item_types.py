@@ -121,6 +121,10 @@ class ItemType:
     def category_count(self, answer: dict) -> int:
         return 2
 
+    def category_points(self, answer: dict) -> list[float]:
+        """Points of each IRT score category, in category order (for expected scores)."""
+        return [0.0, self.max_points(answer)]
+
     def describe_answer(self, answer: dict) -> str:
         """A short text of the key for staff pages and CSV (``B``, ``A:5;B:3``, ...)."""
         raise NotImplementedError
@@ -202,6 +206,9 @@ class WeightedOptions(ItemType):
 
     def category_count(self, answer):
         return len(self._levels(answer))
+
+    def category_points(self, answer):
+        return [float(level) for level in self._levels(answer)]
 
     def describe_answer(self, answer):
         return ";".join(f"{letter}:{weight}" for letter, weight in sorted(answer["weights"].items()))

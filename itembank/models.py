@@ -236,6 +236,11 @@ class ItemParameter(Base):
     __table_args__ = (
         CheckConstraint(_in("model", IRT_MODELS), name="model_known"),
         CheckConstraint("c IS NULL OR (c >= 0 AND c < 1)", name="c_range"),
+        CheckConstraint(
+            "(excluded_at IS NULL) = (excluded_reason IS NULL AND excluded_by_id IS NULL)",
+            name="exclusion_complete",
+        ),
+        CheckConstraint("NOT (is_current AND excluded_at IS NOT NULL)", name="excluded_never_current"),
         Index("ix_item_parameter_item_id_is_current", "item_id", "is_current"),
     )
 
@@ -261,6 +266,11 @@ class ItemParameter(Base):
     #: Classical statistics and fit from the run: p, point-biserial, distractors, S-X2 ...
     statistics: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: A reviewer left this row out of its draft run (itembank.calibration.exclude_items): it is
+    #: never published, and the item keeps its previous parameters. Reason, who and when.
+    excluded_reason: Mapped[str | None] = mapped_column(Text)
+    excluded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
+    excluded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     item: Mapped[Item] = relationship(back_populates="parameters")
     run: Mapped[CalibrationRun] = relationship(back_populates="parameters")
@@ -317,8 +327,11 @@ class BlueprintSection(Base):
     scoring_rule: Mapped[str] = mapped_column(String(30), default="points_per_correct")
     #: Points for a correct answer under ``points_per_correct`` (5 in the national SKD).
     points_per_correct: Mapped[int] = mapped_column(Integer, default=5)
-    #: Raw score needed to pass the section; None means no threshold.
+    #: Raw score needed to pass the section; None means no threshold. In an adaptive blueprint it
+    #: is converted to θ through the section pool's test characteristic curve.
     pass_threshold: Mapped[float | None] = mapped_column(Float)
+    #: Adaptive blueprints only: the score on the reporting scale of θ needed to pass the section.
+    scaled_threshold: Mapped[float | None] = mapped_column(Float)
 
     blueprint: Mapped[TestBlueprint] = relationship(back_populates="sections")
     competency: Mapped[Competency] = relationship()

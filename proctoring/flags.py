@@ -92,11 +92,14 @@ def flags_for(
     *,
     copying: tuple[float, int, str] | tuple[float, int] | None = None,
     person_fit: float | None = None,
+    copying_details: dict | None = None,
 ) -> list[Flag]:
     """The flags a session raises, heaviest first.
 
     ``copying`` is (adjusted answer-copying p-value, id of the matching session[, its label]),
-    e.g. from Wollack's omega (1997); ``person_fit`` is the lz* statistic (Snijders 2001).
+    e.g. from Wollack's omega (1997); ``copying_details`` adds facts to that flag (who answered
+    first, which one the evidence names the copier: :mod:`proctoring.copying_direction`);
+    ``person_fit`` is the lz* statistic (Snijders 2001).
     """
     flags = []
     if facts.focus_losses >= rules.focus_loss_count or (
@@ -124,6 +127,7 @@ def flags_for(
     if copying is not None and copying[0] < rules.copying_p_value:
         p_value, partner, *label = copying
         facts = {"p_value": p_value, "partner": partner, "partner_label": label[0] if label else partner}
+        facts.update(copying_details or {})
         flags.append(Flag("copying", rules.weights["copying"] * (1 + min(-_log10(p_value), 30) / 6), facts))
     if person_fit is not None and person_fit < rules.person_fit_z:
         flags.append(Flag("person_fit", rules.weights["person_fit"], {"lz_star": round(person_fit, 2)}))

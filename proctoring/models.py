@@ -126,3 +126,37 @@ class Checkpoint(Base):
     tree_size: Mapped[int] = mapped_column(Integer)
     root_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Receipt(Base):
+    """A candidate's receipt: the head of their session's chain when the session was sealed at its
+    end, and its place as a leaf of the sitting's Merkle tree (leaves in order of sealing)."""
+
+    __tablename__ = "receipt"
+    __table_args__ = (UniqueConstraint("schedule_id", "leaf_index"),)
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("exam_session.id", ondelete="RESTRICT"), primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("exam_schedule.id", ondelete="RESTRICT"), index=True)
+    #: 0-based position of this session's head among the sitting's leaves.
+    leaf_index: Mapped[int] = mapped_column(Integer)
+    #: Position of the chain entry whose hash is the sealed head (the end checkpoint's entry).
+    chain_size: Mapped[int] = mapped_column(Integer)
+    #: That entry's ``entry_hash`` (hex), the Merkle leaf.
+    final_head: Mapped[str] = mapped_column(String(64))
+    #: The first 100 bits of the head in base32 (20 characters), shown grouped as XXXXX-XXXXX-...
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SittingRoot(Base):
+    """An RFC 6962 tree head over the sealed heads of a sitting's first ``tree_size`` ended
+    sessions; a new one is published each time a session of the sitting is sealed."""
+
+    __tablename__ = "sitting_root"
+    __table_args__ = (UniqueConstraint("schedule_id", "tree_size"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("exam_schedule.id", ondelete="RESTRICT"), index=True)
+    tree_size: Mapped[int] = mapped_column(Integer)
+    root_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from itembank.database import utcnow
 from proctoring import chain
 from proctoring.models import Appeal, IntegrityEvent, ProctorDecision
+from proctoring.standing import standing_of
 
 #: Events a browser may report; anything else is dropped (the browser is not trusted).
 BROWSER_KINDS = frozenset({
@@ -164,16 +165,9 @@ def confirm_invalidation(session: Session, decision: ProctorDecision, *, actor_i
 
 
 def effective_decision(session: Session, exam_session_id: int) -> ProctorDecision | None:
-    """The latest decision in force (an unconfirmed invalidation is not yet in force)."""
-    rows = session.scalars(
-        select(ProctorDecision)
-        .where(ProctorDecision.session_id == exam_session_id)
-        .order_by(ProctorDecision.decided_at.desc(), ProctorDecision.id.desc())
-    ).all()
-    for row in rows:
-        if row.decision != "invalidated" or row.confirmed_by_id is not None:
-            return row
-    return None
+    """The decision in force, by the one rule of ``proctoring.standing`` (an unconfirmed
+    invalidation, or one lifted on appeal, is not in force)."""
+    return standing_of(session, exam_session_id).in_force
 
 
 def file_appeal(session: Session, decision: ProctorDecision, *, text: str) -> Appeal:

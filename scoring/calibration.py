@@ -419,6 +419,11 @@ class MMLCalibrator:
     loglik_, log_posterior_, aic_, bic_ : float
     n_params_, n_iter_ : int
     converged_ : bool
+    information_condition_ : float
+        Condition number of the information matrix behind the SEs (inf when singular; NaN when
+        ``se_method`` is None).
+    information_rank_ : int
+        Its numerical rank, out of ``n_params_`` free parameters.
     history_ : ndarray of shape (n_iter_,)
         Log posterior (log-likelihood plus log priors) at each E-step.
     excluded_ : tuple of str
@@ -625,6 +630,7 @@ class MMLCalibrator:
         n_obs = sub.shape[0]
 
         cov = None
+        self.information_condition_, self.information_rank_ = float("nan"), 0
         if self.se_method is not None:
             cov = self._covariance(x, self.se_method)
 
@@ -1009,11 +1015,24 @@ class MMLCalibrator:
         else:
             raise ValueError(f"Unknown se_method {method!r}; use 'xpd', 'oakes' or None.")
         self._unpack(x)
+        self._condition(info)
         try:
             cov = np.linalg.inv(info)
         except np.linalg.LinAlgError:
             cov = np.linalg.pinv(info)
         return cov
+
+    def _condition(self, info: np.ndarray) -> None:
+        """Condition number (largest over smallest singular value) and numerical rank of the
+        information matrix the SEs come from (Belsley, Kuh & Welsch 1980, ch. 3): a huge or
+        infinite condition, or a rank below the number of free parameters, means the data do not
+        identify every parameter and the SEs are meaningless."""
+        singular = np.linalg.svd(info, compute_uv=False) if info.size else np.zeros(0)
+        top = float(singular[0]) if singular.size else 0.0
+        tolerance = top * max(info.shape) * np.finfo(float).eps
+        self.information_rank_ = int((singular > tolerance).sum())
+        smallest = float(singular[-1]) if singular.size else 0.0
+        self.information_condition_ = top / smallest if smallest > 0 else float("inf")
 
     def _complete_gradient(self, x_params: np.ndarray, stats) -> np.ndarray:
         """Gradient of the complete-data log posterior at x_params given expected counts."""

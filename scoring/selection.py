@@ -90,7 +90,10 @@ class SelectionRuleError(ValueError):
 class Status(enum.IntEnum):
     """Outcome of one applicant. The values are stable (stored and published): never renumber.
 
-    ABSENT covers both tests; ``SelectionResult.reason`` says which one.
+    ABSENT covers both tests; ``SelectionResult.reason`` says which one. INVALIDATED is an
+    applicant whose basic-test session was invalidated by the proctors (a confirmed decision that
+    stands): treated like a disqualification, without rank, not counted for the shortlist or the
+    quota, so the next applicant moves up.
     """
 
     ADMIN_FAILED = 0
@@ -101,6 +104,7 @@ class Status(enum.IntEnum):
     NOT_SELECTED = 5
     SELECTED = 6
     SELECTED_BY_FILLING = 7
+    INVALIDATED = 8
 
 
 # --------------------------------------------------------------------------- rules
@@ -594,6 +598,10 @@ class Applicants:
     field_scores : ndarray of float, shape (n, n_components), optional
         Field-test component scores in the order of ``WeightRule.components``; a NaN anywhere
         in a row means the applicant did not sit the field test. Needed only by :func:`select`.
+    invalidated : ndarray of bool, shape (n,), optional
+        The basic-test session was invalidated (its score may not be used); default none.
+        An administratively passed applicant so marked gets status INVALIDATED whatever the
+        scores, and a NaN ``basic_total``.
     """
 
     applicant_id: np.ndarray
@@ -604,6 +612,7 @@ class Applicants:
     birth_date: np.ndarray
     admin_passed: np.ndarray
     field_scores: np.ndarray | None = None
+    invalidated: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         ids = np.asarray(self.applicant_id)
@@ -620,6 +629,8 @@ class Applicants:
         }
         if self.field_scores is not None:
             columns["field_scores"] = (np.asarray(self.field_scores, dtype=np.float64), "float", 2)
+        invalidated = np.zeros(max(n, 0), dtype=bool) if self.invalidated is None else self.invalidated
+        columns["invalidated"] = (np.asarray(invalidated), "bool", 1)
         for name, (array, kind, ndim) in columns.items():
             if array.ndim != ndim or array.shape[0] != n:
                 raise SelectionRuleError(
@@ -720,7 +731,7 @@ class SelectionResult:
         For BELOW_THRESHOLD, a bit mask of the failed thresholds: bit ``s`` for section ``s``,
         bit ``n_sections`` for the total. For ABSENT, 1 (basic test) or 2 (field test). Else 0.
     basic_total : ndarray of float64, shape (n,)
-        Sum of the basic-test sections (NaN when absent).
+        Sum of the basic-test sections (NaN when absent or invalidated).
     shortlist_rank : ndarray of int32, shape (n,)
         Competition rank (1, 2, 2, 4) within the position among applicants who passed the
         thresholds, by the shortlist order; 0 when not ranked.
@@ -1032,10 +1043,13 @@ def _run(
     basic_total = a.basic_scores[:, 0].copy()
     for s in range(1, n_sections):
         basic_total += a.basic_scores[:, s]
-    absent = np.isnan(basic_total) & a.admin_passed
+    invalidated = a.invalidated & a.admin_passed
+    out.status[invalidated] = Status.INVALIDATED
+    basic_total[invalidated] = np.nan
+    absent = np.isnan(basic_total) & a.admin_passed & ~invalidated
     out.status[absent] = Status.ABSENT
     out.reason[absent] = ABSENT_BASIC
-    present = a.admin_passed & ~absent
+    present = a.admin_passed & ~absent & ~invalidated
     for s, section in enumerate(rules.sections):
         minimum = np.array([t.minimum_of(section.name) or 0.0 for t in rules.thresholds])
         failed = a.basic_scores[:, s] < minimum[a.category]

@@ -49,6 +49,7 @@ def create_blueprint():
             if not competency_id:
                 continue
             threshold = form[f"s{n}_threshold"].data
+            scaled_threshold = form[f"s{n}_scaled_threshold"].data
             sections.append(
                 blueprints.SectionSpec(
                     competency_id=competency_id,
@@ -57,6 +58,7 @@ def create_blueprint():
                     scoring_rule=form[f"s{n}_rule"].data,
                     points_per_correct=form[f"s{n}_points"].data or 5,
                     pass_threshold=float(threshold) if threshold is not None else None,
+                    scaled_threshold=float(scaled_threshold) if scaled_threshold is not None else None,
                 )
             )
         scale = (
@@ -100,6 +102,9 @@ def blueprint_error(code: str, **params) -> str:
         "item_count_range": _("Jumlah butir per bagian harus 1 sampai 500."),
         "scoring_rule_unknown": _("Aturan skor tidak dikenal."),
         "threshold_negative": _("Nilai ambang tidak boleh negatif."),
+        "scaled_threshold_adaptive_only": _("Ambang pada skala pelaporan hanya untuk cetak biru adaptif."),
+        "threshold_both": _("Isi ambang mentah atau ambang skala pelaporan, bukan keduanya."),
+        "scaled_threshold_range": _("Ambang skala pelaporan harus di dalam rentang skala."),
         "scale_order": _("Batas bawah skala harus lebih kecil dari batas atas."),
         "scale_sd": _("Simpangan baku skala harus positif."),
         "scale_incomplete": _("Lengkapi skala pelaporan."),

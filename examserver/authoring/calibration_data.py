@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from examserver.accounts.identity import nik_sex
 from examserver.accounts.models import User
-from examserver.delivery.models import ExamSchedule, ExamSession, SessionItem
+from examserver.delivery.models import ExamSchedule, ExamSession, SessionItem, SessionResult
 from itembank.calibration import ResponseData
 from itembank.item_types import item_type
-from itembank.models import Item
+from itembank.models import Item, ItemParameter
 
 ENDED = ("submitted", "expired", "terminated")
 
@@ -81,3 +81,15 @@ def responses_from_schedules(session: Session, schedule_ids: Sequence[int]) -> R
         groups=sexes if any(sexes) else None,
         grouping="jenis kelamin (dari NIK)",
     )
+
+
+def results_moved_by(session: Session, rows: Sequence[ItemParameter]) -> int:
+    """How many stored scores used another parameter version of the items of ``rows`` for θ, so
+    would move if they were rescored after ``rows`` are published (publishing rescores nothing)."""
+    if not rows:
+        return 0
+    new = {row.id for row in rows}
+    old = set(
+        session.scalars(select(ItemParameter.id).where(ItemParameter.item_id.in_({row.item_id for row in rows})))
+    ) - new
+    return sum(1 for ids in session.scalars(select(SessionResult.parameter_ids)) if old.intersection(ids or ()))

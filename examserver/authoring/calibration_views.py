@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, format_scientific
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -10,16 +11,17 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlalchemy import select
 from wtforms import RadioField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import Length
+from wtforms.validators import DataRequired, Length
 
 from examserver import access
 from examserver.accounts.models import User
 from examserver.accounts.roles import ADMIN, REVIEWER
 from examserver.authoring import bp
-from examserver.authoring.calibration_data import responses_from_schedules, schedules_with_results
+from examserver.authoring.calibration_data import responses_from_schedules, results_moved_by, schedules_with_results
 from examserver.authoring.views import actor
 from examserver.extensions import db
-from itembank import calibration
+from itembank import calibration, calibration_guards
+from itembank.calibration_guards import GuardReason
 from itembank.models import CalibrationRun
 
 MAX_UPLOAD = 10 * 1024 * 1024
@@ -38,9 +40,65 @@ FLAG_LABELS = {
 }
 
 
+def guard_text(reason: GuardReason) -> str:
+    """A guard reason in the reader's language, with its numbers."""
+    params = reason.params
+    texts = {
+        "estimate_nonfinite": lambda: _("estimasi %(names)s tidak terhingga", names=params.get("names")),
+        "b_extreme": lambda: _(
+            "%(name)s = %(value)s di luar ±%(limit)s",
+            name=params.get("name"),
+            value=format_decimal(params.get("value"), "0.00"),
+            limit=format_decimal(params.get("limit")),
+        ),
+        "a_range": lambda: _(
+            "daya beda a = %(value)s di luar (%(low)s; %(high)s)",
+            value=format_decimal(params.get("value"), "0.000"),
+            low=format_decimal(params.get("low")),
+            high=format_decimal(params.get("high")),
+        ),
+        "se_nonfinite": lambda: _("SE %(names)s tidak terhingga", names=params.get("names")),
+        "se_large": lambda: _(
+            "SE %(name)s = %(value)s melebihi %(limit)s",
+            name=params.get("name"),
+            value=se_number(params.get("value")),
+            limit=format_decimal(params.get("limit")),
+        ),
+        "se_small": lambda: _(
+            "SE %(name)s = %(value)s di bawah %(limit)s (matriks informasi singular)",
+            name=params.get("name"),
+            value=se_number(params.get("value")),
+            limit=format_scientific(params.get("limit"), "0E0"),
+        ),
+        "not_converged": lambda: _("estimasi EM tidak konvergen"),
+        "sparse_category": lambda: _(
+            "kategori %(category)s hanya dipilih %(n)s kali (minimal %(min)s)",
+            category=params.get("category"),
+            n=params.get("n"),
+            min=params.get("min"),
+        ),
+    }
+    return texts[reason.code]() if reason.code in texts else reason.code
+
+
+def se_number(value: float | None) -> str:
+    """A standard error for reading, as the item and run pages write their parameters: three
+    decimals, or three significant digits in scientific notation when it is huge."""
+    if value is None:
+        return "-"
+    return f"{value:.2e}" if abs(value) >= 1000 else f"{value:.3f}"
+
+
 @bp.app_context_processor
 def calibration_labels():
-    return {"mode_labels": MODE_LABELS, "run_status_labels": RUN_STATUS_LABELS, "flag_labels": FLAG_LABELS}
+    return {
+        "mode_labels": MODE_LABELS,
+        "run_status_labels": RUN_STATUS_LABELS,
+        "flag_labels": FLAG_LABELS,
+        "guard_text": guard_text,
+        "se_number": se_number,
+        "se_plausible": calibration_guards.se_plausible,
+    }
 
 
 class CalibrationForm(FlaskForm):
@@ -53,6 +111,11 @@ class CalibrationForm(FlaskForm):
 
 class DecisionForm(FlaskForm):
     note = StringField(validators=[Length(max=500)])
+
+
+class ExclusionForm(FlaskForm):
+    parameter_ids = SelectMultipleField(coerce=int, validate_choice=False)
+    reason = StringField(validators=[DataRequired(), Length(max=500)])
 
 
 def calibration_message(code: str, /, **params) -> str:
@@ -75,6 +138,14 @@ def calibration_message(code: str, /, **params) -> str:
         "calibration_failed": lambda: _("Kalibrasi gagal: %(detail)s", detail=params.get("detail", "")),
         "run_not_draft": lambda: _("Kalibrasi ini sudah diputuskan."),
         "four_eyes_run": lambda: _("Kalibrasi harus diterbitkan oleh admin lain, bukan yang menjalankannya."),
+        "flagged_items": lambda: _(
+            "Belum dapat diterbitkan: %(n)s butir punya estimasi yang tidak wajar (%(codes)s). "
+            "Keluarkan butir itu dengan alasan, atau jalankan kalibrasi baru.",
+            n=params.get("n"),
+            codes=params.get("codes"),
+        ),
+        "exclusion_reason_missing": lambda: _("Tulis alasan mengeluarkan butir."),
+        "nothing_selected": lambda: _("Pilih butir yang diestimasi dan belum dikeluarkan."),
         "content_changed": lambda: _(
             "Isi butir %(code)s berubah sejak kalibrasi; jalankan kalibrasi baru.", code=params.get("code")
         ),
@@ -174,8 +245,58 @@ def calibration_run(run_id: int):
         rows=rows,
         names=names,
         form=DecisionForm(),
+        exclusion=ExclusionForm(),
         can_publish=can_publish,
         flagged=sum(1 for r in rows if set(r.flags) - {"new"}),
+        blocking=[r for r in rows if r.blocking],
+        singular=calibration_guards.condition_is_singular(run.summary or {}),
+        max_condition=calibration_guards.MAX_CONDITION,
+    )
+
+
+@bp.route("/kalibrasi/<int:run_id>/keluarkan", methods=["POST"])
+@access.roles(REVIEWER, ADMIN)
+def exclude_calibration_items(run_id: int):
+    """Leave chosen items (or every item a guard flags) out of the run, with a reason."""
+    run = run_or_404(run_id)
+    form = ExclusionForm()
+    if not form.validate_on_submit():
+        flash(calibration_message("exclusion_reason_missing"), "error")
+        return redirect(url_for("authoring.calibration_run", run_id=run.id)), 303
+    chosen = list(form.parameter_ids.data or [])
+    if request.form.get("all_flagged"):
+        chosen = [row.proposed.id for row in calibration.review_rows(run) if row.blocking]
+    try:
+        count = calibration.exclude_items(db.session, actor(), run, chosen, reason=form.reason.data or "")
+    except calibration.CalibrationError as error:
+        db.session.rollback()
+        flash(calibration_message(error.code, **error.params), "error")
+    else:
+        db.session.commit()
+        flash(_("%(n)d butir dikeluarkan dari kalibrasi; parameter lamanya tetap berlaku.", n=count), "success")
+    return redirect(url_for("authoring.calibration_run", run_id=run.id)), 303
+
+
+@bp.route("/kalibrasi/<int:run_id>/terbitkan")
+@access.roles(ADMIN)
+def confirm_publish_calibration(run_id: int):
+    """What publishing would change: the items and how many existing scores would move if rescored."""
+    run = run_or_404(run_id)
+    if run.status != "draft":
+        return redirect(url_for("authoring.calibration_run", run_id=run.id)), 303
+    blocked = calibration.blocked_items(run)
+    if blocked:
+        shown = ", ".join(blocked[:5]) + (" …" if len(blocked) > 5 else "")
+        flash(calibration_message("flagged_items", n=len(blocked), codes=shown), "error")
+        return redirect(url_for("authoring.calibration_run", run_id=run.id)), 303
+    changing = [row for row in calibration.review_rows(run) if not row.proposed.is_anchor and not row.excluded]
+    return render_template(
+        "authoring/calibration_publish.html",
+        run=run,
+        rows=changing,
+        moved=results_moved_by(db.session, [row.proposed for row in changing]),
+        excluded=sum(1 for p in run.parameters if p.excluded_at is not None),
+        form=DecisionForm(),
     )
 
 

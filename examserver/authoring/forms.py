@@ -172,6 +172,14 @@ for _n in range(1, MAX_SECTIONS + 1):
         f"s{_n}_threshold",
         DecimalField(_l("Nilai ambang lulus"), validators=[Optional(), NumberRange(0, 10000)]),
     )
+    setattr(
+        BlueprintForm,
+        f"s{_n}_scaled_threshold",
+        DecimalField(
+            _l("Ambang pada skala pelaporan (khusus adaptif)"),
+            validators=[Optional(), NumberRange(-10000, 10000)],
+        ),
+    )
 
 
 class AssembleForm(FlaskForm):

@@ -5,4 +5,4 @@ from flask import Blueprint
 bp = Blueprint("delivery", __name__, template_folder="templates")
 api = Blueprint("delivery_api", __name__)
 
-from examserver.delivery import api_views, views  # noqa: E402,F401
+from examserver.delivery import api_views, receipt_views, views  # noqa: E402,F401

@@ -40,3 +40,10 @@ class VerifyForm(FlaskForm):
 
 class AppealForm(FlaskForm):
     text = TextAreaField(_l("Sanggahan Anda"), validators=[DataRequired(), Length(min=20, max=4000)])
+
+
+class ReceiptForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    kode = StringField(_l("Tanda terima"), validators=[DataRequired(), Length(max=40)])

@@ -1,5 +1,5 @@
-"""Where delivery meets proctoring: server events, browser events from saves, and the checkpoint
-made when a session ends."""
+"""Where delivery meets proctoring: server events, browser events from saves, answers and results
+on the session's chain, the checkpoint made when a session ends, and the candidate's receipt."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 from flask import current_app, has_app_context
 from sqlalchemy import select
 
-from examserver.delivery.models import ExamSession
+from examserver.delivery.models import Answer, ExamSession, SessionItem, SessionResult
 from itembank.database import utcnow
-from proctoring import chain, services
+from proctoring import chain, ledger, receipts, services
 
 #: Answers this close together count as implausibly fast (a first answer every 3 s or faster).
 FAST_ANSWER_SECONDS = 3.0
@@ -65,3 +65,41 @@ def on_end(session, exam: ExamSession, *, now: datetime) -> None:
     kind = {"submitted": "session_submitted", "expired": "session_expired", "terminated": "session_terminated"}
     server_event(session, exam, kind[exam.status], now, reason=exam.end_reason)
     chain.checkpoint(session, exam.id, anchor_file=anchor_file())
+
+
+def on_saves(session, exam: ExamSession, applied: list[tuple[SessionItem, Answer, object, int]]) -> None:
+    """Chain one record per applied save (item, answer, response set, sequence), with one read of the
+    chain's head and one insert for the whole batch; replays and ignored saves add nothing."""
+    if not applied:
+        return
+    records = [
+        ledger.answer_record(
+            exam.id, ledger.SheetLine(si.position, si.version_id, answer.id, response, seq), answer.saved_at
+        )
+        for si, answer, response, seq in applied
+    ]
+    chain.append_many(session, exam.id, [("answer", record["answer_id"], record) for record in records])
+
+
+def on_outcome(session, exam: ExamSession, result: SessionResult) -> None:
+    """Chain the ended session's answer sheet (every shown item) and its result."""
+    lines = [
+        ledger.SheetLine(
+            si.position,
+            si.version_id,
+            si.answer.id if si.answer is not None else None,
+            si.answer.response if si.answer is not None else None,
+            si.answer.client_seq if si.answer is not None else None,
+        )
+        for si in exam.items
+    ]
+    values = {name: getattr(result, name) for name in ledger.RESULT_FIELDS}
+    chain.append_many(session, exam.id, [
+        ("answer_sheet", None, ledger.sheet_record(exam.id, lines)),
+        ("result", exam.id, ledger.result_record(exam.id, values)),
+    ])  # fmt: skip
+
+
+def seal(session, exam: ExamSession) -> receipts.Receipt:
+    """Seal the ended session's chain head into the sitting's Merkle tree: the candidate's receipt."""
+    return receipts.seal(session, exam.id, exam.schedule_id)

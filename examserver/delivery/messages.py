@@ -49,3 +49,19 @@ def delivery_message(code: str, **params) -> str:
     }
     message = messages.get(code)
     return message() if message else _("Terjadi kesalahan (%(code)s).", code=code)
+
+
+def verdict_labels() -> dict:
+    """Labels of the verdict codes of :mod:`scoring.verdict`, per section and per result."""
+    return {
+        "section_verdict_labels": {
+            "met": _("Memenuhi"),
+            "not_met": _("Tidak memenuhi"),
+            "none": _("tidak ada ambang"),
+        },
+        "result_verdict_labels": {
+            "pass": _("LULUS ambang batas"),
+            "fail": _("TIDAK LULUS ambang batas"),
+            "none": _("tidak ada ambang kelulusan"),
+        },
+    }

@@ -165,11 +165,13 @@ class SessionResult(Base):
     __tablename__ = "session_result"
 
     session_id: Mapped[int] = mapped_column(ForeignKey("exam_session.id", ondelete="RESTRICT"), primary_key=True)
-    #: Per section: id, title, raw, max, threshold, passed.
+    #: Per section: id, title, raw, max, threshold, basis, score, cut, θ, SE, scaled, verdict,
+    #: passed (see ``examserver.delivery.scoring.section_scores``).
     sections: Mapped[list] = mapped_column(JSON)
     total_raw: Mapped[float] = mapped_column(Float)
     total_max: Mapped[float] = mapped_column(Float)
-    passed: Mapped[bool] = mapped_column(Boolean)
+    #: Every threshold that exists is met (True) or one is not (False); None: no section has one.
+    passed: Mapped[bool | None] = mapped_column(Boolean)
     theta: Mapped[float | None] = mapped_column(Float)
     theta_se: Mapped[float | None] = mapped_column(Float)
     scaled: Mapped[float | None] = mapped_column(Float)
@@ -181,3 +183,8 @@ class SessionResult(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
     session: Mapped[ExamSession] = relationship(back_populates="result")
+
+    @property
+    def verdict(self) -> str:
+        """"pass", "fail" or "none" (no threshold at all), as :mod:`scoring.verdict` decides."""
+        return "none" if self.passed is None else ("pass" if self.passed else "fail")

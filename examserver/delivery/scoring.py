@@ -1,72 +1,26 @@
-"""Scoring an ended session: raw points per section under the blueprint's rules, pass/fail per
-section threshold, and θ with its standard error on the bank's current parameters."""
+"""Scoring an ended session: raw points per section under the blueprint's rules, θ with its
+standard error on the bank's current parameters, and the verdict of each section and of the result
+under the one rule in :mod:`scoring.verdict`.
+
+Fixed and random sittings compare each section's raw points with its raw threshold. Adaptive
+sittings compare each section's score on the reporting scale (θ by EAP on that section's items)
+with a threshold on the same scale: the blueprint's ``scaled_threshold``, or its raw
+``pass_threshold`` converted through the section pool's test characteristic curve. Raw points of
+an adaptive sitting are not comparable between candidates (each saw different items), so they
+are recorded but never decide.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+from sqlalchemy.orm import object_session
 
-from examserver.delivery.models import ExamSession
+from examserver.delivery.models import ExamSession, SessionItem
 from itembank.item_types import item_type
+from itembank.models import BlueprintSection, Item
 from itembank.parameters import to_engine, usable
 from scoring.ability import ReportingScale, estimate_ability
-
-
-def section_scores(exam: ExamSession) -> list[dict]:
-    """Raw and maximum points per blueprint section, and whether each threshold is met.
-
-    ``points_per_correct`` sections give that many points for each fully correct answer (the
-    national SKD gives 5); ``weighted_options`` sections add the chosen option's weight.
-    Unanswered items score 0.
-    """
-    sections = {section.id: section for section in exam.schedule.blueprint.sections}
-    totals = {sid: {"raw": 0.0, "max": 0.0, "answered": 0, "items": 0} for sid in sections}
-    for si in exam.items:
-        section = sections[si.section_id]
-        kind = item_type(si.item.item_type)
-        key = si.version.answer
-        response = si.answer.response if si.answer is not None else None
-        points = kind.score(key, response)
-        best = kind.max_points(key)
-        if section.scoring_rule == "points_per_correct" and not kind.polytomous:
-            points, best = points * section.points_per_correct, best * section.points_per_correct
-        bucket = totals[si.section_id]
-        bucket["raw"] += points
-        bucket["max"] += best
-        bucket["items"] += 1
-        bucket["answered"] += response is not None
-    result = []
-    for section in exam.schedule.blueprint.sections:
-        bucket = totals[section.id]
-        threshold = section.pass_threshold
-        result.append(
-            {
-                "id": section.id,
-                "title": section.title,
-                "raw": bucket["raw"],
-                "max": bucket["max"],
-                "items": bucket["items"],
-                "answered": bucket["answered"],
-                "threshold": threshold,
-                "passed": threshold is None or bucket["raw"] >= threshold,
-            }
-        )
-    return result
-
-
-def score_session(exam: ExamSession) -> dict:
-    """Everything stored in a SessionResult except its identity and timestamps."""
-    sections = section_scores(exam)
-    theta, se, scaled, parameter_ids = ability(exam)
-    return {
-        "sections": sections,
-        "total_raw": sum(s["raw"] for s in sections),
-        "total_max": sum(s["max"] for s in sections),
-        "passed": all(s["passed"] for s in sections),
-        "theta": theta,
-        "theta_se": se,
-        "scaled": scaled,
-        "parameter_ids": parameter_ids,
-    }
+from scoring.verdict import passed, result_verdict, section_verdict, theta_for_true_score
 
 
 def reporting_scale(scale: dict) -> ReportingScale:
@@ -82,16 +36,50 @@ def reporting_scale(scale: dict) -> ReportingScale:
     )
 
 
-def ability(exam: ExamSession) -> tuple[float | None, float | None, float | None, list[int]]:
-    """θ by EAP (standard normal prior) with its standard error, the reporting-scale score, and
-    the ids of the parameter rows used.
+def _points(section: BlueprintSection, kind) -> float:
+    """Points per correct answer under the section's rule (1 for weighted sections)."""
+    return (
+        float(section.points_per_correct)
+        if section.scoring_rule == "points_per_correct" and not kind.polytomous
+        else 1.0
+    )
 
-    Every item the session showed is scored; an unanswered item counts as its lowest category, as
-    in the raw score. If any item has no usable current parameters, θ is not reported (None):
-    scoring some items by IRT and others not would mislead.
+
+def raw_scores(exam: ExamSession) -> dict[int, dict]:
+    """Raw and maximum points, items and answered items per section id.
+
+    ``points_per_correct`` sections give that many points for each fully correct answer (the
+    national SKD gives 5); ``weighted_options`` sections add the chosen option's weight.
+    Unanswered items score 0.
+    """
+    sections = {section.id: section for section in exam.schedule.blueprint.sections}
+    totals = {sid: {"raw": 0.0, "max": 0.0, "answered": 0, "items": 0} for sid in sections}
+    for si in exam.items:
+        section = sections[si.section_id]
+        kind = item_type(si.item.item_type)
+        key = si.version.answer
+        response = si.answer.response if si.answer is not None else None
+        factor = _points(section, kind)
+        bucket = totals[si.section_id]
+        bucket["raw"] += kind.score(key, response) * factor
+        bucket["max"] += kind.max_points(key) * factor
+        bucket["items"] += 1
+        bucket["answered"] += response is not None
+    return totals
+
+
+def estimate(
+    items: list[SessionItem], scale: ReportingScale
+) -> tuple[float | None, float | None, float | None, list[int]]:
+    """θ by EAP (standard normal prior) on ``items``, its standard error, the reporting-scale
+    score and the ids of the parameter rows used.
+
+    An unanswered item counts as its lowest category, as in the raw score. If any item has no
+    usable current parameters, θ is not reported (None): scoring some items by IRT and others
+    not would mislead.
     """
     rows, responses = [], []
-    for si in exam.items:
+    for si in items:
         parameter = si.item.current_parameter
         if parameter is None or not usable(parameter):
             return None, None, None, []
@@ -102,8 +90,116 @@ def ability(exam: ExamSession) -> tuple[float | None, float | None, float | None
     if not rows:
         return None, None, None, []
     params = to_engine(rows)
-    estimate = estimate_ability(np.asarray([responses], dtype=float), params, method="eap")
-    theta, se = float(estimate.theta[0]), float(estimate.se[0])
-    scale = reporting_scale(exam.schedule.blueprint.reporting_scale or {})
+    fitted = estimate_ability(np.asarray([responses], dtype=float), params, method="eap")
+    theta, se = float(fitted.theta[0]), float(fitted.se[0])
     scaled = float(np.asarray(scale.transform(np.asarray([theta])))[0])
     return round(theta, 4), round(se, 4), scaled, [row.id for row in rows]
+
+
+def ability(exam: ExamSession) -> tuple[float | None, float | None, float | None, list[int]]:
+    """θ, SE, reporting-scale score and parameter ids over every item the session showed."""
+    return estimate(list(exam.items), reporting_scale(exam.schedule.blueprint.reporting_scale or {}))
+
+
+def _pool(exam: ExamSession, section: BlueprintSection) -> list[Item]:
+    from examserver.delivery.adaptive import AdaptiveError, adaptive_pool  # noqa: PLC0415
+
+    try:
+        pool = adaptive_pool(object_session(exam), exam.schedule.blueprint)
+    except AdaptiveError:
+        return []
+    return [item for owner, item in pool if owner.id == section.id]
+
+
+def raw_threshold_theta(exam: ExamSession, section: BlueprintSection) -> float | None:
+    """θ at which the expected raw score of a section of this length equals its raw threshold.
+
+    The curve is the section pool's test characteristic curve scaled to the section length,
+    ``(n / N) Σ_{j in pool} E_j(θ)`` with ``E_j`` the expected points of item j under the
+    section's scoring rule (Lord 1980, ch. 13; Kolen & Brennan 2014, §6.5, IRT true-score
+    equating). The pool rather than the items this candidate saw: the cut on θ is then the same
+    for every candidate of the sitting, whereas the items an adaptive test shows depend on the
+    candidate's answers, so a curve of the seen items would move the standard with the ability
+    being judged. None when the pool has no usable parameters.
+    """
+    items = _pool(exam, section)
+    if not items or any(item.current_parameter is None or not usable(item.current_parameter) for item in items):
+        return None
+    params = to_engine([item.current_parameter for item in items])
+    points = np.zeros((params.n_items, params.max_categories))
+    for j, item in enumerate(items):
+        kind = item_type(item.item_type)
+        answer = item.current_version.answer
+        levels = [p * _points(section, kind) for p in kind.category_points(answer)]
+        width = min(len(levels), params.max_categories)
+        points[j, :width] = levels[:width]
+    factor = section.item_count / len(items)
+    return round(theta_for_true_score(params, points, float(section.pass_threshold), factor=factor), 4)
+
+
+def section_scores(exam: ExamSession) -> list[dict]:
+    """Per blueprint section: raw points, θ (adaptive), the threshold compared and the verdict.
+
+    Each entry holds ``raw``, ``max``, ``items``, ``answered``, ``threshold`` (the blueprint's raw
+    threshold or None), ``basis`` ("raw" or "scaled": what the verdict compares), ``score`` and
+    ``cut`` (the compared score and threshold, on the basis's scale), ``theta``, ``theta_se``,
+    ``scaled``, ``parameter_ids`` (adaptive sections only, else None / []), ``threshold_theta``
+    (the θ of a raw threshold converted through the test characteristic curve), ``verdict``
+    ("met", "not_met", "none") and ``passed`` (True, False, None).
+    """
+    blueprint = exam.schedule.blueprint
+    adaptive = blueprint.delivery_mode == "adaptive"
+    scale = reporting_scale(blueprint.reporting_scale or {})
+    totals = raw_scores(exam)
+    result = []
+    for section in blueprint.sections:
+        bucket = totals[section.id]
+        entry = {
+            "id": section.id,
+            "title": section.title,
+            "raw": bucket["raw"],
+            "max": bucket["max"],
+            "items": bucket["items"],
+            "answered": bucket["answered"],
+            "threshold": section.pass_threshold,
+            "basis": "raw",
+            "score": bucket["raw"],
+            "cut": section.pass_threshold,
+            "theta": None,
+            "theta_se": None,
+            "scaled": None,
+            "parameter_ids": [],
+            "threshold_theta": None,
+        }
+        if adaptive:
+            theta, se, scaled, ids = estimate([si for si in exam.items if si.section_id == section.id], scale)
+            entry.update(theta=theta, theta_se=se, scaled=scaled, parameter_ids=ids)
+            cut = section.scaled_threshold
+            if cut is None and section.pass_threshold is not None:
+                cut_theta = raw_threshold_theta(exam, section)
+                entry["threshold_theta"] = cut_theta
+                cut = None if cut_theta is None else float(np.asarray(scale.transform(cut_theta)))
+            if cut is not None or section.pass_threshold is None:
+                # A section the sitting never reached has no scaled score and so does not meet its
+                # threshold; only a pool without usable parameters falls back to the raw threshold.
+                entry.update(basis="scaled", score=scaled, cut=cut)
+        verdict = section_verdict(entry["score"], entry["cut"])
+        entry.update(verdict=verdict, passed=passed(verdict))
+        result.append(entry)
+    return result
+
+
+def score_session(exam: ExamSession) -> dict:
+    """Everything stored in a SessionResult except its identity and timestamps."""
+    sections = section_scores(exam)
+    theta, se, scaled, parameter_ids = ability(exam)
+    return {
+        "sections": sections,
+        "total_raw": sum(s["raw"] for s in sections),
+        "total_max": sum(s["max"] for s in sections),
+        "passed": passed(result_verdict(s["verdict"] for s in sections)),
+        "theta": theta,
+        "theta_se": se,
+        "scaled": scaled,
+        "parameter_ids": parameter_ids,
+    }

@@ -339,6 +339,7 @@ def save_answers(
     ).unique()
     by_position = {si.position: si for si in loaded}
     acks = []
+    applied: list[tuple[SessionItem, Answer, Any, int]] = []  # what each applied save set, in order
     for save in saves:
         si = by_position.get(save.position)
         if si is None:
@@ -364,8 +365,10 @@ def save_answers(
         answer.saved_at = now
         answer.client_answered_at = (save.answered_at or "")[:40] or None
         acks.append(SaveAck(save.position, save.seq, applied=True))
+        applied.append((si, answer, response, save.seq))
     exam.last_seen_at = now
     session.flush()
+    integrity.on_saves(session, exam, applied)
     return acks
 
 
@@ -382,7 +385,9 @@ def end(session: Session, exam: ExamSession, *, now: datetime, reason: str) -> S
     exam.paused_at = None
     session.flush()
     result = score(session, exam, now=now)
+    integrity.on_outcome(session, exam, result)  # the answer sheet and the result, before the checkpoint
     integrity.on_end(session, exam, now=now)
+    integrity.seal(session, exam)
     return result
 
 

@@ -20,7 +20,7 @@ from examserver.accounts.roles import ADMIN, CANDIDATE, COMMITTEE, PROCTOR
 from examserver.auth.forms import ConfirmForm
 from examserver.delivery import bp
 from examserver.delivery.forms import AppealForm, EnrolForm, ScheduleForm, VerifyForm
-from examserver.delivery.messages import delivery_message
+from examserver.delivery.messages import delivery_message, verdict_labels
 from examserver.delivery.models import ExamSchedule, ExamSession, SessionResult
 from examserver.delivery.services import DeliveryError, create_schedule, enrol, expire_if_due
 from examserver.extensions import db
@@ -30,6 +30,7 @@ from itembank.models import TestBlueprint
 from itembank.services import Actor
 from proctoring import services as proctoring_services
 from proctoring.models import ScheduleProctor
+from proctoring.standing import State, standing_of, standings
 
 DEVICE_COOKIE = "ujian_perangkat"
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -73,7 +74,8 @@ def delivery_labels():
             "submitted": _("Selesai"),
             "expired": _("Waktu habis"),
             "terminated": _("Dihentikan pengawas"),
-        }
+        },
+        **verdict_labels(),
     }
 
 
@@ -137,16 +139,22 @@ def result(session_id: int):
         db.session.commit()
     if not exam.is_ended:
         return redirect(url_for("delivery.session_page", session_id=exam.id))
-    decision = proctoring_services.effective_decision(db.session, exam.id)
+    standing = standing_of(db.session, exam.id)
     appeals = proctoring_services.timeline(db.session, exam.id).appeals
     return render_template(
         "delivery/result.html",
         exam=exam,
         result=exam.result,
-        decision=decision,
+        standing=standing,
+        decision=appealable(standing),
         appeals=appeals,
         appeal_form=AppealForm(),
     )
+
+
+def appealable(standing):
+    """The decision the candidate sees and may appeal: none while an invalidation awaits confirmation."""
+    return None if standing.state is State.UNDER_REVIEW else standing.decision
 
 
 @bp.route("/<int:session_id>/sanggah", methods=["POST"])
@@ -154,7 +162,7 @@ def result(session_id: int):
 def file_appeal(session_id: int):
     """The candidate appeals (sanggah) against the proctors' decision on their session."""
     exam = own_session(session_id)
-    decision = proctoring_services.effective_decision(db.session, exam.id)
+    decision = appealable(standing_of(db.session, exam.id))
     form = AppealForm()
     if decision is None or decision.decision == "cleared":
         abort(404)
@@ -179,7 +187,9 @@ def certificate(session_id: int):
     exam = own_session(session_id)
     if not exam.is_ended or not exam.schedule.shows_score:
         abort(404)
-    return render_template("delivery/certificate.html", exam=exam, result=exam.result)
+    return render_template(
+        "delivery/certificate.html", exam=exam, result=exam.result, standing=standing_of(db.session, exam.id)
+    )
 
 
 @bp.route("/cek-perangkat")
@@ -226,7 +236,8 @@ def verify():
         found = db.session.scalar(select(SessionResult).where(SessionResult.verification_code == code))
         if found is None or not found.session.schedule.shows_score:
             found = False
-    return render_template("delivery/verify.html", form=form, found=found)
+    standing = standing_of(db.session, found.session_id) if found else None
+    return render_template("delivery/verify.html", form=form, found=found, standing=standing)
 
 
 @bp.route("/papan-skor/<code>")
@@ -236,13 +247,20 @@ def scoreboard(code: str):
     schedule = db.session.scalar(select(ExamSchedule).where(ExamSchedule.code == code.upper()))
     if schedule is None or not schedule.has_public_scoreboard:
         abort(404)
+    # Raw points of an adaptive sitting are not comparable between candidates: rank by the scale.
+    adaptive = schedule.blueprint.delivery_mode == "adaptive"
     rows = db.session.scalars(
         select(SessionResult)
         .join(ExamSession)
         .where(ExamSession.schedule_id == schedule.id)
-        .order_by(SessionResult.total_raw.desc(), SessionResult.computed_at)
+        .order_by((SessionResult.scaled if adaptive else SessionResult.total_raw).desc(), SessionResult.computed_at)
     ).all()
-    response = make_response(render_template("delivery/scoreboard.html", schedule=schedule, rows=rows))
+    marks = standings(db.session, [r.session_id for r in rows])
+    voided = [r for r in rows if not marks[r.session_id].counts]
+    rows = [r for r in rows if marks[r.session_id].counts]
+    response = make_response(
+        render_template("delivery/scoreboard.html", schedule=schedule, rows=rows, voided=voided)
+    )
     response.headers["Refresh"] = "30"
     response.headers["Cache-Control"] = "public, max-age=10"
     return response
@@ -345,6 +363,7 @@ def schedule_detail(schedule_id: int):
         assigned=assigned,
         schedule=schedule,
         names=names,
+        standing=standings(db.session, [s.id for s in schedule.sessions]),
         now=moment,
         enrol_form=EnrolForm(),
         confirm=ConfirmForm(),

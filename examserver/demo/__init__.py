@@ -31,6 +31,8 @@ DEMO_STAFF = (
     ("penulis@demo.id", "Penulis Soal Demo", "item_writer"),
     ("reviewer@demo.id", "Penelaah Soal Demo", "reviewer"),
     ("pengawas@demo.id", "Pengawas Demo", "proctor"),
+    #: A second proctor of the finished sitting: decides appeals against what the first one decided.
+    ("pengawas2@demo.id", "Pengawas Kedua Demo", "proctor"),
     ("panitia@demo.id", "Panitia Seleksi Demo", "committee"),
     ("hr@demo.id", "Petugas SDM Demo", "hr_officer"),
 )
@@ -146,6 +148,9 @@ BLUEPRINTS = (
                      ("SKD.TIU", "Tes Intelegensia Umum", 4, "points_per_correct", None),
                      ("SKD.TKP", "Tes Karakteristik Pribadi", 4, "weighted_options", None)),
         "description": "Tiap soal berikutnya dipilih server dari jawaban sebelumnya (CAT); nilai dari estimasi θ.",
+        # Thresholds on the 0-100 reporting scale (θ -3..3 onto 0..100, so 50 is θ = 0): near the
+        # national SKD's pass marks, 43-74 % of the maximum, as θ cuts slightly below the mean.
+        "scaled_thresholds": (45.0, 47.5, 45.0),
     },
 )  # fmt: skip
 
@@ -168,8 +173,10 @@ def seed_blueprints() -> int:
             reporting_scale={"kind": "range", "min": 0, "max": 100},
             description=spec["description"],
             sections=[
-                blueprints.SectionSpec(codes[code], title, count, rule, 5, threshold)
-                for code, title, count, rule, threshold in spec["sections"]
+                blueprints.SectionSpec(codes[code], title, count, rule, 5, threshold, scaled)
+                for (code, title, count, rule, threshold), scaled in zip(
+                    spec["sections"], spec.get("scaled_thresholds", (None,) * len(spec["sections"])), strict=True
+                )
             ],
         )
         if blueprint.delivery_mode == "fixed":

@@ -2,8 +2,11 @@
 
 The reviewer recalibrates the sixty answer sheets of UJICOBA-2026-10 and links them to the bank
 scale (Stocking-Lord through the operational items); admin@demo.id can then open
-"Bank soal -> Kalibrasi parameter", read the changes, fit and drift flags, and publish the new
-parameter versions (the old ones stay).
+"Bank soal -> Kalibrasi parameter", read the changes, fit and drift flags. Sixty answer sheets
+cannot identify a 3PL/GPCM recalibration of a hundred items: the information matrix is singular,
+the calibration guards (``itembank.calibration_guards``) flag every item's standard errors, and
+the run can be published only after the flagged items are excluded with a reason (they keep their
+bank parameters).
 """
 
 from __future__ import annotations

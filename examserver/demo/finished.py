@@ -4,7 +4,8 @@ Sixty candidates (the twenty demo candidates and forty simulated ones) sat a 110
 last month. Answers are drawn from the bank's IRT parameters at each candidate's ability
 (seeded, so the demo is the same every time); three candidates are planted:
 
-* kandidat3 copies kandidat7's choice on 60% of the items, wrong answers included;
+* kandidat3 copies kandidat7's choice on 60% of the items, wrong answers included, each copied
+  answer saved after kandidat7 gave it;
 * kandidat5 leaves the exam window eight times (over six minutes) and pastes twice;
 * kandidat9 answers most items within two seconds of the previous one.
 """
@@ -18,6 +19,7 @@ from sqlalchemy import select
 
 from examserver.accounts import services as accounts
 from examserver.accounts.models import User
+from examserver.delivery import integrity
 from examserver.delivery import services as delivery
 from examserver.delivery.models import Answer, ExamSchedule
 from examserver.extensions import db
@@ -117,8 +119,8 @@ def seed_finished_session(password: str) -> int:
         location="Daring (jarak jauh)",
         has_public_scoreboard=True,
     )
-    proctor = db.session.scalar(select(User).where(User.email == "pengawas@demo.id"))
-    db.session.add(ScheduleProctor(schedule_id=schedule.id, proctor_id=proctor.id))
+    for proctor in db.session.scalars(select(User).where(User.email.in_(("pengawas@demo.id", "pengawas2@demo.id")))):
+        db.session.add(ScheduleProctor(schedule_id=schedule.id, proctor_id=proctor.id))
     people = _candidates(password)
     rng = np.random.default_rng(2026)
     exams = {}
@@ -149,12 +151,18 @@ def seed_finished_session(password: str) -> int:
         chosen[person.email] = picks
     copy_mask = rng.random(len(items)) < 0.6
     chosen[COPIER] = [s if copy else c for c, s, copy in zip(chosen[COPIER], chosen[SOURCE], copy_mask, strict=True)]
-    for person in people:
+    source_times = {}
+    # The source answers first, so that each answer the copier copies is saved after the source gave it.
+    for person in sorted(people, key=lambda p: p.email != SOURCE):
         exam, start = exams[person.email]
         pace = 2.0 if person.email == RUSHER else 50.0
         moment = start
         for seq, (si, letter) in enumerate(zip(exam.items, chosen[person.email], strict=True), start=1):
             moment += timedelta(seconds=float(rng.uniform(0.6, 1.4) * pace))
+            if person.email == SOURCE:
+                source_times[si.item_id] = moment
+            elif person.email == COPIER and copy_mask[seq - 1]:
+                moment = max(moment, source_times[si.item_id] + timedelta(seconds=10))
             db.session.add(
                 Answer(
                     session_item=si,
@@ -186,5 +194,8 @@ def seed_finished_session(password: str) -> int:
                     now=start + timedelta(minutes=40 + k),
                 )
         db.session.flush()
+        # On the session's chain like real saves (the answers above are written directly, not saved).
+        saved = [(si, si.answer, si.answer.response, si.answer.client_seq) for si in exam.items]
+        integrity.on_saves(db.session, exam, saved)
         delivery.end(db.session, exam, now=moment + timedelta(seconds=30), reason="candidate")
     return 1

@@ -151,7 +151,7 @@ def seed_selection(password: str) -> int:
         db.session, period, stage="administrative", title="Hasil seleksi administrasi", csv_text=text,
         session_ids=[], member_id=member.id,
     )  # fmt: skip
-    text, session_ids = announcements.ranking_csv(rank_period(db.session, period, final=False))
+    text, session_ids = announcements.ranking_csv(rank_period(db.session, period, final=False), db.session)
     announcements.publish(
         db.session, period, stage="basic", title="Hasil SKD dan peserta yang lulus ke SKB", csv_text=text,
         session_ids=session_ids, member_id=member.id,

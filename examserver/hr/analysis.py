@@ -23,6 +23,7 @@ from examserver.hr.models import (
     SupervisorRating,
     TrainingProgramme,
 )
+from examserver.selection.ranking import voided_registrations
 from itembank.models import Competency
 from scoring.effectiveness import AdverseImpact, ValidityResult, adverse_impact, predictive_validity
 from scoring.training_needs import (
@@ -267,6 +268,15 @@ def mean_performance(session: Session, employee_ids: list[int]) -> dict[int, flo
     return {key: float(np.mean(values)) for key, values in totals.items()}
 
 
+def usable_scores(session: Session, intake: RecruitmentIntake, applicants: list[IntakeApplicant]) -> dict[int, dict]:
+    """Each applicant's selection scores by applicant id; none for a session invalidated since the intake was kept.
+
+    The standing is read now (``proctoring.standing``), so an upheld appeal brings the scores back.
+    """
+    voided = voided_registrations(session, intake.period_id) if intake.period_id is not None else set()
+    return {a.id: {} if a.registration_number in voided else dict(a.scores) for a in applicants}
+
+
 def effectiveness(
     session: Session, intake: RecruitmentIntake, *, n_boot: int = 2000, rng: int | None = 2026
 ) -> EffectivenessReport:
@@ -274,11 +284,12 @@ def effectiveness(
     applicants = list(session.scalars(select(IntakeApplicant).where(IntakeApplicant.intake_id == intake.id)))
     hired = [a for a in applicants if a.is_selected and a.employee_id is not None]
     perf = mean_performance(session, [a.employee_id for a in hired])
-    keys = sorted({key for a in applicants for key in a.scores})
+    scores = usable_scores(session, intake, applicants)
+    keys = sorted({key for a in applicants for key in scores[a.id]})
     rows, skipped = [], []
     for key in keys:
-        pool = np.array([a.scores[key] for a in applicants if a.scores.get(key) is not None], dtype=float)
-        pairs = [(a.scores.get(key), perf.get(a.employee_id)) for a in hired]
+        pool = np.array([scores[a.id][key] for a in applicants if scores[a.id].get(key) is not None], dtype=float)
+        pairs = [(scores[a.id].get(key), perf.get(a.employee_id)) for a in hired]
         pairs = [(s, p) for s, p in pairs if s is not None and p is not None]
         if len(pairs) < 10 or pool.size < 3 or np.std(pool) == 0:
             skipped.append(key)

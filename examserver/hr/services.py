@@ -114,6 +114,8 @@ def appoint_from_period(
     for row in ranking.rows:
         application = applications[row.application_id]
         user = session.get(User, application.candidate_id)
+        # An invalidated session (proctoring.standing) leaves no score: the ranking blanks it.
+        voided = row.standing is not None and not row.standing.counts
         scores = {f"SKD.{name}": value for name, value in zip(ranking.section_names, row.sections, strict=True)}
         scores = {k: v for k, v in scores.items() if v is not None}
         for key, value in (("SKD", row.basic_total), ("SKB", row.field_score), ("final", row.final_score)):
@@ -126,8 +128,9 @@ def appoint_from_period(
         applicant.region = province_of(user.nik) if user is not None else None
         applicant.gender = nik_sex(user.nik) if user is not None else None
         applicant.scores = scores
-        applicant.is_selected = row.appointed_code is not None
-        if row.appointed_code is None or applicant.employee_id is not None:
+        # Someone appointed before their session was invalidated stays an employee (an HR matter), never a new one.
+        applicant.is_selected = row.appointed_code is not None or applicant.employee_id is not None
+        if voided or row.appointed_code is None or applicant.employee_id is not None:
             continue
         if session.scalar(select(Employee.id).where(Employee.application_id == application.id)) is not None:
             continue

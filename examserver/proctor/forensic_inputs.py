@@ -2,50 +2,115 @@
 
 The schedule's answers become a choice matrix over the single-choice and true/false items the
 sessions share (other item types have no single key to copy); ``proctoring.forensics`` then gives
-Wollack's omega for every pair and Snijders' lz* for every candidate, on the bank's current
-parameters.
+Wollack's omega for every pair and Snijders' lz* for every candidate, and
+``proctoring.copying_direction`` names the copier of each pair from the answer order.
+
+The IRT parameters are the ones the sitting was scored with (the ItemParameter ids each
+SessionResult recorded), not the bank's current ones: publishing a calibration after the sitting
+must not reorder its finished review queue. An item no result recorded falls back to the version
+in force when the last session ended (:func:`parameter_in_force`), and only then to the current
+one.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
+
 import numpy as np
+from scipy.stats import norm
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from examserver.delivery.models import ExamSchedule
+from examserver.delivery.models import ExamSchedule, ExamSession
+from itembank.models import CalibrationRun, ItemParameter
 from itembank.parameters import to_engine, usable
+from proctoring.copying_direction import copying_direction
 from proctoring.forensics import correct_probabilities, omega, person_fit, score_choices, strongest_sources
 
 KEYED_TYPES = ("single_choice", "true_false")
 MIN_SESSIONS = 3  #: distractor shares and omega need a group
 
 
-def schedule_forensics(session: Session, schedule: ExamSchedule) -> dict[int, dict]:
-    """Per session id: ``copying`` = (Bonferroni-adjusted p over possible sources, partner session id,
-    partner's registration number) and ``lz_star``. Sessions without answers get nothing."""
-    exams = [exam for exam in schedule.sessions if exam.is_ended and exam.items]
-    if len(exams) < MIN_SESSIONS:
+def scoring_parameters(session: Session, exams: Sequence[ExamSession]) -> dict[int, ItemParameter]:
+    """Per item id, the parameter row the sessions were scored with (the one most results used)."""
+    used = Counter(pid for exam in exams if exam.result is not None for pid in exam.result.parameter_ids or [])
+    if not used:
         return {}
+    rows = session.scalars(select(ItemParameter).where(ItemParameter.id.in_(list(used))))
+    by_item: dict[int, ItemParameter] = {}
+    for row in sorted(rows, key=lambda r: (-used[r.id], r.id)):
+        by_item.setdefault(row.item_id, row)
+    return by_item
+
+
+def parameter_in_force(session: Session, item_id: int, moment) -> ItemParameter | None:
+    """The item's parameter version in force at ``moment``: the latest published (not anchor, not
+    excluded) row of a run published by then; if every version came later (a bank imported after
+    a backdated sitting), the earliest one, which is the closest to what the sitting could use."""
+    published = (
+        select(ItemParameter)
+        .join(CalibrationRun, ItemParameter.run_id == CalibrationRun.id)
+        .where(
+            ItemParameter.item_id == item_id,
+            CalibrationRun.status == "published",
+            ItemParameter.is_anchor.is_(False),
+            ItemParameter.excluded_at.is_(None),
+        )
+        .limit(1)
+    )
+    before = session.scalar(
+        published.where(CalibrationRun.published_at <= moment).order_by(
+            CalibrationRun.published_at.desc(), ItemParameter.id.desc()
+        )
+    )
+    return before or session.scalar(published.order_by(CalibrationRun.published_at, ItemParameter.id))
+
+
+def _choice_matrix(session: Session, exams: list[ExamSession]):
+    """Columns (item id -> column), parameter rows, keys and option counts of the keyed items."""
+    scored = scoring_parameters(session, exams)
+    ended = max((exam.ended_at for exam in exams if exam.ended_at is not None), default=None)
     columns: dict[int, int] = {}
     parameters, keys, widths = [], [], []
     for exam in exams:
         for si in exam.items:
             if si.item_id in columns or si.item.item_type not in KEYED_TYPES:
                 continue
-            row = si.item.current_parameter
+            row = scored.get(si.item_id)
+            if row is None and ended is not None:
+                row = parameter_in_force(session, si.item_id, ended)
+            if row is None:
+                row = si.item.current_parameter
             if row is None or not usable(row):
                 continue
             columns[si.item_id] = len(parameters)
             parameters.append(row)
             keys.append(ord(si.version.answer["correct"]) - ord("A"))
             widths.append(len(si.version.options))
+    return columns, parameters, keys, widths
+
+
+def schedule_forensics(session: Session, schedule: ExamSchedule) -> dict[int, dict]:
+    """Per session id: ``copying`` = (Bonferroni-adjusted p over possible sources, partner session id,
+    partner's registration number), ``pair`` (the pair with that partner: the adjusted p of the
+    direction with the larger evidence and who the evidence names the copier, see
+    :func:`_pair_facts`) and ``lz_star``. Sessions without answers get nothing."""
+    exams = [exam for exam in schedule.sessions if exam.is_ended and exam.items]
+    if len(exams) < MIN_SESSIONS:
+        return {}
+    columns, parameters, keys, widths = _choice_matrix(session, exams)
     if len(parameters) < 5:
         return {}
     choices = np.full((len(exams), len(parameters)), -1, dtype=int)
+    times = np.full((len(exams), len(parameters)), np.nan)
     for i, exam in enumerate(exams):
         for si in exam.items:
             column = columns.get(si.item_id)
             if column is not None and si.answer is not None and isinstance(si.answer.response, str):
                 choices[i, column] = ord(si.answer.response) - ord("A")
+                if si.answer.saved_at is not None:
+                    times[i, column] = si.answer.saved_at.timestamp()
     key = np.asarray(keys)
     params = to_engine(parameters)
     fit = person_fit(score_choices(choices, key), params)
@@ -56,9 +121,32 @@ def schedule_forensics(session: Session, schedule: ExamSchedule) -> dict[int, di
     for i, exam in enumerate(exams):
         entry: dict = {}
         if sources.source[i] >= 0 and np.isfinite(sources.p_adjusted[i]):
-            partner = exams[int(sources.source[i])]
+            j = int(sources.source[i])
+            partner = exams[j]
             entry["copying"] = (float(sources.p_adjusted[i]), partner.id, partner.registration_number)
+            entry["pair"] = _pair_facts(index.omega, choices, times, exams, i, j)
         if np.isfinite(fit.lz_star[i]):
             entry["lz_star"] = float(fit.lz_star[i])
         stats[exam.id] = entry
     return stats
+
+
+def _pair_facts(omegas, choices, times, exams, i: int, j: int) -> dict:
+    """The pair (i, j) as the review queue states it: ``p_value`` (Bonferroni-adjusted p of the
+    direction with the larger omega), ``role`` of session i (copier or source), ``basis`` (timing
+    or omega), who the larger omega names, ``matches`` and ``later`` (timed identical answers and
+    how many of them the named copier gave after the source)."""
+    direction = copying_direction(omegas, choices, times, i, j)
+    # Bonferroni over the possible sources, as proctoring.forensics.strongest_sources adjusts.
+    p_value = float(min(1.0, norm.sf(direction.omega) * max(len(exams) - 1, 1)))
+    label = {i: exams[i].registration_number, j: exams[j].registration_number}
+    return {
+        "p_value": p_value,
+        "role": "copier" if direction.copier == i else "source",
+        "basis": direction.basis,
+        "copier_label": label[direction.copier],
+        "source_label": label[direction.source],
+        "omega_copier_label": label[direction.omega_copier],
+        "matches": direction.matches,
+        "later": direction.copier_later,
+    }

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from examserver.proctor.forms import CATEGORY_LABELS, SUBCATEGORY_LABELS
 from proctoring.flags import Flag
 
 EVENT_LABELS = {
@@ -20,6 +22,72 @@ EVENT_LABELS = {
     "device_change_allowed": _l("diizinkan pindah perangkat"), "terminated": _l("dihentikan"),
 }  # fmt: skip
 DECISION_LABELS = {"cleared": _l("bersih"), "warning": _l("peringatan"), "invalidated": _l("dibatalkan")}
+#: A session's standing (proctoring.standing.State), as candidates, the public and staff read it.
+STANDING_LABELS = {
+    "valid": _l("sah"), "under_review": _l("sedang ditinjau"), "invalidated": _l("dibatalkan"),
+    "appeal_pending": _l("dibatalkan, sanggahan sedang diperiksa"), "restored": _l("dipulihkan setelah sanggahan"),
+}  # fmt: skip
+
+
+def standing_note(standing, *, public: bool = False) -> str:
+    """One line on a session's standing for rankings, exports and announcements ('' when plainly valid).
+
+    ``public`` leaves out the proctors' own words and keeps the date and category.
+    """
+    if standing is None:
+        return ""
+    when = format_datetime(standing.since, "medium") if standing.since else ""
+    if not standing.counts:
+        category = reason_category_label(standing.decision.category)
+        if public:
+            text = _("hasil ujian dibatalkan sejak %(when)s (%(category)s)", when=when, category=category)
+        else:
+            text = _(
+                "hasil ujian dibatalkan sejak %(when)s (%(category)s): %(reason)s",
+                when=when,
+                category=category,
+                reason=standing.decision.reason,
+            )
+        if standing.state == "appeal_pending":
+            text += "; " + _("sanggahan sedang diperiksa")
+        return text
+    if standing.state == "under_review":
+        return _("hasil ujian sedang ditinjau sejak %(when)s (pembatalan belum dikonfirmasi)", when=when)
+    if standing.state == "restored":
+        return _("hasil ujian dipulihkan pada %(when)s setelah sanggahan diterima", when=when)
+    return ""
+
+
+def reason_category_label(code: str) -> str:
+    """The translated label of a reason category such as ``examinee.collusion``."""
+    top, _dot, sub = (code or "").partition(".")
+    if top not in CATEGORY_LABELS or sub not in SUBCATEGORY_LABELS:
+        return code
+    return f"{CATEGORY_LABELS[top]}: {SUBCATEGORY_LABELS[sub]}"
+
+
+def copying_direction_text(facts: dict) -> str:
+    """Who answered the matching items first and whom the evidence names the copier
+    (proctoring.copying_direction)."""
+    numbers = {
+        "copier": facts["copier_label"], "source": facts["source_label"], "omega": facts["omega_copier_label"],
+        "later": facts["later"], "matches": facts["matches"],
+    }  # fmt: skip
+    if facts.get("basis") == "timing":
+        order = _("%(copier)s menjawab %(later)d dari %(matches)d jawaban yang sama sesudah %(source)s", **numbers)
+    else:
+        order = _(
+            "urutan waktu tidak menentukan (%(copier)s menjawab %(later)d dari %(matches)d jawaban yang sama "
+            "sesudah %(source)s)",
+            **numbers,
+        )
+    return (
+        order
+        + "; "
+        + _("ω terbesar bila %(omega)s penyalinnya", **numbers)
+        + "; "
+        + _("bukti menunjuk %(copier)s sebagai penyalin jawaban %(source)s", **numbers)
+    )
 
 
 def proctoring_message(code: str) -> str:
@@ -70,11 +138,12 @@ def flag_text(flag: Flag) -> str:
     if flag.code == "other_device":
         return _("mencoba membuka ujian di perangkat lain %(n)d kali", n=facts["count"])
     if flag.code == "copying":
-        return _(
+        text = _(
             "jawaban sama dengan peserta %(other)s jauh melampaui kebetulan, p = %(p).1e",
             other=facts.get("partner_label", facts["partner"]),
             p=facts["p_value"],
         )
+        return text + ("; " + copying_direction_text(facts) if "role" in facts else "")
     if flag.code == "person_fit":
         return _("pola jawaban tidak wajar untuk kemampuannya (lz* = %(z)s)", z=facts["lz_star"])
     return flag.code

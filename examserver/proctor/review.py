@@ -42,6 +42,27 @@ def review_queue(session: Session, schedule: ExamSchedule, rules: FlagRules | No
     for exam in schedule.sessions:
         facts = facts_from_events(events.get(exam.id, []))
         stats = forensic.get(exam.id, {})
-        flags = flags_for(facts, rules, copying=stats.get("copying"), person_fit=stats.get("lz_star"))
+        copying, details = _pair_evidence(stats, rules)
+        flags = flags_for(
+            facts, rules, copying=copying, person_fit=stats.get("lz_star"), copying_details=details
+        )
         rows.append(SessionRisk(exam, facts, flags, risk_score(flags)))
-    return sorted(rows, key=lambda row: (-row.score, row.session.registration_number))
+    return sorted(rows, key=lambda row: (-row.score, _named_source(row), row.session.registration_number))
+
+
+def _pair_evidence(stats: dict, rules: FlagRules) -> tuple[tuple | None, dict | None]:
+    """The copying evidence a session's flag carries. Whether it is flagged still rests on its own
+    direction's p (so the false-positive rate per candidate is unchanged); a flagged session then
+    states the pair: the p of the direction with the larger omega (both members weigh the same)
+    and who the evidence names the copier (:mod:`proctoring.copying_direction`)."""
+    copying, pair = stats.get("copying"), stats.get("pair")
+    if copying is None or pair is None or copying[0] >= rules.copying_p_value:
+        return copying, None
+    own_p, partner, label = copying
+    details = {key: value for key, value in pair.items() if key != "p_value"}
+    return (min(own_p, pair["p_value"]), partner, label), details
+
+
+def _named_source(row: SessionRisk) -> bool:
+    """Within a pair of equal weight, the one named copier comes before its source."""
+    return any(flag.code == "copying" and flag.facts.get("role") == "source" for flag in row.flags)

@@ -22,13 +22,22 @@ from examserver.extensions import db
 from examserver.proctor import bp
 from examserver.proctor.actions import act, assigned_schedules, can_watch
 from examserver.proctor.forms import ActionForm, AppealOutcomeForm, DecisionForm
-from examserver.proctor.messages import DECISION_LABELS, EVENT_LABELS, flag_text, proctoring_message
+from examserver.proctor.messages import (
+    DECISION_LABELS,
+    EVENT_LABELS,
+    STANDING_LABELS,
+    flag_text,
+    proctoring_message,
+    reason_category_label,
+    standing_note,
+)
 from examserver.proctor.review import review_queue
 from examserver.spreadsheet import inert_cell
 from itembank.database import utcnow
 from proctoring import chain, services
 from proctoring.flags import facts_from_events
 from proctoring.models import Appeal, IntegrityEvent, ProctorDecision
+from proctoring.standing import standing_of, standings
 
 STAFF = (PROCTOR, ADMIN)
 
@@ -59,6 +68,9 @@ def proctor_helpers():  # also used by the candidate's result page
         "event_labels": EVENT_LABELS,
         "decision_labels": DECISION_LABELS,
         "appeal_labels": {"open": _("terbuka"), "upheld": _("diterima"), "rejected": _("ditolak")},
+        "standing_labels": STANDING_LABELS,
+        "reason_category_label": reason_category_label,
+        "standing_note": standing_note,
     }
 
 
@@ -171,7 +183,8 @@ def session_action(session_id: int):
 def queue(schedule_id: int):
     """After the session: candidates ordered by risk, each with the reasons it was flagged."""
     schedule = watched_schedule(schedule_id)
-    decisions = {exam.id: services.effective_decision(db.session, exam.id) for exam in schedule.sessions}
+    marks = standings(db.session, [exam.id for exam in schedule.sessions])
+    decisions = {exam_id: standing.in_force for exam_id, standing in marks.items()}
     return render_template(
         "proctor/queue.html",
         schedule=schedule,
@@ -230,17 +243,23 @@ def timeline(session_id: int):
     involved += [d.decided_by_id for d in record.decisions] + [d.confirmed_by_id for d in record.decisions]
     involved += [e.actor_id for e in record.events] + [a.decided_by_id for a in record.appeals]
     people = names_of(person for person in involved if person)
+    copying = []
+    if exam.is_ended:
+        row = next((r for r in review_queue(db.session, exam.schedule) if r.session.id == exam.id), None)
+        copying = [flag for flag in row.flags if flag.code == "copying"] if row else []
     return render_template(
         "proctor/timeline.html",
         exam=exam,
         record=record,
         answers=answers,
+        copying=copying,
         people=people,
         decision_form=DecisionForm(),
         appeal_form=AppealOutcomeForm(),
         action_form=ActionForm(),
         confirm=ConfirmForm(),
         in_force=services.effective_decision(db.session, exam.id),
+        standing=standing_of(db.session, exam.id),
         checkpoint=chain.latest_checkpoint(db.session, exam.id),
     )
 

@@ -5,16 +5,21 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from examserver.accounts.models import User
+from examserver.proctor.messages import standing_note
 from examserver.selection import signing
 from examserver.selection.models import STAGE_KINDS, Announcement, Application, SelectionPeriod
-from examserver.selection.ranking import Ranking
+from examserver.selection.ranking import Ranking, period_sessions
 from examserver.selection.services import MIN_REASON, SelectionError
 from examserver.spreadsheet import inert_cell
+from proctoring import receipts
+from proctoring.models import Receipt
+from proctoring.standing import Standing, State, standings
 
 #: The documented check anyone can run with Python and the ``cryptography`` package.
 VERIFY_COMMAND = (
@@ -48,13 +53,18 @@ def administrative_csv(session: Session, period: SelectionPeriod) -> tuple[str, 
     return out.getvalue(), []
 
 
-def ranking_csv(ranking: Ranking) -> tuple[str, list[int]]:
-    """The result of the basic or final stage: scores, ranks and status per applicant."""
+def ranking_csv(ranking: Ranking, session: Session) -> tuple[str, list[int]]:
+    """The result of the basic or final stage: scores, ranks and status per applicant, and the
+    receipt and sealed chain head of each applicant's exam session, so the signature commits to the
+    answers and results behind every row (``proctoring.receipts``)."""
+    ids = [row.session_id for row in ranking.rows if row.session_id is not None]
+    sealed = {r.session_id: r for r in session.scalars(select(Receipt).where(Receipt.session_id.in_(ids)))}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([
         "nomor_peserta", "nama", "formasi", "kategori", *ranking.section_names, "total_skd", "nilai_skb",
-        "nilai_akhir", "peringkat_skd", "peringkat_akhir", "status", "formasi_penempatan",
+        "nilai_akhir", "peringkat_skd", "peringkat_akhir", "status", "formasi_penempatan", "tanda_terima",
+        "kepala_rantai",
     ])  # fmt: skip
     sessions = []
     for row in ranking.rows:
@@ -64,10 +74,15 @@ def ranking_csv(ranking: Ranking) -> tuple[str, list[int]]:
             row.registration_number, inert_cell(row.name), row.position_code, row.category,
             *(_number(v) for v in row.sections), _number(row.basic_total), _number(row.field_score),
             _number(row.final_score), row.shortlist_rank or "", row.rank or "", row.status, row.appointed_code or "",
+            *_sealed_columns(sealed.get(row.session_id)),
         ])  # fmt: skip
-        if row.session_id is not None:
+        if row.session_id is not None and row.status != "INVALIDATED":  # a voided score is not used
             sessions.append(row.session_id)
     return out.getvalue(), sorted(sessions)
+
+
+def _sealed_columns(receipt: Receipt | None) -> tuple[str, str]:
+    return ("", "") if receipt is None else (receipts.readable(receipt.code), receipt.final_head)
 
 
 def digest(text: str) -> str:
@@ -102,6 +117,9 @@ def publish(
             raise SelectionError("correction_reason_required")
     elif reason is not None:
         raise SelectionError("correction_mismatch")
+    under_review = [m for m in standings(session, session_ids).values() if m.blocks_publication]
+    if under_review:
+        raise SelectionError("sessions_under_review", n=len(under_review))
     data = csv_text.encode("utf-8")
     announcement = Announcement(
         period_id=period.id,
@@ -124,3 +142,50 @@ def publish(
 def replacement_of(session: Session, announcement: Announcement) -> Announcement | None:
     """The correction that replaced ``announcement``, if any."""
     return session.scalar(select(Announcement).where(Announcement.replaces_id == announcement.id))
+
+
+# --------------------------------------------------------------------------- standings after publication
+
+
+@dataclass(frozen=True)
+class AffectedSession:
+    """A session whose standing changed the list after it was published."""
+
+    registration_number: str
+    standing: Standing
+
+
+def affected_sessions(session: Session, announcement: Announcement) -> list[AffectedSession]:
+    """The sessions that make a published (and not yet corrected) list wrong today.
+
+    A list uses the sessions in ``session_ids`` (an invalidated one is left out when it is
+    published). It is affected by a session it used that no longer counts (invalidated since),
+    and by an applicant's session that was invalidated when it was published and has since been
+    restored on appeal. Computed from the standings (``proctoring.standing``), so an upheld
+    appeal clears the mark again; the announcement row itself never changes.
+    """
+    period = announcement.period
+    if announcement.stage not in ("basic", "final") or period.schedule_id is None:
+        return []
+    if replacement_of(session, announcement) is not None:
+        return []
+    number_of = period_sessions(session, period.id)
+    used = {int(i) for i in announcement.session_ids or ()}
+    published = announcement.published_at
+    out = []
+    for session_id, standing in standings(session, used | set(number_of)).items():
+        voided = session_id in used and not standing.counts
+        restored = (
+            session_id not in used
+            and session_id in number_of
+            and standing.state is State.RESTORED
+            and standing.decision.confirmed_at <= published < standing.since
+        )
+        if voided or restored:
+            out.append(AffectedSession(number_of.get(session_id, str(session_id)), standing))
+    return sorted(out, key=lambda a: a.registration_number)
+
+
+def correction_reason_for(affected: list[AffectedSession]) -> str:
+    """A prepared correction reason naming each affected applicant and what happened (the committee may edit it)."""
+    return "; ".join(f"{a.registration_number}: {standing_note(a.standing, public=True)}" for a in affected) + "."

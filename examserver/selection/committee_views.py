@@ -17,6 +17,7 @@ from examserver.accounts.roles import ADMIN, COMMITTEE
 from examserver.auth.forms import ConfirmForm
 from examserver.delivery.models import ExamSchedule
 from examserver.extensions import db
+from examserver.proctor.messages import standing_note
 from examserver.selection import announcements, bp, services
 from examserver.selection.candidate_views import send_document
 from examserver.selection.documents import DOCUMENT_TYPES
@@ -30,7 +31,7 @@ from examserver.selection.forms import (
     PositionForm,
     rubric_form,
 )
-from examserver.selection.messages import STAGE_LABELS, category_label, selection_message
+from examserver.selection.messages import RESULT_LABELS, STAGE_LABELS, category_label, selection_message
 from examserver.selection.models import (
     Announcement,
     Application,
@@ -160,6 +161,7 @@ def period_detail(period_id: int):
         conflicted=conflicted,
         counts=services.position_counts(db.session, period),
         announcements=published,
+        affected={a.id: announcements.affected_sessions(db.session, a) for a in published},
     )
 
 
@@ -437,6 +439,7 @@ def _export_rows(result) -> tuple[list[str], list[list]]:
     header = [
         "nomor_peserta", "formasi", "kategori", *result.section_names, "total_skd", "nilai_skb", "nilai_akhir",
         "peringkat_skd", "peringkat_akhir", "status", "formasi_penempatan", "seri_tidak_terurai",
+        "keterangan_status", "catatan_sesi",
     ]  # fmt: skip
     rows = [
         [
@@ -452,6 +455,8 @@ def _export_rows(result) -> tuple[list[str], list[list]]:
             r.status,
             r.appointed_code,
             r.tie_unresolved,
+            str(RESULT_LABELS[r.status]),
+            standing_note(r.standing) or None,
         ]  # fmt: skip
         for r in result.rows
     ]
@@ -506,6 +511,17 @@ def ranking_xlsx(period_id: int):
 # --------------------------------------------------------------------------- announcements
 
 
+def prepare_correction(form: AnnouncementForm, earlier: Announcement | None) -> None:
+    """Fill the form with the correction of ``earlier`` that the sessions' standings call for."""
+    affected = announcements.affected_sessions(db.session, earlier) if earlier is not None else []
+    if not affected:
+        return
+    form.stage.data = earlier.stage
+    form.replaces.data = earlier.id
+    form.title.data = _("Koreksi: %(title)s", title=earlier.title)[:200]
+    form.correction_reason.data = announcements.correction_reason_for(affected)
+
+
 @bp.route("/panitia/periode/<int:period_id>/umumkan", methods=["GET", "POST"])
 @access.roles(*STAFF)
 def publish(period_id: int):
@@ -517,6 +533,8 @@ def publish(period_id: int):
         select(Announcement).where(Announcement.period_id == period.id).order_by(Announcement.id)
     ).all()
     form.replaces.choices = [(0, _("(pengumuman baru)"))] + [(a.id, f"#{a.id} · {a.title}") for a in earlier]
+    if request.method == "GET":
+        prepare_correction(form, next((a for a in earlier if a.id == request.args.get("koreksi", type=int)), None))
     if form.validate_on_submit():
         stage = form.stage.data
         replaces = db.session.get(Announcement, form.replaces.data) if form.replaces.data else None
@@ -529,7 +547,7 @@ def publish(period_id: int):
                 result, error = _ranking(period, stage)
                 if result is None:
                     raise services.SelectionError("ranking_failed", detail=error)
-                text, session_ids = announcements.ranking_csv(result)
+                text, session_ids = announcements.ranking_csv(result, db.session)
             item = announcements.publish(
                 db.session,
                 period,

@@ -19,7 +19,7 @@ RESULT_LABELS = {
     "ADMIN_FAILED": _l("tidak memenuhi syarat administrasi"), "ABSENT": _l("tidak hadir"),
     "BELOW_THRESHOLD": _l("di bawah nilai ambang batas"), "NOT_SHORTLISTED": _l("tidak masuk 3x formasi"),
     "SHORTLISTED": _l("lulus ke SKB"), "NOT_SELECTED": _l("tidak lulus"), "SELECTED": _l("lulus"),
-    "SELECTED_BY_FILLING": _l("lulus (optimalisasi formasi)"),
+    "SELECTED_BY_FILLING": _l("lulus (optimalisasi formasi)"), "INVALIDATED": _l("gugur: hasil ujian dibatalkan"),
 }  # fmt: skip
 CATEGORY_LABELS = {
     "general": _l("umum"), "cum_laude": _l("lulusan cum laude"), "disability": _l("penyandang disabilitas"),
@@ -96,5 +96,10 @@ def selection_message(code: str, **params) -> str:
         "already_replaced": _("Pengumuman itu sudah dikoreksi; koreksi pengumuman terbaru."),
         "correction_reason_required": _("Tuliskan alasan koreksi (minimal 10 karakter)."),
         "ranking_failed": _("Peringkat tidak dapat dihitung: %(detail)s", detail=params.get("detail", "")),
+        "sessions_under_review": _(
+            "Belum dapat diumumkan: %(n)d sesi ujian di balik daftar ini sedang ditinjau (pembatalan menunggu "
+            "konfirmasi orang kedua). Tunggu keputusan pengawas.",
+            n=params.get("n", 0),
+        ),
     }
     return messages.get(code) or _("Terjadi kesalahan (%(code)s).", code=code)

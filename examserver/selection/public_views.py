@@ -12,7 +12,7 @@ from examserver import access
 from examserver.delivery.models import ExamSession
 from examserver.extensions import db
 from examserver.selection import bp, services, signing
-from examserver.selection.announcements import VERIFY_COMMAND, replacement_of
+from examserver.selection.announcements import VERIFY_COMMAND, affected_sessions, replacement_of
 from examserver.selection.models import Announcement, SelectionPeriod
 from examserver.selection.rubrics import RUBRICS, rubric_of
 from examserver.selection.rules import rules_from_json
@@ -118,6 +118,7 @@ def announcement(announcement_id: int):
         header=rows[0],
         rows=rows[1:],
         replaced_by=replacement_of(db.session, item),
+        affected=affected_sessions(db.session, item),
         verify_command=VERIFY_COMMAND + f"pengumuman-{item.id}.csv pengumuman-{item.id}.sig kunci-publik.pem",
         key_url=url_for("selection.public_key", _external=True),
     )

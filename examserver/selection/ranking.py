@@ -4,7 +4,9 @@ Basic-test scores are the SessionResults of the period's sitting; each blueprint
 the rules' section named by the last part of its competency code (``SKD.TWK`` -> ``TWK``). Field
 components come from FieldScore rows, and rubric components (interview, track record) from the
 mean of the scorers' rubrics once ``interviewers_required`` of them are in. A missing score is NaN: the engine marks the
-applicant absent from that test.
+applicant absent from that test. A session that does not count by its standing
+(``proctoring.standing``: a confirmed invalidation that stands) makes the applicant INVALIDATED:
+no scores, no rank, and the next applicant moves up.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from examserver.delivery.models import ExamSchedule, ExamSession
 from examserver.selection.models import Application, FieldScore, RubricScore, SelectionPeriod
 from examserver.selection.rubrics import rubric_of
 from examserver.selection.rules import rules_from_json
+from proctoring.standing import Standing, standings
 from scoring.selection import Applicants, Positions, SelectionRules, Status, shortlist
 from scoring.selection import select as run_select
 
@@ -46,6 +49,8 @@ class RankedRow:
     appointed_code: str | None
     tie_unresolved: bool
     session_id: int | None
+    #: The standing of the basic-test session (None without one): why INVALIDATED, or under review.
+    standing: Standing | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,26 @@ class Ranking:
 def _section_names(session: Session, schedule_id: int) -> dict[int, str]:
     schedule = session.get(ExamSchedule, schedule_id)
     return {s.id: s.competency.code.rsplit(".", 1)[-1] for s in schedule.blueprint.sections}
+
+
+def period_sessions(session: Session, period_id: int) -> dict[int, str]:
+    """The basic-test sessions of a period's applicants: session id -> the application's registration number."""
+    period = session.get(SelectionPeriod, period_id)
+    if period is None or period.schedule_id is None:
+        return {}
+    return dict(
+        session.execute(
+            select(ExamSession.id, Application.registration_number)
+            .join(Application, Application.candidate_id == ExamSession.candidate_id)
+            .where(Application.period_id == period.id, ExamSession.schedule_id == period.schedule_id)
+        ).all()
+    )
+
+
+def voided_registrations(session: Session, period_id: int) -> set[str]:
+    """Registration numbers of a period's applicants whose basic-test session does not count (invalidated)."""
+    number_of = period_sessions(session, period_id)
+    return {number_of[i] for i, standing in standings(session, number_of).items() if not standing.counts}
 
 
 def _value(x: float) -> float | None:
@@ -100,6 +125,11 @@ def rank_period(session: Session, period: SelectionPeriod, *, final: bool) -> Ra
             raw = {mapping.get(s["id"]): s["raw"] for s in exam.result.sections}
             if all(name in raw for name in names):
                 basic[row] = [raw[name] for name in names]
+    standing_of = standings(session, session_of.values())
+    invalidated = np.array(
+        [not standing_of[session_of[a.id]].counts if a.id in session_of else False for a in applications], dtype=bool
+    )
+    basic[invalidated] = np.nan
 
     components = rules.weights.components
     field = np.full((n, len(components)), np.nan)
@@ -129,6 +159,7 @@ def rank_period(session: Session, period: SelectionPeriod, *, final: bool) -> Ra
         birth_date=np.array([(a.birth_date - EPOCH).days for a in applications], dtype=np.int64),
         admin_passed=np.array([a.status == "accepted" for a in applications], dtype=bool),
         field_scores=field,
+        invalidated=invalidated,
     )
     table = Positions(
         quota=np.array([p.quota for p in positions], dtype=np.int64),
@@ -160,6 +191,7 @@ def rank_period(session: Session, period: SelectionPeriod, *, final: bool) -> Ra
                 appointed_code=positions[appointed].code if appointed >= 0 else None,
                 tie_unresolved=bool(result.tie_unresolved[i]),
                 session_id=session_of.get(application.id),
+                standing=standing_of.get(session_of.get(application.id)),
             )
         )
     # Per position: the final ranking, then the shortlist ranking, then the rest by status.

@@ -193,7 +193,9 @@ def demo_copy(demo_app, tmp_path):
         db.engine.dispose()
 
 
-def test_a_calibration_on_demo_responses_publishes_new_versions_keeping_the_old(demo_copy):
+def test_a_calibration_on_demo_responses_is_guarded_and_excluded_items_keep_their_parameters(demo_copy):
+    """Sixty answer sheets cannot identify 3PL parameters of a hundred items: the information matrix
+    is singular, every estimate is flagged, and excluded items keep their bank versions."""
     app = demo_copy
     with app.app_context():
         schedule_id = db.session.scalar(select(ExamSchedule.id).where(ExamSchedule.code == CODE))
@@ -212,19 +214,33 @@ def test_a_calibration_on_demo_responses_publishes_new_versions_keeping_the_old(
     )
     assert response.status_code == 303, response.get_data(as_text=True)
     run_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    with app.app_context():
+        run = db.session.get(CalibrationRun, run_id)
+        info = run.summary["information"]
+        assert info["rank"] < info["size"]  # fewer persons than free parameters
+        current_before = {p.item_id: p.item.current_parameter.id for p in run.parameters}
     admin = app.test_client()
     login(admin, "admin@demo.id", password)
     page = admin.get(f"/bank-soal/kalibrasi/{run_id}").get_data(as_text=True)
-    assert "Terbitkan parameter" in page and "Stocking-Lord" in page
+    assert "Stocking-Lord" in page and "hampir singular" in page
+    assert "Terbitkan parameter" not in page  # no publish link while items are flagged
+    refused = admin.post(
+        f"/bank-soal/kalibrasi/{run_id}/terbitkan",
+        data={"csrf_token": csrf_token(admin, "/bank-soal/")},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "Belum dapat diterbitkan" in refused
+    admin.post(
+        f"/bank-soal/kalibrasi/{run_id}/keluarkan",
+        data={"all_flagged": "1", "reason": "SE tidak wajar", "csrf_token": csrf_token(admin, "/bank-soal/")},
+    )
     admin.post(f"/bank-soal/kalibrasi/{run_id}/terbitkan", data={"csrf_token": csrf_token(admin, "/bank-soal/")})
     with app.app_context():
         run = db.session.get(CalibrationRun, run_id)
         assert run.status == "published"
-        new_rows = [p for p in run.parameters if not p.is_anchor]
-        assert len(new_rows) >= 90 and all(p.is_current for p in new_rows)
-        for row in new_rows[:10]:
-            older = [p for p in row.item.parameters if p.id != row.id]
-            assert older and not any(p.is_current for p in older)
+        assert all(p.excluded_reason == "SE tidak wajar" and not p.is_current for p in run.parameters)
+        for row in run.parameters:
+            assert row.item.current_parameter.id == current_before[row.item_id]
         assert db.session.scalar(select(func.count(ItemParameter.id))) == before + len(run.parameters)
 
 
@@ -256,3 +272,105 @@ def test_a_group_column_gives_mantel_haenszel_dif_flags(client, db_session, make
     assert sum(e == "A" for e in others) >= len(others) - 1
     page = client.get(f"/bank-soal/kalibrasi/{run_id}").get_data(as_text=True)
     assert "DIF (kelas ETS B/C)" in page
+
+
+def test_a_flagged_estimate_blocks_publishing_until_excluded_with_a_reason(
+    client, db_session, make_user, make_item, bank
+):
+    """A pilot item answered wrongly by only 5 of 2000 (Linacre's minimum is 10 per category) is
+    flagged; publishing is refused and changes nothing until a reviewer excludes it with a reason,
+    then the other pilots are published and the excluded item stays without parameters."""
+    reviewer, admin = make_user("reviewer"), make_user("admin")
+    sparse = make_item(stem="Hampir semua benar")
+    db_session.get(Item, sparse.id).status = "pilot"
+    db_session.commit()
+    codes = bank["anchors"] + bank["pilots"]
+    lines = simulated_csv(codes).splitlines()
+    lines[0] += f",{sparse.code}"
+    for i in range(1, len(lines)):
+        lines[i] += ",0" if i <= 5 else ",1"
+    login(client, reviewer.email)
+    response = upload(client, "\n".join(lines) + "\n")
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    run_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    run = db_session.get(CalibrationRun, run_id)
+    rows = {p.item.code: p for p in run.parameters}
+    assert rows[sparse.code].statistics["categories"] == [5, 1995]
+    client.post("/keluar", data={"csrf_token": csrf_token(client, "/akun")})
+    login(client, admin.email)
+    page = client.get(f"/bank-soal/kalibrasi/{run_id}").get_data(as_text=True)
+    assert "kategori 0 hanya dipilih 5 kali (minimal 10)" in page
+    assert page.index(sparse.code) < min(page.index(code) for code in bank["pilots"])  # flagged first
+    assert "Kondisi matriks informasi" in page and "Terbitkan parameter" not in page
+    refused = client.post(
+        f"/bank-soal/kalibrasi/{run_id}/terbitkan",
+        data={"csrf_token": csrf_token(client, "/bank-soal/")},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert f"Belum dapat diterbitkan: 1 butir punya estimasi yang tidak wajar ({sparse.code})" in refused
+    confirm = client.get(f"/bank-soal/kalibrasi/{run_id}/terbitkan", follow_redirects=True).get_data(as_text=True)
+    assert "Belum dapat diterbitkan" in confirm and "Ya, terbitkan" not in confirm
+    db_session.expire_all()
+    assert db_session.get(CalibrationRun, run_id).status == "draft"
+    assert not any(p.is_current for p in db_session.get(CalibrationRun, run_id).parameters)
+
+    # The reason is mandatory.
+    sparse_row = rows[sparse.code].id
+    no_reason = client.post(
+        f"/bank-soal/kalibrasi/{run_id}/keluarkan",
+        data={"parameter_ids": [str(sparse_row)], "reason": " ", "csrf_token": csrf_token(client, "/bank-soal/")},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "Tulis alasan mengeluarkan butir." in no_reason
+    db_session.expire_all()
+    assert db_session.get(ItemParameter, sparse_row).excluded_at is None
+    client.post(
+        f"/bank-soal/kalibrasi/{run_id}/keluarkan",
+        data={
+            "parameter_ids": [str(sparse_row)],
+            "reason": "hanya 5 jawaban salah",
+            "csrf_token": csrf_token(client, "/bank-soal/"),
+        },
+    )
+    page = client.get(f"/bank-soal/kalibrasi/{run_id}").get_data(as_text=True)
+    assert "hanya 5 jawaban salah" in page and "dikeluarkan" in page
+    assert f'href="/bank-soal/kalibrasi/{run_id}/terbitkan"' in page  # the publish link is back
+    confirm = client.get(f"/bank-soal/kalibrasi/{run_id}/terbitkan").get_data(as_text=True)
+    assert "5 butir mendapat parameter baru" in confirm and "1 butir dikeluarkan" in confirm
+    assert "tidak menghitung ulang skor" in confirm
+    published = client.post(
+        f"/bank-soal/kalibrasi/{run_id}/terbitkan",
+        data={"csrf_token": csrf_token(client, f"/bank-soal/kalibrasi/{run_id}/terbitkan")},
+        follow_redirects=True,
+    )
+    assert "Parameter baru berlaku untuk 5 butir" in published.get_data(as_text=True)
+    db_session.expire_all()
+    excluded = db_session.get(ItemParameter, sparse_row)
+    assert excluded.excluded_reason == "hanya 5 jawaban salah" and excluded.excluded_by_id == admin.id
+    assert not excluded.is_current and db_session.get(Item, sparse.id).current_parameter is None
+    for code in bank["pilots"]:
+        assert db_session.scalar(select(Item).where(Item.code == code)).current_parameter.run_id == run_id
+
+
+def test_the_item_page_rounds_standard_errors_and_marks_implausible_ones(client, db_session, make_user, make_item):
+    admin = make_user("admin")
+    item = make_item(stem="SE tidak wajar")
+    run = CalibrationRun(
+        created_by_id=admin.id, source="import", model="2pl", status="published", published_at=utcnow()
+    )
+    db_session.add(run)
+    db_session.add(
+        ItemParameter(
+            item_id=item.id, run=run, version_number=1, is_current=True, model="2pl",
+            a=1.2345678, b=0.4321, se_a=0.0876543, se_b=24746161.777,
+        )
+    )  # fmt: skip
+    db_session.commit()
+    login(client, admin.email)
+    page = client.get(f"/bank-soal/butir/{item.id}").get_data(as_text=True)
+    assert "24746161" not in page
+    assert "(SE 0.088)" in page  # three decimals, as the page writes a and b
+    b_line = page[page.index("<dt>b</dt>") :][:400]
+    assert "SE 2.47e+07" in b_line and "tidak wajar" in b_line
+    a_line = page[page.index("<dt>a</dt>") : page.index("<dt>b</dt>")]
+    assert "tidak wajar" not in a_line

@@ -16,6 +16,23 @@
   const DROP = ['response_invalid', 'position_unknown', 'seq_invalid'];
 
   // --- storage on the device
+  /* Answers live in one record per session, {seq, a: {position: {r, f, s, t, w}}}: the latest
+     response and flag of each position with its sequence number s, the device time t, and w = 1
+     while the server has not acknowledged it (the queue of unsent saves is the entries with w).
+     Tabs of one browser share storage but not memory, so every change (an answer, an
+     acknowledgement, the server's answers on resume) re-reads the record and writes it back inside
+     ONE IndexedDB readwrite transaction; the sequence number comes from the record's counter in the
+     same transaction. IndexedDB runs readwrite transactions on one store one after another, in the
+     order they were created, across tabs (W3C Indexed Database API 3.0, 2.7.2 "Transaction
+     scheduling"), so no tab overwrites another's answer and no two saves share a number (the server
+     would take the second for a replay). Not localStorage with Web Locks: the HTML standard leaves
+     localStorage between processes undefined and warns that a read-increment-write there can give
+     two windows the same number (12.2.3, the localStorage getter); a lock orders the writes but
+     does not promise that a tab reads the last one. Without IndexedDB (a private mode, an old
+     browser) the record lives in localStorage and is re-read before each change (inside a Web Lock
+     when there is one): never worse than before, when each tab wrote its own copy back whole.
+     A BroadcastChannel (or the storage event) makes the other tabs re-read the record, so every tab
+     shows the latest answers and sends every tab's saves. */
   const memory = {};
   const load = (key, fallback) => {
     try {
@@ -29,15 +46,140 @@
     memory[key] = value;
     try { localStorage.setItem(PREFIX + key, JSON.stringify(value)); } catch (e) { /* memory only */ }
   };
-  const forgetSession = () => {
+  const STORE = 'sesi';
+  const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(PREFIX + 'tabs') : null;
+  let db = null; // IndexedDB, or null: the record is in localStorage
+  let last = { seq: 0, a: {} }; // the record as last read or written by this tab
+  const held = {}; // answers chosen in this tab whose change is not written yet
+
+  function openStore() {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(null), 3000); // a broken IndexedDB may never answer
+      const done = (value) => { clearTimeout(timer); resolve(value); };
+      try {
+        const request = indexedDB.open('ujian', 1);
+        request.onupgradeneeded = () => request.result.createObjectStore(STORE);
+        request.onsuccess = () => done(request.result.objectStoreNames.contains(STORE) ? request.result : null);
+        request.onerror = () => done(null);
+      } catch (e) {
+        done(null);
+      }
+    });
+  }
+
+  function tell(message) {
+    if (channel) channel.postMessage(message);
+    else try { localStorage.setItem(PREFIX + 'ping', message + Date.now()); } catch (e) { /* one tab only */ }
+  }
+
+  // One change to the stored record, atomic across tabs; then this tab adopts it and the others hear.
+  function change(edit) {
+    if (leaving) return Promise.resolve(last);
+    const local = () => {
+      const rec = load('state', null) || JSON.parse(JSON.stringify(last));
+      edit(rec);
+      keep('state', rec);
+      return rec;
+    };
+    const written = db
+      ? new Promise((resolve, reject) => {
+        const tx = db.transaction(STORE, 'readwrite');
+        const store = tx.objectStore(STORE);
+        let rec = null;
+        store.get(D.session).onsuccess = (event) => {
+          rec = event.target.result || { seq: 0, a: {} };
+          edit(rec);
+          store.put(rec, D.session);
+        };
+        tx.oncomplete = () => resolve(rec);
+        tx.onerror = tx.onabort = () => reject(tx.error);
+      }).catch(() => { db = null; return local(); })
+      : navigator.locks ? navigator.locks.request(PREFIX + 'state', local) : Promise.resolve().then(local);
+    return written.then((rec) => {
+      adopt(rec);
+      tell('change');
+      return rec;
+    });
+  }
+
+  function read() {
+    if (!db) return Promise.resolve(load('state', null) || last);
+    return new Promise((resolve, reject) => {
+      const get = db.transaction(STORE).objectStore(STORE).get(D.session);
+      get.onsuccess = () => resolve(get.result || { seq: 0, a: {} });
+      get.onerror = () => reject(get.error);
+    }).catch(() => last);
+  }
+
+  // The record as this tab's answers (display) and queue (unsent saves, oldest first).
+  function adopt(rec) {
+    last = rec;
+    answers = {};
+    queue = [];
+    Object.keys(rec.a).forEach((p) => {
+      const e = rec.a[p];
+      answers[p] = { r: e.r, f: e.f, s: e.s };
+      if (e.w) queue.push({ position: Number(p), seq: e.s, response: e.r, flagged: e.f, answered_at: e.t });
+    });
+    Object.keys(held).forEach((p) => { answers[p] = held[p]; });
+    queue.sort((x, y) => x.seq - y.seq);
+  }
+  const refresh = () => read().then(adopt);
+
+  // The server holds this answer: keep the newer of it and the stored one; either way it is not waiting.
+  function settle(rec, position, response, flagged, seq) {
+    const e = rec.a[position];
+    if (!e || seq > e.s) rec.a[position] = { r: response, f: !!flagged, s: seq, w: 0 };
+    else if (seq === e.s) e.w = 0;
+    rec.seq = Math.max(rec.seq, seq);
+  }
+  const settleAll = (list) => (list.length
+    ? change((rec) => list.forEach((a) => settle(rec, a.position, a.response, a.flagged, a.seq)))
+    : Promise.resolve());
+
+  // Acknowledged (or refused) saves leave the queue: only those, and only up to the seq the server has.
+  const acknowledge = (acked) => change((rec) => Object.keys(acked).forEach((p) => {
+    const e = rec.a[p];
+    if (e && e.w && e.s <= acked[p]) e.w = 0;
+  }));
+
+  // Saves queued by a player from before this record (a page open across an update) are kept.
+  function adoptOld() {
+    const old = load('queue', []);
+    const seen = load('answers', {});
+    if (!old.length && !Object.keys(seen).length) return Promise.resolve();
+    const seq = load('seq', 0);
+    return change((rec) => {
+      Object.keys(seen).forEach((p) => settle(rec, p, seen[p].r, seen[p].f, seen[p].s));
+      old.forEach((q) => {
+        const e = rec.a[q.position];
+        if (!e || q.seq >= e.s) rec.a[q.position] = { r: q.response, f: !!q.flagged, s: q.seq, t: q.answered_at, w: 1 };
+      });
+      rec.seq = Math.max(rec.seq, seq);
+    }).then(() => ['queue', 'answers', 'seq'].forEach((k) => {
+      try { localStorage.removeItem(PREFIX + k); } catch (e) { /* gone */ }
+    }));
+  }
+
+  function forgetSession() {
+    tell('end'); // first: without a BroadcastChannel the message is a key, removed next
     try {
       Object.keys(localStorage).filter((k) => k.indexOf(PREFIX) === 0).forEach((k) => localStorage.removeItem(k));
     } catch (e) { /* nothing to forget */ }
-  };
+    return new Promise((resolve) => {
+      try {
+        const tx = db.transaction(STORE, 'readwrite');
+        tx.objectStore(STORE).delete(D.session);
+        tx.oncomplete = tx.onerror = tx.onabort = resolve;
+      } catch (e) {
+        resolve();
+      }
+    });
+  }
 
   let items = load('items', {}); // position -> item payload (no keys ever)
-  let answers = load('answers', {}); // position -> {r: response, f: flagged, s: seq}
-  let queue = load('queue', []); // saves not yet acknowledged by the server
+  let answers = {}; // position -> {r: response, f: flagged, s: seq}, from the record
+  let queue = []; // saves not yet acknowledged by the server, from the record
   let events = load('events', []); // integrity events for the proctoring hook
   let meta = load('meta', {}); // item_count, sections, clock {deadline, offset}
   let current = load('pos', 1);
@@ -137,13 +279,15 @@
 
   function setNet() {
     const el = $('net');
+    // Answers chosen a moment ago are waiting too, before their change is written.
+    const n = queue.length + Object.keys(held).filter((p) => !queue.some((q) => q.position === Number(p))).length;
     let text = T.saved;
     let state = 'ok';
     if (!navigator.onLine || failed) {
-      text = T.offline + (queue.length ? ' · ' + fmt(T.waiting, { n: queue.length }) : '');
+      text = T.offline + (n ? ' · ' + fmt(T.waiting, { n: n }) : '');
       state = 'off';
-    } else if (queue.length) {
-      text = fmt(T.waiting, { n: queue.length });
+    } else if (n) {
+      text = fmt(T.waiting, { n: n });
       state = 'wait';
     }
     el.textContent = text;
@@ -159,35 +303,38 @@
   // --- answers
   const isAnswered = (a) => !!a && a.r != null && a.r !== '' && !(Array.isArray(a.r) && !a.r.length);
 
-  function merge(position, response, flagged, seq) {
-    const mine = answers[position];
-    if (!mine || seq > mine.s) answers[position] = { r: response, f: !!flagged, s: seq };
-  }
-
-  function nextSeq() {
-    const seq = Math.max(load('seq', 0), meta.lastSeq || 0) + 1;
-    keep('seq', seq);
-    return seq;
-  }
-
   function record(position, response, flagged) {
     if (blocked || timeUp || leaving) return;
-    const seq = nextSeq();
-    answers[position] = { r: response, f: !!flagged, s: seq };
-    keep('answers', answers);
-    // The latest save for a position supersedes the older ones (the server keeps the highest seq).
-    queue = queue.filter((q) => q.position !== position);
-    queue.push({ position: position, seq: seq, response: response, flagged: !!flagged, answered_at: serverNow() });
-    keep('queue', queue);
+    const at = serverNow();
+    const shown = { r: response, f: !!flagged, s: (answers[position] || {}).s || 0 };
+    held[position] = shown;
+    answers[position] = shown;
     setNet();
     paintGrid();
     if (meta.adaptive && position === current) $('next').disabled = current >= count() || !isAnswered(answers[current]);
-    flush();
+    // The latest save for a position supersedes the older ones (the server keeps the highest seq).
+    change((rec) => {
+      rec.seq = Math.max(rec.seq, meta.lastSeq || 0) + 1;
+      rec.a[position] = { r: response, f: !!flagged, s: rec.seq, t: at, w: 1 };
+    }).then(() => {
+      if (held[position] === shown) {
+        delete held[position];
+        adopt(last);
+      }
+      setNet();
+      paintGrid();
+      flush();
+    });
   }
 
   async function flush() {
-    if (sending || blocked || paused || !queue.length) return setNet();
+    if (sending || blocked || paused) return setNet();
     sending = true;
+    await refresh(); // the other tabs' saves too
+    if (!queue.length) {
+      sending = false;
+      return setNet();
+    }
     clearTimeout(retryTimer);
     const batch = queue.slice(0, single ? 1 : BATCH);
     const body = { client_id: CLIENT, saves: batch };
@@ -199,8 +346,7 @@
       if (res.ok && Array.isArray(res.data.saved)) {
         const acked = {};
         res.data.saved.forEach((a) => { acked[a.position] = a.seq; });
-        queue = queue.filter((q) => !(acked[q.position] >= q.seq));
-        keep('queue', queue);
+        await acknowledge(acked);
         if (sentEvents.length) {
           events = events.slice(sentEvents.length);
           keep('events', events);
@@ -213,8 +359,7 @@
         if (batch.length > 1) {
           single = true; // find the one the server refuses
         } else {
-          queue = queue.filter((q) => q !== batch[0] && !(q.position === batch[0].position && q.seq <= batch[0].seq));
-          keep('queue', queue);
+          await acknowledge({ [batch[0].position]: batch[0].seq });
           notice(res.data.message || T.error);
         }
         failed = false;
@@ -256,7 +401,7 @@
   }
 
   // --- state, items
-  function applyState(state) {
+  async function applyState(state) {
     meta.count = state.item_count;
     meta.sections = state.sections;
     // Adaptive: the server chooses each next item from the answers, so only reached items exist.
@@ -264,8 +409,7 @@
     meta.reached = Math.max(state.reached || 0, meta.adaptive ? reached() : 0);
     meta.lastSeq = Math.max(meta.lastSeq || 0, state.last_seq || 0);
     keep('meta', meta);
-    (state.answers || []).forEach((a) => merge(a.position, a.response, a.flagged, a.seq));
-    keep('answers', answers);
+    await settleAll(state.answers || []);
     if (state.status && state.status !== 'in_progress') {
       if (state.result_url) goResult();
       return false;
@@ -274,17 +418,18 @@
     return true;
   }
 
+  // An item may carry the answer the server holds (a resumed session).
   function storeItem(item) {
     items[item.position] = item;
-    if (item.response != null && item.seq) merge(item.position, item.response, item.flagged, item.seq);
+    return item.response != null && item.seq ? [item] : [];
   }
 
   async function fetchAll() {
     const res = await api('GET', '/butir');
     if (!res.ok || !Array.isArray(res.data.items)) throw new Error('items');
-    res.data.items.forEach(storeItem);
+    const answered = [].concat(...res.data.items.map(storeItem));
     keep('items', items);
-    keep('answers', answers);
+    await settleAll(answered);
   }
 
   async function fetchOne(position) {
@@ -295,7 +440,7 @@
       error.text = res.data.message;
       throw error;
     }
-    storeItem(res.data);
+    await settleAll(storeItem(res.data));
     if (meta.adaptive) {
       meta.reached = Math.max(meta.reached || 0, position);
       keep('meta', meta);
@@ -522,9 +667,9 @@
   function goResult() {
     if (leaving) return null;
     leaving = true;
-    forgetSession();
     const later = new Promise((resolve) => setTimeout(resolve, 2000));
-    Promise.race([forgetCached().catch(() => null), later]).then(() => location.replace(D.result));
+    const forgotten = Promise.all([forgetSession(), forgetCached().catch(() => null)]);
+    Promise.race([forgotten, later]).then(() => location.replace(D.result));
     return null;
   }
 
@@ -661,7 +806,24 @@
     window.addEventListener('online', () => { failed = false; backoff = 0; flush(); });
     window.addEventListener('offline', setNet);
     setInterval(tick, 1000);
-    setInterval(() => { if (queue.length && !sending) flush(); }, 15000);
+    setInterval(flush, 15000); // also sends what another tab could not
+    if (channel) channel.onmessage = (event) => heard(event.data);
+    window.addEventListener('storage', (event) => {
+      if (event.key === PREFIX + 'ping' && event.newValue) heard(event.newValue.replace(/\d+$/, ''));
+      else if (event.key === PREFIX + 'state') heard('change');
+    });
+  }
+
+  // Another tab changed the record (or ended the exam): show its answers, never a stale one.
+  function heard(message) {
+    if (message === 'end') return goResult();
+    const before = answers[current];
+    return refresh().then(() => {
+      const now = answers[current];
+      if ((now && now.s) !== (before && before.s) && items[current]) show(current);
+      paintGrid();
+      setNet();
+    });
   }
 
   function registerWorker() {
@@ -679,9 +841,11 @@
   async function boot() {
     T.loading = $('item').textContent.trim();
     applyPrefs();
-    bind();
     restoreClock();
-    queue.forEach((q) => merge(q.position, q.response, q.flagged, q.seq));
+    db = await openStore();
+    await adoptOld();
+    await refresh();
+    bind();
     if (count()) show(current);
     tick();
     setNet();
@@ -691,7 +855,7 @@
       if (!res.ok) {
         handleCode(res.data.code, res.data.message);
         if (res.status === 409 || res.status === 404) return;
-      } else if (!applyState(res.data)) {
+      } else if (!(await applyState(res.data))) {
         return;
       }
     } catch (e) {
@@ -701,7 +865,6 @@
     if (online && !meta.adaptive && Object.keys(items).length < count()) {
       try { await fetchAll(); } catch (e) { /* per item, on demand */ }
     }
-    queue.forEach((q) => merge(q.position, q.response, q.flagged, q.seq));
     show(current);
     if (blocked || paused) lock(true);
     setNet();

@@ -1,0 +1,169 @@
+"""Candidates' receipts and the sittings' published Merkle trees.
+
+When a session ends, after its answer sheet, result and end checkpoint are on its chain, the head
+of the chain (the hash of that last entry) is sealed: it becomes a leaf of the sitting's RFC 6962
+Merkle tree, leaves in the order sessions were sealed, and the new tree head is stored and shown on
+the sitting's public pages. The candidate gets a receipt: the first 100 bits of the head in
+RFC 4648 base32, 20 characters read in groups of five. With it anyone can ask for the audit path of
+the head and check it against the published root (RFC 6962 section 2.1.1; verification as in
+RFC 9162 section 2.1.3.2), like the receipts of end-to-end verifiable elections (Adida and Neff,
+"Ballot casting assurance", EVT 2006): a later change of the candidate's answers or result breaks
+the chain, and a changed head no longer proves inclusion.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from proctoring.chain import PLATFORM_CHAIN, Break
+from proctoring.merkle import inclusion_proof, leaf_hash, tree_hash, verify_inclusion
+from proctoring.models import LogEntry, Receipt, SittingRoot
+
+CODE_LENGTH = 20  # 100 bits
+GROUP = 5
+
+
+def receipt_code(final_head: str) -> str:
+    """The receipt of a chain head (hex): its first 100 bits in RFC 4648 base32."""
+    return base64.b32encode(bytes.fromhex(final_head)).decode("ascii")[:CODE_LENGTH]
+
+
+def readable(code: str) -> str:
+    """A receipt in groups of five for reading aloud and typing: ``ABCDE-FGHIJ-KLMNO-PQRST``."""
+    return "-".join(code[i : i + GROUP] for i in range(0, len(code), GROUP))
+
+
+def normalise(typed: str) -> str:
+    """What a person typed, without spaces and dashes, in capitals."""
+    return "".join(ch for ch in (typed or "").upper() if ch.isalnum())
+
+
+def _lock_sitting(session: Session, schedule_id: int) -> None:
+    """Serialise seals of one sitting (PostgreSQL advisory lock; SQLite serialises writers)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": 8_000_000_000 + schedule_id})
+
+
+def _heads(session: Session, schedule_id: int) -> list[str]:
+    return list(
+        session.scalars(
+            select(Receipt.final_head).where(Receipt.schedule_id == schedule_id).order_by(Receipt.leaf_index)
+        )
+    )
+
+
+def seal(session: Session, chain_id: int, schedule_id: int) -> Receipt:
+    """Seal an ended session's chain head into its sitting's tree and publish the new root
+    (idempotent). Call after the session's last entry (its end checkpoint) is appended."""
+    existing = session.get(Receipt, chain_id)
+    if existing is not None:
+        return existing
+    _lock_sitting(session, schedule_id)
+    head = session.execute(
+        select(LogEntry.position, LogEntry.entry_hash)
+        .where(LogEntry.chain_id == chain_id)
+        .order_by(LogEntry.position.desc())
+        .limit(1)
+    ).one()
+    heads = [*_heads(session, schedule_id), head.entry_hash]
+    receipt = Receipt(
+        session_id=chain_id,
+        schedule_id=schedule_id,
+        leaf_index=len(heads) - 1,
+        chain_size=head.position,
+        final_head=head.entry_hash,
+        code=receipt_code(head.entry_hash),
+    )
+    root = tree_hash([bytes.fromhex(h) for h in heads]).hex()
+    session.add_all([receipt, SittingRoot(schedule_id=schedule_id, tree_size=len(heads), root_hash=root)])
+    session.flush()
+    return receipt
+
+
+def latest_root(session: Session, schedule_id: int) -> SittingRoot | None:
+    """The newest published tree head of a sitting."""
+    return session.scalar(
+        select(SittingRoot)
+        .where(SittingRoot.schedule_id == schedule_id)
+        .order_by(SittingRoot.tree_size.desc())
+        .limit(1)
+    )
+
+
+def receipt_of(session: Session, chain_id: int) -> Receipt | None:
+    return session.get(Receipt, chain_id)
+
+
+@dataclass(frozen=True)
+class Proof:
+    """The inclusion proof of a receipt's head in its sitting's latest published tree."""
+
+    receipt: Receipt
+    root: SittingRoot
+    leaf_hash: str
+    path: tuple[str, ...]
+    #: The head is still the hash of the session's chain entry it was sealed from.
+    matches_chain: bool
+    #: The audit path leads from the head to the published root.
+    included: bool
+
+    @property
+    def valid(self) -> bool:
+        return self.matches_chain and self.included
+
+
+def prove(session: Session, typed: str) -> Proof | None:
+    """The proof for a receipt as typed; None if no sealed session has that receipt."""
+    code = normalise(typed)
+    if len(code) != CODE_LENGTH:
+        return None
+    receipt = session.scalar(select(Receipt).where(Receipt.code == code))
+    if receipt is None:
+        return None
+    root = latest_root(session, receipt.schedule_id)
+    leaves = [bytes.fromhex(h) for h in _heads(session, receipt.schedule_id)][: root.tree_size]
+    head = bytes.fromhex(receipt.final_head)
+    path = inclusion_proof(leaves, receipt.leaf_index) if receipt.leaf_index < len(leaves) else []
+    entry_hash = session.scalar(
+        select(LogEntry.entry_hash).where(
+            LogEntry.chain_id == receipt.session_id, LogEntry.position == receipt.chain_size
+        )
+    )
+    return Proof(
+        receipt=receipt,
+        root=root,
+        leaf_hash=leaf_hash(head).hex(),
+        path=tuple(p.hex() for p in path),
+        matches_chain=entry_hash == receipt.final_head and receipt_code(receipt.final_head) == receipt.code,
+        included=verify_inclusion(head, receipt.leaf_index, root.tree_size, path, bytes.fromhex(root.root_hash)),
+    )
+
+
+def check(session: Session) -> Break | None:
+    """Every receipt against its chain entry, and every published sitting root against its leaves."""
+    entries = {
+        (chain_id, position): entry_hash
+        for chain_id, position, entry_hash in session.execute(
+            select(LogEntry.chain_id, LogEntry.position, LogEntry.entry_hash).join(
+                Receipt, (Receipt.session_id == LogEntry.chain_id) & (Receipt.chain_size == LogEntry.position)
+            )
+        )
+    }
+    leaves: dict[int, list[bytes]] = {}
+    for receipt in session.scalars(select(Receipt).order_by(Receipt.schedule_id, Receipt.leaf_index)):
+        if entries.get((receipt.session_id, receipt.chain_size)) != receipt.final_head:
+            return Break(receipt.session_id, receipt.chain_size, f"receipt of session {receipt.session_id} "
+                         "does not match its chain head")  # fmt: skip
+        if receipt_code(receipt.final_head) != receipt.code:
+            return Break(receipt.session_id, None, f"receipt code of session {receipt.session_id} was changed")
+        leaves.setdefault(receipt.schedule_id, []).append(bytes.fromhex(receipt.final_head))
+    for root in session.scalars(select(SittingRoot).order_by(SittingRoot.schedule_id, SittingRoot.tree_size)):
+        sealed = leaves.get(root.schedule_id, [])[: root.tree_size]
+        if len(sealed) != root.tree_size or tree_hash(sealed).hex() != root.root_hash:
+            return Break(PLATFORM_CHAIN, None, f"published root of sitting {root.schedule_id} "
+                         f"of size {root.tree_size} no longer matches its receipts")  # fmt: skip
+    return None

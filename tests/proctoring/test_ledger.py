@@ -1,0 +1,237 @@
+"""Answers and results on the hash chain: saves append records, the end appends the answer sheet
+and the result, and any direct edit or delete of those rows is named by the verification.
+
+Runs on SQLite and, through the suite's TEST_DATABASE_URL, on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from sqlalchemy import select, text
+
+from examserver.delivery import integrity
+from examserver.delivery import services as delivery
+from examserver.delivery.models import Answer, ExamSession, SessionItem
+from itembank.database import utcnow
+from proctoring import chain, ledger, receipts
+from proctoring.models import LogEntry, Receipt, SittingRoot
+
+DEVICE = "perangkat-uji-0001"
+
+
+def _started(db_session, exam_factory):
+    _candidate, exam = exam_factory()
+    delivery.start(
+        db_session, exam, delivery.StartRequest(client_id=DEVICE), now=utcnow(), rng=np.random.default_rng(1)
+    )
+    db_session.commit()
+    return exam
+
+
+def _save(db_session, exam, *saves):
+    acks = delivery.save_answers(db_session, exam, DEVICE, [delivery.Save(*s) for s in saves], now=utcnow())
+    db_session.commit()
+    return acks
+
+
+def _records(db_session, exam_id, record_type):
+    return db_session.scalars(
+        select(LogEntry)
+        .where(LogEntry.chain_id == exam_id, LogEntry.record_type == record_type)
+        .order_by(LogEntry.position)
+    ).all()
+
+
+def _verify(db_session):
+    db_session.expire_all()
+    return chain.verify(db_session)
+
+
+@pytest.fixture
+def running(db_session, exam_factory):
+    exam = _started(db_session, exam_factory)
+    _save(db_session, exam, (1, 1, "2"), (2, 1, "1"))
+    _save(db_session, exam, (1, 2, "3"))
+    return exam
+
+
+@pytest.fixture
+def ended(db_session, running):
+    _save(db_session, running, (3, 1, "1"))
+    delivery.end(db_session, running, now=utcnow(), reason="candidate")
+    db_session.commit()
+    return running
+
+
+def test_each_applied_save_appends_one_record_and_replays_append_nothing(db_session, running):
+    records = _records(db_session, running.id, "answer")
+    assert [(r.payload["position"], r.payload["seq"]) for r in records] == [(1, 1), (2, 1), (1, 2)]
+    si = db_session.scalar(select(SessionItem).where(SessionItem.session_id == running.id, SessionItem.position == 1))
+    letter = si.option_order[2]  # display number "3" is the third option shown
+    assert records[-1].payload["response"] == letter and records[-1].payload["version_id"] == si.version_id
+    assert records[-1].record_id == si.answer.id and records[-1].payload["answer_id"] == si.answer.id
+    assert records[-1].payload["saved_at"].endswith("Z")
+    before = db_session.scalar(select(LogEntry.position).where(LogEntry.chain_id == running.id).order_by(
+        LogEntry.position.desc()).limit(1))  # fmt: skip
+    acks = _save(db_session, running, (1, 2, "1"), (1, 1, "4"))  # a replay and an older save
+    assert [a.applied for a in acks] == [False, False]
+    after = db_session.scalar(select(LogEntry.position).where(LogEntry.chain_id == running.id).order_by(
+        LogEntry.position.desc()).limit(1))  # fmt: skip
+    assert after == before
+    assert _verify(db_session).ok
+
+
+def test_a_batch_of_saves_of_one_position_chains_each_state(db_session, running):
+    _save(db_session, running, (4, 1, "1"), (4, 2, "2"))
+    records = [r.payload for r in _records(db_session, running.id, "answer") if r.payload["position"] == 4]
+    assert [r["seq"] for r in records] == [1, 2] and records[0]["response"] != records[1]["response"]
+    assert _verify(db_session).ok
+
+
+def test_ending_chains_the_sheet_and_the_result_before_the_checkpoint(db_session, ended):
+    kinds = [
+        e.record_type
+        for e in db_session.scalars(select(LogEntry).where(LogEntry.chain_id == ended.id).order_by(LogEntry.position))
+    ]
+    assert kinds[-4:] == ["answer_sheet", "result", "event", "checkpoint"]
+    sheet = _records(db_session, ended.id, "answer_sheet")[0].payload
+    exam = db_session.get(ExamSession, ended.id)
+    assert [line["position"] for line in sheet["answers"]] == [si.position for si in exam.items]
+    by_position = {line["position"]: line for line in sheet["answers"]}
+    assert by_position[1]["seq"] == 2 and by_position[6]["answer_id"] is None and by_position[6]["response"] is None
+    result = _records(db_session, ended.id, "result")[0].payload
+    assert result["verification_code"] == exam.result.verification_code
+    assert result["total_raw"] == exam.result.total_raw and result["sections"] == exam.result.sections
+    assert result["theta"] == exam.result.theta and result["parameter_ids"] == exam.result.parameter_ids
+    assert _verify(db_session).ok
+
+
+def _tamper(db_session, statement, **params):
+    db_session.execute(text(statement), params)
+    db_session.commit()
+    found = _verify(db_session)
+    assert not found.ok
+    return found.first_break.describe()
+
+
+def _answer_id(db_session, exam_id, position):
+    return db_session.scalar(
+        select(Answer.id).join(SessionItem).where(SessionItem.session_id == exam_id, SessionItem.position == position)
+    )
+
+
+@pytest.mark.parametrize(
+    ("statement", "what"),
+    [
+        ("UPDATE answer SET response = '\"Z\"' WHERE id = :id", "at position 2 was changed"),
+        ("UPDATE answer SET client_seq = 9 WHERE id = :id", "at position 2 was changed"),
+        ("DELETE FROM answer WHERE id = :id", "at position 2 was deleted"),
+    ],
+)
+def test_editing_an_answer_of_a_closed_session_is_named(db_session, ended, statement, what):
+    message = _tamper(db_session, statement, id=_answer_id(db_session, ended.id, 2))
+    assert f"chain {ended.id}" in message and f"answer of session {ended.id} {what}" in message, message
+
+
+def test_adding_an_answer_to_a_closed_session_is_named(db_session, ended):
+    item = db_session.scalar(
+        select(SessionItem.id).where(SessionItem.session_id == ended.id, SessionItem.position == 6)
+    )
+    message = _tamper(
+        db_session,
+        "INSERT INTO answer (session_item_id, response, is_flagged, client_id, client_seq, saved_at, change_count)"
+        " VALUES (:item, '\"A\"', false, 'x', 1, :at, 1)",
+        item=item,
+        at=utcnow(),
+    )
+    assert f"answer of session {ended.id} at position 6 was changed" in message, message
+
+
+@pytest.mark.parametrize(
+    ("statement", "what"),
+    [
+        ("UPDATE session_result SET total_raw = total_raw + 5 WHERE session_id = :id", "was changed (total_raw)"),
+        ("UPDATE session_result SET passed = NOT passed WHERE session_id = :id", "was changed (passed)"),
+        ("UPDATE session_result SET sections = '[]' WHERE session_id = :id", "was changed (sections)"),
+        ("DELETE FROM session_result WHERE session_id = :id", "was deleted"),
+    ],
+)
+def test_editing_the_result_of_a_closed_session_is_named(db_session, ended, statement, what):
+    message = _tamper(db_session, statement, id=ended.id)
+    assert f"result of session {ended.id} {what}" in message, message
+
+
+def test_during_a_session_the_latest_save_must_match_the_row(db_session, running):
+    message = _tamper(
+        db_session, "UPDATE answer SET response = '\"Z\"' WHERE id = :id", id=_answer_id(db_session, running.id, 1)
+    )
+    assert f"answer of session {running.id} at position 1 was changed" in message, message
+
+
+def test_during_a_session_a_deleted_answer_is_named(db_session, running):
+    message = _tamper(db_session, "DELETE FROM answer WHERE id = :id", id=_answer_id(db_session, running.id, 2))
+    assert f"answer of session {running.id} at position 2 was deleted" in message, message
+
+
+def test_the_verify_command_exits_1_naming_the_answer(app, db_session, ended):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["integrity", "verify"]).exit_code == 0
+    db_session.execute(
+        text("UPDATE answer SET client_seq = 7 WHERE id = :id"), {"id": _answer_id(db_session, ended.id, 1)}
+    )
+    db_session.commit()
+    broken = runner.invoke(args=["integrity", "verify"])
+    assert broken.exit_code == 1
+    assert f"answer of session {ended.id} at position 1 was changed" in broken.output
+
+
+def test_the_candidate_gets_a_receipt_that_proves_inclusion(db_session, ended, exam_factory):
+    receipt = db_session.get(Receipt, ended.id)
+    last = db_session.scalar(
+        select(LogEntry).where(LogEntry.chain_id == ended.id).order_by(LogEntry.position.desc()).limit(1)
+    )
+    assert receipt.final_head == last.entry_hash and receipt.chain_size == last.position
+    assert len(receipt.code) == 20 and set(receipt.code) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+    # A second session of the same sitting becomes the next leaf; both prove against the new root.
+    exam = db_session.get(ExamSession, ended.id)
+    other = delivery.enrol(db_session, exam.schedule, exam_factory()[0].id)
+    delivery.start(
+        db_session, other, delivery.StartRequest(client_id=DEVICE), now=utcnow(), rng=np.random.default_rng(2)
+    )
+    delivery.end(db_session, other, now=utcnow() + timedelta(minutes=1), reason="candidate")
+    db_session.commit()
+    roots = db_session.scalars(select(SittingRoot).where(SittingRoot.schedule_id == exam.schedule_id)).all()
+    assert sorted(r.tree_size for r in roots) == [1, 2]
+    for code in (receipt.code, db_session.get(Receipt, other.id).code):
+        proof = receipts.prove(db_session, receipts.readable(code).lower())
+        assert proof is not None and proof.valid and proof.root.tree_size == 2 and len(proof.path) == 1
+    changed = receipt.code[:7] + ("A" if receipt.code[7] != "A" else "B") + receipt.code[8:]
+    assert receipts.prove(db_session, changed) is None
+    assert _verify(db_session).ok
+    message = _tamper(db_session, "UPDATE sitting_root SET root_hash = :h WHERE tree_size = 2", h="0" * 64)
+    assert "published root of sitting" in message
+
+
+def test_a_record_built_from_the_row_equals_the_chained_one(db_session, ended):
+    """The canonical records survive the database round trip exactly (floats, JSON, timestamps)."""
+    exam = db_session.get(ExamSession, ended.id)
+    values = {name: getattr(exam.result, name) for name in ledger.RESULT_FIELDS}
+    chained = _records(db_session, ended.id, "result")[0]
+    assert chain.sha256_hex(chain.canonical_bytes(ledger.result_record(exam.id, values))) == chained.payload_hash
+
+
+def test_a_whole_number_response_survives_the_database_round_trip(db_session, running):
+    """SQLite gives a JSON column's top-level 15.0 back as 15; the chained record must still match
+    (the demo's numeric items hit this)."""
+    si = db_session.scalar(select(SessionItem).where(SessionItem.session_id == running.id, SessionItem.position == 1))
+    si.answer.response, si.answer.client_seq = 15.0, 40
+    db_session.flush()
+    integrity.on_saves(db_session, running, [(si, si.answer, 15.0, 40)])
+    db_session.commit()
+    assert _verify(db_session).ok
+    closed = delivery.end(db_session, db_session.get(ExamSession, running.id), now=utcnow(), reason="candidate")
+    db_session.commit()
+    assert closed is not None and _verify(db_session).ok
