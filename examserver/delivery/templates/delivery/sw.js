@@ -39,10 +39,13 @@ function fetchAndKeep(request, key, check) {
   return { response: response, done: response.then(() => stored).catch(() => null) };
 }
 
+// An overloaded server or proxy (5xx) is an outage too: the kept copy, if there is one, not an error page.
 function networkFirst(event, key, check) {
   const got = fetchAndKeep(event.request, key, check);
-  event.respondWith(got.response.catch((error) =>
-    caches.open(CACHE).then((cache) => cache.match(key)).then((hit) => hit || Promise.reject(error))));
+  const kept = () => caches.open(CACHE).then((cache) => cache.match(key));
+  event.respondWith(got.response.then(
+    (res) => (res.status >= 500 ? kept().then((hit) => hit || res) : res),
+    (error) => kept().then((hit) => hit || Promise.reject(error))));
   event.waitUntil(got.done);
 }
 
