@@ -152,16 +152,21 @@ def append_row(session: Session, chain_id: int, record_type: str, row) -> LogEnt
     return entry
 
 
-def append_many(session: Session, chain_id: int, records: Sequence[tuple[str, int | None, dict]]) -> tuple[int, str]:
-    """Append ``(record_type, record_id, payload)`` records in order with one read of the chain's
-    head and one bulk insert (the answer saves' path); returns the new head (position, hash)."""
-    _lock_chain(session, chain_id)
-    last = session.execute(
+def head(session: Session, chain_id: int):
+    """The chain's last entry as a row ``(position, entry_hash)``, or None for an empty chain."""
+    return session.execute(
         select(LogEntry.position, LogEntry.entry_hash)
         .where(LogEntry.chain_id == chain_id)
         .order_by(LogEntry.position.desc())
         .limit(1)
     ).first()
+
+
+def append_many(session: Session, chain_id: int, records: Sequence[tuple[str, int | None, dict]]) -> tuple[int, str]:
+    """Append ``(record_type, record_id, payload)`` records in order with one read of the chain's
+    head and one bulk insert (the answer saves' path); returns the new head (position, hash)."""
+    _lock_chain(session, chain_id)
+    last = head(session, chain_id)
     position, prev = (0, genesis_hash(chain_id)) if last is None else (last.position, last.entry_hash)
     rows = []
     for record_type, record_id, payload in records:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from proctoring import chain
 from proctoring.chain import PLATFORM_CHAIN, Break
 from proctoring.merkle import inclusion_proof, leaf_hash, tree_hash, verify_inclusion
 from proctoring.models import LogEntry, Receipt, SittingRoot
@@ -63,12 +64,9 @@ def seal(session: Session, chain_id: int, schedule_id: int) -> Receipt:
     if existing is not None:
         return existing
     _lock_sitting(session, schedule_id)
-    head = session.execute(
-        select(LogEntry.position, LogEntry.entry_hash)
-        .where(LogEntry.chain_id == chain_id)
-        .order_by(LogEntry.position.desc())
-        .limit(1)
-    ).one()
+    head = chain.head(session, chain_id)
+    if head is None:
+        raise ValueError(f"session {chain_id} has no chain to seal")
     heads = [*_heads(session, schedule_id), head.entry_hash]
     receipt = Receipt(
         session_id=chain_id,

@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sqlite3
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import scoped_session, sessionmaker
@@ -282,24 +284,49 @@ def exam_factory(db_session, make_user, make_item, taxonomy):
 
 
 @pytest.fixture(scope="session")
-def demo_app(tmp_path_factory):
-    """The app on its own SQLite file holding the whole demo (``flask demo``), seeded once per run.
+def demo_database(tmp_path_factory) -> Path:
+    """The whole demo (``flask demo``) seeded once per run into a SQLite file (about 25 s).
 
-    Shared by the tests that walk the demo as its users would; they use different sittings
-    (the player tests take DEMO-SKD, the review tests read the finished UJICOBA-2026-10).
-    """
+    Nobody uses this file: every demo app below runs on a copy of it, so a module that changes
+    decisions, announcements or answers gets a demo of its own for the cost of a file copy."""
     from examserver.demo import seed_demo
 
-    database = tmp_path_factory.mktemp("demo") / "demo.db"
-    config = type("DemoConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})
+    database = tmp_path_factory.mktemp("demo-seed") / "demo.db"
+    config = type("SeedConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})
     app = create_app(config)
     with app.app_context():
         db.create_all()
         seed_demo(app.config["DEMO_PASSWORD"])
         db.session.commit()
-    yield app
-    with app.app_context():
         db.engine.dispose()
+    return database
+
+
+@pytest.fixture(scope="session")
+def own_demo(demo_database, tmp_path_factory):
+    """Factory: ``own_demo(name)`` is an app on a fresh private copy of the seeded demo."""
+    apps = []
+
+    def make(name: str):
+        database = tmp_path_factory.mktemp(name) / "demo.db"
+        with sqlite3.connect(demo_database) as source, sqlite3.connect(database) as target:
+            source.backup(target)  # the consistent way to copy a live SQLite file (WAL included)
+        config = type("DemoConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})
+        app = create_app(config)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_app(own_demo):
+    """The demo app shared by the tests that walk the demo without changing what others read
+    (the player tests take DEMO-SKD, the review tests read the finished UJICOBA-2026-10)."""
+    return own_demo("demo")
 
 
 def demo_client(app, email: str):

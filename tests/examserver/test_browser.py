@@ -40,7 +40,7 @@ def live_server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     executable = chromium_path()
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=executable,

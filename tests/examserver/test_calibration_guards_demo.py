@@ -15,9 +15,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from examserver import create_app
 from examserver.accounts.models import User
-from examserver.config import TestingConfig
 from examserver.delivery.models import ExamSchedule, ExamSession, SessionItem, SessionResult
 from examserver.demo.finished import CODE, COPIER, SOURCE
 from examserver.extensions import db
@@ -28,20 +26,9 @@ from tests.conftest import csrf_token, demo_client
 
 
 @pytest.fixture(scope="module")
-def fresh_demo(tmp_path_factory):
-    """The whole demo on its own SQLite file, seeded for this module only (it publishes runs)."""
-    from examserver.demo import seed_demo  # noqa: PLC0415
-
-    database = tmp_path_factory.mktemp("guards") / "demo.db"
-    config = type("GuardsDemo", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})
-    app = create_app(config)
-    with app.app_context():
-        db.create_all()
-        seed_demo(app.config["DEMO_PASSWORD"])
-        db.session.commit()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+def fresh_demo(own_demo):
+    """A demo of this module's own: it publishes calibration runs."""
+    return own_demo("guards")
 
 
 def queue_state(app) -> tuple[list[str], list[tuple[str, float | None]]]:

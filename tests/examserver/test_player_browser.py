@@ -36,9 +36,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 class Outage:
     """WSGI middleware: while ``down`` is set, every request gets 503 and reaches nothing.
 
-    Chromium's emulated outage (``context.set_offline``) does not cover a service worker's traffic,
-    and under load it once let a page's save through; the tests cut the link at the server too, so
-    "nothing reached the server while offline" holds for certain."""
+    Chromium's emulated outage (``context.set_offline``) does not cover a service worker's own
+    fetches; the tests cut the link at the server too, so "nothing reached the server while
+    offline" holds for every request, and the worker's fallback to its kept page is exercised."""
 
     def __init__(self, wsgi_app):
         self.wsgi_app = wsgi_app
@@ -72,7 +72,6 @@ def live(demo_app):
     """The demo app (accounts, items, the always-open DEMO-SKD sitting) served on a free port."""
     server = serve(demo_app)
     yield demo_app
-    demo_app.wsgi_app.down = False
     server.shutdown()
     server.server_close()
 
@@ -80,7 +79,7 @@ def live(demo_app):
 @pytest.fixture(scope="module")
 def browser():
     executable = chromium_path()
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import pytest
 
-from examserver import create_app
-from examserver.config import TestingConfig
 from examserver.delivery.models import ExamSession
 from examserver.extensions import db
 from tests.examserver import test_player_browser as player
@@ -33,23 +31,13 @@ phone = player.phone
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory):
-    """A fresh demo of its own (these tests change answers), served on a free port."""
-    from examserver.demo import seed_demo
-
-    database = tmp_path_factory.mktemp("tabs-demo") / "demo.db"
-    config = type("TabsDemoConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})
-    app = create_app(config)
-    with app.app_context():
-        db.create_all()
-        seed_demo(app.config["DEMO_PASSWORD"])
-        db.session.commit()
+def live(own_demo):
+    """A demo of its own (these tests change answers), served on a free port."""
+    app = own_demo("tabs")
     server = serve(app)
     yield app
     server.shutdown()
     server.server_close()
-    with app.app_context():
-        db.engine.dispose()
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -218,6 +206,9 @@ def test_answers_of_a_tab_closed_offline_are_sent_by_the_next_tab(live, phone):
         go_to(tab1, position)
         expected[position] = answer(tab1, position)
     wait_pending(tab1, 2)
+    # close() returns before a closing tab's script stops: its online handler then sent the saves
+    # itself. Navigating away first ends the player's document before goto returns.
+    tab1.goto("about:blank")
     tab1.close()
     set_offline(context, live, False)
     assert stored_answers(live, exam_id) == {1: expected[1]}  # nobody sent them yet

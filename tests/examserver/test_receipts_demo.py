@@ -14,9 +14,7 @@ import re
 import pytest
 from sqlalchemy import select, text
 
-from examserver import create_app
 from examserver.accounts.models import User
-from examserver.config import TestingConfig
 from examserver.delivery.models import Answer, ExamSchedule, ExamSession, SessionItem
 from examserver.demo.finished import CODE
 from examserver.extensions import db
@@ -27,20 +25,9 @@ from tests.conftest import demo_client
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(own_demo):
     """A demo of this module's own: the tests edit rows of the finished sitting."""
-    from examserver.demo import seed_demo
-
-    database = tmp_path_factory.mktemp("receipts-demo") / "demo.db"
-    config = type("DemoConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})
-    app = create_app(config)
-    with app.app_context():
-        db.create_all()
-        seed_demo(app.config["DEMO_PASSWORD"])
-        db.session.commit()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    return own_demo("receipts")
 
 
 def _session_of(app, email: str) -> int:

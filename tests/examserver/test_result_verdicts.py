@@ -19,9 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from examserver import create_app
 from examserver.accounts.models import User
-from examserver.config import TestingConfig
 from examserver.delivery import services as delivery
 from examserver.delivery.models import ExamSchedule, ExamSession
 from examserver.extensions import db
@@ -293,20 +291,9 @@ def test_every_displayed_verdict_follows_the_rule(app, client, db_session, bank,
 
 
 @pytest.fixture(scope="module")
-def fresh_demo(tmp_path_factory):
+def fresh_demo(own_demo):
     """A demo of its own: this module finishes a DEMO-CAT sitting."""
-    from examserver.demo import seed_demo
-
-    database = tmp_path_factory.mktemp("verdict-demo") / "demo.db"
-    config = type("VerdictDemo", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})
-    app = create_app(config)
-    with app.app_context():
-        db.create_all()
-        seed_demo(app.config["DEMO_PASSWORD"])
-        db.session.commit()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    return own_demo("verdicts")
 
 
 def wrong_display(si) -> object:

@@ -21,9 +21,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from examserver import create_app
 from examserver.accounts.models import User
-from examserver.config import TestingConfig
 from examserver.delivery.models import ExamSchedule, ExamSession
 from examserver.demo.finished import CODE
 from examserver.extensions import db
@@ -43,17 +41,10 @@ REASON = "Pola jawaban identik dengan peserta lain pada 60% soal, termasuk jawab
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(own_demo):
     """A demo of its own, and the numbers the tests look for."""
-    from examserver.demo import seed_demo
-
-    database = tmp_path_factory.mktemp("standing-demo") / "demo.db"
-    config = type("StandingDemo", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})
-    app = create_app(config)
+    app = own_demo("standing")
     with app.app_context():
-        db.create_all()
-        seed_demo(app.config["DEMO_PASSWORD"])
-        db.session.commit()
         schedule = db.session.scalar(select(ExamSchedule).where(ExamSchedule.code == CODE))
         period = db.session.scalar(select(SelectionPeriod).where(SelectionPeriod.code == PERIOD))
         people = {}
@@ -78,9 +69,7 @@ def world(tmp_path_factory):
             select(Announcement).where(Announcement.period_id == period.id, Announcement.stage == "basic")
         )
         info = {"period_id": period.id, "schedule_id": schedule.id, "people": people, "basic_id": basic.id}
-    yield app, info
-    with app.app_context():
-        db.engine.dispose()
+    return app, info
 
 
 @pytest.fixture(scope="module")
