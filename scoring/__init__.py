@@ -24,8 +24,8 @@ Modules of the IRT engine (issue 3); import from them directly, e.g.
 Adaptive testing, linking and fairness (issue 4):
 
 * :mod:`scoring.cat`: the item ``Bank``, ``CATRules`` (registries of selection, exposure,
-  content and stopping rules) and the stateless step ``next_item``.
-* :mod:`scoring.shadow`: shadow-test content constraints solved with ``scipy.optimize.milp``.
+  content and stopping rules, among them shadow-test content constraints solved with
+  ``scipy.optimize.milp``) and the stateless step ``next_item``.
 * :mod:`scoring.cat_simulation`: ``simulate_cat`` and ``fit_sympson_hetter``.
 * :mod:`scoring.linking`: mean-mean, mean-sigma, Haebara and Stocking-Lord linking, drift check.
 * :mod:`scoring.dif`: Mantel-Haenszel DIF with ETS classes and IRT likelihood-ratio DIF.

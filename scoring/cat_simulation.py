@@ -15,7 +15,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .cat import Bank, CATRules, SympsonHetter, _decide, _Persons
+from .cat import Bank, CATRules, SympsonHetter
+from .cat.step import _decide, _Persons
 from .simulate import simulate_responses
 
 __all__ = ["CATSimulation", "fit_sympson_hetter", "simulate_cat"]

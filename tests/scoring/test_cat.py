@@ -1,8 +1,14 @@
 """The stateless CAT step (scoring.cat): selection, exposure, content, pilot items, stopping, errors."""
 
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+import scoring.cat
 from scoring.ability import estimate_ability
 from scoring.cat import (
     SPRT,
@@ -13,14 +19,15 @@ from scoring.cat import (
     KullbackLeibler,
     MaxLength,
     Randomesque,
+    ShadowTest,
     StandardError,
     SympsonHetter,
     TimeLimit,
+    assemble_shadow_test,
     next_item,
 )
 from scoring.information import item_information
 from scoring.models import ItemParameters, probabilities
-from scoring.shadow import ShadowTest, assemble_shadow_test
 from scoring.simulate import simulate_parameters
 
 
@@ -286,3 +293,30 @@ def test_shadow_test_meets_hard_constraints_with_enemies(params):
     # two more A items are needed, but the only eligible A items (0 and 2) are enemies
     with pytest.raises(CATError, match="No shadow test meets the constraints"):
         assemble_shadow_test(info, bank.category, np.array([2, 0]), np.arange(60) < 3, enemies=(np.array([0, 2]),))
+
+
+def test_cat_modules_import_each_other_directly_without_a_cycle():
+    """No module of scoring.cat imports through the package; each can be the first one imported."""
+    package = Path(scoring.cat.__file__).parent
+    through_package = [
+        f"{path.name}:{node.lineno}"
+        for path in package.glob("*.py")
+        if path.name != "__init__.py"
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ImportFrom)
+        and ((node.level == 1 and node.module is None) or (node.level == 0 and node.module == "scoring.cat"))
+    ]
+    assert through_package == []
+    code = (
+        "import importlib, pkgutil, sys\n"
+        "import scoring.cat\n"
+        "names = [m.name for m in pkgutil.iter_modules(scoring.cat.__path__, 'scoring.cat.')]\n"
+        "for name in names:\n"
+        "    for loaded in [m for m in sys.modules if m.split('.')[0] == 'scoring']:\n"
+        "        del sys.modules[loaded]\n"
+        "    importlib.import_module(name)\n"
+        "print(len(names))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=package.parents[1], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) >= 9

@@ -1,4 +1,4 @@
-"""Shadow-test CAT: hard content constraints met by assembling a full test at every step.
+"""Shadow-test assembly: the most informative full test that meets hard content constraints.
 
 At each step a *shadow test* of the full length is assembled by mixed-integer programming
 (van der Linden & Reese 1998; van der Linden 2005): it contains every item already given,
@@ -9,21 +9,20 @@ exposure rule). Because every shadow test is feasible, the delivered test meets 
 Information is that of :func:`scoring.information.item_information` at the grid node nearest to
 θ̂, for items with ``P(θ) = c + (1 - c) / (1 + exp(-a (θ - b)))`` (logistic metric, D = 1) or
 GRM/GPCM items. The MILP is solved by HiGHS through :func:`scipy.optimize.milp`, one per person
-and step.
+and step; the content rule that runs it is :class:`scoring.cat.content.ShadowTest`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_array, vstack
 
-from .cat import CONTENT_RULES, Bank, CATError, ContentRule
+from .errors import CATError
 
-__all__ = ["ShadowTest", "assemble_shadow_test"]
+__all__ = ["assemble_shadow_test"]
 
 
 def assemble_shadow_test(
@@ -116,59 +115,3 @@ def _prune(information, category, need, eligible, enemies) -> np.ndarray:
     rank = np.arange(items.shape[0]) - start
     extra = np.bincount(cats[in_enemy[items]], minlength=need.shape[0])
     return np.sort(items[rank < need[cats] + extra[cats]])
-
-
-@dataclass(frozen=True)
-class ShadowTest(ContentRule):
-    """Blueprint counts (exact) and enemy sets as hard constraints of a shadow test.
-
-    Attributes
-    ----------
-    targets : mapping of category to int
-        Items per category; their sum is the test length.
-    enemies : sequence of sequences of item ids
-        At most one item of each set is given (e.g. items that cue each other).
-    """
-
-    targets: Mapping[str, int] = field(default_factory=dict)
-    enemies: tuple[tuple[str, ...], ...] = ()
-    name = "shadow"
-
-    def __post_init__(self):
-        if not self.targets or any(int(v) < 0 for v in self.targets.values()):
-            raise CATError("A shadow test needs non-negative counts for at least one category.")
-        object.__setattr__(self, "targets", {str(k): int(v) for k, v in self.targets.items()})
-        object.__setattr__(self, "enemies", tuple(tuple(str(i) for i in g) for g in self.enemies))
-
-    def check(self, bank: Bank) -> None:
-        super().check(bank)
-        for group in self.enemies:
-            bank.index(group)
-
-    def choose(self, bank: Bank, rules, sub, rng):
-        """Next item per person from that person's shadow test; one MILP per person."""
-        target = self.target_vector(bank)
-        groups = [bank.index(g) for g in self.enemies]
-        n = sub.node.shape[0]
-        chosen = np.full(n, -1, dtype=np.intp)
-        aside: list = []
-        need_k = rules.exposure.need
-        for r in range(n):
-            eligible = ~sub.blocked[r] & ~bank.pilot
-            for g in groups:
-                if sub.given[r, g].any():
-                    eligible[g] = False
-            need = np.maximum(target - sub.counts[r], 0)
-            shadow = assemble_shadow_test(bank.info[sub.node[r]], bank.category, need, eligible, enemies=groups)
-            cands = np.full((1, need_k), -1, dtype=np.intp)
-            cands[0, : min(need_k, shadow.shape[0])] = shadow[:need_k]
-            pick, set_aside = rules.exposure.choose(bank, cands, rng)
-            chosen[r] = pick[0]
-            aside.extend((r, int(j)) for j in cands[0, set_aside[0]])
-        return chosen, aside
-
-    def to_dict(self) -> dict:
-        return {"rule": self.name, "targets": dict(self.targets), "enemies": [list(g) for g in self.enemies]}
-
-
-CONTENT_RULES["shadow"] = ShadowTest
