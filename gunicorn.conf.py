@@ -29,6 +29,17 @@ def _sweep_forever(app, stop: threading.Event) -> None:
             sweep_once(app)
 
 
+def on_starting(server):
+    # The workers inherit the environment and the app reads the worker count from it: several
+    # workers with the per-process memory:// rate-limit storage would each count on their own.
+    # Checked here as well, so gunicorn stops with the message ("Error: ...", exit 1) before any
+    # worker is forked.
+    os.environ["EXAMSERVER_WORKERS"] = str(server.cfg.workers)
+    from examserver.config import load_config
+
+    load_config()
+
+
 def when_ready(server):
     # Import and build the app here, before any worker is forked: a fork while another thread
     # holds an import lock leaves the worker waiting for that lock for ever (seen at start-up

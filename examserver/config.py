@@ -3,7 +3,11 @@
 ``DATABASE_URL``  SQLAlchemy URL; default: a SQLite file under ``instance/``.
 ``SECRET_KEY``    required in production; the embedded default is generated once and kept in
                   ``instance/secret_key``.
-``REDIS_URL``     optional; when set, rate limits are shared through Redis.
+``REDIS_URL``     optional; when set, rate limits are shared through Redis (needed with several nodes).
+``RATELIMIT_STORAGE_URI`` optional, without ``REDIS_URL``: another ``limits`` storage; default: a
+                  SQLite file under ``instance/`` that every worker of the node shares.
+``EXAMSERVER_WORKERS`` worker processes serving the app, set by gunicorn.conf.py; with more than
+                  one, the per-process ``memory://`` storage is refused.
 ``EXAMSERVER_ENV`` (or ``FLASK_ENV``) ``production`` switches on the production rules.
 ``TRUSTED_PROXIES`` how many reverse proxies (nginx: 1) stand in front; their X-Forwarded-For
                   gives the client's address (rate limits, integrity log). Default 0.
@@ -51,7 +55,8 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
     LANGUAGES = ("id", "en")
 
-    RATELIMIT_STORAGE_URI = "memory://"
+    #: None: the node's shared file, ``instance/ratelimits.db`` (examserver/ratelimit_storage.py).
+    RATELIMIT_STORAGE_URI: str | None = None
     RATELIMIT_STRATEGY = "moving-window"
     RATELIMIT_HEADERS_ENABLED = True
     #: Failed logins allowed per account before HTTP 429.
@@ -91,6 +96,8 @@ class TestingConfig(Config):
 
     ENV_NAME = "testing"
     TESTING = True
+    #: One process per test run; a gunicorn with several workers needs a shared storage instead.
+    RATELIMIT_STORAGE_URI = "memory://"
     SECRET_KEY = "test-secret-key-not-for-production"
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
@@ -121,6 +128,20 @@ def _embedded_secret_key() -> str:
     return path.read_text().strip()
 
 
+def check_rate_limit_storage(uri: str, workers: int) -> None:
+    """Refuse a per-process rate-limit storage when several worker processes serve the app.
+
+    With ``memory://`` each worker counts on its own, so two workers let twice the limit through
+    (15-20 sign-in guesses where 10 are allowed).
+    """
+    if workers > 1 and uri.startswith("memory:"):
+        raise ConfigError(
+            f"RATELIMIT_STORAGE_URI={uri} keeps rate limits inside one process, but {workers} worker "
+            "processes serve the app: each would count on its own. Unset RATELIMIT_STORAGE_URI (the "
+            "node's shared file under instance/ is used), set REDIS_URL, or run one worker (WEB_CONCURRENCY=1)."
+        )
+
+
 def load_config(base: type[Config] | None = None) -> dict:
     """Build the configuration mapping from a config class and the environment."""
     if base is None:
@@ -137,6 +158,11 @@ def load_config(base: type[Config] | None = None) -> dict:
     if env.get("REDIS_URL"):
         values["REDIS_URL"] = env["REDIS_URL"]
         values["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]
+    elif env.get("RATELIMIT_STORAGE_URI"):
+        values["RATELIMIT_STORAGE_URI"] = env["RATELIMIT_STORAGE_URI"]
+    elif not values.get("RATELIMIT_STORAGE_URI"):
+        values["RATELIMIT_STORAGE_URI"] = f"sqlite:///{INSTANCE / 'ratelimits.db'}"
+    check_rate_limit_storage(values["RATELIMIT_STORAGE_URI"], int(env.get("EXAMSERVER_WORKERS") or 1))
     secret = env.get("SECRET_KEY") or values.get("SECRET_KEY")
     if not secret:
         if values["ENV_NAME"] == "production":

@@ -11,6 +11,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
+import examserver.ratelimit_storage  # noqa: F401  (registers the sqlite:// rate-limit storage)
 from itembank.database import Base
 
 db = SQLAlchemy(model_class=Base)

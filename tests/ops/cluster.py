@@ -159,6 +159,8 @@ def start_node(url: str, folder: Path, *, workers: int = 1, threads: int = 4, re
         "BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": str(workers),
         "GUNICORN_THREADS": str(threads),
+        # The testing config counts in memory, which several workers refuse: the node's shared file.
+        "RATELIMIT_STORAGE_URI": f"sqlite:///{instance / 'ratelimits.db'}",
     }
     env.pop("REDIS_URL", None)
     if redis_url:
@@ -213,6 +215,7 @@ class Candidate:
 
     def request(self, base: str, method: str, path: str, body=None, form=None, timeout: float = 15) -> Reply:
         headers = {"X-CSRFToken": self.token} if self.token else {}
+        headers["X-Client-Id"] = self.device  # items go only to the device holding the exam
         data = None
         if body is not None:
             data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
