@@ -72,7 +72,7 @@ def facts_from_events(events: Iterable) -> EventFacts:
             counts["fast"] += int((event.details or {}).get("count", 1))
         elif kind == "second_session":
             counts["second"] += 1
-        elif kind == "other_device_refused":
+        elif kind in ("other_device_refused", "items_other_device"):
             counts["device"] += 1
     return EventFacts(
         counts["focus"],

@@ -25,7 +25,8 @@ BROWSER_KINDS = frozenset({
 #: Events the server records itself.
 SERVER_KINDS = frozenset({
     "session_started", "session_resumed", "new_address", "other_device_refused", "second_session",
-    "session_submitted", "session_expired", "session_terminated", "fast_answers",
+    "session_submitted", "session_expired", "session_terminated", "fast_answers", "items_other_device",
+    "pin_locked",
 })  # fmt: skip
 #: Actions proctors take during the session.
 PROCTOR_KINDS = frozenset({

@@ -67,17 +67,37 @@ class User(Base):
 
 class PasswordReset(Base):
     """A one-time code, made by the committee for a candidate who lost the password (no email is
-    needed: the committee hands the code over by phone or in person). Only its hash is stored."""
+    needed: the committee hands the code over by phone or in person). Only its hash is stored.
+
+    Four eyes: one member requests the code with a reason, a second member confirms it; only a
+    confirmed code sets a password, and the candidate is told at the next sign-in.
+    """
 
     __tablename__ = "password_reset"
+    __table_args__ = (
+        CheckConstraint("(confirmed_at IS NULL) = (confirmed_by_id IS NULL)", name="confirmed_with_member"),
+        CheckConstraint("confirmed_by_id IS NULL OR confirmed_by_id <> created_by_id", name="confirmed_by_other"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(String(255))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Until confirmed: the end of the wait for a second member; once confirmed: the end of the code's life.
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: Also set when a newer code replaces this one.
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Why the requesting member issues the code (required; shown to the confirming member).
+    reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    #: The second committee member, never the requester; the code works only once this is set.
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When the candidate was shown, at sign-in, that a code was issued for the account.
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
 
 
 class LoginSession(Base):

@@ -11,14 +11,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from examserver.accounts.identity import nik_problem, normalise_phone
-from examserver.accounts.models import LoginSession, PasswordReset, User
+from examserver.accounts.models import LoginSession, User
 from examserver.accounts.passwords import hash_password, needs_rehash, verify_password
 from examserver.accounts.roles import ROLES
 from itembank.database import utcnow
 
 MIN_PASSWORD_LENGTH = 8
-RESET_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-RESET_CODE_LIFETIME = timedelta(hours=24)
 
 
 class AccountError(ValueError):
@@ -174,56 +172,5 @@ def register_candidate(session: Session, *, email: str, full_name: str, nik: str
     user = create_user(session, email=email, full_name=full_name, role="candidate", password=password)
     user.nik = nik
     user.phone = phone_number
-    session.flush()
-    return user
-
-
-def issue_reset_code(session: Session, user: User, *, issued_by: int, now: datetime | None = None) -> str:
-    """A one-time code for ``user`` to choose a new password; earlier unused codes stop working."""
-    if user.role != "candidate":
-        raise AccountError("not_a_candidate")
-    now = now or utcnow()
-    session.execute(
-        update(PasswordReset)
-        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
-        .values(used_at=now)
-    )
-    code = "".join(secrets.choice(RESET_CODE_ALPHABET) for _ in range(10))
-    session.add(
-        PasswordReset(
-            user_id=user.id,
-            code_hash=hash_password(code),
-            created_by_id=issued_by,
-            created_at=now,
-            expires_at=now + RESET_CODE_LIFETIME,
-        )
-    )
-    session.flush()
-    return f"{code[:5]}-{code[5:]}"
-
-
-def reset_password_with_code(
-    session: Session, *, email: str, code: str, new_password: str, now: datetime | None = None
-) -> User:
-    """Set a new password with a committee-issued code; every session of the account ends."""
-    now = now or utcnow()
-    user = session.scalar(select(User).where(User.email == normalise_email(email)))
-    cleaned = (code or "").replace("-", "").replace(" ", "").upper()
-    pending = []
-    if user is not None:
-        pending = session.scalars(
-            select(PasswordReset).where(
-                PasswordReset.user_id == user.id,
-                PasswordReset.used_at.is_(None),
-                PasswordReset.expires_at > now,
-            )
-        ).all()
-    match = next((row for row in pending if verify_password(row.code_hash, cleaned)), None)
-    if match is None:
-        verify_password(None, cleaned)  # same time whether or not the account exists
-        raise AccountError("reset_code_invalid")
-    set_password(user, new_password)
-    match.used_at = now
-    revoke_all_sessions(session, user)
     session.flush()
     return user

@@ -5,12 +5,13 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from examserver import access
-from examserver.accounts import services
+from examserver.accounts import recovery, services
 from examserver.accounts.models import LoginSession
 from examserver.accounts.roles import ROLE_HOME
 from examserver.auth import bp
@@ -75,6 +76,7 @@ def login():
         if user is not None:
             sign_in(user)
             current_app.logger.info("login", extra={"user_id": user.id})
+            _tell_about_recovery_codes(user)
             return redirect(safe_next(form.next.data) or home_url(user))
         g.login_failed = True
         db.session.rollback()
@@ -82,6 +84,22 @@ def login():
         form.password.errors.append(_("Email atau kata sandi salah."))
     status = 422 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
+
+
+def _tell_about_recovery_codes(user) -> None:
+    """Tell the account holder, once, of every recovery code the committee issued for the account."""
+    moments = recovery.unseen_notices(db.session, user)
+    for moment in moments:
+        flash(
+            _(
+                "Kode pemulihan akun Anda diterbitkan oleh panitia pada %(when)s WIB. Jika Anda tidak "
+                "memintanya, segera hubungi panitia seleksi.",
+                when=format_datetime(moment, "medium"),
+            ),
+            "error",
+        )
+    if moments:
+        db.session.commit()
 
 
 @bp.route("/keluar", methods=["POST"])
@@ -199,6 +217,15 @@ ACCOUNT_MESSAGES = {
     "invalid_email": lambda: _("Email tidak valid."),
     "password_too_short": lambda: _("Kata sandi minimal 8 karakter."),
     "reset_code_invalid": lambda: _("Email atau kode pemulihan salah, atau kode sudah kedaluwarsa."),
+    "reset_code_unconfirmed": lambda: _(
+        "Kode pemulihan ini belum dikonfirmasi oleh anggota panitia kedua, jadi belum dapat dipakai. "
+        "Kata sandi tidak diubah; coba lagi setelah panitia mengabarkan kode sudah berlaku."
+    ),
+    "reset_reason_required": lambda: _("Tuliskan alasan penerbitan kode, minimal 10 karakter."),
+    "reset_not_pending": lambda: _("Permintaan kode ini sudah dikonfirmasi, diganti, atau kedaluwarsa."),
+    "reset_self_confirmation": lambda: _(
+        "Kode pemulihan harus dikonfirmasi oleh anggota panitia lain, bukan oleh yang memintanya."
+    ),
 }
 
 
@@ -246,9 +273,7 @@ def reset_password():
     form = ResetForm()
     if form.validate_on_submit():
         try:
-            services.reset_password_with_code(
-                db.session, email=form.email.data, code=form.code.data, new_password=form.new.data
-            )
+            recovery.reset_password(db.session, email=form.email.data, code=form.code.data, new_password=form.new.data)
         except services.AccountError as error:
             db.session.rollback()
             g.login_failed = True

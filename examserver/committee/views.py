@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
-from wtforms import StringField
-from wtforms.validators import Length, Optional
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 from examserver import access
-from examserver.accounts import services
-from examserver.accounts.models import User
+from examserver.accounts import recovery
+from examserver.accounts.models import PasswordReset, User
 from examserver.accounts.roles import ADMIN, CANDIDATE, COMMITTEE
+from examserver.accounts.services import AccountError
 from examserver.auth.forms import ConfirmForm
+from examserver.auth.views import ACCOUNT_MESSAGES
 from examserver.committee import bp
 from examserver.delivery.models import ExamSchedule
+from examserver.errors import error_response
 from examserver.extensions import db
+from examserver.selection.services import conflicted_candidates
 
 
 class CandidateSearchForm(FlaskForm):
@@ -25,6 +30,13 @@ class CandidateSearchForm(FlaskForm):
         csrf = False
 
     q = StringField(validators=[Optional(), Length(max=100)])
+
+
+class RecoveryRequestForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Alasan (wajib, minimal 10 karakter)"),
+        validators=[DataRequired(_l("Alasan wajib diisi.")), Length(max=500)],
+    )
 
 
 @bp.route("/")
@@ -39,7 +51,7 @@ def index():
 @bp.route("/peserta")
 @access.roles(COMMITTEE, ADMIN)
 def candidates():
-    """Find a candidate by NIK, email or name."""
+    """Find a candidate by NIK, email or name; recovery codes waiting for a second member."""
     form = CandidateSearchForm(request.args)
     rows = []
     if form.validate() and form.q.data:
@@ -57,26 +69,79 @@ def candidates():
             .order_by(User.full_name)
             .limit(50)
         ).all()
-    return render_template("committee/candidates.html", form=form, rows=rows, confirm=ConfirmForm(), code=None)
+    return _candidates_page(form, rows)
+
+
+def _candidates_page(form, rows, *, status: int = 200, request_form=None, **shown):
+    """The candidates page; a member never sees the recovery requests of a declared relative."""
+    conflicted = conflicted_candidates(db.session, current_user.id)
+    pending = [row for row in recovery.pending_requests(db.session) if row.user_id not in conflicted]
+    shown.setdefault("code", None)
+    page = render_template(
+        "committee/candidates.html",
+        form=form,
+        rows=rows,
+        conflicted=conflicted,
+        pending=pending,
+        request_form=request_form or RecoveryRequestForm(),
+        confirm=ConfirmForm(),
+        **shown,
+    )
+    return page, status
+
+
+def _recovery_candidate(user_id: int) -> User:
+    """The candidate whose recovery code is asked for: 404 if none, 403 to a declared relative."""
+    user = db.session.get(User, user_id)
+    if user is None or user.role != CANDIDATE:
+        abort(404)
+    if user.id in conflicted_candidates(db.session, current_user.id):
+        abort(error_response(403, "conflict_of_interest", _("Anda menyatakan hubungan dengan peserta ini.")))
+    return user
 
 
 @bp.route("/peserta/<int:user_id>/kode-pemulihan", methods=["POST"])
 @access.roles(COMMITTEE, ADMIN)
 def issue_reset_code(user_id: int):
-    """Make a one-time password recovery code to hand to the candidate (shown once)."""
-    user = db.session.get(User, user_id)
-    if user is None or user.role != CANDIDATE:
-        abort(404)
-    code = None
-    if ConfirmForm().validate_on_submit():
-        code = services.issue_reset_code(db.session, user, issued_by=current_user.id)
-        db.session.commit()
-    return render_template(
-        "committee/candidates.html",
-        form=CandidateSearchForm(q=user.email),
-        rows=[user],
-        confirm=ConfirmForm(),
+    """Request a one-time recovery code (shown once; it works after a second member confirms it)."""
+    user = _recovery_candidate(user_id)
+    form = RecoveryRequestForm()
+    search = CandidateSearchForm(q=user.email)
+    if not form.validate_on_submit():
+        return _candidates_page(search, [user], status=422, request_form=form)
+    try:
+        code = recovery.request_code(db.session, user, requested_by=current_user.id, reason=form.reason.data)
+    except AccountError as error:
+        db.session.rollback()
+        form.reason.errors = [ACCOUNT_MESSAGES[error.code]()]
+        return _candidates_page(search, [user], status=422, request_form=form)
+    db.session.commit()
+    return _candidates_page(
+        search,
+        [user],
         code=code,
         code_user=user,
-        message=_("Kode hanya ditampilkan sekali."),
+        message=_("Kode hanya ditampilkan sekali dan belum berlaku sampai anggota panitia lain mengonfirmasinya."),
     )
+
+
+@bp.route("/kode-pemulihan/<int:reset_id>/konfirmasi", methods=["POST"])
+@access.roles(COMMITTEE, ADMIN)
+def confirm_reset_code(reset_id: int):
+    """A second member confirms a requested recovery code, which then works."""
+    reset = db.session.get(PasswordReset, reset_id)
+    if reset is None:
+        abort(404)
+    _recovery_candidate(reset.user_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            recovery.confirm_code(db.session, reset, confirmed_by=current_user.id)
+        except AccountError as error:
+            db.session.rollback()
+            if error.code == "reset_self_confirmation":
+                abort(error_response(403, error.code, ACCOUNT_MESSAGES[error.code]()))
+            flash(ACCOUNT_MESSAGES[error.code](), "error")
+        else:
+            db.session.commit()
+            flash(_("Kode pemulihan dikonfirmasi dan sekarang berlaku 24 jam."), "success")
+    return redirect(url_for("committee.candidates"), 303)

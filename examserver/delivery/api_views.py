@@ -20,7 +20,9 @@ from examserver.delivery.services import (
     DeliveryError,
     Save,
     StartRequest,
+    check_device,
     expire_if_due,
+    note_pin_failure,
     reach_item,
     remaining_seconds,
     save_answers,
@@ -28,6 +30,7 @@ from examserver.delivery.services import (
     submit,
     to_display,
 )
+from examserver.delivery.views import DEVICE_COOKIE
 from examserver.extensions import db
 from itembank.database import utcnow
 from itembank.item_types import item_type
@@ -50,6 +53,27 @@ def own_session(session_id: int, *, lock: bool = False) -> ExamSession:
     if exam is None:
         abort(404)
     return exam
+
+
+def request_device() -> str:
+    """The device a read comes from: the ``X-Client-Id`` header, else the browser's device cookie
+    (the player's ``client_id`` is that cookie's value, so images and plain GETs carry it too)."""
+    return request.headers.get("X-Client-Id") or request.cookies.get(DEVICE_COOKIE, "")
+
+
+def holding_device(session_id: int, exam: ExamSession) -> None:
+    """Refuse, and log for the proctor, a read of a running session's items from a device that
+    does not hold it (the rule saves follow)."""
+    if exam.status != "in_progress":
+        return
+    try:
+        check_device(exam, request_device())
+    except DeliveryError:
+        db.session.rollback()
+        exam = own_session(session_id, lock=True)
+        integrity.server_event(db.session, exam, "items_other_device", ip=request.remote_addr, path=request.path)
+        db.session.commit()
+        raise
 
 
 def error(code: str, status: int, **params):
@@ -175,10 +199,13 @@ def start_session(session_id: int):
     try:
         start(db.session, exam, request_data, now=now(), pin_ok=verify_password)
     except DeliveryError as refused:
-        if refused.code == "other_device":  # log the attempt before refusing it
+        if refused.code in ("other_device", "pin_wrong"):  # log or count the attempt before refusing it
             db.session.rollback()
             exam = own_session(session_id, lock=True)
-            integrity.server_event(db.session, exam, "other_device_refused", ip=request.remote_addr)
+            if refused.code == "other_device":
+                integrity.server_event(db.session, exam, "other_device_refused", ip=request.remote_addr)
+            else:
+                note_pin_failure(db.session, exam, now=now(), ip_address=request.remote_addr)
             db.session.commit()
         raise
     db.session.commit()
@@ -225,8 +252,9 @@ def item_payload(si: SessionItem) -> dict:
 @api.route("/sesi/<int:session_id>/butir/<int:position>")
 @access.roles(CANDIDATE)
 def get_item(session_id: int, position: int):
-    """One item of the session, without anything that would reveal the key."""
+    """One item of the session, without anything that would reveal the key (only to the device holding it)."""
     exam = own_session(session_id)
+    holding_device(session_id, exam)
     if exam.schedule.blueprint.delivery_mode == "adaptive" and position > len(exam.items):
         exam = own_session(session_id, lock=True)  # one CAT step at a time per session
         try:
@@ -248,6 +276,7 @@ def get_item(session_id: int, position: int):
 def get_all_items(session_id: int):
     """Every item of a fixed or random form at once, so the player can keep working offline."""
     exam = own_session(session_id)
+    holding_device(session_id, exam)
     if exam.status != "in_progress":
         raise DeliveryError("session_ended" if exam.is_ended else "not_started")
     return jsonify(items=[item_payload(si) for si in loaded_items(exam, payloads=True)], server_time=iso(now()))
@@ -320,8 +349,9 @@ def submit_session(session_id: int):
 @api.route("/sesi/<int:session_id>/aset/<int:asset_id>")
 @access.roles(CANDIDATE)
 def item_image(session_id: int, asset_id: int):
-    """An image of one of this session's items (and no other)."""
+    """An image of one of this session's items (and no other), to the device holding the session."""
     exam = own_session(session_id)
+    holding_device(session_id, exam)
     versions = [si.version_id for si in exam.items]
     allowed = db.session.scalar(
         select(ItemVersionAsset.asset_id).where(

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
 
 class ScheduleForm(FlaskForm):
@@ -20,7 +20,7 @@ class ScheduleForm(FlaskForm):
     opens_at = DateTimeLocalField(_l("Dibuka (WIB)"), validators=[InputRequired()], format="%Y-%m-%dT%H:%M")
     closes_at = DateTimeLocalField(_l("Ditutup (WIB)"), validators=[InputRequired()], format="%Y-%m-%dT%H:%M")
     location = StringField(_l("Tempat"), validators=[DataRequired(), Length(max=300)], default="Daring (jarak jauh)")
-    pin = StringField(_l("PIN mulai (kosongkan jika tidak dipakai)"), validators=[Optional(), Length(min=4, max=20)])
+    uses_pin = BooleanField(_l("Pakai PIN mulai (6 angka, dibuat server dan ditampilkan sekali)"))
     requires_authorisation = BooleanField(_l("Pengawas harus mengizinkan setiap peserta mulai"))
     shows_score = BooleanField(_l("Tampilkan nilai kepada peserta segera setelah selesai"), default=True)
     has_public_scoreboard = BooleanField(_l("Papan skor publik"))

@@ -21,6 +21,10 @@ def delivery_message(code: str, **params) -> str:
             "Jawab soal nomor %(position)s dahulu; soal berikutnya dipilih dari jawaban Anda.",
             position=params.get("position", ""),
         ),
+        "adaptive_locked": lambda: _(
+            "Jawaban soal nomor %(position)s tidak dapat diubah lagi: soal berikutnya sudah dipilih dari jawaban itu.",
+            position=params.get("position", ""),
+        ),
         "no_published_form": lambda: _("Cetak biru ini belum punya naskah yang diterbitkan."),
         "pool_too_small": lambda: _(
             "Butir siap pakai untuk bagian %(section)s tidak cukup.", section=params.get("section", "")
@@ -34,6 +38,10 @@ def delivery_message(code: str, **params) -> str:
         "not_open_yet": lambda: _("Ujian belum dibuka. Periksa jadwal Anda."),
         "window_closed": lambda: _("Waktu untuk memulai ujian ini sudah lewat."),
         "pin_wrong": lambda: _("PIN mulai salah. Tanyakan PIN kepada pengawas."),
+        "pin_locked": lambda: _(
+            "Terlalu banyak PIN salah. Coba lagi setelah %(minutes)s menit; pengawas sudah diberi tahu.",
+            minutes=params.get("minutes", ""),
+        ),
         "awaiting_authorisation": lambda: _("Menunggu izin pengawas untuk memulai. Halaman akan mencoba lagi."),
         "saves_count": lambda: _("Jumlah jawaban dalam satu kiriman tidak valid."),
         "position_unknown": lambda: _("Nomor soal tidak ada dalam ujian ini."),

@@ -74,6 +74,7 @@ class ExamSession(Base):
         CheckConstraint("(status = 'scheduled') = (started_at IS NULL)", name="started_at_iff_started"),
         CheckConstraint("(started_at IS NULL) = (deadline_at IS NULL)", name="deadline_with_start"),
         CheckConstraint("credited_seconds >= 0", name="credit_non_negative"),
+        CheckConstraint("pin_failures >= 0", name="pin_failures_non_negative"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -98,6 +99,10 @@ class ExamSession(Base):
     active_client_id: Mapped[str | None] = mapped_column(String(64))
     #: Whether the proctor allowed the next start from a different device.
     allows_device_change: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Wrong start PINs in a row (counted here, not in a worker's memory, so every worker agrees).
+    pin_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Until then the start is refused even with the right PIN (set by too many wrong ones).
+    pin_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

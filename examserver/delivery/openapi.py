@@ -20,6 +20,14 @@ def openapi_document() -> dict:
         "schema": {"type": "string"},
         "description": "The CSRF token of the page (meta csrf-token).",
     }
+    device = {
+        "name": "X-Client-Id",
+        "in": "header",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": "The device's client_id; without it, the browser's device cookie. Items go only to the "
+        "device holding the running session (409 other_device, logged for the proctor).",
+    }
     state = {
         "200": {
             "description": "Session state",
@@ -31,7 +39,7 @@ def openapi_document() -> dict:
         "401": _error("Not signed in"),
         "403": _error("Not allowed (wrong PIN, awaiting authorisation, CSRF)"),
         "404": _error("No such session for this candidate"),
-        "409": _error("Not possible now (ended, other device, paused, time up)"),
+        "409": _error("Not possible now (ended, other device, paused, time up, adaptive_locked)"),
     }
     return {
         "openapi": "3.1.0",
@@ -52,7 +60,11 @@ def openapi_document() -> dict:
                         "required": True,
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/StartRequest"}}},
                     },
-                    "responses": {**state, **common_errors},
+                    "responses": {
+                        **state,
+                        **common_errors,
+                        "429": _error("Too many wrong start PINs: start locked for a few minutes (pin_locked)"),
+                    },
                 }
             },
             "/sesi/{session_id}/status": {
@@ -72,6 +84,7 @@ def openapi_document() -> dict:
                     "answered); asking again returns the same item.",
                     "parameters": [
                         session_id,
+                        device,
                         {
                             "name": "position",
                             "in": "path",
@@ -92,7 +105,7 @@ def openapi_document() -> dict:
                 "get": {
                     "operationId": "getAllItems",
                     "summary": "Every item of a fixed or random form (offline use)",
-                    "parameters": [session_id],
+                    "parameters": [session_id, device],
                     "responses": {
                         "200": {
                             "description": "Items",

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from examserver.delivery import adaptive, integrity
@@ -25,6 +25,11 @@ from itembank.models import TestBlueprint, TestForm
 from itembank.services import Actor
 
 MAX_SAVES_PER_REQUEST = 50
+#: Start PINs are this many digits, drawn by the server (a person only reads them out and types them).
+START_PIN_DIGITS = 6
+#: This many wrong start PINs in a row lock the session's start for ``PIN_LOCK_MINUTES``.
+PIN_MAX_FAILURES = 5
+PIN_LOCK_MINUTES = 5
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by people
 
 
@@ -40,6 +45,11 @@ class DeliveryError(ValueError):
 
 def _code(length: int) -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def new_start_pin() -> str:
+    """A fresh start PIN of ``START_PIN_DIGITS`` random digits (the caller stores only its hash)."""
+    return f"{secrets.randbelow(10**START_PIN_DIGITS):0{START_PIN_DIGITS}d}"
 
 
 # ----------------------------------------------------------------------------------- schedules
@@ -220,8 +230,12 @@ def start(
         raise DeliveryError("not_open_yet")
     if now >= schedule.closes_at:
         raise DeliveryError("window_closed")
-    if schedule.start_pin_hash and not (pin_ok and request.pin and pin_ok(schedule.start_pin_hash, request.pin)):
-        raise DeliveryError("pin_wrong", 403)
+    if schedule.start_pin_hash:
+        if exam.pin_locked_until is not None and now < exam.pin_locked_until:
+            raise DeliveryError("pin_locked", 429, minutes=PIN_LOCK_MINUTES)
+        pin = request.pin if isinstance(request.pin, str) else None
+        if not (pin_ok and pin and pin_ok(schedule.start_pin_hash, pin)):
+            raise DeliveryError("pin_wrong", 403)
     if schedule.requires_authorisation and exam.authorised_at is None:
         raise DeliveryError("awaiting_authorisation", 403)
     _draw_items(session, exam, rng or np.random.default_rng())
@@ -231,9 +245,36 @@ def start(
     exam.deadline_at = now + limit + timedelta(seconds=exam.credited_seconds)
     exam.active_client_id = client_id
     exam.last_seen_at = now
+    exam.pin_failures = 0
+    exam.pin_locked_until = None
     session.flush()
     integrity.on_start(session, exam, first=True, ip_address=request.ip_address, now=now)
     return exam
+
+
+def note_pin_failure(session: Session, exam: ExamSession, *, now: datetime, ip_address: str | None = None) -> bool:
+    """Count a wrong start PIN in the database (so every worker sees it); the ``PIN_MAX_FAILURES``-th
+    in a row locks the start for ``PIN_LOCK_MINUTES`` and tells the proctor. Returns whether it locked.
+
+    Call it after rolling back the refused start: the count must be committed, not rolled back.
+    """
+    # One UPDATE ... SET n = n + 1: two workers counting at once both count.
+    session.execute(
+        update(ExamSession)
+        .where(ExamSession.id == exam.id)
+        .values(pin_failures=ExamSession.pin_failures + 1)
+        .execution_options(synchronize_session=False)
+    )
+    failures = session.scalar(select(ExamSession.pin_failures).where(ExamSession.id == exam.id))
+    if failures < PIN_MAX_FAILURES:
+        return False
+    session.execute(
+        update(ExamSession)
+        .where(ExamSession.id == exam.id)
+        .values(pin_failures=0, pin_locked_until=now + timedelta(minutes=PIN_LOCK_MINUTES))
+    )  # synchronised into ``exam`` too (the default "auto" strategy)
+    integrity.server_event(session, exam, "pin_locked", now, ip=ip_address, failures=failures, minutes=PIN_LOCK_MINUTES)
+    return True
 
 
 def remaining_seconds(exam: ExamSession, now: datetime) -> float:
@@ -303,11 +344,16 @@ def to_display(si: SessionItem, response: Any) -> Any:
     return number[response]
 
 
+def check_device(exam: ExamSession, client_id: str | None) -> None:
+    """Only the device holding a running session may read its items or save to it."""
+    if exam.active_client_id != client_id:
+        raise DeliveryError("other_device")
+
+
 def _check_writable(exam: ExamSession, client_id: str, now: datetime) -> None:
     if exam.status != "in_progress":
         raise DeliveryError("session_ended" if exam.is_ended else "not_started")
-    if exam.active_client_id != client_id:
-        raise DeliveryError("other_device")
+    check_device(exam, client_id)
     if exam.paused_at is not None:
         raise DeliveryError("paused")
     if now > exam.deadline_at + timedelta(seconds=exam.schedule.grace_seconds):
@@ -338,6 +384,13 @@ def save_answers(
         .options(joinedload(SessionItem.item), joinedload(SessionItem.version), joinedload(SessionItem.answer))
     ).unique()
     by_position = {si.position: si for si in loaded}
+    # Adaptive: the engine chose each next item from the answer before it, so only the last shown
+    # position may still change (the player never goes back; a save from elsewhere must not either).
+    locked_below = 0
+    if exam.schedule.blueprint.delivery_mode == "adaptive":
+        locked_below = (
+            session.scalar(select(func.max(SessionItem.position)).where(SessionItem.session_id == exam.id)) or 0
+        )
     acks = []
     applied: list[tuple[SessionItem, Answer, Any, int]] = []  # what each applied save set, in order
     for save in saves:
@@ -354,6 +407,8 @@ def save_answers(
         if answer is not None and save.seq <= answer.client_seq:
             acks.append(SaveAck(save.position, answer.client_seq, applied=False))
             continue
+        if save.position < locked_below:
+            raise DeliveryError("adaptive_locked", 409, position=save.position)
         if answer is None:
             answer = Answer(session_item=si, client_id=client_id, client_seq=save.seq, change_count=0)
             session.add(answer)

@@ -22,7 +22,7 @@ from examserver.delivery import bp
 from examserver.delivery.forms import AppealForm, EnrolForm, ScheduleForm, VerifyForm
 from examserver.delivery.messages import delivery_message, verdict_labels
 from examserver.delivery.models import ExamSchedule, ExamSession, SessionResult
-from examserver.delivery.services import DeliveryError, create_schedule, enrol, expire_if_due
+from examserver.delivery.services import DeliveryError, create_schedule, enrol, expire_if_due, new_start_pin
 from examserver.extensions import db
 from examserver.proctor.messages import proctoring_message
 from itembank.database import utcnow
@@ -301,6 +301,7 @@ def create_schedule_page():
         form.opens_at.data, form.closes_at.data = start, start + timedelta(days=1)
     if form.validate_on_submit():
         blueprint = db.session.get(TestBlueprint, form.blueprint.data)
+        pin = new_start_pin() if form.uses_pin.data else None  # only its hash is kept
         try:
             if blueprint is None:
                 raise DeliveryError("not_found", 404)
@@ -316,7 +317,7 @@ def create_schedule_page():
                 opens_at=local_to_utc(form.opens_at.data),
                 closes_at=local_to_utc(form.closes_at.data),
                 location=form.location.data,
-                start_pin_hash=hash_password(form.pin.data) if form.pin.data else None,
+                start_pin_hash=hash_password(pin) if pin else None,
                 requires_authorisation=form.requires_authorisation.data,
                 shows_score=form.shows_score.data,
                 has_public_scoreboard=form.has_public_scoreboard.data,
@@ -329,6 +330,14 @@ def create_schedule_page():
         else:
             db.session.commit()
             flash(_("Jadwal %(code)s dibuat.", code=schedule.code), "success")
+            if pin:
+                flash(
+                    _(
+                        "PIN mulai: %(pin)s. Catat dan berikan kepada pengawas; PIN ini tidak ditampilkan lagi.",
+                        pin=pin,
+                    ),
+                    "success",
+                )
             return redirect(url_for("delivery.schedule_detail", schedule_id=schedule.id)), 303
     return render_template("delivery/schedule_form.html", form=form), (422 if request.method == "POST" else 200)
 

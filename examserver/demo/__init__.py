@@ -188,7 +188,7 @@ def seed_blueprints() -> int:
 
 def seed_schedules() -> int:
     """An always-open 15-item demo sitting with a public score board, a scheduled national-shape
-    sitting a week ahead (start PIN 2468) and an always-open adaptive sitting, each with
+    sitting a week ahead (start PIN 246813) and an always-open adaptive sitting, each with
     kandidat1..kandidat20 enrolled and the demo proctor watching."""
     from datetime import timedelta
 
@@ -216,7 +216,7 @@ def seed_schedules() -> int:
             "SKD-NASIONAL",
             now + timedelta(days=7),
             now + timedelta(days=7, hours=8),
-            "2468",
+            "246813",
             False,
         ),
         (

@@ -20,6 +20,8 @@ EVENT_LABELS = {
     "fast_answers": _l("jawaban sangat cepat"), "start_authorised": _l("diizinkan mulai"), "paused": _l("dijeda"),
     "resumed": _l("dilanjutkan"), "time_extended": _l("waktu ditambah"), "message": _l("pesan pengawas"),
     "device_change_allowed": _l("diizinkan pindah perangkat"), "terminated": _l("dihentikan"),
+    "items_other_device": _l("ditolak: membaca soal dari perangkat lain"),
+    "pin_locked": _l("PIN mulai salah berulang kali: mulai dikunci sementara"),
 }  # fmt: skip
 DECISION_LABELS = {"cleared": _l("bersih"), "warning": _l("peringatan"), "invalidated": _l("dibatalkan")}
 #: A session's standing (proctoring.standing.State), as candidates, the public and staff read it.

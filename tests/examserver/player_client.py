@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from examserver.delivery.views import DEVICE_COOKIE
+
 DEVICE = "perangkat-uji-0001"
 
 
@@ -17,6 +19,8 @@ class Player:
 
     def __init__(self, client, exam_id: int, device: str = DEVICE):
         self.client, self.exam_id, self.device = client, exam_id, device
+        # A real browser's device cookie is its client_id: item reads are checked against it.
+        client.set_cookie(DEVICE_COOKIE, device)
         self.token = token_of(client, exam_id)
 
     def post(self, path: str, payload: dict):

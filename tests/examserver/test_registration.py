@@ -97,8 +97,16 @@ def test_committee_recovery_code_resets_the_password_once(app, client, make_user
     found = client.get(f"/panitia/peserta?q={candidate.email}").get_data(as_text=True)
     assert candidate.full_name in found
     token = csrf_token(client, f"/panitia/peserta?q={candidate.email}")
-    page = client.post(f"/panitia/peserta/{candidate.id}/kode-pemulihan", data={"csrf_token": token})
+    page = client.post(
+        f"/panitia/peserta/{candidate.id}/kode-pemulihan",
+        data={"csrf_token": token, "reason": "Peserta lupa sandi, KTP diperiksa di loket"},
+    )
     code = re.search(r'<p class="big">([A-Z2-9]{5}-[A-Z2-9]{5})</p>', page.get_data(as_text=True)).group(1)
+    second = app.test_client()
+    login(second, make_user("committee").email)
+    pending = second.get("/panitia/peserta").get_data(as_text=True)
+    confirm = re.search(r'action="(/panitia/kode-pemulihan/\d+/konfirmasi)"', pending).group(1)
+    assert second.post(confirm, data={"csrf_token": csrf_token(second, "/panitia/peserta")}).status_code == 303
 
     anonymous = app.test_client()
 
@@ -123,15 +131,17 @@ def test_committee_recovery_code_resets_the_password_once(app, client, make_user
 
 
 def test_recovery_codes_expire(app, make_user, db_session):
-    from examserver.accounts import services
+    from examserver.accounts import recovery, services
 
     candidate = make_user("candidate")
-    committee = make_user("committee")
+    committee, second = make_user("committee"), make_user("committee")
     with app.app_context():
-        code = services.issue_reset_code(db_session, candidate, issued_by=committee.id)
+        code = recovery.request_code(db_session, candidate, requested_by=committee.id, reason="Lupa sandi, KTP dicek")
+        reset = recovery.pending_requests(db_session)[0]
+        recovery.confirm_code(db_session, reset, confirmed_by=second.id)
         later = services.utcnow() + timedelta(hours=25)
         with pytest.raises(services.AccountError, match="reset_code_invalid"):
-            services.reset_password_with_code(
+            recovery.reset_password(
                 db_session, email=candidate.email, code=code, new_password="sandi-baru-1", now=later
             )
 
@@ -140,10 +150,7 @@ def test_staff_accounts_get_no_recovery_codes(client, make_user):
     login(client, make_user("committee").email)
     admin = make_user("admin")
     token = csrf_token(client, "/panitia/peserta")
-    assert (
-        client.post(f"/panitia/peserta/{admin.id}/kode-pemulihan", data={"csrf_token": token}).status_code
-        == 404
-    )
+    assert client.post(f"/panitia/peserta/{admin.id}/kode-pemulihan", data={"csrf_token": token}).status_code == 404
 
 
 def test_password_recovery_is_throttled(client, make_user):

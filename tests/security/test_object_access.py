@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from examserver.delivery.models import Answer, ExamSession, SessionItem
 from examserver.selection.models import Application, ApplicationDocument
 from proctoring.models import IntegrityEvent
+from tests.examserver.player_client import DEVICE
 from tests.security.conftest import build, routes, send, signed_in, token_of
 
 #: URL arguments that name something a candidate owns.
@@ -175,6 +176,7 @@ def test_a_session_serves_only_the_images_of_its_own_items(app, db_session, worl
         assets[name] = asset.id
     db_session.commit()
     client = signed_in(app, world.a)
+    client.set_cookie("ujian_perangkat", DEVICE)  # the browser holding A's exam (others get 409)
     assert client.get(f"/api/sesi/{world.exam_a.id}/aset/{assets['other']}").status_code == 404
     assert client.get(f"/api/sesi/{world.exam_b.id}/aset/{assets['own']}").status_code == 404
     own = client.get(f"/api/sesi/{world.exam_a.id}/aset/{assets['own']}")

@@ -13,7 +13,9 @@
   const CSRF = (document.querySelector('meta[name="csrf-token"]') || {}).content || '';
   const PREFIX = 'ujian.' + D.session + '.';
   const BATCH = 50;
-  const DROP = ['response_invalid', 'position_unknown', 'seq_invalid'];
+  // Saves the server will never take: dropped from the queue (adaptive_locked: the next item was
+  // already chosen from the earlier answer), so they do not block the saves behind them.
+  const DROP = ['response_invalid', 'position_unknown', 'seq_invalid', 'adaptive_locked'];
 
   // --- storage on the device
   /* Answers live in one record per session, {seq, a: {position: {r, f, s, t, w}}}: the latest
@@ -355,7 +357,7 @@
         backoff = 0;
         single = single && queue.length > 0;
         again = true;
-      } else if (res.status === 400 && DROP.indexOf(res.data.code) >= 0) {
+      } else if ((res.status === 400 || res.status === 409) && DROP.indexOf(res.data.code) >= 0) {
         if (batch.length > 1) {
           single = true; // find the one the server refuses
         } else {
