@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import Flask, session
+from flask import Flask, Request, current_app, session
 from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug import routing
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.utils import cached_property
+from werkzeug.wsgi import LimitedStream, get_input_stream
 
 from examserver import access
 from examserver.config import Config, load_config
@@ -28,6 +31,7 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
     of the environment's configuration.
     """
     app = Flask(__name__, instance_relative_config=True)
+    app.request_class = BodyLimitedRequest
     if isinstance(config, type):
         app.config.update(load_config(config))
     else:
@@ -68,6 +72,45 @@ class IntegerConverter(routing.IntegerConverter):
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", MAX_INTEGER)
         super().__init__(map, *args, **kwargs)
+
+
+class BodyLimitedRequest(Request):
+    """Flask's request with a smaller body limit for some blueprints (``BODY_LIMITS``).
+
+    Flask checks the limit on the stream, not only on ``Content-Length``: a chunked body without
+    one is cut off with 413 as soon as it passes the limit (the server sets
+    ``wsgi.input_terminated``, as gunicorn does)."""
+
+    @property
+    def max_content_length(self) -> int | None:
+        if self._max_content_length is None and current_app:
+            limit = current_app.config["BODY_LIMITS"].get(self.blueprint)
+            if limit is not None:
+                return limit
+        return super().max_content_length
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+
+    @cached_property
+    def stream(self):
+        stream = get_input_stream(self.environ, max_content_length=self.max_content_length)
+        return _StrictLimit(stream) if isinstance(stream, LimitedStream) else stream
+
+
+class _StrictLimit(LimitedStream):
+    """Werkzeug's stream at ``max_content_length``, except that reading it all answers 413 when the
+    body goes on past the limit (werkzeug then returns the first ``limit`` bytes without a word)."""
+
+    def __init__(self, limited: LimitedStream):
+        super().__init__(limited._stream, limited.limit, is_max=limited._limit_is_max)
+
+    def readall(self) -> bytes:
+        data = super().readall()
+        if self._limit_is_max and self.is_exhausted and self._stream.read(1):
+            raise RequestEntityTooLarge()
+        return data
 
 
 class JSONProvider(DefaultJSONProvider):

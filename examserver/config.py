@@ -72,6 +72,8 @@ class Config:
     ARGON2_PARALLELISM = 1
 
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    #: Smaller body limits per blueprint, enforced on the stream (chunked bodies included): 413.
+    BODY_LIMITS = {"delivery_api": 64 * 1024}
     #: Reverse proxies in front of the app (nginx: 1) whose X-Forwarded-For/-Proto are believed.
     #: 0 ignores those headers, so a client cannot pick its own address to dodge the per-address limits.
     TRUSTED_PROXIES = 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, g, request, session
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -37,4 +37,19 @@ def install_security_headers(app: Flask) -> None:
         if request.endpoint != "static" and "Cache-Control" not in headers:
             # Pages can carry personal data and CSRF tokens: never keep them in shared caches.
             headers["Cache-Control"] = "no-store"
+        if _is_personal(app, response) and "no-store" not in response.cache_control:
+            # A shared cache would hand this visitor's cookie or CSRF token to the next one.
+            response.cache_control.public = False
+            response.cache_control.private = True
         return response
+
+
+def _is_personal(app: Flask, response) -> bool:
+    """Whether ``response`` sets a cookie (the session cookie is added after this hook, so ask the
+    session interface) or carries a CSRF token rendered for this visitor."""
+    if "Set-Cookie" in response.headers:
+        return True
+    if app.config["WTF_CSRF_FIELD_NAME"] in g:
+        return True
+    interface = app.session_interface
+    return not interface.is_null_session(session) and interface.should_set_cookie(app, session)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.schema import DDL
 
 from itembank.database import Base, UTCDateTime, utcnow
 
@@ -396,3 +397,36 @@ def _refuse_update(mapper, connection, target):
 @event.listens_for(ItemAccess, "before_delete")
 def _refuse_delete(mapper, connection, target):
     raise ImmutableRowError(f"{type(target).__name__} rows are never deleted")
+
+
+# The database refuses the same edits, so a raw UPDATE or DELETE (a console, a script, an attacker
+# with the database password) fails too; migration b7e2c4d91a06 installs these on existing databases.
+IMMUTABLE_TABLES = ("item_version", "item_event", "item_access")
+#: PostgreSQL: one trigger function raising integrity_constraint_violation for every table.
+POSTGRESQL_REFUSE_FUNCTION = (
+    "CREATE OR REPLACE FUNCTION refuse_immutable_row() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "BEGIN RAISE EXCEPTION USING ERRCODE = 'integrity_constraint_violation', "
+    "MESSAGE = TG_TABLE_NAME || ' rows never change and are never deleted'; END $$"
+)
+
+
+def immutable_row_ddl(table: str, dialect: str) -> list[str]:
+    """The statements that make ``table`` refuse UPDATE and DELETE on ``dialect``."""
+    if dialect == "postgresql":
+        return [
+            POSTGRESQL_REFUSE_FUNCTION,
+            f"CREATE TRIGGER {table}_immutable BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_immutable_row()",
+        ]
+    return [
+        f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{table} rows never change'); END",
+        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{table} rows are never deleted'); END",
+    ]
+
+
+for _model in (ItemVersion, ItemEvent, ItemAccess):
+    for _dialect in ("sqlite", "postgresql"):
+        for _statement in immutable_row_ddl(_model.__tablename__, _dialect):
+            event.listen(_model.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))

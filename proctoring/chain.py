@@ -9,7 +9,12 @@ each record row keeps the position of its entry, so
 * editing a record changes its hash (caught against the entry),
 * editing or deleting an entry breaks the chain (caught at the next link) or orphans its record,
 * cutting off the end of a chain is caught by the Merkle checkpoints: they are published on the
-  public results pages and appended to an anchor file outside the database.
+  public results pages, appended to an anchor file outside the database, and each is also
+  recorded on the platform chain, so a session's chain cut back past a checkpoint, or deleted
+  with its checkpoints, is caught even without the anchor file. Checkpoints are made when a
+  session ends, after every decision and appeal change, and periodically while it runs
+  (:func:`checkpoint_due`); only entries after a chain's latest checkpoint can vanish unnoticed
+  (as can the platform chain's own newest entries, which only the anchor file covers).
 
 Verification reports the first broken entry. Purging after the retention period removes the
 payloads and record details but keeps every hash, so the chain still verifies.
@@ -28,10 +33,12 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from itembank.database import utcnow
-from proctoring.merkle import tree_hash
+from proctoring.merkle import leaf_hash, node_hash, tree_hash
 from proctoring.models import Appeal, Checkpoint, IntegrityEvent, LogEntry, ProctorDecision
 
 PLATFORM_CHAIN = 0
+#: The platform chain's record of a session chain's checkpoint (chain id, tree size, root).
+CHAIN_CHECKPOINT = "chain_checkpoint"
 
 
 # ------------------------------------------------------------------------------ canonical form
@@ -189,30 +196,47 @@ def append_many(session: Session, chain_id: int, records: Sequence[tuple[str, in
 def checkpoint(session: Session, chain_id: int, *, anchor_file: Path | None = None) -> Checkpoint | None:
     """Publish the Merkle tree head over the chain's payload hashes (None for an empty chain).
 
-    The head is stored, appended to the chain itself, and written to ``anchor_file`` (one line
-    per checkpoint) so that a copy outside the database can expose a truncated chain.
+    The head is stored, appended to the chain itself, recorded on the platform chain (for a
+    session's chain) and written to ``anchor_file`` (one line per checkpoint), so that a chain
+    cut back or deleted is exposed by the platform chain and by a copy outside the database. A
+    chain whose only entry since its latest checkpoint is that checkpoint's own gets no new one.
     """
     hashes = session.scalars(
         select(LogEntry.payload_hash).where(LogEntry.chain_id == chain_id).order_by(LogEntry.position)
     ).all()
     if not hashes:
         return None
+    latest = latest_checkpoint(session, chain_id)
+    if latest is not None and latest.tree_size >= len(hashes) - 1:
+        return latest
     root = tree_hash([bytes.fromhex(h) for h in hashes]).hex()
-    existing = session.scalar(
-        select(Checkpoint).where(Checkpoint.chain_id == chain_id, Checkpoint.tree_size == len(hashes))
-    )
-    if existing is not None:
-        return existing
     head = Checkpoint(chain_id=chain_id, tree_size=len(hashes), root_hash=root)
     session.add(head)
-    append(session, chain_id, "checkpoint", None, {
-        "type": "checkpoint", "chain_id": chain_id, "tree_size": len(hashes), "root_hash": root,
-    })  # fmt: skip
+    record = {"type": "checkpoint", "chain_id": chain_id, "tree_size": len(hashes), "root_hash": root}
+    append(session, chain_id, "checkpoint", None, record)
+    if chain_id != PLATFORM_CHAIN:
+        append(session, PLATFORM_CHAIN, CHAIN_CHECKPOINT, chain_id, {**record, "type": CHAIN_CHECKPOINT})
     if anchor_file is not None:
         anchor_file.parent.mkdir(parents=True, exist_ok=True)
         with anchor_file.open("a", encoding="ascii") as handle:
             handle.write(f"{chain_id} {len(hashes)} {root}\n")
     return head
+
+
+def checkpoint_due(session: Session, chain_id: int, *, now: datetime, every_entries: int, every_seconds: float) -> bool:
+    """Whether a running session's chain wants a checkpoint: none yet, or ``every_entries`` new
+    entries, or something new and ``every_seconds`` passed since the latest one (two indexed reads)."""
+    size = session.scalar(select(func.max(LogEntry.position)).where(LogEntry.chain_id == chain_id)) or 0
+    latest = session.execute(
+        select(Checkpoint.tree_size, Checkpoint.created_at)
+        .where(Checkpoint.chain_id == chain_id)
+        .order_by(Checkpoint.tree_size.desc())
+        .limit(1)
+    ).first()
+    if latest is None:
+        return size > 0
+    new = size - latest.tree_size - 1  # the checkpoint's own entry is not new
+    return new >= every_entries or (new > 0 and (now - latest.created_at).total_seconds() >= every_seconds)
 
 
 def latest_checkpoint(session: Session, chain_id: int) -> Checkpoint | None:
@@ -298,8 +322,39 @@ def _purge_cutoffs(session: Session) -> list[datetime]:
     return cutoffs
 
 
-def _check_chain(session: Session, chain_id: int, cutoffs: list[datetime]) -> Break | None:
+class _Prefixes:
+    """RFC 6962 roots of prefixes of one chain's payload hashes; every aligned perfect subtree is
+    hashed once, so checking k checkpoints of an n-entry chain costs O(n + k log n) hashes."""
+
+    def __init__(self, payload_hashes: Sequence[str]):
+        self.leaves = [leaf_hash(bytes.fromhex(h)) for h in payload_hashes]
+        self.memo: dict[tuple[int, int], bytes] = {}
+
+    def _subtree(self, start: int, end: int) -> bytes:
+        if end - start == 1:
+            return self.leaves[start]
+        key = (start, end)
+        if key not in self.memo:
+            k = 1
+            while k << 1 < end - start:
+                k <<= 1
+            self.memo[key] = node_hash(self._subtree(start, start + k), self._subtree(start + k, end))
+        return self.memo[key]
+
+    def matches(self, size: int, root: str) -> bool:
+        """Whether the chain has ``size`` entries or more and its first ``size`` have ``root``."""
+        if size > len(self.leaves):
+            return False
+        return (self._subtree(0, size) if size else tree_hash([])).hex() == root
+
+
+def _check_chain(
+    session: Session, chain_id: int, cutoffs: list[datetime], recorded: tuple[int, str] | None = None
+) -> Break | None:
     entries = session.scalars(select(LogEntry).where(LogEntry.chain_id == chain_id).order_by(LogEntry.position)).all()
+    if not entries and recorded is not None:
+        return Break(chain_id, None, "chain with a checkpoint on the platform chain is missing")
+    prefixes = _Prefixes([entry.payload_hash for entry in entries])
     prev = genesis_hash(chain_id)
     for expected, entry in enumerate(entries, start=1):
         if entry.position != expected:
@@ -322,15 +377,27 @@ def _check_chain(session: Session, chain_id: int, cutoffs: list[datetime]) -> Br
                 return Break(chain_id, entry.position, f"{entry.record_type} record {entry.record_id} was changed")
         if entry.record_type == "checkpoint" and entry.payload is not None:
             size = entry.payload["tree_size"]
-            leaves = [bytes.fromhex(e.payload_hash) for e in entries[:size]]
-            if len(leaves) != size or tree_hash(leaves).hex() != entry.payload["root_hash"]:
+            if size >= entry.position or not prefixes.matches(size, entry.payload["root_hash"]):
                 return Break(chain_id, entry.position, "checkpoint does not match the entries before it")
         prev = entry.entry_hash
     for head in session.scalars(select(Checkpoint).where(Checkpoint.chain_id == chain_id)):
-        leaves = [bytes.fromhex(e.payload_hash) for e in entries[: head.tree_size]]
-        if len(leaves) != head.tree_size or tree_hash(leaves).hex() != head.root_hash:
+        if not prefixes.matches(head.tree_size, head.root_hash):
             return Break(chain_id, None, f"published checkpoint of size {head.tree_size} no longer matches")
+    if recorded is not None and not prefixes.matches(*recorded):
+        return Break(chain_id, None, f"chain no longer matches its checkpoint of size {recorded[0]} "
+                     "recorded on the platform chain (cut back?)")  # fmt: skip
     return None
+
+
+def _recorded_checkpoints(session: Session) -> dict[int, tuple[int, str]]:
+    """The latest checkpoint recorded on the platform chain for each chain: ``(tree_size, root)``."""
+    latest: dict[int, tuple[int, str]] = {}
+    for (payload,) in session.execute(
+        select(LogEntry.payload).where(LogEntry.chain_id == PLATFORM_CHAIN, LogEntry.record_type == CHAIN_CHECKPOINT)
+    ):
+        if payload and payload["tree_size"] >= latest.get(payload["chain_id"], (0, ""))[0]:
+            latest[payload["chain_id"]] = (payload["tree_size"], payload["root_hash"])
+    return latest
 
 
 def _orphans(session: Session) -> Break | None:
@@ -352,14 +419,20 @@ def _orphans(session: Session) -> Break | None:
 
 
 def _anchors(session: Session, anchor_file: Path | None) -> Break | None:
+    """Each chain against the largest tree head the anchor file holds for it (a smaller head is a
+    prefix of the same chain, so the largest one covers it)."""
     if anchor_file is None or not anchor_file.exists():
         return None
+    largest: dict[int, tuple[int, str]] = {}
     for number, line in enumerate(anchor_file.read_text(encoding="ascii").splitlines(), start=1):
         try:
             chain_id, size, root = line.split()
             chain_id, size = int(chain_id), int(size)
         except ValueError:
             return Break(PLATFORM_CHAIN, None, f"anchor file line {number} is unreadable")
+        if size >= largest.get(chain_id, (0, ""))[0]:
+            largest[chain_id] = (size, root)
+    for chain_id, (size, root) in sorted(largest.items()):
         hashes = session.scalars(
             select(LogEntry.payload_hash)
             .where(LogEntry.chain_id == chain_id, LogEntry.position <= size)
@@ -372,13 +445,15 @@ def _anchors(session: Session, anchor_file: Path | None) -> Break | None:
 
 def verify(session: Session, *, anchor_file: Path | None = None) -> Verification:
     """Check every chain, every record against its entry, answers and results against their chained
-    records, receipts and sitting roots, every checkpoint and the anchor file."""
+    records, receipts and sitting roots, every checkpoint (also against the latest one the platform
+    chain records for each chain, which must exist) and the anchor file."""
     chain_ids = session.scalars(select(LogEntry.chain_id).distinct().order_by(LogEntry.chain_id)).all()
     checkpoint_chains = session.scalars(select(Checkpoint.chain_id).distinct()).all()
     total = session.scalar(select(func.count(LogEntry.id))) or 0
     cutoffs = _purge_cutoffs(session)
-    for chain_id in sorted(set(chain_ids) | set(checkpoint_chains)):
-        problem = _check_chain(session, chain_id, cutoffs)
+    recorded = _recorded_checkpoints(session)
+    for chain_id in sorted(set(chain_ids) | set(checkpoint_chains) | set(recorded)):
+        problem = _check_chain(session, chain_id, cutoffs, recorded.get(chain_id))
         if problem:
             return Verification(len(chain_ids), total, problem)
     from proctoring import ledger, receipts  # noqa: PLC0415 (they build on this module)

@@ -1,15 +1,18 @@
 """Recording integrity events, proctors' decisions and appeals; each goes on the session's chain.
 
-Functions add and flush; the caller commits. The web layer passes plain values.
+Functions add and flush; the caller commits. The web layer passes plain values. Every decision
+and appeal change ends with a checkpoint of the session's chain (also recorded on the platform
+chain and appended to ``anchor_file``), so a later deletion of it is caught.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from itembank.database import utcnow
@@ -33,6 +36,9 @@ PROCTOR_KINDS = frozenset({
     "start_authorised", "paused", "resumed", "time_extended", "message", "device_change_allowed", "terminated",
 })  # fmt: skip
 MAX_BROWSER_EVENTS_PER_SAVE = 50
+#: Browser events stored per session, kind and clock minute; the rest are only counted
+#: (BrowserEvents.dropped), so a flood of one kind never crowds out another kind's first events.
+BROWSER_EVENTS_PER_KIND_PER_MINUTE = 10
 MAX_DETAIL_TEXT = 500
 
 #: The reason tree for proctors' actions and decisions (category.subcategory).
@@ -114,23 +120,71 @@ def _clean_browser_event(raw: Any) -> dict | None:
     }
 
 
-def record_browser_events(session: Session, exam_session_id: int, raw_events: Any, *, now: datetime) -> int:
-    """Store the events a browser piggy-backed on a save; malformed ones are skipped. Returns the
-    number stored (at most MAX_BROWSER_EVENTS_PER_SAVE per call)."""
+@dataclass(frozen=True)
+class BrowserEvents:
+    """What became of the events a browser sent with one save."""
+
+    stored: int
+    #: Events over the per-minute cap, by kind: counted, not stored.
+    dropped: dict[str, int]
+
+
+def record_browser_events(session: Session, exam_session_id: int, raw_events: Any, *, now: datetime) -> BrowserEvents:
+    """Store the events a browser piggy-backed on a save; malformed ones are skipped, and of each kind
+    at most BROWSER_EVENTS_PER_KIND_PER_MINUTE per clock minute are kept (the first ones), the rest
+    counted. The cap is read from the database (one grouped count), so it holds across workers; the
+    kept events go in with one insert and onto the chain with one more."""
     if not isinstance(raw_events, list):
-        return 0
-    stored = 0
-    for raw in raw_events[:MAX_BROWSER_EVENTS_PER_SAVE]:
-        clean = _clean_browser_event(raw)
-        if clean is None:
-            continue
-        record_event(session, exam_session_id, source="browser", now=now, **clean)
-        stored += 1
-    return stored
+        return BrowserEvents(0, {})
+    cleaned = [clean for clean in map(_clean_browser_event, raw_events[:MAX_BROWSER_EVENTS_PER_SAVE]) if clean]
+    if not cleaned:
+        return BrowserEvents(0, {})
+    seen = dict(
+        session.execute(
+            select(IntegrityEvent.kind, func.count())
+            .where(
+                IntegrityEvent.session_id == exam_session_id,
+                IntegrityEvent.source == "browser",
+                IntegrityEvent.received_at >= now.replace(second=0, microsecond=0),
+            )
+            .group_by(IntegrityEvent.kind)
+        ).all()
+    )
+    rows, dropped = [], {}
+    for clean in cleaned:
+        kind = clean["kind"]
+        if seen.get(kind, 0) < BROWSER_EVENTS_PER_KIND_PER_MINUTE:
+            seen[kind] = seen.get(kind, 0) + 1
+            rows.append({"session_id": exam_session_id, "source": "browser", "received_at": now, **clean})
+        else:
+            dropped[kind] = dropped.get(kind, 0) + 1
+    if rows:
+        # One INSERT ... RETURNING for all of them (render_nulls: rows lacking a value are not split off;
+        # no sort_by_parameter_order, which SQLite can only honour row by row). Each returned row is
+        # chained with its own values, in id order.
+        kept = sorted(
+            session.scalars(
+                insert(IntegrityEvent).returning(IntegrityEvent), rows, execution_options={"render_nulls": True}
+            ).all(),
+            key=lambda event: event.id,
+        )
+        position, _ = chain.append_many(
+            session, exam_session_id, [("event", event.id, chain.event_record(event)) for event in kept]
+        )
+        for offset, event in enumerate(kept, start=position - len(kept) + 1):
+            event.chain_position = offset
+    return BrowserEvents(len(rows), dropped)
 
 
 def decide(
-    session: Session, exam_session_id: int, *, decision: str, category: str, reason: str, actor_id: int
+    session: Session,
+    exam_session_id: int,
+    *,
+    decision: str,
+    category: str,
+    reason: str,
+    actor_id: int,
+    anchor_file: Path | None = None,
 ) -> ProctorDecision:
     """Record a review decision (cleared, warning, invalidated) with a mandatory reason."""
     if decision not in ("cleared", "warning", "invalidated"):
@@ -149,10 +203,13 @@ def decide(
     )
     session.add(row)
     chain.append_row(session, exam_session_id, "decision", row)
+    chain.checkpoint(session, exam_session_id, anchor_file=anchor_file)
     return row
 
 
-def confirm_invalidation(session: Session, decision: ProctorDecision, *, actor_id: int) -> None:
+def confirm_invalidation(
+    session: Session, decision: ProctorDecision, *, actor_id: int, anchor_file: Path | None = None
+) -> None:
     """A second proctor or admin confirms an invalidation; only then does it count."""
     if decision.decision != "invalidated":
         raise ProctoringError("not_an_invalidation")
@@ -163,6 +220,7 @@ def confirm_invalidation(session: Session, decision: ProctorDecision, *, actor_i
     decision.confirmed_by_id = actor_id
     decision.confirmed_at = utcnow()
     chain.append_row(session, decision.session_id, "confirmation", decision)
+    chain.checkpoint(session, decision.session_id, anchor_file=anchor_file)
 
 
 def effective_decision(session: Session, exam_session_id: int) -> ProctorDecision | None:
@@ -171,7 +229,7 @@ def effective_decision(session: Session, exam_session_id: int) -> ProctorDecisio
     return standing_of(session, exam_session_id).in_force
 
 
-def file_appeal(session: Session, decision: ProctorDecision, *, text: str) -> Appeal:
+def file_appeal(session: Session, decision: ProctorDecision, *, text: str, anchor_file: Path | None = None) -> Appeal:
     """The candidate appeals (sanggah) against a decision, once per decision."""
     text = (text or "").strip()
     if len(text) < 20:
@@ -181,10 +239,13 @@ def file_appeal(session: Session, decision: ProctorDecision, *, text: str) -> Ap
     appeal = Appeal(decision_id=decision.id, session_id=decision.session_id, text=text[:4000], filed_at=utcnow())
     session.add(appeal)
     chain.append_row(session, decision.session_id, "appeal", appeal)
+    chain.checkpoint(session, decision.session_id, anchor_file=anchor_file)
     return appeal
 
 
-def decide_appeal(session: Session, appeal: Appeal, *, upheld: bool, outcome: str, actor_id: int) -> None:
+def decide_appeal(
+    session: Session, appeal: Appeal, *, upheld: bool, outcome: str, actor_id: int, anchor_file: Path | None = None
+) -> None:
     """Decide an appeal; never by whoever made (or confirmed) the decision appealed against."""
     decision = session.get(ProctorDecision, appeal.decision_id)
     if actor_id in (decision.decided_by_id, decision.confirmed_by_id):
@@ -199,6 +260,7 @@ def decide_appeal(session: Session, appeal: Appeal, *, upheld: bool, outcome: st
     appeal.decided_by_id = actor_id
     appeal.decided_at = utcnow()
     chain.append(session, appeal.session_id, "appeal_outcome", appeal.id, chain.appeal_outcome_record(appeal))
+    chain.checkpoint(session, appeal.session_id, anchor_file=anchor_file)
 
 
 @dataclass(frozen=True)

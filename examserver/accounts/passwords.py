@@ -29,7 +29,9 @@ def verify_password(encoded: str | None, password: str) -> bool:
     hasher = _hasher()
     if encoded is None:
         key = (hasher.time_cost, hasher.memory_cost, hasher.parallelism)
-        encoded = _DUMMY_HASH_CACHE.setdefault(key, hasher.hash("not-a-password"))
+        encoded = _DUMMY_HASH_CACHE.get(key)
+        if encoded is None:  # once per process and cost setting: later unknown emails cost one verify
+            encoded = _DUMMY_HASH_CACHE[key] = hasher.hash("not-a-password")
         password = password + "\x00"
     try:
         return hasher.verify(encoded, password)

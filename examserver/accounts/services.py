@@ -156,8 +156,21 @@ def set_disabled(session: Session, user: User, disabled: bool) -> None:
     session.flush()
 
 
+class AlreadyRegistered(AccountError):
+    """Self-registration with a NIK or email that already has an account. The visitor gets the
+    same answer as for a new account (nobody learns who is registered); ``owners`` are told."""
+
+    def __init__(self, owners: list[User]):
+        super().__init__("already_registered")
+        self.owners = owners
+
+
 def register_candidate(session: Session, *, email: str, full_name: str, nik: str, phone: str, password: str) -> User:
-    """Self-registration of a candidate: one account per NIK and per email."""
+    """Self-registration of a candidate: one account per NIK and per email.
+
+    Every check of the input itself comes before the look-up of existing accounts, and a taken NIK
+    or email costs the same password hash as a new account, so neither the answer nor its timing
+    tells an anonymous visitor whether someone is registered (AlreadyRegistered carries the owners)."""
     nik = (nik or "").strip()
     problem = nik_problem(nik)
     if problem:
@@ -167,8 +180,15 @@ def register_candidate(session: Session, *, email: str, full_name: str, nik: str
         raise AccountError("phone_format")
     if not (full_name or "").strip():
         raise AccountError("name_missing")
-    if session.scalar(select(User.id).where(User.nik == nik)) is not None:
-        raise AccountError("nik_taken")
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 254:
+        raise AccountError("invalid_email")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError("password_too_short")
+    owners = session.scalars(select(User).where((User.nik == nik) | (User.email == email))).all()
+    if owners:
+        hash_password(password)  # the work a new account costs
+        raise AlreadyRegistered(list(owners))
     user = create_user(session, email=email, full_name=full_name, role="candidate", password=password)
     user.nik = nik
     user.phone = phone_number

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
@@ -31,6 +32,8 @@ def safe_next(target: str | None) -> str | None:
     """Only a local path is an acceptable place to go after signing in (no open redirect)."""
     if not target:
         return None
+    if any(unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") for char in target):
+        return None  # CR/LF and other control characters would break the Location header
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
@@ -77,7 +80,8 @@ def login():
             sign_in(user)
             current_app.logger.info("login", extra={"user_id": user.id})
             _tell_about_recovery_codes(user)
-            return redirect(safe_next(form.next.data) or home_url(user))
+            response = redirect(safe_next(form.next.data) or home_url(user))
+            return forget_this_browser(response, keep_storage=has_running_exam(user))
         g.login_failed = True
         db.session.rollback()
         current_app.logger.info("login failed")
@@ -210,7 +214,6 @@ ACCOUNT_MESSAGES = {
     "nik_region": lambda: _("Kode wilayah pada NIK tidak valid."),
     "nik_birth_date": lambda: _("Tanggal lahir pada NIK tidak valid."),
     "nik_serial": lambda: _("Nomor urut pada NIK tidak valid."),
-    "nik_taken": lambda: _("NIK ini sudah terdaftar. Jika Anda lupa kata sandi, hubungi panitia."),
     "phone_format": lambda: _("Nomor ponsel tidak valid. Contoh: 0812 3456 7890."),
     "name_missing": lambda: _("Nama wajib diisi."),
     "email_taken": lambda: _("Email sudah dipakai akun lain."),
@@ -251,6 +254,9 @@ def register():
                 phone=form.phone.data,
                 password=form.password.data,
             )
+        except services.AlreadyRegistered as taken:
+            db.session.rollback()
+            _tell_owners_of_registration_attempt(taken.owners)
         except services.AccountError as error:
             db.session.rollback()
             message = ACCOUNT_MESSAGES[error.code]()
@@ -258,11 +264,31 @@ def register():
                 form.nik.errors.append(message)
             else:
                 flash(message, "error")
+            return render_template("auth/register.html", form=form), 422
         else:
-            sign_in(user)
-            flash(_("Akun Anda dibuat. Selamat datang!"), "success")
-            return redirect(home_url(user)), 303
+            db.session.commit()
+            current_app.logger.info("registered", extra={"user_id": user.id})
+        # One answer whether the NIK and email were new or already had an account.
+        flash(
+            _(
+                "Pendaftaran diterima. Periksa email/ponsel Anda untuk melanjutkan: jika NIK dan email ini "
+                "belum terdaftar, akun Anda sudah dibuat dan Anda dapat masuk dengan kata sandi yang Anda pilih."
+            ),
+            "success",
+        )
+        return redirect(url_for("auth.login")), 303
     return render_template("auth/register.html", form=form), (422 if request.method == "POST" else 200)
+
+
+def _tell_owners_of_registration_attempt(owners) -> None:
+    """Tell the holders of a NIK or email that someone tried to register with it. The platform has
+    no outbound mail or SMS yet: the notice is logged (with the owner's email and phone) for the
+    operators' notification relay to deliver."""
+    for owner in owners:
+        current_app.logger.warning(
+            "registration attempted for an existing account",
+            extra={"notice_to_user_id": owner.id, "notice_email": owner.email, "notice_phone": owner.phone},
+        )
 
 
 @bp.route("/lupa-sandi", methods=["GET", "POST"])

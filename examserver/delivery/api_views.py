@@ -14,7 +14,7 @@ from examserver.accounts.passwords import verify_password
 from examserver.accounts.roles import CANDIDATE
 from examserver.delivery import api, integrity
 from examserver.delivery.messages import delivery_message
-from examserver.delivery.models import ExamSession, SessionItem
+from examserver.delivery.models import ENDED, ExamSession, SessionItem
 from examserver.delivery.openapi import openapi_document
 from examserver.delivery.services import (
     DeliveryError,
@@ -38,6 +38,8 @@ from itembank.models import ItemAsset, ItemVersion, ItemVersionAsset
 from proctoring.models import IntegrityEvent
 
 MAX_BODY = 64 * 1024
+#: Session ids one browser may ask about at once (the player keeps one record per session).
+MAX_STORED_IDS = 100
 
 
 def now():
@@ -187,6 +189,36 @@ def openapi():
     return jsonify(openapi_document())
 
 
+def sessions_to_keep(ids: list[int]) -> set[int]:
+    """Of ``ids``, the sessions whose copy this browser must keep: the signed-in candidate's own
+    sessions that have not ended; with nobody signed in, a running session this very browser holds
+    (its device cookie), so a sign-in that timed out mid-exam does not cost the unsent answers.
+    Everything else (an ended session, another person's, an id that names nothing) looks the same."""
+    if not ids:
+        return set()
+    query = select(ExamSession.id).where(ExamSession.id.in_(ids), ExamSession.status.not_in(ENDED))
+    if current_user.is_authenticated:
+        if current_user.role != CANDIDATE:
+            return set()
+        query = query.where(ExamSession.candidate_id == current_user.id)
+    else:
+        device = request.cookies.get(DEVICE_COOKIE, "")
+        if not device:
+            return set()
+        query = query.where(ExamSession.status == "in_progress", ExamSession.active_client_id == device)
+    return set(db.session.scalars(query))
+
+
+@api.route("/sesi/berakhir")
+@access.public
+def ended_sessions():
+    """Which sessions stored in this browser are over, so static/js/cleanup.js can forget them."""
+    given = request.args.getlist("id")
+    ids = list(dict.fromkeys(int(v) for v in given if v.isascii() and v.isdigit() and len(v) <= 18))[:MAX_STORED_IDS]
+    keep = sessions_to_keep(ids)
+    return jsonify(ended=[i for i in ids if i not in keep])
+
+
 @api.route("/sesi/<int:session_id>/mulai", methods=["POST"])
 @access.roles(CANDIDATE)
 def start_session(session_id: int):
@@ -315,6 +347,7 @@ def save_answer(session_id: int):
     acks = save_answers(db.session, exam, str(data.get("client_id", "")), parse_saves(data), now=moment)
     if data.get("events"):
         integrity.browser_events(db.session, exam, data["events"], moment)
+    integrity.after_save(db.session, exam, moment)
     payload = {
         "saved": [{"position": a.position, "seq": a.seq, "applied": a.applied} for a in acks],
         "server_time": iso(moment),

@@ -1,5 +1,6 @@
 """Where delivery meets proctoring: server events, browser events from saves, answers and results
-on the session's chain, the checkpoint made when a session ends, and the candidate's receipt."""
+on the session's chain, the checkpoints made while a session runs and when it ends, and the
+candidate's receipt."""
 
 from __future__ import annotations
 
@@ -16,6 +17,11 @@ from proctoring import chain, ledger, receipts, services
 #: Answers this close together count as implausibly fast (a first answer every 3 s or faster).
 FAST_ANSWER_SECONDS = 3.0
 FAST_ANSWER_MIN_COUNT = 5
+#: A running session's chain gets a checkpoint on a save when it has none yet, when this many
+#: entries are new since its latest one, or when anything is new and this long has passed: only
+#: entries after the latest checkpoint can be deleted unnoticed.
+CHECKPOINT_EVERY_ENTRIES = 50
+CHECKPOINT_EVERY_SECONDS = 120
 
 
 def anchor_file() -> Path | None:
@@ -34,9 +40,16 @@ def proctor_event(session, exam: ExamSession, kind: str, actor_id: int, **detail
     services.record_event(session, exam.id, source="proctor", kind=kind, details=details, actor_id=actor_id)
 
 
-def browser_events(session, exam: ExamSession, events, now: datetime) -> int:
-    """Store the events a player piggy-backed on an answer save."""
-    return services.record_browser_events(session, exam.id, events, now=now)
+def browser_events(session, exam: ExamSession, events, now: datetime) -> services.BrowserEvents:
+    """Store the events a player piggy-backed on an answer save, and add those over the per-minute
+    cap to the session's count of dropped events (the session row is locked by the save)."""
+    outcome = services.record_browser_events(session, exam.id, events, now=now)
+    if outcome.dropped:
+        counts = dict(exam.browser_events_dropped or {})
+        for kind, count in outcome.dropped.items():
+            counts[kind] = counts.get(kind, 0) + count
+        exam.browser_events_dropped = counts
+    return outcome
 
 
 def on_start(session, exam: ExamSession, *, first: bool, ip_address: str | None, now: datetime) -> None:
@@ -79,6 +92,14 @@ def on_saves(session, exam: ExamSession, applied: list[tuple[SessionItem, Answer
         for si, answer, response, seq in applied
     ]
     chain.append_many(session, exam.id, [("answer", record["answer_id"], record) for record in records])
+
+
+def after_save(session, exam: ExamSession, now: datetime) -> None:
+    """Checkpoint the running session's chain when one is due (two indexed reads when not)."""
+    if chain.checkpoint_due(
+        session, exam.id, now=now, every_entries=CHECKPOINT_EVERY_ENTRIES, every_seconds=CHECKPOINT_EVERY_SECONDS
+    ):
+        chain.checkpoint(session, exam.id, anchor_file=anchor_file())
 
 
 def on_outcome(session, exam: ExamSession, result: SessionResult) -> None:

@@ -104,6 +104,8 @@ class ExamSession(Base):
     #: Until then the start is refused even with the right PIN (set by too many wrong ones).
     pin_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Browser events over the per-minute cap, counted by kind instead of stored; None: none dropped.
+    browser_events_dropped: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     schedule: Mapped[ExamSchedule] = relationship(back_populates="sessions")

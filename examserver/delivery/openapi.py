@@ -172,6 +172,38 @@ def openapi_document() -> dict:
                     },
                 }
             },
+            "/sesi/berakhir": {
+                "get": {
+                    "operationId": "endedSessions",
+                    "summary": "Which sessions stored in this browser are over (the player's copy can go)",
+                    "description": "Every id but the signed-in candidate's own unended sessions (with nobody "
+                    "signed in: a running session held by this browser's device cookie) is listed as ended.",
+                    "parameters": [
+                        {
+                            "name": "id",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "array", "items": {"type": "integer", "minimum": 0}, "maxItems": 100},
+                            "style": "form",
+                            "explode": True,
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The ids that are over",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "required": ["ended"],
+                                        "properties": {"ended": {"type": "array", "items": {"type": "integer"}}},
+                                    }
+                                }
+                            },
+                        }
+                    },
+                }
+            },
         },
         "components": {
             "schemas": {

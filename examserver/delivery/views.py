@@ -20,6 +20,7 @@ from examserver.accounts.roles import ADMIN, CANDIDATE, COMMITTEE, PROCTOR
 from examserver.auth.forms import ConfirmForm
 from examserver.delivery import bp
 from examserver.delivery.forms import AppealForm, EnrolForm, ScheduleForm, VerifyForm
+from examserver.delivery.integrity import anchor_file
 from examserver.delivery.messages import delivery_message, verdict_labels
 from examserver.delivery.models import ExamSchedule, ExamSession, SessionResult
 from examserver.delivery.services import DeliveryError, create_schedule, enrol, expire_if_due, new_start_pin
@@ -168,7 +169,7 @@ def file_appeal(session_id: int):
         abort(404)
     if form.validate_on_submit():
         try:
-            proctoring_services.file_appeal(db.session, decision, text=form.text.data)
+            proctoring_services.file_appeal(db.session, decision, text=form.text.data, anchor_file=anchor_file())
         except proctoring_services.ProctoringError as error:
             db.session.rollback()
             flash(proctoring_message(error.code), "error")

@@ -188,8 +188,8 @@ def seed_blueprints() -> int:
 
 def seed_schedules() -> int:
     """An always-open 15-item demo sitting with a public score board, a scheduled national-shape
-    sitting a week ahead (start PIN 246813) and an always-open adaptive sitting, each with
-    kandidat1..kandidat20 enrolled and the demo proctor watching."""
+    sitting a week ahead (start PIN 246813, each start authorised by the proctor) and an always-open
+    adaptive sitting, each with kandidat1..kandidat20 enrolled and the demo proctor watching."""
     from datetime import timedelta
 
     from examserver.accounts.passwords import hash_password
@@ -208,6 +208,7 @@ def seed_schedules() -> int:
             now - timedelta(days=1),
             now + timedelta(days=365),
             None,
+            False,
             True,
         ),
         (
@@ -217,6 +218,7 @@ def seed_schedules() -> int:
             now + timedelta(days=7),
             now + timedelta(days=7, hours=8),
             "246813",
+            True,
             False,
         ),
         (
@@ -227,6 +229,7 @@ def seed_schedules() -> int:
             now + timedelta(days=365),
             None,
             False,
+            False,
         ),
     )
     candidates = db.session.scalars(
@@ -234,7 +237,7 @@ def seed_schedules() -> int:
     ).all()
     created = 0
     proctor = db.session.scalar(select(User).where(User.email == "pengawas@demo.id"))
-    for code, title, blueprint_code, opens, closes, pin, scoreboard in plans:
+    for code, title, blueprint_code, opens, closes, pin, authorised_starts, scoreboard in plans:
         schedule = db.session.scalar(select(ExamSchedule).where(ExamSchedule.code == code))
         if schedule is None:
             blueprint = db.session.scalar(select(TestBlueprint).where(TestBlueprint.code == blueprint_code))
@@ -248,6 +251,7 @@ def seed_schedules() -> int:
                 closes_at=closes,
                 location="Daring (jarak jauh)",
                 start_pin_hash=hash_password(pin) if pin else None,
+                requires_authorisation=authorised_starts,
                 has_public_scoreboard=scoreboard,
             )
             created += 1

@@ -15,6 +15,7 @@ from examserver.accounts.models import User
 from examserver.accounts.roles import ADMIN, PROCTOR
 from examserver.auth.forms import ConfirmForm
 from examserver.auth.views import safe_next
+from examserver.delivery.integrity import anchor_file
 from examserver.delivery.messages import delivery_message
 from examserver.delivery.models import ExamSchedule, ExamSession
 from examserver.delivery.services import DeliveryError, expire_if_due, remaining_seconds
@@ -35,7 +36,6 @@ from examserver.proctor.review import review_queue
 from examserver.spreadsheet import inert_cell
 from itembank.database import utcnow
 from proctoring import chain, services
-from proctoring.flags import facts_from_events
 from proctoring.models import Appeal, IntegrityEvent, ProctorDecision
 from proctoring.standing import standing_of, standings
 
@@ -88,24 +88,40 @@ def index():
     return render_template("proctor/index.html", schedules=schedules, open_appeals=open_appeals, pending=pending)
 
 
+def event_counts(schedule_id: int) -> dict[int, dict[str, tuple[int, int, int, object]]]:
+    """Per session and kind of a schedule's events: (count, milliseconds away, newest id, newest
+    time), read in one grouped query, so a flood of events costs the live room nothing extra."""
+    counts: dict[int, dict[str, tuple[int, int, int, object]]] = {}
+    for session_id, kind, count, away, newest, at in db.session.execute(
+        select(
+            IntegrityEvent.session_id,
+            IntegrityEvent.kind,
+            func.count(),
+            func.coalesce(func.sum(IntegrityEvent.duration_ms), 0),
+            func.max(IntegrityEvent.id),
+            func.max(IntegrityEvent.received_at),
+        )
+        .join(ExamSession)
+        .where(ExamSession.schedule_id == schedule_id)
+        .group_by(IntegrityEvent.session_id, IntegrityEvent.kind)
+    ):
+        counts.setdefault(session_id, {})[kind] = (count, away, newest, at)
+    return counts
+
+
 def room_rows(schedule: ExamSchedule) -> list[dict]:
     """The live state of every candidate in a schedule."""
     moment = utcnow()
     if any(expire_if_due(db.session, exam, now=moment) for exam in schedule.sessions):
         db.session.commit()
-    events: dict[int, list[IntegrityEvent]] = {}
-    for event in db.session.scalars(
-        select(IntegrityEvent)
-        .join(ExamSession)
-        .where(ExamSession.schedule_id == schedule.id)
-        .order_by(IntegrityEvent.id)
-    ):
-        events.setdefault(event.session_id, []).append(event)
+    counts = event_counts(schedule.id)
     names = names_of(exam.candidate_id for exam in schedule.sessions)
     rows = []
     for exam in schedule.sessions:
-        facts = facts_from_events(events.get(exam.id, []))
-        last = events.get(exam.id, [None])[-1]
+        kinds = counts.get(exam.id, {})
+        focus_losses, away_ms, _, _ = kinds.get("focus_lost", (0, 0, 0, None))
+        last = max(kinds, key=lambda kind: kinds[kind][2], default=None)
+        last_at = kinds[last][3] if last is not None else None
         rows.append({
             "id": exam.id,
             "registration_number": exam.registration_number,
@@ -119,11 +135,13 @@ def room_rows(schedule: ExamSchedule) -> list[dict]:
             "remaining_minutes": (
                 round(remaining_seconds(exam, moment) / 60, 1) if exam.status == "in_progress" else None
             ),
-            "focus_losses": facts.focus_losses,
-            "seconds_away": round(facts.seconds_away),
-            "clipboard": facts.clipboard,
-            "last_event": last.kind if last is not None else None,
-            "last_event_ago": round((moment - last.received_at).total_seconds()) if last is not None else None,
+            "focus_losses": focus_losses,
+            "seconds_away": round(away_ms / 1000),
+            "clipboard": sum(kinds.get(kind, (0,))[0] for kind in ("copy", "cut", "paste")),
+            "dropped_events": sum((exam.browser_events_dropped or {}).values()),
+            "last_event": last,
+            "last_event_label": str(EVENT_LABELS.get(last, last)) if last is not None else None,
+            "last_event_ago": round((moment - last_at).total_seconds()) if last_at is not None else None,
         })  # fmt: skip
     return rows
 
@@ -279,6 +297,7 @@ def decide(session_id: int):
                 category=form.category.data,
                 reason=form.reason.data,
                 actor_id=current_user.id,
+                anchor_file=anchor_file(),
             )
         except services.ProctoringError as error:
             db.session.rollback()
@@ -299,7 +318,7 @@ def confirm(decision_id: int):
     exam = watched_session(decision.session_id)
     if ConfirmForm().validate_on_submit():
         try:
-            services.confirm_invalidation(db.session, decision, actor_id=current_user.id)
+            services.confirm_invalidation(db.session, decision, actor_id=current_user.id, anchor_file=anchor_file())
         except services.ProctoringError as error:
             db.session.rollback()
             flash(proctoring_message(error.code), "error")
@@ -338,6 +357,7 @@ def decide_appeal(appeal_id: int):
                 upheld=form.outcome.data == "upheld",
                 outcome=form.reason.data,
                 actor_id=current_user.id,
+                anchor_file=anchor_file(),
             )
         except services.ProctoringError as error:
             db.session.rollback()

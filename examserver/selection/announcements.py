@@ -7,8 +7,9 @@ import hashlib
 import io
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from examserver.accounts.models import User
 from examserver.proctor.messages import standing_note
@@ -17,6 +18,7 @@ from examserver.selection.models import STAGE_KINDS, Announcement, Application, 
 from examserver.selection.ranking import Ranking, period_sessions
 from examserver.selection.services import MIN_REASON, SelectionError
 from examserver.spreadsheet import inert_cell
+from itembank.database import utcnow
 from proctoring import receipts
 from proctoring.models import Receipt
 from proctoring.standing import Standing, State, standings
@@ -85,6 +87,24 @@ def _sealed_columns(receipt: Receipt | None) -> tuple[str, str]:
     return ("", "") if receipt is None else (receipts.readable(receipt.code), receipt.final_head)
 
 
+def header_line(announcement: Announcement, period: SelectionPeriod) -> str:
+    """The signed first line of an announcement's CSV: which list this is (period, stage, id, time
+    of publication, the announcement it replaces), so its signature vouches for nothing else."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow([
+        f"#pengumuman={announcement.id}", f"periode={inert_cell(period.code)}", f"tahap={announcement.stage}",
+        f"diterbitkan={announcement.published_at.strftime('%Y-%m-%dT%H:%M:%SZ')}",
+        f"mengganti={announcement.replaces_id or ''}",
+    ])  # fmt: skip
+    return out.getvalue()
+
+
+def table(csv_text: str) -> list[list[str]]:
+    """The rows of an announcement's CSV below its signed header line (column names first)."""
+    rows = list(csv.reader(io.StringIO(csv_text)))
+    return rows[1:] if rows and rows[0] and rows[0][0].startswith("#pengumuman=") else rows
+
+
 def digest(text: str) -> str:
     """SHA-256 (hex) of the CSV's UTF-8 bytes."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -120,22 +140,29 @@ def publish(
     under_review = [m for m in standings(session, session_ids).values() if m.blocks_publication]
     if under_review:
         raise SelectionError("sessions_under_review", n=len(under_review))
-    data = csv_text.encode("utf-8")
     announcement = Announcement(
         period_id=period.id,
         stage=stage,
         title=title.strip(),
-        csv_text=csv_text,
-        sha256=digest(csv_text),
-        signature=signing.sign(data),
+        csv_text="",
+        sha256="",
+        signature="",
         key_fingerprint=signing.fingerprint(),
         session_ids=session_ids,
         replaces_id=replaces.id if replaces is not None else None,
         correction_reason=reason if replaces is not None else None,
         published_by_id=member_id,
+        published_at=utcnow(),
     )
     session.add(announcement)
     session.flush()
+    signed = header_line(announcement, period) + csv_text
+    values = {"csv_text": signed, "sha256": digest(signed), "signature": signing.sign(signed.encode("utf-8"))}
+    # The id exists only once the row is inserted: the row is completed here, in the same transaction,
+    # before anyone can read it (a Core update, since the ORM refuses any change of an announcement).
+    session.execute(update(Announcement).where(Announcement.id == announcement.id).values(**values))
+    for key, value in values.items():
+        set_committed_value(announcement, key, value)
     return announcement
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import abort, make_response, render_template, url_for
 from sqlalchemy import select
 
@@ -12,7 +9,7 @@ from examserver import access
 from examserver.delivery.models import ExamSession
 from examserver.extensions import db
 from examserver.selection import bp, services, signing
-from examserver.selection.announcements import VERIFY_COMMAND, affected_sessions, replacement_of
+from examserver.selection.announcements import VERIFY_COMMAND, affected_sessions, replacement_of, table
 from examserver.selection.models import Announcement, SelectionPeriod
 from examserver.selection.rubrics import RUBRICS, rubric_of
 from examserver.selection.rules import rules_from_json
@@ -111,7 +108,7 @@ def _announcement(announcement_id: int) -> Announcement:
 def announcement(announcement_id: int):
     """An announcement: the list, its digest, signature, the key and how to verify it."""
     item = _announcement(announcement_id)
-    rows = list(csv.reader(io.StringIO(item.csv_text)))
+    rows = table(item.csv_text)
     return render_template(
         "selection/announcement.html",
         item=item,

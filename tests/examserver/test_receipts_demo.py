@@ -166,7 +166,8 @@ def test_the_demo_announcement_commits_to_every_receipt_behind_it(demo):
     with demo.app_context():
         published = db.session.scalars(select(Announcement).where(Announcement.stage == "basic")).all()
         assert published
-        rows = list(csv.DictReader(io.StringIO(published[0].csv_text)))
+        body = published[0].csv_text.split("\n", 1)[1]  # below the signed header line
+        rows = list(csv.DictReader(io.StringIO(body)))
         sealed = {r.session_id: r for r in db.session.scalars(select(Receipt).where(
             Receipt.session_id.in_(published[0].session_ids)))}  # fmt: skip
         assert sealed and set(sealed) == set(published[0].session_ids)

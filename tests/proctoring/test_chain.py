@@ -14,6 +14,7 @@ def logged(db_session, exam_factory, make_user, tmp_path):
     appeal with its outcome, and a checkpoint written to an anchor file."""
     candidate, exam = exam_factory()
     proctor, second, admin = make_user("proctor"), make_user("proctor"), make_user("admin")
+    anchors = tmp_path / "anchors.log"
     services.record_event(db_session, exam.id, source="server", kind="session_started", details={"ip": "10.0.0.7"})
     services.record_browser_events(
         db_session,
@@ -41,14 +42,21 @@ def logged(db_session, exam_factory, make_user, tmp_path):
         category="examinee.collusion",
         reason="Jawaban identik dengan peserta lain di ruang yang sama.",
         actor_id=proctor.id,
+        anchor_file=anchors,
     )
-    services.confirm_invalidation(db_session, decision, actor_id=second.id)
-    appeal = services.file_appeal(db_session, decision, text="Saya mengerjakan sendiri; mohon diperiksa ulang.")
+    services.confirm_invalidation(db_session, decision, actor_id=second.id, anchor_file=anchors)
+    appeal = services.file_appeal(
+        db_session, decision, text="Saya mengerjakan sendiri; mohon diperiksa ulang.", anchor_file=anchors
+    )
     services.decide_appeal(
-        db_session, appeal, upheld=False, outcome="Bukti tetap kuat setelah ditelaah ulang.", actor_id=admin.id
+        db_session,
+        appeal,
+        upheld=False,
+        outcome="Bukti tetap kuat setelah ditelaah ulang.",
+        actor_id=admin.id,
+        anchor_file=anchors,
     )
-    anchors = tmp_path / "anchors.log"
-    chain.checkpoint(db_session, exam.id, anchor_file=anchors)
+    assert chain.checkpoint(db_session, exam.id, anchor_file=anchors).tree_size == 11  # nothing new since
     db_session.commit()
     return exam, anchors
 
@@ -62,7 +70,9 @@ def test_an_untouched_log_verifies(db_session, logged):
     exam, anchors = logged
     result = verify(db_session, anchors)
     assert result.ok, result.first_break
-    assert result.entries == 9  # start, 2 browser events, message, decision, confirmation, appeal, outcome, checkpoint
+    # start, 2 browser events, message, then decision, confirmation, appeal and outcome each with a
+    # checkpoint (12 on the session's chain), and the 4 checkpoints recorded on the platform chain
+    assert result.entries == 16
 
 
 def test_malformed_browser_events_are_dropped(db_session, logged):
@@ -82,14 +92,14 @@ TAMPERING = [
     (
         # Always a different first digit (replacing it with 'f' changed nothing when it was 'f').
         "UPDATE log_entry SET payload_hash = (CASE WHEN substr(payload_hash, 1, 1) = 'f' THEN '0' ELSE 'f' END)"
-        " || substr(payload_hash, 2) WHERE position = 2",
+        " || substr(payload_hash, 2) WHERE chain_id <> 0 AND position = 2",
         "entry 2",
         "hash",
     ),
-    ("UPDATE log_entry SET entry_hash = prev_hash WHERE position = 4", "entry 4", "hash"),
-    ("DELETE FROM log_entry WHERE position = 3", "entry 3", "missing"),
+    ("UPDATE log_entry SET entry_hash = prev_hash WHERE chain_id <> 0 AND position = 4", "entry 4", "hash"),
+    ("DELETE FROM log_entry WHERE chain_id <> 0 AND position = 3", "entry 3", "missing"),
     (
-        "UPDATE log_entry SET payload = NULL, purged_at = created_at WHERE position = 2",
+        "UPDATE log_entry SET payload = NULL, purged_at = created_at WHERE chain_id <> 0 AND position = 2",
         "entry 2",
         "without a recorded purge",
     ),
@@ -119,16 +129,21 @@ def test_direct_database_tampering_is_caught(db_session, logged, statement, wher
     assert f"chain {exam.id}" in message
 
 
-def test_cutting_off_the_end_is_caught_by_the_anchor_file(db_session, logged):
+def test_cutting_off_the_end_is_caught_by_the_platform_chain_and_the_anchor_file(db_session, logged):
     exam, anchors = logged
     # Delete the last entries and their records consistently: chain links alone cannot see it.
-    db_session.execute(text("DELETE FROM checkpoint"))
-    db_session.execute(text("DELETE FROM log_entry WHERE position >= 8"))
+    db_session.execute(text("DELETE FROM checkpoint WHERE tree_size >= 11"))
+    db_session.execute(text("DELETE FROM log_entry WHERE chain_id <> 0 AND position >= 11"))
     db_session.execute(
         text("UPDATE appeal SET status = 'open', outcome = NULL, decided_by_id = NULL, decided_at = NULL")
     )
     db_session.commit()
-    assert chain.verify(db_session, anchor_file=None).ok  # without the anchor the cut goes unseen
+    result = chain.verify(db_session, anchor_file=None)  # the platform chain recorded the checkpoint
+    assert not result.ok and "recorded on the platform chain" in result.first_break.describe()
+    # Cutting the platform chain's newest record too leaves only the anchor file to see it.
+    db_session.execute(text("DELETE FROM log_entry WHERE chain_id = 0 AND position = 4"))
+    db_session.commit()
+    assert chain.verify(db_session, anchor_file=None).ok
     result = verify(db_session, anchors)
     assert not result.ok and "anchored head" in result.first_break.describe()
 

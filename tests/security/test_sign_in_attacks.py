@@ -174,4 +174,5 @@ def test_self_registration_always_makes_a_candidate(client, db_session):
     assert response.status_code == 303
     user = db_session.scalar(select(User).where(User.email == "rina@contoh.id"))
     assert user.role == "candidate" and user.locale in ("id", "en")
+    assert login(client, "rina@contoh.id", "sandi-rina-1").status_code == 302
     assert client.get("/admin/").status_code == 403

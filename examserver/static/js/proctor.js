@@ -20,7 +20,8 @@
       var away = cell(row, "away");
       away.textContent = fill(text.away, { n: r.focus_losses, s: r.seconds_away });
       away.className = r.focus_losses ? "bad" : "";
-      cell(row, "last").textContent = r.last_event || "-";
+      cell(row, "last").textContent = (r.last_event_label || "-") +
+        (r.dropped_events ? " (" + fill(text.dropped, { n: r.dropped_events }) + ")" : "");
     });
     updated.textContent = new Date().toLocaleTimeString();
   }
