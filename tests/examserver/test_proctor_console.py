@@ -71,6 +71,10 @@ def test_focus_losses_reach_the_live_room(room):
     row = data["rows"][0]
     assert (row["focus_losses"], row["seconds_away"], row["answered"]) == (2, 10, 1)
     assert row["last_event"] == "focus_lost" and row["seen_seconds_ago"] <= 5
+    # The page's first render shows the same numbers as the refresh (it once showed
+    # "1/<built-in method items of dict object>": the template read the dict's method).
+    page = room["client"].get(f"/pengawas/jadwal/{room['exam'].schedule_id}").get_data(as_text=True)
+    assert f'data-field="answered">1/{row["items"]}<' in page
 
 
 def test_message_pause_resume_extend_and_terminate(room, db_session):
