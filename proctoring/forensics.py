@@ -37,6 +37,7 @@ import numpy as np
 from scipy.stats import chi2, norm
 
 from scoring.ability import estimate_ability
+from scoring.arrays import random_state, readonly
 from scoring.fit import lz_star
 from scoring.models import ItemParameters, LatentDistribution, probabilities
 from scoring.simulate import simulate_parameters, simulate_responses
@@ -65,16 +66,6 @@ __all__ = [
     "strongest_sources",
     "weighted_option_probabilities",
 ]
-
-
-def _rng(rng: np.random.Generator | int | None) -> np.random.Generator:
-    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-
-
-def _frozen(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x)
-    x.setflags(write=False)
-    return x
 
 
 # ---------------------------------------------------------------------------- input checks
@@ -361,7 +352,7 @@ def omega_from_option_probabilities(choices: np.ndarray, option_probs: np.ndarra
         om = np.where(variance > 1e-12, (matches - expected) / np.sqrt(variance), np.nan)
     np.fill_diagonal(om, np.nan)
     pv = norm.sf(om)
-    return CopyingIndex(_frozen(om), _frozen(pv), _frozen(matches), _frozen(expected), _frozen(common))
+    return CopyingIndex(readonly(om), readonly(pv), readonly(matches), readonly(expected), readonly(common))
 
 
 def omega(
@@ -458,7 +449,7 @@ def strongest_sources(index: CopyingIndex) -> SourceMatch:
     best_omega = np.where(none, np.nan, value)
     p = norm.sf(best_omega)
     adjusted = np.minimum(1.0, p * max(n - 1, 1))
-    return SourceMatch(_frozen(source), _frozen(best_omega), _frozen(p), _frozen(adjusted))
+    return SourceMatch(readonly(source), readonly(best_omega), readonly(p), readonly(adjusted))
 
 
 # ---------------------------------------------------------------------------- person fit
@@ -530,7 +521,7 @@ def person_fit(
     value = np.full(x.shape[0], np.nan)
     if informative.any():
         value[informative] = lz_star(x[informative], params, theta[informative], method=method, prior=prior)
-    return PersonFit(_frozen(theta.copy()), _frozen(value), _frozen(norm.cdf(value)))
+    return PersonFit(readonly(theta.copy()), readonly(value), readonly(norm.cdf(value)))
 
 
 # ---------------------------------------------------------------------------- response times
@@ -643,7 +634,7 @@ def fit_lognormal_rt(times: np.ndarray, *, max_iter: int = 500, tol: float = 1e-
         if change < tol:
             converged = True
             break
-    return LognormalFit(_frozen(alpha), _frozen(beta), _frozen(tau), it, converged)
+    return LognormalFit(readonly(alpha), readonly(beta), readonly(tau), it, converged)
 
 
 @dataclass(frozen=True)
@@ -712,7 +703,7 @@ def rt_aberrance(times: np.ndarray, fit: LognormalFit | None = None, *, fast_z: 
         p = np.where(df >= 1, chi2.sf(l_t, np.maximum(df, 1)), np.nan)
         n_fast = (np.where(used, z, 0.0) < fast_z).sum(axis=1)
     l_t = np.where(df >= 1, l_t, np.nan)
-    return ResponseTimeAberrance(_frozen(z), _frozen(l_t), _frozen(np.maximum(df, 0)), _frozen(p), _frozen(n_fast))
+    return ResponseTimeAberrance(readonly(z), readonly(l_t), readonly(np.maximum(df, 0)), readonly(p), readonly(n_fast))
 
 
 @dataclass(frozen=True)
@@ -784,7 +775,7 @@ def rapid_guesses(
     n_timed = observed.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         proportion = np.where(n_timed > 0, count / np.maximum(n_timed, 1), np.nan)
-    return RapidGuessing(_frozen(thresholds), _frozen(rapid), _frozen(count), _frozen(proportion))
+    return RapidGuessing(readonly(thresholds), readonly(rapid), readonly(count), readonly(proportion))
 
 
 # ---------------------------------------------------------------------------- simulation
@@ -877,7 +868,7 @@ def simulate_session(
     -------
     SimulatedSession
     """
-    rng = _rng(rng)
+    rng = random_state(rng)
     if 2 * n_copiers + n_preknowledge > n_persons:
         raise ValueError("Copiers, sources and the pre-knowledge group need 2 n_copiers + n_preknowledge persons.")
     if not 0 <= copy_fraction <= 1 or not 0 <= compromised_fraction <= 1:
@@ -929,19 +920,19 @@ def simulate_session(
     choices = np.where(block, key[None, :], choices)
     log_t = np.where(block, log_t - np.log(preknowledge_speedup), log_t)
     return SimulatedSession(
-        _frozen(choices),
-        _frozen(np.exp(log_t)),
-        _frozen(key),
-        _frozen(k),
-        _frozen(shares),
+        readonly(choices),
+        readonly(np.exp(log_t)),
+        readonly(key),
+        readonly(k),
+        readonly(shares),
         params,
-        _frozen(theta),
-        _frozen(alpha),
-        _frozen(beta),
-        _frozen(tau),
-        _frozen(source),
-        _frozen(pre),
-        _frozen(compromised),
+        readonly(theta),
+        readonly(alpha),
+        readonly(beta),
+        readonly(tau),
+        readonly(source),
+        readonly(pre),
+        readonly(compromised),
     )
 
 

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scoring.arrays import readonly
+
 from .models import PROBABILITY_FLOOR, ItemParameters, LatentDistribution, probabilities, theta_derivatives
 from .quadrature import Quadrature, rectangular
 
@@ -65,12 +67,6 @@ class AbilityEstimates:
     method: str
     n_administered: np.ndarray
     extreme: np.ndarray
-
-
-def _frozen(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x)
-    x.setflags(write=False)
-    return x
 
 
 def check_responses(responses: np.ndarray, params: ItemParameters) -> np.ndarray:
@@ -316,7 +312,7 @@ def estimate_ability(
             theta[none], se[none] = np.nan, np.nan
         else:
             theta[none], se[none] = prior.mean, prior.sd
-    return AbilityEstimates(_frozen(theta), _frozen(se), method, _frozen(administered), _frozen(extreme))
+    return AbilityEstimates(readonly(theta), readonly(se), method, readonly(administered), readonly(extreme))
 
 
 # ---------------------------------------------------------------------------- sum scores
@@ -402,7 +398,7 @@ def sum_score_table(
     mean = joint @ quad.nodes / marg
     var = joint @ quad.nodes**2 / marg - mean**2
     scores = np.arange(joint.shape[0])
-    return SumScoreTable(*(_frozen(v) for v in (scores, mean, np.sqrt(np.maximum(var, 0)), marg)))
+    return SumScoreTable(*(readonly(v) for v in (scores, mean, np.sqrt(np.maximum(var, 0)), marg)))
 
 
 # ---------------------------------------------------------------------------- reporting

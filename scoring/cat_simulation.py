@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from scoring.arrays import random_state
+
 from .cat import Bank, CATRules, SympsonHetter
 from .cat.step import _decide, _Persons
 from .simulate import simulate_responses
@@ -23,10 +25,6 @@ __all__ = ["CATSimulation", "fit_sympson_hetter", "simulate_cat"]
 
 #: Upper edges of the exposure-rate classes reported in the summary.
 EXPOSURE_BINS = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 1.0)
-
-
-def _rng(rng):
-    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
 
 
 @dataclass(frozen=True)
@@ -173,7 +171,7 @@ def simulate_cat(
     -------
     CATSimulation
     """
-    rng = _rng(rng)
+    rng = random_state(rng)
     if check:
         rules.check(bank)
     theta = np.asarray(theta, dtype=float)
@@ -257,7 +255,7 @@ def fit_sympson_hetter(
     if not 0 < target - margin < target <= 1:
         raise ValueError("The exposure target must lie in (0, 1] and exceed the margin.")
     aim = target - margin
-    rng = _rng(rng)
+    rng = random_state(rng)
     if not isinstance(rules.exposure, SympsonHetter):
         rules = replace(rules, exposure=SympsonHetter())
     rules.check(bank)

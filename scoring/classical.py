@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scoring.arrays import readonly
+
 __all__ = [
     "DistractorAnalysis",
     "ItemStatistics",
@@ -20,12 +22,6 @@ __all__ = [
     "item_statistics",
     "kr20",
 ]
-
-
-def _frozen(x) -> np.ndarray:
-    x = np.asarray(x)
-    x.setflags(write=False)
-    return x
 
 
 def _as_float(responses) -> np.ndarray:
@@ -106,7 +102,7 @@ def item_statistics(
         rest_share = np.where(rest_max > 0, rest / rest_max, np.nan)
     mask = admin & np.isfinite(rest_share)
     r = _correlation(score, np.nan_to_num(rest_share), mask)
-    return ItemStatistics(_frozen(p), _frozen(r), _frozen(n))
+    return ItemStatistics(readonly(p), readonly(r), readonly(n))
 
 
 @dataclass(frozen=True)
@@ -178,7 +174,7 @@ def distractor_analysis(
         chose = (labels == label) & admin
         prop[:, o] = chose.sum(axis=0) / n
         rpb[:, o] = _correlation(chose.astype(float), np.nan_to_num(rest), admin & np.isfinite(rest))
-    return DistractorAnalysis(opts, _frozen(prop), _frozen(rpb), key)
+    return DistractorAnalysis(opts, readonly(prop), readonly(rpb), key)
 
 
 def cronbach_alpha(responses: np.ndarray) -> float:

@@ -46,6 +46,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import chi2
 
+from scoring.arrays import random_state, readonly
+
 from .calibration import MMLCalibrator
 from .models import MODELS, ItemParameters, LatentDistribution
 from .simulate import simulate_parameters, simulate_responses
@@ -62,12 +64,6 @@ __all__ = [
 
 #: MH D-DIF = -2.35 ln α_MH puts the odds ratio on the ETS delta scale (Holland & Thayer 1988).
 DELTA_SCALE = 2.35
-
-
-def _frozen(x) -> np.ndarray:
-    x = np.asarray(x)
-    x.setflags(write=False)
-    return x
 
 
 def split_groups(groups: Sequence, reference: str, focal: str | None = None) -> tuple[np.ndarray, str]:
@@ -285,14 +281,14 @@ def mantel_haenszel(
     alpha, delta, se, chi_sq, p_value, n_ref, n_foc = stats
     return MantelHaenszelDIF(
         ids=tuple(i for i, keep in zip(ids, dich, strict=True) if keep),
-        alpha=_frozen(alpha),
-        delta=_frozen(delta),
-        se=_frozen(se),
-        chi_square=_frozen(chi_sq),
-        p_value=_frozen(p_value),
-        ets=_frozen(ets_class(delta, se, p_value)),
-        n_reference=_frozen(n_ref.astype(int)),
-        n_focal=_frozen(n_foc.astype(int)),
+        alpha=readonly(alpha),
+        delta=readonly(delta),
+        se=readonly(se),
+        chi_square=readonly(chi_sq),
+        p_value=readonly(p_value),
+        ets=readonly(ets_class(delta, se, p_value)),
+        n_reference=readonly(n_ref.astype(int)),
+        n_focal=readonly(n_foc.astype(int)),
         reference=str(reference),
         focal=focal,
     )
@@ -474,10 +470,10 @@ def likelihood_ratio_dif(
     foc = [results[i][2] for i in studied]
     return LikelihoodRatioDIF(
         ids=tuple(studied),
-        g2=_frozen(g2),
-        df=_frozen(df),
-        p_value=_frozen(p),
-        flagged=_frozen(p < alpha),
+        g2=readonly(g2),
+        df=readonly(df),
+        p_value=readonly(p),
+        flagged=readonly(p < alpha),
         reference_params=_stack(ref, studied),
         focal_params=_stack(foc, studied),
         focal_mean=float(impact.mean),
@@ -527,7 +523,7 @@ def simulate_dif_study(
         the share of DIF items flagged, type I error the share of DIF-free items flagged, over all
         replications. ``mh_p`` flags MH χ² p < alpha, ``mh_ets`` ETS class B or C.
     """
-    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    rng = random_state(rng)
     dif = np.arange(n_items) < n_dif
     hits = {"mh_p": [], "mh_ets": [], "lr": []}
     for _ in range(n_replications):

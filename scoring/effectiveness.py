@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from scoring.arrays import readonly
+
 __all__ = [
     "AdverseImpact",
     "CoverageResult",
@@ -38,12 +40,6 @@ __all__ = [
 
 #: Largest number of (replicate x person) cells drawn at once in the bootstrap.
 BOOTSTRAP_CHUNK = 2_000_000
-
-
-def _readonly(array: np.ndarray) -> np.ndarray:
-    array = np.array(array, copy=True)
-    array.setflags(write=False)
-    return array
 
 
 def _vector(values: object, name: str) -> np.ndarray:
@@ -485,16 +481,16 @@ def adverse_impact(
     p_z = np.where(se > 0, 2 * stats.norm.sf(np.abs(z)), np.nan)
     p_z[ref] = 1.0
     return AdverseImpact(
-        groups=_readonly(label_array),
-        applicants=_readonly(applicants),
-        selected=_readonly(n_selected),
-        rate=_readonly(rate),
+        groups=readonly(label_array, copy=True),
+        applicants=readonly(applicants, copy=True),
+        selected=readonly(n_selected, copy=True),
+        rate=readonly(rate, copy=True),
         reference=label_array[ref].item() if hasattr(label_array[ref], "item") else label_array[ref],
-        impact_ratio=_readonly(ratio),
-        four_fifths_flag=_readonly(ratio < threshold),
-        p_fisher=_readonly(p_fisher),
-        p_ztest=_readonly(p_z),
-        significant=_readonly(p_fisher < alpha),
+        impact_ratio=readonly(ratio, copy=True),
+        four_fifths_flag=readonly(ratio < threshold, copy=True),
+        p_fisher=readonly(p_fisher, copy=True),
+        p_ztest=readonly(p_z, copy=True),
+        significant=readonly(p_fisher < alpha, copy=True),
         threshold=float(threshold),
         alpha=float(alpha),
     )
@@ -573,11 +569,11 @@ def simulate_selection(
     selected = np.zeros(n_applicants, dtype=bool)
     selected[top] = True
     return SimulatedSelection(
-        applicant_scores=_readonly(scores),
-        applicant_performance=_readonly(performance),
-        selected=_readonly(selected),
-        scores=_readonly(scores[selected]),
-        performance=_readonly(performance[selected]),
+        applicant_scores=readonly(scores, copy=True),
+        applicant_performance=readonly(performance, copy=True),
+        selected=readonly(selected, copy=True),
+        scores=readonly(scores[selected], copy=True),
+        performance=readonly(performance[selected], copy=True),
         applicant_sd=float(scores.std(ddof=1)),
         true_validity=float(true_validity),
     )

@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import expit, logit
 
+from scoring.arrays import readonly
+
 __all__ = [
     "DICHOTOMOUS_MODELS",
     "MODELS",
@@ -258,12 +260,6 @@ MODELS: dict[str, ItemModel] = {
 }
 
 
-def _readonly(x: np.ndarray) -> np.ndarray:
-    x = np.array(x, dtype=float)
-    x.setflags(write=False)
-    return x
-
-
 def _number(x: float) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
 
@@ -365,14 +361,14 @@ class ItemParameters:
         object.__setattr__(self, "n_categories", k)
         for name in ("a", "b", "c"):
             value = np.broadcast_to(np.asarray(getattr(self, name), dtype=float), (n,))
-            object.__setattr__(self, name, _readonly(value))
+            object.__setattr__(self, name, readonly(value, copy=True, dtype=float))
         for name, shape in (("se_a", (n,)), ("se_b", (n,)), ("se_c", (n,)), ("se_thresholds", thr.shape)):
             value = getattr(self, name)
             value = (
                 np.full(shape, np.nan) if value is None else np.broadcast_to(np.asarray(value, float), shape)
             )
-            object.__setattr__(self, name, _readonly(value))
-        object.__setattr__(self, "thresholds", _readonly(thr))
+            object.__setattr__(self, name, readonly(value, copy=True, dtype=float))
+        object.__setattr__(self, "thresholds", readonly(thr, copy=True, dtype=float))
         for j, m in enumerate(self.models):
             if MODELS[m].polytomous and k[j] < 2:
                 raise ValueError(f"Item {self.ids[j]}: a {m} item needs at least one threshold.")

@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from scoring.arrays import readonly
+
 __all__ = [
     "Applicants",
     "FieldComponent",
@@ -924,11 +926,6 @@ def _check_consistency(
             raise _data_error("field_scores", "scores between 0 and the component maximum (or NaN if absent)")
 
 
-def _readonly(array: np.ndarray) -> np.ndarray:
-    array.flags.writeable = False
-    return array
-
-
 class _Keys:
     """Sort keys of a subset of applicants, computed on demand and cached."""
 
@@ -1005,19 +1002,19 @@ class _Outcome:
 
     def result(self, basic_total: np.ndarray, rules: SelectionRules) -> SelectionResult:
         return SelectionResult(
-            status=_readonly(self.status),
-            reason=_readonly(self.reason),
-            basic_total=_readonly(basic_total),
-            shortlist_rank=_readonly(self.shortlist_rank),
-            field_score=_readonly(self.field_score),
-            final_score=_readonly(self.final_score),
-            rank=_readonly(self.rank),
-            appointed_position=_readonly(self.appointed),
-            tie_unresolved=_readonly(self.tie_unresolved),
-            quota=_readonly(self.quota),
-            filled=_readonly(self.filled),
-            filled_by_filling=_readonly(self.filled_by_filling),
-            shortlisted=_readonly(self.shortlisted),
+            status=readonly(self.status),
+            reason=readonly(self.reason),
+            basic_total=readonly(basic_total),
+            shortlist_rank=readonly(self.shortlist_rank),
+            field_score=readonly(self.field_score),
+            final_score=readonly(self.final_score),
+            rank=readonly(self.rank),
+            appointed_position=readonly(self.appointed),
+            tie_unresolved=readonly(self.tie_unresolved),
+            quota=readonly(self.quota),
+            filled=readonly(self.filled),
+            filled_by_filling=readonly(self.filled_by_filling),
+            shortlisted=readonly(self.shortlisted),
             rules=rules,
         )
 

@@ -13,13 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scoring.arrays import random_state
+
 from .models import MODELS, ItemParameters, probabilities
 
 __all__ = ["SimulatedData", "administration_mask", "simulate", "simulate_parameters", "simulate_responses"]
-
-
-def _rng(rng: np.random.Generator | int | None) -> np.random.Generator:
-    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
 
 
 def simulate_parameters(
@@ -48,7 +46,7 @@ def simulate_parameters(
     -------
     ItemParameters
     """
-    rng = _rng(rng)
+    rng = random_state(rng)
     model = model.lower()
     if model not in MODELS:
         raise ValueError(f"Unknown model {model!r}; use one of {', '.join(MODELS)}.")
@@ -79,7 +77,7 @@ def administration_mask(
     -------
     ndarray of bool, shape (n_persons, n_items)
     """
-    rng = _rng(rng)
+    rng = random_state(rng)
     if not 0 < n_administered <= n_items:
         raise ValueError("n_administered must be between 1 and n_items.")
     keys = rng.random((n_persons, n_items), dtype=np.float32)
@@ -117,7 +115,7 @@ def simulate_responses(
     ndarray of shape (n_persons, n_items)
         Categories as floats; NaN = not administered.
     """
-    rng = _rng(rng)
+    rng = random_state(rng)
     theta = np.asarray(theta, dtype=float)
     n, j = theta.shape[0], params.n_items
     out = np.empty((n, j), dtype=dtype)
@@ -187,7 +185,7 @@ def simulate(
     -------
     SimulatedData
     """
-    rng = _rng(rng)
+    rng = random_state(rng)
     params = simulate_parameters(n_items, model, n_categories=n_categories, rng=rng)
     theta = rng.normal(theta_mean, theta_sd, n_persons)
     responses = simulate_responses(

@@ -34,6 +34,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, sparse, stats
 
+from scoring.arrays import readonly
+
 __all__ = [
     "BOX_LABELS",
     "CohortPlan",
@@ -54,12 +56,6 @@ __all__ = [
 
 MODES = ("online", "classroom")
 PRIORITIES = ("per_hour", "per_cost", "total")
-
-
-def _readonly(array: np.ndarray) -> np.ndarray:
-    array = np.array(array, copy=True)
-    array.setflags(write=False)
-    return array
 
 
 def _float_array(values: object, name: str, ndim: int | None = None) -> np.ndarray:
@@ -223,12 +219,12 @@ def competency_gaps(
     credible = valid & (np.nan_to_num(z, nan=-np.inf) > z_critical)
     credible_gap = np.where(credible, gap, np.where(valid, 0.0, np.nan))
     return GapAnalysis(
-        required=_readonly(required),
-        gap=_readonly(gap),
-        z=_readonly(z),
-        prob_below=_readonly(prob_below),
-        credible=_readonly(credible),
-        credible_gap=_readonly(credible_gap),
+        required=readonly(required, copy=True),
+        gap=readonly(gap, copy=True),
+        z=readonly(z, copy=True),
+        prob_below=readonly(prob_below, copy=True),
+        credible=readonly(credible, copy=True),
+        credible_gap=readonly(credible_gap, copy=True),
         alpha=float(alpha),
         z_critical=z_critical,
     )
@@ -294,7 +290,7 @@ class TrainingCatalogue:
             )
         if not np.all(np.isfinite(effect)) or np.any(effect < 0):
             raise ValueError("Programme effects must be finite and non-negative.")
-        set_(self, "effect", _readonly(effect))
+        set_(self, "effect", readonly(effect, copy=True))
         if len(self.mode) != n_programmes or any(m not in MODES for m in self.mode):
             raise ValueError(f"Each programme needs a mode out of {MODES}.")
 
@@ -332,11 +328,11 @@ class TrainingCatalogue:
             raise ValueError("max_runs must hold non-negative whole numbers (or inf).")
         if self.orientation is not None and self.orientation not in names:
             raise ValueError(f"The orientation programme {self.orientation!r} is not in the catalogue.")
-        set_(self, "hours", _readonly(hours))
-        set_(self, "capacity", _readonly(capacity.astype(np.int64)))
-        set_(self, "cost_per_run", _readonly(costs["cost_per_run"]))
-        set_(self, "cost_per_participant", _readonly(costs["cost_per_participant"]))
-        set_(self, "max_runs", None if max_runs is None else _readonly(max_runs))
+        set_(self, "hours", readonly(hours, copy=True))
+        set_(self, "capacity", readonly(capacity.astype(np.int64), copy=True))
+        set_(self, "cost_per_run", readonly(costs["cost_per_run"], copy=True))
+        set_(self, "cost_per_participant", readonly(costs["cost_per_participant"], copy=True))
+        set_(self, "max_runs", None if max_runs is None else readonly(max_runs, copy=True))
 
     @property
     def n_programmes(self) -> int:
@@ -795,11 +791,11 @@ def cohort_plan(
     mip_gap = getattr(result, "mip_gap", np.nan)
     return CohortPlan(
         programmes=catalogue.names,
-        runs=_readonly(runs),
-        participants=_readonly(participants),
-        assignment=_readonly(assignment),
-        cost=_readonly(cost),
-        gap_closed=_readonly(gap_closed),
+        runs=readonly(runs, copy=True),
+        participants=readonly(participants, copy=True),
+        assignment=readonly(assignment, copy=True),
+        cost=readonly(cost, copy=True),
+        gap_closed=readonly(gap_closed, copy=True),
         total_cost=float(cost.sum()),
         total_gap_closed=float(gap_closed.sum()),
         budget=float(budget),
@@ -905,13 +901,13 @@ def aggregate_gaps(
         mean_credible = credible_sum / denominator
         share = credible_count / denominator
     return GapHeatmap(
-        groups=_readonly(label_array),
+        groups=readonly(label_array, copy=True),
         competencies=None if competencies is None else tuple(competencies),
-        mean_gap=_readonly(mean_gap),
-        mean_credible_gap=_readonly(mean_credible),
-        credible_share=_readonly(share),
-        n_measured=_readonly(n_measured),
-        n_employees=_readonly(np.bincount(index, minlength=n_groups)),
+        mean_gap=readonly(mean_gap, copy=True),
+        mean_credible_gap=readonly(mean_credible, copy=True),
+        credible_share=readonly(share, copy=True),
+        n_measured=readonly(n_measured, copy=True),
+        n_employees=readonly(np.bincount(index, minlength=n_groups), copy=True),
     )
 
 
@@ -1097,14 +1093,14 @@ def nine_box(
         recommendations.append(recommendation)
         reasons.append(f"{facts} ({label}): {advice}.")
     return NineBox(
-        performance_level=_readonly(perf_level),
-        potential_level=_readonly(pot_level),
-        box=_readonly(box),
+        performance_level=readonly(perf_level, copy=True),
+        potential_level=readonly(pot_level, copy=True),
+        box=readonly(box, copy=True),
         box_code=tuple(codes),
         label=tuple(labels),
         recommendation=tuple(recommendations),
         reason=tuple(reasons),
         performance_cuts=perf_cuts,
         potential_cuts=pot_cuts,
-        counts=_readonly(counts),
+        counts=readonly(counts, copy=True),
     )

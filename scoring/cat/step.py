@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from scoring.arrays import random_state
+
 from .bank import Bank
 from .errors import CATError
 from .stopping import _StopInput
@@ -22,10 +24,6 @@ if TYPE_CHECKING:
     from .rules import CATRules
 
 __all__ = ["CATStep", "next_item"]
-
-
-def _rng(rng: np.random.Generator | int | None) -> np.random.Generator:
-    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
 
 
 @dataclass
@@ -242,7 +240,7 @@ def next_item(
     """
     rules.check(bank)
     persons = _persons_from_history(bank, list(administered), responses, list(set_aside), elapsed)
-    decision = _decide(bank, rules, persons, _rng(rng))
+    decision = _decide(bank, rules, persons, random_state(rng))
     stop = bool(decision.stop[0])
     j = int(decision.item[0])
     if stop and decision.reason[0] == "bank-exhausted" and rules.content is not None:

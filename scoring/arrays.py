@@ -1,0 +1,24 @@
+"""How ``scoring/`` hands out arrays and draws random numbers, in one place.
+
+Results are read-only numpy arrays, so a caller cannot change a score table another caller
+shares; random draws come from a ``numpy.random.Generator`` given by the caller or made from a
+seed (like scikit-learn's ``check_random_state``), so every simulation is reproducible.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def readonly(values, *, copy: bool = False, dtype=None) -> np.ndarray:
+    """``values`` as a read-only array. By default an array freshly computed by the caller is
+    frozen where it is (no copy of a 4-million-row column); ``copy=True`` freezes a copy, for
+    values the caller got from someone else and must not change under them."""
+    array = np.array(values, dtype=dtype, copy=True) if copy else np.asarray(values, dtype=dtype)
+    array.setflags(write=False)
+    return array
+
+
+def random_state(rng: np.random.Generator | int | None) -> np.random.Generator:
+    """The generator itself, or a new one seeded with ``rng`` (None: fresh entropy)."""
+    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
