@@ -142,6 +142,24 @@ def test_a_chunked_save_past_the_api_limit_is_refused_and_stores_nothing(app, db
     assert db_session.scalar(select(func.count(Answer.session_item_id))) == 0
 
 
+def test_a_save_declaring_a_body_past_the_api_limit_is_refused_and_stores_nothing(app, db_session, exam_factory):
+    candidate, exam = exam_factory()
+    client = signed_in(app, candidate)
+    player = Player(client, exam.id)
+    assert player.start().status_code == 200
+    body = b'{"client_id": "%s", "saves": [{"position": 1, "seq": 1, "response": "A"}], "x": "%s"}' % (
+        DEVICE.encode(),
+        b"a" * (65 * 1024),
+    )
+    response = client.post(
+        f"/api/sesi/{exam.id}/jawaban",
+        data=body,
+        headers={"X-CSRFToken": player.token, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413 and response.request.headers["Content-Length"] == str(len(body))
+    assert db_session.scalar(select(func.count(Answer.session_item_id))) == 0
+
+
 class _Chunked(io.RawIOBase):
     """A byte stream of unknown length made of chunks."""
 
