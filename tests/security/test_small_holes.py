@@ -21,9 +21,8 @@ from examserver.selection import announcements, signing
 from examserver.selection.models import Announcement
 from tests.conftest import csrf_token, login
 from tests.examserver.player_client import DEVICE, Player
+from tests.examserver.test_registration import VALID_NIK, register
 from tests.security.conftest import signed_in
-
-VALID_NIK = "3171024508990001"
 
 
 @pytest.fixture
@@ -62,19 +61,6 @@ def test_an_unknown_email_costs_one_verification_like_a_known_one(client, make_u
 # ------------------------------------------------------------------------ 2. registration
 
 
-def _register(client, **overrides):
-    data = {
-        "full_name": "Rina Wulandari",
-        "nik": VALID_NIK,
-        "email": "rina@contoh.id",
-        "phone": "0812 3456 7890",
-        "password": "sandi-rina-1",
-        "confirm": "sandi-rina-1",
-        **overrides,
-    }
-    return client.post("/daftar", data={**data, "csrf_token": csrf_token(client, "/daftar")})
-
-
 def _answer(client, response) -> tuple:
     """What a visitor sees of a registration: status, where it leads, and the message there."""
     page = client.get(response.headers["Location"]).get_data(as_text=True) if response.status_code == 303 else ""
@@ -83,7 +69,7 @@ def _answer(client, response) -> tuple:
 
 def test_registration_answers_alike_for_new_and_registered_nik_or_email(app, db_session, argon2_calls, caplog):
     new = app.test_client()
-    first = _answer(new, _register(new))
+    first = _answer(new, register(new))
     owner = db_session.scalar(select(User).where(User.email == "rina@contoh.id"))
     assert owner is not None and owner.nik == VALID_NIK
     assert first == (303, "/masuk", True)
@@ -94,7 +80,7 @@ def test_registration_answers_alike_for_new_and_registered_nik_or_email(app, db_
     for overrides in ({"email": "lain@contoh.id"}, {"nik": "3171020508990002"}, {"email": "RINA@contoh.id "}):
         visitor = app.test_client()
         argon2_calls.update(hash=0)
-        assert _answer(visitor, _register(visitor, **overrides)) == first, overrides
+        assert _answer(visitor, register(visitor, **overrides)) == first, overrides
         assert argon2_calls["hash"] == 1  # the same work as a new account
         assert visitor.get("/peserta/").status_code == 302
     assert db_session.scalar(select(func.count(User.id))) == count
@@ -103,13 +89,13 @@ def test_registration_answers_alike_for_new_and_registered_nik_or_email(app, db_
 
 
 def test_registration_still_shows_real_input_errors_beside_their_fields(app, db_session):
-    _register(app.test_client())
+    register(app.test_client())
     for nik in (VALID_NIK, "3171020508990002"):  # registered or not, a bad field is named the same way
-        bad_phone = _register(app.test_client(), nik=nik, email="x@contoh.id", phone="12345")
+        bad_phone = register(app.test_client(), nik=nik, email="x@contoh.id", phone="12345")
         assert bad_phone.status_code == 422 and "Nomor ponsel tidak valid" in bad_phone.get_data(as_text=True)
-        bad_email = _register(app.test_client(), nik=nik, email="bukan-email")
+        bad_email = register(app.test_client(), nik=nik, email="bukan-email")
         assert bad_email.status_code == 422 and "Email tidak valid" in bad_email.get_data(as_text=True)
-    bad_nik = _register(app.test_client(), nik="3171027508990001", email="y@contoh.id")
+    bad_nik = register(app.test_client(), nik="3171027508990001", email="y@contoh.id")
     assert bad_nik.status_code == 422 and "Tanggal lahir pada NIK tidak valid." in bad_nik.get_data(as_text=True)
 
 
