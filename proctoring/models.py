@@ -105,7 +105,8 @@ class LogEntry(Base):
     chain_id: Mapped[int] = mapped_column(Integer, index=True)
     position: Mapped[int] = mapped_column(Integer)
     #: event, decision, confirmation, appeal, appeal_outcome, checkpoint, purge, answer, answer_sheet,
-    #: result; on the platform chain also chain_checkpoint (a session chain's checkpoint)
+    #: result; on the platform chain also chain_checkpoint (a session chain's checkpoint) and
+    #: recovery_request, recovery_confirm, recovery_use (account recovery codes)
     record_type: Mapped[str] = mapped_column(String(20))
     record_id: Mapped[int | None] = mapped_column(Integer)
     payload: Mapped[dict | None] = mapped_column(JSON)
