@@ -52,7 +52,7 @@ test: install-dev translations
 
 lint: install-dev
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check . || true
+	$(BIN)/ruff format --check .
 
 bench: install-dev
 	$(BIN)/pip install --quiet -e '.[dev,bench]'

@@ -111,8 +111,14 @@ def main() -> None:
     params, _, x = data(n2, 100, seed=SEED + 1)
     times, est = ours(x, args.repeats)
     rows.append(
-        (f"2PL {n2:,} x 100, this engine", min(times), times, rmse(est.params_.a, params.a),
-         rmse(est.params_.b, params.b), est.n_iter_)
+        (
+            f"2PL {n2:,} x 100, this engine",
+            min(times),
+            times,
+            rmse(est.params_.a, params.a),
+            rmse(est.params_.b, params.b),
+            est.n_iter_,
+        )
     )
     del x
 

@@ -105,9 +105,7 @@ def main() -> int:
 
     marks: list[tuple[str, float]] = []
     start = time.perf_counter()
-    result = select(
-        applicants, positions, rules, progress=lambda phase: marks.append((phase, time.perf_counter()))
-    )
+    result = select(applicants, positions, rules, progress=lambda phase: marks.append((phase, time.perf_counter())))
     total = time.perf_counter() - start
 
     print(f"{args.applicants:,} applicants, {args.positions:,} positions, seed {args.seed}")

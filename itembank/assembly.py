@@ -103,9 +103,7 @@ def assemble_parallel_forms(
     for section, count in enumerate(counts):
         available = int(np.sum(section_of_item == section))
         if available < count * n_forms:
-            raise AssemblyError(
-                "pool_too_small", section=section, needed=int(count * n_forms), available=available
-            )
+            raise AssemblyError("pool_too_small", section=section, needed=int(count * n_forms), available=available)
 
     usable = np.flatnonzero(section_of_item >= 0)
     info = information[usable]

@@ -479,9 +479,7 @@ def review_rows(run: CalibrationRun) -> list[ReviewRow]:
     return rows
 
 
-def exclude_items(
-    session: Session, actor: Actor, run: CalibrationRun, parameter_ids: list[int], *, reason: str
-) -> int:
+def exclude_items(session: Session, actor: Actor, run: CalibrationRun, parameter_ids: list[int], *, reason: str) -> int:
     """Leave estimated rows of a draft run out of publishing, with a mandatory reason; their items
     keep their current parameters. Returns how many rows were newly excluded.
 
@@ -511,9 +509,7 @@ def exclude_items(
 
 def blocked_items(run: CalibrationRun) -> list[str]:
     """Codes of the items whose guard-flagged estimates are neither excluded nor fixed."""
-    return sorted(
-        row.item.code for row in run.parameters if row.excluded_at is None and row_guards(run, row)
-    )
+    return sorted(row.item.code for row in run.parameters if row.excluded_at is None and row_guards(run, row))
 
 
 def publishable_rows(run: CalibrationRun) -> list[ItemParameter]:

@@ -202,9 +202,7 @@ def parse_csv(data: bytes) -> tuple[list[ItemDraft], list[RowError]]:
             errors.append(row_error(row, "file", "too_many_rows", detail=f"(at most {MAX_ROWS})"))
             break
         if len(cells) != len(header):
-            errors.append(
-                row_error(row, "row", "column_count", detail=f"({len(cells)} instead of {len(header)})")
-            )
+            errors.append(row_error(row, "row", "column_count", detail=f"({len(cells)} instead of {len(header)})"))
             continue
         draft, row_errors = _draft(dict(zip(header, cells, strict=True)), row)
         errors.extend(row_errors)

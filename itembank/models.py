@@ -45,9 +45,7 @@ class Competency(Base):
     __tablename__ = "competency"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    parent_id: Mapped[int | None] = mapped_column(
-        ForeignKey("competency.id", ondelete="RESTRICT"), index=True
-    )
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("competency.id", ondelete="RESTRICT"), index=True)
     #: Dotted code, stable across languages, e.g. ``SKD.TWK.PILAR``.
     code: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -154,9 +152,7 @@ class ItemVersionAsset(Base):
 
     __tablename__ = "item_version_asset"
 
-    version_id: Mapped[int] = mapped_column(
-        ForeignKey("item_version.id", ondelete="RESTRICT"), primary_key=True
-    )
+    version_id: Mapped[int] = mapped_column(ForeignKey("item_version.id", ondelete="RESTRICT"), primary_key=True)
     asset_id: Mapped[int] = mapped_column(ForeignKey("item_asset.id", ondelete="RESTRICT"), primary_key=True)
 
 
@@ -200,9 +196,7 @@ class CalibrationRun(Base):
     __tablename__ = "calibration_run"
     __table_args__ = (
         CheckConstraint("status IN ('draft', 'published', 'discarded')", name="status_known"),
-        CheckConstraint(
-            "(status = 'published') = (published_at IS NOT NULL)", name="published_at_iff_published"
-        ),
+        CheckConstraint("(status = 'published') = (published_at IS NOT NULL)", name="published_at_iff_published"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -349,9 +343,7 @@ class TestForm(Base):
     __test__ = False
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    blueprint_id: Mapped[int] = mapped_column(
-        ForeignKey("test_blueprint.id", ondelete="RESTRICT"), index=True
-    )
+    blueprint_id: Mapped[int] = mapped_column(ForeignKey("test_blueprint.id", ondelete="RESTRICT"), index=True)
     code: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(12), default="draft")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))

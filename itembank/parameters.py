@@ -48,8 +48,11 @@ def to_engine(rows: Sequence[StoredParameters], ids: Sequence[str] | None = None
         else:
             thresholds[i, : len(row.thresholds)] = row.thresholds
     return ItemParameters.from_arrays(
-        [float(row.a) for row in rows], c=[float(row.c or 0.0) for row in rows], thresholds=thresholds,
-        models=[row.model for row in rows], ids=ids,
+        [float(row.a) for row in rows],
+        c=[float(row.c or 0.0) for row in rows],
+        thresholds=thresholds,
+        models=[row.model for row in rows],
+        ids=ids,
     )
 
 

@@ -296,9 +296,7 @@ def item_to_qti(item: Item, version: ItemVersion) -> str:
         _sub(equal, "qti-correct", {"identifier": "RESPONSE"})
         score = _sub(branch, "qti-set-outcome-value", {"identifier": "SCORE"})
         _sub(score, "qti-base-value", {"base-type": "float"}, "1")
-        otherwise = _sub(
-            _sub(condition, "qti-response-else"), "qti-set-outcome-value", {"identifier": "SCORE"}
-        )
+        otherwise = _sub(_sub(condition, "qti-response-else"), "qti-set-outcome-value", {"identifier": "SCORE"})
         _sub(otherwise, "qti-base-value", {"base-type": "float"}, "0")
     else:
         template = MAP_RESPONSE if item.item_type == "weighted_options" else MATCH_CORRECT
@@ -438,11 +436,7 @@ def _stem(body: ET.Element, interaction: ET.Element) -> str:
         node = parents[node]
         holds_interaction.add(node)
     others = [child for child in body if child not in holds_interaction]
-    if (
-        len(others) == 1
-        and _local(others[0].tag) == "div"
-        and STEM_CLASS in (others[0].get("class") or "").split()
-    ):
+    if len(others) == 1 and _local(others[0].tag) == "div" and STEM_CLASS in (others[0].get("class") or "").split():
         return _inner_html(others[0])
     prompt = _first(interaction, "qti-prompt")
     _remove(interaction, parents)
@@ -469,9 +463,7 @@ def _float(text: str | None) -> float | None:
     return value
 
 
-def item_from_xml(
-    root: ET.Element, *, position: int = 1, source: str = "", default_competency: str = ""
-) -> ItemDraft:
+def item_from_xml(root: ET.Element, *, position: int = 1, source: str = "", default_competency: str = "") -> ItemDraft:
     """One ``qti-assessment-item`` element as a draft; raises ``_Refused`` for what we cannot
     represent. Content is validated later by ``itembank.transfer.validate_drafts``."""
     if _local(root.tag) != "qti-assessment-item" or not root.tag.startswith(f"{{{NS}}}"):
@@ -553,9 +545,7 @@ def item_from_xml(
                 except ValueError:
                     raise _Refused("weight_not_integer") from None
                 answer = {
-                    "weights": {
-                        to_letter[identifier]: entries.get(identifier, default) for identifier in identifiers
-                    }
+                    "weights": {to_letter[identifier]: entries.get(identifier, default) for identifier in identifiers}
                 }
         else:
             keys = [to_letter.get(value, f"?{value}") for value in correct]
@@ -681,9 +671,7 @@ def parse_package(data: bytes, *, default_competency: str = "") -> tuple[list[It
             errors.append(row_error(position, "file", "too_many_rows", name))
             break
         try:
-            drafts.append(
-                item_from_xml(root, position=position, source=name, default_competency=default_competency)
-            )
+            drafts.append(item_from_xml(root, position=position, source=name, default_competency=default_competency))
         except _Refused as refused:
             errors.append(row_error(position, "item", refused.code, name, refused.detail))
     if not drafts and not errors:

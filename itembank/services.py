@@ -58,9 +58,7 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     ("approved", "pilot"): Transition("piloted", frozenset(REVIEWER_ROLES)),
     ("approved", "operational"): Transition("operational", frozenset(REVIEWER_ROLES), needs_parameters=True),
     ("pilot", "operational"): Transition("operational", frozenset(REVIEWER_ROLES), needs_parameters=True),
-    ("approved", "draft"): Transition(
-        "revised", frozenset(WRITER_ROLES), needs_comment=True, author_only=True
-    ),
+    ("approved", "draft"): Transition("revised", frozenset(WRITER_ROLES), needs_comment=True, author_only=True),
     ("pilot", "draft"): Transition("revised", frozenset(WRITER_ROLES), needs_comment=True, author_only=True),
     **{
         (status, "retired"): Transition("retired", frozenset(REVIEWER_ROLES), needs_comment=True)
@@ -71,11 +69,7 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
 
 def allowed_transitions(item: Item, actor: Actor) -> list[str]:
     """Statuses ``actor`` may move ``item`` to now."""
-    return [
-        to
-        for (frm, to), rule in TRANSITIONS.items()
-        if frm == item.status and _refusal(item, actor, rule) is None
-    ]
+    return [to for (frm, to), rule in TRANSITIONS.items() if frm == item.status and _refusal(item, actor, rule) is None]
 
 
 def _authors(item: Item) -> set[int]:
@@ -209,16 +203,12 @@ def edit_item(
         assets=assets,
     )
     session.add(version)
-    session.add(
-        ItemEvent(item=item, actor_id=actor.id, action="edited", version_number=version.number, comment=note)
-    )
+    session.add(ItemEvent(item=item, actor_id=actor.id, action="edited", version_number=version.number, comment=note))
     session.flush()
     return version
 
 
-def transition(
-    session: Session, actor: Actor, item: Item, to_status: str, comment: str | None = None
-) -> ItemEvent:
+def transition(session: Session, actor: Actor, item: Item, to_status: str, comment: str | None = None) -> ItemEvent:
     """Move ``item`` to ``to_status`` if the workflow allows it for ``actor``; records the event."""
     rule = TRANSITIONS.get((item.status, to_status))
     if rule is None:
@@ -256,8 +246,7 @@ def record_view(session: Session, actor: Actor, item: Item) -> bool:
 def record_export(session: Session, actor: Actor, items: list[Item]) -> None:
     """Log a bulk export: one row per exported item."""
     session.add_all(
-        ItemAccess(item_id=item.id, user_id=actor.id, kind="export", ip_address=actor.ip_address)
-        for item in items
+        ItemAccess(item_id=item.id, user_id=actor.id, kind="export", ip_address=actor.ip_address) for item in items
     )
     session.flush()
 
@@ -283,9 +272,7 @@ def search_items(session: Session, criteria: ItemFilter) -> Select:
     query = select(Item).order_by(Item.code)
     if criteria.text:
         pattern = f"%{criteria.text.strip().lower()}%"
-        latest = (
-            select(ItemVersion.item_id).where(func.lower(ItemVersion.stem).like(pattern)).scalar_subquery()
-        )
+        latest = select(ItemVersion.item_id).where(func.lower(ItemVersion.stem).like(pattern)).scalar_subquery()
         query = query.where(or_(func.lower(Item.code).like(pattern), Item.id.in_(latest)))
     if criteria.competency_id:
         query = query.where(Item.competency_id.in_(descendant_ids(session, criteria.competency_id)))
@@ -393,9 +380,7 @@ def create_competency(
     return competency
 
 
-def rename_competency(
-    competency: Competency, *, name: str, name_en: str | None, description: str | None
-) -> None:
+def rename_competency(competency: Competency, *, name: str, name_en: str | None, description: str | None) -> None:
     """Change the names of a taxonomy node (its code stays, as items and reports refer to it)."""
     if not name.strip():
         raise ItemValidationError("competency_incomplete", "name")

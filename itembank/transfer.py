@@ -188,9 +188,7 @@ def _competencies(session: Session, codes: set[str]) -> tuple[dict[str, Competen
     ids = [competency.id for competency in found.values()]
     parents: set[int] = set()
     for chunk in _chunks(ids):
-        parents.update(
-            session.scalars(select(Competency.parent_id).where(Competency.parent_id.in_(chunk)).distinct())
-        )
+        parents.update(session.scalars(select(Competency.parent_id).where(Competency.parent_id.in_(chunk)).distinct()))
     return found, parents
 
 

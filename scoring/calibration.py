@@ -569,9 +569,7 @@ class MMLCalibrator:
             dtype = np.float32 if sub.shape[0] * sub.shape[1] > 2_000_000 else np.float64
         design = _Design(sub, sub_k, groups, np.dtype(dtype), bool(collapse))
 
-        slope_models = (
-            frozenset(("3pl",)) if self.slope_prior == "auto" else frozenset(("2pl", "3pl", "grm", "gpcm"))
-        )
+        slope_models = frozenset(("3pl",)) if self.slope_prior == "auto" else frozenset(("2pl", "3pl", "grm", "gpcm"))
         priors = _Priors(
             slope=(0.0, 0.5) if self.slope_prior == "auto" else self.slope_prior,
             guessing=(5.0, 17.0) if self.guessing_prior == "auto" else self.guessing_prior,
@@ -672,9 +670,7 @@ class MMLCalibrator:
         self.history_ = np.array(history)
         self.excluded_ = tuple(ids[jj] for jj in excluded)
         self.n_persons_ = n_obs
-        label = (
-            self.model if isinstance(self.model, str) else (models[0] if len(set(models)) == 1 else "mixed")
-        )
+        label = self.model if isinstance(self.model, str) else (models[0] if len(set(models)) == 1 else "mixed")
         self.result_ = CalibrationResult(
             params,
             self.groups_,
@@ -712,9 +708,7 @@ class MMLCalibrator:
             elif params.a[j] > 8 or np.nanmax(np.abs(params.thresholds[j])) > 10:
                 bad.append(f"{params.ids[j]} (extreme estimate; a Heywood case, consider priors)")
         if bad:
-            warnings.warn(
-                "Implausible item estimates: " + "; ".join(bad) + ".", EstimationWarning, stacklevel=3
-            )
+            warnings.warn("Implausible item estimates: " + "; ".join(bad) + ".", EstimationWarning, stacklevel=3)
 
     def _layout(self) -> None:
         pos = 0
@@ -946,9 +940,7 @@ class MMLCalibrator:
         grad_log = np.zeros((d.n_items, n_q, max(b.k for b in self._blocks), p_max))
         for blk in self._blocks:
             prob, dprob = blk.model.jacobian(blk.psi, theta)
-            grad_log[blk.items, :, : blk.k, : blk.psi.shape[1]] = (
-                dprob / np.maximum(prob, PROBABILITY_FLOOR)[..., None]
-            )
+            grad_log[blk.items, :, : blk.k, : blk.psi.shape[1]] = dprob / np.maximum(prob, PROBABILITY_FLOOR)[..., None]
         g0 = grad_log[:, :, 0, :].transpose(1, 0, 2).reshape(n_q, -1)  # (Q, J*p)
         gd = grad_log[d.col_item, :, d.col_cat, :] - grad_log[d.col_item, :, 0, :]  # (C, Q, p)
         gd = gd.transpose(1, 0, 2).reshape(n_q, -1)

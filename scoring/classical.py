@@ -148,19 +148,13 @@ def distractor_analysis(
     raw = np.asarray(choices, dtype=object)
     if raw.ndim != 2:
         raise ValueError("choices must be a 2-D array (n_persons, n_items).")
-    blank = np.vectorize(
-        lambda v: v is None or v == "" or (isinstance(v, float) and np.isnan(v)), otypes=[bool]
-    )
+    blank = np.vectorize(lambda v: v is None or v == "" or (isinstance(v, float) and np.isnan(v)), otypes=[bool])
     missing = blank(raw) if raw.size else np.zeros(raw.shape, dtype=bool)
     labels = np.where(missing, "", raw.astype(str))
     key = tuple(str(k) for k in key)
     if len(key) != raw.shape[1]:
         raise ValueError(f"{len(key)} keys for {raw.shape[1]} items.")
-    opts = (
-        tuple(str(o) for o in options)
-        if options is not None
-        else tuple(sorted(set(labels[~missing].tolist())))
-    )
+    opts = tuple(str(o) for o in options) if options is not None else tuple(sorted(set(labels[~missing].tolist())))
     correct = np.where(missing, np.nan, (labels == np.array(key)[None, :]).astype(float))
     admin = ~missing
     score = np.where(admin, correct, 0.0)

@@ -193,15 +193,11 @@ def _percentile_interval(replicates: np.ndarray, confidence: float) -> Interval:
     return Interval(float(low), float(high), confidence)
 
 
-def _bca_interval(
-    replicates: np.ndarray, estimate: float, jackknife: np.ndarray, confidence: float
-) -> Interval:
+def _bca_interval(replicates: np.ndarray, estimate: float, jackknife: np.ndarray, confidence: float) -> Interval:
     """BCa interval (Efron 1987): bias correction z0 from the replicates, acceleration a from
     the jackknife, ``α_j = Φ(z0 + (z0 + z_j) / (1 - a (z0 + z_j)))``."""
     b = replicates.size
-    share_below = (
-        np.count_nonzero(replicates < estimate) + 0.5 * np.count_nonzero(replicates == estimate)
-    ) / b
+    share_below = (np.count_nonzero(replicates < estimate) + 0.5 * np.count_nonzero(replicates == estimate)) / b
     if not 0.0 < share_below < 1.0:
         return Interval(np.nan, np.nan, confidence)
     z0 = stats.norm.ppf(share_below)

@@ -39,9 +39,7 @@ def item_information(params: ItemParameters, theta: np.ndarray | float) -> np.nd
     return np.where(p > 0, dp * dp / np.maximum(p, PROBABILITY_FLOOR), 0.0).sum(axis=2)
 
 
-def test_information(
-    params: ItemParameters, theta: np.ndarray | float, items: np.ndarray | None = None
-) -> np.ndarray:
+def test_information(params: ItemParameters, theta: np.ndarray | float, items: np.ndarray | None = None) -> np.ndarray:
     """Test information ``sum_j I_j(θ)`` over all items or the selected ones.
 
     Parameters
@@ -62,9 +60,7 @@ def test_information(
 test_information.__test__ = False  # a psychometric name, not a pytest test
 
 
-def conditional_sem(
-    params: ItemParameters, theta: np.ndarray | float, items: np.ndarray | None = None
-) -> np.ndarray:
+def conditional_sem(params: ItemParameters, theta: np.ndarray | float, items: np.ndarray | None = None) -> np.ndarray:
     """Conditional standard error of measurement ``1 / sqrt(I(θ))`` (Lord 1980).
 
     Returns

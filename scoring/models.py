@@ -364,9 +364,7 @@ class ItemParameters:
             object.__setattr__(self, name, readonly(value, copy=True, dtype=float))
         for name, shape in (("se_a", (n,)), ("se_b", (n,)), ("se_c", (n,)), ("se_thresholds", thr.shape)):
             value = getattr(self, name)
-            value = (
-                np.full(shape, np.nan) if value is None else np.broadcast_to(np.asarray(value, float), shape)
-            )
+            value = np.full(shape, np.nan) if value is None else np.broadcast_to(np.asarray(value, float), shape)
             object.__setattr__(self, name, readonly(value, copy=True, dtype=float))
         object.__setattr__(self, "thresholds", readonly(thr, copy=True, dtype=float))
         for j, m in enumerate(self.models):

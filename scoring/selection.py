@@ -147,9 +147,7 @@ def _check_order(order: tuple[str, ...], purpose: str) -> None:
 
 
 def _data_error(column: str, expected: str) -> SelectionRuleError:
-    return SelectionRuleError(
-        "applicant_data_invalid", f"The column {column} must hold {expected}.", column=column
-    )
+    return SelectionRuleError("applicant_data_invalid", f"The column {column} must hold {expected}.", column=column)
 
 
 @dataclass(frozen=True)
@@ -219,9 +217,7 @@ class ThresholdRule:
                     category=self.category,
                     section=name,
                 )
-        if self.total_minimum is not None and not (
-            math.isfinite(self.total_minimum) and self.total_minimum >= 0
-        ):
+        if self.total_minimum is not None and not (math.isfinite(self.total_minimum) and self.total_minimum >= 0):
             raise SelectionRuleError(
                 "threshold_invalid",
                 f"The total minimum of category {self.category} must be a number >= 0.",
@@ -885,9 +881,7 @@ def select(
 # --------------------------------------------------------------------------- internals
 
 
-def _check_consistency(
-    applicants: Applicants, positions: Positions, rules: SelectionRules, final: bool
-) -> None:
+def _check_consistency(applicants: Applicants, positions: Positions, rules: SelectionRules, final: bool) -> None:
     n_sections = len(rules.sections)
     if applicants.basic_scores.shape[1] != n_sections:
         raise SelectionRuleError(
@@ -960,9 +954,7 @@ class _Keys:
         cached = {key: values[mask] for key, values in self.cache.items()}
         return _Keys(self.applicants, self.rules, self.rows[mask], **cached)
 
-    def order(
-        self, group: np.ndarray, order: tuple[str, ...], ids: np.ndarray
-    ) -> tuple[np.ndarray, list[np.ndarray]]:
+    def order(self, group: np.ndarray, order: tuple[str, ...], ids: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
         """Permutation sorting by ``group``, then ``order``, then ``ids``; and the sorted keys."""
         keys = [self.ascending(key) for key in order]
         permutation = np.lexsort([ids, *reversed(keys), group])

@@ -188,7 +188,5 @@ def simulate(
     rng = random_state(rng)
     params = simulate_parameters(n_items, model, n_categories=n_categories, rng=rng)
     theta = rng.normal(theta_mean, theta_sd, n_persons)
-    responses = simulate_responses(
-        params, theta, rng=rng, fraction_administered=fraction_administered, dtype=dtype
-    )
+    responses = simulate_responses(params, theta, rng=rng, fraction_administered=fraction_administered, dtype=dtype)
     return SimulatedData(responses, theta, params)

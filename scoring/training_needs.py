@@ -546,9 +546,7 @@ def development_plan(
     plans = []
     for i in range(n):
         items: list[PlanItem] = []
-        for round_, (pick, closed_i, contrib) in enumerate(
-            zip(picks, closed_rounds, contrib_rounds, strict=True)
-        ):
+        for round_, (pick, closed_i, contrib) in enumerate(zip(picks, closed_rounds, contrib_rounds, strict=True)):
             p = int(pick[i])
             if p < 0:
                 continue
@@ -735,8 +733,7 @@ def cohort_plan(
     forced_cost = float(min_runs @ run_cost + forced_count @ part_cost)
     if forced_cost > budget * (1 + 1e-12):
         raise ValueError(
-            f"Infeasible: the forced assignments alone cost {forced_cost:,.2f}, above the budget "
-            f"{budget:,.2f}."
+            f"Infeasible: the forced assignments alone cost {forced_cost:,.2f}, above the budget {budget:,.2f}."
         )
 
     benefit = (_closed_per_competency(g, catalogue.effect) @ weights) * v[:, None]  # (n, P)
@@ -964,9 +961,7 @@ class NineBox:
     counts: np.ndarray
 
 
-def competency_potential(
-    theta: np.ndarray, weights: np.ndarray | Sequence[float] | None = None
-) -> np.ndarray:
+def competency_potential(theta: np.ndarray, weights: np.ndarray | Sequence[float] | None = None) -> np.ndarray:
     """Competency potential as the weighted mean θ over measured competencies.
 
     Parameters
@@ -986,9 +981,7 @@ def competency_potential(
     measured = ~np.isnan(theta)
     total = measured.astype(float) @ w
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(
-            total > 0, np.where(measured, theta, 0.0) @ w / np.where(total > 0, total, 1.0), np.nan
-        )
+        return np.where(total > 0, np.where(measured, theta, 0.0) @ w / np.where(total > 0, total, 1.0), np.nan)
 
 
 def _cuts(values: np.ndarray, cuts: Sequence[float] | None, name: str) -> tuple[float, float]:

@@ -48,9 +48,7 @@ def test_static_imports(package):
             else:
                 continue
             offenders += [
-                f"{path.relative_to(ROOT)}:{node.lineno} imports {r}"
-                for r in roots
-                if r in FORBIDDEN[package]
+                f"{path.relative_to(ROOT)}:{node.lineno} imports {r}" for r in roots if r in FORBIDDEN[package]
             ]
     assert offenders == []
 
@@ -66,9 +64,7 @@ def test_runtime_imports(package):
         "    importlib.import_module(name)\n"
         "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     loaded = set(json.loads(result.stdout.strip().splitlines()[-1]))
     assert loaded & FORBIDDEN[package] == set()

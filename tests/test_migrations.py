@@ -42,9 +42,7 @@ def test_upgrade_from_empty_matches_models_and_downgrades(empty_database_url):
     with app.app_context():
         upgrade()
         with db.engine.connect() as connection:
-            context = MigrationContext.configure(
-                connection, opts={"compare_type": True, "render_as_batch": True}
-            )
+            context = MigrationContext.configure(connection, opts={"compare_type": True, "render_as_batch": True})
             diff = compare_metadata(context, db.metadata)
         assert diff == []
         tables = set(inspect(db.engine).get_table_names())

@@ -89,7 +89,8 @@ def results_moved_by(session: Session, rows: Sequence[ItemParameter]) -> int:
     if not rows:
         return 0
     new = {row.id for row in rows}
-    old = set(
-        session.scalars(select(ItemParameter.id).where(ItemParameter.item_id.in_({row.item_id for row in rows})))
-    ) - new
+    old = (
+        set(session.scalars(select(ItemParameter.id).where(ItemParameter.item_id.in_({row.item_id for row in rows}))))
+        - new
+    )
     return sum(1 for ids in session.scalars(select(SessionResult.parameter_ids)) if old.intersection(ids or ()))

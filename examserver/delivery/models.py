@@ -193,5 +193,5 @@ class SessionResult(Base):
 
     @property
     def verdict(self) -> str:
-        """"pass", "fail" or "none" (no threshold at all), as :mod:`scoring.verdict` decides."""
+        """ "pass", "fail" or "none" (no threshold at all), as :mod:`scoring.verdict` decides."""
         return "none" if self.passed is None else ("pass" if self.passed else "fail")

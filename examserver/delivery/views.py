@@ -259,9 +259,7 @@ def scoreboard(code: str):
     marks = standings(db.session, [r.session_id for r in rows])
     voided = [r for r in rows if not marks[r.session_id].counts]
     rows = [r for r in rows if marks[r.session_id].counts]
-    response = make_response(
-        render_template("delivery/scoreboard.html", schedule=schedule, rows=rows, voided=voided)
-    )
+    response = make_response(render_template("delivery/scoreboard.html", schedule=schedule, rows=rows, voided=voided))
     response.headers["Refresh"] = "30"
     response.headers["Cache-Control"] = "public, max-age=10"
     return response

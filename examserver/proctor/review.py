@@ -43,9 +43,7 @@ def review_queue(session: Session, schedule: ExamSchedule, rules: FlagRules | No
         facts = facts_from_events(events.get(exam.id, []))
         stats = forensic.get(exam.id, {})
         copying, details = _pair_evidence(stats, rules)
-        flags = flags_for(
-            facts, rules, copying=copying, person_fit=stats.get("lz_star"), copying_details=details
-        )
+        flags = flags_for(facts, rules, copying=copying, person_fit=stats.get("lz_star"), copying_details=details)
         rows.append(SessionRisk(exam, facts, flags, risk_score(flags)))
     return sorted(rows, key=lambda row: (-row.score, _named_source(row), row.session.registration_number))
 

@@ -78,9 +78,11 @@ def test_role_route_matrix(app, client, make_user, role):
             # Allowed: the view ran. A POST without a CSRF token is refused by CSRF (400), not access.
             assert response.status_code not in (401, 403), (rule.rule, method, role)
             if response.status_code == 302:
-                assert "/masuk" not in response.headers["Location"] or rule.endpoint.startswith(
-                    ("main.", "auth.")
-                ), (rule.rule, method, role)
+                assert "/masuk" not in response.headers["Location"] or rule.endpoint.startswith(("main.", "auth.")), (
+                    rule.rule,
+                    method,
+                    role,
+                )
         elif role is None and rule.rule.startswith("/api/"):
             assert response.status_code == 401, (rule.rule, method)
             assert response.get_json()["code"] == "login_required"

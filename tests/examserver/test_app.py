@@ -20,9 +20,7 @@ def test_healthz_reports_database(client):
 
 
 def test_healthz_reports_an_unreachable_database(tmp_path):
-    config = type(
-        "Broken", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/no/such/dir/x.db"}
-    )
+    config = type("Broken", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/no/such/dir/x.db"})
     response = create_app(config).test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["database"] == "unreachable"
@@ -46,10 +44,7 @@ def test_pages_have_no_inline_script_and_no_external_resources(client):
 
 
 def test_request_id_is_echoed_or_generated(client):
-    assert (
-        client.get("/healthz", headers={"X-Request-ID": "abc12345-xyz"}).headers["X-Request-ID"]
-        == "abc12345-xyz"
-    )
+    assert client.get("/healthz", headers={"X-Request-ID": "abc12345-xyz"}).headers["X-Request-ID"] == "abc12345-xyz"
     generated = client.get("/healthz", headers={"X-Request-ID": "bad id with spaces"}).headers["X-Request-ID"]
     assert re.fullmatch(r"[0-9a-f]{32}", generated)
 

@@ -19,12 +19,7 @@ def png_bytes(width=4, height=3) -> bytes:
 
     raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
 
 
 def item_form(taxonomy, **overrides):
@@ -94,9 +89,7 @@ def test_author_cannot_approve_even_as_admin(app, client, make_user, make_item, 
     url = f"/bank-soal/butir/{item.id}"
     token = csrf_token(client, url)
     client.post(f"{url}/status", data={"csrf_token": token, "to_status": "in_review"})
-    response = client.post(
-        f"{url}/status", data={"csrf_token": token, "to_status": "approved"}, follow_redirects=True
-    )
+    response = client.post(f"{url}/status", data={"csrf_token": token, "to_status": "approved"}, follow_redirects=True)
     assert "prinsip empat mata" in response.get_data(as_text=True)
     db_session.expire_all()
     assert db_session.get(Item, item.id).status == "in_review"
@@ -107,9 +100,7 @@ def test_invalid_item_form_shows_errors_and_writes_nothing(client, make_user, ta
     login(client, writer.email)
     url = "/bank-soal/butir/baru?tipe=single_choice"
     before = db_session.scalar(select(func.count(Item.id)))
-    response = client.post(
-        url, data={**item_form(taxonomy, correct="F"), "csrf_token": csrf_token(client, url)}
-    )
+    response = client.post(url, data={**item_form(taxonomy, correct="F"), "csrf_token": csrf_token(client, url)})
     assert response.status_code == 422
     assert "Kunci jawaban harus salah satu opsi" in response.get_data(as_text=True)
     assert db_session.scalar(select(func.count(Item.id))) == before
@@ -227,8 +218,7 @@ def test_non_bank_roles_get_403_everywhere_in_the_bank(app, client, make_user, m
     rules = [
         rule
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.startswith("authoring.")
-        and not (role == "committee" and rule.endpoint in BLUEPRINT_ENDPOINTS)
+        if rule.endpoint.startswith("authoring.") and not (role == "committee" and rule.endpoint in BLUEPRINT_ENDPOINTS)
     ]
     assert len(rules) >= 8
     for rule in rules:

@@ -41,6 +41,7 @@ def live_server(tmp_path_factory):
 def browser():
     executable = chromium_path()
     from playwright import sync_api
+
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=executable,

@@ -14,9 +14,7 @@ METHOD_MAP = [("examserver/**.py", "python"), ("examserver/**/templates/**.html"
 
 def extracted_messages() -> set[str]:
     found = set()
-    for _filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT), METHOD_MAP, keywords=KEYWORDS
-    ):
+    for _filename, _lineno, message, _comments, _context in extract_from_dir(str(ROOT), METHOD_MAP, keywords=KEYWORDS):
         found.add(message if isinstance(message, str) else message[0])
     return found
 
@@ -42,9 +40,7 @@ def test_placeholders_survive_translation():
     placeholder = re.compile(r"%\(\w+\)[sd]|\{\w+\}")
     for message in english_catalog():
         if message.id and message.string:
-            assert sorted(placeholder.findall(message.id)) == sorted(placeholder.findall(message.string)), (
-                message.id
-            )
+            assert sorted(placeholder.findall(message.id)) == sorted(placeholder.findall(message.string)), message.id
 
 
 def test_templates_have_no_untranslated_visible_text():

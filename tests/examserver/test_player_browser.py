@@ -80,6 +80,7 @@ def live(demo_app):
 def browser():
     executable = chromium_path()
     from playwright import sync_api
+
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser

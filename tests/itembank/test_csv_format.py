@@ -31,12 +31,8 @@ CONTENT = {
         options=["2", "3", "4", "5", "6", "7", "8", "9"],
         answer={"correct": ["A", "B", "D", "F"]},
     ),
-    "true_false": dict(
-        stem="Indonesia merdeka pada 1945\u00a0M.", options=["Benar", "Salah"], answer={"correct": "B"}
-    ),
-    "numeric": dict(
-        stem="<p>Hitung 0,1 × 12.345.678</p>", options=[], answer={"value": 1234567.8, "tolerance": 0.05}
-    ),
+    "true_false": dict(stem="Indonesia merdeka pada 1945\u00a0M.", options=["Benar", "Salah"], answer={"correct": "B"}),
+    "numeric": dict(stem="<p>Hitung 0,1 × 12.345.678</p>", options=[], answer={"value": 1234567.8, "tolerance": 0.05}),
 }
 PARAMETERS = {
     "single_choice": (1.25, -0.5, 0.2),
@@ -53,9 +49,7 @@ def writer(make_user):
 
 def make_items(db_session, taxonomy, writer) -> list[Item]:
     items = []
-    run = CalibrationRun(
-        created_by_id=writer.id, source="demo", model="2pl", status="published", published_at=utcnow()
-    )
+    run = CalibrationRun(created_by_id=writer.id, source="demo", model="2pl", status="published", published_at=utcnow())
     for type_key, content in CONTENT.items():
         leaf = "SKD.TKP.PEL" if type_key == "weighted_options" else "SKD.TWK.NAS"
         item = create_item(
@@ -69,9 +63,7 @@ def make_items(db_session, taxonomy, writer) -> list[Item]:
         if type_key in PARAMETERS:
             a, b, c = PARAMETERS[type_key]
             db_session.add(
-                ItemParameter(
-                    item=item, run=run, version_number=1, model="2pl", a=a, b=b, c=c, is_current=True
-                )
+                ItemParameter(item=item, run=run, version_number=1, model="2pl", a=a, b=b, c=c, is_current=True)
             )
         items.append(item)
     db_session.flush()

@@ -73,9 +73,7 @@ def writer(make_user):
 
 
 def make_items(db_session, taxonomy, writer, parameters: bool = False) -> list[Item]:
-    run = CalibrationRun(
-        created_by_id=writer.id, source="demo", model="2pl", status="published", published_at=utcnow()
-    )
+    run = CalibrationRun(created_by_id=writer.id, source="demo", model="2pl", status="published", published_at=utcnow())
     items = []
     for type_key, content in CONTENT.items():
         leaf = "SKD.TKP.PEL" if type_key == "weighted_options" else "SKD.TWK.NAS"
@@ -91,9 +89,7 @@ def make_items(db_session, taxonomy, writer, parameters: bool = False) -> list[I
         if parameters and type_key in PARAMETERS:
             a, b, c = PARAMETERS[type_key]
             db_session.add(
-                ItemParameter(
-                    item=item, run=run, version_number=1, model="2pl", a=a, b=b, c=c, is_current=True
-                )
+                ItemParameter(item=item, run=run, version_number=1, model="2pl", a=a, b=b, c=c, is_current=True)
             )
         items.append(item)
     db_session.flush()

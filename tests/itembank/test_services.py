@@ -48,9 +48,7 @@ def test_every_edit_is_a_new_immutable_version(app, make_item, db_session, make_
     )
     db_session.commit()
     assert version.number == 2
-    first = db_session.scalar(
-        select(ItemVersion).where(ItemVersion.item_id == item.id, ItemVersion.number == 1)
-    )
+    first = db_session.scalar(select(ItemVersion).where(ItemVersion.item_id == item.id, ItemVersion.number == 1))
     assert first.answer == {"correct": "A"}
     first.stem = "diubah diam-diam"
     with pytest.raises(ImmutableRowError):
@@ -65,9 +63,7 @@ def test_saving_identical_content_is_refused(app, make_item, db_session):
     writer = actor(db_session.get(User, item.author_id))
     v = item.current_version
     with pytest.raises(WorkflowError, match="nothing_changed"):
-        services.edit_item(
-            db_session, writer, item, stem=v.stem, options=v.options, answer=v.answer, shuffle=True
-        )
+        services.edit_item(db_session, writer, item, stem=v.stem, options=v.options, answer=v.answer, shuffle=True)
 
 
 def test_only_the_author_edits_a_draft(app, make_item, make_user, db_session):
@@ -149,9 +145,7 @@ def test_operational_needs_published_parameters(make_item, make_user, db_session
         created_by_id=reviewer.id, source="import", model="2pl", status="published", published_at=utcnow()
     )
     db_session.add(run)
-    db_session.add(
-        ItemParameter(item=item, run=run, version_number=1, model="2pl", a=1.1, b=0.2, is_current=True)
-    )
+    db_session.add(ItemParameter(item=item, run=run, version_number=1, model="2pl", a=1.1, b=0.2, is_current=True))
     db_session.flush()
     services.transition(db_session, actor(reviewer), item, "operational")
     assert item.status == "operational"
@@ -234,15 +228,11 @@ def test_items_attach_to_leaves_only(app, make_user, taxonomy, db_session):
 def test_a_used_leaf_cannot_become_a_parent(make_item, taxonomy, db_session):
     make_item()
     with pytest.raises(ItemValidationError, match="parent_has_items"):
-        services.create_competency(
-            db_session, code="SKD.TWK.NAS.X", name="Sub", parent_id=taxonomy["SKD.TWK.NAS"].id
-        )
+        services.create_competency(db_session, code="SKD.TWK.NAS.X", name="Sub", parent_id=taxonomy["SKD.TWK.NAS"].id)
 
 
 def test_stem_html_is_sanitised(make_item):
-    item = make_item(
-        stem='<p onclick="x()">Soal <script>alert(1)</script><img src=x onerror=y><b>tebal</b></p>'
-    )
+    item = make_item(stem='<p onclick="x()">Soal <script>alert(1)</script><img src=x onerror=y><b>tebal</b></p>')
     assert item.current_version.stem == "<p>Soal <b>tebal</b></p>"
 
 
@@ -253,10 +243,7 @@ def test_search_filters(make_item, make_user, taxonomy, db_session):
     make_item("true_false", stem="Pernyataan lain")
 
     def codes(**criteria):
-        return {
-            i.code
-            for i in db_session.scalars(services.search_items(db_session, services.ItemFilter(**criteria)))
-        }
+        return {i.code for i in db_session.scalars(services.search_items(db_session, services.ItemFilter(**criteria)))}
 
     assert codes(text="garuda") == {a.code}
     assert codes(competency_id=taxonomy["SKD.TKP"].id) == {b.code}
@@ -278,9 +265,7 @@ def test_version_diff_marks_changes(app, make_item, db_session):
         answer={"correct": "B"},
         shuffle=True,
     )
-    changes = dict(
-        (name, ops) for name, state, ops in services.version_diff(item.versions[0], item.versions[1])
-    )
+    changes = dict((name, ops) for name, state, ops in services.version_diff(item.versions[0], item.versions[1]))
     assert ("delete", "negara") in changes["stem"] and ("insert", "provinsi") in changes["stem"]
     assert changes["answer"] == [("delete", "A"), ("insert", "B")]
 

@@ -177,9 +177,7 @@ CHAIN_BIRTH = [6000, 3000, 7000, 5000, 4000, 4000]
 
 
 def chain_applicants() -> Applicants:
-    return make_applicants(
-        CHAIN_BASIC, [70] * 6, ids=[1, 2, 3, 4, 5, 6], education=CHAIN_EDUCATION, birth=CHAIN_BIRTH
-    )
+    return make_applicants(CHAIN_BASIC, [70] * 6, ids=[1, 2, 3, 4, 5, 6], education=CHAIN_EDUCATION, birth=CHAIN_BIRTH)
 
 
 def test_tie_break_chain_follows_the_national_order():
@@ -195,9 +193,7 @@ def test_tie_break_chain_follows_the_national_order():
 
 
 def test_tie_break_order_is_configurable():
-    rules = SelectionRules(
-        thresholds=(ThresholdRule("general"),), tie_break=TieBreak(("final", "birth_date"))
-    )
+    rules = SelectionRules(thresholds=(ThresholdRule("general"),), tie_break=TieBreak(("final", "birth_date")))
     result = select(chain_applicants(), Positions(np.array([2])), rules)
     # Birth dates 6000, 3000, 7000, 5000, 4000, 4000: c2, c5, c6 (id), c4, c1, c3.
     assert list(result.rank) == [5, 1, 6, 4, 2, 3]
@@ -471,9 +467,7 @@ def periods(draw):
     )
     positions = Positions(
         quota=np.array(draw(st.lists(st.integers(0, 2), min_size=n_positions, max_size=n_positions))),
-        group=np.array(
-            draw(st.lists(st.sampled_from([0, 0, 1, -1]), min_size=n_positions, max_size=n_positions))
-        ),
+        group=np.array(draw(st.lists(st.sampled_from([0, 0, 1, -1]), min_size=n_positions, max_size=n_positions))),
         priority=np.array(draw(st.lists(st.integers(0, 1), min_size=n_positions, max_size=n_positions))),
     )
     return applicants, positions, rules
@@ -563,8 +557,7 @@ def test_matches_a_loop_by_loop_restatement_of_the_rules(period):
     weights = rules.weights
     for i in np.flatnonzero(~np.isnan(result.final_score)):
         field = sum(
-            c.weight * 100 * applicants.field_scores[i, k] / c.maximum
-            for k, c in enumerate(weights.components)
+            c.weight * 100 * applicants.field_scores[i, k] / c.maximum for k, c in enumerate(weights.components)
         )
         assert result.field_score[i] == pytest.approx(field, abs=1e-6)
         basic = 100 * np.nansum(applicants.basic_scores[i]) / 550

@@ -267,9 +267,7 @@ def test_cohort_plan_matches_brute_force(budget):
         cost_per_participant=[20, 5, 40],
     )
     benefit = np.minimum(gaps[:, None, :], catalogue.effect[None]).sum(axis=2)
-    best = brute_force(
-        benefit, catalogue.capacity, catalogue.cost_per_run, catalogue.cost_per_participant, budget
-    )
+    best = brute_force(benefit, catalogue.capacity, catalogue.cost_per_run, catalogue.cost_per_participant, budget)
     plan = cohort_plan(gaps, catalogue, budget, mip_rel_gap=0.0)
     assert plan.total_gap_closed == pytest.approx(best, abs=1e-9)
     assert plan.total_cost <= budget + 1e-9
@@ -388,9 +386,7 @@ def test_aggregate_gaps_bad_inputs(small_gaps):
 
 
 def test_nine_box_worked_example():
-    result = nine_box(
-        [1, 2, 3, 4, 5, NAN], [-1, 0, 1, 2, -2, 0], performance_cuts=(2, 4), potential_cuts=(0, 1)
-    )
+    result = nine_box([1, 2, 3, 4, 5, NAN], [-1, 0, 1, 2, -2, 0], performance_cuts=(2, 4), potential_cuts=(0, 1))
     assert result.performance_level.tolist() == [0, 1, 1, 2, 2, -1]  # a value on a cut goes up
     assert result.potential_level.tolist() == [0, 1, 2, 2, 0, -1]
     assert result.box.tolist() == [1, 5, 8, 9, 3, 0]
