@@ -10,7 +10,7 @@ STAMP_DEV := $(VENV)/.installed-dev
 CATALOGS := $(wildcard examserver/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test install install-dev translations extract-messages update-messages migrate demo lint bench load faults clean
+.PHONY: run test install install-dev translations extract-messages update-messages migrate demo lint docs bench load faults clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The documentation in docs/ (mkdocs.yml); --strict fails on any warning, e.g. a broken link between pages.
+docs: install-dev
+	$(BIN)/mkdocs build --strict
+
 bench: install-dev
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/calibration.py
@@ -68,4 +72,4 @@ faults: install-dev
 	$(BIN)/python benchmarks/load/faults.py
 
 clean:
-	rm -rf $(VENV) instance/*.db instance/*.db-* examserver/translations/*/LC_MESSAGES/*.mo
+	rm -rf $(VENV) site instance/*.db instance/*.db-* examserver/translations/*/LC_MESSAGES/*.mo

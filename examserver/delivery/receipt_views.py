@@ -48,7 +48,7 @@ def receipt_check():
 @bp.route("/tanda-terima.json")
 @access.public
 def receipt_proof_json():
-    """The same proof as JSON, to check offline (see the README)."""
+    """The same proof as JSON, to check offline (see docs/guide/public.md)."""
     proof, schedule = _proof_of(request.args.get("kode", "")[:40])
     if proof is None:
         abort(404)

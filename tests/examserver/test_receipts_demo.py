@@ -1,7 +1,7 @@
 """Acceptance on a freshly seeded demo: the finished sitting's answers and results are on the chain
 (a direct SQL edit of one answer, and separately of a result, makes ``integrity verify`` exit 1
 naming the record), the candidate's receipt proves inclusion on the public page (one character
-changed does not), the proof checks offline as the README says, and the announcement commits to
+changed does not), the proof checks offline as docs/guide/public.md says, and the announcement commits to
 the receipts."""
 
 from __future__ import annotations
