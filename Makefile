@@ -47,8 +47,10 @@ demo: migrate
 run: demo
 	BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
+# One pytest-xdist worker per core (PYTEST_JOBS=0 runs in this process); a module's tests stay on one worker.
+PYTEST_JOBS ?= auto
 test: install-dev translations
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_JOBS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .
