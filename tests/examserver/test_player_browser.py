@@ -193,6 +193,28 @@ def wait_saved(page, timeout: float = 30_000) -> None:
     page.wait_for_function("() => document.getElementById('net').textContent === 'Tersimpan'", timeout=timeout)
 
 
+def wait_offline_copy(page, timeout: float = 15_000) -> None:
+    """Wait until the service worker controls the page and keeps a copy of it for a reload while offline.
+
+    ``wait_for_function`` does not await a Promise (an async predicate is truthy at once, see
+    microsoft/playwright#29132), so the controller is polled synchronously and the cache is polled
+    inside one ``evaluate``, which does await the Promise it is given.
+    """
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=timeout)
+    kept = page.evaluate(
+        """async (timeout) => {
+          const until = Date.now() + timeout;
+          while (!(await caches.match(location.pathname))) {
+            if (Date.now() > until) return false;
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+          return true;
+        }""",
+        timeout,
+    )
+    assert kept, "the service worker kept no copy of the page"
+
+
 def fits_the_screen(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
@@ -277,10 +299,7 @@ def test_answers_survive_an_outage_and_a_reload_while_offline(live, phone):
     page.get_by_role("button", name="Berikutnya").click()
     expected[2] = answer(page, 2)
     wait_saved(page)
-    # The service worker controls the page and keeps a copy of it for a reload while offline.
-    page.wait_for_function(
-        "async () => !!navigator.serviceWorker.controller && !!(await caches.match(location.pathname))", timeout=15_000
-    )
+    wait_offline_copy(page)
 
     set_offline(context, live, True)
     for position in (3, 4, 5):

@@ -23,6 +23,7 @@ from tests.examserver.test_player_browser import (
     start_exam,
     stored_answers,
     wait_item,
+    wait_offline_copy,
     wait_saved,
 )
 
@@ -72,13 +73,6 @@ def wait_pending(page, n: int, timeout: float = 15_000) -> None:
         "(n) => document.getElementById('net').textContent.includes('Menunggu sinkron (' + n + ')')",
         arg=n,
         timeout=timeout,
-    )
-
-
-def wait_offline_copy(page) -> None:
-    """The service worker controls the page and keeps a copy of it for a reload while offline."""
-    page.wait_for_function(
-        "async () => !!navigator.serviceWorker.controller && !!(await caches.match(location.pathname))", timeout=15_000
     )
 
 
