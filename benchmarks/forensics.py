@@ -1,11 +1,11 @@
 """Benchmark: answer-copying, person-fit and response-time forensics on simulated sessions (issue 7).
 
-Sessions of 500 candidates x 100 items from :func:`proctoring.forensics.simulate_session` (3PL,
-4-5 options per item, distractor shares ~ Dirichlet(2), lognormal times), 25 planted copiers
-each copying a random ``copy_fraction`` of the answers of a distinct honest source, and 25
-candidates with pre-knowledge of 20% of the items (keyed answers, 4x faster). Abilities are
-estimated by the engine (WLE) with the true item parameters, as production would with the
-calibrated bank.
+Sessions of 500 candidates x 100 items from ``simulate_session`` of
+``tests/proctoring/forensics_simulation.py`` (3PL, 4-5 options per item, distractor shares
+~ Dirichlet(2), lognormal times), 25 planted copiers each copying a random ``copy_fraction`` of
+the answers of a distinct honest source, and 25 candidates with pre-knowledge of 20% of the items
+(keyed answers, 4x faster). Abilities are estimated by the engine (WLE) with the true item
+parameters, as production would with the calibrated bank.
 
 Prints:
 
@@ -36,15 +36,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from proctoring.forensics import (  # noqa: E402
     correct_probabilities,
-    evaluate_detection,
     fit_lognormal_rt,
     omega,
     rt_aberrance,
     score_choices,
-    simulate_session,
     strongest_sources,
 )
 from scoring.ability import estimate_ability  # noqa: E402
+from tests.proctoring.forensics_simulation import evaluate_detection, simulate_session  # noqa: E402
 
 SEED = 7007
 N_PERSONS, N_ITEMS, N_COPIERS = 500, 100, 25

@@ -40,7 +40,7 @@ from scoring.calibration import MMLCalibrator
 from scoring.classical import item_statistics
 from scoring.dif import mantel_haenszel
 from scoring.fit import s_x2
-from scoring.linking import link
+from scoring.linking import LinkingResult, link
 from scoring.models import ItemParameters
 
 MODES = ("fixed", "recalibrate")
@@ -110,6 +110,26 @@ def _item_model(item: Item) -> str:
     return "2pl"
 
 
+def _column_items(session: Session, codes: list[str]) -> dict[str, Item]:
+    """The items the header's columns name, by code; every unnamed, repeated or unknown column is
+    raised together in a :class:`ResponseFileError` (line 1)."""
+    problems: list[tuple[int, str, dict]] = []
+    seen: set[str] = set()
+    for code in codes:
+        if not code:
+            problems.append((1, "column_unnamed", {}))
+        elif code in seen:
+            problems.append((1, "column_duplicate", {"code": code}))
+        seen.add(code)
+    items = {item.code: item for item in session.scalars(select(Item).where(Item.code.in_(seen)))}
+    for code in codes:
+        if code and code not in items:
+            problems.append((1, "item_unknown", {"code": code}))
+    if problems:
+        raise ResponseFileError(problems)
+    return items
+
+
 def read_response_csv(session: Session, text: str, *, label: str) -> ResponseData:
     """Parse an uploaded response matrix.
 
@@ -127,19 +147,7 @@ def read_response_csv(session: Session, text: str, *, label: str) -> ResponseDat
     skip = 1 if header and header[0].lower() in ("peserta", "id", "person") else 0
     group_at = next((j for j, cell in enumerate(header) if cell.lower() == GROUP_COLUMN), None)
     codes = [cell for j, cell in enumerate(header) if j >= skip and j != group_at]
-    seen: set[str] = set()
-    for code in codes:
-        if not code:
-            problems.append((1, "column_unnamed", {}))
-        elif code in seen:
-            problems.append((1, "column_duplicate", {"code": code}))
-        seen.add(code)
-    items = {item.code: item for item in session.scalars(select(Item).where(Item.code.in_(seen)))}
-    for code in codes:
-        if code and code not in items:
-            problems.append((1, "item_unknown", {"code": code}))
-    if problems:
-        raise ResponseFileError(problems)
+    items = _column_items(session, codes)
     counts = [category_count(items[code]) for code in codes]
     matrix = np.full((len(rows) - 1, len(codes)), np.nan)
     groups: list[str | None] = []
@@ -239,6 +247,127 @@ def _calibrate(responses, models, counts, codes, anchors: ItemParameters | None)
     return calibrator, [str(w.message) for w in caught]
 
 
+@dataclass(frozen=True)
+class _Estimates:
+    """What the engine returned for a run: the fit, the final (bank-scale) parameters, the codes
+    held at their bank values, and the linking to the bank (None when there was none)."""
+
+    fitted: MMLCalibrator
+    final: ItemParameters
+    held: set[str]
+    linking: LinkingResult | None
+
+
+def _bank_anchors(items: list[Item]) -> dict[str, ItemParameter]:
+    """Operational items with usable current parameters, by code: they carry the bank's scale."""
+    return {
+        item.code: item.current_parameter
+        for item in items
+        if item.status == "operational" and item.current_parameter is not None and usable(item.current_parameter)
+    }
+
+
+def _fit(mode: str, responses, models, counts, codes, anchor_rows: dict, bank: ItemParameters | None):
+    """The engine fit of ``mode``: ``(fitted, warnings, parameters, held codes, free parameters)``;
+    the free (unanchored) parameters are what is linked to the bank, None when nothing is linked."""
+    if mode == "fixed":
+        if len(anchor_rows) == len(codes):
+            raise CalibrationError("nothing_to_estimate")
+        fitted, messages = _calibrate(responses, models, counts, codes, bank)
+        free_params = None
+        if len(anchor_rows) >= MIN_LINK_ANCHORS:
+            free, _ = _calibrate(responses, models, counts, codes, None)
+            free_params = free.params_
+        return fitted, messages, fitted.params_, set(anchor_rows), free_params
+    if len(anchor_rows) < MIN_LINK_ANCHORS:
+        raise CalibrationError("too_few_anchors", n=len(anchor_rows), min=MIN_LINK_ANCHORS)
+    fitted, messages = _calibrate(responses, models, counts, codes, None)
+    return fitted, messages, fitted.params_, set(), fitted.params_
+
+
+def _link_to_bank(free_params: ItemParameters, bank: ItemParameters, anchor_rows: dict) -> tuple[LinkingResult, dict]:
+    """Stocking & Lord linking of the free estimates through the anchors the engine could
+    estimate, and its summary for the run's page."""
+    estimable = {code for j, code in enumerate(free_params.ids) if np.isfinite(free_params.a[j])}
+    common = [code for code in anchor_rows if code in estimable]
+    linking = link(free_params, bank, "stocking-lord", anchors=common, min_anchors=MIN_LINK_ANCHORS)
+    return linking, {
+        "method": linking.method,
+        "slope": _round(linking.slope),
+        "intercept": _round(linking.intercept),
+        "anchors": len(common),
+        "kept": len(linking.anchors),
+    }
+
+
+def _estimate(mode: str, responses, models, counts, codes, anchor_rows: dict, summary: dict) -> _Estimates:
+    """Fit in ``mode`` and link to the bank; engine failures become ``calibration_failed``."""
+    bank = to_engine(list(anchor_rows.values()), ids=list(anchor_rows)) if anchor_rows else None
+    try:
+        fitted, messages, final, held, free_params = _fit(mode, responses, models, counts, codes, anchor_rows, bank)
+        summary["warnings"] = messages
+        summary["information"] = _information_summary(fitted)
+        linking = None
+        if free_params is not None:
+            linking, summary["linking"] = _link_to_bank(free_params, bank, anchor_rows)
+            if mode == "recalibrate":
+                final = linking.params
+    except CalibrationError:
+        raise
+    except (ValueError, np.linalg.LinAlgError) as error:
+        raise CalibrationError("calibration_failed", detail=str(error)) from error
+    return _Estimates(fitted, final, held, linking)
+
+
+def _drift(linking: LinkingResult | None) -> dict[str, dict]:
+    """Anchor drift per anchor code (shift of b after linking, robust z, flagged), for review."""
+    if linking is None:
+        return {}
+    return {
+        code: {"shift": _round(-diff, 3), "z": _round(stat, 2), "flagged": bool(flagged)}
+        for code, diff, stat, flagged in zip(
+            linking.drift.ids, linking.drift.difference, linking.drift.statistic, linking.drift.flagged, strict=True
+        )
+    }
+
+
+def _item_fit(responses: np.ndarray, codes: list[str], estimated: list[str], final: ItemParameters, summary: dict):
+    """S-X2 p-value per estimated item (Orlando & Thissen 2000), from the complete response vectors."""
+    complete = responses[:, [codes.index(c) for c in estimated]]
+    complete = complete[~np.isnan(complete).any(axis=1)]
+    fit_p = {}
+    if complete.shape[0] >= MIN_PERSONS:
+        try:
+            fit = s_x2(complete, final.subset(estimated))
+            fit_p = {code: _round(p, 4) for code, p in zip(estimated, fit.p_value, strict=True)}
+        except ValueError as error:
+            summary["warnings"].append(f"S-X2: {error}")
+    summary["fit_persons"] = int(complete.shape[0])
+    return fit_p
+
+
+def _parameter_values(final: ItemParameters, j: int, anchor: ItemParameter | None) -> dict:
+    """The columns of an item's new parameter row: the engine's estimate, or the bank values of a
+    held anchor."""
+    values = _engine_rows(final, j)
+    if anchor is not None:
+        values.update(a=anchor.a, b=anchor.b, c=anchor.c, thresholds=list(anchor.thresholds or []),
+                      se_a=anchor.se_a, se_b=anchor.se_b, se_c=anchor.se_c, model=anchor.model)  # fmt: skip
+    return values
+
+
+def _response_statistics(column: np.ndarray, count: int, classical, j: int, sx2_p: float | None) -> dict:
+    """Classical p and point-biserial of item ``j``, its S-X2 p-value, and how often each category
+    was given."""
+    answered = column[~np.isnan(column)].astype(int)
+    return {
+        "p": _round(classical.p_value[j], 3),
+        "rpbis": _round(classical.point_biserial[j], 3),
+        "sx2_p": sx2_p,
+        "categories": np.bincount(answered, minlength=count).tolist(),
+    }
+
+
 def start_run(
     session: Session, actor: Actor, data: ResponseData, *, mode: str = "fixed", note: str = ""
 ) -> CalibrationRun:
@@ -265,79 +394,26 @@ def start_run(
     codes = [item.code for item in items]
     models = [_item_model(item) for item in items]
     counts = [category_count(item) for item in items]
-    anchor_rows = {
-        item.code: item.current_parameter
-        for item in items
-        if item.status == "operational" and item.current_parameter is not None and usable(item.current_parameter)
-    }
-    bank = to_engine(list(anchor_rows.values()), ids=list(anchor_rows)) if anchor_rows else None
+    anchor_rows = _bank_anchors(items)
     summary: dict = {"mode": mode, "label": data.label, "notes": data.notes, "warnings": []}
-    try:
-        if mode == "fixed":
-            if len(anchor_rows) == len(items):
-                raise CalibrationError("nothing_to_estimate")
-            fitted, messages = _calibrate(responses, models, counts, codes, bank)
-            final = fitted.params_
-            held = set(anchor_rows)
-            free_params = None
-            if len(anchor_rows) >= MIN_LINK_ANCHORS:
-                free, _ = _calibrate(responses, models, counts, codes, None)
-                free_params = free.params_
-        else:
-            if len(anchor_rows) < MIN_LINK_ANCHORS:
-                raise CalibrationError("too_few_anchors", n=len(anchor_rows), min=MIN_LINK_ANCHORS)
-            fitted, messages = _calibrate(responses, models, counts, codes, None)
-            free_params = fitted.params_
-            held = set()
-        summary["warnings"] = messages
-        summary["information"] = _information_summary(fitted)
-        linking = None
-        if free_params is not None:
-            estimable = {code for j, code in enumerate(free_params.ids) if np.isfinite(free_params.a[j])}
-            common = [code for code in anchor_rows if code in estimable]
-            linking = link(free_params, bank, "stocking-lord", anchors=common, min_anchors=MIN_LINK_ANCHORS)
-            summary["linking"] = {
-                "method": linking.method,
-                "slope": _round(linking.slope),
-                "intercept": _round(linking.intercept),
-                "anchors": len(common),
-                "kept": len(linking.anchors),
-            }
-            if mode == "recalibrate":
-                final = linking.params
-    except CalibrationError:
-        raise
-    except (ValueError, np.linalg.LinAlgError) as error:
-        raise CalibrationError("calibration_failed", detail=str(error)) from error
-    drift = {}
-    if linking is not None:
-        for code, diff, stat, flagged in zip(
-            linking.drift.ids, linking.drift.difference, linking.drift.statistic, linking.drift.flagged, strict=True
-        ):
-            drift[code] = {"shift": _round(-diff, 3), "z": _round(stat, 2), "flagged": bool(flagged)}
+    estimates = _estimate(mode, responses, models, counts, codes, anchor_rows, summary)
+    final, held = estimates.final, estimates.held
+    drift = _drift(estimates.linking)
     # Items the engine could not estimate (too few responses, a category nobody used) are left out.
     position = {code: j for j, code in enumerate(final.ids) if np.isfinite(final.a[j])}
     estimated = [code for code in codes if code in position]
     summary["excluded"] = [code for code in codes if code not in position]
-    complete = responses[:, [codes.index(c) for c in estimated]]
-    complete = complete[~np.isnan(complete).any(axis=1)]
-    fit_p = {}
-    if complete.shape[0] >= MIN_PERSONS:
-        try:
-            fit = s_x2(complete, final.subset(estimated))
-            fit_p = {code: _round(p, 4) for code, p in zip(estimated, fit.p_value, strict=True)}
-        except ValueError as error:
-            summary["warnings"].append(f"S-X2: {error}")
-    summary["fit_persons"] = int(complete.shape[0])
+    fit_p = _item_fit(responses, codes, estimated, final, summary)
     dif = _dif(responses, data, keep, codes, summary)
     classical = item_statistics(responses, np.asarray(counts, float) - 1)
+    fitted = estimates.fitted
     run = CalibrationRun(
         created_by_id=actor.id,
         source=data.source,
         model=models[0] if len(set(models)) == 1 else "mixed",
         n_persons=int(responses.shape[0]),
         n_items=len(estimated) - len(held & set(estimated)),
-        n_anchors=len(held) if mode == "fixed" else len(linking.anchors),
+        n_anchors=len(held) if mode == "fixed" else len(estimates.linking.anchors),
         loglik=_round(fitted.loglik_),
         aic=_round(fitted.aic_),
         bic=_round(fitted.bic_),
@@ -352,18 +428,8 @@ def start_run(
         code = item.code
         if code not in position:
             continue
-        values = _engine_rows(final, position[code])
-        if code in held:
-            current = anchor_rows[code]
-            values.update(a=current.a, b=current.b, c=current.c, thresholds=list(current.thresholds or []),
-                          se_a=current.se_a, se_b=current.se_b, se_c=current.se_c, model=current.model)  # fmt: skip
-        answered = responses[:, j][~np.isnan(responses[:, j])].astype(int)
-        statistics = {
-            "p": _round(classical.p_value[j], 3),
-            "rpbis": _round(classical.point_biserial[j], 3),
-            "sx2_p": fit_p.get(code),
-            "categories": np.bincount(answered, minlength=counts[j]).tolist(),
-        }
+        values = _parameter_values(final, position[code], anchor_rows[code] if code in held else None)
+        statistics = _response_statistics(responses[:, j], counts[j], classical, j, fit_p.get(code))
         if code not in held:
             statistics.update(_estimate_notes(final, position[code]))
         if code in drift:

@@ -393,7 +393,7 @@ def _refuse_delete(mapper, connection, target):
 
 # The database refuses the same edits, so a raw UPDATE or DELETE (a console, a script, an attacker
 # with the database password) fails too; migration b7e2c4d91a06 installs these on existing databases.
-IMMUTABLE_TABLES = ("item_version", "item_event", "item_access")
+
 #: PostgreSQL: one trigger function raising integrity_constraint_violation for every table.
 POSTGRESQL_REFUSE_FUNCTION = (
     "CREATE OR REPLACE FUNCTION refuse_immutable_row() RETURNS trigger LANGUAGE plpgsql AS $$ "

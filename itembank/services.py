@@ -378,12 +378,3 @@ def create_competency(
     session.add(competency)
     session.flush()
     return competency
-
-
-def rename_competency(competency: Competency, *, name: str, name_en: str | None, description: str | None) -> None:
-    """Change the names of a taxonomy node (its code stays, as items and reports refer to it)."""
-    if not name.strip():
-        raise ItemValidationError("competency_incomplete", "name")
-    competency.name = name.strip()
-    competency.name_en = (name_en or "").strip() or None
-    competency.description = (description or "").strip() or None

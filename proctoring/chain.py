@@ -348,38 +348,44 @@ class _Prefixes:
         return (self._subtree(0, size) if size else tree_hash([])).hex() == root
 
 
-def _check_chain(
-    session: Session, chain_id: int, cutoffs: list[datetime], recorded: tuple[int, str] | None = None
+def _link_problem(entry: LogEntry, chain_id: int, expected: int, prev: str, cutoffs: list[datetime]) -> Break | None:
+    """The entry's place in the hash chain, and its payload (present and unchanged, or purged)."""
+    if entry.position != expected:
+        return Break(chain_id, expected, "entry missing (positions jump)")
+    if entry.prev_hash != prev:
+        return Break(chain_id, entry.position, "previous hash does not match the entry before")
+    if entry.entry_hash != link_hash(entry.prev_hash, entry.payload_hash, chain_id, entry.position):
+        return Break(chain_id, entry.position, "entry hash does not match its contents")
+    if entry.payload is not None:
+        if sha256_hex(canonical_bytes(entry.payload)) != entry.payload_hash:
+            return Break(chain_id, entry.position, "payload was changed")
+    elif entry.purged_at is None or not any(entry.created_at < cutoff for cutoff in cutoffs):
+        return Break(chain_id, entry.position, "payload removed without a recorded purge")
+    return None
+
+
+def _content_problem(session: Session, entry: LogEntry, chain_id: int, prefixes: _Prefixes) -> Break | None:
+    """What a present payload vouches for: its record row, or the prefix of the chain a checkpoint names."""
+    if entry.payload is None:
+        return None
+    if entry.record_type in RECORDS:
+        model, to_record = RECORDS[entry.record_type]
+        row = session.get(model, entry.record_id)
+        if row is None:
+            return Break(chain_id, entry.position, f"{entry.record_type} record {entry.record_id} was deleted")
+        if sha256_hex(canonical_bytes(to_record(row))) != entry.payload_hash:
+            return Break(chain_id, entry.position, f"{entry.record_type} record {entry.record_id} was changed")
+    if entry.record_type == "checkpoint":
+        size = entry.payload["tree_size"]
+        if size >= entry.position or not prefixes.matches(size, entry.payload["root_hash"]):
+            return Break(chain_id, entry.position, "checkpoint does not match the entries before it")
+    return None
+
+
+def _heads_problem(
+    session: Session, chain_id: int, prefixes: _Prefixes, recorded: tuple[int, str] | None
 ) -> Break | None:
-    entries = session.scalars(select(LogEntry).where(LogEntry.chain_id == chain_id).order_by(LogEntry.position)).all()
-    if not entries and recorded is not None:
-        return Break(chain_id, None, "chain with a checkpoint on the platform chain is missing")
-    prefixes = _Prefixes([entry.payload_hash for entry in entries])
-    prev = genesis_hash(chain_id)
-    for expected, entry in enumerate(entries, start=1):
-        if entry.position != expected:
-            return Break(chain_id, expected, "entry missing (positions jump)")
-        if entry.prev_hash != prev:
-            return Break(chain_id, entry.position, "previous hash does not match the entry before")
-        if entry.entry_hash != link_hash(entry.prev_hash, entry.payload_hash, chain_id, entry.position):
-            return Break(chain_id, entry.position, "entry hash does not match its contents")
-        if entry.payload is not None:
-            if sha256_hex(canonical_bytes(entry.payload)) != entry.payload_hash:
-                return Break(chain_id, entry.position, "payload was changed")
-        elif entry.purged_at is None or not any(entry.created_at < cutoff for cutoff in cutoffs):
-            return Break(chain_id, entry.position, "payload removed without a recorded purge")
-        if entry.record_type in RECORDS and entry.payload is not None:
-            model, to_record = RECORDS[entry.record_type]
-            row = session.get(model, entry.record_id)
-            if row is None:
-                return Break(chain_id, entry.position, f"{entry.record_type} record {entry.record_id} was deleted")
-            if sha256_hex(canonical_bytes(to_record(row))) != entry.payload_hash:
-                return Break(chain_id, entry.position, f"{entry.record_type} record {entry.record_id} was changed")
-        if entry.record_type == "checkpoint" and entry.payload is not None:
-            size = entry.payload["tree_size"]
-            if size >= entry.position or not prefixes.matches(size, entry.payload["root_hash"]):
-                return Break(chain_id, entry.position, "checkpoint does not match the entries before it")
-        prev = entry.entry_hash
+    """The chain against its published checkpoints and the one the platform chain recorded for it."""
     for head in session.scalars(select(Checkpoint).where(Checkpoint.chain_id == chain_id)):
         if not prefixes.matches(head.tree_size, head.root_hash):
             return Break(chain_id, None, f"published checkpoint of size {head.tree_size} no longer matches")
@@ -387,6 +393,25 @@ def _check_chain(
         return Break(chain_id, None, f"chain no longer matches its checkpoint of size {recorded[0]} "
                      "recorded on the platform chain (cut back?)")  # fmt: skip
     return None
+
+
+def _check_chain(
+    session: Session, chain_id: int, cutoffs: list[datetime], recorded: tuple[int, str] | None = None
+) -> Break | None:
+    """The first problem of one chain: its links and payloads entry by entry, then its checkpoints."""
+    entries = session.scalars(select(LogEntry).where(LogEntry.chain_id == chain_id).order_by(LogEntry.position)).all()
+    if not entries and recorded is not None:
+        return Break(chain_id, None, "chain with a checkpoint on the platform chain is missing")
+    prefixes = _Prefixes([entry.payload_hash for entry in entries])
+    prev = genesis_hash(chain_id)
+    for expected, entry in enumerate(entries, start=1):
+        problem = _link_problem(entry, chain_id, expected, prev, cutoffs) or _content_problem(
+            session, entry, chain_id, prefixes
+        )
+        if problem:
+            return problem
+        prev = entry.entry_hash
+    return _heads_problem(session, chain_id, prefixes, recorded)
 
 
 def _recorded_checkpoints(session: Session) -> dict[int, tuple[int, str]]:

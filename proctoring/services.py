@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from itembank.database import utcnow
 from proctoring import chain
-from proctoring.models import Appeal, IntegrityEvent, ProctorDecision
+from proctoring.models import DECISIONS, Appeal, IntegrityEvent, ProctorDecision
 from proctoring.standing import standing_of
 
 #: Events a browser may report; anything else is dropped (the browser is not trusted).
@@ -39,7 +39,6 @@ MAX_BROWSER_EVENTS_PER_SAVE = 50
 #: Browser events stored per session, kind and clock minute; the rest are only counted
 #: (BrowserEvents.dropped), so a flood of one kind never crowds out another kind's first events.
 BROWSER_EVENTS_PER_KIND_PER_MINUTE = 10
-MAX_DETAIL_TEXT = 500
 
 #: The reason tree for proctors' actions and decisions (category.subcategory).
 REASON_CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -187,7 +186,7 @@ def decide(
     anchor_file: Path | None = None,
 ) -> ProctorDecision:
     """Record a review decision (cleared, warning, invalidated) with a mandatory reason."""
-    if decision not in ("cleared", "warning", "invalidated"):
+    if decision not in DECISIONS:
         raise ProctoringError("decision_unknown")
     check_category(category)
     reason = (reason or "").strip()

@@ -19,12 +19,11 @@ from itembank.qti import (
     ITEM_RESOURCE_TYPE,
     MATCH_CORRECT,
     NS,
-    _fill,
-    _inner_html,
     export_package,
     item_to_qti,
     parse_package,
 )
+from itembank.qti.fragments import fill, inner_html
 from itembank.services import Actor, create_item
 from itembank.transfer import ImportRejected, import_drafts
 
@@ -431,5 +430,5 @@ def test_any_sanitised_fragment_survives_qti_and_csv(parts):
     """Whatever nh3 keeps of a stem comes back identical through the XML and through a CSV cell."""
     fragment = sanitise("".join(parts))
     element = ET.Element(f"{Q}div")
-    assert sanitise(_inner_html(_fill(element, fragment))) == fragment
+    assert sanitise(inner_html(fill(element, fragment))) == fragment
     assert sanitise(portable_fragment(fragment)) == fragment

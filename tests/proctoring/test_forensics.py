@@ -10,7 +10,6 @@ from scipy.stats import norm
 from proctoring.forensics import (
     correct_probabilities,
     distractor_shares,
-    evaluate_detection,
     fit_lognormal_rt,
     omega,
     omega_from_option_probabilities,
@@ -19,13 +18,13 @@ from proctoring.forensics import (
     rapid_guesses,
     rt_aberrance,
     score_choices,
-    simulate_session,
     strongest_sources,
     weighted_option_probabilities,
 )
 from scoring.ability import estimate_ability
 from scoring.fit import lz_star
 from scoring.models import ItemParameters, probabilities
+from tests.proctoring.forensics_simulation import evaluate_detection, simulate_session
 
 # ---------------------------------------------------------------------------- option model
 
