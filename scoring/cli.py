@@ -23,7 +23,16 @@ import numpy as np
 
 from .ability import METHODS, estimate_ability
 from .calibration import MMLCalibrator
-from .cat import EXPOSURE_RULES, SELECTION_RULES, Bank, CATError, CATRules, ContentBalancing, MaxLength, StandardError
+from .cat import (
+    EXPOSURE_RULES,
+    SELECTION_RULES,
+    Bank,
+    CATError,
+    CATRules,
+    ContentBalancing,
+    MaxLength,
+    StandardErrorStop,
+)
 from .cat_simulation import CATSimulation, fit_sympson_hetter, simulate_cat
 from .dif import likelihood_ratio_dif, mantel_haenszel
 from .models import MODELS, ItemParameters, LatentDistribution
@@ -69,21 +78,8 @@ def read_responses(path: str | Path) -> tuple[list[str], list[str], np.ndarray]:
         raise InputError(f"{name}: cannot read the file ({error.strerror}).") from None
     with handle:
         reader = csv.reader(handle)
-        header = next(reader, None)
-        while header is not None and not any(cell.strip() for cell in header):
-            header = next(reader, None)
-        if header is None:
-            raise InputError(f"{name} is empty.")
-        header = [h.strip() for h in header]
-        if len(header) < 2:
-            raise InputError(f"{name} line 1: expected a person id column and at least one item column.")
+        header = _read_header(reader, name)
         items = header[1:]
-        for col, item in enumerate(items, start=2):
-            if not item:
-                raise InputError(f"{name} line 1, column {col}: the item id is blank.")
-        if len(set(items)) != len(items):
-            dup = next(i for i in items if items.count(i) > 1)
-            raise InputError(f"{name} line 1: item id {dup!r} appears twice.")
         persons: list[str] = []
         rows: list[list[float]] = []
         for line, row in enumerate(reader, start=2):
@@ -91,25 +87,49 @@ def read_responses(path: str | Path) -> tuple[list[str], list[str], np.ndarray]:
                 continue
             if len(row) != len(header):
                 raise InputError(f"{name} line {line}: {len(row)} cells, expected {len(header)}.")
-            values = []
-            for item, cell in zip(items, row[1:], strict=True):
-                text = cell.strip()
-                if not text:
-                    values.append(math.nan)
-                    continue
-                try:
-                    value = float(text)
-                except ValueError:
-                    value = math.nan
-                if not math.isfinite(value):
-                    where = f"{name} line {line} (person {row[0].strip()}), column {item}"
-                    raise InputError(f"{where}: {text!r} is not a number.")
-                values.append(value)
+            rows.append(_parse_row(row, items, f"{name} line {line} (person {row[0].strip()})"))
             persons.append(row[0].strip())
-            rows.append(values)
     if not rows:
         raise InputError(f"{name} has a header but no data rows.")
     return persons, items, np.array(rows, dtype=float)
+
+
+def _read_header(reader, name: str) -> list[str]:
+    """The first non-blank row, stripped: a person id column and unique, non-blank item ids."""
+    header = next(reader, None)
+    while header is not None and not any(cell.strip() for cell in header):
+        header = next(reader, None)
+    if header is None:
+        raise InputError(f"{name} is empty.")
+    header = [h.strip() for h in header]
+    if len(header) < 2:
+        raise InputError(f"{name} line 1: expected a person id column and at least one item column.")
+    items = header[1:]
+    for col, item in enumerate(items, start=2):
+        if not item:
+            raise InputError(f"{name} line 1, column {col}: the item id is blank.")
+    if len(set(items)) != len(items):
+        dup = next(i for i in items if items.count(i) > 1)
+        raise InputError(f"{name} line 1: item id {dup!r} appears twice.")
+    return header
+
+
+def _parse_row(row: list[str], items: list[str], where: str) -> list[float]:
+    """The response cells of one data row as floats; blank = NaN (not administered)."""
+    values = []
+    for item, cell in zip(items, row[1:], strict=True):
+        text = cell.strip()
+        if not text:
+            values.append(math.nan)
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            raise InputError(f"{where}, column {item}: {text!r} is not a number.")
+        values.append(value)
+    return values
 
 
 def _check_categories(name, persons, items, x, models, n_categories) -> None:
@@ -311,7 +331,7 @@ def _simulate_cat(args) -> int:
         if args.max_items is not None:
             stopping.append(MaxLength(args.max_items))
         if args.stop_se is not None:
-            stopping.append(StandardError(args.stop_se))
+            stopping.append(StandardErrorStop(args.stop_se))
         exposure = EXPOSURE_RULES[args.exposure]()
         rules = CATRules(
             selection=SELECTION_RULES[args.selection](),

@@ -374,6 +374,24 @@ class AdverseImpact:
     alpha: float
 
 
+def _group_index(group_array: np.ndarray, labels) -> tuple[np.ndarray, np.ndarray]:
+    """The reported groups (``labels`` or the sorted distinct groups) and each applicant's row in them."""
+    distinct, index = np.unique(group_array, return_inverse=True)
+    if labels is None:
+        return distinct, index
+    label_array = np.asarray(labels)
+    if label_array.ndim != 1 or np.unique(label_array).size != label_array.size:
+        raise ValueError("labels must be a 1-D sequence without repeats.")
+    missing = np.setdiff1d(distinct, label_array)
+    if missing.size:
+        raise ValueError(f"Applicants belong to groups not in labels: {missing.tolist()}.")
+    empty = np.setdiff1d(label_array, distinct)
+    if empty.size:
+        raise ValueError(f"Groups without applicants cannot be compared: {empty.tolist()}.")
+    order = np.argsort(label_array)
+    return label_array, order[np.searchsorted(label_array[order], group_array)]
+
+
 def adverse_impact(
     selected: np.ndarray | Sequence[bool],
     groups: np.ndarray | Sequence[object],
@@ -430,21 +448,7 @@ def adverse_impact(
         raise ValueError(f"threshold must lie in (0, 1], got {threshold}.")
     if not 0.0 < alpha < 1.0:
         raise ValueError(f"alpha must lie strictly between 0 and 1, got {alpha}.")
-    distinct, index = np.unique(group_array, return_inverse=True)
-    if labels is None:
-        label_array = distinct
-    else:
-        label_array = np.asarray(labels)
-        if label_array.ndim != 1 or np.unique(label_array).size != label_array.size:
-            raise ValueError("labels must be a 1-D sequence without repeats.")
-        missing = np.setdiff1d(distinct, label_array)
-        if missing.size:
-            raise ValueError(f"Applicants belong to groups not in labels: {missing.tolist()}.")
-        empty = np.setdiff1d(label_array, distinct)
-        if empty.size:
-            raise ValueError(f"Groups without applicants cannot be compared: {empty.tolist()}.")
-        order = np.argsort(label_array)
-        index = order[np.searchsorted(label_array[order], group_array)]
+    label_array, index = _group_index(group_array, labels)
     n_groups = label_array.size
     if n_groups < 2:
         raise ValueError("Adverse impact needs at least two groups with applicants.")

@@ -3,7 +3,6 @@ feedback form (no account, rate-limited), the moderation queue and the nine-box 
 
 from __future__ import annotations
 
-import numpy as np
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -27,7 +26,7 @@ from examserver.hr.messages import (
 from examserver.hr.models import CommunityFeedback, ConsultationComment, Employee, EvaluationPeriod, SupervisorRating
 from examserver.hr.services import HRError, moderate, rate, save_period, sender_hash, submit_feedback
 from examserver.hr.views import HR
-from scoring.training_needs import BOX_LABELS
+from scoring.training_needs import BOX_CODES
 
 #: Public posts (feedback, consultation comments) per address; a flood past this gets HTTP 429.
 DEFAULT_PUBLIC_LIMIT = "5 per 10 minutes"
@@ -239,7 +238,7 @@ def _talent(period_id: int | None):
 def talent_map():
     """The nine-box talent map with a recommendation and its reasons for every employee."""
     period_id = request.args.get("periode", type=int)
-    period, workforce, box, rows = _talent(period_id)
+    period, _workforce, box, rows = _talent(period_id)
     periods = db.session.scalars(select(EvaluationPeriod).order_by(EvaluationPeriod.starts_on.desc())).all()
     entries = []
     if box is not None:
@@ -249,9 +248,9 @@ def talent_map():
                 reason = RECOMMENDATION_LABELS["insufficient_data"]
             else:
                 reason = nine_box_reason(
-                    row.combined,
+                    float(box.performance[i]),
                     int(box.performance_level[i]),
-                    float(_potential_of(workforce, box, i)),
+                    float(box.potential[i]),
                     int(box.potential_level[i]),
                     recommendation,
                 )
@@ -272,29 +271,17 @@ def talent_map():
     )
 
 
-def _potential_of(workforce, box, i: int) -> float:
-    from scoring.training_needs import competency_potential
-
-    weights = np.where(workforce.weights.sum(axis=0) > 0, workforce.weights.mean(axis=0), 1.0)
-    return float(competency_potential(workforce.theta[i : i + 1], weights)[0])
-
-
 @bp.route("/talenta.png")
 @access.roles(*HR)
 def talent_map_png():
     """The nine-box chart drawn on the server."""
-    period, workforce, box, rows = _talent(request.args.get("periode", type=int))
+    period, _workforce, box, rows = _talent(request.args.get("periode", type=int))
     if box is None:
         abort(404)
-    weights = np.where(workforce.weights.sum(axis=0) > 0, workforce.weights.mean(axis=0), 1.0)
-    from scoring.training_needs import competency_potential
-
-    potential = competency_potential(workforce.theta, weights)
-    perf = np.array([np.nan if r.combined is None else r.combined for r in rows])
-    names = {key: str(BOX_NAMES[code]) for key, (code, _label) in BOX_LABELS.items()}
+    names = {key: str(BOX_NAMES[code]) for key, code in BOX_CODES.items()}
     image = nine_box_png(
-        perf,
-        potential,
+        box.performance,
+        box.potential,
         [_short_name(r.employee.full_name) for r in rows],
         performance_cuts=box.performance_cuts,
         potential_cuts=box.potential_cuts,

@@ -38,7 +38,7 @@ from .rules import CATRules
 from .selection import SELECTION_RULES, KullbackLeibler, MaximumInformation, RandomItem, SelectionRule
 from .shadow import assemble_shadow_test
 from .step import CATStep, next_item
-from .stopping import SPRT, STOPPING_RULES, MaxLength, StandardError, StoppingRule, TimeLimit
+from .stopping import SPRT, STOPPING_RULES, MaxLength, StandardErrorStop, StoppingRule, TimeLimit
 
 __all__ = [
     "CONTENT_RULES",
@@ -61,7 +61,7 @@ __all__ = [
     "Randomesque",
     "SelectionRule",
     "ShadowTest",
-    "StandardError",
+    "StandardErrorStop",
     "StoppingRule",
     "SympsonHetter",
     "TimeLimit",

@@ -8,7 +8,7 @@ import numpy as np
 
 from .bank import Bank
 
-__all__ = ["SPRT", "STOPPING_RULES", "MaxLength", "StandardError", "StoppingRule", "TimeLimit"]
+__all__ = ["SPRT", "STOPPING_RULES", "MaxLength", "StandardErrorStop", "StoppingRule", "TimeLimit"]
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class MaxLength(StoppingRule):
 
 
 @dataclass(frozen=True)
-class StandardError(StoppingRule):
+class StandardErrorStop(StoppingRule):
     """Stop when the posterior SD of θ is at most ``threshold``."""
 
     threshold: float
@@ -114,7 +114,7 @@ class SPRT(StoppingRule):
 #: Stopping rules by name.
 STOPPING_RULES: dict[str, type[StoppingRule]] = {
     "max-length": MaxLength,
-    "se": StandardError,
+    "se": StandardErrorStop,
     "time-limit": TimeLimit,
     "sprt": SPRT,
 }

@@ -20,7 +20,7 @@ from scoring.cat import (
     MaxLength,
     Randomesque,
     ShadowTest,
-    StandardError,
+    StandardErrorStop,
     SympsonHetter,
     TimeLimit,
     assemble_shadow_test,
@@ -112,14 +112,14 @@ def test_never_repeats_an_item_and_stops_at_max_length(bank):
 
 
 def test_se_stopping_respects_min_length(bank):
-    rules = CATRules(stopping=(StandardError(0.35), MaxLength(60)), min_length=5)
+    rules = CATRules(stopping=(StandardErrorStop(0.35), MaxLength(60)), min_length=5)
     administered, _, steps = _run(bank, rules, -0.3, seed=4)
     assert steps[-1].reason == "se"
     assert steps[-1].se <= 0.35
     assert all(s.se > 0.35 for s in steps[:-1] if s.n_scored >= 5)
     assert len(administered) < 60
     # a minimum length above the SE stopping point postpones the stop
-    longer = CATRules(stopping=(StandardError(0.35), MaxLength(60)), min_length=len(administered) + 8)
+    longer = CATRules(stopping=(StandardErrorStop(0.35), MaxLength(60)), min_length=len(administered) + 8)
     administered2, _, steps2 = _run(bank, longer, -0.3, seed=4)
     assert len(administered2) == len(administered) + 8 and steps2[-1].reason == "se"
 

@@ -13,7 +13,7 @@ from scoring.cat import (
     MaxLength,
     Randomesque,
     RandomItem,
-    StandardError,
+    StandardErrorStop,
     SympsonHetter,
     TimeLimit,
 )
@@ -114,7 +114,9 @@ def test_pilot_items_in_simulation(params, theta):
 
 
 def test_variable_length_stopping_rules(bank, theta):
-    se = simulate_cat(bank, CATRules(stopping=(StandardError(0.3), MaxLength(50)), min_length=5), theta[:300], rng=1)
+    se = simulate_cat(
+        bank, CATRules(stopping=(StandardErrorStop(0.3), MaxLength(50)), min_length=5), theta[:300], rng=1
+    )
     ok = (se.se <= 0.3) | (se.n_scored == 50)
     assert ok.all() and (se.n_scored >= 5).all()
     assert se.n_scored.min() < se.n_scored.max()

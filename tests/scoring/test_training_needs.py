@@ -14,7 +14,7 @@ import pytest
 
 from scoring.training_needs import (
     GapAnalysis,
-    ReportingScale,
+    RequirementScale,
     TrainingCatalogue,
     aggregate_gaps,
     cohort_plan,
@@ -82,7 +82,7 @@ def test_prob_below_matches_normal_posterior():
 
 
 def test_reporting_scale_and_per_employee_requirements():
-    scale = ReportingScale(slope=10, intercept=50)
+    scale = RequirementScale(slope=10, intercept=50)
     theta = np.array([[0.5, 0.2], [0.8, 0.1]])
     se = np.full((2, 2), 0.2)
     on_scale = competency_gaps([60, 50], theta, se, scale=scale)
@@ -161,11 +161,13 @@ def test_development_plan_worked_example():
     assert first.credible_gap_before == pytest.approx(0.9)
     assert first.credible_gap_after == pytest.approx(0.0)
     assert first.items[0].competencies == ("A", "B")
-    assert first.items[0].reason_code == "closes_gap" and "0.40 logits" in first.items[0].reason
+    assert [item.reason_code for item in first.items] == ["closes_gap"] * 3
+    # Unit cost: participant cost plus the run cost shared over a full run (P2: 20 + 500 / 25).
+    assert [item.unit_cost for item in first.items] == pytest.approx([40.0, 50.0, 10.0])
     # A new hire without gaps gets orientation only, and is told why.
     assert [item.programme for item in plans[1].items] == ["Orientasi"]
     assert plans[1].items[0].reason_code == "orientation"
-    assert "new hire" in plans[1].items[0].reason
+    assert plans[1].items[0].expected_gap_closed == 0.0 and plans[1].items[0].competencies == ()
     # A new hire with a gap on B: orientation first, then P2 (0.2 in 8 h) before P3 (0.3 in 40 h).
     assert [item.programme for item in plans[2].items] == ["Orientasi", "P2", "P3"]
     assert [item.rank for item in plans[2].items] == [1, 2, 3]
@@ -406,9 +408,15 @@ def test_nine_box_worked_example():
         "develop_in_role",
         "insufficient_data",
     )
-    assert "further education" in result.reason[3] and "4.00 is high" in result.reason[3]
-    assert "pembinaan" in result.reason[0] and "below 2.00" in result.reason[0]
-    assert "No performance rating" in result.reason[5]
+    # Codes and numbers only: the web layer words the reason from them.
+    assert result.reason_code == ("levels",) * 5 + ("no_performance",)
+    assert nine_box([NAN, 1.0], [0.0, NAN], performance_cuts=(0, 1), potential_cuts=(0, 1)).reason_code == (
+        "no_performance",
+        "no_potential",
+    )
+    np.testing.assert_array_equal(result.performance, [1, 2, 3, 4, 5, NAN])
+    np.testing.assert_array_equal(result.potential, [-1, 0, 1, 2, -2, 0])
+    assert not result.potential.flags.writeable
     expected = np.zeros((3, 3), dtype=int)
     for perf, pot in [(0, 0), (1, 1), (1, 2), (2, 2), (2, 0)]:
         expected[pot, perf] += 1
