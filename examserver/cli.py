@@ -12,6 +12,7 @@ from examserver.accounts.models import User
 from examserver.accounts.roles import ROLES
 from examserver.demo import seed_demo
 from examserver.extensions import db
+from itembank.refusal import Refusal
 
 
 @click.command("demo")
@@ -45,7 +46,7 @@ def create_user_command(email: str, name: str, role: str, password: str) -> None
     """Create an account with a role."""
     try:
         user = services.create_user(db.session, email=email, full_name=name, role=role, password=password)
-    except services.AccountError as error:
+    except Refusal as error:
         raise click.ClickException(f"account not created: {error.code}") from error
     db.session.commit()
     click.echo(f"created {user.email} ({user.role})")

@@ -1,14 +1,26 @@
-"""Error pages and JSON errors, translated."""
+"""Error pages and JSON errors, translated; the one handler of :class:`~itembank.refusal.Refusal`.
+
+A view calls a service and lets a refusal pass: the handler rolls back, translates the code through
+the one message registry (every ``examserver/*/messages.py`` contributes its ``MESSAGES``) and
+answers with a flash and a redirect for pages (to where :func:`back_on_refusal` said, else a local
+referrer, else the page itself) or ``{code, message}`` JSON with the refusal's status for the API.
+A form that is shown again with what was typed uses :func:`flash_refusal` instead of a redirect.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, make_response, render_template
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+
+from flask import Flask, flash, g, jsonify, make_response, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from examserver.access import wants_json
+from itembank.refusal import Refusal
 
 
 def _messages() -> dict[int, str]:
@@ -33,8 +45,91 @@ def error_response(status: int, code: str, message: str | None = None):
     return make_response(render_template("errors/error.html", status=status, message=message), status)
 
 
+@cache
+def _registry() -> dict:
+    from examserver.auth import messages as account
+    from examserver.authoring import messages as authoring
+    from examserver.delivery import messages as delivery
+    from examserver.hr import messages as hr
+    from examserver.proctor import messages as proctor
+    from examserver.selection import messages as selection
+
+    registry: dict = {}
+    for module in (account, authoring, delivery, hr, proctor, selection):
+        taken = registry.keys() & module.MESSAGES.keys()
+        if taken:
+            raise RuntimeError(f"refusal codes registered twice: {sorted(taken)}")
+        registry.update(module.MESSAGES)
+    return registry
+
+
+def refusal_codes() -> frozenset[str]:
+    """Every code the registry can translate."""
+    return frozenset(_registry())
+
+
+class _Params(dict):
+    def __missing__(self, key):
+        return ""
+
+
+def refusal_message(code: str, /, **params) -> str:
+    """The person-facing text of a refusal ``code`` (``area.reason``) with its parameters."""
+    text = _registry().get(code)
+    if text is None:
+        return _("Terjadi kesalahan (%(code)s).", code=code)
+    return str(text) % _Params(params) if params else str(text)
+
+
+def _refused(refusal: Refusal) -> str:
+    from examserver.extensions import db
+
+    db.session.rollback()
+    return refusal_message(refusal.code, **refusal.params)
+
+
+def back_on_refusal(url: str) -> str:
+    """Where the page goes after a refusal during this request (returned, for the success path too)."""
+    g.back_on_refusal = url
+    return url
+
+
+@contextmanager
+def flash_refusal(field=None) -> Iterator[None]:
+    """For a form shown again with what was typed: a refusal inside rolls back and is flashed, or
+    added to ``field``'s errors, and the view carries on to render the form."""
+    try:
+        yield
+    except Refusal as refusal:
+        message = _refused(refusal)
+        if field is None:
+            flash(message, "error")
+        else:
+            field.errors.append(message)
+
+
+def _local_referrer() -> str | None:
+    from examserver.auth.views import safe_next
+
+    referrer = request.referrer or ""
+    root = request.host_url
+    return safe_next("/" + referrer[len(root) :]) if referrer.startswith(root) else None
+
+
+def refusal_response(refusal: Refusal):
+    """Roll back and answer a refusal: JSON for the API, else a flash and a redirect."""
+    message = _refused(refusal)
+    if wants_json():
+        return make_response(jsonify(code=refusal.code, message=message), refusal.status)
+    flash(message, "error")
+    target = g.get("back_on_refusal") or _local_referrer() or request.full_path.rstrip("?")
+    return redirect(target, 303)
+
+
 def register_error_handlers(app: Flask) -> None:
-    """Turn HTTP errors and CSRF failures into translated responses."""
+    """Turn refusals, HTTP errors and CSRF failures into translated responses."""
+
+    app.register_error_handler(Refusal, refusal_response)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

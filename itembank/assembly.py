@@ -23,14 +23,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array, vstack
 
-
-class AssemblyError(ValueError):
-    """The forms cannot be assembled; ``code`` names the reason for translation."""
-
-    def __init__(self, code: str, **params):
-        super().__init__(code)
-        self.code = code
-        self.params = params
+from itembank.refusal import Refusal
 
 
 @dataclass(frozen=True)
@@ -89,7 +82,7 @@ def assemble_parallel_forms(
 
     Raises
     ------
-    AssemblyError
+    Refusal
         ``pool_too_small`` (with ``section`` and ``needed``/``available``) when a section has
         fewer eligible items than ``n_forms`` times its count; ``infeasible`` if the solver
         finds no solution in time.
@@ -99,11 +92,11 @@ def assemble_parallel_forms(
     counts = np.asarray(section_counts, dtype=int)
     n_items, n_theta = information.shape
     if n_forms < 1 or counts.size == 0 or np.any(counts < 1):
-        raise AssemblyError("bad_request")
+        raise Refusal("item.bad_request")
     for section, count in enumerate(counts):
         available = int(np.sum(section_of_item == section))
         if available < count * n_forms:
-            raise AssemblyError("pool_too_small", section=section, needed=int(count * n_forms), available=available)
+            raise Refusal("item.pool_too_small", section=section, needed=int(count * n_forms), available=available)
 
     usable = np.flatnonzero(section_of_item >= 0)
     info = information[usable]
@@ -150,7 +143,7 @@ def assemble_parallel_forms(
         options={"time_limit": time_limit, "disp": False},
     )
     if result.x is None:
-        raise AssemblyError("infeasible")
+        raise Refusal("item.infeasible")
     chosen = np.round(result.x[:-1]).astype(int).reshape(m, n_forms)
     forms = []
     for f in range(n_forms):

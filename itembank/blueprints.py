@@ -9,7 +9,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from itembank.assembly import AssemblyError, assemble_parallel_forms
+from itembank.assembly import assemble_parallel_forms
 from itembank.item_types import ItemValidationError
 from itembank.models import (
     DELIVERY_MODES,
@@ -22,7 +22,8 @@ from itembank.models import (
     TestFormItem,
 )
 from itembank.parameters import information_matrix
-from itembank.services import Actor, WorkflowError, descendant_ids
+from itembank.refusal import Refusal
+from itembank.services import Actor, descendant_ids
 
 #: θ points at which assembled forms are matched (the range where selection decisions fall).
 ASSEMBLY_THETA = np.array([-2.0, -1.0, 0.0, 1.0, 2.0])
@@ -96,7 +97,7 @@ def create_blueprint(
 ) -> TestBlueprint:
     """Create a blueprint; sections must name existing, non-overlapping competencies."""
     if actor.role not in ("admin", "reviewer", "committee"):
-        raise WorkflowError("role_not_allowed")
+        raise Refusal("item.role_not_allowed")
     code = (code or "").strip().upper()
     if not code or not (name or "").strip():
         raise ItemValidationError("blueprint_incomplete", "code")
@@ -167,7 +168,7 @@ def section_pool(session: Session, section: BlueprintSection) -> list[Item]:
 def assemble_forms(session: Session, actor: Actor, blueprint: TestBlueprint, n_forms: int) -> list[TestForm]:
     """Assemble ``n_forms`` parallel draft forms for a fixed-form blueprint."""
     if actor.role not in ("admin", "reviewer", "committee"):
-        raise WorkflowError("role_not_allowed")
+        raise Refusal("item.role_not_allowed")
     pools = [section_pool(session, section) for section in blueprint.sections]
     items = [item for pool in pools for item in pool]
     section_of_item = np.concatenate(
@@ -175,7 +176,7 @@ def assemble_forms(session: Session, actor: Actor, blueprint: TestBlueprint, n_f
     ).astype(int)
     counts = [section.item_count for section in blueprint.sections]
     if not items:
-        raise AssemblyError("pool_too_small", section=0, needed=counts[0] * n_forms, available=0)
+        raise Refusal("item.pool_too_small", section=0, needed=counts[0] * n_forms, available=0)
     information = information_matrix([item.current_parameter for item in items], ASSEMBLY_THETA)
     result = assemble_parallel_forms(information, section_of_item, counts, n_forms)
     existing = {form.code for form in blueprint.forms}
@@ -215,7 +216,7 @@ def assemble_forms(session: Session, actor: Actor, blueprint: TestBlueprint, n_f
 def publish_form(actor: Actor, form: TestForm) -> None:
     """Freeze a draft form for delivery."""
     if actor.role not in ("admin", "reviewer", "committee"):
-        raise WorkflowError("role_not_allowed")
+        raise Refusal("item.role_not_allowed")
     if form.status != "draft":
-        raise WorkflowError("form_not_draft")
+        raise Refusal("item.form_not_draft")
     form.status = "published"

@@ -35,6 +35,7 @@ from itembank.database import utcnow
 from itembank.item_types import item_type
 from itembank.models import CalibrationRun, Item, ItemEvent, ItemParameter
 from itembank.parameters import DICHOTOMOUS, to_engine, usable
+from itembank.refusal import Refusal
 from itembank.services import Actor
 from scoring.calibration import MMLCalibrator
 from scoring.classical import item_statistics
@@ -60,15 +61,6 @@ LOW_DISCRIMINATION = 0.1
 GROUP_COLUMN = "kelompok"
 #: DIF is studied when both of the two largest groups have at least this many complete responses.
 MIN_DIF_GROUP = 100
-
-
-class CalibrationError(ValueError):
-    """A refused calibration action; ``code`` names the translated message, ``params`` fill it."""
-
-    def __init__(self, code: str, **params) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
 
 
 class ResponseFileError(ValueError):
@@ -272,7 +264,7 @@ def _fit(mode: str, responses, models, counts, codes, anchor_rows: dict, bank: I
     the free (unanchored) parameters are what is linked to the bank, None when nothing is linked."""
     if mode == "fixed":
         if len(anchor_rows) == len(codes):
-            raise CalibrationError("nothing_to_estimate")
+            raise Refusal("calibration.nothing_to_estimate")
         fitted, messages = _calibrate(responses, models, counts, codes, bank)
         free_params = None
         if len(anchor_rows) >= MIN_LINK_ANCHORS:
@@ -280,7 +272,7 @@ def _fit(mode: str, responses, models, counts, codes, anchor_rows: dict, bank: I
             free_params = free.params_
         return fitted, messages, fitted.params_, set(anchor_rows), free_params
     if len(anchor_rows) < MIN_LINK_ANCHORS:
-        raise CalibrationError("too_few_anchors", n=len(anchor_rows), min=MIN_LINK_ANCHORS)
+        raise Refusal("calibration.too_few_anchors", n=len(anchor_rows), min=MIN_LINK_ANCHORS)
     fitted, messages = _calibrate(responses, models, counts, codes, None)
     return fitted, messages, fitted.params_, set(), fitted.params_
 
@@ -312,10 +304,10 @@ def _estimate(mode: str, responses, models, counts, codes, anchor_rows: dict, su
             linking, summary["linking"] = _link_to_bank(free_params, bank, anchor_rows)
             if mode == "recalibrate":
                 final = linking.params
-    except CalibrationError:
+    except Refusal:
         raise
     except (ValueError, np.linalg.LinAlgError) as error:
-        raise CalibrationError("calibration_failed", detail=str(error)) from error
+        raise Refusal("calibration.calibration_failed", detail=str(error)) from error
     return _Estimates(fitted, final, held, linking)
 
 
@@ -375,20 +367,20 @@ def start_run(
 
     Raises
     ------
-    CalibrationError
+    Refusal
         ``role_not_allowed``, ``mode_unknown``, ``too_few_persons``, ``nothing_to_estimate``
         (fixed mode with only anchors), ``too_few_anchors`` (recalibration needs
         :data:`MIN_LINK_ANCHORS` operational items to link through), ``calibration_failed``.
     """
     if actor.role not in RUN_ROLES:
-        raise CalibrationError("role_not_allowed")
+        raise Refusal("calibration.role_not_allowed")
     if mode not in MODES:
-        raise CalibrationError("mode_unknown")
+        raise Refusal("calibration.mode_unknown")
     responses = np.asarray(data.responses, dtype=float)
     keep = ~np.isnan(responses).all(axis=1)
     responses = responses[keep]
     if responses.shape[0] < MIN_PERSONS:
-        raise CalibrationError("too_few_persons", n=int(responses.shape[0]), min=MIN_PERSONS)
+        raise Refusal("calibration.too_few_persons", n=int(responses.shape[0]), min=MIN_PERSONS)
     by_id = {item.id: item for item in session.scalars(select(Item).where(Item.id.in_(data.item_ids)))}
     items = [by_id[i] for i in data.item_ids]
     codes = [item.code for item in items]
@@ -551,21 +543,21 @@ def exclude_items(session: Session, actor: Actor, run: CalibrationRun, parameter
 
     Raises
     ------
-    CalibrationError
+    Refusal
         ``role_not_allowed``, ``run_not_draft``, ``exclusion_reason_missing``,
         ``nothing_selected`` (no estimated, not yet excluded row of the run among the ids).
     """
     if actor.role not in RUN_ROLES:
-        raise CalibrationError("role_not_allowed")
+        raise Refusal("calibration.role_not_allowed")
     if run.status != "draft":
-        raise CalibrationError("run_not_draft")
+        raise Refusal("calibration.run_not_draft")
     reason = reason.strip()
     if not reason:
-        raise CalibrationError("exclusion_reason_missing")
+        raise Refusal("calibration.exclusion_reason_missing")
     wanted = set(parameter_ids)
     chosen = [p for p in run.parameters if p.id in wanted and not p.is_anchor and p.excluded_at is None]
     if not chosen:
-        raise CalibrationError("nothing_selected")
+        raise Refusal("calibration.nothing_selected")
     now = utcnow()
     for row in chosen:
         row.excluded_reason, row.excluded_by_id, row.excluded_at = reason, actor.id, now
@@ -593,21 +585,21 @@ def publish_run(session: Session, actor: Actor, run: CalibrationRun, *, note: st
     current version.
     """
     if actor.role != "admin":
-        raise CalibrationError("role_not_allowed")
+        raise Refusal("calibration.role_not_allowed")
     if run.status != "draft":
-        raise CalibrationError("run_not_draft")
+        raise Refusal("calibration.run_not_draft")
     if run.created_by_id == actor.id:
-        raise CalibrationError("four_eyes_run")
+        raise Refusal("calibration.four_eyes_run")
     blocked = blocked_items(run)
     if blocked:
         shown = ", ".join(blocked[:5]) + (" …" if len(blocked) > 5 else "")
-        raise CalibrationError("flagged_items", n=len(blocked), codes=shown)
+        raise Refusal("calibration.flagged_items", n=len(blocked), codes=shown)
     now = utcnow()
     published = 0
     for row in publishable_rows(run):
         item = row.item
         if item.current_version.number != row.version_number:
-            raise CalibrationError("content_changed", code=item.code)
+            raise Refusal("calibration.content_changed", code=item.code)
         for old in item.parameters:
             if old.is_current:
                 old.is_current = False
@@ -636,8 +628,8 @@ def publish_run(session: Session, actor: Actor, run: CalibrationRun, *, note: st
 def discard_run(session: Session, actor: Actor, run: CalibrationRun) -> None:
     """Set a draft run aside; its rows stay for the record and never become current."""
     if actor.role not in RUN_ROLES:
-        raise CalibrationError("role_not_allowed")
+        raise Refusal("calibration.role_not_allowed")
     if run.status != "draft":
-        raise CalibrationError("run_not_draft")
+        raise Refusal("calibration.run_not_draft")
     run.status = "discarded"
     session.flush()

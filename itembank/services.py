@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from itembank.content import plain_text
 from itembank.item_types import ItemValidationError, item_type, letters
 from itembank.models import Competency, Item, ItemAccess, ItemAsset, ItemEvent, ItemParameter, ItemVersion
+from itembank.refusal import Refusal
 
 WRITER_ROLES = {"item_writer", "admin"}
 REVIEWER_ROLES = {"reviewer", "admin"}
@@ -27,15 +28,6 @@ class Actor:
     id: int
     role: str
     ip_address: str | None = None
-
-
-class WorkflowError(ValueError):
-    """A refused item-bank operation; ``code`` names the reason for translation."""
-
-    def __init__(self, code: str, **params):
-        super().__init__(code)
-        self.code = code
-        self.params = params
 
 
 @dataclass(frozen=True)
@@ -124,7 +116,7 @@ def create_item(
 ) -> Item:
     """Create an item with its first version, in ``draft`` (imports may give another status)."""
     if actor.role not in WRITER_ROLES:
-        raise WorkflowError("role_not_allowed")
+        raise Refusal("item.role_not_allowed")
     kind = item_type(type_key)
     competency = leaf_competency(session, competency_id)
     content = kind.clean(stem, options, answer)
@@ -174,9 +166,9 @@ def edit_item(
     ``assets`` are the images of the new version; None keeps the current ones.
     """
     if item.status != "draft":
-        raise WorkflowError("only_drafts_change")
+        raise Refusal("item.only_drafts_change")
     if actor.role not in WRITER_ROLES or (actor.role != "admin" and actor.id != item.author_id):
-        raise WorkflowError("not_the_author")
+        raise Refusal("item.not_the_author")
     kind = item_type(item.item_type)
     content = kind.clean(stem, options, answer)
     if competency_id is not None and competency_id != item.competency_id:
@@ -191,7 +183,7 @@ def edit_item(
     )
     item.shuffle_options = bool(shuffle) and kind.shufflable
     if unchanged:
-        raise WorkflowError("nothing_changed")
+        raise Refusal("item.nothing_changed")
     version = ItemVersion(
         item=item,
         number=current.number + 1,
@@ -212,13 +204,13 @@ def transition(session: Session, actor: Actor, item: Item, to_status: str, comme
     """Move ``item`` to ``to_status`` if the workflow allows it for ``actor``; records the event."""
     rule = TRANSITIONS.get((item.status, to_status))
     if rule is None:
-        raise WorkflowError("transition_not_allowed", frm=item.status, to=to_status)
+        raise Refusal("item.transition_not_allowed", frm=item.status, to=to_status)
     refusal = _refusal(item, actor, rule)
     if refusal:
-        raise WorkflowError(refusal)
+        raise Refusal(f"item.{refusal}")
     comment = (comment or "").strip() or None
     if rule.needs_comment and not comment:
-        raise WorkflowError("comment_required")
+        raise Refusal("item.comment_required")
     event = ItemEvent(
         item=item,
         actor_id=actor.id,

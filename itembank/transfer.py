@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from itembank.database import utcnow
 from itembank.item_types import ITEM_TYPES, ItemValidationError
 from itembank.models import ITEM_STATUSES, CalibrationRun, Competency, Item, ItemEvent, ItemParameter
-from itembank.services import WRITER_ROLES, Actor, WorkflowError, create_item, next_item_code
+from itembank.refusal import Refusal
+from itembank.services import WRITER_ROLES, Actor, create_item, next_item_code
 
 #: Statuses an imported item may arrive in (moving banks keeps an item's place in the workflow).
 IMPORT_STATUSES = ITEM_STATUSES
@@ -315,7 +316,7 @@ def import_drafts(
     source "import". Adds and flushes; the caller commits.
     """
     if actor.role not in WRITER_ROLES:
-        raise WorkflowError("role_not_allowed")
+        raise Refusal("item.role_not_allowed")
     errors = list(prior_errors) + validate_drafts(session, drafts)
     if not drafts and not errors:
         errors.append(row_error(1, "file", "file_empty"))

@@ -16,6 +16,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from itembank.database import utcnow
+from itembank.refusal import Refusal
 from proctoring import chain
 from proctoring.models import DECISIONS, Appeal, IntegrityEvent, ProctorDecision
 from proctoring.standing import standing_of
@@ -50,20 +51,11 @@ REASON_CATEGORIES: dict[str, tuple[str, ...]] = {
 }
 
 
-class ProctoringError(ValueError):
-    """A refused proctoring operation; ``code`` names the reason for translation."""
-
-    def __init__(self, code: str, **params):
-        super().__init__(code)
-        self.code = code
-        self.params = params
-
-
 def check_category(category: str) -> str:
-    """A category code such as ``examinee.collusion``; raises ProctoringError otherwise."""
+    """A category code such as ``examinee.collusion``; raises Refusal otherwise."""
     top, _, sub = (category or "").partition(".")
     if sub not in REASON_CATEGORIES.get(top, ()):
-        raise ProctoringError("category_unknown")
+        raise Refusal("proctoring.category_unknown")
     return category
 
 
@@ -82,7 +74,7 @@ def record_event(
     """Store an event and append it to the session's chain."""
     allowed = {"browser": BROWSER_KINDS, "server": SERVER_KINDS, "proctor": PROCTOR_KINDS}[source]
     if kind not in allowed:
-        raise ProctoringError("event_kind_unknown", kind=kind)
+        raise Refusal("proctoring.event_kind_unknown", kind=kind)
     event = IntegrityEvent(
         session_id=exam_session_id,
         source=source,
@@ -187,11 +179,11 @@ def decide(
 ) -> ProctorDecision:
     """Record a review decision (cleared, warning, invalidated) with a mandatory reason."""
     if decision not in DECISIONS:
-        raise ProctoringError("decision_unknown")
+        raise Refusal("proctoring.decision_unknown")
     check_category(category)
     reason = (reason or "").strip()
     if len(reason) < 10:
-        raise ProctoringError("reason_required")
+        raise Refusal("proctoring.reason_required")
     row = ProctorDecision(
         session_id=exam_session_id,
         decision=decision,
@@ -211,11 +203,11 @@ def confirm_invalidation(
 ) -> None:
     """A second proctor or admin confirms an invalidation; only then does it count."""
     if decision.decision != "invalidated":
-        raise ProctoringError("not_an_invalidation")
+        raise Refusal("proctoring.not_an_invalidation")
     if decision.confirmed_by_id is not None:
-        raise ProctoringError("already_confirmed")
+        raise Refusal("proctoring.already_confirmed")
     if actor_id == decision.decided_by_id:
-        raise ProctoringError("second_person_required")
+        raise Refusal("proctoring.second_person_required")
     decision.confirmed_by_id = actor_id
     decision.confirmed_at = utcnow()
     chain.append_row(session, decision.session_id, "confirmation", decision)
@@ -232,9 +224,9 @@ def file_appeal(session: Session, decision: ProctorDecision, *, text: str, ancho
     """The candidate appeals (sanggah) against a decision, once per decision."""
     text = (text or "").strip()
     if len(text) < 20:
-        raise ProctoringError("appeal_too_short")
+        raise Refusal("proctoring.appeal_too_short")
     if session.scalar(select(Appeal.id).where(Appeal.decision_id == decision.id)) is not None:
-        raise ProctoringError("appeal_exists")
+        raise Refusal("proctoring.appeal_exists")
     appeal = Appeal(decision_id=decision.id, session_id=decision.session_id, text=text[:4000], filed_at=utcnow())
     session.add(appeal)
     chain.append_row(session, decision.session_id, "appeal", appeal)
@@ -248,12 +240,12 @@ def decide_appeal(
     """Decide an appeal; never by whoever made (or confirmed) the decision appealed against."""
     decision = session.get(ProctorDecision, appeal.decision_id)
     if actor_id in (decision.decided_by_id, decision.confirmed_by_id):
-        raise ProctoringError("appeal_needs_someone_else")
+        raise Refusal("proctoring.appeal_needs_someone_else")
     if appeal.status != "open":
-        raise ProctoringError("appeal_closed")
+        raise Refusal("proctoring.appeal_closed")
     outcome = (outcome or "").strip()
     if len(outcome) < 10:
-        raise ProctoringError("reason_required")
+        raise Refusal("proctoring.reason_required")
     appeal.status = "upheld" if upheld else "rejected"
     appeal.outcome = outcome[:4000]
     appeal.decided_by_id = actor_id

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 
 from examserver.accounts.models import PasswordReset, User
 from examserver.accounts.passwords import hash_password, verify_password
-from examserver.accounts.services import AccountError, normalise_email, revoke_all_sessions, set_password
+from examserver.accounts.services import normalise_email, revoke_all_sessions, set_password
 from itembank.database import utcnow
+from itembank.refusal import Refusal
 from proctoring import chain
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -43,10 +44,10 @@ def request_code(session: Session, user: User, *, requested_by: int, reason: str
     Earlier unused codes of the account stop working. Returns the code, to be shown once.
     """
     if user.role != "candidate":
-        raise AccountError("not_a_candidate")
+        raise Refusal("account.not_a_candidate")
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON:
-        raise AccountError("reset_reason_required")
+        raise Refusal("account.reset_reason_required")
     now = now or utcnow()
     session.execute(
         update(PasswordReset)
@@ -88,9 +89,9 @@ def confirm_code(session: Session, reset: PasswordReset, *, confirmed_by: int, n
     """The second member's confirmation: from now on the code works for :data:`CODE_LIFETIME`."""
     now = now or utcnow()
     if reset.confirmed_at is not None or reset.used_at is not None or reset.expires_at <= now:
-        raise AccountError("reset_not_pending")
+        raise Refusal("account.reset_not_pending")
     if reset.created_by_id == confirmed_by:
-        raise AccountError("reset_self_confirmation")
+        raise Refusal("account.reset_self_confirmation")
     reset.confirmed_by_id, reset.confirmed_at = confirmed_by, now
     reset.expires_at = now + CODE_LIFETIME
     session.flush()
@@ -114,9 +115,9 @@ def reset_password(session: Session, *, email: str, code: str, new_password: str
     match = next((row for row in live if verify_password(row.code_hash, cleaned)), None)
     if match is None:
         verify_password(None, cleaned)  # same time whether or not the account exists
-        raise AccountError("reset_code_invalid")
+        raise Refusal("account.reset_code_invalid")
     if match.confirmed_at is None:
-        raise AccountError("reset_code_unconfirmed")
+        raise Refusal("account.reset_code_unconfirmed")
     set_password(user, new_password)
     match.used_at = now
     revoke_all_sessions(session, user)

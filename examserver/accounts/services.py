@@ -15,16 +15,9 @@ from examserver.accounts.models import LoginSession, User
 from examserver.accounts.passwords import hash_password, needs_rehash, verify_password
 from examserver.accounts.roles import ROLES
 from itembank.database import utcnow
+from itembank.refusal import Refusal
 
 MIN_PASSWORD_LENGTH = 8
-
-
-class AccountError(ValueError):
-    """A refused account operation; ``code`` names the reason for translation."""
-
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
 
 
 def normalise_email(email: str) -> str:
@@ -38,16 +31,16 @@ def token_digest(token: str) -> str:
 
 
 def create_user(session: Session, *, email: str, full_name: str, role: str, password: str, locale: str = "id") -> User:
-    """Create an account; raises AccountError for a duplicate email, bad role or weak password."""
+    """Create an account; raises Refusal for a duplicate email, bad role or weak password."""
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:
-        raise AccountError("invalid_email")
+        raise Refusal("account.invalid_email")
     if role not in ROLES:
-        raise AccountError("unknown_role")
+        raise Refusal("account.unknown_role")
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError("password_too_short")
+        raise Refusal("account.password_too_short")
     if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise AccountError("email_taken")
+        raise Refusal("account.email_taken")
     user = User(
         email=email,
         full_name=full_name.strip(),
@@ -75,7 +68,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 def set_password(user: User, password: str) -> None:
     """Replace the user's password (the caller revokes sessions where appropriate)."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError("password_too_short")
+        raise Refusal("account.password_too_short")
     user.password_hash = hash_password(password)
 
 
@@ -156,12 +149,12 @@ def set_disabled(session: Session, user: User, disabled: bool) -> None:
     session.flush()
 
 
-class AlreadyRegistered(AccountError):
+class AlreadyRegistered(Refusal):
     """Self-registration with a NIK or email that already has an account. The visitor gets the
     same answer as for a new account (nobody learns who is registered); ``owners`` are told."""
 
     def __init__(self, owners: list[User]):
-        super().__init__("already_registered")
+        super().__init__("account.already_registered")
         self.owners = owners
 
 
@@ -174,17 +167,17 @@ def register_candidate(session: Session, *, email: str, full_name: str, nik: str
     nik = (nik or "").strip()
     problem = nik_problem(nik)
     if problem:
-        raise AccountError(problem)
+        raise Refusal(f"account.{problem}")
     phone_number = normalise_phone(phone)
     if phone_number is None:
-        raise AccountError("phone_format")
+        raise Refusal("account.phone_format")
     if not (full_name or "").strip():
-        raise AccountError("name_missing")
+        raise Refusal("account.name_missing")
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:
-        raise AccountError("invalid_email")
+        raise Refusal("account.invalid_email")
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError("password_too_short")
+        raise Refusal("account.password_too_short")
     owners = session.scalars(select(User).where((User.nik == nik) | (User.email == email))).all()
     if owners:
         hash_password(password)  # the work a new account costs

@@ -14,15 +14,10 @@ from examserver.accounts.roles import ADMIN, ROLES
 from examserver.admin import bp
 from examserver.admin.forms import UserCreateForm, UserFilterForm
 from examserver.auth.forms import ConfirmForm
+from examserver.errors import flash_refusal
 from examserver.extensions import db
 
 PAGE_SIZE = 50
-ACCOUNT_ERRORS = {
-    "email_taken": lambda: _("Email sudah dipakai akun lain."),
-    "invalid_email": lambda: _("Email tidak valid."),
-    "unknown_role": lambda: _("Peran tidak dikenal."),
-    "password_too_short": lambda: _("Kata sandi minimal 8 karakter."),
-}
 
 
 @bp.route("/")
@@ -68,7 +63,7 @@ def create_user():
     """Create an account with a role."""
     form = UserCreateForm()
     if form.validate_on_submit():
-        try:
+        with flash_refusal():
             user = services.create_user(
                 db.session,
                 email=form.email.data,
@@ -76,10 +71,6 @@ def create_user():
                 role=form.role.data,
                 password=form.password.data,
             )
-        except services.AccountError as error:
-            db.session.rollback()
-            flash(ACCOUNT_ERRORS[error.code](), "error")
-        else:
             db.session.commit()
             flash(_("Akun %(email)s dibuat.", email=user.email), "success")
             return redirect(url_for("admin.users")), 303

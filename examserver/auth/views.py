@@ -25,7 +25,9 @@ from examserver.auth.forms import (
     ResetForm,
 )
 from examserver.auth.login import current_login_session, sign_in, sign_out
+from examserver.errors import flash_refusal, refusal_message
 from examserver.extensions import db, limiter
+from itembank.refusal import Refusal
 
 
 def safe_next(target: str | None) -> str | None:
@@ -209,29 +211,6 @@ def set_language():
     return redirect(target)
 
 
-ACCOUNT_MESSAGES = {
-    "nik_format": lambda: _("NIK harus 16 angka."),
-    "nik_region": lambda: _("Kode wilayah pada NIK tidak valid."),
-    "nik_birth_date": lambda: _("Tanggal lahir pada NIK tidak valid."),
-    "nik_serial": lambda: _("Nomor urut pada NIK tidak valid."),
-    "phone_format": lambda: _("Nomor ponsel tidak valid. Contoh: 0812 3456 7890."),
-    "name_missing": lambda: _("Nama wajib diisi."),
-    "email_taken": lambda: _("Email sudah dipakai akun lain."),
-    "invalid_email": lambda: _("Email tidak valid."),
-    "password_too_short": lambda: _("Kata sandi minimal 8 karakter."),
-    "reset_code_invalid": lambda: _("Email atau kode pemulihan salah, atau kode sudah kedaluwarsa."),
-    "reset_code_unconfirmed": lambda: _(
-        "Kode pemulihan ini belum dikonfirmasi oleh anggota panitia kedua, jadi belum dapat dipakai. "
-        "Kata sandi tidak diubah; coba lagi setelah panitia mengabarkan kode sudah berlaku."
-    ),
-    "reset_reason_required": lambda: _("Tuliskan alasan penerbitan kode, minimal 10 karakter."),
-    "reset_not_pending": lambda: _("Permintaan kode ini sudah dikonfirmasi, diganti, atau kedaluwarsa."),
-    "reset_self_confirmation": lambda: _(
-        "Kode pemulihan harus dikonfirmasi oleh anggota panitia lain, bukan oleh yang memintanya."
-    ),
-}
-
-
 def _registration_limit() -> str:
     return current_app.config["REGISTRATION_LIMIT"]
 
@@ -257,10 +236,10 @@ def register():
         except services.AlreadyRegistered as taken:
             db.session.rollback()
             _tell_owners_of_registration_attempt(taken.owners)
-        except services.AccountError as error:
+        except Refusal as error:
             db.session.rollback()
-            message = ACCOUNT_MESSAGES[error.code]()
-            if error.code.startswith("nik"):
+            message = refusal_message(error.code)
+            if error.code.startswith("account.nik"):
                 form.nik.errors.append(message)
             else:
                 flash(message, "error")
@@ -298,13 +277,10 @@ def reset_password():
     """Choose a new password with the recovery code the committee gave you."""
     form = ResetForm()
     if form.validate_on_submit():
-        try:
+        g.login_failed = True  # until the reset goes through: a refused code counts against the limit
+        with flash_refusal():
             recovery.reset_password(db.session, email=form.email.data, code=form.code.data, new_password=form.new.data)
-        except services.AccountError as error:
-            db.session.rollback()
-            g.login_failed = True
-            flash(ACCOUNT_MESSAGES[error.code](), "error")
-        else:
+            g.login_failed = False
             db.session.commit()
             flash(_("Kata sandi baru disimpan. Silakan masuk."), "success")
             return redirect(url_for("auth.login")), 303

@@ -13,14 +13,14 @@ from examserver.auth.forms import ConfirmForm
 from examserver.authoring import bp
 from examserver.authoring.charts import line_chart
 from examserver.authoring.forms import MAX_SECTIONS, AssembleForm, BlueprintForm
-from examserver.authoring.messages import error_message, field_label
+from examserver.authoring.messages import field_label
 from examserver.authoring.views import actor, all_competency_choices
+from examserver.errors import back_on_refusal, refusal_message
 from examserver.extensions import db
 from itembank import blueprints
-from itembank.assembly import AssemblyError
 from itembank.item_types import ItemValidationError
 from itembank.models import TestBlueprint, TestForm
-from itembank.services import WorkflowError
+from itembank.refusal import Refusal
 
 VIEWERS = (ITEM_WRITER, REVIEWER, COMMITTEE, ADMIN)
 EDITORS = (REVIEWER, COMMITTEE, ADMIN)
@@ -78,7 +78,7 @@ def create_blueprint():
                 sections=sections,
                 description=form.description.data,
             )
-        except (ItemValidationError, WorkflowError) as error:
+        except (ItemValidationError, Refusal) as error:
             db.session.rollback()
             field = getattr(error, "field", "")
             message = blueprint_error(error.code)
@@ -92,34 +92,8 @@ def create_blueprint():
 
 
 def blueprint_error(code: str, **params) -> str:
-    """Messages of blueprint and assembly errors (falls back to the item-bank messages)."""
-    messages = {
-        "blueprint_incomplete": _("Kode dan nama cetak biru wajib diisi."),
-        "delivery_mode_unknown": _("Cara penyajian tidak dikenal."),
-        "time_limit_range": _("Waktu harus 1 sampai 600 menit."),
-        "sections_missing": _("Isi minimal satu bagian."),
-        "sections_overlap": _("Kompetensi bagian ini tumpang tindih dengan bagian lain."),
-        "item_count_range": _("Jumlah butir per bagian harus 1 sampai 500."),
-        "scoring_rule_unknown": _("Aturan skor tidak dikenal."),
-        "threshold_negative": _("Nilai ambang tidak boleh negatif."),
-        "scaled_threshold_adaptive_only": _("Ambang pada skala pelaporan hanya untuk cetak biru adaptif."),
-        "threshold_both": _("Isi ambang mentah atau ambang skala pelaporan, bukan keduanya."),
-        "scaled_threshold_range": _("Ambang skala pelaporan harus di dalam rentang skala."),
-        "scale_order": _("Batas bawah skala harus lebih kecil dari batas atas."),
-        "scale_sd": _("Simpangan baku skala harus positif."),
-        "scale_incomplete": _("Lengkapi skala pelaporan."),
-        "scale_kind": _("Jenis skala tidak dikenal."),
-        "pool_too_small": _(
-            "Butir operasional berparameter di bagian %(section)s tidak cukup: perlu %(needed)s, ada %(available)s.",
-            section=params.get("section", "?"),
-            needed=params.get("needed", "?"),
-            available=params.get("available", "?"),
-        ),
-        "infeasible": _("Naskah tidak dapat disusun dalam batas waktu; kurangi jumlah naskah."),
-        "bad_request": _("Permintaan penyusunan tidak valid."),
-        "form_not_draft": _("Naskah ini sudah diterbitkan."),
-    }
-    return messages.get(code) or error_message(code)
+    """The text of a blueprint refusal, or of a bare blueprint validation code (``item.<code>``)."""
+    return refusal_message(code if "." in code else f"item.{code}", **params)
 
 
 def blueprint_or_404(blueprint_id: int) -> TestBlueprint:
@@ -147,7 +121,7 @@ def assemble(blueprint_id: int):
     if form.validate_on_submit():
         try:
             forms = blueprints.assemble_forms(db.session, actor(), blueprint, form.n_forms.data)
-        except (AssemblyError, WorkflowError) as error:
+        except Refusal as error:
             db.session.rollback()
             params = dict(getattr(error, "params", {}))
             if "section" in params:
@@ -191,12 +165,9 @@ def form_detail(form_id: int):
 def publish_form(form_id: int):
     """Freeze a draft form so it can be delivered."""
     test_form = form_or_404(form_id)
+    back = back_on_refusal(url_for("authoring.form_detail", form_id=test_form.id))
     if ConfirmForm().validate_on_submit():
-        try:
-            blueprints.publish_form(actor(), test_form)
-        except WorkflowError as error:
-            flash(blueprint_error(error.code), "error")
-        else:
-            db.session.commit()
-            flash(_("Naskah %(code)s diterbitkan.", code=test_form.code), "success")
-    return redirect(url_for("authoring.form_detail", form_id=test_form.id)), 303
+        blueprints.publish_form(actor(), test_form)
+        db.session.commit()
+        flash(_("Naskah %(code)s diterbitkan.", code=test_form.code), "success")
+    return redirect(back), 303

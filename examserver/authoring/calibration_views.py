@@ -19,6 +19,7 @@ from examserver.accounts.roles import ADMIN, REVIEWER
 from examserver.authoring import bp
 from examserver.authoring.calibration_data import responses_from_schedules, results_moved_by, schedules_with_results
 from examserver.authoring.views import actor
+from examserver.errors import back_on_refusal, flash_refusal, refusal_message
 from examserver.extensions import db
 from itembank import calibration, calibration_guards
 from itembank.calibration_guards import GuardReason
@@ -119,51 +120,8 @@ class ExclusionForm(FlaskForm):
 
 
 def calibration_message(code: str, /, **params) -> str:
-    """The translated text of a calibration error code."""
-    messages = {
-        "role_not_allowed": lambda: _("Peran Anda tidak boleh melakukan ini."),
-        "mode_unknown": lambda: _("Pilih cara kalibrasi yang tersedia."),
-        "too_few_persons": lambda: _(
-            "Data terlalu sedikit: %(n)s peserta, paling sedikit %(min)s.", n=params.get("n"), min=params.get("min")
-        ),
-        "nothing_to_estimate": lambda: _(
-            "Semua butir dalam data sudah operasional dan menjadi jangkar, jadi tidak ada yang diestimasi. "
-            "Pilih kalibrasi ulang dengan penyetaraan."
-        ),
-        "too_few_anchors": lambda: _(
-            "Penyetaraan butuh paling sedikit %(min)s butir jangkar operasional; data ini hanya punya %(n)s.",
-            n=params.get("n"),
-            min=params.get("min"),
-        ),
-        "calibration_failed": lambda: _("Kalibrasi gagal: %(detail)s", detail=params.get("detail", "")),
-        "run_not_draft": lambda: _("Kalibrasi ini sudah diputuskan."),
-        "four_eyes_run": lambda: _("Kalibrasi harus diterbitkan oleh admin lain, bukan yang menjalankannya."),
-        "flagged_items": lambda: _(
-            "Belum dapat diterbitkan: %(n)s butir punya estimasi yang tidak wajar (%(codes)s). "
-            "Keluarkan butir itu dengan alasan, atau jalankan kalibrasi baru.",
-            n=params.get("n"),
-            codes=params.get("codes"),
-        ),
-        "exclusion_reason_missing": lambda: _("Tulis alasan mengeluarkan butir."),
-        "nothing_selected": lambda: _("Pilih butir yang diestimasi dan belum dikeluarkan."),
-        "content_changed": lambda: _(
-            "Isi butir %(code)s berubah sejak kalibrasi; jalankan kalibrasi baru.", code=params.get("code")
-        ),
-        "responses_empty": lambda: _("Berkas tidak berisi baris respons."),
-        "column_unnamed": lambda: _("Ada kolom tanpa kode butir."),
-        "column_duplicate": lambda: _("Kolom butir %(code)s muncul dua kali.", code=params.get("code")),
-        "item_unknown": lambda: _("Butir %(code)s tidak ada di bank soal.", code=params.get("code")),
-        "row_width": lambda: _(
-            "Baris ini berisi %(n)s sel, seharusnya %(expected)s.", n=params.get("n"), expected=params.get("expected")
-        ),
-        "category_range": lambda: _(
-            "Respons %(value)s untuk butir %(code)s harus bilangan bulat 0 sampai %(max)s.",
-            value=params.get("value"),
-            code=params.get("code"),
-            max=params.get("max"),
-        ),
-    }
-    return messages[code]() if code in messages else code
+    """The translated text of a calibration code (``calibration.<code>`` in the registry)."""
+    return refusal_message(f"calibration.{code}", **params)
 
 
 def run_or_404(run_id: int) -> CalibrationRun:
@@ -218,12 +176,8 @@ def new_calibration():
             else:
                 data = responses_from_schedules(db.session, chosen)
         if data is not None:
-            try:
+            with flash_refusal():
                 run = calibration.start_run(db.session, actor(), data, mode=form.mode.data, note=form.note.data or "")
-            except calibration.CalibrationError as error:
-                db.session.rollback()
-                flash(calibration_message(error.code, **error.params), "error")
-            else:
                 db.session.commit()
                 flash(_("Kalibrasi selesai. Telaah hasilnya sebelum diterbitkan."), "success")
                 return redirect(url_for("authoring.calibration_run", run_id=run.id)), 303
@@ -266,14 +220,10 @@ def exclude_calibration_items(run_id: int):
     chosen = list(form.parameter_ids.data or [])
     if request.form.get("all_flagged"):
         chosen = [row.proposed.id for row in calibration.review_rows(run) if row.blocking]
-    try:
-        count = calibration.exclude_items(db.session, actor(), run, chosen, reason=form.reason.data or "")
-    except calibration.CalibrationError as error:
-        db.session.rollback()
-        flash(calibration_message(error.code, **error.params), "error")
-    else:
-        db.session.commit()
-        flash(_("%(n)d butir dikeluarkan dari kalibrasi; parameter lamanya tetap berlaku.", n=count), "success")
+    back_on_refusal(url_for("authoring.calibration_run", run_id=run.id))
+    count = calibration.exclude_items(db.session, actor(), run, chosen, reason=form.reason.data or "")
+    db.session.commit()
+    flash(_("%(n)d butir dikeluarkan dari kalibrasi; parameter lamanya tetap berlaku.", n=count), "success")
     return redirect(url_for("authoring.calibration_run", run_id=run.id)), 303
 
 
@@ -309,14 +259,10 @@ def publish_calibration(run_id: int):
     if not form.validate_on_submit():
         flash(_("Catatan terlalu panjang."), "error")
         return redirect(url_for("authoring.calibration_run", run_id=run.id)), 303
-    try:
-        count = calibration.publish_run(db.session, actor(), run, note=form.note.data or "")
-    except calibration.CalibrationError as error:
-        db.session.rollback()
-        flash(calibration_message(error.code, **error.params), "error")
-    else:
-        db.session.commit()
-        flash(_("Parameter baru berlaku untuk %(n)d butir; versi lama tetap tersimpan.", n=count), "success")
+    back_on_refusal(url_for("authoring.calibration_run", run_id=run.id))
+    count = calibration.publish_run(db.session, actor(), run, note=form.note.data or "")
+    db.session.commit()
+    flash(_("Parameter baru berlaku untuk %(n)d butir; versi lama tetap tersimpan.", n=count), "success")
     return redirect(url_for("authoring.calibration_run", run_id=run_id)), 303
 
 
@@ -327,12 +273,8 @@ def discard_calibration(run_id: int):
     run = run_or_404(run_id)
     if not DecisionForm().validate_on_submit():
         abort(400)
-    try:
-        calibration.discard_run(db.session, actor(), run)
-    except calibration.CalibrationError as error:
-        db.session.rollback()
-        flash(calibration_message(error.code, **error.params), "error")
-    else:
-        db.session.commit()
-        flash(_("Kalibrasi dibatalkan; bank soal tidak berubah."), "success")
+    back_on_refusal(url_for("authoring.calibration_run", run_id=run.id))
+    calibration.discard_run(db.session, actor(), run)
+    db.session.commit()
+    flash(_("Kalibrasi dibatalkan; bank soal tidak berubah."), "success")
     return redirect(url_for("authoring.calibration_run", run_id=run_id)), 303

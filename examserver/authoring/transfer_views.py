@@ -17,11 +17,13 @@ from examserver.authoring import bp
 from examserver.authoring.forms import STATUS_LABELS
 from examserver.authoring.messages import error_message
 from examserver.authoring.views import actor
+from examserver.errors import refusal_message
 from examserver.extensions import db
 from itembank import services
 from itembank.csv_format import export_csv, parse_csv
 from itembank.models import ITEM_STATUSES, Item
 from itembank.qti import export_package, parse_package
+from itembank.refusal import Refusal
 from itembank.transfer import ImportRejected, import_drafts
 
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -71,9 +73,9 @@ def import_items():
             except ImportRejected as rejected:
                 db.session.rollback()
                 errors = rejected.errors
-            except services.WorkflowError as error:
+            except Refusal as error:
                 db.session.rollback()
-                flash(error_message(error.code), "error")
+                flash(refusal_message(error.code), "error")
             else:
                 db.session.commit()
                 flash(_("%(n)d butir diimpor.", n=len(result.items)), "success")

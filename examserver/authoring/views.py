@@ -25,11 +25,13 @@ from examserver.authoring.forms import (
 )
 from examserver.authoring.item_usage import exposure_rates, item_usage
 from examserver.authoring.messages import error_message, field_label
+from examserver.errors import refusal_message
 from examserver.extensions import db
 from itembank import services
 from itembank.assets import AssetError, check_image
 from itembank.item_types import ITEM_TYPES, ItemValidationError, item_type, letters
 from itembank.models import Competency, Item, ItemAccess, ItemAsset
+from itembank.refusal import Refusal
 
 STAFF = (ITEM_WRITER, REVIEWER, ADMIN)
 PAGE_SIZE = 25
@@ -194,9 +196,12 @@ def _fill_form(form: ItemForm, item: Item) -> None:
         form.numeric_tolerance.data = f"{answer['tolerance']:g}"
 
 
-def _report(error: ItemValidationError | services.WorkflowError | AssetError) -> None:
+def _report(error: ItemValidationError | Refusal | AssetError) -> None:
     field = getattr(error, "field", "")
-    message = error_message(error.code, **getattr(error, "params", {}))
+    params = getattr(error, "params", {})
+    message = (
+        refusal_message(error.code, **params) if isinstance(error, Refusal) else error_message(error.code, **params)
+    )
     flash(f"{field_label(field)}: {message}" if field else message, "error")
 
 
@@ -249,7 +254,7 @@ def create_item():
                 note=form.note.data or None,
                 assets=[asset] if asset else [],
             )
-        except (ItemValidationError, services.WorkflowError, AssetError) as error:
+        except (ItemValidationError, Refusal, AssetError) as error:
             db.session.rollback()
             _report(error)
         else:
@@ -291,7 +296,7 @@ def edit_item(item_id: int):
                 note=form.note.data or None,
                 assets=assets,
             )
-        except (ItemValidationError, services.WorkflowError, AssetError) as error:
+        except (ItemValidationError, Refusal, AssetError) as error:
             db.session.rollback()
             _report(error)
         else:
@@ -299,7 +304,7 @@ def edit_item(item_id: int):
             flash(_("Versi %(n)d disimpan.", n=version.number), "success")
             return redirect(url_for("authoring.item", item_id=item.id)), 303
     if item.status != "draft":
-        flash(error_message("only_drafts_change"), "error")
+        flash(refusal_message("item.only_drafts_change"), "error")
     return render_template(
         "authoring/item_form.html", form=form, type_key=item.item_type, item=item, letters=OPTION_LETTERS
     ), (422 if request.method == "POST" else 200)
@@ -340,7 +345,7 @@ def change_status(item_id: int):
     if form.validate_on_submit():
         try:
             services.transition(db.session, actor(), item, form.to_status.data, form.comment.data)
-        except services.WorkflowError as error:
+        except Refusal as error:
             db.session.rollback()
             _report(error)
         else:

@@ -15,14 +15,13 @@ from examserver import access
 from examserver.accounts import recovery
 from examserver.accounts.models import PasswordReset, User
 from examserver.accounts.roles import ADMIN, CANDIDATE, COMMITTEE
-from examserver.accounts.services import AccountError
 from examserver.auth.forms import ConfirmForm
-from examserver.auth.views import ACCOUNT_MESSAGES
 from examserver.committee import bp
 from examserver.delivery.models import ExamSchedule
-from examserver.errors import error_response
+from examserver.errors import back_on_refusal, error_response, refusal_message
 from examserver.extensions import db
 from examserver.selection.services import conflicted_candidates
+from itembank.refusal import Refusal
 
 
 class CandidateSearchForm(FlaskForm):
@@ -111,9 +110,9 @@ def issue_reset_code(user_id: int):
         return _candidates_page(search, [user], status=422, request_form=form)
     try:
         code = recovery.request_code(db.session, user, requested_by=current_user.id, reason=form.reason.data)
-    except AccountError as error:
+    except Refusal as error:
         db.session.rollback()
-        form.reason.errors = [ACCOUNT_MESSAGES[error.code]()]
+        form.reason.errors = [refusal_message(error.code)]
         return _candidates_page(search, [user], status=422, request_form=form)
     db.session.commit()
     return _candidates_page(
@@ -133,15 +132,15 @@ def confirm_reset_code(reset_id: int):
     if reset is None:
         abort(404)
     _recovery_candidate(reset.user_id)
+    back = back_on_refusal(url_for("committee.candidates"))
     if ConfirmForm().validate_on_submit():
         try:
             recovery.confirm_code(db.session, reset, confirmed_by=current_user.id)
-        except AccountError as error:
-            db.session.rollback()
-            if error.code == "reset_self_confirmation":
-                abort(error_response(403, error.code, ACCOUNT_MESSAGES[error.code]()))
-            flash(ACCOUNT_MESSAGES[error.code](), "error")
-        else:
-            db.session.commit()
-            flash(_("Kode pemulihan dikonfirmasi dan sekarang berlaku 24 jam."), "success")
-    return redirect(url_for("committee.candidates"), 303)
+        except Refusal as error:
+            if error.code != "account.reset_self_confirmation":
+                raise  # the handler flashes it and goes back to the list
+            db.session.rollback()  # the same person may not confirm: forbidden, not merely refused
+            abort(error_response(403, "reset_self_confirmation", refusal_message(error.code)))
+        db.session.commit()
+        flash(_("Kode pemulihan dikonfirmasi dan sekarang berlaku 24 jam."), "success")
+    return redirect(back, 303)

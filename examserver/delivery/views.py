@@ -24,8 +24,8 @@ from examserver.delivery.integrity import anchor_file
 from examserver.delivery.messages import delivery_message, verdict_labels
 from examserver.delivery.models import ExamSchedule, ExamSession, SessionResult
 from examserver.delivery.services import DeliveryError, create_schedule, enrol, expire_if_due, new_start_pin
+from examserver.errors import back_on_refusal, refusal_message
 from examserver.extensions import db
-from examserver.proctor.messages import proctoring_message
 from itembank.database import utcnow
 from itembank.models import TestBlueprint
 from itembank.services import Actor
@@ -167,18 +167,14 @@ def file_appeal(session_id: int):
     form = AppealForm()
     if decision is None or decision.decision == "cleared":
         abort(404)
+    back = back_on_refusal(url_for("delivery.result", session_id=exam.id))
     if form.validate_on_submit():
-        try:
-            proctoring_services.file_appeal(db.session, decision, text=form.text.data, anchor_file=anchor_file())
-        except proctoring_services.ProctoringError as error:
-            db.session.rollback()
-            flash(proctoring_message(error.code), "error")
-        else:
-            db.session.commit()
-            flash(_("Sanggahan Anda tercatat dan akan diputus oleh pengawas lain."), "success")
+        proctoring_services.file_appeal(db.session, decision, text=form.text.data, anchor_file=anchor_file())
+        db.session.commit()
+        flash(_("Sanggahan Anda tercatat dan akan diputus oleh pengawas lain."), "success")
     else:
-        flash(proctoring_message("appeal_too_short"), "error")
-    return redirect(url_for("delivery.result", session_id=exam.id)), 303
+        flash(refusal_message("proctoring.appeal_too_short"), "error")
+    return redirect(back), 303
 
 
 @bp.route("/<int:session_id>/sertifikat")

@@ -14,14 +14,15 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from examserver import access
+from examserver.errors import flash_refusal, refusal_message
 from examserver.extensions import db
 from examserver.hr import bp
 from examserver.hr.analysis import GROUPINGS, heatmap, load_catalogue, load_workforce
 from examserver.hr.charts import heatmap_png
 from examserver.hr.forms import TrainingPlanForm
-from examserver.hr.messages import GROUPING_LABELS, MODE_LABELS, error_message
+from examserver.hr.messages import GROUPING_LABELS, MODE_LABELS
 from examserver.hr.models import Employee, PositionProfile, TrainingPlan
-from examserver.hr.services import HRError, build_training_plan
+from examserver.hr.services import build_training_plan
 from examserver.hr.views import HR
 
 METRICS = ("share", "gap")
@@ -105,11 +106,11 @@ def training_plans():
             workforce = load_workforce(db.session, ids) if ids else None
             catalogue = load_catalogue(db.session, workforce.competencies) if workforce else None
             if workforce is None:
-                flash(error_message("no_employees"), "error")
+                flash(refusal_message("hr.no_employees"), "error")
             elif catalogue is None:
-                flash(error_message("no_catalogue"), "error")
+                flash(refusal_message("hr.no_catalogue"), "error")
             else:
-                try:
+                with flash_refusal():
                     plan = build_training_plan(
                         db.session,
                         workforce,
@@ -122,10 +123,6 @@ def training_plans():
                         max_programmes_per_employee=form.max_programmes.data,
                         actor_id=current_user.id,
                     )
-                except HRError as error:
-                    db.session.rollback()
-                    flash(error_message(error.code), "error")
-                else:
                     db.session.commit()
                     flash(_("Rencana pelatihan disusun dan disimpan."), "success")
                     return redirect(url_for("hr.training_plan", plan_id=plan.id)), 303

@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from examserver import access
 from examserver.accounts.roles import ADMIN, COMMITTEE
+from examserver.errors import refusal_message
 from examserver.extensions import db
 from examserver.hr.consultation_views import WIB, open_from_form
 from examserver.hr.forms import ConsultationForm
-from examserver.hr.messages import error_message
 from examserver.hr.models import PublicConsultation
 from examserver.selection.models import SelectionPeriod
 from itembank.database import utcnow
@@ -36,7 +36,7 @@ def consultations():
     if form.validate_on_submit():
         period = next((p for p in periods if p.id == form.period.data), None)
         if period is None:
-            form.period.errors.append(error_message("consultation_exists"))
+            form.period.errors.append(refusal_message("hr.consultation_exists"))
         else:
             opened = open_from_form(form, period)
             if opened is not None:

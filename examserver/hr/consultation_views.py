@@ -13,13 +13,14 @@ from sqlalchemy import select
 
 from examserver import access
 from examserver.accounts.roles import ADMIN, COMMITTEE, HR_OFFICER
+from examserver.errors import flash_refusal
 from examserver.extensions import client_address, db, limiter
 from examserver.hr import bp
 from examserver.hr.evaluation_views import public_post_limit
 from examserver.hr.forms import CommentForm, ConsultationForm, SummaryForm
-from examserver.hr.messages import STATUS_LABELS, TOPIC_LABELS, error_message
+from examserver.hr.messages import STATUS_LABELS, TOPIC_LABELS
 from examserver.hr.models import ConsultationComment, PublicConsultation
-from examserver.hr.services import HRError, add_comment, open_consultation, sender_hash, summarise, topic_counts
+from examserver.hr.services import add_comment, open_consultation, sender_hash, summarise, topic_counts
 from examserver.hr.views import HR
 from examserver.selection.messages import category_label
 from examserver.selection.models import SelectionPeriod
@@ -36,7 +37,7 @@ def _consultation_or_404(consultation_id: int) -> PublicConsultation:
 def open_from_form(form: ConsultationForm, period: SelectionPeriod):
     """Open the consultation ``form`` describes (times entered in WIB) and commit; the redirect to
     its summary, or None after flashing why it was refused (nothing is kept)."""
-    try:
+    with flash_refusal():
         consultation = open_consultation(
             db.session,
             period,
@@ -45,13 +46,10 @@ def open_from_form(form: ConsultationForm, period: SelectionPeriod):
             closes_at=form.closes_at.data.replace(tzinfo=WIB).astimezone(UTC),
             actor_id=current_user.id,
         )
-    except HRError as error:
-        db.session.rollback()
-        flash(error_message(error.code), "error")
-        return None
-    db.session.commit()
-    flash(_("Konsultasi publik dibuka."), "success")
-    return redirect(url_for("hr.consultation_summary", consultation_id=consultation.id)), 303
+        db.session.commit()
+        flash(_("Konsultasi publik dibuka."), "success")
+        return redirect(url_for("hr.consultation_summary", consultation_id=consultation.id)), 303
+    return None
 
 
 @bp.route("/konsultasi", methods=["GET", "POST"])
@@ -93,7 +91,7 @@ def public_consultation(code: str):
     is_open = consultation.opens_at <= now < consultation.closes_at
     form = CommentForm()
     if form.validate_on_submit():
-        try:
+        with flash_refusal():
             add_comment(
                 db.session,
                 consultation,
@@ -103,10 +101,6 @@ def public_consultation(code: str):
                 sender=sender_hash(current_app.secret_key, client_address()),
                 now=now,
             )
-        except HRError as error:
-            db.session.rollback()
-            flash(error_message(error.code), "error")
-        else:
             db.session.commit()
             flash(_("Terima kasih. Komentar Anda akan ditampilkan setelah diperiksa."), "success")
             return redirect(url_for("hr.public_consultation", code=period.code)), 303

@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from examserver import access
+from examserver.errors import back_on_refusal, flash_refusal, refusal_message
 from examserver.extensions import client_address, db, limiter
 from examserver.hr import bp
 from examserver.hr.analysis import latest_period, load_workforce, performance
@@ -20,11 +21,10 @@ from examserver.hr.messages import (
     RECOMMENDATION_LABELS,
     STATUS_LABELS,
     TOPIC_LABELS,
-    error_message,
     nine_box_reason,
 )
 from examserver.hr.models import CommunityFeedback, ConsultationComment, Employee, EvaluationPeriod, SupervisorRating
-from examserver.hr.services import HRError, moderate, rate, save_period, sender_hash, submit_feedback
+from examserver.hr.services import moderate, rate, save_period, sender_hash, submit_feedback
 from examserver.hr.views import HR
 from scoring.training_needs import BOX_CODES
 
@@ -67,7 +67,7 @@ def evaluation_period_form(period_id: int | None = None):
     period = _period_or_404(period_id) if period_id is not None else None
     form = EvaluationPeriodForm(obj=period)
     if form.validate_on_submit():
-        try:
+        with flash_refusal():
             period = save_period(
                 db.session,
                 period,
@@ -79,10 +79,6 @@ def evaluation_period_form(period_id: int | None = None):
                 is_feedback_open=form.is_feedback_open.data,
                 actor_id=current_user.id,
             )
-        except HRError as error:
-            db.session.rollback()
-            flash(error_message(error.code), "error")
-        else:
             db.session.commit()
             flash(_("Periode penilaian disimpan."), "success")
             return redirect(url_for("hr.evaluation_period", period_id=period.id)), 303
@@ -123,12 +119,8 @@ def rating_form(period_id: int, employee_id: int):
             for e in form.targets.entries
             if (e.form.target.data or "").strip() and e.form.achieved.data is not None
         ]
-        try:
+        with flash_refusal():
             rate(db.session, period, person, current_user.id, targets, form.comment.data or "")
-        except HRError as error:
-            db.session.rollback()
-            flash(error_message(error.code), "error")
-        else:
             db.session.commit()
             flash(_("Penilaian %(name)s disimpan.", name=person.full_name), "success")
             return redirect(url_for("hr.evaluation_period", period_id=period.id)), 303
@@ -157,9 +149,9 @@ def feedback():
     if form.validate_on_submit():
         period = next((p for p in periods if p.id == form.period.data), None)
         if period is None:
-            form.period.errors.append(error_message("feedback_closed"))
+            form.period.errors.append(refusal_message("hr.feedback_closed"))
         else:
-            try:
+            with flash_refusal(form.unit):
                 submit_feedback(
                     db.session,
                     period,
@@ -168,10 +160,6 @@ def feedback():
                     comment=(form.comment.data or "").strip(),
                     sender=sender_hash(current_app.secret_key, client_address()),
                 )
-            except HRError as error:
-                db.session.rollback()
-                form.unit.errors.append(error_message(error.code))
-            else:
                 db.session.commit()
                 flash(_("Terima kasih. Umpan balik Anda diterima dan akan ditampilkan setelah diperiksa."), "success")
                 return redirect(url_for("hr.feedback")), 303
@@ -207,15 +195,11 @@ def moderate_item(kind: str, item_id: int):
     decision = request.form.get("decision")
     if not form.validate_on_submit() or decision not in ("approve", "reject"):
         abort(400)
-    try:
-        moderate(item, current_user.id, approve=decision == "approve", note=(form.note.data or "").strip())
-    except HRError as error:
-        db.session.rollback()
-        flash(error_message(error.code), "error")
-    else:
-        db.session.commit()
-        flash(_("Status: %(status)s.", status=STATUS_LABELS[item.status]), "success")
-    return redirect(url_for("hr.moderation")), 303
+    back = back_on_refusal(url_for("hr.moderation"))
+    moderate(item, current_user.id, approve=decision == "approve", note=(form.note.data or "").strip())
+    db.session.commit()
+    flash(_("Status: %(status)s.", status=STATUS_LABELS[item.status]), "success")
+    return redirect(back), 303
 
 
 # --------------------------------------------------------------------------- nine-box

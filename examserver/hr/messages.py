@@ -5,24 +5,25 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-ERRORS = {
-    "code_taken": _l("Kode itu sudah dipakai."),
-    "no_effect": _l("Isi paling sedikit satu kompetensi yang dibangun program ini (efek lebih dari 0)."),
-    "no_profile": _l("Belum ada profil jabatan untuk formasi ini."),
-    "infeasible": _l(
+#: Refusal code -> message (registered in ``examserver.errors``).
+MESSAGES = {
+    "hr.code_taken": _l("Kode itu sudah dipakai."),
+    "hr.no_effect": _l("Isi paling sedikit satu kompetensi yang dibangun program ini (efek lebih dari 0)."),
+    "hr.no_profile": _l("Belum ada profil jabatan untuk formasi ini. (%(detail)s)"),
+    "hr.infeasible": _l(
         "Tidak ada rencana yang memenuhi anggaran dan kapasitas: orientasi wajib saja sudah melebihi anggaran."
     ),
-    "dates_order": _l("Tanggal selesai harus sesudah tanggal mulai."),
-    "no_targets": _l("Isi paling sedikit satu sasaran dengan bobot dan capaiannya."),
-    "feedback_closed": _l("Umpan balik untuk periode ini sudah ditutup."),
-    "unknown_unit": _l("Pilih unit layanan dari daftar."),
-    "already_moderated": _l("Isian ini sudah dimoderasi."),
-    "consultation_exists": _l("Periode ini sudah memiliki konsultasi publik."),
-    "consultation_closed": _l("Konsultasi publik ini tidak sedang dibuka."),
-    "unknown_topic": _l("Pilih kriteria dari daftar."),
-    "no_catalogue": _l("Katalog pelatihan masih kosong."),
-    "no_employees": _l("Tidak ada pegawai pada pilihan ini."),
-    "no_data": _l("Belum ada data kinerja dan kompetensi yang cukup."),
+    "hr.dates_order": _l("Tanggal selesai harus sesudah tanggal mulai."),
+    "hr.no_targets": _l("Isi paling sedikit satu sasaran dengan bobot dan capaiannya."),
+    "hr.feedback_closed": _l("Umpan balik untuk periode ini sudah ditutup."),
+    "hr.unknown_unit": _l("Pilih unit layanan dari daftar."),
+    "hr.already_moderated": _l("Isian ini sudah dimoderasi."),
+    "hr.consultation_exists": _l("Periode ini sudah memiliki konsultasi publik."),
+    "hr.consultation_closed": _l("Konsultasi publik ini tidak sedang dibuka."),
+    "hr.unknown_topic": _l("Pilih kriteria dari daftar."),
+    "hr.no_catalogue": _l("Katalog pelatihan masih kosong."),
+    "hr.no_employees": _l("Tidak ada pegawai pada pilihan ini."),
+    "hr.no_data": _l("Belum ada data kinerja dan kompetensi yang cukup."),
 }
 MODE_LABELS = {"online": _l("daring"), "classroom": _l("klasikal")}
 STATUS_LABELS = {"pending": _l("menunggu moderasi"), "approved": _l("disetujui"), "rejected": _l("ditolak")}
@@ -52,12 +53,6 @@ RECOMMENDATION_LABELS = {
     "insufficient_data": _l("lengkapi data terlebih dahulu"),
 }
 SCORE_LABELS = {"SKD": _l("SKD total"), "SKB": _l("SKB (nilai bidang)"), "final": _l("Nilai akhir")}
-
-
-def error_message(code: str) -> str:
-    """The translated refusal for an HRError code."""
-    message = ERRORS.get(code)
-    return str(message) if message is not None else _("Permintaan tidak dapat diproses.")
 
 
 def score_label(key: str) -> str:

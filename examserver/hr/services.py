@@ -44,18 +44,9 @@ from examserver.selection.ranking import rank_period
 from itembank.database import utcnow
 from itembank.item_types import item_type
 from itembank.parameters import to_engine, usable
+from itembank.refusal import Refusal
 from scoring.ability import estimate_ability
 from scoring.training_needs import cohort_plan, development_plan
-
-
-class HRError(ValueError):
-    """A refused HR operation; ``code`` names the reason for the translated message."""
-
-    def __init__(self, code: str, detail: str = ""):
-        super().__init__(detail or code)
-        self.code = code
-        self.detail = detail
-
 
 # --------------------------------------------------------------------------- appointment
 
@@ -136,7 +127,7 @@ def appoint_from_period(
             continue
         profile = profiles.get(row.appointed_code)
         if profile is None:
-            raise HRError("no_profile", row.appointed_code)
+            raise Refusal("hr.no_profile", detail=row.appointed_code)
         position = next(p for p in period.positions if p.code == row.appointed_code)
         employee = Employee(
             nip=f"CPNS-{row.registration_number}",
@@ -198,9 +189,9 @@ def save_programme(session: Session, programme: TrainingProgramme | None, data: 
     """Create or update a programme; a new orientation programme replaces the previous one."""
     clash = session.scalar(select(TrainingProgramme).where(TrainingProgramme.code == data.code))
     if clash is not None and clash is not programme:
-        raise HRError("code_taken")
+        raise Refusal("hr.code_taken")
     if not data.effects and not data.is_orientation:
-        raise HRError("no_effect")
+        raise Refusal("hr.no_effect")
     if programme is None:
         programme = TrainingProgramme()
         session.add(programme)
@@ -294,7 +285,7 @@ def build_training_plan(
             time_limit=time_limit,
         )
     except ValueError as error:
-        raise HRError("infeasible", str(error)) from error
+        raise Refusal("hr.infeasible", detail=str(error)) from error
     plan = TrainingPlan(
         title=title,
         grouping=grouping,
@@ -342,10 +333,10 @@ def save_period(
 ) -> EvaluationPeriod:
     """Create or update an evaluation period."""
     if ends_on < starts_on:
-        raise HRError("dates_order")
+        raise Refusal("hr.dates_order")
     clash = session.scalar(select(EvaluationPeriod).where(EvaluationPeriod.code == code))
     if clash is not None and clash is not period:
-        raise HRError("code_taken")
+        raise Refusal("hr.code_taken")
     if period is None:
         period = EvaluationPeriod(created_by_id=actor_id)
         session.add(period)
@@ -360,7 +351,7 @@ def target_score(targets: list[dict]) -> float:
     weights = np.array([float(t["weight"]) for t in targets])
     achieved = np.array([float(t["achieved"]) for t in targets])
     if weights.sum() <= 0:
-        raise HRError("no_targets")
+        raise Refusal("hr.no_targets")
     return float(min(100.0, (weights @ achieved) / weights.sum()))
 
 
@@ -370,7 +361,7 @@ def rate(
     """Record (or replace) the supervisor rating of an employee in a period."""
     targets = [t for t in targets if t.get("target")]
     if not targets:
-        raise HRError("no_targets")
+        raise Refusal("hr.no_targets")
     score = target_score(targets)
     rating = session.scalar(
         select(SupervisorRating).where(
@@ -396,10 +387,10 @@ def submit_feedback(
 ) -> CommunityFeedback:
     """Store public feedback on a unit, pending moderation."""
     if not period.is_feedback_open:
-        raise HRError("feedback_closed")
+        raise Refusal("hr.feedback_closed")
     units = set(session.scalars(select(Employee.unit).distinct()))
     if unit not in units:
-        raise HRError("unknown_unit")
+        raise Refusal("hr.unknown_unit")
     feedback = CommunityFeedback(period_id=period.id, unit=unit, rating=rating, comment=comment, sender_hash=sender)
     session.add(feedback)
     session.flush()
@@ -411,7 +402,7 @@ def moderate(
 ) -> None:
     """Approve or reject a pending feedback or comment (once)."""
     if item.status != "pending":
-        raise HRError("already_moderated")
+        raise Refusal("hr.already_moderated")
     item.status = "approved" if approve else "rejected"
     item.moderated_by_id, item.moderated_at, item.moderation_note = moderator_id, utcnow(), note or None
 
@@ -424,9 +415,9 @@ def open_consultation(
 ) -> PublicConsultation:
     """Open a public consultation on a selection period's criteria (one per period)."""
     if closes_at <= opens_at:
-        raise HRError("dates_order")
+        raise Refusal("hr.dates_order")
     if session.scalar(select(PublicConsultation.id).where(PublicConsultation.period_id == period.id)):
-        raise HRError("consultation_exists")
+        raise Refusal("hr.consultation_exists")
     consultation = PublicConsultation(
         period_id=period.id, question=question, opens_at=opens_at, closes_at=closes_at, created_by_id=actor_id
     )
@@ -442,9 +433,9 @@ def add_comment(
     """Store a public comment, pending moderation, while the consultation is open."""
     now = now or utcnow()
     if not consultation.opens_at <= now < consultation.closes_at:
-        raise HRError("consultation_closed")
+        raise Refusal("hr.consultation_closed")
     if topic not in CONSULTATION_TOPICS:
-        raise HRError("unknown_topic")
+        raise Refusal("hr.unknown_topic")
     comment = ConsultationComment(
         consultation_id=consultation.id, topic=topic, text=text, author=author or None, sender_hash=sender
     )

@@ -12,11 +12,12 @@ from sqlalchemy import func, select
 
 from examserver import access
 from examserver.accounts.roles import ADMIN, HR_OFFICER
+from examserver.errors import flash_refusal, refusal_message
 from examserver.extensions import db
 from examserver.hr import bp
 from examserver.hr.analysis import load_catalogue, load_workforce
 from examserver.hr.forms import AppointForm, ProfileForm, ProgrammeForm
-from examserver.hr.messages import MODE_LABELS, PLAN_STATUS_LABELS, error_message, plan_reason
+from examserver.hr.messages import MODE_LABELS, PLAN_STATUS_LABELS, plan_reason
 from examserver.hr.models import (
     CommunityFeedback,
     ConsultationComment,
@@ -28,7 +29,7 @@ from examserver.hr.models import (
     TrainingPlan,
     TrainingProgramme,
 )
-from examserver.hr.services import HRError, ProgrammeData, appoint_from_period, proposed_plan, save_programme
+from examserver.hr.services import ProgrammeData, appoint_from_period, proposed_plan, save_programme
 from examserver.hr.services import save_development_plan as save_plan
 from examserver.selection.models import SelectionPeriod
 from itembank.models import Competency
@@ -151,7 +152,7 @@ def save_development_plan(employee_id: int):
     workforce = load_workforce(db.session, [person.id])
     catalogue = load_catalogue(db.session, workforce.competencies)
     if catalogue is None:
-        flash(error_message("no_catalogue"), "error")
+        flash(refusal_message("hr.no_catalogue"), "error")
         return redirect(url_for("hr.employee", employee_id=person.id)), 303
     save_plan(db.session, workforce, catalogue, 0, current_user.id)
     db.session.commit()
@@ -223,12 +224,8 @@ def programme_form(programme_id: int | None = None):
                 is_active=form.is_active.data,
                 effects=effects,
             )
-            try:
+            with flash_refusal():
                 saved = save_programme(db.session, programme, data)
-            except HRError as error:
-                db.session.rollback()
-                flash(error_message(error.code), "error")
-            else:
                 db.session.commit()
                 flash(_("Program %(code)s disimpan.", code=saved.code), "success")
                 return redirect(url_for("hr.catalogue")), 303
@@ -280,7 +277,7 @@ def profile_form(profile_id: int | None = None):
         if bad:
             flash(_("Level θ harus antara -4 dan 4, bobot 0 sampai 10: %(codes)s.", codes=", ".join(bad)), "error")
         elif clash is not None and clash is not profile:
-            flash(error_message("code_taken"), "error")
+            flash(refusal_message("hr.code_taken"), "error")
         else:
             if profile is None:
                 profile = PositionProfile()
@@ -309,14 +306,10 @@ def appoint():
     if form.validate_on_submit():
         period = db.session.get(SelectionPeriod, form.period.data) or abort(404)
         profiles = {p.code: p for p in db.session.scalars(select(PositionProfile))}
-        try:
+        with flash_refusal():
             created = appoint_from_period(
                 db.session, period, current_user.id, profiles=profiles, appointed_on=form.appointed_on.data
             )
-        except HRError as error:
-            db.session.rollback()
-            flash(_("%(message)s (%(code)s)", message=error_message(error.code), code=error.detail), "error")
-        else:
             db.session.commit()
             flash(_("%(n)d pegawai baru dicatat.", n=len(created)), "success")
             return redirect(url_for("hr.employees")), 303

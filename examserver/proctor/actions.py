@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from examserver.delivery import services as delivery
 from examserver.delivery.integrity import proctor_event
 from examserver.delivery.models import ExamSchedule, ExamSession
+from itembank.refusal import Refusal
 from proctoring.models import ScheduleProctor
-from proctoring.services import ProctoringError, check_category
+from proctoring.services import check_category
 
 MAX_MESSAGE = 300
 
@@ -53,49 +54,49 @@ def act(
     seconds: int | None = None,
     message: str | None = None,
 ) -> None:
-    """Apply one proctor action to a session and log it; raises ProctoringError or DeliveryError."""
+    """Apply one proctor action to a session and log it; raises Refusal or DeliveryError."""
     check_category(category)
     comment = (comment or "").strip()[:1000]
     details = {"category": category, "comment": comment}
     if action == "authorise":
         if exam.status != "scheduled" or exam.authorised_at is not None:
-            raise ProctoringError("not_waiting")
+            raise Refusal("proctoring.not_waiting")
         exam.authorised_at = now
         proctor_event(session, exam, "start_authorised", actor_id, **details)
     elif action == "pause":
         if exam.status != "in_progress" or exam.paused_at is not None:
-            raise ProctoringError("not_running")
+            raise Refusal("proctoring.not_running")
         exam.paused_at = now
         proctor_event(session, exam, "paused", actor_id, **details)
     elif action == "resume":
         if exam.status != "in_progress" or exam.paused_at is None:
-            raise ProctoringError("not_paused")
+            raise Refusal("proctoring.not_paused")
         stopped = int((now - exam.paused_at).total_seconds())
         exam.deadline_at += now - exam.paused_at  # the clock stood still while paused
         exam.paused_at = None
         proctor_event(session, exam, "resumed", actor_id, paused_seconds=stopped, **details)
     elif action == "extend":
         if exam.is_ended or not seconds or not 0 < seconds <= 7200:
-            raise ProctoringError("extension_invalid")
+            raise Refusal("proctoring.extension_invalid")
         delivery.credit_time(exam, seconds)
         proctor_event(session, exam, "time_extended", actor_id, seconds=seconds, **details)
     elif action == "message":
         text = (message or "").strip()
         if not text or len(text) > MAX_MESSAGE:
-            raise ProctoringError("message_invalid")
+            raise Refusal("proctoring.message_invalid")
         proctor_event(session, exam, "message", actor_id, text=text, **details)
     elif action == "allow_device":
         if exam.status != "in_progress":
-            raise ProctoringError("not_running")
+            raise Refusal("proctoring.not_running")
         exam.allows_device_change = True
         proctor_event(session, exam, "device_change_allowed", actor_id, **details)
     elif action == "terminate":
         if exam.is_ended:
-            raise ProctoringError("not_running")
+            raise Refusal("proctoring.not_running")
         if len(comment) < 10:
-            raise ProctoringError("reason_required")
+            raise Refusal("proctoring.reason_required")
         proctor_event(session, exam, "terminated", actor_id, **details)
         delivery.end(session, exam, now=now, reason="proctor")
     else:
-        raise ProctoringError("action_unknown")
+        raise Refusal("proctoring.action_unknown")
     session.flush()

@@ -31,6 +31,28 @@ STANDING_LABELS = {
 }  # fmt: skip
 
 
+#: Refusal code -> message (registered in ``examserver.errors``).
+MESSAGES = {
+    "proctoring.category_unknown": _l("Pilih kategori alasan."),
+    "proctoring.reason_required": _l("Tuliskan alasannya (minimal 10 karakter)."),
+    "proctoring.decision_unknown": _l("Keputusan tidak dikenal."),
+    "proctoring.not_an_invalidation": _l("Hanya pembatalan yang perlu dikonfirmasi."),
+    "proctoring.already_confirmed": _l("Pembatalan ini sudah dikonfirmasi."),
+    "proctoring.second_person_required": _l("Pembatalan harus dikonfirmasi oleh pengawas atau admin lain."),
+    "proctoring.appeal_too_short": _l("Tuliskan sanggahan Anda minimal 20 karakter."),
+    "proctoring.appeal_exists": _l("Sanggahan atas keputusan ini sudah diajukan."),
+    "proctoring.appeal_needs_someone_else": _l("Sanggahan harus diputus oleh orang yang tidak membuat keputusan itu."),
+    "proctoring.appeal_closed": _l("Sanggahan ini sudah diputus."),
+    "proctoring.not_waiting": _l("Peserta tidak sedang menunggu izin mulai."),
+    "proctoring.not_running": _l("Ujian peserta ini tidak sedang berlangsung."),
+    "proctoring.not_paused": _l("Ujian peserta ini tidak sedang dijeda."),
+    "proctoring.extension_invalid": _l("Tambahan waktu harus 1 sampai 7200 detik."),
+    "proctoring.message_invalid": _l("Pesan harus diisi, paling banyak 300 karakter."),
+    "proctoring.event_kind_unknown": _l("Jenis kejadian tidak dikenal."),
+    "proctoring.action_unknown": _l("Tindakan tidak dikenal."),
+}
+
+
 def standing_note(standing, *, public: bool = False) -> str:
     """One line on a session's standing for rankings, exports and announcements ('' when plainly valid).
 
@@ -90,29 +112,6 @@ def copying_direction_text(facts: dict) -> str:
         + "; "
         + _("bukti menunjuk %(copier)s sebagai penyalin jawaban %(source)s", **numbers)
     )
-
-
-def proctoring_message(code: str) -> str:
-    """The person-facing text of a proctoring error ``code``."""
-    messages = {
-        "category_unknown": _("Pilih kategori alasan."),
-        "reason_required": _("Tuliskan alasannya (minimal 10 karakter)."),
-        "decision_unknown": _("Keputusan tidak dikenal."),
-        "not_an_invalidation": _("Hanya pembatalan yang perlu dikonfirmasi."),
-        "already_confirmed": _("Pembatalan ini sudah dikonfirmasi."),
-        "second_person_required": _("Pembatalan harus dikonfirmasi oleh pengawas atau admin lain."),
-        "appeal_too_short": _("Tuliskan sanggahan Anda minimal 20 karakter."),
-        "appeal_exists": _("Sanggahan atas keputusan ini sudah diajukan."),
-        "appeal_needs_someone_else": _("Sanggahan harus diputus oleh orang yang tidak membuat keputusan itu."),
-        "appeal_closed": _("Sanggahan ini sudah diputus."),
-        "not_waiting": _("Peserta tidak sedang menunggu izin mulai."),
-        "not_running": _("Ujian peserta ini tidak sedang berlangsung."),
-        "not_paused": _("Ujian peserta ini tidak sedang dijeda."),
-        "extension_invalid": _("Tambahan waktu harus 1 sampai 7200 detik."),
-        "message_invalid": _("Pesan harus diisi, paling banyak 300 karakter."),
-        "action_unknown": _("Tindakan tidak dikenal."),
-    }
-    return messages.get(code) or _("Terjadi kesalahan (%(code)s).", code=code)
 
 
 def _duration(seconds: float) -> str:

@@ -16,9 +16,9 @@ from examserver.accounts.roles import ADMIN, PROCTOR
 from examserver.auth.forms import ConfirmForm
 from examserver.auth.views import safe_next
 from examserver.delivery.integrity import anchor_file
-from examserver.delivery.messages import delivery_message
 from examserver.delivery.models import ExamSchedule, ExamSession
 from examserver.delivery.services import DeliveryError, expire_if_due, remaining_seconds
+from examserver.errors import back_on_refusal, refusal_message
 from examserver.extensions import db
 from examserver.proctor import bp
 from examserver.proctor.actions import act, assigned_schedules, can_watch
@@ -28,13 +28,13 @@ from examserver.proctor.messages import (
     EVENT_LABELS,
     STANDING_LABELS,
     flag_text,
-    proctoring_message,
     reason_category_label,
     standing_note,
 )
 from examserver.proctor.review import review_queue
 from examserver.spreadsheet import inert_cell
 from itembank.database import utcnow
+from itembank.refusal import Refusal
 from proctoring import chain, services
 from proctoring.models import Appeal, IntegrityEvent, ProctorDecision
 from proctoring.standing import standing_of, standings
@@ -167,6 +167,7 @@ def room_data(schedule_id: int):
 def session_action(session_id: int):
     """Authorise, pause, resume, extend, message, allow another device, or terminate."""
     exam = watched_session(session_id)
+    back = back_on_refusal(safe_next(request.form.get("next")) or url_for("proctor.room", schedule_id=exam.schedule_id))
     form = ActionForm()
     if form.validate_on_submit():
         try:
@@ -181,18 +182,12 @@ def session_action(session_id: int):
                 seconds=form.seconds.data,
                 message=form.message.data,
             )
-        except services.ProctoringError as error:
-            db.session.rollback()
-            flash(proctoring_message(error.code), "error")
-        except DeliveryError as error:
-            db.session.rollback()
-            flash(delivery_message(error.code), "error")
-        else:
-            db.session.commit()
-            flash(_("%(reg)s: tindakan dicatat.", reg=exam.registration_number), "success")
+        except DeliveryError as error:  # until delivery raises Refusal: the same answer
+            raise Refusal(f"delivery.{error.code}", error.status, **error.params) from error
+        db.session.commit()
+        flash(_("%(reg)s: tindakan dicatat.", reg=exam.registration_number), "success")
     else:
         flash(_("Pilih kategori alasan."), "error")
-    back = safe_next(request.form.get("next")) or url_for("proctor.room", schedule_id=exam.schedule_id)
     return redirect(back), 303
 
 
@@ -287,27 +282,23 @@ def timeline(session_id: int):
 def decide(session_id: int):
     """Record a decision (cleared, warning, invalidated) with its reason."""
     exam = watched_session(session_id)
+    back = back_on_refusal(url_for("proctor.timeline", session_id=exam.id))
     form = DecisionForm()
     if form.validate_on_submit():
-        try:
-            services.decide(
-                db.session,
-                exam.id,
-                decision=form.decision.data,
-                category=form.category.data,
-                reason=form.reason.data,
-                actor_id=current_user.id,
-                anchor_file=anchor_file(),
-            )
-        except services.ProctoringError as error:
-            db.session.rollback()
-            flash(proctoring_message(error.code), "error")
-        else:
-            db.session.commit()
-            flash(_("Keputusan dicatat."), "success")
+        services.decide(
+            db.session,
+            exam.id,
+            decision=form.decision.data,
+            category=form.category.data,
+            reason=form.reason.data,
+            actor_id=current_user.id,
+            anchor_file=anchor_file(),
+        )
+        db.session.commit()
+        flash(_("Keputusan dicatat."), "success")
     else:
-        flash(proctoring_message("reason_required"), "error")
-    return redirect(url_for("proctor.timeline", session_id=exam.id)), 303
+        flash(refusal_message("proctoring.reason_required"), "error")
+    return redirect(back), 303
 
 
 @bp.route("/keputusan/<int:decision_id>/konfirmasi", methods=["POST"])
@@ -316,16 +307,12 @@ def confirm(decision_id: int):
     """A second proctor or admin confirms an invalidation."""
     decision = db.session.get(ProctorDecision, decision_id) or abort(404)
     exam = watched_session(decision.session_id)
+    back = back_on_refusal(url_for("proctor.timeline", session_id=exam.id))
     if ConfirmForm().validate_on_submit():
-        try:
-            services.confirm_invalidation(db.session, decision, actor_id=current_user.id, anchor_file=anchor_file())
-        except services.ProctoringError as error:
-            db.session.rollback()
-            flash(proctoring_message(error.code), "error")
-        else:
-            db.session.commit()
-            flash(_("Pembatalan dikonfirmasi."), "success")
-    return redirect(url_for("proctor.timeline", session_id=exam.id)), 303
+        services.confirm_invalidation(db.session, decision, actor_id=current_user.id, anchor_file=anchor_file())
+        db.session.commit()
+        flash(_("Pembatalan dikonfirmasi."), "success")
+    return redirect(back), 303
 
 
 @bp.route("/sanggah")
@@ -348,21 +335,17 @@ def decide_appeal(appeal_id: int):
     """Decide an appeal (someone other than whoever made the decision appealed against)."""
     appeal = db.session.get(Appeal, appeal_id) or abort(404)
     exam = watched_session(appeal.session_id)
+    back = back_on_refusal(url_for("proctor.timeline", session_id=exam.id))
     form = AppealOutcomeForm()
     if form.validate_on_submit():
-        try:
-            services.decide_appeal(
-                db.session,
-                appeal,
-                upheld=form.outcome.data == "upheld",
-                outcome=form.reason.data,
-                actor_id=current_user.id,
-                anchor_file=anchor_file(),
-            )
-        except services.ProctoringError as error:
-            db.session.rollback()
-            flash(proctoring_message(error.code), "error")
-        else:
-            db.session.commit()
-            flash(_("Sanggahan diputuskan."), "success")
-    return redirect(url_for("proctor.timeline", session_id=exam.id)), 303
+        services.decide_appeal(
+            db.session,
+            appeal,
+            upheld=form.outcome.data == "upheld",
+            outcome=form.reason.data,
+            actor_id=current_user.id,
+            anchor_file=anchor_file(),
+        )
+        db.session.commit()
+        flash(_("Sanggahan diputuskan."), "success")
+    return redirect(back), 303

@@ -16,9 +16,10 @@ from examserver.proctor.messages import standing_note
 from examserver.selection import signing
 from examserver.selection.models import STAGE_KINDS, Announcement, Application, SelectionPeriod
 from examserver.selection.ranking import Ranking, period_sessions
-from examserver.selection.services import MIN_REASON, SelectionError
+from examserver.selection.services import MIN_REASON
 from examserver.spreadsheet import inert_cell
 from itembank.database import utcnow
+from itembank.refusal import Refusal
 from proctoring import receipts
 from proctoring.models import Receipt
 from proctoring.standing import Standing, State, standings
@@ -124,22 +125,22 @@ def publish(
 ) -> Announcement:
     """Sign and store an announcement; a correction names the one it replaces and why."""
     if stage not in STAGE_KINDS:
-        raise SelectionError("stage_unknown")
+        raise Refusal("selection.stage_unknown")
     if csv_text.count("\n") < 2:
-        raise SelectionError("announcement_empty")
+        raise Refusal("selection.announcement_empty")
     reason = (correction_reason or "").strip() or None
     if replaces is not None:
         if replaces.period_id != period.id or replaces.stage != stage:
-            raise SelectionError("correction_mismatch")
+            raise Refusal("selection.correction_mismatch")
         if session.scalar(select(Announcement.id).where(Announcement.replaces_id == replaces.id)) is not None:
-            raise SelectionError("already_replaced")
+            raise Refusal("selection.already_replaced")
         if reason is None or len(reason) < MIN_REASON:
-            raise SelectionError("correction_reason_required")
+            raise Refusal("selection.correction_reason_required")
     elif reason is not None:
-        raise SelectionError("correction_mismatch")
+        raise Refusal("selection.correction_mismatch")
     under_review = [m for m in standings(session, session_ids).values() if m.blocks_publication]
     if under_review:
-        raise SelectionError("sessions_under_review", n=len(under_review))
+        raise Refusal("selection.sessions_under_review", n=len(under_review))
     announcement = Announcement(
         period_id=period.id,
         stage=stage,

@@ -10,14 +10,16 @@ from sqlalchemy import select
 from examserver import access
 from examserver.accounts.roles import CANDIDATE
 from examserver.auth.forms import ConfirmForm
+from examserver.errors import back_on_refusal, flash_refusal, refusal_message
 from examserver.extensions import db
 from examserver.selection import bp, services
 from examserver.selection.documents import DOCUMENT_TYPES, stored_path
 from examserver.selection.forms import AppealForm, ApplyForm, UploadForm
-from examserver.selection.messages import category_label, selection_message
+from examserver.selection.messages import category_label
 from examserver.selection.models import Application, ApplicationDocument, Position
 from examserver.selection.web import period_by_code, upload_dir
 from itembank.database import utcnow
+from itembank.refusal import Refusal
 
 
 def own_application(application_id: int) -> Application:
@@ -53,9 +55,9 @@ def apply(code: str):
         form.position.data = existing.position_id
     if form.validate_on_submit():
         position = db.session.get(Position, form.position.data)
-        try:
+        with flash_refusal():
             if position is None:
-                raise services.SelectionError("position_unknown")
+                raise Refusal("selection.position_unknown")
             application = services.apply(
                 db.session,
                 period,
@@ -65,10 +67,6 @@ def apply(code: str):
                 education_score=form.education_score.data,
                 birth_date=form.birth_date.data,
             )
-        except services.SelectionError as error:
-            db.session.rollback()
-            flash(selection_message(error.code, **error.params), "error")
-        else:
             db.session.commit()
             flash(_("Lamaran disimpan sebagai draf. Unggah dokumen lalu kirim sebelum batas waktu."), "success")
             return redirect(url_for("selection.application", application_id=application.id), 303)
@@ -100,22 +98,18 @@ def application(application_id: int):
 def upload_document(application_id: int):
     """Upload one required document (checked, then stored under a generated name)."""
     item = own_application(application_id)
+    back = back_on_refusal(url_for("selection.application", application_id=application_id))
     form = UploadForm()
     form.doc_type.choices = [(k, k) for k in item.position.required_documents]
     if form.validate_on_submit():
         storage = form.file.data
-        try:
-            if storage is None or not getattr(storage, "filename", ""):
-                raise services.SelectionError("upload_missing")
-            data = storage.read(max(k.max_bytes for k in DOCUMENT_TYPES.values()) + 1)
-            services.upload_document(db.session, item, form.doc_type.data, storage.filename, data, upload_dir())
-        except services.SelectionError as error:
-            db.session.rollback()
-            flash(selection_message(error.code, **error.params), "error")
-        else:
-            db.session.commit()
-            flash(_("Dokumen diunggah."), "success")
-    return redirect(url_for("selection.application", application_id=application_id), 303)
+        if storage is None or not getattr(storage, "filename", ""):
+            raise Refusal("selection.upload_missing")
+        data = storage.read(max(k.max_bytes for k in DOCUMENT_TYPES.values()) + 1)
+        services.upload_document(db.session, item, form.doc_type.data, storage.filename, data, upload_dir())
+        db.session.commit()
+        flash(_("Dokumen diunggah."), "success")
+    return redirect(back, 303)
 
 
 @bp.route("/lamaran/<int:application_id>/kirim", methods=["POST"])
@@ -123,16 +117,12 @@ def upload_document(application_id: int):
 def submit(application_id: int):
     """Submit the application; after this nothing can change."""
     item = own_application(application_id)
+    back = back_on_refusal(url_for("selection.application", application_id=application_id))
     if ConfirmForm().validate_on_submit():
-        try:
-            services.submit(db.session, item)
-        except services.SelectionError as error:
-            db.session.rollback()
-            flash(selection_message(error.code, **error.params), "error")
-        else:
-            db.session.commit()
-            flash(_("Lamaran terkirim. Nomor pendaftaran Anda %(n)s.", n=item.registration_number), "success")
-    return redirect(url_for("selection.application", application_id=application_id), 303)
+        services.submit(db.session, item)
+        db.session.commit()
+        flash(_("Lamaran terkirim. Nomor pendaftaran Anda %(n)s.", n=item.registration_number), "success")
+    return redirect(back, 303)
 
 
 @bp.route("/lamaran/<int:application_id>/sanggah", methods=["POST"])
@@ -140,19 +130,15 @@ def submit(application_id: int):
 def file_appeal(application_id: int):
     """File an appeal (sanggah) against a rejection, within the window."""
     item = own_application(application_id)
+    back = back_on_refusal(url_for("selection.application", application_id=application_id))
     form = AppealForm()
     if form.validate_on_submit():
-        try:
-            services.file_appeal(db.session, item, form.text.data)
-        except services.SelectionError as error:
-            db.session.rollback()
-            flash(selection_message(error.code, **error.params), "error")
-        else:
-            db.session.commit()
-            flash(_("Sanggahan terkirim."), "success")
+        services.file_appeal(db.session, item, form.text.data)
+        db.session.commit()
+        flash(_("Sanggahan terkirim."), "success")
     else:
-        flash(selection_message("appeal_too_short"), "error")
-    return redirect(url_for("selection.application", application_id=application_id), 303)
+        flash(refusal_message("selection.appeal_too_short"), "error")
+    return redirect(back, 303)
 
 
 @bp.route("/lamaran/<int:application_id>/dokumen/<int:document_id>")

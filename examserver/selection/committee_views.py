@@ -16,6 +16,7 @@ from examserver import access
 from examserver.accounts.roles import ADMIN, COMMITTEE
 from examserver.auth.forms import ConfirmForm
 from examserver.delivery.models import ExamSchedule
+from examserver.errors import back_on_refusal, flash_refusal, refusal_message
 from examserver.extensions import db
 from examserver.proctor.messages import standing_note
 from examserver.selection import announcements, bp, services
@@ -31,7 +32,7 @@ from examserver.selection.forms import (
     PositionForm,
     rubric_form,
 )
-from examserver.selection.messages import RESULT_LABELS, STAGE_LABELS, category_label, selection_message
+from examserver.selection.messages import RESULT_LABELS, STAGE_LABELS, category_label
 from examserver.selection.models import (
     Announcement,
     Application,
@@ -47,6 +48,7 @@ from examserver.selection.rubrics import RUBRICS, rubric_of
 from examserver.selection.rules import default_rules_json, rules_from_json
 from examserver.selection.web import guarded_application, local_to_utc, period_or_404, utc_to_local
 from examserver.spreadsheet import inert_cell
+from itembank.refusal import Refusal
 from scoring.selection import SelectionRuleError
 
 STAFF = (COMMITTEE, ADMIN)
@@ -109,11 +111,11 @@ def edit_period(period_id: int | None = None):
         else:
             form.rules.data = json.dumps(default_rules_json(), indent=1)
     if form.validate_on_submit():
-        try:
+        with flash_refusal():
             try:
                 rules = json.loads(form.rules.data)
             except (ValueError, RecursionError):  # RecursionError: nested too deeply for the parser
-                raise services.SelectionError("rules_json") from None
+                raise Refusal("selection.rules_json") from None
             period = services.save_period(
                 db.session,
                 period,
@@ -130,10 +132,6 @@ def edit_period(period_id: int | None = None):
                 stages=_stage_values(form),
                 interviewers_required=form.interviewers_required.data,
             )
-        except services.SelectionError as error:
-            db.session.rollback()
-            flash(selection_message(error.code, **error.params), "error")
-        else:
             db.session.commit()
             flash(_("Periode disimpan."), "success")
             return redirect(url_for("selection.period_detail", period_id=period.id), 303)
@@ -188,11 +186,11 @@ def edit_position(period_id: int, position_id: int | None = None):
             form.categories.data = ["general"] if "general" in categories else categories[:1]
             form.required_documents.data = ["ktp", "ijazah", "transkrip", "foto"]
     if form.validate_on_submit():
-        try:
+        with flash_refusal():
             try:
                 profile = json.loads(form.competency_profile.data or "{}")
             except (ValueError, RecursionError):
-                raise services.SelectionError("profile_invalid") from None
+                raise Refusal("selection.profile_invalid") from None
             services.save_position(
                 db.session,
                 period,
@@ -209,10 +207,6 @@ def edit_position(period_id: int, position_id: int | None = None):
                 competency_profile=profile,
                 equivalence_group=form.equivalence_group.data,
             )
-        except services.SelectionError as error:
-            db.session.rollback()
-            flash(selection_message(error.code, **error.params), "error")
-        else:
             db.session.commit()
             flash(_("Formasi disimpan."), "success")
             return redirect(url_for("selection.period_detail", period_id=period.id), 303)
@@ -262,13 +256,12 @@ def review_application(application_id: int):
     )
 
 
+def _review_url(application_id: int) -> str:
+    return url_for("selection.review_application", application_id=application_id)
+
+
 def _back(application_id: int):
-    return redirect(url_for("selection.review_application", application_id=application_id), 303)
-
-
-def _refused(error: services.SelectionError) -> None:
-    db.session.rollback()
-    flash(selection_message(error.code, **error.params), "error")
+    return redirect(_review_url(application_id), 303)
 
 
 @bp.route("/panitia/lamaran/<int:application_id>/dokumen/<int:document_id>")
@@ -283,25 +276,22 @@ def committee_document(application_id: int, document_id: int):
 def check_document(application_id: int, document_id: int):
     """Record the check of one document against its checklist."""
     item = guarded_application(application_id)
+    back_on_refusal(_review_url(application_id))
     document = db.session.get(ApplicationDocument, document_id)
     if document is None or document.application_id != item.id:
         abort(404)
     form = _check_form(document)
     if form.validate_on_submit():
-        try:
-            services.check_document(
-                db.session,
-                document,
-                current_user.id,
-                accepted=form.verdict.data == "accepted",
-                checklist=form.checklist.data or [],
-                reason=form.reason.data or "",
-            )
-        except services.SelectionError as error:
-            _refused(error)
-        else:
-            db.session.commit()
-            flash(_("Pemeriksaan dokumen disimpan."), "success")
+        services.check_document(
+            db.session,
+            document,
+            current_user.id,
+            accepted=form.verdict.data == "accepted",
+            checklist=form.checklist.data or [],
+            reason=form.reason.data or "",
+        )
+        db.session.commit()
+        flash(_("Pemeriksaan dokumen disimpan."), "success")
     return _back(application_id)
 
 
@@ -310,14 +300,11 @@ def check_document(application_id: int, document_id: int):
 def decide_application(application_id: int):
     """Close the administrative check of an application."""
     item = guarded_application(application_id)
+    back_on_refusal(_review_url(application_id))
     if ConfirmForm().validate_on_submit():
-        try:
-            services.decide_application(db.session, item, current_user.id)
-        except services.SelectionError as error:
-            _refused(error)
-        else:
-            db.session.commit()
-            flash(_("Hasil verifikasi ditetapkan."), "success")
+        services.decide_application(db.session, item, current_user.id)
+        db.session.commit()
+        flash(_("Hasil verifikasi ditetapkan."), "success")
     return _back(application_id)
 
 
@@ -326,21 +313,18 @@ def decide_application(application_id: int):
 def decide_appeal(application_id: int):
     """Decide the applicant's appeal (not by the member who verified)."""
     item = guarded_application(application_id)
+    back_on_refusal(_review_url(application_id))
     if item.appeal is None:
         abort(404)
     form = AppealDecisionForm()
     if form.validate_on_submit():
-        try:
-            services.decide_appeal(
-                db.session, item.appeal, current_user.id, upheld=form.outcome.data == "upheld", reason=form.reason.data
-            )
-        except services.SelectionError as error:
-            _refused(error)
-        else:
-            db.session.commit()
-            flash(_("Sanggahan diputus."), "success")
+        services.decide_appeal(
+            db.session, item.appeal, current_user.id, upheld=form.outcome.data == "upheld", reason=form.reason.data
+        )
+        db.session.commit()
+        flash(_("Sanggahan diputus."), "success")
     else:
-        flash(selection_message("reason_required"), "error")
+        flash(refusal_message("selection.reason_required"), "error")
     return _back(application_id)
 
 
@@ -349,17 +333,14 @@ def decide_appeal(application_id: int):
 def enter_score(application_id: int):
     """Enter a field-test component score (computer test, other tests)."""
     item = guarded_application(application_id)
+    back_on_refusal(_review_url(application_id))
     form = FieldScoreForm()
     if form.validate_on_submit():
-        try:
-            services.enter_field_score(db.session, item, current_user.id, form.component.data, form.score.data)
-        except services.SelectionError as error:
-            _refused(error)
-        else:
-            db.session.commit()
-            flash(_("Nilai disimpan."), "success")
+        services.enter_field_score(db.session, item, current_user.id, form.component.data, form.score.data)
+        db.session.commit()
+        flash(_("Nilai disimpan."), "success")
     else:
-        flash(selection_message("score_range", maximum=100), "error")
+        flash(refusal_message("selection.score_range", maximum=100), "error")
     return _back(application_id)
 
 
@@ -373,15 +354,12 @@ def enter_rubric(application_id: int, rubric: str):
     form = rubric_form(RUBRICS[rubric])
     if form.validate_on_submit():
         levels = {aspect.key: form[aspect.key].data for aspect in RUBRICS[rubric].aspects}
-        try:
+        with flash_refusal():
             services.enter_rubric(db.session, item, current_user.id, rubric, levels)
-        except services.SelectionError as error:
-            _refused(error)
-        else:
             db.session.commit()
             flash(_("Nilai rubrik disimpan."), "success")
     else:
-        flash(selection_message("rubric_incomplete"), "error")
+        flash(refusal_message("selection.rubric_incomplete"), "error")
     return _back(application_id)
 
 
@@ -394,11 +372,8 @@ def conflicts():
     """Declare relationships with people who may apply; their applications are then closed to you."""
     form = ConflictForm()
     if form.validate_on_submit():
-        try:
+        with flash_refusal():
             services.declare_conflict(db.session, current_user, form.nik.data.strip(), form.relationship_text.data)
-        except services.SelectionError as error:
-            _refused(error)
-        else:
             db.session.commit()
             flash(_("Pernyataan hubungan disimpan."), "success")
             return redirect(url_for("selection.conflicts"), 303)
@@ -431,7 +406,7 @@ def ranking(period_id: int):
     period = period_or_404(period_id)
     stage = _stage_arg()
     result, error = _ranking(period, stage)
-    message = selection_message("ranking_failed", detail=error) if error else None
+    message = refusal_message("selection.ranking_failed", detail=error) if error else None
     return render_template("selection/ranking.html", period=period, stage=stage, ranking=result, error=message)
 
 
@@ -470,7 +445,7 @@ def ranking_csv(period_id: int):
     period = period_or_404(period_id)
     result, error = _ranking(period, _stage_arg())
     if result is None:
-        abort(409, selection_message("ranking_failed", detail=error))
+        abort(409, refusal_message("selection.ranking_failed", detail=error))
     header, rows = _export_rows(result)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -491,7 +466,7 @@ def ranking_xlsx(period_id: int):
     period = period_or_404(period_id)
     result, error = _ranking(period, _stage_arg())
     if result is None:
-        abort(409, selection_message("ranking_failed", detail=error))
+        abort(409, refusal_message("selection.ranking_failed", detail=error))
     header, rows = _export_rows(result)
     book = Workbook()
     sheet = book.active
@@ -538,15 +513,15 @@ def publish(period_id: int):
     if form.validate_on_submit():
         stage = form.stage.data
         replaces = db.session.get(Announcement, form.replaces.data) if form.replaces.data else None
-        try:
+        with flash_refusal():
             if stage not in ("administrative", "basic", "final"):
-                raise services.SelectionError("stage_unknown")
+                raise Refusal("selection.stage_unknown")
             if stage == "administrative":
                 text, session_ids = announcements.administrative_csv(db.session, period)
             else:
                 result, error = _ranking(period, stage)
                 if result is None:
-                    raise services.SelectionError("ranking_failed", detail=error)
+                    raise Refusal("selection.ranking_failed", detail=error)
                 text, session_ids = announcements.ranking_csv(result, db.session)
             item = announcements.publish(
                 db.session,
@@ -559,9 +534,6 @@ def publish(period_id: int):
                 replaces=replaces,
                 correction_reason=form.correction_reason.data,
             )
-        except services.SelectionError as error:
-            _refused(error)
-        else:
             db.session.commit()
             flash(_("Pengumuman diterbitkan dan ditandatangani."), "success")
             return redirect(url_for("selection.announcement", announcement_id=item.id), 303)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 STAGE_LABELS = {
@@ -32,74 +31,68 @@ def category_label(name: str) -> str:
     return str(CATEGORY_LABELS.get(name, name))
 
 
-def selection_message(code: str, **params) -> str:
-    """The person-facing text of a selection refusal ``code``."""
-    messages = {
-        "window_reversed": _("Tanggal tutup pendaftaran harus setelah tanggal buka."),
-        "appeal_days_range": _("Masa sanggah harus 0 sampai 30 hari."),
-        "interviewers_range": _("Jumlah pewawancara harus 2 sampai 10."),
-        "rules_invalid": _("Aturan seleksi tidak sah: %(detail)s", detail=params.get("detail", "")),
-        "rules_json": _("Aturan seleksi harus berupa JSON yang sah."),
-        "code_taken": _("Kode ini sudah dipakai."),
-        "stage_unknown": _("Tahap tidak dikenal."),
-        "stage_dates_reversed": _("Tanggal selesai tahap harus sama atau setelah tanggal mulai."),
-        "category_unknown": _("Pilih paling sedikit satu kategori pelamar yang ada di aturan periode."),
-        "document_type_unknown": _("Jenis dokumen tidak dikenal untuk formasi ini."),
-        "quota_invalid": _("Kuota harus paling sedikit 1."),
-        "profile_invalid": _("Profil kompetensi harus JSON berisi nama kompetensi dan level 1-5."),
-        "period_closed": _("Pendaftaran periode ini sedang tidak dibuka."),
-        "position_unknown": _("Formasi tidak ditemukan di periode ini."),
-        "category_not_open": _("Formasi ini tidak dibuka untuk kategori pelamar tersebut."),
-        "education_score_range": _("IPK harus antara 0 dan 4."),
-        "birth_date_invalid": _("Tanggal lahir tidak sah."),
-        "already_submitted": _("Lamaran sudah dikirim dan tidak dapat diubah lagi."),
-        "remove_documents_first": _("Dokumen yang sudah diunggah tidak diminta formasi baru; hubungi panitia."),
-        "upload_name_unsafe": _("Nama berkas tidak diterima. Gunakan nama sederhana tanpa garis miring atau '..'."),
-        "upload_format_not_allowed": _(
-            "Format berkas tidak diterima. Format yang boleh: %(formats)s.", formats=params.get("formats", "")
-        ),
-        "upload_empty": _("Berkas kosong."),
-        "upload_too_large": _(
-            "Berkas terlalu besar. Batas untuk dokumen ini %(limit)d KB.", limit=params.get("limit", 0)
-        ),
-        "upload_content_mismatch": _(
-            "Isi berkas bukan %(claimed)s seperti namanya. Unggah dokumen asli, bukan berkas yang diganti namanya.",
-            claimed=params.get("claimed", ""),
-        ),
-        "upload_quota_files": _("Terlalu banyak berkas (paling banyak %(limit)d).", limit=params.get("limit", 0)),
-        "upload_quota_bytes": _("Jumlah ukuran berkas Anda melebihi %(limit)d MB.", limit=params.get("limit", 0)),
-        "upload_missing": _("Pilih berkas yang akan diunggah."),
-        "documents_missing": _("Unggah semua dokumen yang diminta sebelum mengirim lamaran."),
-        "nik_invalid": _("NIK harus 16 angka."),
-        "relationship_required": _("Sebutkan hubungannya."),
-        "conflict_exists": _("Hubungan dengan NIK ini sudah Anda nyatakan."),
-        "conflict_of_interest": _("Anda menyatakan hubungan dengan pelamar ini dan tidak boleh menanganinya."),
-        "not_awaiting_verification": _("Lamaran ini tidak sedang menunggu verifikasi."),
-        "checklist_incomplete": _("Centang semua butir daftar periksa sebelum menerima dokumen."),
-        "reason_required": _("Tuliskan alasannya (minimal 10 karakter)."),
-        "documents_unchecked": _("Periksa semua dokumen terlebih dahulu."),
-        "nothing_to_appeal": _("Tidak ada keputusan yang dapat disanggah."),
-        "appeal_exists": _("Sanggahan sudah diajukan."),
-        "appeal_window_closed": _("Masa sanggah sudah berakhir."),
-        "appeal_too_short": _("Tuliskan sanggahan Anda minimal 20 karakter."),
-        "appeal_closed": _("Sanggahan ini sudah diputus."),
-        "appeal_needs_someone_else": _(
-            "Sanggahan harus diputus oleh anggota panitia yang tidak memverifikasi lamaran ini."
-        ),
-        "component_unknown": _("Komponen nilai tidak dikenal."),
-        "not_accepted": _("Nilai hanya untuk pelamar yang memenuhi syarat administrasi."),
-        "score_range": _("Nilai harus antara 0 dan %(maximum)s.", maximum=params.get("maximum", "")),
-        "rubric_incomplete": _("Isi semua aspek rubrik dengan level 1-5."),
-        "interview_exists": _("Anda sudah mengisi rubrik ini untuk pelamar ini."),
-        "announcement_empty": _("Belum ada hasil untuk diumumkan."),
-        "correction_mismatch": _("Koreksi harus mengganti pengumuman tahap yang sama di periode ini."),
-        "already_replaced": _("Pengumuman itu sudah dikoreksi; koreksi pengumuman terbaru."),
-        "correction_reason_required": _("Tuliskan alasan koreksi (minimal 10 karakter)."),
-        "ranking_failed": _("Peringkat tidak dapat dihitung: %(detail)s", detail=params.get("detail", "")),
-        "sessions_under_review": _(
-            "Belum dapat diumumkan: %(n)d sesi ujian di balik daftar ini sedang ditinjau (pembatalan menunggu "
-            "konfirmasi orang kedua). Tunggu keputusan pengawas.",
-            n=params.get("n", 0),
-        ),
-    }
-    return messages.get(code) or _("Terjadi kesalahan (%(code)s).", code=code)
+#: Refusal code -> message (registered in ``examserver.errors``).
+MESSAGES = {
+    "selection.window_reversed": _l("Tanggal tutup pendaftaran harus setelah tanggal buka."),
+    "selection.appeal_days_range": _l("Masa sanggah harus 0 sampai 30 hari."),
+    "selection.interviewers_range": _l("Jumlah pewawancara harus 2 sampai 10."),
+    "selection.rules_invalid": _l("Aturan seleksi tidak sah: %(detail)s"),
+    "selection.rules_json": _l("Aturan seleksi harus berupa JSON yang sah."),
+    "selection.code_taken": _l("Kode ini sudah dipakai."),
+    "selection.stage_unknown": _l("Tahap tidak dikenal."),
+    "selection.stage_dates_reversed": _l("Tanggal selesai tahap harus sama atau setelah tanggal mulai."),
+    "selection.category_unknown": _l("Pilih paling sedikit satu kategori pelamar yang ada di aturan periode."),
+    "selection.document_type_unknown": _l("Jenis dokumen tidak dikenal untuk formasi ini."),
+    "selection.quota_invalid": _l("Kuota harus paling sedikit 1."),
+    "selection.profile_invalid": _l("Profil kompetensi harus JSON berisi nama kompetensi dan level 1-5."),
+    "selection.period_closed": _l("Pendaftaran periode ini sedang tidak dibuka."),
+    "selection.position_unknown": _l("Formasi tidak ditemukan di periode ini."),
+    "selection.category_not_open": _l("Formasi ini tidak dibuka untuk kategori pelamar tersebut."),
+    "selection.education_score_range": _l("IPK harus antara 0 dan 4."),
+    "selection.birth_date_invalid": _l("Tanggal lahir tidak sah."),
+    "selection.already_submitted": _l("Lamaran sudah dikirim dan tidak dapat diubah lagi."),
+    "selection.remove_documents_first": _l("Dokumen yang sudah diunggah tidak diminta formasi baru; hubungi panitia."),
+    "selection.upload_name_unsafe": _l(
+        "Nama berkas tidak diterima. Gunakan nama sederhana tanpa garis miring atau '..'."
+    ),
+    "selection.upload_format_not_allowed": _l("Format berkas tidak diterima. Format yang boleh: %(formats)s."),
+    "selection.upload_empty": _l("Berkas kosong."),
+    "selection.upload_too_large": _l("Berkas terlalu besar. Batas untuk dokumen ini %(limit)d KB."),
+    "selection.upload_content_mismatch": _l(
+        "Isi berkas bukan %(claimed)s seperti namanya. Unggah dokumen asli, bukan berkas yang diganti namanya."
+    ),
+    "selection.upload_quota_files": _l("Terlalu banyak berkas (paling banyak %(limit)d)."),
+    "selection.upload_quota_bytes": _l("Jumlah ukuran berkas Anda melebihi %(limit)d MB."),
+    "selection.upload_missing": _l("Pilih berkas yang akan diunggah."),
+    "selection.documents_missing": _l("Unggah semua dokumen yang diminta sebelum mengirim lamaran."),
+    "selection.nik_invalid": _l("NIK harus 16 angka."),
+    "selection.relationship_required": _l("Sebutkan hubungannya."),
+    "selection.conflict_exists": _l("Hubungan dengan NIK ini sudah Anda nyatakan."),
+    "selection.conflict_of_interest": _l("Anda menyatakan hubungan dengan pelamar ini dan tidak boleh menanganinya."),
+    "selection.not_awaiting_verification": _l("Lamaran ini tidak sedang menunggu verifikasi."),
+    "selection.checklist_incomplete": _l("Centang semua butir daftar periksa sebelum menerima dokumen."),
+    "selection.reason_required": _l("Tuliskan alasannya (minimal 10 karakter)."),
+    "selection.documents_unchecked": _l("Periksa semua dokumen terlebih dahulu."),
+    "selection.nothing_to_appeal": _l("Tidak ada keputusan yang dapat disanggah."),
+    "selection.appeal_exists": _l("Sanggahan sudah diajukan."),
+    "selection.appeal_window_closed": _l("Masa sanggah sudah berakhir."),
+    "selection.appeal_too_short": _l("Tuliskan sanggahan Anda minimal 20 karakter."),
+    "selection.appeal_closed": _l("Sanggahan ini sudah diputus."),
+    "selection.appeal_needs_someone_else": _l(
+        "Sanggahan harus diputus oleh anggota panitia yang tidak memverifikasi lamaran ini."
+    ),
+    "selection.component_unknown": _l("Komponen nilai tidak dikenal."),
+    "selection.not_accepted": _l("Nilai hanya untuk pelamar yang memenuhi syarat administrasi."),
+    "selection.score_range": _l("Nilai harus antara 0 dan %(maximum)s."),
+    "selection.rubric_incomplete": _l("Isi semua aspek rubrik dengan level 1-5."),
+    "selection.interview_exists": _l("Anda sudah mengisi rubrik ini untuk pelamar ini."),
+    "selection.announcement_empty": _l("Belum ada hasil untuk diumumkan."),
+    "selection.correction_mismatch": _l("Koreksi harus mengganti pengumuman tahap yang sama di periode ini."),
+    "selection.already_replaced": _l("Pengumuman itu sudah dikoreksi; koreksi pengumuman terbaru."),
+    "selection.correction_reason_required": _l("Tuliskan alasan koreksi (minimal 10 karakter)."),
+    "selection.ranking_failed": _l("Peringkat tidak dapat dihitung: %(detail)s"),
+    "selection.sessions_under_review": _l(
+        "Belum dapat diumumkan: %(n)d sesi ujian di balik daftar ini sedang ditinjau (pembatalan menunggu "
+        "konfirmasi orang kedua). Tunggu keputusan pengawas."
+    ),
+}

@@ -1,7 +1,7 @@
 """Operations of a selection period. Each takes plain values, adds and flushes; callers commit.
 
-Every refusal raises :class:`SelectionError` with a code that ``messages.selection_message``
-translates; a refused operation changes nothing.
+Every refusal raises :class:`~itembank.refusal.Refusal` with a ``selection.*`` code that
+``messages.MESSAGES`` translates; a refused operation changes nothing.
 """
 
 from __future__ import annotations
@@ -31,19 +31,11 @@ from examserver.selection.models import (
 from examserver.selection.rubrics import RUBRICS, rubric_of
 from examserver.selection.rules import rules_from_json
 from itembank.database import utcnow
+from itembank.refusal import Refusal
 from scoring.selection import SelectionRuleError
 
 MIN_REASON = 10
 MIN_APPEAL = 20
-
-
-class SelectionError(ValueError):
-    """A refused selection operation; ``code`` is translated by the web layer."""
-
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
 
 
 # --------------------------------------------------------------------------- periods and positions
@@ -53,15 +45,15 @@ def _check_rules(rules: dict) -> None:
     try:
         rules_from_json(rules)
     except SelectionRuleError as error:
-        raise SelectionError("rules_invalid", detail=error.message) from None
+        raise Refusal("selection.rules_invalid", detail=error.message) from None
 
 
 def _set_stages(period: SelectionPeriod, stages: dict[str, tuple[datetime, datetime]]) -> None:
     for kind, (start, end) in stages.items():
         if kind not in STAGE_KINDS:
-            raise SelectionError("stage_unknown")
+            raise Refusal("selection.stage_unknown")
         if end < start:
-            raise SelectionError("stage_dates_reversed")
+            raise Refusal("selection.stage_dates_reversed")
     existing = {stage.kind: stage for stage in period.stages}
     for kind, (start, end) in stages.items():
         stage = existing.get(kind)
@@ -90,15 +82,15 @@ def save_period(
 ) -> SelectionPeriod:
     """Create a period (``period`` None) or change one; rules are validated by scoring.selection."""
     if applications_close_at <= applications_open_at:
-        raise SelectionError("window_reversed")
+        raise Refusal("selection.window_reversed")
     if not 0 <= appeal_days <= 30:
-        raise SelectionError("appeal_days_range")
+        raise Refusal("selection.appeal_days_range")
     if not 2 <= interviewers_required <= 10:
-        raise SelectionError("interviewers_range")
+        raise Refusal("selection.interviewers_range")
     _check_rules(rules)
     clash = session.scalar(select(SelectionPeriod.id).where(SelectionPeriod.code == code))
     if clash is not None and (period is None or clash != period.id):
-        raise SelectionError("code_taken")
+        raise Refusal("selection.code_taken")
     if period is None:
         period = SelectionPeriod(created_by_id=actor_id)
         session.add(period)
@@ -132,18 +124,18 @@ def save_position(
     categories, required = list(categories), list(required_documents)
     known = {t.category for t in rules_from_json(period.rules).thresholds}
     if not categories or set(categories) - known:
-        raise SelectionError("category_unknown")
+        raise Refusal("selection.category_unknown")
     if not required or set(required) - set(documents.DOCUMENT_TYPES):
-        raise SelectionError("document_type_unknown")
+        raise Refusal("selection.document_type_unknown")
     if quota < 1:
-        raise SelectionError("quota_invalid")
+        raise Refusal("selection.quota_invalid")
     if not isinstance(competency_profile, dict) or not all(
         isinstance(k, str) and isinstance(v, int) and 1 <= v <= 5 for k, v in competency_profile.items()
     ):
-        raise SelectionError("profile_invalid")
+        raise Refusal("selection.profile_invalid")
     clash = session.scalar(select(Position.id).where(Position.period_id == period.id, Position.code == code))
     if clash is not None and (position is None or clash != position.id):
-        raise SelectionError("code_taken")
+        raise Refusal("selection.code_taken")
     if position is None:
         position = Position(period_id=period.id)
         session.add(position)
@@ -192,24 +184,24 @@ def apply(
     """Start (or, while a draft, change) the candidate's one application of the period."""
     now = now or utcnow()
     if not is_open(period, now):
-        raise SelectionError("period_closed")
+        raise Refusal("selection.period_closed")
     if position.period_id != period.id:
-        raise SelectionError("position_unknown")
+        raise Refusal("selection.position_unknown")
     if category not in position.categories:
-        raise SelectionError("category_not_open")
+        raise Refusal("selection.category_not_open")
     if not 0 <= education_score <= 4:
-        raise SelectionError("education_score_range")
+        raise Refusal("selection.education_score_range")
     if not date(1950, 1, 1) <= birth_date <= now.date():
-        raise SelectionError("birth_date_invalid")
+        raise Refusal("selection.birth_date_invalid")
     application = session.scalar(
         select(Application).where(Application.period_id == period.id, Application.candidate_id == candidate.id)
     )
     if application is not None and application.status != "draft":
-        raise SelectionError("already_submitted")
+        raise Refusal("selection.already_submitted")
     if application is not None and application.position_id != position.id:
         for document in application.documents:
             if document.doc_type not in position.required_documents:
-                raise SelectionError("remove_documents_first")
+                raise Refusal("selection.remove_documents_first")
     if application is None:
         application = Application(period_id=period.id, candidate_id=candidate.id)
         session.add(application)
@@ -242,22 +234,22 @@ def upload_document(
     """Check and store a document of a draft application, replacing one of the same type."""
     now = now or utcnow()
     if application.status != "draft":
-        raise SelectionError("already_submitted")
+        raise Refusal("selection.already_submitted")
     if not is_open(application.period, now):
-        raise SelectionError("period_closed")
+        raise Refusal("selection.period_closed")
     if doc_type not in application.position.required_documents:
-        raise SelectionError("document_type_unknown")
+        raise Refusal("selection.document_type_unknown")
     kind = documents.DOCUMENT_TYPES[doc_type]
     try:
         fmt = documents.check_upload(kind, filename, data)
     except documents.UploadRefused as refused:
-        raise SelectionError(f"upload_{refused.code}", **refused.params) from None
+        raise Refusal(f"selection.upload_{refused.code}", **refused.params) from None
     previous = next((d for d in application.documents if d.doc_type == doc_type), None)
     others = [d for d in application.documents if d is not previous]
     if len(others) + 1 > documents.MAX_FILES_PER_APPLICATION:
-        raise SelectionError("upload_quota_files", limit=documents.MAX_FILES_PER_APPLICATION)
+        raise Refusal("selection.upload_quota_files", limit=documents.MAX_FILES_PER_APPLICATION)
     if sum(d.size_bytes for d in others) + len(data) > documents.MAX_BYTES_PER_APPLICATION:
-        raise SelectionError("upload_quota_bytes", limit=documents.MAX_BYTES_PER_APPLICATION // (1024 * 1024))
+        raise Refusal("selection.upload_quota_bytes", limit=documents.MAX_BYTES_PER_APPLICATION // (1024 * 1024))
     stored_name, digest = documents.store(upload_dir, data, fmt)
     if previous is not None:
         old = documents.stored_path(upload_dir, previous.stored_name)
@@ -289,11 +281,11 @@ def submit(session: Session, application: Application, *, now: datetime | None =
     """Submit a draft with every required document, before the deadline; it cannot change after."""
     now = now or utcnow()
     if application.status != "draft":
-        raise SelectionError("already_submitted")
+        raise Refusal("selection.already_submitted")
     if not is_open(application.period, now):
-        raise SelectionError("period_closed")
+        raise Refusal("selection.period_closed")
     if missing_documents(application):
-        raise SelectionError("documents_missing")
+        raise Refusal("selection.documents_missing")
     application.status, application.submitted_at = "submitted", now
     session.flush()
     return application
@@ -305,14 +297,14 @@ def submit(session: Session, application: Application, *, now: datetime | None =
 def declare_conflict(session: Session, member: User, nik: str, relationship_text: str) -> ConflictDeclaration:
     """Record that ``member`` is related to the person with ``nik``."""
     if not (len(nik) == 16 and nik.isdigit()):
-        raise SelectionError("nik_invalid")
+        raise Refusal("selection.nik_invalid")
     if len(relationship_text.strip()) < 3:
-        raise SelectionError("relationship_required")
+        raise Refusal("selection.relationship_required")
     exists = session.scalar(
         select(ConflictDeclaration.id).where(ConflictDeclaration.member_id == member.id, ConflictDeclaration.nik == nik)
     )
     if exists is not None:
-        raise SelectionError("conflict_exists")
+        raise Refusal("selection.conflict_exists")
     declaration = ConflictDeclaration(member_id=member.id, nik=nik, relationship_text=relationship_text.strip())
     session.add(declaration)
     session.flush()
@@ -337,7 +329,7 @@ def has_conflict(session: Session, member_id: int, application: Application) -> 
 
 def _require_no_conflict(session: Session, member_id: int, application: Application) -> None:
     if has_conflict(session, member_id, application):
-        raise SelectionError("conflict_of_interest")
+        raise Refusal("selection.conflict_of_interest")
 
 
 # --------------------------------------------------------------------------- verification and appeals
@@ -357,14 +349,14 @@ def check_document(
     application = document.application
     _require_no_conflict(session, member_id, application)
     if application.status != "submitted":
-        raise SelectionError("not_awaiting_verification")
+        raise Refusal("selection.not_awaiting_verification")
     kind = documents.DOCUMENT_TYPES[document.doc_type]
     ticked = [key for key in checklist if key in dict(kind.checklist)]
     reason = reason.strip()
     if accepted and len(ticked) != len(kind.checklist):
-        raise SelectionError("checklist_incomplete")
+        raise Refusal("selection.checklist_incomplete")
     if not accepted and len(reason) < MIN_REASON:
-        raise SelectionError("reason_required")
+        raise Refusal("selection.reason_required")
     document.status = "accepted" if accepted else "rejected"
     document.checklist, document.reason = ticked, reason or None
     document.checked_by_id, document.checked_at = member_id, now or utcnow()
@@ -378,9 +370,9 @@ def decide_application(
     """Close the administrative check: accepted when every document is, otherwise rejected with the reasons."""
     _require_no_conflict(session, member_id, application)
     if application.status != "submitted":
-        raise SelectionError("not_awaiting_verification")
+        raise Refusal("selection.not_awaiting_verification")
     if any(d.status == "pending" for d in application.documents):
-        raise SelectionError("documents_unchecked")
+        raise Refusal("selection.documents_unchecked")
     rejected = [d for d in application.documents if d.status == "rejected"]
     application.status = "rejected" if rejected else "accepted"
     application.decision_reason = "; ".join(f"{d.doc_type}: {d.reason}" for d in rejected) or None
@@ -403,13 +395,13 @@ def file_appeal(
     now = now or utcnow()
     deadline = appeal_deadline(application)
     if deadline is None:
-        raise SelectionError("nothing_to_appeal")
+        raise Refusal("selection.nothing_to_appeal")
     if application.appeal is not None:
-        raise SelectionError("appeal_exists")
+        raise Refusal("selection.appeal_exists")
     if now >= deadline:
-        raise SelectionError("appeal_window_closed")
+        raise Refusal("selection.appeal_window_closed")
     if len(text.strip()) < MIN_APPEAL:
-        raise SelectionError("appeal_too_short")
+        raise Refusal("selection.appeal_too_short")
     appeal = SelectionAppeal(application_id=application.id, text=text.strip(), filed_at=now)
     session.add(appeal)
     session.flush()
@@ -429,11 +421,11 @@ def decide_appeal(
     application = appeal.application
     _require_no_conflict(session, member_id, application)
     if appeal.status != "open":
-        raise SelectionError("appeal_closed")
+        raise Refusal("selection.appeal_closed")
     if member_id == application.decided_by_id:
-        raise SelectionError("appeal_needs_someone_else")
+        raise Refusal("selection.appeal_needs_someone_else")
     if len(reason.strip()) < MIN_REASON:
-        raise SelectionError("reason_required")
+        raise Refusal("selection.reason_required")
     now = now or utcnow()
     appeal.status, appeal.outcome = ("upheld" if upheld else "rejected"), reason.strip()
     appeal.decided_by_id, appeal.decided_at = member_id, now
@@ -455,11 +447,11 @@ def enter_field_score(
     rules = rules_from_json(application.period.rules)
     spec = next((c for c in rules.weights.components if c.name == component), None)
     if spec is None or rubric_of(spec) is not None:
-        raise SelectionError("component_unknown")
+        raise Refusal("selection.component_unknown")
     if application.status != "accepted":
-        raise SelectionError("not_accepted")
+        raise Refusal("selection.not_accepted")
     if not 0 <= score <= spec.maximum:
-        raise SelectionError("score_range", maximum=spec.maximum)
+        raise Refusal("selection.score_range", maximum=spec.maximum)
     row = session.scalar(
         select(FieldScore).where(FieldScore.application_id == application.id, FieldScore.component == component)
     )
@@ -478,15 +470,15 @@ def enter_rubric(
     """A scorer's own rubric for an accepted application: entered once, blind to the other scorers."""
     _require_no_conflict(session, scorer_id, application)
     if application.status != "accepted":
-        raise SelectionError("not_accepted")
+        raise Refusal("selection.not_accepted")
     spec = RUBRICS.get(rubric)
     components = rules_from_json(application.period.rules).weights.components
     if spec is None or all(rubric_of(c) != rubric for c in components):
-        raise SelectionError("component_unknown")
+        raise Refusal("selection.component_unknown")
     if set(levels) != {a.key for a in spec.aspects} or not all(
         isinstance(v, int) and 1 <= v <= 5 for v in levels.values()
     ):
-        raise SelectionError("rubric_incomplete")
+        raise Refusal("selection.rubric_incomplete")
     exists = session.scalar(
         select(RubricScore.id).where(
             RubricScore.application_id == application.id,
@@ -495,7 +487,7 @@ def enter_rubric(
         )
     )
     if exists is not None:
-        raise SelectionError("interview_exists")
+        raise Refusal("selection.interview_exists")
     row = RubricScore(
         application_id=application.id, rubric=rubric, scorer_id=scorer_id, levels=levels, total=spec.total(levels)
     )

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from examserver.accounts.identity import nik_problem, nik_sex, normalise_phone
 from examserver.accounts.models import User
+from itembank.refusal import Refusal
 from tests.conftest import PASSWORD, csrf_token, login
 
 VALID_NIK = "3171024508990001"  # DKI Jakarta, woman born 05-08-1999 (45 = 5 + 40), serial 0001
@@ -141,7 +142,7 @@ def test_recovery_codes_expire(app, make_user, db_session):
         reset = recovery.pending_requests(db_session)[0]
         recovery.confirm_code(db_session, reset, confirmed_by=second.id)
         later = services.utcnow() + timedelta(hours=25)
-        with pytest.raises(services.AccountError, match="reset_code_invalid"):
+        with pytest.raises(Refusal, match="account.reset_code_invalid"):
             recovery.reset_password(
                 db_session, email=candidate.email, code=code, new_password="sandi-baru-1", now=later
             )

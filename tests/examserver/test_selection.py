@@ -14,6 +14,7 @@ from examserver.selection import services
 from examserver.selection.models import Application, ApplicationDocument, Position, SelectionAppeal, SelectionPeriod
 from examserver.selection.rules import default_rules_json, rules_from_json
 from itembank.database import utcnow
+from itembank.refusal import Refusal
 from scoring.selection import national_rules
 from tests.conftest import csrf_token, login
 
@@ -358,9 +359,9 @@ def test_appeal_after_the_window_is_refused(client, login_as, period, db_session
     application = db_session.get(Application, application.id)
     application.decided_at = utcnow() - timedelta(days=4)
     db_session.commit()
-    with pytest.raises(services.SelectionError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.file_appeal(db_session, application, "Saya keberatan karena KTP saya jelas terbaca.")
-    assert refused.value.code == "appeal_window_closed"
+    assert refused.value.code == "selection.appeal_window_closed"
     assert member.id == application.decided_by_id
 
 
@@ -391,12 +392,12 @@ def test_a_member_with_a_declared_relationship_is_refused_on_that_applicant(
         assert client.post(path, data={"csrf_token": token}).status_code == 403, path
     listing = client.get(f"/seleksi/panitia/periode/{period.id}").get_data(as_text=True)
     assert "konflik kepentingan" in listing
-    with pytest.raises(services.SelectionError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.check_document(
             db_session, db_session.get(ApplicationDocument, document.id), member.id,
             accepted=False, checklist=[], reason="Tidak terbaca sama sekali.",
         )  # fmt: skip
-    assert refused.value.code == "conflict_of_interest"
+    assert refused.value.code == "selection.conflict_of_interest"
     db_session.expire_all()
     assert db_session.get(ApplicationDocument, document.id).status == "pending"
 

@@ -22,6 +22,7 @@ from examserver.selection.announcements import VERIFY_COMMAND
 from examserver.selection.models import Announcement, Application, ImmutableAnnouncementError, SelectionPeriod
 from examserver.selection.rules import rules_from_json
 from itembank.database import utcnow
+from itembank.refusal import Refusal
 from proctoring import chain
 from tests.conftest import csrf_token, login
 
@@ -185,9 +186,9 @@ def test_rubrics_are_blind_until_two_are_in_and_the_final_ranking_uses_them(app,
         for client in (first, second):
             rubric(client, ids[letter], 3)
             rubric(client, ids[letter], 3, "track_record")
-    with pytest.raises(services.SelectionError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.enter_field_score(db_session, db_session.get(Application, ids["A"]), _member.id, "REKAM_JEJAK", 90)
-    assert refused.value.code == "component_unknown"  # rubric components are never typed in directly
+    assert refused.value.code == "selection.component_unknown"  # rubric components are never typed in directly
 
     rows = {
         r["nomor_peserta"]: r

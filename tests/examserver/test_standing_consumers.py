@@ -31,7 +31,7 @@ from examserver.hr.services import appoint_from_period
 from examserver.selection import announcements
 from examserver.selection.models import Announcement, Application, SelectionPeriod
 from examserver.selection.ranking import rank_period
-from examserver.selection.services import SelectionError
+from itembank.refusal import Refusal
 from proctoring import services as proctoring
 from proctoring.models import Appeal, ProctorDecision
 from tests.conftest import CSRF_FIELD, demo_client
@@ -362,10 +362,10 @@ def test_publishing_is_refused_while_a_session_behind_the_list_is_under_review(a
         period = db.session.get(SelectionPeriod, info["period_id"])
         text, session_ids = announcements.ranking_csv(rank_period(db.session, period, final=False), db.session)
         assert person["session_id"] in session_ids
-        with pytest.raises(SelectionError) as refused:
+        with pytest.raises(Refusal) as refused:
             announcements.publish(db.session, period, stage="basic", title="SKD", csv_text=text,
                                   session_ids=session_ids, member_id=member)  # fmt: skip
-        assert refused.value.code == "sessions_under_review" and refused.value.params == {"n": 1}
+        assert refused.value.code == "selection.sessions_under_review" and refused.value.params == {"n": 1}
         db.session.rollback()
     confirm(app, decision_id)
     with app.app_context():

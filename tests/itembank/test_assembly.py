@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from itembank.assembly import AssemblyError, assemble_parallel_forms
+from itembank.assembly import assemble_parallel_forms
+from itembank.refusal import Refusal
 
 THETA = np.array([-2.0, -1.0, 0.0, 1.0, 2.0])
 
@@ -61,14 +62,14 @@ def test_ineligible_items_are_never_used():
 
 def test_a_pool_too_small_is_refused_with_the_section_named():
     information, sections = pool((10, 4))
-    with pytest.raises(AssemblyError) as raised:
+    with pytest.raises(Refusal) as raised:
         assemble_parallel_forms(information, sections, [3, 3], 2)
-    assert raised.value.code == "pool_too_small"
+    assert raised.value.code == "item.pool_too_small"
     assert raised.value.params == {"section": 1, "needed": 6, "available": 4}
 
 
 @pytest.mark.parametrize(("counts", "n_forms"), [([], 1), ([3, 0], 1), ([3], 0)])
 def test_bad_requests_are_refused(counts, n_forms):
     information, sections = pool((10,))
-    with pytest.raises(AssemblyError, match="bad_request"):
+    with pytest.raises(Refusal, match="bad_request"):
         assemble_parallel_forms(information, sections, counts, n_forms)

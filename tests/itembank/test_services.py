@@ -16,7 +16,8 @@ from itembank.models import (
     ItemParameter,
     ItemVersion,
 )
-from itembank.services import Actor, WorkflowError
+from itembank.refusal import Refusal
+from itembank.services import Actor
 
 
 def actor(user):
@@ -62,14 +63,14 @@ def test_saving_identical_content_is_refused(app, make_item, db_session):
     item = make_item()
     writer = actor(db_session.get(User, item.author_id))
     v = item.current_version
-    with pytest.raises(WorkflowError, match="nothing_changed"):
+    with pytest.raises(Refusal, match="item.nothing_changed"):
         services.edit_item(db_session, writer, item, stem=v.stem, options=v.options, answer=v.answer, shuffle=True)
 
 
 def test_only_the_author_edits_a_draft(app, make_item, make_user, db_session):
     item = make_item()
     other = make_user("item_writer")
-    with pytest.raises(WorkflowError, match="not_the_author"):
+    with pytest.raises(Refusal, match="item.not_the_author"):
         services.edit_item(
             db_session,
             actor(other),
@@ -91,9 +92,9 @@ def test_four_eyes_the_author_cannot_approve(app, make_item, make_user, db_sessi
     admin_author = make_user("admin")
     admin_item = make_item(author=admin_author)
     services.transition(db_session, actor(admin_author), admin_item, "in_review")
-    with pytest.raises(WorkflowError, match="four_eyes"):
+    with pytest.raises(Refusal, match="item.four_eyes"):
         services.transition(db_session, actor(admin_author), admin_item, "approved")
-    with pytest.raises(WorkflowError, match="role_not_allowed"):
+    with pytest.raises(Refusal, match="item.role_not_allowed"):
         services.transition(db_session, actor(author), item, "approved")
     reviewer = make_user("reviewer")
     event = services.transition(db_session, actor(reviewer), item, "approved", "Bahasa jelas, kunci benar.")
@@ -114,7 +115,7 @@ def test_a_reviewer_who_edited_a_version_cannot_approve(app, make_item, make_use
         shuffle=True,
     )
     services.transition(db_session, actor(admin), item, "in_review")
-    with pytest.raises(WorkflowError, match="four_eyes"):
+    with pytest.raises(Refusal, match="item.four_eyes"):
         services.transition(db_session, actor(admin), item, "approved")
 
 
@@ -124,11 +125,11 @@ def test_returning_and_retiring_need_a_reason(make_item, make_user, db_session):
     item = make_item()
     services.transition(db_session, actor(db_session.get(User, item.author_id)), item, "in_review")
     reviewer = make_user("reviewer")
-    with pytest.raises(WorkflowError, match="comment_required"):
+    with pytest.raises(Refusal, match="item.comment_required"):
         services.transition(db_session, actor(reviewer), item, "draft", "  ")
     services.transition(db_session, actor(reviewer), item, "draft", "Kunci ganda, perbaiki opsi C.")
     assert item.events[-1].action == "returned"
-    with pytest.raises(WorkflowError, match="comment_required"):
+    with pytest.raises(Refusal, match="item.comment_required"):
         services.transition(db_session, actor(reviewer), item, "retired")
 
 
@@ -139,7 +140,7 @@ def test_operational_needs_published_parameters(make_item, make_user, db_session
     services.transition(db_session, actor(db_session.get(User, item.author_id)), item, "in_review")
     reviewer = make_user("reviewer")
     services.transition(db_session, actor(reviewer), item, "approved")
-    with pytest.raises(WorkflowError, match="needs_parameters"):
+    with pytest.raises(Refusal, match="item.needs_parameters"):
         services.transition(db_session, actor(reviewer), item, "operational")
     run = CalibrationRun(
         created_by_id=reviewer.id, source="import", model="2pl", status="published", published_at=utcnow()
@@ -153,7 +154,7 @@ def test_operational_needs_published_parameters(make_item, make_user, db_session
 
 def test_unknown_transitions_are_refused(make_item, make_user, db_session):
     item = make_item()
-    with pytest.raises(WorkflowError, match="transition_not_allowed"):
+    with pytest.raises(Refusal, match="item.transition_not_allowed"):
         services.transition(db_session, actor(make_user("admin")), item, "operational")
 
 

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from itembank.models import CalibrationRun, Item, ItemEvent, ItemParameter, ItemVersion
-from itembank.services import Actor, WorkflowError, create_item
+from itembank.refusal import Refusal
+from itembank.services import Actor, create_item
 from itembank.transfer import (
     ImportRejected,
     ItemDraft,
@@ -211,7 +212,7 @@ def test_an_empty_import_is_refused(db_session, taxonomy, writer):
 def test_only_writers_import(db_session, taxonomy, make_user):
     reviewer = make_user("reviewer")
     before = counts(db_session)
-    with pytest.raises(WorkflowError):
+    with pytest.raises(Refusal):
         import_drafts(db_session, Actor(reviewer.id, "reviewer"), [GOOD["single_choice"]], note=None)
     assert counts(db_session) == before
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
+from itembank.refusal import Refusal
 from proctoring import chain, services
 
 
@@ -174,7 +175,7 @@ def test_invalidation_needs_a_second_person(db_session, exam_factory, make_user)
         actor_id=proctor.id,
     )
     assert services.effective_decision(db_session, exam.id) is None
-    with pytest.raises(services.ProctoringError, match="second_person_required"):
+    with pytest.raises(Refusal, match="proctoring.second_person_required"):
         services.confirm_invalidation(db_session, decision, actor_id=proctor.id)
     services.confirm_invalidation(db_session, decision, actor_id=admin.id)
     assert services.effective_decision(db_session, exam.id) is decision
@@ -183,11 +184,11 @@ def test_invalidation_needs_a_second_person(db_session, exam_factory, make_user)
 def test_decisions_need_a_known_category_and_a_reason(db_session, exam_factory, make_user):
     candidate, exam = exam_factory()
     proctor = make_user("proctor")
-    with pytest.raises(services.ProctoringError, match="category_unknown"):
+    with pytest.raises(Refusal, match="proctoring.category_unknown"):
         services.decide(
             db_session, exam.id, decision="warning", category="examinee.magic", reason="x" * 20, actor_id=proctor.id
         )
-    with pytest.raises(services.ProctoringError, match="reason_required"):
+    with pytest.raises(Refusal, match="proctoring.reason_required"):
         services.decide(
             db_session,
             exam.id,
@@ -210,9 +211,9 @@ def test_appeals_are_decided_by_someone_else(db_session, exam_factory, make_user
         actor_id=proctor.id,
     )
     appeal = services.file_appeal(db_session, decision, text="Bising berasal dari hujan deras, bukan dari saya.")
-    with pytest.raises(services.ProctoringError, match="appeal_exists"):
+    with pytest.raises(Refusal, match="proctoring.appeal_exists"):
         services.file_appeal(db_session, decision, text="Sanggahan kedua yang sama panjangnya.")
-    with pytest.raises(services.ProctoringError, match="appeal_needs_someone_else"):
+    with pytest.raises(Refusal, match="proctoring.appeal_needs_someone_else"):
         services.decide_appeal(
             db_session, appeal, upheld=True, outcome="Diterima oleh pengawas sendiri.", actor_id=proctor.id
         )
