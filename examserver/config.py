@@ -20,6 +20,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from examserver.wib import WIB
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = Path(os.environ.get("EXAMSERVER_INSTANCE", ROOT / "instance"))
 
@@ -52,7 +54,7 @@ class Config:
     WTF_CSRF_SSL_STRICT = True
 
     BABEL_DEFAULT_LOCALE = "id"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
+    BABEL_DEFAULT_TIMEZONE = WIB.key
     LANGUAGES = ("id", "en")
 
     #: None: the node's shared file, ``instance/ratelimits.db`` (examserver/ratelimit_storage.py).

@@ -5,6 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
+from examserver.wib import MOMENT
+
 
 class ScheduleForm(FlaskForm):
     code = StringField(
@@ -17,8 +19,8 @@ class ScheduleForm(FlaskForm):
     )
     title = StringField(_l("Judul"), validators=[DataRequired(), Length(max=200)])
     blueprint = SelectField(_l("Cetak biru"), coerce=int, validate_choice=False)
-    opens_at = DateTimeLocalField(_l("Dibuka (WIB)"), validators=[InputRequired()], format="%Y-%m-%dT%H:%M")
-    closes_at = DateTimeLocalField(_l("Ditutup (WIB)"), validators=[InputRequired()], format="%Y-%m-%dT%H:%M")
+    opens_at = DateTimeLocalField(_l("Dibuka (WIB)"), validators=[InputRequired()], format=MOMENT)
+    closes_at = DateTimeLocalField(_l("Ditutup (WIB)"), validators=[InputRequired()], format=MOMENT)
     location = StringField(_l("Tempat"), validators=[DataRequired(), Length(max=300)], default="Daring (jarak jauh)")
     uses_pin = BooleanField(_l("Pakai PIN mulai (6 angka, dibuat server dan ditampilkan sekali)"))
     requires_authorisation = BooleanField(_l("Pengawas harus mengizinkan setiap peserta mulai"))

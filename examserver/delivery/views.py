@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -26,6 +25,7 @@ from examserver.delivery.models import ExamSchedule, ExamSession, SessionResult
 from examserver.delivery.services import DeliveryError, create_schedule, enrol, expire_if_due, new_start_pin
 from examserver.errors import back_on_refusal, refusal_message
 from examserver.extensions import db
+from examserver.wib import from_wib, to_wib
 from itembank.database import utcnow
 from itembank.models import TestBlueprint
 from itembank.services import Actor
@@ -34,7 +34,6 @@ from proctoring.models import ScheduleProctor
 from proctoring.standing import State, standing_of, standings
 
 DEVICE_COOKIE = "ujian_perangkat"
-JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
 def own_session(session_id: int) -> ExamSession:
@@ -264,10 +263,6 @@ def scoreboard(code: str):
 # --------------------------------------------------------------------- committee: schedules
 
 
-def local_to_utc(value):
-    return value.replace(tzinfo=JAKARTA).astimezone(ZoneInfo("UTC"))
-
-
 @bp.route("/jadwal")
 @access.roles(COMMITTEE, ADMIN)
 def schedules():
@@ -292,7 +287,7 @@ def create_schedule_page():
     blueprints = db.session.scalars(select(TestBlueprint).where(TestBlueprint.is_active.is_(True))).all()
     form.blueprint.choices = [(b.id, f"{b.code} · {b.name}") for b in blueprints]
     if request.method == "GET":
-        start = utcnow().astimezone(JAKARTA).replace(second=0, microsecond=0, tzinfo=None)
+        start = to_wib(utcnow()).replace(second=0, microsecond=0)
         form.opens_at.data, form.closes_at.data = start, start + timedelta(days=1)
     if form.validate_on_submit():
         blueprint = db.session.get(TestBlueprint, form.blueprint.data)
@@ -309,8 +304,8 @@ def create_schedule_page():
                 blueprint=blueprint,
                 code=form.code.data,
                 title=form.title.data,
-                opens_at=local_to_utc(form.opens_at.data),
-                closes_at=local_to_utc(form.closes_at.data),
+                opens_at=from_wib(form.opens_at.data),
+                closes_at=from_wib(form.closes_at.data),
                 location=form.location.data,
                 start_pin_hash=hash_password(pin) if pin else None,
                 requires_authorisation=form.requires_authorisation.data,

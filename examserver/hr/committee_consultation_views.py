@@ -14,10 +14,11 @@ from examserver import access
 from examserver.accounts.roles import ADMIN, COMMITTEE
 from examserver.errors import refusal_message
 from examserver.extensions import db
-from examserver.hr.consultation_views import WIB, open_from_form
+from examserver.hr.consultation_views import open_from_form
 from examserver.hr.forms import ConsultationForm
 from examserver.hr.models import PublicConsultation
 from examserver.selection.models import SelectionPeriod
+from examserver.wib import WIB
 from itembank.database import utcnow
 
 bp = Blueprint("committee_consultation", __name__)

@@ -3,9 +3,6 @@ rate-limited), comments are moderated, and the committee reads the summary."""
 
 from __future__ import annotations
 
-from datetime import UTC
-from zoneinfo import ZoneInfo
-
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -25,9 +22,8 @@ from examserver.hr.views import HR
 from examserver.selection.messages import category_label
 from examserver.selection.models import SelectionPeriod
 from examserver.selection.rules import rules_from_json
+from examserver.wib import WIB, from_wib
 from itembank.database import utcnow
-
-WIB = ZoneInfo("Asia/Jakarta")
 
 
 def _consultation_or_404(consultation_id: int) -> PublicConsultation:
@@ -42,8 +38,8 @@ def open_from_form(form: ConsultationForm, period: SelectionPeriod):
             db.session,
             period,
             question=form.question.data.strip(),
-            opens_at=form.opens_at.data.replace(tzinfo=WIB).astimezone(UTC),
-            closes_at=form.closes_at.data.replace(tzinfo=WIB).astimezone(UTC),
+            opens_at=from_wib(form.opens_at.data),
+            closes_at=from_wib(form.closes_at.data),
             actor_id=current_user.id,
         )
         db.session.commit()

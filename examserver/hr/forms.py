@@ -18,8 +18,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
+from examserver.wib import MOMENT
+
 CODE = Regexp(r"^[A-Za-z0-9-]+$", message=_l("Hanya huruf, angka dan tanda hubung."))
-MOMENT = "%Y-%m-%dT%H:%M"
 
 
 class ProgrammeForm(FlaskForm):

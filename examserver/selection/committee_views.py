@@ -46,8 +46,9 @@ from examserver.selection.models import (
 from examserver.selection.ranking import rank_period
 from examserver.selection.rubrics import RUBRICS, rubric_of
 from examserver.selection.rules import default_rules_json, rules_from_json
-from examserver.selection.web import guarded_application, local_to_utc, period_or_404, utc_to_local
+from examserver.selection.web import guarded_application, period_or_404
 from examserver.spreadsheet import inert_cell
+from examserver.wib import from_wib, to_wib
 from itembank.refusal import Refusal
 from scoring.selection import SelectionRuleError
 
@@ -72,14 +73,14 @@ def _stage_values(form: PeriodForm) -> dict:
         "field": (form.field_start.data, form.field_end.data),
         "final": (form.final_at.data, form.final_at.data),
     }
-    return {k: (local_to_utc(a), local_to_utc(b)) for k, (a, b) in pairs.items() if a and b}
+    return {k: (from_wib(a), from_wib(b)) for k, (a, b) in pairs.items() if a and b}
 
 
 def _fill_period_form(form: PeriodForm, period: SelectionPeriod) -> None:
     form.code.data, form.title.data, form.agency.data = period.code, period.title, period.agency
     form.description.data, form.appeal_days.data = period.description, period.appeal_days
-    form.applications_open_at.data = utc_to_local(period.applications_open_at)
-    form.applications_close_at.data = utc_to_local(period.applications_close_at)
+    form.applications_open_at.data = to_wib(period.applications_open_at)
+    form.applications_close_at.data = to_wib(period.applications_close_at)
     form.schedule.data = period.schedule_id or 0
     form.interviewers_required.data = period.interviewers_required
     form.rules.data = json.dumps(period.rules, indent=1)
@@ -92,8 +93,8 @@ def _fill_period_form(form: PeriodForm, period: SelectionPeriod) -> None:
     ):
         if kind in stages:
             if start_field:
-                getattr(form, start_field).data = utc_to_local(stages[kind].starts_at)
-            getattr(form, end_field).data = utc_to_local(stages[kind].ends_at)
+                getattr(form, start_field).data = to_wib(stages[kind].starts_at)
+            getattr(form, end_field).data = to_wib(stages[kind].ends_at)
 
 
 @bp.route("/panitia/periode/baru", methods=["GET", "POST"])
@@ -124,8 +125,8 @@ def edit_period(period_id: int | None = None):
                 title=form.title.data.strip(),
                 agency=form.agency.data.strip(),
                 description=form.description.data or "",
-                applications_open_at=local_to_utc(form.applications_open_at.data),
-                applications_close_at=local_to_utc(form.applications_close_at.data),
+                applications_open_at=from_wib(form.applications_open_at.data),
+                applications_close_at=from_wib(form.applications_close_at.data),
                 appeal_days=form.appeal_days.data,
                 schedule_id=form.schedule.data or None,
                 rules=rules,

@@ -17,9 +17,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from examserver.selection.rubrics import Rubric
+from examserver.wib import MOMENT
 
 CODE = Regexp(r"^[A-Za-z0-9-]+$", message=_l("Hanya huruf, angka dan tanda hubung."))
-MOMENT = "%Y-%m-%dT%H:%M"
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import abort, current_app
 from flask_login import current_user
@@ -25,18 +23,6 @@ from examserver.selection.messages import (
 )
 from examserver.selection.models import Application, SelectionPeriod
 from examserver.selection.rubrics import RUBRICS
-
-JAKARTA = ZoneInfo("Asia/Jakarta")
-
-
-def local_to_utc(value: datetime) -> datetime:
-    """A naive WIB form value as an aware UTC datetime."""
-    return value.replace(tzinfo=JAKARTA).astimezone(ZoneInfo("UTC"))
-
-
-def utc_to_local(value: datetime) -> datetime:
-    """An aware datetime as the naive WIB value a datetime-local field shows."""
-    return value.astimezone(JAKARTA).replace(tzinfo=None)
 
 
 def upload_dir() -> Path:
