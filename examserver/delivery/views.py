@@ -34,6 +34,18 @@ from proctoring.models import ScheduleProctor
 from proctoring.standing import State, standing_of, standings
 
 DEVICE_COOKIE = "ujian_perangkat"
+#: The player's static files, its entry module first: the page loads (and preloads) them and the service
+#: worker keeps them for a reload during an outage. Every module under static/js/player/ is listed here.
+PLAYER_FILES = (
+    "js/player.js",
+    "js/player/api.js",
+    "js/player/clock.js",
+    "js/player/integrity.js",
+    "js/player/render.js",
+    "js/player/storage.js",
+    "js/player/sync.js",
+    "css/player.css",
+)
 
 
 def own_session(session_id: int) -> ExamSession:
@@ -117,6 +129,7 @@ def session_page(session_id: int):
             device_id=device,
             server_time=moment.isoformat(),
             opens=exam.schedule.opens_at <= moment < exam.schedule.closes_at,
+            player_files=PLAYER_FILES,
         )
     )
     return with_device_cookie(response, device, new)
@@ -211,7 +224,7 @@ def ping():
 @access.roles(CANDIDATE)
 def service_worker():
     """The service worker that keeps the player working offline (scope /ujian/)."""
-    response = make_response(render_template("delivery/sw.js"))
+    response = make_response(render_template("delivery/sw.js", player_files=PLAYER_FILES))
     response.headers["Content-Type"] = "text/javascript; charset=utf-8"
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/ujian/"

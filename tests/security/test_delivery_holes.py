@@ -141,8 +141,8 @@ def test_the_player_drops_an_adaptive_locked_save_instead_of_retrying_it():
     refused save cannot hold back every save queued behind it."""
     from pathlib import Path
 
-    script = (Path(api_views.__file__).parents[1] / "static" / "js" / "player.js").read_text()
-    drop = re.search(r"const DROP = \[([^\]]*)\]", script).group(1)
+    script = (Path(api_views.__file__).parents[1] / "static" / "js" / "player" / "sync.js").read_text()
+    drop = re.search(r"export const DROP = \[([^\]]*)\]", script).group(1)
     assert "'adaptive_locked'" in drop
     assert "(res.status === 400 || res.status === 409) && DROP.indexOf(res.data.code) >= 0" in script
 

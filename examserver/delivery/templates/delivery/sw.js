@@ -3,7 +3,7 @@
    player's own queue until the server acknowledges them. */
 'use strict';
 const CACHE = 'ujian-player-v1';
-const STATIC = [{{ url_for('static', filename='js/player.js')|tojson }}, {{ url_for('static', filename='css/player.css')|tojson }}];
+const STATIC = [{% for file in player_files %}{{ url_for('static', filename=file)|tojson }}{{ ", " if not loop.last }}{% endfor %}];
 const PAGE = /^\/ujian\/\d+$/;
 const ITEMS = /^\/api\/sesi\/\d+\/butir(\/\d+)?$/;
 
