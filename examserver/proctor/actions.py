@@ -3,6 +3,7 @@ device change, terminate. Each action carries a reason category and is logged on
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -42,6 +43,88 @@ def assigned_schedules(session: Session, user_id: int, role: str) -> list[ExamSc
     return list(session.scalars(query))
 
 
+@dataclass(frozen=True)
+class _Action:
+    """One proctor action on one session: what every action step needs."""
+
+    session: Session
+    exam: ExamSession
+    now: datetime
+    actor_id: int
+    details: dict
+    seconds: int | None
+    message: str | None
+
+    def log(self, kind: str, **extra: object) -> None:
+        proctor_event(self.session, self.exam, kind, self.actor_id, **extra, **self.details)
+
+
+def _authorise(a: _Action) -> None:
+    if a.exam.status != "scheduled" or a.exam.authorised_at is not None:
+        raise Refusal("proctoring.not_waiting")
+    a.exam.authorised_at = a.now
+    a.log("start_authorised")
+
+
+def _pause(a: _Action) -> None:
+    if a.exam.status != "in_progress" or a.exam.paused_at is not None:
+        raise Refusal("proctoring.not_running")
+    a.exam.paused_at = a.now
+    a.log("paused")
+
+
+def _resume(a: _Action) -> None:
+    exam = a.exam
+    if exam.status != "in_progress" or exam.paused_at is None:
+        raise Refusal("proctoring.not_paused")
+    stopped = int((a.now - exam.paused_at).total_seconds())
+    exam.deadline_at += a.now - exam.paused_at  # the clock stood still while paused
+    exam.paused_at = None
+    a.log("resumed", paused_seconds=stopped)
+
+
+def _extend(a: _Action) -> None:
+    if a.exam.is_ended or not a.seconds or not 0 < a.seconds <= 7200:
+        raise Refusal("proctoring.extension_invalid")
+    delivery.credit_time(a.exam, a.seconds)
+    a.log("time_extended", seconds=a.seconds)
+
+
+def _message(a: _Action) -> None:
+    text = (a.message or "").strip()
+    if not text or len(text) > MAX_MESSAGE:
+        raise Refusal("proctoring.message_invalid")
+    a.log("message", text=text)
+
+
+def _allow_device(a: _Action) -> None:
+    if a.exam.status != "in_progress":
+        raise Refusal("proctoring.not_running")
+    a.exam.allows_device_change = True
+    a.log("device_change_allowed")
+
+
+def _terminate(a: _Action) -> None:
+    if a.exam.is_ended:
+        raise Refusal("proctoring.not_running")
+    if len(a.details["comment"]) < 10:
+        raise Refusal("proctoring.reason_required")
+    a.log("terminated")
+    delivery.end(a.session, a.exam, now=a.now, reason="proctor")
+
+
+#: The actions a proctor may take on a session, by the name the console posts.
+ACTIONS = {
+    "authorise": _authorise,
+    "pause": _pause,
+    "resume": _resume,
+    "extend": _extend,
+    "message": _message,
+    "allow_device": _allow_device,
+    "terminate": _terminate,
+}
+
+
 def act(
     session: Session,
     exam: ExamSession,
@@ -56,47 +139,10 @@ def act(
 ) -> None:
     """Apply one proctor action to a session and log it; raises Refusal or DeliveryError."""
     check_category(category)
+    step = ACTIONS.get(action)
+    if step is None:
+        raise Refusal("proctoring.action_unknown")
     comment = (comment or "").strip()[:1000]
     details = {"category": category, "comment": comment}
-    if action == "authorise":
-        if exam.status != "scheduled" or exam.authorised_at is not None:
-            raise Refusal("proctoring.not_waiting")
-        exam.authorised_at = now
-        proctor_event(session, exam, "start_authorised", actor_id, **details)
-    elif action == "pause":
-        if exam.status != "in_progress" or exam.paused_at is not None:
-            raise Refusal("proctoring.not_running")
-        exam.paused_at = now
-        proctor_event(session, exam, "paused", actor_id, **details)
-    elif action == "resume":
-        if exam.status != "in_progress" or exam.paused_at is None:
-            raise Refusal("proctoring.not_paused")
-        stopped = int((now - exam.paused_at).total_seconds())
-        exam.deadline_at += now - exam.paused_at  # the clock stood still while paused
-        exam.paused_at = None
-        proctor_event(session, exam, "resumed", actor_id, paused_seconds=stopped, **details)
-    elif action == "extend":
-        if exam.is_ended or not seconds or not 0 < seconds <= 7200:
-            raise Refusal("proctoring.extension_invalid")
-        delivery.credit_time(exam, seconds)
-        proctor_event(session, exam, "time_extended", actor_id, seconds=seconds, **details)
-    elif action == "message":
-        text = (message or "").strip()
-        if not text or len(text) > MAX_MESSAGE:
-            raise Refusal("proctoring.message_invalid")
-        proctor_event(session, exam, "message", actor_id, text=text, **details)
-    elif action == "allow_device":
-        if exam.status != "in_progress":
-            raise Refusal("proctoring.not_running")
-        exam.allows_device_change = True
-        proctor_event(session, exam, "device_change_allowed", actor_id, **details)
-    elif action == "terminate":
-        if exam.is_ended:
-            raise Refusal("proctoring.not_running")
-        if len(comment) < 10:
-            raise Refusal("proctoring.reason_required")
-        proctor_event(session, exam, "terminated", actor_id, **details)
-        delivery.end(session, exam, now=now, reason="proctor")
-    else:
-        raise Refusal("proctoring.action_unknown")
+    step(_Action(session, exam, now, actor_id, details, seconds, message))
     session.flush()

@@ -179,106 +179,129 @@ CASE = st.fixed_dictionaries(
 )
 
 
+RULES = (("SKD.TWK", "TWK", "points_per_correct"), ("SKD.TKP", "TKP", "weighted_options"))
+
+
+def sit(db_session, actor, taxonomy, case, n):
+    """Build the case's blueprint and sitting, answer it as the case says and submit it."""
+    mode = case["mode"]
+    specs = []
+    for (code, title, rule), s in zip(RULES, case["sections"], strict=True):
+        kind = s["kind"] if mode == "adaptive" or s["kind"] != "scaled" else "raw"
+        specs.append(blueprints.SectionSpec(
+            taxonomy[code].id, title, s["count"], rule, 5,
+            float(s["raw"]) if kind == "raw" else None, s["scaled"] if kind == "scaled" else None,
+        ))  # fmt: skip
+    blueprint = blueprints.create_blueprint(
+        db_session, actor, code=f"PROP{n}", name="Properti", time_limit_minutes=30, delivery_mode=mode,
+        reporting_scale={"kind": "range", "min": 0, "max": 100}, sections=specs,
+    )  # fmt: skip
+    if mode == "fixed":
+        for form in blueprints.assemble_forms(db_session, actor, blueprint, 1):
+            blueprints.publish_form(actor, form)
+    now = utcnow()
+    schedule = delivery.create_schedule(
+        db_session, actor, blueprint=blueprint, code=f"PROP{n}", title="Properti",
+        opens_at=now - timedelta(hours=1), closes_at=now + timedelta(hours=2), location="Daring",
+    )  # fmt: skip
+    exam = delivery.enrol(db_session, schedule, actor.id)
+    rng = np.random.default_rng(case["seed"])
+    delivery.start(db_session, exam, delivery.StartRequest(DEVICE), now=now, rng=rng)
+    for position in range(1, blueprint.item_count + 1):
+        si = delivery.reach_item(db_session, exam, position, rng=rng)
+        choice = case["choices"][position - 1] % (len(si.option_order) + 1)
+        if mode == "adaptive":
+            choice = choice or 1  # the next item comes only after an answer
+        if choice:
+            delivery.save_answers(db_session, exam, DEVICE, [delivery.Save(position, 1, str(choice))], now=now)
+    result = delivery.submit(db_session, exam, DEVICE, now=now)
+    db_session.commit()
+    return blueprint, exam, result
+
+
+def adaptive_score_and_cut(db_session, section, stored, mine, letters):
+    """The scaled score and cut of an adaptive section, restated from the items and checked
+    against what was stored."""
+    theta = eap([(si.item.current_parameter, category_of(si.item, letters[si.id])) for si in mine])
+    score = scaled(theta)
+    assert stored["theta"] == pytest.approx(theta, abs=2e-3)
+    assert stored["scaled"] == pytest.approx(score, abs=0.06)
+    assert stored["parameter_ids"] == [si.item.current_parameter.id for si in mine]
+    if section.scaled_threshold is not None:
+        cut = section.scaled_threshold
+    elif section.pass_threshold is not None:
+        pool = blueprints.section_pool(db_session, section)
+        cut = scaled(tcc_cut(pool, 5.0, section.item_count, section.pass_threshold))
+    else:
+        cut = None
+    assert (stored["cut"] is None) == (cut is None)
+    if cut is not None:
+        assert stored["cut"] == pytest.approx(cut, abs=0.06)
+        if abs(score - cut) < 0.1:  # a tie within the 0.1 the scale reports: the stored numbers decide
+            score, cut = stored["score"], stored["cut"]
+    return score, cut
+
+
+def restated_verdicts(db_session, mode, blueprint, exam, result):
+    """Each section's verdict restated independently of the scoring code, checked against the stored one."""
+    verdicts = []
+    for section, stored in zip(blueprint.sections, result.sections, strict=True):
+        mine = [si for si in exam.items if si.section_id == section.id]
+        letters = {si.id: si.answer.response if si.answer else None for si in mine}
+        raw = sum(points_of(si.item, letters[si.id], 5.0) for si in mine)
+        assert stored["raw"] == pytest.approx(raw)
+        if mode != "adaptive":
+            score, cut = raw, section.pass_threshold
+            assert stored["basis"] == "raw" and stored["cut"] == cut
+        else:
+            score, cut = adaptive_score_and_cut(db_session, section, stored, mine, letters)
+        verdict = expected_section(score, cut)
+        assert stored["verdict"] == verdict, (stored, score, cut)
+        verdicts.append(verdict)
+    return verdicts
+
+
+def check_verification_page(client, mode, blueprint, result, verdicts, total):
+    """What the public verification page shows: each section's verdict, cut and score, and the total."""
+    html = client.get(f"/ujian/verifikasi?kode={result.verification_code}").get_data(as_text=True)
+    rows, _ = displayed(html)
+    assert set(rows) == {*(str(s.id) for s in blueprint.sections), "total"}
+    for section, verdict, stored in zip(blueprint.sections, verdicts, result.sections, strict=True):
+        text, code, label = rows[str(section.id)]
+        assert (code, label) == (verdict, SECTION_LABELS[verdict])
+        if stored["cut"] is None:
+            assert "tidak ada ambang" in text and "Memenuhi" not in text
+        else:
+            shown = re.search(r"ambang ([\d.,]+)", text).group(1)
+            assert number(shown) == pytest.approx(round(stored["cut"], 1), abs=1e-9)
+        shown_score = re.search(r"skor skala ([\d.,]+)" if mode == "adaptive" else r"([\d.,]+) /", text)
+        assert number(shown_score.group(1)) == pytest.approx(
+            round(stored["scaled"] if mode == "adaptive" else stored["raw"], 1), abs=1e-9
+        )
+    _, code, label = rows["total"]
+    assert (code, label) == (total, RESULT_LABELS[total])
+    if total == "none":
+        assert "LULUS" not in html
+
+
 def test_every_displayed_verdict_follows_the_rule(app, client, db_session, bank, taxonomy):
     admin = bank
     actor = Actor(admin.id, "admin")
     codes = itertools.count()
-    rules = (("SKD.TWK", "TWK", "points_per_correct"), ("SKD.TKP", "TKP", "weighted_options"))
     seen = {"modes": set(), "section": set(), "result": set()}
 
     @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
     @given(case=CASE)
     def check(case):
-        mode, n = case["mode"], next(codes)
-        specs = []
-        for (code, title, rule), s in zip(rules, case["sections"], strict=True):
-            kind = s["kind"] if mode == "adaptive" or s["kind"] != "scaled" else "raw"
-            specs.append(blueprints.SectionSpec(
-                taxonomy[code].id, title, s["count"], rule, 5,
-                float(s["raw"]) if kind == "raw" else None, s["scaled"] if kind == "scaled" else None,
-            ))  # fmt: skip
-        blueprint = blueprints.create_blueprint(
-            db_session, actor, code=f"PROP{n}", name="Properti", time_limit_minutes=30, delivery_mode=mode,
-            reporting_scale={"kind": "range", "min": 0, "max": 100}, sections=specs,
-        )  # fmt: skip
-        if mode == "fixed":
-            for form in blueprints.assemble_forms(db_session, actor, blueprint, 1):
-                blueprints.publish_form(actor, form)
-        now = utcnow()
-        schedule = delivery.create_schedule(
-            db_session, actor, blueprint=blueprint, code=f"PROP{n}", title="Properti",
-            opens_at=now - timedelta(hours=1), closes_at=now + timedelta(hours=2), location="Daring",
-        )  # fmt: skip
-        exam = delivery.enrol(db_session, schedule, admin.id)
-        rng = np.random.default_rng(case["seed"])
-        delivery.start(db_session, exam, delivery.StartRequest(DEVICE), now=now, rng=rng)
-        for position in range(1, blueprint.item_count + 1):
-            si = delivery.reach_item(db_session, exam, position, rng=rng)
-            choice = case["choices"][position - 1] % (len(si.option_order) + 1)
-            if mode == "adaptive":
-                choice = choice or 1  # the next item comes only after an answer
-            if choice:
-                delivery.save_answers(db_session, exam, DEVICE, [delivery.Save(position, 1, str(choice))], now=now)
-        result = delivery.submit(db_session, exam, DEVICE, now=now)
-        db_session.commit()
-
-        # independent restatement
-        verdicts = []
-        for section, stored in zip(blueprint.sections, result.sections, strict=True):
-            mine = [si for si in exam.items if si.section_id == section.id]
-            letters = {si.id: si.answer.response if si.answer else None for si in mine}
-            raw = sum(points_of(si.item, letters[si.id], 5.0) for si in mine)
-            assert stored["raw"] == pytest.approx(raw)
-            if mode != "adaptive":
-                score, cut = raw, section.pass_threshold
-                assert stored["basis"] == "raw" and stored["cut"] == cut
-            else:
-                theta = eap([(si.item.current_parameter, category_of(si.item, letters[si.id])) for si in mine])
-                score = scaled(theta)
-                assert stored["theta"] == pytest.approx(theta, abs=2e-3)
-                assert stored["scaled"] == pytest.approx(score, abs=0.06)
-                assert stored["parameter_ids"] == [si.item.current_parameter.id for si in mine]
-                if section.scaled_threshold is not None:
-                    cut = section.scaled_threshold
-                elif section.pass_threshold is not None:
-                    pool = blueprints.section_pool(db_session, section)
-                    cut = scaled(tcc_cut(pool, 5.0, section.item_count, section.pass_threshold))
-                else:
-                    cut = None
-                assert (stored["cut"] is None) == (cut is None)
-                if cut is not None:
-                    assert stored["cut"] == pytest.approx(cut, abs=0.06)
-                    if abs(score - cut) < 0.1:  # a tie within the 0.1 the scale reports: the stored numbers decide
-                        score, cut = stored["score"], stored["cut"]
-            verdict = expected_section(score, cut)
-            assert stored["verdict"] == verdict, (stored, score, cut)
-            verdicts.append(verdict)
+        mode = case["mode"]
+        blueprint, exam, result = sit(db_session, actor, taxonomy, case, next(codes))
+        verdicts = restated_verdicts(db_session, mode, blueprint, exam, result)
         total = expected_result(verdicts)
         assert result.verdict == total
         seen["modes"].add(mode)
         seen["section"].update(verdicts)
         seen["result"].add(total)
-
-        # what the public verification page shows
-        html = client.get(f"/ujian/verifikasi?kode={result.verification_code}").get_data(as_text=True)
-        rows, _ = displayed(html)
-        assert set(rows) == {*(str(s.id) for s in blueprint.sections), "total"}
-        for section, verdict, stored in zip(blueprint.sections, verdicts, result.sections, strict=True):
-            text, code, label = rows[str(section.id)]
-            assert (code, label) == (verdict, SECTION_LABELS[verdict])
-            if stored["cut"] is None:
-                assert "tidak ada ambang" in text and "Memenuhi" not in text
-            else:
-                shown = re.search(r"ambang ([\d.,]+)", text).group(1)
-                assert number(shown) == pytest.approx(round(stored["cut"], 1), abs=1e-9)
-            shown_score = re.search(r"skor skala ([\d.,]+)" if mode == "adaptive" else r"([\d.,]+) /", text)
-            assert number(shown_score.group(1)) == pytest.approx(
-                round(stored["scaled"] if mode == "adaptive" else stored["raw"], 1), abs=1e-9
-            )
-        _, code, label = rows["total"]
-        assert (code, label) == (total, RESULT_LABELS[total])
-        if total == "none":
-            assert "LULUS" not in html
+        check_verification_page(client, mode, blueprint, result, verdicts, total)
 
     check()
     # the generator reached every case the rule distinguishes

@@ -180,6 +180,29 @@ def restore(app, decision_id: int) -> None:
 # ------------------------------------------------------------------------------ acceptance walk
 
 
+def shows_invalidated(info, k7, sid, *, public, candidate, committee) -> None:
+    """Every page that shows kandidat7's session says it is invalidated: the certificate check, the
+    result page, the scoreboard, the announcement and the committee's period page."""
+    period_id = info["period_id"]
+    check = public.get(f"/ujian/verifikasi?kode={k7['code']}").get_data(as_text=True)
+    assert "Sertifikat dibatalkan" in check and "Sertifikat sah" not in check and "Dibatalkan sejak" in check
+    assert REASON not in check  # the public sees the date and the category, not the proctors' words
+
+    result = candidate.get(f"/ujian/{sid}/hasil").get_data(as_text=True)
+    assert "DIBATALKAN" in result and REASON in result and "result-table" not in result
+    assert f'action="/ujian/{sid}/sanggah"' in result
+
+    board = public.get(f"/ujian/papan-skor/{CODE}").get_data(as_text=True)
+    assert "Hasil dibatalkan, tanpa nilai" in board and not re.search(rf"<td>{k7['number']}</td>", board)
+
+    notice = public.get(f"/seleksi/pengumuman/{info['basic_id']}").get_data(as_text=True)
+    assert "terdampak keputusan pengawas" in notice and k7["application"] in notice
+    detail = committee.get(f"/seleksi/panitia/periode/{period_id}").get_data(as_text=True)
+    assert 'data-affected="1"' in detail
+    prepared = committee.get(f"/seleksi/panitia/periode/{period_id}/umumkan?koreksi={info['basic_id']}")
+    assert k7["application"] in prepared.get_data(as_text=True)
+
+
 def test_acceptance_walk_invalidate_confirm_appeal_restore(app, info, clients):
     k7 = info["people"]["kandidat7@demo.id"]
     proctor, admin, second = clients("pengawas@demo.id"), clients("admin@demo.id"), clients("pengawas2@demo.id")
@@ -220,23 +243,7 @@ def test_acceptance_walk_invalidate_confirm_appeal_restore(app, info, clients):
     page = committee.get(f"/seleksi/panitia/periode/{period_id}/peringkat").get_data(as_text=True)
     assert "gugur: hasil ujian dibatalkan" in row_of(page, k7["application"])
 
-    check = public.get(f"/ujian/verifikasi?kode={k7['code']}").get_data(as_text=True)
-    assert "Sertifikat dibatalkan" in check and "Sertifikat sah" not in check and "Dibatalkan sejak" in check
-    assert REASON not in check  # the public sees the date and the category, not the proctors' words
-
-    result = candidate.get(f"/ujian/{sid}/hasil").get_data(as_text=True)
-    assert "DIBATALKAN" in result and REASON in result and "result-table" not in result
-    assert f'action="/ujian/{sid}/sanggah"' in result
-
-    board = public.get(f"/ujian/papan-skor/{CODE}").get_data(as_text=True)
-    assert "Hasil dibatalkan, tanpa nilai" in board and not re.search(rf"<td>{k7['number']}</td>", board)
-
-    notice = public.get(f"/seleksi/pengumuman/{info['basic_id']}").get_data(as_text=True)
-    assert "terdampak keputusan pengawas" in notice and k7["application"] in notice
-    detail = committee.get(f"/seleksi/panitia/periode/{period_id}").get_data(as_text=True)
-    assert 'data-affected="1"' in detail
-    prepared = committee.get(f"/seleksi/panitia/periode/{period_id}/umumkan?koreksi={info['basic_id']}")
-    assert k7["application"] in prepared.get_data(as_text=True)
+    shows_invalidated(info, k7, sid, public=public, candidate=candidate, committee=committee)
 
     # The candidate appeals; another proctor upholds; everything comes back.
     response = post_form(candidate, f"/ujian/{sid}/hasil", f"/ujian/{sid}/sanggah",
