@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import sqlite3
+import time as _time
 from datetime import timedelta
 from pathlib import Path
 
@@ -124,6 +125,36 @@ def db_session(app):
         db.session = original
         outer.rollback()
         connection.close()
+
+
+class ShiftedClock:
+    """``time`` with a wall clock a test can move forward: a rate-limit window is advanced past
+    instead of slept through. Everything but ``time()`` is the real module's."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def time(self) -> float:
+        return _time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+    def __getattr__(self, name: str):
+        return getattr(_time, name)
+
+
+@pytest.fixture
+def clock(monkeypatch) -> ShiftedClock:
+    """The clock of the rate-limit storages (the in-memory one of the tests, the shared SQLite one)."""
+    import limits.storage.memory
+
+    from examserver import ratelimit_storage
+
+    shifted = ShiftedClock()
+    monkeypatch.setattr(limits.storage.memory, "time", shifted)
+    monkeypatch.setattr(ratelimit_storage, "time", shifted)
+    return shifted
 
 
 @pytest.fixture(autouse=True)

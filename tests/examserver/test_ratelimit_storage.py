@@ -41,7 +41,7 @@ def test_processes_hitting_one_file_together_never_pass_the_limit(tmp_path, stra
     assert sum(accepted) == 300, accepted  # 600 attempts from four processes: exactly the limit
 
 
-def test_a_moving_window_forgets_old_hits_and_keys_are_cleared_apart(tmp_path):
+def test_a_moving_window_forgets_old_hits_and_keys_are_cleared_apart(tmp_path, clock):
     storage = storage_from_string(f"sqlite:///{tmp_path / 'limits.db'}")
     assert isinstance(storage, ratelimit_storage.SQLiteStorage)
     limiter, limit = MovingWindowRateLimiter(storage), parse("2 per 1 second")
@@ -49,7 +49,8 @@ def test_a_moving_window_forgets_old_hits_and_keys_are_cleared_apart(tmp_path):
     assert limiter.hit(limit, "b")
     storage.clear(limit.key_for("b"))
     assert limiter.get_window_stats(limit, "b").remaining == 2
-    time.sleep(1.1)
+    assert not limiter.test(limit, "a")
+    clock.advance(1.1)
     assert limiter.test(limit, "a") and limiter.hit(limit, "a")
     assert storage.reset() >= 1 and limiter.get_window_stats(limit, "a").remaining == 2
 
