@@ -342,15 +342,14 @@ def demo_database(tmp_path_factory) -> Path:
 
     Nobody uses this file: every demo app below runs on a copy of it, so a module that changes
     decisions, announcements or answers gets a demo of its own for the cost of a file copy."""
-    from examserver.demo import seed_demo
-
     database = tmp_path_factory.mktemp("demo-seed") / "demo.db"
     config = type("SeedConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})
     app = create_app(config)
     with app.app_context():
         db.create_all()
-        seed_demo(app.config["DEMO_PASSWORD"])
-        db.session.commit()
+    seeded = app.test_cli_runner().invoke(args=["demo", "--if-empty"])  # what `make run` does
+    assert seeded.exit_code == 0 and "demo data created" in seeded.output, seeded.output
+    with app.app_context():
         db.engine.dispose()
     return database
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from examserver import create_app
 from examserver.accounts.models import User
 from examserver.config import ConfigError, ProductionConfig, TestingConfig, load_config
+from examserver.extensions import db
 from tests.conftest import csrf_token
 
 
@@ -115,16 +116,23 @@ def test_redis_url_switches_rate_limit_storage(monkeypatch):
     assert load_config(TestingConfig)["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
 
 
-def test_demo_command_is_idempotent(app, db_session):
-    runner = app.test_cli_runner()
-    first = runner.invoke(args=["demo"])
-    assert first.exit_code == 0, first.output
-    count = db_session.scalar(select(func.count(User.id)))
-    second = runner.invoke(args=["demo"])
-    assert second.exit_code == 0
-    assert "accounts: 0" in second.output and "items: 0" in second.output
-    assert db_session.scalar(select(func.count(User.id))) == count
-    emails = set(db_session.scalars(select(User.email)))
+@pytest.fixture(scope="module")
+def demo_again(own_demo):
+    """A copy of the suite's demo (seeded once per run by ``flask demo --if-empty``), for seeding again."""
+    return own_demo("demo-again")
+
+
+def test_demo_command_is_idempotent(demo_again):
+    runner = demo_again.test_cli_runner()
+    with demo_again.app_context():
+        count = db.session.scalar(select(func.count(User.id)))
+    again = runner.invoke(args=["demo"])
+    assert again.exit_code == 0, again.output
+    assert "accounts: 0" in again.output and "items: 0" in again.output
+    assert "database already has accounts" in runner.invoke(args=["demo", "--if-empty"]).output
+    with demo_again.app_context():
+        assert db.session.scalar(select(func.count(User.id))) == count
+        emails = set(db.session.scalars(select(User.email)))
     assert {
         "admin@demo.id",
         "penulis@demo.id",
@@ -137,11 +145,10 @@ def test_demo_command_is_idempotent(app, db_session):
     } <= emails
 
 
-def test_demo_accounts_sign_in_with_the_demo_password(app, client, db_session):
-    app.test_cli_runner().invoke(args=["demo"])
+def test_demo_accounts_sign_in_with_the_demo_password(demo_app):
     from tests.conftest import login
 
-    response = login(client, "panitia@demo.id", "demo12345")
+    response = login(demo_app.test_client(), "panitia@demo.id", "demo12345")
     assert response.headers["Location"] == "/panitia/"
 
 
@@ -180,12 +187,12 @@ def test_text_responses_are_gzipped_for_slow_links(client):
     assert "Content-Encoding" not in plain.headers
 
 
-def test_demo_seeds_schedules_for_every_demo_candidate(app, db_session):
+def test_demo_seeds_schedules_for_every_demo_candidate(demo_app):
     from examserver.delivery.models import ExamSchedule
 
-    app.test_cli_runner().invoke(args=["demo"])
-    demo = db_session.scalar(select(ExamSchedule).where(ExamSchedule.code == "DEMO-SKD"))
-    national = db_session.scalar(select(ExamSchedule).where(ExamSchedule.code == "SKD-2026-I"))
-    assert len(demo.sessions) == 20 and len(national.sessions) == 20
-    assert demo.blueprint.item_count == 15 and national.blueprint.item_count == 110
-    assert national.start_pin_hash and demo.has_public_scoreboard
+    with demo_app.app_context():
+        demo = db.session.scalar(select(ExamSchedule).where(ExamSchedule.code == "DEMO-SKD"))
+        national = db.session.scalar(select(ExamSchedule).where(ExamSchedule.code == "SKD-2026-I"))
+        assert len(demo.sessions) == 20 and len(national.sessions) == 20
+        assert demo.blueprint.item_count == 15 and national.blueprint.item_count == 110
+        assert national.start_pin_hash and demo.has_public_scoreboard
