@@ -3,7 +3,9 @@ assembling parallel forms and publishing them with their items pinned to content
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 from sqlalchemy import select
@@ -17,6 +19,7 @@ from itembank.models import (
     BlueprintSection,
     Competency,
     Item,
+    ItemParameter,
     TestBlueprint,
     TestForm,
     TestFormItem,
@@ -45,7 +48,7 @@ class SectionSpec:
     scaled_threshold: float | None = None
 
 
-def validate_scale(scale: dict) -> dict:
+def validate_scale(scale: Mapping[str, Any]) -> dict[str, Any]:
     """Check a reporting scale: {"kind": "range", "min", "max"} or {"kind": "normal", "mean", "sd"}.
 
     A range scale maps θ from -3 to 3 linearly onto [min, max] (clipped); a normal scale reports
@@ -70,7 +73,7 @@ def validate_scale(scale: dict) -> dict:
     raise ItemValidationError("scale_kind", "reporting_scale")
 
 
-def check_scaled_threshold(spec: SectionSpec, delivery_mode: str, scale: dict, field: str) -> None:
+def check_scaled_threshold(spec: SectionSpec, delivery_mode: str, scale: Mapping[str, Any], field: str) -> None:
     """A threshold on the reporting scale belongs to adaptive sections only, never together with
     a raw one, and inside a range scale's [min, max]."""
     if spec.scaled_threshold is None:
@@ -91,7 +94,7 @@ def create_blueprint(
     name: str,
     time_limit_minutes: int,
     delivery_mode: str,
-    reporting_scale: dict,
+    reporting_scale: Mapping[str, Any],
     sections: list[SectionSpec],
     description: str | None = None,
 ) -> TestBlueprint:
@@ -177,7 +180,9 @@ def assemble_forms(session: Session, actor: Actor, blueprint: TestBlueprint, n_f
     counts = [section.item_count for section in blueprint.sections]
     if not items:
         raise Refusal("item.pool_too_small", section=0, needed=counts[0] * n_forms, available=0)
-    information = information_matrix([item.current_parameter for item in items], ASSEMBLY_THETA)
+    # section_pool keeps only items with current parameters.
+    parameters = [cast(ItemParameter, item.current_parameter) for item in items]
+    information = information_matrix(parameters, ASSEMBLY_THETA)
     result = assemble_parallel_forms(information, section_of_item, counts, n_forms)
     existing = {form.code for form in blueprint.forms}
     forms = []

@@ -25,6 +25,7 @@ import csv
 import io
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from sqlalchemy import select
@@ -38,7 +39,7 @@ from itembank.parameters import DICHOTOMOUS, to_engine, usable
 from itembank.refusal import Refusal
 from itembank.services import Actor
 from scoring.calibration import MMLCalibrator
-from scoring.classical import item_statistics
+from scoring.classical import ItemStatistics, item_statistics
 from scoring.dif import mantel_haenszel
 from scoring.fit import s_x2
 from scoring.linking import LinkingResult, link
@@ -62,11 +63,16 @@ GROUP_COLUMN = "kelompok"
 #: DIF is studied when both of the two largest groups have at least this many complete responses.
 MIN_DIF_GROUP = 100
 
+#: A problem of an uploaded file: (line, code, message parameters).
+Problem = tuple[int, str, dict[str, Any]]
+#: A JSON summary or statistics object as stored on a run or parameter row.
+Json = dict[str, Any]
+
 
 class ResponseFileError(ValueError):
     """An uploaded response file with problems: ``problems`` is a list of (line, code, params)."""
 
-    def __init__(self, problems: list[tuple[int, str, dict]]) -> None:
+    def __init__(self, problems: list[Problem]) -> None:
         super().__init__(f"{len(problems)} problems")
         self.problems = problems
 
@@ -82,9 +88,9 @@ class ResponseData:
     responses: np.ndarray
     source: str  #: "sessions" or "upload"
     label: str  #: what the data is (schedule codes, file name), for the run's page
-    notes: dict = field(default_factory=dict)
+    notes: Json = field(default_factory=dict)
     #: A group label per row (or None) for DIF, and what the grouping is (e.g. "jenis kelamin").
-    groups: tuple | None = None
+    groups: tuple[str | None, ...] | None = None
     grouping: str = ""
 
 
@@ -105,7 +111,7 @@ def _item_model(item: Item) -> str:
 def _column_items(session: Session, codes: list[str]) -> dict[str, Item]:
     """The items the header's columns name, by code; every unnamed, repeated or unknown column is
     raised together in a :class:`ResponseFileError` (line 1)."""
-    problems: list[tuple[int, str, dict]] = []
+    problems: list[Problem] = []
     seen: set[str] = set()
     for code in codes:
         if not code:
@@ -130,7 +136,7 @@ def read_response_csv(session: Session, text: str, *, label: str) -> ResponseDat
     items) or blank when the item was not administered. Every problem is collected (up to
     :data:`MAX_ERRORS`) and raised together in a :class:`ResponseFileError`.
     """
-    problems: list[tuple[int, str, dict]] = []
+    problems: list[Problem] = []
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     rows = [row for row in rows if any(cell.strip() for cell in row)]
     if len(rows) < 2:
@@ -173,12 +179,12 @@ def read_response_csv(session: Session, text: str, *, label: str) -> ResponseDat
     )
 
 
-def _round(value, digits: int = 4):
+def _round(value: float, digits: int = 4) -> float | None:
     value = float(value)
     return round(value, digits) if np.isfinite(value) else None
 
 
-def _engine_rows(params: ItemParameters, j: int) -> dict:
+def _engine_rows(params: ItemParameters, j: int) -> Json:
     """One engine item as the columns of an ItemParameter row."""
     model = params.models[j]
     thresholds = params.thresholds[j][np.isfinite(params.thresholds[j])]
@@ -196,13 +202,13 @@ def _engine_rows(params: ItemParameters, j: int) -> dict:
     }
 
 
-def _estimate_notes(params: ItemParameters, j: int) -> dict:
+def _estimate_notes(params: ItemParameters, j: int) -> Json:
     """What the guards need beyond the columns: which estimates or SEs the engine returned as NaN
     or infinite (stored as None), and the SEs of a polytomous item's thresholds."""
     model = params.models[j]
     width = int(params.n_categories[j]) - 1
     named = [("a", params.a[j]), ("se_a", params.se_a[j] if params.se_a is not None else 0.0)]
-    notes: dict = {}
+    notes: Json = {}
     if model in DICHOTOMOUS:
         named += [("b", params.thresholds[j][0])]
         if params.se_thresholds is not None:
@@ -221,7 +227,7 @@ def _estimate_notes(params: ItemParameters, j: int) -> dict:
     return notes
 
 
-def _information_summary(fitted: MMLCalibrator) -> dict:
+def _information_summary(fitted: MMLCalibrator) -> Json:
     """Condition number and rank of the information matrix behind the run's SEs (for the page)."""
     condition = float(getattr(fitted, "information_condition_", float("nan")))
     return {
@@ -231,7 +237,9 @@ def _information_summary(fitted: MMLCalibrator) -> dict:
     }
 
 
-def _calibrate(responses, models, counts, codes, anchors: ItemParameters | None):
+def _calibrate(
+    responses: np.ndarray, models: list[str], counts: list[int], codes: list[str], anchors: ItemParameters | None
+) -> tuple[MMLCalibrator, list[str]]:
     calibrator = MMLCalibrator(models, n_categories=counts, se_method="xpd", min_responses=MIN_RESPONSES)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -259,7 +267,15 @@ def _bank_anchors(items: list[Item]) -> dict[str, ItemParameter]:
     }
 
 
-def _fit(mode: str, responses, models, counts, codes, anchor_rows: dict, bank: ItemParameters | None):
+def _fit(
+    mode: str,
+    responses: np.ndarray,
+    models: list[str],
+    counts: list[int],
+    codes: list[str],
+    anchor_rows: dict[str, ItemParameter],
+    bank: ItemParameters | None,
+) -> tuple[MMLCalibrator, list[str], ItemParameters, set[str], ItemParameters | None]:
     """The engine fit of ``mode``: ``(fitted, warnings, parameters, held codes, free parameters)``;
     the free (unanchored) parameters are what is linked to the bank, None when nothing is linked."""
     if mode == "fixed":
@@ -277,7 +293,9 @@ def _fit(mode: str, responses, models, counts, codes, anchor_rows: dict, bank: I
     return fitted, messages, fitted.params_, set(), fitted.params_
 
 
-def _link_to_bank(free_params: ItemParameters, bank: ItemParameters, anchor_rows: dict) -> tuple[LinkingResult, dict]:
+def _link_to_bank(
+    free_params: ItemParameters, bank: ItemParameters, anchor_rows: dict[str, ItemParameter]
+) -> tuple[LinkingResult, Json]:
     """Stocking & Lord linking of the free estimates through the anchors the engine could
     estimate, and its summary for the run's page."""
     estimable = {code for j, code in enumerate(free_params.ids) if np.isfinite(free_params.a[j])}
@@ -292,7 +310,15 @@ def _link_to_bank(free_params: ItemParameters, bank: ItemParameters, anchor_rows
     }
 
 
-def _estimate(mode: str, responses, models, counts, codes, anchor_rows: dict, summary: dict) -> _Estimates:
+def _estimate(
+    mode: str,
+    responses: np.ndarray,
+    models: list[str],
+    counts: list[int],
+    codes: list[str],
+    anchor_rows: dict[str, ItemParameter],
+    summary: Json,
+) -> _Estimates:
     """Fit in ``mode`` and link to the bank; engine failures become ``calibration_failed``."""
     bank = to_engine(list(anchor_rows.values()), ids=list(anchor_rows)) if anchor_rows else None
     try:
@@ -300,7 +326,7 @@ def _estimate(mode: str, responses, models, counts, codes, anchor_rows: dict, su
         summary["warnings"] = messages
         summary["information"] = _information_summary(fitted)
         linking = None
-        if free_params is not None:
+        if free_params is not None and bank is not None:  # free estimates exist only with anchors
             linking, summary["linking"] = _link_to_bank(free_params, bank, anchor_rows)
             if mode == "recalibrate":
                 final = linking.params
@@ -311,7 +337,7 @@ def _estimate(mode: str, responses, models, counts, codes, anchor_rows: dict, su
     return _Estimates(fitted, final, held, linking)
 
 
-def _drift(linking: LinkingResult | None) -> dict[str, dict]:
+def _drift(linking: LinkingResult | None) -> dict[str, Json]:
     """Anchor drift per anchor code (shift of b after linking, robust z, flagged), for review."""
     if linking is None:
         return {}
@@ -323,11 +349,13 @@ def _drift(linking: LinkingResult | None) -> dict[str, dict]:
     }
 
 
-def _item_fit(responses: np.ndarray, codes: list[str], estimated: list[str], final: ItemParameters, summary: dict):
+def _item_fit(
+    responses: np.ndarray, codes: list[str], estimated: list[str], final: ItemParameters, summary: Json
+) -> dict[str, float | None]:
     """S-X2 p-value per estimated item (Orlando & Thissen 2000), from the complete response vectors."""
     complete = responses[:, [codes.index(c) for c in estimated]]
     complete = complete[~np.isnan(complete).any(axis=1)]
-    fit_p = {}
+    fit_p: dict[str, float | None] = {}
     if complete.shape[0] >= MIN_PERSONS:
         try:
             fit = s_x2(complete, final.subset(estimated))
@@ -338,7 +366,7 @@ def _item_fit(responses: np.ndarray, codes: list[str], estimated: list[str], fin
     return fit_p
 
 
-def _parameter_values(final: ItemParameters, j: int, anchor: ItemParameter | None) -> dict:
+def _parameter_values(final: ItemParameters, j: int, anchor: ItemParameter | None) -> Json:
     """The columns of an item's new parameter row: the engine's estimate, or the bank values of a
     held anchor."""
     values = _engine_rows(final, j)
@@ -348,7 +376,9 @@ def _parameter_values(final: ItemParameters, j: int, anchor: ItemParameter | Non
     return values
 
 
-def _response_statistics(column: np.ndarray, count: int, classical, j: int, sx2_p: float | None) -> dict:
+def _response_statistics(
+    column: np.ndarray, count: int, classical: ItemStatistics, j: int, sx2_p: float | None
+) -> Json:
     """Classical p and point-biserial of item ``j``, its S-X2 p-value, and how often each category
     was given."""
     answered = column[~np.isnan(column)].astype(int)
@@ -387,7 +417,7 @@ def start_run(
     models = [_item_model(item) for item in items]
     counts = [category_count(item) for item in items]
     anchor_rows = _bank_anchors(items)
-    summary: dict = {"mode": mode, "label": data.label, "notes": data.notes, "warnings": []}
+    summary: Json = {"mode": mode, "label": data.label, "notes": data.notes, "warnings": []}
     estimates = _estimate(mode, responses, models, counts, codes, anchor_rows, summary)
     final, held = estimates.final, estimates.held
     drift = _drift(estimates.linking)
@@ -405,7 +435,7 @@ def start_run(
         model=models[0] if len(set(models)) == 1 else "mixed",
         n_persons=int(responses.shape[0]),
         n_items=len(estimated) - len(held & set(estimated)),
-        n_anchors=len(held) if mode == "fixed" else len(estimates.linking.anchors),
+        n_anchors=len(held) if mode == "fixed" or estimates.linking is None else len(estimates.linking.anchors),
         loglik=_round(fitted.loglik_),
         aic=_round(fitted.aic_),
         bic=_round(fitted.bic_),
@@ -444,7 +474,9 @@ def start_run(
     return run
 
 
-def _dif(responses, data: ResponseData, keep, codes, summary) -> dict[str, dict]:
+def _dif(
+    responses: np.ndarray, data: ResponseData, keep: np.ndarray, codes: list[str], summary: Json
+) -> dict[str, Json]:
     """Mantel-Haenszel DIF (Holland & Thayer 1988, ETS classes per Zieky 1993) of the dichotomous
     items between the two largest groups, the larger as reference; {} when there is no grouping or
     too few candidates."""

@@ -23,9 +23,11 @@ is flagged when it is not finite or implausible on the logistic metric (D = 1) o
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeGuard
 
+from itembank.models import ItemParameter
 from itembank.parameters import DICHOTOMOUS
 
 MAX_ABS_B = 6.0
@@ -43,10 +45,10 @@ class GuardReason:
     """Why an estimate is flagged: ``code`` names the translated reason, ``params`` fill it."""
 
     code: str
-    params: dict = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
 
 
-def _finite(value) -> bool:
+def _finite(value: float | None) -> TypeGuard[float]:
     return value is not None and math.isfinite(float(value))
 
 
@@ -58,10 +60,10 @@ def se_plausible(value: float | None) -> bool:
     return math.isfinite(float(value)) and MIN_SE <= float(value) <= MAX_SE
 
 
-def _standard_errors(row) -> list[tuple[str, float | None]]:
+def _standard_errors(row: ItemParameter) -> list[tuple[str, float | None]]:
     """The row's standard errors by parameter name; None where the run could not compute one."""
     stats = row.statistics or {}
-    errors = [("a", row.se_a)]
+    errors: list[tuple[str, float | None]] = [("a", row.se_a)]
     if row.model in DICHOTOMOUS:
         errors.append(("b", row.se_b))
     else:
@@ -71,7 +73,7 @@ def _standard_errors(row) -> list[tuple[str, float | None]]:
     return errors
 
 
-def guard_reasons(row, *, converged: bool | None) -> tuple[GuardReason, ...]:
+def guard_reasons(row: ItemParameter, *, converged: bool | None) -> tuple[GuardReason, ...]:
     """The reasons an estimated parameter row (``itembank.models.ItemParameter``) is not fit to
     publish; empty when it is. ``converged`` is the run's EM convergence.
 
@@ -113,7 +115,7 @@ def guard_reasons(row, *, converged: bool | None) -> tuple[GuardReason, ...]:
     return tuple(reasons)
 
 
-def condition_is_singular(summary: dict) -> bool:
+def condition_is_singular(summary: Mapping[str, Any]) -> bool:
     """Whether the run's stored information summary says the SEs came from a (numerically)
     singular matrix: an infinite or huge condition number, or a rank below the parameter count."""
     info = summary.get("information") or {}

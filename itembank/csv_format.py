@@ -20,7 +20,7 @@ import io
 from collections.abc import Iterable
 
 from itembank.content import sanitise
-from itembank.item_types import ITEM_TYPES, ItemValidationError, format_number, letters, parse_number
+from itembank.item_types import ITEM_TYPES, Answer, ItemValidationError, format_number, letters, parse_number
 from itembank.models import Item
 from itembank.transfer import MAX_ROWS, ItemDraft, RowError, as_html, row_error
 
@@ -130,7 +130,7 @@ def _draft(values: dict[str, str], row: int) -> tuple[ItemDraft | None, list[Row
     options = [_uncell(values.get(column, "")) for column in OPTION_COLUMNS]
     while options and not options[-1].strip():
         options.pop()  # the columns after an item's last option stay empty
-    answer: dict = {}
+    answer: Answer = {}
     if kind is not None:
         try:
             answer = kind.parse_answer_text(_uncell(values.get("answer", "")).strip(), len(options))

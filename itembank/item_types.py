@@ -19,6 +19,9 @@ from itembank.content import MAX_OPTION_CHARS, MAX_STEM_CHARS, plain_text, sanit
 LETTERS = string.ascii_uppercase
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 
+#: An item's key as stored in JSON: ``{"correct": "B"}``, ``{"weights": {"A": 5, ...}}``, ...
+Answer = dict[str, Any]
+
 
 class ItemValidationError(ValueError):
     """Item content or key is invalid; ``code`` names the reason, ``field`` where it is."""
@@ -36,7 +39,7 @@ class CleanContent:
 
     stem: str
     options: list[str]
-    answer: dict
+    answer: Answer
 
 
 def letters(count: int) -> list[str]:
@@ -77,7 +80,7 @@ class ItemType:
     #: Whether options may be shown in a different order to each candidate.
     shufflable: ClassVar[bool] = True
 
-    def clean(self, stem: str, options: list[str], answer: dict) -> CleanContent:
+    def clean(self, stem: str, options: list[str], answer: Answer) -> CleanContent:
         """Validate and sanitise; raises ItemValidationError."""
         stem = sanitise(stem)
         if not plain_text(stem):
@@ -98,38 +101,38 @@ class ItemType:
             raise ItemValidationError("option_duplicate", "options")
         return CleanContent(stem, options, self.clean_answer(answer or {}, len(options)))
 
-    def clean_answer(self, answer: dict, option_count: int) -> dict:
+    def clean_answer(self, answer: Answer, option_count: int) -> Answer:
         raise NotImplementedError
 
-    def check_response(self, answer: dict, option_count: int, response: Any) -> Any:
+    def check_response(self, answer: Answer, option_count: int, response: Any) -> Any:
         """Normalise a candidate's response, or raise ValueError if it is not a possible answer."""
         if not isinstance(response, str) or response not in letters(option_count):
             raise ValueError("response must be one option letter")
         return response
 
-    def score(self, answer: dict, response: Any) -> float:
+    def score(self, answer: Answer, response: Any) -> float:
         """Points for ``response`` (None = unanswered) under the item's own scoring."""
         raise NotImplementedError
 
-    def max_points(self, answer: dict) -> float:
+    def max_points(self, answer: Answer) -> float:
         return 1.0
 
-    def category(self, answer: dict, response: Any) -> int:
+    def category(self, answer: Answer, response: Any) -> int:
         """The IRT score category of ``response`` (0/1 for dichotomous items)."""
         return int(self.score(answer, response) > 0)
 
-    def category_count(self, answer: dict) -> int:
+    def category_count(self, answer: Answer) -> int:
         return 2
 
-    def category_points(self, answer: dict) -> list[float]:
+    def category_points(self, answer: Answer) -> list[float]:
         """Points of each IRT score category, in category order (for expected scores)."""
         return [0.0, self.max_points(answer)]
 
-    def describe_answer(self, answer: dict) -> str:
+    def describe_answer(self, answer: Answer) -> str:
         """A short text of the key for staff pages and CSV (``B``, ``A:5;B:3``, ...)."""
         raise NotImplementedError
 
-    def parse_answer_text(self, text: str, option_count: int) -> dict:
+    def parse_answer_text(self, text: str, option_count: int) -> Answer:
         """Inverse of ``describe_answer``, for CSV import; raises ItemValidationError."""
         raise NotImplementedError
 
@@ -146,16 +149,16 @@ class SingleChoice(ItemType):
 
     key = "single_choice"
 
-    def clean_answer(self, answer, option_count):
+    def clean_answer(self, answer: Answer, option_count: int) -> Answer:
         return {"correct": _letter(answer.get("correct"), option_count)}
 
-    def score(self, answer, response):
+    def score(self, answer: Answer, response: Any) -> float:
         return 1.0 if response is not None and response == answer["correct"] else 0.0
 
-    def describe_answer(self, answer):
-        return answer["correct"]
+    def describe_answer(self, answer: Answer) -> str:
+        return str(answer["correct"])
 
-    def parse_answer_text(self, text, option_count):
+    def parse_answer_text(self, text: str, option_count: int) -> Answer:
         return self.clean_answer({"correct": text}, option_count)
 
 
@@ -174,11 +177,11 @@ class WeightedOptions(ItemType):
     polytomous = True
     max_weight = 5
 
-    def clean_answer(self, answer, option_count):
+    def clean_answer(self, answer: Answer, option_count: int) -> Answer:
         weights = answer.get("weights")
         if not isinstance(weights, dict) or set(weights) != set(letters(option_count)):
             raise ItemValidationError("weights_missing", "answer")
-        cleaned = {}
+        cleaned: dict[str, int] = {}
         for letter in letters(option_count):
             value = weights[letter]
             if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
@@ -190,31 +193,31 @@ class WeightedOptions(ItemType):
             raise ItemValidationError("weights_all_equal", "answer")
         return {"weights": cleaned}
 
-    def score(self, answer, response):
+    def score(self, answer: Answer, response: Any) -> float:
         return float(answer["weights"].get(response, 0)) if response is not None else 0.0
 
-    def max_points(self, answer):
+    def max_points(self, answer: Answer) -> float:
         return float(max(answer["weights"].values()))
 
-    def _levels(self, answer) -> list[int]:
+    def _levels(self, answer: Answer) -> list[int]:
         return sorted(set(answer["weights"].values()))
 
-    def category(self, answer, response):
+    def category(self, answer: Answer, response: Any) -> int:
         if response is None:
             return 0
         return self._levels(answer).index(answer["weights"][response])
 
-    def category_count(self, answer):
+    def category_count(self, answer: Answer) -> int:
         return len(self._levels(answer))
 
-    def category_points(self, answer):
+    def category_points(self, answer: Answer) -> list[float]:
         return [float(level) for level in self._levels(answer)]
 
-    def describe_answer(self, answer):
+    def describe_answer(self, answer: Answer) -> str:
         return ";".join(f"{letter}:{weight}" for letter, weight in sorted(answer["weights"].items()))
 
-    def parse_answer_text(self, text, option_count):
-        weights = {}
+    def parse_answer_text(self, text: str, option_count: int) -> Answer:
+        weights: dict[str, int] = {}
         for part in filter(None, (p.strip() for p in str(text).split(";"))):
             letter, _, value = part.partition(":")
             try:
@@ -230,7 +233,7 @@ class MultipleResponse(ItemType):
     key = "multiple_response"
     max_options = 8
 
-    def clean_answer(self, answer, option_count):
+    def clean_answer(self, answer: Answer, option_count: int) -> Answer:
         correct = answer.get("correct")
         if not isinstance(correct, list | tuple) or not correct:
             raise ItemValidationError("answer_missing", "answer")
@@ -239,7 +242,7 @@ class MultipleResponse(ItemType):
             raise ItemValidationError("answer_all_options", "answer")
         return {"correct": cleaned}
 
-    def check_response(self, answer, option_count, response):
+    def check_response(self, answer: Answer, option_count: int, response: Any) -> Any:
         if not isinstance(response, list | tuple) or not all(isinstance(r, str) for r in response):
             raise ValueError("response must be a list of option letters")
         chosen = sorted(set(response))
@@ -247,13 +250,13 @@ class MultipleResponse(ItemType):
             raise ValueError("unknown option")
         return chosen
 
-    def score(self, answer, response):
+    def score(self, answer: Answer, response: Any) -> float:
         return 1.0 if response is not None and sorted(set(response)) == answer["correct"] else 0.0
 
-    def describe_answer(self, answer):
+    def describe_answer(self, answer: Answer) -> str:
         return ",".join(answer["correct"])
 
-    def parse_answer_text(self, text, option_count):
+    def parse_answer_text(self, text: str, option_count: int) -> Answer:
         return self.clean_answer({"correct": [p for p in str(text).split(",") if p.strip()]}, option_count)
 
 
@@ -264,9 +267,12 @@ class NumericAnswer(ItemType):
     min_options = max_options = 0
     shufflable = False
 
-    def clean_answer(self, answer, option_count):
+    def clean_answer(self, answer: Answer, option_count: int) -> Answer:
+        raw_value = answer.get("value")
         try:
-            value = parse_number(answer.get("value"))
+            if raw_value is None:
+                raise ValueError("no value")
+            value = parse_number(raw_value)
             tolerance = parse_number(answer.get("tolerance", 0) or 0)
         except (TypeError, ValueError) as error:
             raise ItemValidationError("answer_not_a_number", "answer") from error
@@ -274,23 +280,23 @@ class NumericAnswer(ItemType):
             raise ItemValidationError("tolerance_negative", "answer")
         return {"value": value, "tolerance": tolerance}
 
-    def check_response(self, answer, option_count, response):
+    def check_response(self, answer: Answer, option_count: int, response: Any) -> Any:
         if response is None or len(str(response)) > 40:
             raise ValueError("not a number")
         return parse_number(response)
 
-    def score(self, answer, response):
+    def score(self, answer: Answer, response: Any) -> float:
         if response is None:
             return 0.0
         # A small relative epsilon so 0.1 + 0.2 style decimals are not judged wrong.
         slack = answer["tolerance"] + 1e-9 * max(1.0, abs(answer["value"]))
         return 1.0 if abs(float(response) - answer["value"]) <= slack else 0.0
 
-    def describe_answer(self, answer):
+    def describe_answer(self, answer: Answer) -> str:
         value = format_number(answer["value"])
         return value if not answer["tolerance"] else f"{value}±{format_number(answer['tolerance'])}"
 
-    def parse_answer_text(self, text, option_count):
+    def parse_answer_text(self, text: str, option_count: int) -> Answer:
         value, _, tolerance = str(text).replace("+/-", "±").partition("±")
         return self.clean_answer({"value": value.strip(), "tolerance": tolerance.strip() or 0}, option_count)
 

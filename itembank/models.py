@@ -4,6 +4,7 @@ assets, IRT parameter versions with their calibration runs, access logs, bluepri
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, NoReturn
 
 from sqlalchemy import (
     JSON,
@@ -19,7 +20,8 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 from sqlalchemy.schema import DDL
 
 from itembank.database import Base, UTCDateTime, utcnow
@@ -117,9 +119,9 @@ class ItemVersion(Base):
     #: Sanitised HTML (see itembank.content).
     stem: Mapped[str] = mapped_column(Text)
     #: List of sanitised HTML strings, in authoring order (A, B, C, ...).
-    options: Mapped[list] = mapped_column(JSON, default=list)
+    options: Mapped[list[str]] = mapped_column(JSON, default=list)
     #: The key in the item type's shape, e.g. {"correct": "B"} or {"weights": {...}}. Secret.
-    answer: Mapped[dict] = mapped_column(JSON)
+    answer: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: Why this version was made ("koreksi kunci", "perbaikan bahasa", ...).
@@ -215,7 +217,7 @@ class CalibrationRun(Base):
     iterations: Mapped[int | None] = mapped_column(Integer)
     converged: Mapped[bool | None] = mapped_column(Boolean)
     #: Warnings, drift flags and settings, for the review page.
-    summary: Mapped[dict] = mapped_column(JSON, default=dict)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     note: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
@@ -249,7 +251,7 @@ class ItemParameter(Base):
     b: Mapped[float | None] = mapped_column(Float)
     c: Mapped[float | None] = mapped_column(Float)
     #: Category thresholds of polytomous items (GRM/GPCM), else empty.
-    thresholds: Mapped[list] = mapped_column(JSON, default=list)
+    thresholds: Mapped[list[float]] = mapped_column(JSON, default=list)
     se_a: Mapped[float | None] = mapped_column(Float)
     se_b: Mapped[float | None] = mapped_column(Float)
     se_c: Mapped[float | None] = mapped_column(Float)
@@ -259,7 +261,7 @@ class ItemParameter(Base):
     is_current: Mapped[bool] = mapped_column(Boolean, default=False)
     n_responses: Mapped[int] = mapped_column(Integer, default=0)
     #: Classical statistics and fit from the run: p, point-biserial, distractors, S-X2 ...
-    statistics: Mapped[dict] = mapped_column(JSON, default=dict)
+    statistics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: A reviewer left this row out of its draft run (itembank.calibration.exclude_items): it is
     #: never published, and the item keeps its previous parameters. Reason, who and when.
@@ -288,7 +290,7 @@ class TestBlueprint(Base):
     time_limit_minutes: Mapped[int] = mapped_column(Integer)
     delivery_mode: Mapped[str] = mapped_column(String(10), default="fixed")
     #: Linear reporting scale: {"kind": "range", "min": 0, "max": 100} or {"kind": "normal", ...}.
-    reporting_scale: Mapped[dict] = mapped_column(JSON, default=dict)
+    reporting_scale: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -349,7 +351,7 @@ class TestForm(Base):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: How it was assembled: method, θ points, target and achieved information.
-    assembly: Mapped[dict] = mapped_column(JSON, default=dict)
+    assembly: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     blueprint: Mapped[TestBlueprint] = relationship(back_populates="forms")
     entries: Mapped[list[TestFormItem]] = relationship(
@@ -380,14 +382,14 @@ class TestFormItem(Base):
 @event.listens_for(ItemVersion, "before_update")
 @event.listens_for(ItemEvent, "before_update")
 @event.listens_for(ItemAccess, "before_update")
-def _refuse_update(mapper, connection, target):
+def _refuse_update(mapper: Mapper[Any], connection: Connection, target: Base) -> NoReturn:
     raise ImmutableRowError(f"{type(target).__name__} rows never change")
 
 
 @event.listens_for(ItemVersion, "before_delete")
 @event.listens_for(ItemEvent, "before_delete")
 @event.listens_for(ItemAccess, "before_delete")
-def _refuse_delete(mapper, connection, target):
+def _refuse_delete(mapper: Mapper[Any], connection: Connection, target: Base) -> NoReturn:
     raise ImmutableRowError(f"{type(target).__name__} rows are never deleted")
 
 
@@ -421,4 +423,6 @@ def immutable_row_ddl(table: str, dialect: str) -> list[str]:
 for _model in (ItemVersion, ItemEvent, ItemAccess):
     for _dialect in ("sqlite", "postgresql"):
         for _statement in immutable_row_ddl(_model.__tablename__, _dialect):
-            event.listen(_model.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))
+            # sqlalchemy 2.0 leaves DDL.__init__ unannotated.
+            _ddl = DDL(_statement)  # type: ignore[no-untyped-call]
+            event.listen(_model.__table__, "after_create", _ddl.execute_if(dialect=_dialect))

@@ -8,6 +8,7 @@ polytomous items (GPCM, Muraki 1992; GRM, Samejima 1969) need their category thr
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -25,7 +26,7 @@ class StoredParameters(Protocol):
     a: float
     b: float | None
     c: float | None
-    thresholds: list
+    thresholds: list[float]
 
 
 def usable(row: StoredParameters) -> bool:
@@ -56,14 +57,19 @@ def to_engine(rows: Sequence[StoredParameters], ids: Sequence[str] | None = None
     )
 
 
-def _as_2pl(row: StoredParameters):
+@dataclass
+class _Approximation:
+    model: str
+    a: float
+    b: float | None
+    c: float | None
+    thresholds: list[float]
+
+
+def _as_2pl(row: StoredParameters) -> StoredParameters:
     """A polytomous row without thresholds, seen as a 2PL item at its location (to draw and to
     balance forms only, never to score)."""
-
-    class Approximation:
-        model, a, b, c, thresholds = "2pl", row.a, row.b or 0.0, 0.0, []
-
-    return Approximation()
+    return _Approximation("2pl", row.a, row.b or 0.0, 0.0, [])
 
 
 def curves(row: StoredParameters, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

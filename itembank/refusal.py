@@ -17,13 +17,14 @@ class Refusal(ValueError):
     ----------
     code : str
         ``<area>.<reason>``, e.g. ``"selection.period_closed"``: the key of its translated message.
+        Positional only, so a message may interpolate a parameter named ``code`` (an item's code).
     status : int
         The HTTP status a JSON client gets (409 by default: the request conflicts with the state).
     **params
         Values the message interpolates, e.g. ``limit=512`` for ``%(limit)d``.
     """
 
-    def __init__(self, code: str, status: int = 409, **params: object) -> None:
+    def __init__(self, code: str, /, status: int = 409, **params: object) -> None:
         super().__init__(code)
         self.code = code
         self.status = status

@@ -7,13 +7,14 @@ layer's user model.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from itembank.content import plain_text
-from itembank.item_types import ItemValidationError, item_type, letters
+from itembank.item_types import Answer, ItemValidationError, item_type, letters
 from itembank.models import Competency, Item, ItemAccess, ItemAsset, ItemEvent, ItemParameter, ItemVersion
 from itembank.refusal import Refusal
 
@@ -107,12 +108,12 @@ def create_item(
     type_key: str,
     stem: str,
     options: list[str],
-    answer: dict,
+    answer: Answer,
     shuffle: bool = True,
     code: str | None = None,
     note: str | None = None,
     status: str = "draft",
-    assets: list[ItemAsset] = (),
+    assets: Sequence[ItemAsset] = (),
 ) -> Item:
     """Create an item with its first version, in ``draft`` (imports may give another status)."""
     if actor.role not in WRITER_ROLES:
@@ -155,7 +156,7 @@ def edit_item(
     *,
     stem: str,
     options: list[str],
-    answer: dict,
+    answer: Answer,
     shuffle: bool,
     competency_id: int | None = None,
     note: str | None = None,
@@ -259,7 +260,7 @@ class ItemFilter:
     exclude_ids: frozenset[int] | None = None
 
 
-def search_items(session: Session, criteria: ItemFilter) -> Select:
+def search_items(session: Session, criteria: ItemFilter) -> Select[tuple[Item]]:
     """A query for the items matching ``criteria``, newest first; competency includes descendants."""
     query = select(Item).order_by(Item.code)
     if criteria.text:
@@ -324,15 +325,16 @@ def version_diff(old: ItemVersion, new: ItemVersion) -> list[tuple[str, str, lis
             result.append((name, "same", [("equal", a)]))
             continue
         ops = []
-        matcher = difflib.SequenceMatcher(a=a.split(" "), b=b.split(" "), autojunk=False)
+        words_a, words_b = a.split(" "), b.split(" ")
+        matcher = difflib.SequenceMatcher(a=words_a, b=words_b, autojunk=False)
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
             if tag == "equal":
-                ops.append(("equal", " ".join(matcher.a[i1:i2])))
+                ops.append(("equal", " ".join(words_a[i1:i2])))
             else:
                 if i2 > i1:
-                    ops.append(("delete", " ".join(matcher.a[i1:i2])))
+                    ops.append(("delete", " ".join(words_a[i1:i2])))
                 if j2 > j1:
-                    ops.append(("insert", " ".join(matcher.b[j1:j2])))
+                    ops.append(("insert", " ".join(words_b[j1:j2])))
         result.append((name, "changed", ops))
     return result
 

@@ -14,12 +14,13 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from itembank.database import utcnow
-from itembank.item_types import ITEM_TYPES, ItemValidationError
+from itembank.item_types import ITEM_TYPES, Answer, ItemValidationError
 from itembank.models import ITEM_STATUSES, CalibrationRun, Competency, Item, ItemEvent, ItemParameter
 from itembank.refusal import Refusal
 from itembank.services import WRITER_ROLES, Actor, create_item, next_item_code
@@ -123,7 +124,7 @@ class ItemDraft:
     type_key: str
     stem: str
     options: tuple[str, ...]
-    answer: dict
+    answer: Answer
     shuffle: bool
     status: str = "draft"
     a: float | None = None
@@ -171,11 +172,14 @@ def _position(draft: ItemDraft, index: int) -> int:
     return draft.row or index + 1
 
 
+_T = TypeVar("_T")
+
+
 def _normal_code(code: str | None) -> str:
     return (code or "").strip().upper()
 
 
-def _chunks(values: list, size: int = 500) -> Iterable[list]:
+def _chunks(values: list[_T], size: int = 500) -> Iterable[list[_T]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
 
@@ -188,8 +192,10 @@ def _competencies(session: Session, codes: set[str]) -> tuple[dict[str, Competen
             found[competency.code] = competency
     ids = [competency.id for competency in found.values()]
     parents: set[int] = set()
-    for chunk in _chunks(ids):
-        parents.update(session.scalars(select(Competency.parent_id).where(Competency.parent_id.in_(chunk)).distinct()))
+    for id_chunk in _chunks(ids):
+        parents.update(
+            session.scalars(select(Competency.parent_id).where(Competency.parent_id.in_(id_chunk)).distinct())
+        )
     return found, parents
 
 
@@ -268,7 +274,7 @@ def validate_drafts(session: Session, drafts: Sequence[ItemDraft]) -> list[RowEr
     return sorted(errors, key=lambda e: (e.row, e.source))
 
 
-def _assign_codes(session: Session, drafts: Sequence[ItemDraft], competencies: dict[str, Competency]):
+def _assign_codes(session: Session, drafts: Sequence[ItemDraft], competencies: dict[str, Competency]) -> list[str]:
     """Final codes in draft order: given codes as they are, missing ones generated per competency
     prefix (``next_item_code``), skipping codes used anywhere in the file."""
     used = {_normal_code(d.code) for d in drafts} - {""}

@@ -7,8 +7,9 @@ configurable per exam. A flag carries a code and the numbers behind it, so the w
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class Flag:
 
     code: str
     weight: float
-    facts: dict
+    facts: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -54,14 +55,28 @@ class EventFacts:
     other_device_attempts: int = 0
 
 
-def facts_from_events(events: Iterable) -> EventFacts:
+class EventRecord(Protocol):
+    """What ``facts_from_events`` reads of an event (an ``IntegrityEvent`` row has it)."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def duration_ms(self) -> int | None: ...
+
+    @property
+    def details(self) -> Mapping[str, Any] | None: ...
+
+
+def facts_from_events(events: Iterable[EventRecord]) -> EventFacts:
     """Count the events that flags look at (objects with ``kind``, ``duration_ms``, ``details``)."""
-    counts = {"focus": 0, "away": 0.0, "clip": 0, "short": 0, "full": 0, "fast": 0, "second": 0, "device": 0}
+    counts = {"focus": 0, "clip": 0, "short": 0, "full": 0, "fast": 0, "second": 0, "device": 0}
+    seconds_away = 0.0
     for event in events:
         kind = event.kind
         if kind == "focus_lost":
             counts["focus"] += 1
-            counts["away"] += (event.duration_ms or 0) / 1000
+            seconds_away += (event.duration_ms or 0) / 1000
         elif kind in ("copy", "cut", "paste"):
             counts["clip"] += 1
         elif kind in ("shortcut", "context_menu"):
@@ -76,7 +91,7 @@ def facts_from_events(events: Iterable) -> EventFacts:
             counts["device"] += 1
     return EventFacts(
         counts["focus"],
-        counts["away"],
+        seconds_away,
         counts["clip"],
         counts["short"],
         counts["full"],
@@ -92,7 +107,7 @@ def flags_for(
     *,
     copying: tuple[float, int, str] | tuple[float, int] | None = None,
     person_fit: float | None = None,
-    copying_details: dict | None = None,
+    copying_details: Mapping[str, Any] | None = None,
 ) -> list[Flag]:
     """The flags a session raises, heaviest first.
 
@@ -126,9 +141,14 @@ def flags_for(
         flags.append(Flag("other_device", rules.weights["other_device"], {"count": facts.other_device_attempts}))
     if copying is not None and copying[0] < rules.copying_p_value:
         p_value, partner, *label = copying
-        facts = {"p_value": p_value, "partner": partner, "partner_label": label[0] if label else partner}
-        facts.update(copying_details or {})
-        flags.append(Flag("copying", rules.weights["copying"] * (1 + min(-_log10(p_value), 30) / 6), facts))
+        copying_facts: dict[str, Any] = {
+            "p_value": p_value,
+            "partner": partner,
+            "partner_label": label[0] if label else partner,
+        }
+        copying_facts.update(copying_details or {})
+        weight = rules.weights["copying"] * (1 + min(-_log10(p_value), 30) / 6)
+        flags.append(Flag("copying", weight, copying_facts))
     if person_fit is not None and person_fit < rules.person_fit_z:
         flags.append(Flag("person_fit", rules.weights["person_fit"], {"lz_star": round(person_fit, 2)}))
     return sorted(flags, key=lambda f: -f.weight)

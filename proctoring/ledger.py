@@ -29,6 +29,8 @@ from proctoring.chain import Break, canonical_bytes
 from proctoring.models import LogEntry
 
 RECORD_TYPES = ("answer", "answer_sheet", "result")
+#: A canonical record as chained (JSON types only).
+Record = dict[str, Any]
 #: The columns of a result that the chained record holds (``sections`` is an opaque JSON value).
 RESULT_FIELDS = (
     "sections", "total_raw", "total_max", "passed", "theta", "theta_se", "scaled", "parameter_ids",
@@ -84,26 +86,26 @@ class SheetLine:
     response: Any
     seq: int | None
 
-    def record(self) -> dict:
+    def record(self) -> Record:
         return {
             "position": self.position, "version_id": self.version_id, "answer_id": self.answer_id,
             "response": _response(self.response), "seq": self.seq,
         }  # fmt: skip
 
 
-def answer_record(session_id: int, line: SheetLine, saved_at: datetime) -> dict:
+def answer_record(session_id: int, line: SheetLine, saved_at: datetime | None) -> Record:
     """The canonical record of one applied save: the answer row's id, position, item version,
     response (option letters), client sequence, and the server's time."""
     return {"type": "answer", "session_id": session_id, **line.record(), "saved_at": _moment(saved_at)}
 
 
-def sheet_record(session_id: int, lines: Iterable[SheetLine]) -> dict:
+def sheet_record(session_id: int, lines: Iterable[SheetLine]) -> Record:
     """The canonical answer sheet of an ended session: every shown item, by position."""
     ordered = sorted(lines, key=lambda line: line.position)
     return {"type": "answer_sheet", "session_id": session_id, "answers": [line.record() for line in ordered]}
 
 
-def result_record(session_id: int, values: Mapping[str, Any]) -> dict:
+def result_record(session_id: int, values: Mapping[str, Any]) -> Record:
     """The canonical result record; ``values`` holds at least :data:`RESULT_FIELDS`."""
     record = {name: _plain(values[name]) for name in RESULT_FIELDS if name != "computed_at"}
     return {"type": "result", "session_id": session_id, **record, "computed_at": _moment(values["computed_at"])}
@@ -112,10 +114,17 @@ def result_record(session_id: int, values: Mapping[str, Any]) -> dict:
 # ------------------------------------------------------------------------------ verification
 
 
-def _entries(session: Session) -> tuple[dict, dict, dict]:
-    saves: dict[int, dict[int, tuple[int, dict]]] = {}
-    sheets: dict[int, tuple[int, dict]] = {}
-    results: dict[int, tuple[int, dict]] = {}
+#: Per session: the chain position and record of each save (by item position), of the sheet, of the result.
+_Saves = dict[int, dict[int, tuple[int, Record]]]
+_Chained = dict[int, tuple[int, Record]]
+#: Per item position: the sheet line as the tables hold it, and when its answer was saved.
+_Lines = dict[int, tuple[SheetLine, datetime | None]]
+
+
+def _entries(session: Session) -> tuple[_Saves, _Chained, _Chained]:
+    saves: _Saves = {}
+    sheets: _Chained = {}
+    results: _Chained = {}
     rows = session.execute(
         select(LogEntry.chain_id, LogEntry.position, LogEntry.record_type, LogEntry.payload)
         .where(LogEntry.record_type.in_(RECORD_TYPES))
@@ -133,7 +142,7 @@ def _entries(session: Session) -> tuple[dict, dict, dict]:
     return saves, sheets, results
 
 
-def _lines(session: Session, session_ids: set[int]) -> dict[int, dict[int, tuple[SheetLine, datetime | None]]]:
+def _lines(session: Session, session_ids: set[int]) -> dict[int, _Lines]:
     """Every shown item of the given sessions with its answer row, as sheet lines."""
     rows = session.execute(
         select(
@@ -143,7 +152,7 @@ def _lines(session: Session, session_ids: set[int]) -> dict[int, dict[int, tuple
         .select_from(_session_item.outerjoin(_answer, _answer.c.session_item_id == _session_item.c.id))
         .where(_session_item.c.session_id.in_(sorted(session_ids)))
     )  # fmt: skip
-    lines: dict[int, dict[int, tuple[SheetLine, datetime | None]]] = {}
+    lines: dict[int, _Lines] = {}
     for session_id, position, version_id, answer_id, response, seq, saved_at in rows:
         lines.setdefault(session_id, {})[position] = (
             SheetLine(position, version_id, answer_id, response, seq),
@@ -152,11 +161,11 @@ def _lines(session: Session, session_ids: set[int]) -> dict[int, dict[int, tuple
     return lines
 
 
-def _same(left: dict, right: dict) -> bool:
+def _same(left: Record, right: Record) -> bool:
     return canonical_bytes(left) == canonical_bytes(right)
 
 
-def _check_sheet(session_id: int, entry: int, sheet: dict, lines: dict) -> Break | None:
+def _check_sheet(session_id: int, entry: int, sheet: Record, lines: _Lines) -> Break | None:
     chained = {line["position"]: line for line in sheet["answers"]}
     for position in sorted(set(chained) | set(lines)):
         row, held = lines.get(position), chained.get(position)
@@ -171,7 +180,7 @@ def _check_sheet(session_id: int, entry: int, sheet: dict, lines: dict) -> Break
     return None
 
 
-def _check_saves(session_id: int, saves: dict, lines: dict) -> Break | None:
+def _check_saves(session_id: int, saves: dict[int, tuple[int, Record]], lines: _Lines) -> Break | None:
     for position in sorted(set(saves) | {p for p, (line, _) in lines.items() if line.answer_id is not None}):
         row = lines.get(position)
         if position not in saves:
@@ -203,7 +212,7 @@ def check(session: Session) -> Break | None:
         row = stored.get(session_id)
         if row is None:
             return Break(session_id, entry, f"result of session {session_id} was deleted")
-        current = result_record(session_id, row._mapping)
+        current = result_record(session_id, row._asdict())
         changed = [name for name in RESULT_FIELDS if current.get(name) != payload.get(name)]
         if changed or not _same(current, payload):
             return Break(session_id, entry, f"result of session {session_id} was changed ({', '.join(changed)})")

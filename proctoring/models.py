@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -31,7 +32,7 @@ class IntegrityEvent(Base):
     #: For focus loss: how long the candidate was away, in milliseconds.
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     #: Item position, category, reason, message text, extra seconds, address ...; None once purged.
-    details: Mapped[dict | None] = mapped_column(JSON)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
     #: Position of this event's entry in the session's chain.
     chain_position: Mapped[int | None] = mapped_column(Integer)
@@ -109,7 +110,7 @@ class LogEntry(Base):
     #: recovery_request, recovery_confirm, recovery_use (account recovery codes)
     record_type: Mapped[str] = mapped_column(String(20))
     record_id: Mapped[int | None] = mapped_column(Integer)
-    payload: Mapped[dict | None] = mapped_column(JSON)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     payload_hash: Mapped[str] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))

@@ -123,6 +123,8 @@ def prove(session: Session, typed: str) -> Proof | None:
     if receipt is None:
         return None
     root = latest_root(session, receipt.schedule_id)
+    if root is None:  # seal() publishes a root with every receipt: only a deleted row gets here
+        raise LookupError(f"sitting {receipt.schedule_id} has a receipt but no published root")
     leaves = [bytes.fromhex(h) for h in _heads(session, receipt.schedule_id)][: root.tree_size]
     head = bytes.fromhex(receipt.final_head)
     path = inclusion_proof(leaves, receipt.leaf_index) if receipt.leaf_index < len(leaves) else []

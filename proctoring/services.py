@@ -7,6 +7,7 @@ chain and appended to ``anchor_file``), so a later deletion of it is caught.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -65,7 +66,7 @@ def record_event(
     *,
     source: str,
     kind: str,
-    details: dict | None = None,
+    details: dict[str, Any] | None = None,
     duration_ms: int | None = None,
     client_at: str | None = None,
     actor_id: int | None = None,
@@ -90,7 +91,7 @@ def record_event(
     return event
 
 
-def _clean_browser_event(raw: Any) -> dict | None:
+def _clean_browser_event(raw: Any) -> dict[str, Any] | None:
     if not isinstance(raw, dict):
         return None
     kind = str(raw.get("kind") or "")
@@ -99,7 +100,9 @@ def _clean_browser_event(raw: Any) -> dict | None:
     duration = raw.get("duration_ms")
     duration = int(duration) if isinstance(duration, int | float) and 0 <= duration < 86_400_000 else None
     position = raw.get("position")
-    details = {"position": position} if isinstance(position, int) and 0 < position < 10_000 else {}
+    details: dict[str, int | str] = (
+        {"position": position} if isinstance(position, int) and 0 < position < 10_000 else {}
+    )
     key = raw.get("key")
     if isinstance(key, str) and key:
         details["key"] = key[:40]
@@ -130,7 +133,7 @@ def record_browser_events(session: Session, exam_session_id: int, raw_events: An
     cleaned = [clean for clean in map(_clean_browser_event, raw_events[:MAX_BROWSER_EVENTS_PER_SAVE]) if clean]
     if not cleaned:
         return BrowserEvents(0, {})
-    seen = dict(
+    seen: dict[str, int] = dict(
         session.execute(
             select(IntegrityEvent.kind, func.count())
             .where(
@@ -139,9 +142,12 @@ def record_browser_events(session: Session, exam_session_id: int, raw_events: An
                 IntegrityEvent.received_at >= now.replace(second=0, microsecond=0),
             )
             .group_by(IntegrityEvent.kind)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
-    rows, dropped = [], {}
+    rows: list[dict[str, Any]] = []
+    dropped: dict[str, int] = {}
     for clean in cleaned:
         kind = clean["kind"]
         if seen.get(kind, 0) < BROWSER_EVENTS_PER_KIND_PER_MINUTE:
@@ -238,7 +244,7 @@ def decide_appeal(
     session: Session, appeal: Appeal, *, upheld: bool, outcome: str, actor_id: int, anchor_file: Path | None = None
 ) -> None:
     """Decide an appeal; never by whoever made (or confirmed) the decision appealed against."""
-    decision = session.get(ProctorDecision, appeal.decision_id)
+    decision = session.get_one(ProctorDecision, appeal.decision_id)
     if actor_id in (decision.decided_by_id, decision.confirmed_by_id):
         raise Refusal("proctoring.appeal_needs_someone_else")
     if appeal.status != "open":
@@ -258,9 +264,9 @@ def decide_appeal(
 class Timeline:
     """A session's events in order, for the review page."""
 
-    events: list[IntegrityEvent]
-    decisions: list[ProctorDecision]
-    appeals: list[Appeal]
+    events: Sequence[IntegrityEvent]
+    decisions: Sequence[ProctorDecision]
+    appeals: Sequence[Appeal]
 
 
 def timeline(session: Session, exam_session_id: int) -> Timeline:

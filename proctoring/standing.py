@@ -174,10 +174,10 @@ def standings(session: Session, session_ids: Iterable[int]) -> dict[int, Standin
     appeals: dict[int, list[Appeal]] = {i: [] for i in ids}
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        for row in session.scalars(select(ProctorDecision).where(ProctorDecision.session_id.in_(chunk))):
-            decisions[row.session_id].append(row)
-        for row in session.scalars(select(Appeal).where(Appeal.session_id.in_(chunk))):
-            appeals[row.session_id].append(row)
+        for decision in session.scalars(select(ProctorDecision).where(ProctorDecision.session_id.in_(chunk))):
+            decisions[decision.session_id].append(decision)
+        for appeal in session.scalars(select(Appeal).where(Appeal.session_id.in_(chunk))):
+            appeals[appeal.session_id].append(appeal)
     return {i: derive(i, decisions[i], appeals[i]) for i in ids}
 
 

@@ -14,7 +14,7 @@ import zipfile
 from collections.abc import Iterable
 
 from itembank.content import plain_text
-from itembank.item_types import ITEM_TYPES, letters
+from itembank.item_types import ITEM_TYPES, Answer, letters
 from itembank.models import Item, ItemVersion
 from itembank.qti.fragments import fill
 from itembank.qti.vocabulary import (
@@ -40,7 +40,7 @@ def _number(value: float) -> str:
     return str(int(value)) if value == int(value) and abs(value) < 1e15 else repr(float(value))
 
 
-def _sub(parent: ET.Element, name: str, attrs: dict[str, str] | None = None, text: str | None = None):
+def _sub(parent: ET.Element, name: str, attrs: dict[str, str] | None = None, text: str | None = None) -> ET.Element:
     element = ET.SubElement(parent, qualified(name), attrs or {})
     if text is not None:
         element.text = text
@@ -66,7 +66,7 @@ def _indent(element: ET.Element, level: int = 0) -> None:
     children[-1].tail = "\n" + "  " * level
 
 
-def _response_declaration(root: ET.Element, item_type: str, answer: dict) -> None:
+def _response_declaration(root: ET.Element, item_type: str, answer: Answer) -> None:
     """``RESPONSE``: its cardinality, base type and correct response; the weights as a mapping."""
     numeric = item_type == "numeric"
     declaration = _sub(
@@ -129,7 +129,7 @@ def _item_body(root: ET.Element, item: Item, version: ItemVersion, type_key: str
         fill(_sub(interaction, "qti-simple-choice", {"identifier": letter}), option)
 
 
-def _response_processing(root: ET.Element, item_type: str, answer: dict) -> None:
+def _response_processing(root: ET.Element, item_type: str, answer: Answer) -> None:
     """A template for choice items; written out for numeric items, which QTI has no template for
     (``qti-equal`` with the tolerance)."""
     if item_type != "numeric":

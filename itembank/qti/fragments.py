@@ -27,21 +27,21 @@ class _FragmentBuilder(HTMLParser):
         else:
             top.text = (top.text or "") + text
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         element = ET.SubElement(self.stack[-1], qualified(tag), {k: v for k, v in attrs if v is not None})
         if tag not in _VOID:
             self.stack.append(element)
 
-    def handle_startendtag(self, tag, attrs):
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         ET.SubElement(self.stack[-1], qualified(tag), {k: v for k, v in attrs if v is not None})
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         for depth in range(len(self.stack) - 1, 0, -1):
             if local_name(self.stack[depth].tag) == tag:
                 del self.stack[depth:]
                 return
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         self._append_text(data)
 
 

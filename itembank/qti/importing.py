@@ -12,7 +12,7 @@ import math
 import posixpath
 import xml.etree.ElementTree as ET
 
-from itembank.item_types import ITEM_TYPES, letters
+from itembank.item_types import ITEM_TYPES, Answer, letters
 from itembank.qti.fragments import content_html, inner_html
 from itembank.qti.safe_parsing import MAX_BYTES, Refused, parse_xml, read_zip, safe_name
 from itembank.qti.vocabulary import DATA, ITEM_RESOURCE_TYPE, NS, STEM_CLASS, local_name
@@ -134,12 +134,12 @@ def _annotations(
     return type_key, competency, status, (a, b, c)
 
 
-def _numeric_answer(declaration: ET.Element | None, processing: ET.Element | None, correct: list[str]) -> dict:
+def _numeric_answer(declaration: ET.Element | None, processing: ET.Element | None, correct: list[str]) -> Answer:
     """Value and absolute tolerance of a text-entry item (``qti-equal`` in its processing)."""
     if declaration is None or declaration.get("base-type") not in ("float", "integer") or not correct:
         raise Refused("interaction_unsupported", "(a numeric answer needs base-type float)")
     equal = _first(processing, "qti-equal")
-    tolerance = 0.0
+    tolerance: float | str = 0.0
     if equal is not None and (equal.get("tolerance-mode") or "exact") != "exact":
         bounds = (equal.get("tolerance") or "0").split()
         if equal.get("tolerance-mode") != "absolute" or len(set(bounds)) != 1:
@@ -162,7 +162,7 @@ def _choice_type(
     return "single_choice"
 
 
-def _weights(mapping: ET.Element | None, identifiers: list[str], to_letter: dict[str, str]) -> dict:
+def _weights(mapping: ET.Element | None, identifiers: list[str], to_letter: dict[str, str]) -> Answer:
     """The weight of every option (the mapping's default for options it leaves out)."""
     if mapping is None:
         return {}
@@ -183,7 +183,7 @@ def _choice_answer(
     processing: ET.Element | None,
     correct: list[str],
     type_key: str,
-) -> tuple[str, tuple[str, ...], bool, dict]:
+) -> tuple[str, tuple[str, ...], bool, Answer]:
     """Type, options, shuffle and answer of a ``qti-choice-interaction``; choice identifiers
     become our option letters in document order."""
     choices = _children(interaction, "qti-simple-choice")
@@ -215,6 +215,7 @@ def item_from_xml(root: ET.Element, *, position: int = 1, source: str = "", defa
     type_key, competency, status, (a, b, c) = _annotations(body, default_competency)
     correct = _values(_first(declaration, "qti-correct-response"))
     interaction_kind = local_name(interaction.tag)
+    options: tuple[str, ...]
     if interaction_kind == "qti-text-entry-interaction":
         answer = _numeric_answer(declaration, processing, correct)
         type_key, options, shuffle = type_key or "numeric", (), False

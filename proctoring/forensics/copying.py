@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from scipy.stats import norm
 
 from scoring.arrays import readonly
@@ -50,7 +51,7 @@ def _check_key(key: np.ndarray, n_items: int) -> np.ndarray:
     return k.astype(np.int64, copy=False)
 
 
-def _n_options(choices: np.ndarray, key: np.ndarray, n_options) -> np.ndarray:
+def _n_options(choices: np.ndarray, key: np.ndarray, n_options: npt.ArrayLike | None) -> np.ndarray:
     """Options per item, shape (n_items,), checked against the data."""
     n_items = choices.shape[1]
     if n_options is None:
@@ -152,7 +153,8 @@ def distractor_shares(
     real = np.arange(width)[None, :] < k[:, None]
     distractor = real & (np.arange(width)[None, :] != k_key[:, None])
     counts = np.where(distractor, counts + smoothing, 0.0)
-    return counts / counts.sum(axis=1, keepdims=True)
+    shares: npt.NDArray[np.float64] = counts / counts.sum(axis=1, keepdims=True)
+    return shares
 
 
 def option_probabilities(p_correct: np.ndarray, key: np.ndarray, shares: np.ndarray) -> np.ndarray:
@@ -184,7 +186,7 @@ def option_probabilities(p_correct: np.ndarray, key: np.ndarray, shares: np.ndar
     s = np.asarray(shares, dtype=float)
     if s.ndim != 2 or s.shape[0] != p.shape[1] or (k.size and (k >= s.shape[1]).any()):
         raise ValueError(f"shares must have shape ({p.shape[1]}, n_options) with room for the key; got {s.shape}.")
-    out = (1.0 - p)[:, :, None] * s[None, :, :]
+    out: npt.NDArray[np.float64] = (1.0 - p)[:, :, None] * s[None, :, :]
     out[:, np.arange(p.shape[1]), k] = p
     return out
 
