@@ -8,6 +8,22 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from examserver.accounts.services import MIN_PASSWORD_LENGTH
 
 
+def new_password_field(label):
+    """A field for choosing a password, held to the accounts service's minimum length."""
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(),
+            Length(min=MIN_PASSWORD_LENGTH, max=200, message=_l("Kata sandi minimal 8 karakter.")),
+        ],
+    )
+
+
+def repeat_password_field(label, of, message):
+    """A field that must repeat the password typed in the field named ``of``."""
+    return PasswordField(label, validators=[DataRequired(), EqualTo(of, message=message)])
+
+
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(_l("Email wajib diisi.")), Length(max=254)])
     password = PasswordField(_l("Kata sandi"), validators=[DataRequired(_l("Kata sandi wajib diisi."))])
@@ -25,17 +41,8 @@ class ConfirmForm(FlaskForm):
 
 class PasswordChangeForm(FlaskForm):
     current = PasswordField(_l("Kata sandi sekarang"), validators=[DataRequired()])
-    new = PasswordField(
-        _l("Kata sandi baru"),
-        validators=[
-            DataRequired(),
-            Length(min=MIN_PASSWORD_LENGTH, max=200, message=_l("Kata sandi minimal 8 karakter.")),
-        ],
-    )
-    confirm = PasswordField(
-        _l("Ulangi kata sandi baru"),
-        validators=[DataRequired(), EqualTo("new", message=_l("Kedua kata sandi baru tidak sama."))],
-    )
+    new = new_password_field(_l("Kata sandi baru"))
+    confirm = repeat_password_field(_l("Ulangi kata sandi baru"), "new", _l("Kedua kata sandi baru tidak sama."))
 
 
 class RegisterForm(FlaskForm):
@@ -46,30 +53,12 @@ class RegisterForm(FlaskForm):
     )
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     phone = StringField(_l("Nomor ponsel"), validators=[DataRequired(), Length(max=20)])
-    password = PasswordField(
-        _l("Kata sandi"),
-        validators=[
-            DataRequired(),
-            Length(min=MIN_PASSWORD_LENGTH, max=200, message=_l("Kata sandi minimal 8 karakter.")),
-        ],
-    )
-    confirm = PasswordField(
-        _l("Ulangi kata sandi"),
-        validators=[DataRequired(), EqualTo("password", message=_l("Kata sandi tidak sama."))],
-    )
+    password = new_password_field(_l("Kata sandi"))
+    confirm = repeat_password_field(_l("Ulangi kata sandi"), "password", _l("Kata sandi tidak sama."))
 
 
 class ResetForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     code = StringField(_l("Kode pemulihan dari panitia"), validators=[DataRequired(), Length(max=20)])
-    new = PasswordField(
-        _l("Kata sandi baru"),
-        validators=[
-            DataRequired(),
-            Length(min=MIN_PASSWORD_LENGTH, max=200, message=_l("Kata sandi minimal 8 karakter.")),
-        ],
-    )
-    confirm = PasswordField(
-        _l("Ulangi kata sandi baru"),
-        validators=[DataRequired(), EqualTo("new", message=_l("Kata sandi tidak sama."))],
-    )
+    new = new_password_field(_l("Kata sandi baru"))
+    confirm = repeat_password_field(_l("Ulangi kata sandi baru"), "new", _l("Kata sandi tidak sama."))

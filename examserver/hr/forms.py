@@ -18,6 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
+from examserver.hr.messages import TOPIC_LABELS
 from examserver.wib import MOMENT
 
 CODE = Regexp(r"^[A-Za-z0-9-]+$", message=_l("Hanya huruf, angka dan tanda hubung."))
@@ -126,16 +127,7 @@ class ConsultationForm(FlaskForm):
 
 
 class CommentForm(FlaskForm):
-    topic = SelectField(
-        _l("Kriteria yang dikomentari"),
-        choices=[
-            ("thresholds", _l("Nilai ambang batas")),
-            ("weights", _l("Bobot SKD dan SKB")),
-            ("requirements", _l("Persyaratan jabatan")),
-            ("documents", _l("Dokumen yang diminta")),
-            ("other", _l("Lainnya")),
-        ],
-    )
+    topic = SelectField(_l("Kriteria yang dikomentari"), choices=list(TOPIC_LABELS.items()))
     text = TextAreaField(_l("Komentar"), validators=[DataRequired(), Length(min=10, max=2000)])
     author = StringField(_l("Nama atau organisasi (boleh dikosongkan)"), validators=[Length(max=120)])
 

@@ -43,6 +43,21 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
+class PublicSubmission:
+    """Columns of what the public sends without an account and a moderator approves or rejects.
+
+    A table that uses it adds ``_moderated()`` and a ``status`` check to its ``__table_args__``.
+    """
+
+    #: SHA-256 of the sender's address with the app secret, to spot floods without storing the address.
+    sender_hash: Mapped[str] = mapped_column(String(64))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
+    moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    moderation_note: Mapped[str | None] = mapped_column(Text)
+
+
 def _moderated() -> CheckConstraint:
     return CheckConstraint("(status = 'pending') = (moderated_at IS NULL)", name="moderated_at_iff_moderated")
 
@@ -412,7 +427,7 @@ class SupervisorRating(Base):
     employee: Mapped[Employee] = relationship()
 
 
-class CommunityFeedback(Base):
+class CommunityFeedback(PublicSubmission, Base):
     """Feedback from the public on a unit's service, sent without an account; shown once moderated."""
 
     __tablename__ = "hr_community_feedback"
@@ -429,13 +444,6 @@ class CommunityFeedback(Base):
     #: 1 (very poor) to 5 (very good).
     rating: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str] = mapped_column(Text, default="")
-    #: SHA-256 of the sender's address with the app secret, to spot floods without storing the address.
-    sender_hash: Mapped[str] = mapped_column(String(64))
-    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
-    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
-    moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    moderation_note: Mapped[str | None] = mapped_column(Text)
 
     period: Mapped[EvaluationPeriod] = relationship()
 
@@ -471,7 +479,7 @@ class PublicConsultation(Base):
     )
 
 
-class ConsultationComment(Base):
+class ConsultationComment(PublicSubmission, Base):
     """A public comment on one criterion of a selection period; published once moderated."""
 
     __tablename__ = "hr_consultation_comment"
@@ -487,11 +495,5 @@ class ConsultationComment(Base):
     text: Mapped[str] = mapped_column(Text)
     #: Optional name or organisation the sender gives; shown with the comment if approved.
     author: Mapped[str | None] = mapped_column(String(120))
-    sender_hash: Mapped[str] = mapped_column(String(64))
-    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
-    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
-    moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    moderation_note: Mapped[str | None] = mapped_column(Text)
 
     consultation: Mapped[PublicConsultation] = relationship(back_populates="comments")
