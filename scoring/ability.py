@@ -23,12 +23,14 @@ from MAP and EAP.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
-from scoring.arrays import readonly
+from scoring.arrays import BoolArray, FloatArray, readonly
 
 from .models import PROBABILITY_FLOOR, ItemParameters, LatentDistribution, probabilities, theta_derivatives
 from .quadrature import Quadrature, rectangular
@@ -114,13 +116,13 @@ def check_responses(responses: np.ndarray, params: ItemParameters) -> np.ndarray
 
 
 def log_likelihood_grid(
-    responses: np.ndarray,
+    responses: FloatArray,
     params: ItemParameters,
-    nodes: np.ndarray,
+    nodes: FloatArray,
     *,
     chunk_size: int = 65536,
-    dtype: type = np.float32,
-):
+    dtype: type[np.floating[Any]] = np.float32,
+) -> Iterator[tuple[int, int, npt.NDArray[np.floating[Any]]]]:
     """Log-likelihood of each person's responses at each node, by blocks of persons.
 
     Computed as ``Y @ (log P_k - log P_0).T + M @ log P_0.T`` with one-hot indicators ``Y`` and
@@ -161,7 +163,9 @@ def log_likelihood_grid(
         yield s, s + x.shape[0], lik
 
 
-def _eap(x, params, prior, quad, chunk_size):
+def _eap(
+    x: FloatArray, params: ItemParameters, prior: LatentDistribution, quad: Quadrature, chunk_size: int
+) -> tuple[FloatArray, FloatArray]:
     nodes = quad.nodes
     logw = quad.log_weights(prior.mean, prior.sd).astype(np.float32)
     theta = np.empty(x.shape[0])
@@ -180,7 +184,16 @@ def _eap(x, params, prior, quad, chunk_size):
     return theta, se
 
 
-def _newton(x, params, method, prior, bounds, start, max_iter, tol):
+def _newton(
+    x: FloatArray,
+    params: ItemParameters,
+    method: str,
+    prior: LatentDistribution,
+    bounds: tuple[float, float],
+    start: FloatArray,
+    max_iter: int,
+    tol: float,
+) -> FloatArray:
     """Safeguarded Newton (Fisher scoring within a bisection bracket) for MLE, MAP and WLE."""
     n, j = x.shape
     k = params.max_categories
@@ -214,7 +227,9 @@ def _newton(x, params, method, prior, bounds, start, max_iter, tol):
     return theta
 
 
-def _estimating_function(t, oh, m, params, method, prior):
+def _estimating_function(
+    t: FloatArray, oh: FloatArray, m: BoolArray, params: ItemParameters, method: str, prior: LatentDistribution
+) -> tuple[FloatArray, FloatArray]:
     """Score (plus prior or Warm's correction) and test information at θ = t, per person."""
     p, dp, d2p = theta_derivatives(params, t)
     p = np.maximum(p, PROBABILITY_FLOOR)
@@ -229,11 +244,12 @@ def _estimating_function(t, oh, m, params, method, prior):
     return f, info
 
 
-def _information(x, params, theta):
+def _information(x: FloatArray, params: ItemParameters, theta: FloatArray) -> FloatArray:
     mask = ~np.isnan(x)
     _, dp, _ = theta_derivatives(params, theta)
     p = np.maximum(probabilities(params, theta), PROBABILITY_FLOOR)
-    return np.einsum("nj,njk->n", mask, dp * dp / p)
+    information: FloatArray = np.einsum("nj,njk->n", mask, dp * dp / p)
+    return information
 
 
 def estimate_ability(
@@ -475,7 +491,7 @@ def subscores(
     params: ItemParameters,
     domains: Sequence[str],
     method: str = "eap",
-    **options,
+    **options: Any,
 ) -> dict[str, AbilityEstimates]:
     """θ per competency: a unidimensional estimate from the items of each domain only.
 

@@ -7,10 +7,19 @@ seed (like scikit-learn's ``check_random_state``), so every simulation is reprod
 
 from __future__ import annotations
 
+from typing import Any, TypeAlias
+
 import numpy as np
+import numpy.typing as npt
+
+#: The array types the package's signatures use: floats (scores, parameters, probabilities, with
+#: NaN for missing), integer positions and counts, and boolean masks.
+FloatArray: TypeAlias = npt.NDArray[np.float64]
+IntArray: TypeAlias = npt.NDArray[np.intp]
+BoolArray: TypeAlias = npt.NDArray[np.bool_]
 
 
-def readonly(values, *, copy: bool = False, dtype=None) -> np.ndarray:
+def readonly(values: npt.ArrayLike, *, copy: bool = False, dtype: npt.DTypeLike = None) -> npt.NDArray[Any]:
     """``values`` as a read-only array. By default an array freshly computed by the caller is
     frozen where it is (no copy of a 4-million-row column); ``copy=True`` freezes a copy, for
     values the caller got from someone else and must not change under them."""

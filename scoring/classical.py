@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
-from scoring.arrays import readonly
+from scoring.arrays import FloatArray, readonly
 
 __all__ = [
     "DistractorAnalysis",
@@ -24,7 +26,7 @@ __all__ = [
 ]
 
 
-def _as_float(responses) -> np.ndarray:
+def _as_float(responses: npt.ArrayLike) -> FloatArray:
     x = np.asarray(responses, dtype=float)
     if x.ndim != 2:
         raise ValueError("responses must be a 2-D array (n_persons, n_items).")
@@ -128,7 +130,9 @@ class DistractorAnalysis:
 
 
 def distractor_analysis(
-    choices: Sequence[Sequence] | np.ndarray, key: Sequence, options: Sequence | None = None
+    choices: Sequence[Sequence[object]] | npt.NDArray[Any],
+    key: Sequence[object],
+    options: Sequence[object] | None = None,
 ) -> DistractorAnalysis:
     """Distractor proportions and option point-biserials (Haladyna & Rodriguez 2013).
 
@@ -151,11 +155,11 @@ def distractor_analysis(
     blank = np.vectorize(lambda v: v is None or v == "" or (isinstance(v, float) and np.isnan(v)), otypes=[bool])
     missing = blank(raw) if raw.size else np.zeros(raw.shape, dtype=bool)
     labels = np.where(missing, "", raw.astype(str))
-    key = tuple(str(k) for k in key)
-    if len(key) != raw.shape[1]:
-        raise ValueError(f"{len(key)} keys for {raw.shape[1]} items.")
+    keys = tuple(str(k) for k in key)
+    if len(keys) != raw.shape[1]:
+        raise ValueError(f"{len(keys)} keys for {raw.shape[1]} items.")
     opts = tuple(str(o) for o in options) if options is not None else tuple(sorted(set(labels[~missing].tolist())))
-    correct = np.where(missing, np.nan, (labels == np.array(key)[None, :]).astype(float))
+    correct = np.where(missing, np.nan, (labels == np.array(keys)[None, :]).astype(float))
     admin = ~missing
     score = np.where(admin, correct, 0.0)
     total, count = score.sum(axis=1, keepdims=True), admin.sum(axis=1, keepdims=True)
@@ -168,7 +172,7 @@ def distractor_analysis(
         chose = (labels == label) & admin
         prop[:, o] = chose.sum(axis=0) / n
         rpb[:, o] = _correlation(chose.astype(float), np.nan_to_num(rest), admin & np.isfinite(rest))
-    return DistractorAnalysis(opts, readonly(prop), readonly(rpb), key)
+    return DistractorAnalysis(opts, readonly(prop), readonly(rpb), keys)
 
 
 def cronbach_alpha(responses: np.ndarray) -> float:

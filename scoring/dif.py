@@ -42,14 +42,17 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 from scipy.stats import chi2
 
-from scoring.arrays import random_state, readonly
+from scoring.arrays import FloatArray, IntArray, random_state, readonly
 
 from .calibration import MMLCalibrator
 from .models import MODELS, ItemParameters, LatentDistribution
+from .quadrature import Quadrature
 from .simulate import simulate_parameters, simulate_responses
 
 __all__ = [
@@ -66,7 +69,7 @@ __all__ = [
 DELTA_SCALE = 2.35
 
 
-def split_groups(groups: Sequence, reference: str, focal: str | None = None) -> tuple[np.ndarray, str]:
+def split_groups(groups: Sequence[object], reference: str, focal: str | None = None) -> tuple[IntArray, str]:
     """Reference (0), focal (1) and other (-1) codes of each person, and the focal label.
 
     Parameters
@@ -175,7 +178,9 @@ class MantelHaenszelDIF:
         return tuple(i for i, e in zip(self.ids, self.ets, strict=True) if e in ("B", "C"))
 
 
-def _mh_tables(x: np.ndarray, codes: np.ndarray, score: np.ndarray):
+def _mh_tables(
+    x: FloatArray, codes: IntArray, score: IntArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Per item and stratum: counts A, B, C, D (reference right/wrong, focal right/wrong)."""
     n_strata = int(score.max()) + 1
     n_items = x.shape[1]
@@ -187,7 +192,19 @@ def _mh_tables(x: np.ndarray, codes: np.ndarray, score: np.ndarray):
     return counts[..., 0], counts[..., 1], counts[..., 2], counts[..., 3]
 
 
-def _mh_statistics(x, codes, score):
+class _MHStatistics(NamedTuple):
+    """Mantel-Haenszel statistics per item, each of shape (n_items,)."""
+
+    alpha: FloatArray
+    delta: FloatArray
+    se: FloatArray
+    chi_square: FloatArray
+    p_value: FloatArray
+    n_reference: FloatArray
+    n_focal: FloatArray
+
+
+def _mh_statistics(x: FloatArray, codes: IntArray, score: IntArray) -> _MHStatistics:
     a, b, c, d = _mh_tables(x, codes, score)
     t = a + b + c + d
     n_ref, n_foc, right, wrong = a + b, c + d, a + c, b + d
@@ -211,12 +228,12 @@ def _mh_statistics(x, codes, score):
     undefined = ~((r > 0) & (s > 0) & (variance > 0))
     delta = np.where(undefined, np.nan, delta)
     p_value = np.where(undefined, np.nan, chi2.sf(np.where(undefined, 0.0, chi_sq), 1))
-    return alpha, delta, se, chi_sq, p_value, n_ref.sum(axis=1), n_foc.sum(axis=1)
+    return _MHStatistics(alpha, delta, se, chi_sq, p_value, n_ref.sum(axis=1), n_foc.sum(axis=1))
 
 
 def mantel_haenszel(
     responses: np.ndarray,
-    groups: Sequence,
+    groups: Sequence[object],
     *,
     reference: str,
     focal: str | None = None,
@@ -277,7 +294,7 @@ def mantel_haenszel(
             for j in columns:  # the studied item always stays in its own matching score
                 score = (base + (observed[:, j] if drop[j] else 0.0)).astype(np.intp)
                 results.append(_mh_statistics(x[:, [j]], codes, score))
-            stats = tuple(np.concatenate([r[k] for r in results]) for k in range(7))
+            stats = _MHStatistics._make(np.concatenate([r[k] for r in results]) for k in range(7))
     alpha, delta, se, chi_sq, p_value, n_ref, n_foc = stats
     return MantelHaenszelDIF(
         ids=tuple(i for i, keep in zip(ids, dich, strict=True) if keep),
@@ -344,7 +361,14 @@ def _degrees_of_freedom(model: str, k: int) -> int:
     return 1 + (spec.slope == "free") + spec.guessing
 
 
-def _fit(x, codes, models, ids, n_categories, quadrature):
+def _fit(
+    x: FloatArray,
+    codes: IntArray,
+    models: Sequence[str],
+    ids: Sequence[str],
+    n_categories: IntArray,
+    quadrature: Quadrature | None,
+) -> MMLCalibrator:
     calibrator = MMLCalibrator(
         list(models), n_categories=n_categories, quadrature=quadrature, se_method=None, min_responses=1
     )
@@ -355,7 +379,7 @@ def _fit(x, codes, models, ids, n_categories, quadrature):
 
 def likelihood_ratio_dif(
     responses: np.ndarray,
-    groups: Sequence,
+    groups: Sequence[object],
     *,
     reference: str,
     focal: str | None = None,
@@ -365,7 +389,7 @@ def likelihood_ratio_dif(
     anchors: Sequence[str] | None = None,
     purify: bool = True,
     alpha: float = 0.05,
-    quadrature=None,
+    quadrature: Quadrature | None = None,
 ) -> LikelihoodRatioDIF:
     """IRT likelihood-ratio DIF (Thissen, Steinberg & Wainer 1993), by multiple-group MML.
 
@@ -426,7 +450,7 @@ def likelihood_ratio_dif(
         [max(int(np.nanmax(x[:, j])) + 1 if MODELS[models[j].lower()].polytomous else 2, 2) for j in range(n_items)]
     )
 
-    def fit_columns(cols, extra=None):
+    def fit_columns(cols: list[int], extra: int | None = None) -> MMLCalibrator:
         cx, cm, ci, ck = x[:, cols], [models[c] for c in cols], [ids[c] for c in cols], k[cols]
         if extra is not None:
             j = extra
@@ -436,12 +460,14 @@ def likelihood_ratio_dif(
             ck = np.concatenate([ck, [k[j], k[j]]])
         return _fit(cx, codes, cm, ci, ck, quadrature)
 
-    def run(anchor_set: list[str]) -> tuple[dict, LatentDistribution]:
+    def run(
+        anchor_set: list[str],
+    ) -> tuple[dict[str, tuple[float, ItemParameters, ItemParameters]], LatentDistribution]:
         if len(anchor_set) < 2:
             raise ValueError("Likelihood-ratio DIF needs at least two anchor items.")
         anchor_cols = [position[i] for i in anchor_set]
         base = fit_columns(anchor_cols)  # compact model of every studied anchor item
-        out = {}
+        out: dict[str, tuple[float, ItemParameters, ItemParameters]] = {}
         for item in studied:
             j = position[item]
             others = [c for c in anchor_cols if c != j]
@@ -486,7 +512,10 @@ def likelihood_ratio_dif(
 
 def _stack(parts: list[ItemParameters], ids: list[str]) -> ItemParameters:
     width = max(p.thresholds.shape[1] for p in parts)
-    pad = lambda m: np.concatenate([m, np.full((1, width - m.shape[1]), np.nan)], axis=1)  # noqa: E731
+
+    def pad(m: FloatArray) -> FloatArray:
+        return np.concatenate([m, np.full((1, width - m.shape[1]), np.nan)], axis=1)
+
     return ItemParameters(
         tuple(ids),
         tuple(p.models[0] for p in parts),
@@ -509,7 +538,7 @@ def simulate_dif_study(
     alpha: float = 0.05,
     methods: Sequence[str] = ("mh", "lr"),
     rng: np.random.Generator | int | None = None,
-) -> dict:
+) -> dict[str, tuple[float, float]]:
     """Power and type I error of the DIF methods by simulation.
 
     2PL items ``P(θ) = 1 / (1 + exp(-a (θ - b)))`` from :func:`scoring.simulate.simulate_parameters`;
@@ -525,7 +554,7 @@ def simulate_dif_study(
     """
     rng = random_state(rng)
     dif = np.arange(n_items) < n_dif
-    hits = {"mh_p": [], "mh_ets": [], "lr": []}
+    hits: dict[str, list[npt.NDArray[np.bool_]]] = {"mh_p": [], "mh_ets": [], "lr": []}
     for _ in range(n_replications):
         params = simulate_parameters(n_items, "2pl", rng=rng)
         focal_params = params.replace(b=params.b + shift * dif, thresholds=params.thresholds + (shift * dif)[:, None])
@@ -542,7 +571,7 @@ def simulate_dif_study(
             hits["mh_ets"].append(np.isin(mh.ets, ["B", "C"]))
         if "lr" in methods:
             hits["lr"].append(likelihood_ratio_dif(x, groups, reference="ref", alpha=alpha).flagged)
-    out = {}
+    out: dict[str, tuple[float, float]] = {}
     for key, rows in hits.items():
         if rows:
             flags = np.array(rows)

@@ -9,8 +9,10 @@ to Birnbaum's ``a² (P - c)² Q / ((1 - c)² P)``)::
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from .ability import AbilityEstimates
+from .arrays import FloatArray
 from .models import PROBABILITY_FLOOR, ItemParameters, LatentDistribution, theta_derivatives
 from .quadrature import Quadrature, rectangular
 
@@ -23,7 +25,7 @@ __all__ = [
 ]
 
 
-def item_information(params: ItemParameters, theta: np.ndarray | float) -> np.ndarray:
+def item_information(params: ItemParameters, theta: npt.ArrayLike) -> FloatArray:
     """Fisher information of each item at each θ (Birnbaum 1968; Samejima 1969).
 
     Parameters
@@ -36,10 +38,11 @@ def item_information(params: ItemParameters, theta: np.ndarray | float) -> np.nd
     ndarray of shape (n_theta, n_items)
     """
     p, dp, _ = theta_derivatives(params, np.atleast_1d(np.asarray(theta, dtype=float)))
-    return np.where(p > 0, dp * dp / np.maximum(p, PROBABILITY_FLOOR), 0.0).sum(axis=2)
+    information: FloatArray = np.where(p > 0, dp * dp / np.maximum(p, PROBABILITY_FLOOR), 0.0).sum(axis=2)
+    return information
 
 
-def test_information(params: ItemParameters, theta: np.ndarray | float, items: np.ndarray | None = None) -> np.ndarray:
+def test_information(params: ItemParameters, theta: npt.ArrayLike, items: npt.ArrayLike | None = None) -> FloatArray:
     """Test information ``sum_j I_j(θ)`` over all items or the selected ones.
 
     Parameters
@@ -54,13 +57,15 @@ def test_information(params: ItemParameters, theta: np.ndarray | float, items: n
     ndarray of shape (n_theta,)
     """
     info = item_information(params, theta)
-    return (info if items is None else info[:, np.asarray(items)]).sum(axis=1)
+    total: FloatArray = (info if items is None else info[:, np.asarray(items)]).sum(axis=1)
+    return total
 
 
-test_information.__test__ = False  # a psychometric name, not a pytest test
+# A psychometric name, not a pytest test (through __dict__: mypy knows no __test__ on functions).
+test_information.__dict__["__test__"] = False
 
 
-def conditional_sem(params: ItemParameters, theta: np.ndarray | float, items: np.ndarray | None = None) -> np.ndarray:
+def conditional_sem(params: ItemParameters, theta: npt.ArrayLike, items: npt.ArrayLike | None = None) -> FloatArray:
     """Conditional standard error of measurement ``1 / sqrt(I(θ))`` (Lord 1980).
 
     Returns
@@ -70,14 +75,15 @@ def conditional_sem(params: ItemParameters, theta: np.ndarray | float, items: np
     """
     info = test_information(params, theta, items)
     with np.errstate(divide="ignore"):
-        return 1.0 / np.sqrt(info)
+        sem: FloatArray = 1.0 / np.sqrt(info)
+    return sem
 
 
 def marginal_reliability(
     params: ItemParameters,
     prior: LatentDistribution | None = None,
     quadrature: Quadrature | None = None,
-    items: np.ndarray | None = None,
+    items: npt.ArrayLike | None = None,
 ) -> float:
     """Marginal reliability ``σ² / (σ² + E[1 / I(θ)])`` over the latent distribution.
 

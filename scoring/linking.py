@@ -30,12 +30,13 @@ recomputed once from the others (:func:`link`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize
 
+from .arrays import FloatArray
 from .models import ItemParameters, probabilities
 from .quadrature import rectangular
 
@@ -75,7 +76,9 @@ def transform(params: ItemParameters, slope: float, intercept: float) -> ItemPar
     )
 
 
-def _common(new: ItemParameters, bank: ItemParameters, anchors: Sequence[str] | None):
+def _common(
+    new: ItemParameters, bank: ItemParameters, anchors: Sequence[str] | None
+) -> tuple[list[str], ItemParameters, ItemParameters]:
     ids = [i for i in new.ids if i in set(bank.ids)] if anchors is None else [str(i) for i in anchors]
     missing = [i for i in ids if i not in new.ids or i not in bank.ids]
     if missing:
@@ -91,8 +94,8 @@ def _common(new: ItemParameters, bank: ItemParameters, anchors: Sequence[str] | 
     return ids, n, b
 
 
-def _thresholds(params: ItemParameters) -> np.ndarray:
-    values = params.thresholds[np.isfinite(params.thresholds)]
+def _thresholds(params: ItemParameters) -> FloatArray:
+    values: FloatArray = params.thresholds[np.isfinite(params.thresholds)]
     return values
 
 
@@ -108,14 +111,14 @@ def _moment_constants(new: ItemParameters, bank: ItemParameters, method: str) ->
     return slope, float(np.mean(bb) - slope * np.mean(bn))
 
 
-def _curve_loss(method: str, new: ItemParameters, bank: ItemParameters):
+def _curve_loss(method: str, new: ItemParameters, bank: ItemParameters) -> Callable[[FloatArray], float]:
     quad = rectangular(41, 4.0)
     nodes, weights = quad.nodes, quad.weights(0.0, 1.0)
     target = probabilities(bank, nodes)  # (Q, J, K)
     scores = np.arange(target.shape[2], dtype=float)
     target_tcc = target @ scores  # (Q, J)
 
-    def loss(x):
+    def loss(x: FloatArray) -> float:
         moved = transform(new, float(np.exp(x[0])), float(x[1]))
         p = probabilities(moved, nodes)
         if method == "haebara":

@@ -31,11 +31,13 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from scipy.special import expit, logit
 
-from scoring.arrays import readonly
+from scoring.arrays import BoolArray, FloatArray, IntArray, readonly
 
 __all__ = [
     "DICHOTOMOUS_MODELS",
@@ -75,27 +77,27 @@ class ItemModel:
         """Length of the internal parameter vector of one item."""
         raise NotImplementedError
 
-    def free(self, n_categories: int) -> np.ndarray:
+    def free(self, n_categories: int) -> BoolArray:
         """Boolean mask of the internal parameters estimated item by item, shape (n_params,)."""
         raise NotImplementedError
 
-    def probabilities(self, psi: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    def probabilities(self, psi: FloatArray, theta: FloatArray) -> FloatArray:
         """Category probabilities, shape (n, n_theta, K)."""
         raise NotImplementedError
 
-    def jacobian(self, psi: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def jacobian(self, psi: FloatArray, theta: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Probabilities (n, n_theta, K) and their derivatives by psi (n, n_theta, K, n_params)."""
         raise NotImplementedError
 
-    def theta_derivatives(self, psi: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, ...]:
+    def theta_derivatives(self, psi: FloatArray, theta: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Probabilities and their first and second derivatives by θ, each (n, n_theta, K)."""
         raise NotImplementedError
 
-    def to_internal(self, a: np.ndarray, thresholds: np.ndarray, c: np.ndarray) -> np.ndarray:
+    def to_internal(self, a: FloatArray, thresholds: FloatArray, c: FloatArray) -> FloatArray:
         """Internal psi (n, n_params) from slopes (n,), thresholds (n, K-1) and guessing (n,)."""
         raise NotImplementedError
 
-    def from_internal(self, psi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def from_internal(self, psi: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Slopes (n,), thresholds (n, K-1) and guessing (n,) from internal psi."""
         raise NotImplementedError
 
@@ -109,21 +111,21 @@ class Dichotomous(ItemModel):
     def n_params(self, n_categories: int) -> int:
         return 3
 
-    def free(self, n_categories: int) -> np.ndarray:
+    def free(self, n_categories: int) -> BoolArray:
         return np.array([self.slope == "free", True, self.guessing])
 
-    def _parts(self, psi, theta):
+    def _parts(self, psi: FloatArray, theta: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
         a, d = psi[:, 0, None], psi[:, 1, None]
-        s = expit(a * theta[None, :] + d)
-        c = expit(psi[:, 2, None]) if self.guessing else np.zeros_like(a)
+        s: FloatArray = expit(a * theta[None, :] + d)
+        c: FloatArray = expit(psi[:, 2, None]) if self.guessing else np.zeros_like(a)
         return a, s, c
 
-    def probabilities(self, psi, theta):
+    def probabilities(self, psi: FloatArray, theta: FloatArray) -> FloatArray:
         _, s, c = self._parts(psi, theta)
         p1 = c + (1.0 - c) * s
         return np.stack([1.0 - p1, p1], axis=-1)
 
-    def jacobian(self, psi, theta):
+    def jacobian(self, psi: FloatArray, theta: FloatArray) -> tuple[FloatArray, FloatArray]:
         _, s, c = self._parts(psi, theta)
         p1 = c + (1.0 - c) * s
         ds = (1.0 - c) * s * (1.0 - s)
@@ -133,21 +135,21 @@ class Dichotomous(ItemModel):
         )
         return np.stack([1.0 - p1, p1], axis=-1), np.stack([-dp1, dp1], axis=2)
 
-    def theta_derivatives(self, psi, theta):
+    def theta_derivatives(self, psi: FloatArray, theta: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
         a, s, c = self._parts(psi, theta)
         p1 = c + (1.0 - c) * s
         d1 = (1.0 - c) * a * s * (1.0 - s)
         d2 = d1 * a * (1.0 - 2.0 * s)
         return (np.stack([1.0 - p1, p1], -1), np.stack([-d1, d1], -1), np.stack([-d2, d2], -1))
 
-    def to_internal(self, a, thresholds, c):
+    def to_internal(self, a: FloatArray, thresholds: FloatArray, c: FloatArray) -> FloatArray:
         a = np.asarray(a, float)
-        gamma = logit(np.clip(c, 1e-12, 1 - 1e-12)) if self.guessing else np.zeros_like(a)
+        gamma: FloatArray = logit(np.clip(c, 1e-12, 1 - 1e-12)) if self.guessing else np.zeros_like(a)
         return np.stack([a, -a * thresholds[:, 0], gamma], axis=1)
 
-    def from_internal(self, psi):
+    def from_internal(self, psi: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
         a = psi[:, 0]
-        c = expit(psi[:, 2]) if self.guessing else np.zeros_like(a)
+        c: FloatArray = expit(psi[:, 2]) if self.guessing else np.zeros_like(a)
         return a, (-psi[:, 1] / a)[:, None], c
 
 
@@ -156,23 +158,23 @@ class Graded(ItemModel):
 
     name, polytomous = "grm", True
 
-    def n_params(self, n_categories):
+    def n_params(self, n_categories: int) -> int:
         return n_categories
 
-    def free(self, n_categories):
+    def free(self, n_categories: int) -> BoolArray:
         return np.ones(n_categories, dtype=bool)
 
-    def _cumulative(self, psi, theta):
-        star = expit(psi[:, 0, None, None] * theta[None, :, None] + psi[:, None, 1:])
+    def _cumulative(self, psi: FloatArray, theta: FloatArray) -> FloatArray:
+        star: FloatArray = expit(psi[:, 0, None, None] * theta[None, :, None] + psi[:, None, 1:])
         n, t = star.shape[:2]
         ones, zeros = np.ones((n, t, 1)), np.zeros((n, t, 1))
         return np.concatenate([ones, star, zeros], axis=2)
 
-    def probabilities(self, psi, theta):
+    def probabilities(self, psi: FloatArray, theta: FloatArray) -> FloatArray:
         star = self._cumulative(psi, theta)
         return np.maximum(star[:, :, :-1] - star[:, :, 1:], 0.0)
 
-    def jacobian(self, psi, theta):
+    def jacobian(self, psi: FloatArray, theta: FloatArray) -> tuple[FloatArray, FloatArray]:
         star = self._cumulative(psi, theta)
         n, t, k1 = star.shape
         k = k1 - 1
@@ -183,19 +185,22 @@ class Graded(ItemModel):
         dstar[:, :, idx, idx] = w[:, :, idx]
         return np.maximum(star[:, :, :-1] - star[:, :, 1:], 0.0), dstar[:, :, :-1] - dstar[:, :, 1:]
 
-    def theta_derivatives(self, psi, theta):
+    def theta_derivatives(self, psi: FloatArray, theta: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
         star = self._cumulative(psi, theta)
         a = psi[:, 0, None, None]
         w = star * (1.0 - star)
         d1, d2 = a * w, a * a * w * (1.0 - 2.0 * star)
-        diff = lambda x: x[:, :, :-1] - x[:, :, 1:]  # noqa: E731
+
+        def diff(x: FloatArray) -> FloatArray:
+            return x[:, :, :-1] - x[:, :, 1:]
+
         return np.maximum(diff(star), 0.0), diff(d1), diff(d2)
 
-    def to_internal(self, a, thresholds, c):
+    def to_internal(self, a: FloatArray, thresholds: FloatArray, c: FloatArray) -> FloatArray:
         a = np.asarray(a, float)
         return np.concatenate([a[:, None], -a[:, None] * thresholds], axis=1)
 
-    def from_internal(self, psi):
+    def from_internal(self, psi: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
         a = psi[:, 0]
         return a, -psi[:, 1:] / a[:, None], np.zeros_like(a)
 
@@ -205,13 +210,13 @@ class PartialCredit(ItemModel):
 
     name, polytomous = "gpcm", True
 
-    def n_params(self, n_categories):
+    def n_params(self, n_categories: int) -> int:
         return n_categories
 
-    def free(self, n_categories):
+    def free(self, n_categories: int) -> BoolArray:
         return np.ones(n_categories, dtype=bool)
 
-    def _probs(self, psi, theta):
+    def _probs(self, psi: FloatArray, theta: FloatArray) -> tuple[FloatArray, FloatArray]:
         n, p = psi.shape
         k = np.arange(p, dtype=float)
         cum = np.concatenate([np.zeros((n, 1)), np.cumsum(psi[:, 1:], axis=1)], axis=1)
@@ -220,10 +225,10 @@ class PartialCredit(ItemModel):
         e = np.exp(z)
         return e / e.sum(axis=2, keepdims=True), k
 
-    def probabilities(self, psi, theta):
+    def probabilities(self, psi: FloatArray, theta: FloatArray) -> FloatArray:
         return self._probs(psi, theta)[0]
 
-    def jacobian(self, psi, theta):
+    def jacobian(self, psi: FloatArray, theta: FloatArray) -> tuple[FloatArray, FloatArray]:
         prob, k = self._probs(psi, theta)
         n, t, kk = prob.shape
         dz = np.zeros((n, t, kk, kk))
@@ -233,18 +238,18 @@ class PartialCredit(ItemModel):
         mean = np.einsum("ntk,ntkp->ntp", prob, dz)
         return prob, prob[..., None] * (dz - mean[:, :, None, :])
 
-    def theta_derivatives(self, psi, theta):
+    def theta_derivatives(self, psi: FloatArray, theta: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
         prob, k = self._probs(psi, theta)
         a = psi[:, 0, None, None]
         e = (prob * k).sum(axis=2, keepdims=True)
         v = (prob * (k - e) ** 2).sum(axis=2, keepdims=True)
         return prob, a * prob * (k - e), a * a * prob * ((k - e) ** 2 - v)
 
-    def to_internal(self, a, thresholds, c):
+    def to_internal(self, a: FloatArray, thresholds: FloatArray, c: FloatArray) -> FloatArray:
         a = np.asarray(a, float)
         return np.concatenate([a[:, None], -a[:, None] * thresholds], axis=1)
 
-    def from_internal(self, psi):
+    def from_internal(self, psi: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
         a = psi[:, 0]
         return a, -psi[:, 1:] / a[:, None], np.zeros_like(a)
 
@@ -260,7 +265,7 @@ MODELS: dict[str, ItemModel] = {
 }
 
 
-def _number(x: float) -> float | None:
+def _number(x: float | None) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
 
 
@@ -274,7 +279,7 @@ class LatentDistribution:
     se_mean: float = float("nan")
     se_sd: float = float("nan")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, str | float | None]:
         """JSON-ready mapping (``name``, ``mean``, ``sd``, ``se_mean``, ``se_sd``)."""
         return {
             "name": self.name,
@@ -285,7 +290,7 @@ class LatentDistribution:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping) -> LatentDistribution:
+    def from_dict(cls, data: Mapping[str, Any]) -> LatentDistribution:
         """Inverse of :meth:`to_dict`."""
         nan = float("nan")
         return cls(
@@ -324,15 +329,17 @@ class ItemParameters:
 
     ids: tuple[str, ...]
     models: tuple[str, ...]
-    a: np.ndarray
-    b: np.ndarray
-    c: np.ndarray
-    thresholds: np.ndarray
-    se_a: np.ndarray = field(default=None)  # type: ignore[assignment]
-    se_b: np.ndarray = field(default=None)  # type: ignore[assignment]
-    se_c: np.ndarray = field(default=None)  # type: ignore[assignment]
-    se_thresholds: np.ndarray = field(default=None)  # type: ignore[assignment]
-    n_categories: np.ndarray = field(default=None)  # type: ignore[assignment]
+    a: FloatArray
+    b: FloatArray
+    c: FloatArray
+    thresholds: FloatArray
+    # None = not given: __post_init__ puts a NaN array (standard errors) or the count implied by
+    # the thresholds in its place, so after construction these are always arrays.
+    se_a: FloatArray = field(default=None)  # type: ignore[arg-type]
+    se_b: FloatArray = field(default=None)  # type: ignore[arg-type]
+    se_c: FloatArray = field(default=None)  # type: ignore[arg-type]
+    se_thresholds: FloatArray = field(default=None)  # type: ignore[arg-type]
+    n_categories: IntArray = field(default=None)  # type: ignore[arg-type]
 
     def __post_init__(self) -> None:
         n = len(self.ids)
@@ -378,11 +385,11 @@ class ItemParameters:
     @classmethod
     def from_arrays(
         cls,
-        a: Sequence[float] | np.ndarray | float,
-        b: Sequence[float] | np.ndarray | None = None,
-        c: Sequence[float] | np.ndarray | float = 0.0,
+        a: Sequence[float] | FloatArray | float,
+        b: Sequence[float] | FloatArray | None = None,
+        c: Sequence[float] | FloatArray | float = 0.0,
         *,
-        thresholds: Sequence[Sequence[float]] | np.ndarray | None = None,
+        thresholds: Sequence[Sequence[float]] | FloatArray | None = None,
         models: str | Sequence[str] = "2pl",
         ids: Sequence[str] | None = None,
     ) -> ItemParameters:
@@ -446,16 +453,15 @@ class ItemParameters:
         """Largest number of categories of any item."""
         return int(self.n_categories.max()) if self.n_items else 2
 
-    def index(self, ids: Iterable[str]) -> np.ndarray:
+    def index(self, ids: Iterable[str]) -> IntArray:
         """Positions of the given item ids, int array; raises KeyError on an unknown id."""
         where = {i: j for j, i in enumerate(self.ids)}
         return np.array([where[str(i)] for i in ids], dtype=int)
 
-    def subset(self, items: Sequence[int] | Sequence[str] | np.ndarray) -> ItemParameters:
+    def subset(self, items: Sequence[int] | Sequence[str] | npt.NDArray[Any]) -> ItemParameters:
         """Parameters of the selected items (by position, boolean mask or id), in that order."""
-        items = list(items) if not isinstance(items, np.ndarray) else items
         if len(items) and isinstance(items[0], str):
-            idx = self.index(items)
+            idx = self.index(map(str, items))
         else:
             idx = np.arange(self.n_items)[np.asarray(items)] if len(items) else np.zeros(0, int)
         k = self.n_categories[idx]
@@ -474,7 +480,7 @@ class ItemParameters:
             k,
         )
 
-    def replace(self, **changes) -> ItemParameters:
+    def replace(self, **changes: Any) -> ItemParameters:
         """A copy with some fields replaced (``dataclasses.replace`` with validation)."""
         values = {f: getattr(self, f) for f in self.__dataclass_fields__}
         values.update(changes)
@@ -482,7 +488,7 @@ class ItemParameters:
 
     # ----------------------------------------------------------------- JSON
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, list[dict[str, str | float | list[float | None] | None]]]:
         """The ``items`` list of the CLI's params.json format, as a mapping ``{"items": [...]}``.
 
         Each item: ``id, model, a, b, c, se_a, se_b, se_c`` and, for polytomous items,
@@ -490,7 +496,7 @@ class ItemParameters:
         """
         items = []
         for j in range(self.n_items):
-            entry = {
+            entry: dict[str, str | float | list[float | None] | None] = {
                 "id": self.ids[j],
                 "model": self.models[j],
                 "a": _number(self.a[j]),
@@ -507,22 +513,32 @@ class ItemParameters:
             items.append(entry)
         return {"items": items}
 
-    def to_json(self, **extra) -> str:
+    def to_json(self, **extra: object) -> str:
         """JSON text of :meth:`to_dict`, with ``extra`` top-level keys (e.g. loglik) first."""
         return json.dumps({**extra, **self.to_dict()}, indent=2, allow_nan=False)
 
     @classmethod
-    def from_dict(cls, data: Mapping) -> ItemParameters:
+    def from_dict(cls, data: Mapping[str, Any]) -> ItemParameters:
         """Inverse of :meth:`to_dict`; a top-level ``model`` is used for items without one."""
         default = str(data.get("model", "2pl")).lower()
         items = data.get("items")
         if not isinstance(items, list) or not items:
             raise ValueError("The parameters have no 'items' list.")
 
-        def num(x):
+        def num(x: Any) -> float:  # a JSON value: number, numeric string or null
             return np.nan if x is None else float(x)
 
-        rows, ids, models, a, b, c, sa, sb, sc, sthr, ks = [], [], [], [], [], [], [], [], [], [], []
+        ids: list[str] = []
+        models: list[str] = []
+        rows: list[list[float]] = []
+        sthr: list[list[float]] = []
+        a: list[float] = []
+        b: list[float] = []
+        c: list[float] = []
+        sa: list[float] = []
+        sb: list[float] = []
+        sc: list[float] = []
+        ks: list[int] = []
         for n, item in enumerate(items):
             try:
                 model = str(item.get("model", default)).lower()
@@ -550,8 +566,26 @@ class ItemParameters:
             except (KeyError, TypeError, ValueError) as error:
                 raise ValueError(f"Item {n + 1} of the parameters is invalid: {error}") from None
         width = max(len(r) for r in rows)
-        pad = lambda rs: np.array([r + [np.nan] * (width - len(r)) for r in rs], dtype=float)  # noqa: E731
-        return cls(tuple(ids), tuple(models), a, b, c, pad(rows), sa, sb, sc, pad(sthr), np.array(ks))
+
+        def pad(rs: list[list[float]]) -> FloatArray:
+            return np.array([r + [np.nan] * (width - len(r)) for r in rs], dtype=float)
+
+        def array(values: list[float]) -> FloatArray:
+            return np.array(values, dtype=float)
+
+        return cls(
+            tuple(ids),
+            tuple(models),
+            array(a),
+            array(b),
+            array(c),
+            pad(rows),
+            array(sa),
+            array(sb),
+            array(sc),
+            pad(sthr),
+            np.array(ks),
+        )
 
     @classmethod
     def from_json(cls, text: str) -> ItemParameters:
@@ -559,7 +593,7 @@ class ItemParameters:
         return cls.from_dict(json.loads(text))
 
 
-def _trim(thr: np.ndarray) -> np.ndarray:
+def _trim(thr: FloatArray) -> FloatArray:
     """Drop trailing all-NaN columns (keeping at least one)."""
     width = int(np.isfinite(thr).sum(axis=1).max()) if thr.size else 1
     return np.asarray(thr)[:, : max(width, 1)]
@@ -581,8 +615,8 @@ class ItemGroup:
 
     model: ItemModel
     n_categories: int
-    items: np.ndarray
-    psi: np.ndarray
+    items: IntArray
+    psi: FloatArray
 
 
 def item_groups(params: ItemParameters) -> list[ItemGroup]:
@@ -596,7 +630,7 @@ def item_groups(params: ItemParameters) -> list[ItemGroup]:
     -------
     list of ItemGroup
     """
-    cached = params.__dict__.get("_groups")
+    cached: list[ItemGroup] | None = params.__dict__.get("_groups")
     if cached is not None:
         return cached
     keys = sorted({(m, int(k)) for m, k in zip(params.models, params.n_categories, strict=True)})
@@ -611,7 +645,7 @@ def item_groups(params: ItemParameters) -> list[ItemGroup]:
     return groups
 
 
-def probabilities(params: ItemParameters, theta: np.ndarray | float) -> np.ndarray:
+def probabilities(params: ItemParameters, theta: npt.ArrayLike) -> FloatArray:
     """Category probabilities of every item at each θ.
 
     ``P(θ) = c + (1 - c) / (1 + exp(-a (θ - b)))`` for dichotomous items (category 1 = correct);
@@ -634,7 +668,7 @@ def probabilities(params: ItemParameters, theta: np.ndarray | float) -> np.ndarr
     return out
 
 
-def theta_derivatives(params: ItemParameters, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def theta_derivatives(params: ItemParameters, theta: npt.ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Category probabilities and their first and second derivatives by θ.
 
     Parameters

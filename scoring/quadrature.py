@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scoring.arrays import FloatArray
+
 __all__ = ["Quadrature", "gauss_hermite", "rectangular"]
 
 _LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
@@ -35,16 +37,16 @@ class Quadrature:
         standard normal log density for Gauss-Hermite).
     """
 
-    nodes: np.ndarray
-    log_base_weights: np.ndarray
-    log_base_density: np.ndarray
+    nodes: FloatArray
+    log_base_weights: FloatArray
+    log_base_density: FloatArray
 
     @property
     def n_nodes(self) -> int:
         """Number of quadrature points."""
         return int(self.nodes.shape[0])
 
-    def log_weights(self, mean: float = 0.0, sd: float = 1.0) -> np.ndarray:
+    def log_weights(self, mean: float = 0.0, sd: float = 1.0) -> FloatArray:
         """Normalised log prior weights of N(mean, sd²) at the nodes.
 
         Parameters
@@ -58,13 +60,14 @@ class Quadrature:
             ``log w_q`` with ``sum(exp(log w_q)) == 1``.
         """
         z = (self.nodes - mean) / sd
-        logw = self.log_base_weights - 0.5 * z * z - np.log(sd) - _LOG_SQRT_2PI - self.log_base_density
+        logw: FloatArray = self.log_base_weights - 0.5 * z * z - np.log(sd) - _LOG_SQRT_2PI - self.log_base_density
         logw -= np.logaddexp.reduce(logw)
         return logw
 
-    def weights(self, mean: float = 0.0, sd: float = 1.0) -> np.ndarray:
+    def weights(self, mean: float = 0.0, sd: float = 1.0) -> FloatArray:
         """Normalised prior weights of N(mean, sd²) at the nodes, shape (n_nodes,)."""
-        return np.exp(self.log_weights(mean, sd))
+        weights: FloatArray = np.exp(self.log_weights(mean, sd))
+        return weights
 
 
 def rectangular(n_nodes: int = 41, bound: float = 6.0) -> Quadrature:

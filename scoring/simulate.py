@@ -10,8 +10,10 @@ and polytomous ones the GRM (Samejima 1969) or GPCM (Muraki 1992), see :mod:`sco
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from scoring.arrays import random_state
 
@@ -118,7 +120,7 @@ def simulate_responses(
     rng = random_state(rng)
     theta = np.asarray(theta, dtype=float)
     n, j = theta.shape[0], params.n_items
-    out = np.empty((n, j), dtype=dtype)
+    out: npt.NDArray[Any] = np.empty((n, j), dtype=dtype)
     dich = bool((params.n_categories == 2).all())
     for s in range(0, n, chunk_size):
         e = min(s + chunk_size, n)

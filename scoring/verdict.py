@@ -21,8 +21,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
+import numpy.typing as npt
 from scipy.optimize import brentq
 
+from scoring.arrays import FloatArray
 from scoring.models import ItemParameters, probabilities
 
 SECTION_VERDICTS = ("met", "not_met", "none")
@@ -57,7 +59,7 @@ def passed(verdict: str) -> bool | None:
     return None if verdict == "none" else verdict in ("pass", "met")
 
 
-def expected_scores(params: ItemParameters, points: np.ndarray, theta: np.ndarray | float) -> np.ndarray:
+def expected_scores(params: ItemParameters, points: npt.ArrayLike, theta: npt.ArrayLike) -> FloatArray:
     """The test characteristic curve: expected points summed over items at each θ.
 
     Parameters
@@ -79,12 +81,13 @@ def expected_scores(params: ItemParameters, points: np.ndarray, theta: np.ndarra
     weights = np.nan_to_num(np.asarray(points, dtype=float), nan=0.0)
     if weights.shape != prob.shape[1:]:
         raise ValueError(f"points of shape {weights.shape} for probabilities of shape {prob.shape[1:]}.")
-    return np.einsum("tjk,jk->t", prob, weights)
+    expected: FloatArray = np.einsum("tjk,jk->t", prob, weights)
+    return expected
 
 
 def theta_for_true_score(
     params: ItemParameters,
-    points: np.ndarray,
+    points: npt.ArrayLike,
     true_score: float,
     *,
     factor: float = 1.0,

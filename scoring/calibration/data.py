@@ -7,18 +7,21 @@ items, 0..K-1 for polytomous ones, NaN = not administered.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from scipy.stats import norm
 
+from ..arrays import FloatArray, IntArray
 from ..models import MODELS
 
 __all__ = ["ResponseDesign", "response_categories", "start_values"]
 
 
 def response_categories(
-    responses: np.ndarray, models: Sequence[str], n_categories: int | Sequence[int] | None = None
-) -> np.ndarray:
+    responses: FloatArray, models: Sequence[str], n_categories: int | Sequence[int] | IntArray | None = None
+) -> IntArray:
     """Number of categories per item, checking that responses are valid category codes.
 
     Parameters
@@ -57,15 +60,15 @@ def response_categories(
                 f"{models[col]} item (expected 0 or 1)."
             )
     for j in np.flatnonzero(poly):
-        col = responses[:, j]
-        seen = col[~missing[:, j]]
+        values = responses[:, j]
+        seen = values[~missing[:, j]]
         top = float(seen.max()) if seen.size else 0.0
         k[j] = int(given[j]) if given is not None else max(int(top) + 1 if np.isfinite(top) else 2, 2)
-        bad = ~missing[:, j] & ((col != np.round(col)) | (col < 0) | (col > k[j] - 1))
+        bad = ~missing[:, j] & ((values != np.round(values)) | (values < 0) | (values > k[j] - 1))
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             raise ValueError(
-                f"row {row}, column {j}: value {col[row]:g} is not a category of a {models[j]} item "
+                f"row {row}, column {j}: value {values[row]:g} is not a category of a {models[j]} item "
                 f"(expected an integer 0..{k[j] - 1})."
             )
     return k
@@ -78,10 +81,18 @@ class ResponseDesign:
     response patterns collapsed into ``weights`` when ``collapse`` is set.
     """
 
-    def __init__(self, responses, k, groups, dtype, collapse):
+    def __init__(
+        self,
+        responses: FloatArray,
+        k: IntArray,
+        groups: Sequence[object] | npt.NDArray[np.generic] | None,
+        dtype: np.dtype[np.floating[Any]],
+        collapse: bool,
+    ) -> None:
         n, j = responses.shape
         missing = np.isnan(responses)
         complete = not missing.any()
+        self.group_labels: tuple[str, ...]
         if groups is None:
             codes = np.zeros(n, dtype=np.int64)
             self.group_labels = ("all",)
@@ -122,7 +133,8 @@ class ResponseDesign:
                 block = responses[s : s + step]
                 y[s : s + step] = block[:, self.col_item] == self.col_cat
             self.y = y
-        self.mask = None if complete else (~missing).astype(dtype)
+        #: Administered indicator (n_rows, n_items), None when every response is present.
+        self.mask: npt.NDArray[np.floating[Any]] | None = None if complete else (~missing).astype(dtype)
         self.n_items = j
         bounds = np.flatnonzero(np.diff(codes)) + 1 if n_groups > 1 else np.zeros(0, int)
         edges = np.concatenate([[0], bounds, [self.n_rows]])
@@ -131,7 +143,7 @@ class ResponseDesign:
         self.n_groups = n_groups
 
 
-def start_values(responses: np.ndarray, k: np.ndarray, models: Sequence[str]):
+def start_values(responses: FloatArray, k: IntArray, models: Sequence[str]) -> tuple[FloatArray, FloatArray]:
     """Classical start values: slopes from biserial correlations, thresholds from proportions."""
     if responses.shape[0] > 20000:  # start values need no more than a systematic subsample
         responses = responses[:: -(-responses.shape[0] // 20000)]

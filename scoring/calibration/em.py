@@ -15,16 +15,22 @@ Dichotomous items follow (logistic metric, D = 1)::
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from typing import TypeAlias
 
 import numpy as np
 
+from ..arrays import FloatArray
 from ..models import PROBABILITY_FLOOR
 from ..quadrature import Quadrature
 from .data import ResponseDesign
 from .mstep import ItemBlock, m_step_block
 from .priors import Priors, prior_terms
 
-__all__ = ["MarginalEM", "block_counts"]
+__all__ = ["ExpectedCounts", "MarginalEM", "block_counts"]
+
+#: E-step counts: per indicator column (C, Q), persons per item (J, Q), persons per group (G, Q).
+ExpectedCounts: TypeAlias = tuple[FloatArray, FloatArray, FloatArray]
 
 
 def block_counts(blk: ItemBlock, design: ResponseDesign, r: np.ndarray, nj: np.ndarray, n_nodes: int) -> np.ndarray:
@@ -138,7 +144,7 @@ class MarginalEM:
         """Log prior density of the estimated item parameters."""
         return float(sum(prior_terms(b.model, b.psi, self._priors)[0][~b.fixed].sum() for b in self._blocks))
 
-    def _log_tables(self):
+    def _log_tables(self) -> tuple[FloatArray, FloatArray]:
         """log P_0 per item (J, Q) and log P_k - log P_0 per indicator column (C, Q)."""
         d = self._design
         theta = self._quad.nodes
@@ -150,14 +156,14 @@ class MarginalEM:
         contrast = logp[d.col_item, :, d.col_cat] - base[d.col_item]
         return base, contrast
 
-    def _chunks(self):
+    def _chunks(self) -> Iterator[tuple[int, int, int]]:
         """Yield (start, stop, group) of the person chunks the E-step works through."""
         d = self._design
         for (start, stop), g in zip(d.group_ranges, d.group_of_range, strict=True):
             for s in range(start, stop, self.chunk_size):
                 yield s, min(s + self.chunk_size, stop), g
 
-    def _e_step(self, x: np.ndarray | None = None, want_counts: bool = True):
+    def _e_step(self, x: FloatArray | None = None, want_counts: bool = True) -> tuple[float, ExpectedCounts]:
         """Log-likelihood and expected counts (Bock & Aitkin 1981, E-step)."""
         if x is not None:
             self._unpack(x)
@@ -195,14 +201,14 @@ class MarginalEM:
             scale = (w / tot) if w is not None else (1.0 / tot)
             lik *= scale.astype(dtype)[:, None]
             r += y.T @ lik
-            if nj is not None:
+            if nj is not None and d.mask is not None:  # nj is kept exactly when there is a mask
                 nj += d.mask[s:e].T @ lik
             ng[g] += lik.sum(axis=0, dtype=np.float64)
         if nj is None:
             nj = np.broadcast_to(ng.sum(axis=0), (d.n_items, n_q))
         return ll, (r, nj, ng)
 
-    def _m_step(self, stats) -> None:
+    def _m_step(self, stats: ExpectedCounts) -> None:
         """Update every item block and the free latent means and SDs from the expected counts."""
         r, nj, ng = stats
         d = self._design
@@ -224,19 +230,19 @@ class MarginalEM:
                 m = self._means[g]
                 self._sds[g] = math.sqrt(max(float(ng[g] @ (theta - m) ** 2 / tot), 1e-4))
 
-    def _map(self, x: np.ndarray):
+    def _map(self, x: FloatArray) -> tuple[float, FloatArray]:
         """One EM step: objective at x and the updated parameter vector."""
         ll, stats = self._e_step(x)
         obj = ll + self._log_prior()
         self._m_step(stats)
         return obj, self._pack()
 
-    def _run_em(self, x0: np.ndarray):
+    def _run_em(self, x0: FloatArray) -> tuple[FloatArray, list[float], bool]:
         """EM from ``x0``, plain or SQUAREM-accelerated: (x, log-posterior history, converged)."""
         history: list[float] = []
         tol, max_iter = self.tol, self.max_iter
 
-        def step(x):
+        def step(x: FloatArray) -> tuple[float, FloatArray]:
             obj, nxt = self._map(x)
             history.append(obj)
             return obj, nxt
@@ -263,11 +269,11 @@ class MarginalEM:
                 return x2, history, True
             rr = x1 - x
             v = x2 - x1 - rr
-            nv = np.linalg.norm(v)
+            nv = float(np.linalg.norm(v))
             if nv == 0:
                 x = x2
                 continue
-            alpha = -np.linalg.norm(rr) / nv
+            alpha = -float(np.linalg.norm(rr)) / nv
             alpha = max(min(alpha, -1.0), -step_max)
             if alpha == -step_max:
                 step_max *= 4.0

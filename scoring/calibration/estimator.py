@@ -14,9 +14,12 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
+from ..arrays import FloatArray, IntArray
 from ..models import MODELS, ItemParameters, LatentDistribution
 from ..quadrature import Quadrature, rectangular
 from .data import ResponseDesign, response_categories, start_values
@@ -88,7 +91,7 @@ class MMLCalibrator(StandardErrors):
         self,
         model: str | Sequence[str] = "2pl",
         *,
-        n_categories: int | Sequence[int] | None = None,
+        n_categories: int | Sequence[int] | IntArray | None = None,
         quadrature: Quadrature | None = None,
         max_iter: int = 2000,
         tol: float = 1e-4,
@@ -119,10 +122,10 @@ class MMLCalibrator(StandardErrors):
 
     def fit(
         self,
-        responses: np.ndarray,
+        responses: npt.ArrayLike,
         *,
         item_ids: Sequence[str] | None = None,
-        groups: Sequence | np.ndarray | None = None,
+        groups: Sequence[object] | npt.NDArray[np.generic] | None = None,
         anchors: ItemParameters | None = None,
     ) -> MMLCalibrator:
         """Estimate item parameters (and group latent distributions) from responses.
@@ -173,13 +176,18 @@ class MMLCalibrator(StandardErrors):
         self._warn_implausible(params)
         return self
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         """The params.json mapping of the fitted calibration (see :class:`CalibrationResult`)."""
         return self.result_.to_dict()
 
     # ------------------------------------------------------------------ steps of fit
 
-    def _check_input(self, responses, item_ids, groups) -> tuple[np.ndarray, tuple[str, ...], tuple[str, ...]]:
+    def _check_input(
+        self,
+        responses: npt.ArrayLike,
+        item_ids: Sequence[str] | None,
+        groups: Sequence[object] | npt.NDArray[np.generic] | None,
+    ) -> tuple[FloatArray, tuple[str, ...], tuple[str, ...]]:
         """The responses as a float array, the item ids and one lower-case model name per item."""
         data = np.asarray(responses)
         if data.ndim != 2 or data.shape[0] == 0 or data.shape[1] == 0:
@@ -201,7 +209,9 @@ class MMLCalibrator(StandardErrors):
             raise ValueError(f"groups has {len(groups)} entries for {n_persons} persons.")
         return data, ids, models
 
-    def _excluded_items(self, data: np.ndarray, ids, k: np.ndarray, anchor_pos: dict[int, int]) -> list[int]:
+    def _excluded_items(
+        self, data: FloatArray, ids: tuple[str, ...], k: IntArray, anchor_pos: dict[int, int]
+    ) -> list[int]:
         """Columns that cannot be estimated (too few responses, no variance, an empty category).
 
         Each is reported with an :class:`EstimationWarning`; anchors are never left out.
@@ -231,7 +241,15 @@ class MMLCalibrator(StandardErrors):
                 excluded.append(jj)
         return excluded
 
-    def _initialize(self, sub, sub_k, sub_models, groups, anchors, sub_anchor: dict[int, int]) -> None:
+    def _initialize(
+        self,
+        sub: FloatArray,
+        sub_k: IntArray,
+        sub_models: tuple[str, ...],
+        groups: Sequence[object] | npt.NDArray[np.generic] | None,
+        anchors: ItemParameters | None,
+        sub_anchor: dict[int, int],
+    ) -> None:
         """Set the EM state: response design, priors, item blocks with start values, latent groups."""
         collapse = self.collapse_patterns
         if collapse == "auto":
@@ -256,12 +274,14 @@ class MMLCalibrator(StandardErrors):
         """The priors of ``slope_prior`` and ``guessing_prior``, ``"auto"`` resolved."""
         auto_slope = self.slope_prior == "auto"
         return Priors(
-            slope=(0.0, 0.5) if auto_slope else self.slope_prior,
-            guessing=(5.0, 17.0) if self.guessing_prior == "auto" else self.guessing_prior,
+            slope=_prior_setting(self.slope_prior, (0.0, 0.5)),
+            guessing=_prior_setting(self.guessing_prior, (5.0, 17.0)),
             slope_models=frozenset(("3pl",)) if auto_slope else frozenset(("2pl", "3pl", "grm", "gpcm")),
         )
 
-    def _item_parameters(self, ids, models, k: np.ndarray, keep: np.ndarray, cov) -> ItemParameters:
+    def _item_parameters(
+        self, ids: tuple[str, ...], models: tuple[str, ...], k: IntArray, keep: IntArray, cov: FloatArray | None
+    ) -> ItemParameters:
         """Estimates and SEs of every item in the column order given; left-out items NaN."""
         n_items, jmax = len(ids), int(k.max())
         a_all, b_all, c_all = (np.full(n_items, np.nan) for _ in range(3))
@@ -281,7 +301,17 @@ class MMLCalibrator(StandardErrors):
         # excluded polytomous items still need their category count: keep NaN thresholds padded
         return ItemParameters(ids, models, a_all, b_all, c_all, thr_all, se_a, se_b, se_c, se_thr, k)
 
-    def _record(self, params, models, cov, ll, log_posterior, n_obs, history, converged) -> None:
+    def _record(
+        self,
+        params: ItemParameters,
+        models: tuple[str, ...],
+        cov: FloatArray | None,
+        ll: float,
+        log_posterior: float,
+        n_obs: int,
+        history: list[float],
+        converged: bool,
+    ) -> None:
         """Set the fitted attributes and ``result_``."""
         group_se = self._group_se(cov)
         labels = self._design.group_labels
@@ -328,7 +358,18 @@ class MMLCalibrator(StandardErrors):
             warnings.warn("Implausible item estimates: " + "; ".join(bad) + ".", EstimationWarning, stacklevel=3)
 
 
-def _match_anchors(ids, models: tuple[str, ...], k: np.ndarray, anchors: ItemParameters | None):
+def _prior_setting(setting: str | tuple[float, float] | None, auto: tuple[float, float]) -> tuple[float, float] | None:
+    """A prior's parameters: ``auto`` for ``"auto"``, the pair given, or None (no prior)."""
+    if isinstance(setting, str):
+        if setting != "auto":
+            raise ValueError(f"Unknown prior {setting!r}; use 'auto', a pair of numbers or None.")
+        return auto
+    return setting
+
+
+def _match_anchors(
+    ids: tuple[str, ...], models: tuple[str, ...], k: IntArray, anchors: ItemParameters | None
+) -> tuple[tuple[str, ...], dict[int, int]]:
     """Items found among ``anchors``: their position there, and the anchor's model and categories.
 
     ``k`` is updated in place to the anchor's category count; returns (models, {column: anchor row}).
@@ -349,7 +390,9 @@ def _match_anchors(ids, models: tuple[str, ...], k: np.ndarray, anchors: ItemPar
     return models, anchor_pos
 
 
-def _estimation_data(data: np.ndarray, keep: np.ndarray, groups):
+def _estimation_data(
+    data: FloatArray, keep: IntArray, groups: Sequence[object] | npt.NDArray[np.generic] | None
+) -> tuple[FloatArray, Sequence[object] | npt.NDArray[np.generic] | None]:
     """The columns kept, without persons who answered none of them (and their group labels)."""
     sub = data[:, keep] if keep.size < data.shape[1] else data
     if not np.isnan(data).any():
@@ -361,7 +404,14 @@ def _estimation_data(data: np.ndarray, keep: np.ndarray, groups):
     return sub, groups
 
 
-def _initial_blocks(sub, sub_k, sub_models, priors: Priors, anchors, sub_anchor: dict[int, int]) -> list[ItemBlock]:
+def _initial_blocks(
+    sub: FloatArray,
+    sub_k: IntArray,
+    sub_models: tuple[str, ...],
+    priors: Priors,
+    anchors: ItemParameters | None,
+    sub_anchor: dict[int, int],
+) -> list[ItemBlock]:
     """One block per (model, category count) with classical start values; anchors fixed at the bank's."""
     slopes, thr = start_values(sub, sub_k, sub_models)
     guess = 0.2 if priors.guessing is None else (priors.guessing[0] - 1) / (priors.guessing[0] + priors.guessing[1] - 2)
@@ -378,7 +428,7 @@ def _initial_blocks(sub, sub_k, sub_models, priors: Priors, anchors, sub_anchor:
         t = thr[idx, : kk - 1] * (a[:, None] if model.slope == "fixed" else 1.0)
         fixed = np.zeros(idx.size, dtype=bool)
         for r, i in enumerate(idx):
-            if i in sub_anchor:
+            if anchors is not None and i in sub_anchor:  # anchors are given whenever sub_anchor is filled
                 pos = sub_anchor[i]
                 a[r] = anchors.a[pos]
                 c[r] = anchors.c[pos]
@@ -388,7 +438,7 @@ def _initial_blocks(sub, sub_k, sub_models, priors: Priors, anchors, sub_anchor:
     return blocks
 
 
-def calibrate(responses: np.ndarray, model: str | Sequence[str] = "2pl", **options) -> CalibrationResult:
+def calibrate(responses: npt.ArrayLike, model: str | Sequence[str] = "2pl", **options: Any) -> CalibrationResult:
     """Calibrate items by MML-EM (Bock & Aitkin 1981); a functional shortcut.
 
     Parameters

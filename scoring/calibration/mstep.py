@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..arrays import BoolArray, FloatArray, IntArray
 from ..models import PROBABILITY_FLOOR, ItemModel
 from .priors import Priors, prior_terms
 
@@ -21,7 +22,7 @@ __all__ = ["ItemBlock", "block_objective", "m_step_block"]
 class ItemBlock:
     """Items of one model and category count, with their mutable internal parameters."""
 
-    def __init__(self, model: ItemModel, k: int, items: np.ndarray, psi: np.ndarray, fixed: np.ndarray):
+    def __init__(self, model: ItemModel, k: int, items: IntArray, psi: FloatArray, fixed: BoolArray) -> None:
         self.model, self.k, self.items, self.psi = model, k, items, psi
         self.fixed = fixed  # (n,) anchor items
         free = np.broadcast_to(model.free(k), psi.shape).copy()
@@ -30,23 +31,28 @@ class ItemBlock:
         self.common = model.slope == "common" and bool((~fixed).any())
         self.index = np.full(psi.shape, -1)  # position in the packed vector
 
-    def valid(self, psi: np.ndarray, priors: Priors) -> np.ndarray:
+    def valid(self, psi: FloatArray, priors: Priors) -> BoolArray:
         """Bool (n,): finite, bounded parameters, ordered GRM thresholds, positive slopes under a prior."""
         ok = np.isfinite(psi).all(axis=1) & (np.abs(psi) < 60).all(axis=1)
         if self.model.name == "grm" and psi.shape[1] > 2:
             ok &= (np.diff(psi[:, 1:], axis=1) < 0).all(axis=1)
         if priors.slope is not None and self.model.name in priors.slope_models:
             ok &= psi[:, 0] > 0
-        return ok
+        return np.asarray(ok)  # already an array: reductions along an axis of a 2-D array
 
 
-def block_objective(block: ItemBlock, psi, counts, theta, priors):
+def block_objective(
+    block: ItemBlock, psi: FloatArray, counts: FloatArray, theta: FloatArray, priors: Priors
+) -> FloatArray:
     """Expected complete-data log posterior of each item of the block, shape (n,)."""
     p = np.maximum(block.model.probabilities(psi, theta), PROBABILITY_FLOOR)
-    return np.einsum("nqk,nqk->n", counts, np.log(p)) + prior_terms(block.model, psi, priors)[0]
+    objective: FloatArray = np.einsum("nqk,nqk->n", counts, np.log(p)) + prior_terms(block.model, psi, priors)[0]
+    return objective
 
 
-def m_step_block(block: ItemBlock, counts: np.ndarray, theta: np.ndarray, priors: Priors, n_inner: int = 4):
+def m_step_block(
+    block: ItemBlock, counts: FloatArray, theta: FloatArray, priors: Priors, n_inner: int = 4
+) -> FloatArray:
     """Fisher scoring with step halving for one block (Bock & Aitkin 1981, M-step).
 
     counts : (n, Q, K) expected category counts at the nodes.

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
+from ..arrays import FloatArray
 from ..models import ItemModel
 
 __all__ = ["Priors", "prior_terms"]
@@ -28,7 +29,7 @@ class Priors:
     slope_models: frozenset[str]
 
 
-def prior_terms(model: ItemModel, psi: np.ndarray, priors: Priors):
+def prior_terms(model: ItemModel, psi: FloatArray, priors: Priors) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Log prior (n,), gradient (n, p) and negative Hessian (n, p, p) of a block."""
     n, p = psi.shape
     logp, grad, neg_hess = np.zeros(n), np.zeros((n, p)), np.zeros((n, p, p))

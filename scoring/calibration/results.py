@@ -48,9 +48,9 @@ class CalibrationResult:
     iterations: int
     converged: bool
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         """The params.json mapping: ``model, loglik, aic, bic, iterations, converged, items, groups``."""
-        head = {
+        head: dict[str, object] = {
             "model": self.model,
             "loglik": self.loglik,
             "aic": self.aic,

@@ -11,12 +11,14 @@ items follow (logistic metric, D = 1)::
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import numpy as np
 from scipy.special import expit
 
+from ..arrays import FloatArray
 from ..models import PROBABILITY_FLOOR
-from .em import MarginalEM, block_counts
+from .em import ExpectedCounts, MarginalEM, block_counts
 from .mstep import ItemBlock
 from .priors import prior_terms
 
@@ -26,7 +28,7 @@ __all__ = ["StandardErrors"]
 class StandardErrors(MarginalEM):
     """The information matrix of a fitted :class:`MarginalEM` and the standard errors it gives."""
 
-    def _scores(self, x: np.ndarray):
+    def _scores(self, x: FloatArray) -> Iterator[tuple[FloatArray, FloatArray]]:
         """Yield per-chunk (weights, score matrix (n, P)) of individual score vectors."""
         self._unpack(x)
         d = self._design
@@ -123,7 +125,7 @@ class StandardErrors(MarginalEM):
         smallest = float(singular[-1]) if singular.size else 0.0
         self.information_condition_ = top / smallest if smallest > 0 else float("inf")
 
-    def _complete_gradient(self, x_params: np.ndarray, stats) -> np.ndarray:
+    def _complete_gradient(self, x_params: FloatArray, stats: ExpectedCounts) -> FloatArray:
         """Gradient of the complete-data log posterior at x_params given expected counts."""
         self._unpack(x_params)
         r, nj, ng = stats
@@ -165,7 +167,7 @@ class StandardErrors(MarginalEM):
         self._unpack(x)
         return 0.5 * (info + info.T)
 
-    def _delta_se(self, blk: ItemBlock, cov: np.ndarray):
+    def _delta_se(self, blk: ItemBlock, cov: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         """SEs of a, b, c and thresholds by the delta method from the internal covariance."""
         n, p = blk.psi.shape
         a = blk.psi[:, 0]
@@ -188,7 +190,7 @@ class StandardErrors(MarginalEM):
                 gvec[0] = blk.psi[r, di] / a[r] ** 2
                 gvec[di] = -1.0 / a[r]
                 grads.append(gvec)
-                st[r, t] = math.sqrt(max(gvec @ sub @ gvec, 0.0))
+                st[r, t] = math.sqrt(max(float(gvec @ sub @ gvec), 0.0))
             gmean = np.mean(grads, axis=0)
             sb[r] = math.sqrt(max(gmean @ sub @ gmean, 0.0))
             if blk.model.guessing and live[2]:
@@ -196,9 +198,9 @@ class StandardErrors(MarginalEM):
                 sc[r] = c * (1 - c) * math.sqrt(max(sub[2, 2], 0.0))
         return sa, sb, sc, st
 
-    def _group_se(self, cov):
+    def _group_se(self, cov: FloatArray | None) -> list[tuple[float, float]]:
         """(SE of mean, SE of SD) per group; NaN where fixed or without a covariance."""
-        out = []
+        out: list[tuple[float, float]] = []
         for g in range(len(self._means)):
             se_m = se_s = float("nan")
             if cov is not None and self._mean_index[g] >= 0:
