@@ -8,6 +8,7 @@ Alembic revisions stable.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Dialect, MetaData
@@ -24,6 +25,11 @@ NAMING_CONVENTION = {
 
 #: The largest value an INTEGER column holds on every database we run on (32-bit on PostgreSQL).
 MAX_INTEGER = 2**31 - 1
+
+
+def one_of(column: str, values: Iterable[str]) -> str:
+    """The SQL of a check constraint that ``column`` holds one of ``values`` (codes, never user text)."""
+    return f"{column} IN (" + ", ".join(f"'{value}'" for value in values) + ")"
 
 
 def utcnow() -> datetime:

@@ -24,17 +24,13 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 from sqlalchemy.schema import DDL
 
-from itembank.database import Base, UTCDateTime, utcnow
+from itembank.database import Base, UTCDateTime, one_of, utcnow
 
 ITEM_STATUSES = ("draft", "in_review", "approved", "pilot", "operational", "retired")
 ITEM_TYPES = ("single_choice", "weighted_options", "multiple_response", "true_false", "numeric")
 IRT_MODELS = ("rasch", "1pl", "2pl", "3pl", "grm", "gpcm")
 DELIVERY_MODES = ("fixed", "random", "adaptive")
 SCORING_RULES = ("points_per_correct", "weighted_options")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class ImmutableRowError(RuntimeError):
@@ -67,8 +63,8 @@ class Item(Base):
 
     __tablename__ = "item"
     __table_args__ = (
-        CheckConstraint(_in("status", ITEM_STATUSES), name="status_known"),
-        CheckConstraint(_in("item_type", ITEM_TYPES), name="type_known"),
+        CheckConstraint(one_of("status", ITEM_STATUSES), name="status_known"),
+        CheckConstraint(one_of("item_type", ITEM_TYPES), name="type_known"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -231,7 +227,7 @@ class ItemParameter(Base):
 
     __tablename__ = "item_parameter"
     __table_args__ = (
-        CheckConstraint(_in("model", IRT_MODELS), name="model_known"),
+        CheckConstraint(one_of("model", IRT_MODELS), name="model_known"),
         CheckConstraint("c IS NULL OR (c >= 0 AND c < 1)", name="c_range"),
         CheckConstraint(
             "(excluded_at IS NULL) = (excluded_reason IS NULL AND excluded_by_id IS NULL)",
@@ -278,7 +274,7 @@ class TestBlueprint(Base):
 
     __tablename__ = "test_blueprint"
     __table_args__ = (
-        CheckConstraint(_in("delivery_mode", DELIVERY_MODES), name="delivery_mode_known"),
+        CheckConstraint(one_of("delivery_mode", DELIVERY_MODES), name="delivery_mode_known"),
         CheckConstraint("time_limit_minutes > 0", name="time_limit_positive"),
     )
     __test__ = False  # not a pytest class
@@ -312,7 +308,7 @@ class BlueprintSection(Base):
     __table_args__ = (
         UniqueConstraint("blueprint_id", "position"),
         CheckConstraint("item_count > 0", name="item_count_positive"),
-        CheckConstraint(_in("scoring_rule", SCORING_RULES), name="scoring_rule_known"),
+        CheckConstraint(one_of("scoring_rule", SCORING_RULES), name="scoring_rule_known"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

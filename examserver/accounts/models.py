@@ -8,9 +8,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from examserver.accounts.roles import ROLES
-from itembank.database import Base, UTCDateTime, utcnow
-
-_ROLE_LIST = ", ".join(f"'{role}'" for role in ROLES)
+from itembank.database import Base, UTCDateTime, one_of, utcnow
 
 
 class User(Base):
@@ -18,7 +16,7 @@ class User(Base):
 
     __tablename__ = "user"
     __table_args__ = (
-        CheckConstraint(f"role IN ({_ROLE_LIST})", name="role_known"),
+        CheckConstraint(one_of("role", ROLES), name="role_known"),
         CheckConstraint("email = lower(email)", name="email_lowercase"),
         CheckConstraint("locale IN ('id', 'en')", name="locale_known"),
     )

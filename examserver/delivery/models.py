@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from itembank.database import Base, UTCDateTime, utcnow
+from itembank.database import Base, UTCDateTime, one_of, utcnow
 from itembank.models import BlueprintSection, Item, ItemVersion, TestBlueprint, TestForm
 
 SESSION_STATUSES = ("scheduled", "in_progress", "submitted", "expired", "terminated")
@@ -66,7 +66,7 @@ class ExamSession(Base):
     __tablename__ = "exam_session"
     __table_args__ = (
         UniqueConstraint("schedule_id", "candidate_id"),
-        CheckConstraint("status IN (" + ", ".join(f"'{s}'" for s in SESSION_STATUSES) + ")", name="status_known"),
+        CheckConstraint(one_of("status", SESSION_STATUSES), name="status_known"),
         CheckConstraint(
             "(status IN ('submitted', 'expired', 'terminated')) = (ended_at IS NOT NULL)",
             name="ended_at_iff_ended",

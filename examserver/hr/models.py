@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from examserver.selection.models import SelectionPeriod
-from itembank.database import Base, UTCDateTime, utcnow
+from itembank.database import Base, UTCDateTime, one_of, utcnow
 from itembank.models import Competency
 
 GENDERS = ("L", "P")
@@ -37,10 +37,6 @@ PLAN_ITEM_STATUSES = ("planned", "attended", "skipped")
 COHORT_GROUPINGS = ("all", "unit", "region", "position")
 MODERATION_STATUSES = ("pending", "approved", "rejected")
 CONSULTATION_TOPICS = ("thresholds", "weights", "requirements", "documents", "other")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
 class PublicSubmission:
@@ -102,7 +98,7 @@ class Employee(Base):
     """A civil servant, usually appointed through a selection period (then linked to the application)."""
 
     __tablename__ = "hr_employee"
-    __table_args__ = (CheckConstraint("gender IS NULL OR " + _in("gender", GENDERS), name="gender_known"),)
+    __table_args__ = (CheckConstraint("gender IS NULL OR " + one_of("gender", GENDERS), name="gender_known"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: Employee number (NIP), or a provisional number until the NIP is issued.
@@ -140,7 +136,7 @@ class CompetencyEstimate(Base):
     __table_args__ = (
         UniqueConstraint("employee_id", "competency_id"),
         CheckConstraint("se > 0", name="se_positive"),
-        CheckConstraint(_in("source", ESTIMATE_SOURCES), name="source_known"),
+        CheckConstraint(one_of("source", ESTIMATE_SOURCES), name="source_known"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -185,7 +181,7 @@ class IntakeApplicant(Base):
     __tablename__ = "hr_intake_applicant"
     __table_args__ = (
         UniqueConstraint("intake_id", "registration_number"),
-        CheckConstraint("gender IS NULL OR " + _in("gender", GENDERS), name="gender_known"),
+        CheckConstraint("gender IS NULL OR " + one_of("gender", GENDERS), name="gender_known"),
         CheckConstraint("employee_id IS NULL OR is_selected", name="employee_only_if_selected"),
     )
 
@@ -211,7 +207,7 @@ class TrainingProgramme(Base):
 
     __tablename__ = "hr_training_programme"
     __table_args__ = (
-        CheckConstraint(_in("mode", PROGRAMME_MODES), name="mode_known"),
+        CheckConstraint(one_of("mode", PROGRAMME_MODES), name="mode_known"),
         CheckConstraint("hours > 0", name="hours_positive"),
         CheckConstraint("capacity >= 1", name="capacity_positive"),
         CheckConstraint("cost_per_run >= 0 AND cost_per_participant >= 0", name="costs_non_negative"),
@@ -264,7 +260,7 @@ class DevelopmentPlan(Base):
     """An employee's individual development plan (IDP) as saved by HR."""
 
     __tablename__ = "hr_development_plan"
-    __table_args__ = (CheckConstraint(_in("status", PLAN_STATUSES), name="status_known"),)
+    __table_args__ = (CheckConstraint(one_of("status", PLAN_STATUSES), name="status_known"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     employee_id: Mapped[int] = mapped_column(ForeignKey("hr_employee.id", ondelete="CASCADE"), index=True)
@@ -289,7 +285,7 @@ class DevelopmentPlanItem(Base):
     __table_args__ = (
         UniqueConstraint("plan_id", "rank"),
         UniqueConstraint("plan_id", "programme_id"),
-        CheckConstraint(_in("status", PLAN_ITEM_STATUSES), name="status_known"),
+        CheckConstraint(one_of("status", PLAN_ITEM_STATUSES), name="status_known"),
         CheckConstraint("rank >= 1", name="rank_positive"),
     )
 
@@ -313,7 +309,7 @@ class TrainingPlan(Base):
 
     __tablename__ = "hr_training_plan"
     __table_args__ = (
-        CheckConstraint(_in("grouping", COHORT_GROUPINGS), name="grouping_known"),
+        CheckConstraint(one_of("grouping", COHORT_GROUPINGS), name="grouping_known"),
         CheckConstraint("budget >= 0", name="budget_non_negative"),
         CheckConstraint("total_cost <= budget + 0.01", name="within_budget"),
     )
@@ -433,7 +429,7 @@ class CommunityFeedback(PublicSubmission, Base):
     __tablename__ = "hr_community_feedback"
     __table_args__ = (
         CheckConstraint("rating >= 1 AND rating <= 5", name="rating_range"),
-        CheckConstraint(_in("status", MODERATION_STATUSES), name="status_known"),
+        CheckConstraint(one_of("status", MODERATION_STATUSES), name="status_known"),
         _moderated(),
     )
 
@@ -484,8 +480,8 @@ class ConsultationComment(PublicSubmission, Base):
 
     __tablename__ = "hr_consultation_comment"
     __table_args__ = (
-        CheckConstraint(_in("topic", CONSULTATION_TOPICS), name="topic_known"),
-        CheckConstraint(_in("status", MODERATION_STATUSES), name="status_known"),
+        CheckConstraint(one_of("topic", CONSULTATION_TOPICS), name="topic_known"),
+        CheckConstraint(one_of("status", MODERATION_STATUSES), name="status_known"),
         _moderated(),
     )
 

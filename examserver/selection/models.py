@@ -19,16 +19,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from itembank.database import Base, UTCDateTime, utcnow
+from itembank.database import Base, UTCDateTime, one_of, utcnow
 
 STAGE_KINDS = ("administrative", "basic", "field", "final")
 APPLICATION_STATUSES = ("draft", "submitted", "accepted", "rejected")
 DOCUMENT_STATUSES = ("pending", "accepted", "rejected")
 APPEAL_STATUSES = ("open", "upheld", "rejected")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
 class SelectionPeriod(Base):
@@ -72,7 +68,7 @@ class SelectionStage(Base):
     __tablename__ = "selection_stage"
     __table_args__ = (
         UniqueConstraint("period_id", "kind"),
-        CheckConstraint(_in("kind", STAGE_KINDS), name="kind_known"),
+        CheckConstraint(one_of("kind", STAGE_KINDS), name="kind_known"),
         CheckConstraint("ends_at >= starts_at", name="dates_ordered"),
     )
 
@@ -123,7 +119,7 @@ class Application(Base):
     __tablename__ = "selection_application"
     __table_args__ = (
         UniqueConstraint("period_id", "candidate_id"),
-        CheckConstraint(_in("status", APPLICATION_STATUSES), name="status_known"),
+        CheckConstraint(one_of("status", APPLICATION_STATUSES), name="status_known"),
         CheckConstraint("(status = 'draft') = (submitted_at IS NULL)", name="submitted_at_iff_submitted"),
         CheckConstraint(
             "(status IN ('accepted', 'rejected')) = (decided_at IS NOT NULL)", name="decided_at_iff_decided"
@@ -161,7 +157,7 @@ class ApplicationDocument(Base):
     __tablename__ = "selection_document"
     __table_args__ = (
         UniqueConstraint("application_id", "doc_type"),
-        CheckConstraint(_in("status", DOCUMENT_STATUSES), name="status_known"),
+        CheckConstraint(one_of("status", DOCUMENT_STATUSES), name="status_known"),
         CheckConstraint("size_bytes > 0", name="size_positive"),
         CheckConstraint("(status = 'pending') = (checked_at IS NULL)", name="checked_at_iff_checked"),
     )
@@ -192,7 +188,7 @@ class SelectionAppeal(Base):
 
     __tablename__ = "selection_appeal"
     __table_args__ = (
-        CheckConstraint(_in("status", APPEAL_STATUSES), name="status_known"),
+        CheckConstraint(one_of("status", APPEAL_STATUSES), name="status_known"),
         CheckConstraint("(status = 'open') = (decided_at IS NULL)", name="decided_at_iff_decided"),
     )
 
@@ -268,7 +264,7 @@ class Announcement(Base):
 
     __tablename__ = "selection_announcement"
     __table_args__ = (
-        CheckConstraint(_in("stage", STAGE_KINDS), name="stage_known"),
+        CheckConstraint(one_of("stage", STAGE_KINDS), name="stage_known"),
         CheckConstraint("(replaces_id IS NULL) = (correction_reason IS NULL)", name="correction_has_reason"),
     )
 
