@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -14,7 +16,35 @@ from flask_wtf import CSRFProtect
 import examserver.ratelimit_storage  # noqa: F401  (registers the sqlite:// rate-limit storage)
 from itembank.database import Base
 
-db = SQLAlchemy(model_class=Base)
+if TYPE_CHECKING:
+    from flask_sqlalchemy.session import Session
+    from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.orm import scoped_session
+
+    class RequestSession(scoped_session[Session], Session):
+        """What ``db.session`` is to the type checker: the scoped session *and* the request's session.
+
+        Flask-SQLAlchemy types ``db.session`` as ``scoped_session[Session]``, which is not a ``Session``,
+        so every service typed ``session: sqlalchemy.orm.Session`` would refuse it. At run time the
+        scoped session forwards every ``Session`` method and attribute to the current request's
+        session (SQLAlchemy's documented proxy behaviour), and it keeps its own ``remove()``: both
+        views are true, so the checker gets both. Never instantiated; exists only for mypy.
+        """
+
+        # The two bases declare get_bind differently; the scoped session forwards to Flask-SQLAlchemy's.
+        def get_bind(
+            self,
+            mapper: Any | None = None,
+            clause: Any | None = None,
+            bind: Engine | Connection | None = None,
+            **kwargs: Any,
+        ) -> Engine | Connection: ...
+
+    class Database(SQLAlchemy):
+        session: RequestSession
+
+
+db = cast("Database", SQLAlchemy(model_class=Base))
 
 
 migrate = Migrate()

@@ -11,6 +11,7 @@ relationship to the candidate; these functions add and flush, the caller commits
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -103,7 +104,7 @@ def reset_password(session: Session, *, email: str, code: str, new_password: str
     now = now or utcnow()
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
     cleaned = (code or "").replace("-", "").replace(" ", "").upper()
-    live = []
+    live: Sequence[PasswordReset] = []
     if user is not None:
         live = session.scalars(
             select(PasswordReset).where(
@@ -118,6 +119,7 @@ def reset_password(session: Session, *, email: str, code: str, new_password: str
         raise Refusal("account.reset_code_invalid")
     if match.confirmed_at is None:
         raise Refusal("account.reset_code_unconfirmed")
+    assert user is not None, "codes are only looked up for an existing account"
     set_password(user, new_password)
     match.used_at = now
     revoke_all_sessions(session, user)
@@ -142,4 +144,5 @@ def unseen_notices(session: Session, user: User, now: datetime | None = None) ->
     for row in rows:
         row.notified_at = now
     session.flush()
-    return [row.confirmed_at for row in rows]
+    # The filter drops nothing (the query asks for confirmed rows); it tells the checker so.
+    return [row.confirmed_at for row in rows if row.confirmed_at is not None]

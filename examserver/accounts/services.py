@@ -6,8 +6,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from examserver.accounts.identity import nik_problem, normalise_phone
@@ -56,7 +57,9 @@ def create_user(session: Session, *, email: str, full_name: str, role: str, pass
 def authenticate(session: Session, email: str, password: str) -> User | None:
     """Return the active user whose credentials match, or None. Rehashes outdated hashes."""
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
-    if not verify_password(user.password_hash if user else None, password):
+    # Verify before looking at ``user``: an unknown email costs the same time as a wrong password.
+    verified = verify_password(user.password_hash if user else None, password)
+    if user is None or not verified:
         return None
     if user.is_disabled:
         return None
@@ -132,11 +135,15 @@ def revoke_session(row: LoginSession) -> None:
 
 def revoke_all_sessions(session: Session, user: User) -> int:
     """Sign ``user`` out everywhere; returns how many sessions were still open."""
-    result = session.execute(
-        update(LoginSession)
-        .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-        .execution_options(synchronize_session="fetch")
+    # An UPDATE answers with a CursorResult (which has rowcount); Session.execute is typed as plain Result.
+    result = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(LoginSession)
+            .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+            .execution_options(synchronize_session="fetch")
+        ),
     )
     return result.rowcount or 0
 

@@ -136,7 +136,7 @@ def run_or_404(run_id: int) -> CalibrationRun:
 def calibration_runs():
     """Every calibration run, newest first."""
     runs = db.session.scalars(select(CalibrationRun).order_by(CalibrationRun.id.desc()).limit(100)).all()
-    names = dict(db.session.execute(select(User.id, User.full_name)).all())
+    names = dict(db.session.execute(select(User.id, User.full_name)).tuples().all())
     return render_template("authoring/calibrations.html", runs=runs, names=names)
 
 
@@ -190,7 +190,7 @@ def new_calibration():
 def calibration_run(run_id: int):
     """A run's review page: per item the change from the current parameters, fit, drift and flags."""
     run = run_or_404(run_id)
-    names = dict(db.session.execute(select(User.id, User.full_name)).all())
+    names = dict(db.session.execute(select(User.id, User.full_name)).tuples().all())
     rows = calibration.review_rows(run)
     can_publish = run.status == "draft" and current_user.role == ADMIN and current_user.id != run.created_by_id
     return render_template(

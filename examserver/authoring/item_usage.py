@@ -79,7 +79,7 @@ def item_usage(session: Session, item: Item) -> ItemUsage:
     shown = len(rows)
     schedules = {si.session.schedule_id for si, _ in rows}
     sessions = (
-        session.scalar(select(func.count(ExamSession.id)).where(ExamSession.schedule_id.in_(schedules)))
+        session.execute(select(func.count(ExamSession.id)).where(ExamSession.schedule_id.in_(schedules))).scalar_one()
         if schedules
         else 0
     )

@@ -63,7 +63,7 @@ def user_names(ids) -> dict[int, str]:
     ids = set(ids)
     if not ids:
         return {}
-    return dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all())
+    return dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).tuples().all())
 
 
 @bp.app_context_processor
@@ -431,6 +431,6 @@ def create_competency():
             flash(_("Kompetensi %(code)s ditambahkan.", code=node.code), "success")
     else:
         for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
+            for message in errors:
+                flash(message, "error")
     return redirect(url_for("authoring.competencies")), 303

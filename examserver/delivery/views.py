@@ -4,6 +4,7 @@ and the public certificate check and score board."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
 
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
@@ -94,7 +95,7 @@ def delivery_labels():
 # --------------------------------------------------------------------------- candidate pages
 
 
-def candidate_sessions(user_id: int) -> list[ExamSession]:
+def candidate_sessions(user_id: int) -> Sequence[ExamSession]:
     """A candidate's sessions, the open ones first."""
     rows = db.session.scalars(
         select(ExamSession)
@@ -363,7 +364,9 @@ def schedule_detail(schedule_id: int):
     names = dict(
         db.session.execute(
             select(User.id, User.full_name).where(User.id.in_([s.candidate_id for s in schedule.sessions]))
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     proctors = db.session.scalars(select(User).where(User.role == PROCTOR).order_by(User.full_name)).all()
     assigned = set(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import NotRequired, TypedDict
 
 import numpy as np
 from sqlalchemy import select
@@ -64,14 +65,14 @@ def seed_accounts(password: str) -> int:
 
 
 def _actor(email: str) -> Actor:
-    user = db.session.scalar(select(User).where(User.email == email))
+    user = db.session.scalars(select(User).where(User.email == email)).one()  # seed_accounts ran first
     return Actor(user.id, user.role)
 
 
 def seed_taxonomy() -> int:
     """The competency tree of the national basic test, managerial and technical competencies."""
     existing = set(db.session.scalars(select(Competency.code)))
-    ids = dict(db.session.execute(select(Competency.code, Competency.id)).all())
+    ids = dict(db.session.execute(select(Competency.code, Competency.id)).tuples().all())
     created = 0
     for node in json.loads((DATA / "competencies.json").read_text()):
         if node["code"] in existing:
@@ -126,8 +127,19 @@ def seed_items() -> int:
     return len(result.items)
 
 
+class _BlueprintSpec(TypedDict):
+    code: str
+    name: str
+    minutes: int
+    mode: str
+    #: (competency code, title, item count, scoring rule, raw threshold or None) per section.
+    sections: tuple[tuple[str, str, int, str, int | None], ...]
+    description: str
+    scaled_thresholds: NotRequired[tuple[float, ...]]
+
+
 #: National SKD thresholds (TWK 65, TIU 80, TKP 166) and the short demo's proportional ones.
-BLUEPRINTS = (
+BLUEPRINTS: tuple[_BlueprintSpec, ...] = (
     {
         "code": "SKD-NASIONAL", "name": "Seleksi Kompetensi Dasar (bentuk nasional)", "minutes": 100,
         "mode": "random", "sections": (("SKD.TWK", "Tes Wawasan Kebangsaan", 30, "points_per_correct", 65),
@@ -158,7 +170,7 @@ BLUEPRINTS = (
 def seed_blueprints() -> int:
     """The national SKD blueprint and a short demo blueprint with two published parallel forms."""
     actor = _actor("admin@demo.id")
-    codes = dict(db.session.execute(select(Competency.code, Competency.id)).all())
+    codes = dict(db.session.execute(select(Competency.code, Competency.id)).tuples().all())
     created = 0
     for spec in BLUEPRINTS:
         if db.session.scalar(select(TestBlueprint.id).where(TestBlueprint.code == spec["code"])):
@@ -241,6 +253,7 @@ def seed_schedules() -> int:
         schedule = db.session.scalar(select(ExamSchedule).where(ExamSchedule.code == code))
         if schedule is None:
             blueprint = db.session.scalar(select(TestBlueprint).where(TestBlueprint.code == blueprint_code))
+            assert blueprint is not None, "seed_blueprints created it"
             schedule = create_schedule(
                 db.session,
                 actor,

@@ -21,12 +21,12 @@ from examserver.accounts import services as accounts
 from examserver.accounts.models import User
 from examserver.delivery import integrity
 from examserver.delivery import services as delivery
-from examserver.delivery.models import Answer, ExamSchedule
+from examserver.delivery.models import Answer, ExamSchedule, SessionItem
 from examserver.extensions import db
 from itembank import blueprints
 from itembank.database import utcnow
 from itembank.item_types import letters
-from itembank.models import Competency, TestBlueprint
+from itembank.models import Competency, ItemParameter, TestBlueprint
 from itembank.parameters import to_engine
 from itembank.services import Actor
 from proctoring import services as proctoring
@@ -43,7 +43,7 @@ def _blueprint(actor) -> TestBlueprint:
     existing = db.session.scalar(select(TestBlueprint).where(TestBlueprint.code == BLUEPRINT))
     if existing is not None:
         return existing
-    codes = dict(db.session.execute(select(Competency.code, Competency.id)).all())
+    codes = dict(db.session.execute(select(Competency.code, Competency.id)).tuples().all())
     blueprint = blueprints.create_blueprint(
         db.session,
         actor,
@@ -103,9 +103,10 @@ def seed_finished_session(password: str) -> int:
     """Create the finished sitting (idempotent); returns 1 if created."""
     if db.session.scalar(select(ExamSchedule.id).where(ExamSchedule.code == CODE)) is not None:
         return 0
-    committee = db.session.scalar(select(User).where(User.email == "panitia@demo.id"))
+    # The demo accounts exist (seed_accounts runs first): one() says so, and fails loudly if not.
+    committee = db.session.scalars(select(User).where(User.email == "panitia@demo.id")).one()
     actor = Actor(committee.id, committee.role)
-    admin = db.session.scalar(select(User).where(User.email == "admin@demo.id"))
+    admin = db.session.scalars(select(User).where(User.email == "admin@demo.id")).one()
     blueprint = _blueprint(Actor(admin.id, admin.role))
     opened = (utcnow() - timedelta(days=30)).replace(hour=1, minute=0, second=0, microsecond=0)
     schedule = delivery.create_schedule(
@@ -138,7 +139,11 @@ def seed_finished_session(password: str) -> int:
         )
         exams[person.email] = (exam, start)
     items = next(iter(exams.values()))[0].items
-    params = to_engine([si.item.current_parameter for si in items])
+    parameters: list[ItemParameter] = []
+    for si in items:
+        assert si.item.current_parameter is not None, "the demo bank is calibrated (seed_items)"
+        parameters.append(si.item.current_parameter)
+    params = to_engine(parameters)
     thetas = rng.normal(0.0, 1.0, len(people))
     probs = probabilities(params, thetas)  # (n_persons, n_items, K)
     chosen: dict[str, list] = {}
@@ -195,7 +200,10 @@ def seed_finished_session(password: str) -> int:
                 )
         db.session.flush()
         # On the session's chain like real saves (the answers above are written directly, not saved).
-        saved = [(si, si.answer, si.answer.response, si.answer.client_seq) for si in exam.items]
+        saved: list[tuple[SessionItem, Answer, object, int]] = []
+        for si in exam.items:
+            assert si.answer is not None, "every item was answered above"
+            saved.append((si, si.answer, si.answer.response, si.answer.client_seq))
         integrity.on_saves(db.session, exam, saved)
         delivery.end(db.session, exam, now=moment + timedelta(seconds=30), reason="candidate")
     return 1

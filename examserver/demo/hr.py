@@ -274,7 +274,9 @@ def seed_hr(password: str) -> int:
     _evaluation(rng, hr_user, people)
     _consultation(hr_user)
     workforce = load_workforce(db.session)
+    assert workforce is not None, "employees were created above"
     catalogue = load_catalogue(db.session, workforce.competencies)
+    assert catalogue is not None, "the catalogue was created above"
     for employee in appointed:
         services.save_development_plan(db.session, workforce, catalogue, workforce.row(employee.id), hr_user.id)
     services.build_training_plan(

@@ -125,7 +125,7 @@ def seed_selection(password: str) -> int:
             services.check_document(
                 db.session, document, member.id, accepted=not refuse,
                 checklist=[key for key, _label in DOCUMENT_TYPES[document.doc_type].checklist],
-                reason=rejected[1] if refuse else "", now=checked,
+                reason=rejected[1] if rejected is not None and refuse else "", now=checked,
             )  # fmt: skip
         services.decide_application(db.session, application, member.id, now=checked)
         if rejected is not None:

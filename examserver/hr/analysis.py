@@ -135,11 +135,11 @@ def load_catalogue(session: Session, competencies: tuple[Competency, ...]) -> Ca
         competencies=tuple(c.code for c in competencies),
         effect=effect,
         mode=tuple(p.mode for p in programmes),
-        hours=[p.hours for p in programmes],
-        capacity=[p.capacity for p in programmes],
-        cost_per_run=[p.cost_per_run for p in programmes],
-        cost_per_participant=[p.cost_per_participant for p in programmes],
-        max_runs=[np.inf if p.max_runs is None else p.max_runs for p in programmes],
+        hours=np.asarray([p.hours for p in programmes], dtype=float),
+        capacity=np.asarray([p.capacity for p in programmes], dtype=float),
+        cost_per_run=np.asarray([p.cost_per_run for p in programmes], dtype=float),
+        cost_per_participant=np.asarray([p.cost_per_participant for p in programmes], dtype=float),
+        max_runs=np.asarray([np.inf if p.max_runs is None else p.max_runs for p in programmes], dtype=float),
         orientation=orientation,
     )
     return Catalogue(programmes, engine)
@@ -282,14 +282,14 @@ def effectiveness(
 ) -> EffectivenessReport:
     """Validity with bootstrap intervals and Thorndike case II per score; four-fifths rule by region and gender."""
     applicants = list(session.scalars(select(IntakeApplicant).where(IntakeApplicant.intake_id == intake.id)))
-    hired = [a for a in applicants if a.is_selected and a.employee_id is not None]
-    perf = mean_performance(session, [a.employee_id for a in hired])
+    hired = [(a, a.employee_id) for a in applicants if a.is_selected and a.employee_id is not None]
+    perf = mean_performance(session, [employee_id for _, employee_id in hired])
     scores = usable_scores(session, intake, applicants)
     keys = sorted({key for a in applicants for key in scores[a.id]})
     rows, skipped = [], []
     for key in keys:
         pool = np.array([scores[a.id][key] for a in applicants if scores[a.id].get(key) is not None], dtype=float)
-        pairs = [(scores[a.id].get(key), perf.get(a.employee_id)) for a in hired]
+        pairs = [(scores[a.id].get(key), perf.get(employee_id)) for a, employee_id in hired]
         pairs = [(s, p) for s, p in pairs if s is not None and p is not None]
         if len(pairs) < 10 or pool.size < 3 or np.std(pool) == 0:
             skipped.append(key)

@@ -94,7 +94,7 @@ def public_consultation(code: str):
                 topic=form.topic.data,
                 text=form.text.data.strip(),
                 author=(form.author.data or "").strip() or None,
-                sender=sender_hash(current_app.secret_key, client_address()),
+                sender=sender_hash(current_app.config["SECRET_KEY"], client_address()),
                 now=now,
             )
             db.session.commit()

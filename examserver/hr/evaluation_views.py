@@ -158,7 +158,7 @@ def feedback():
                     unit=form.unit.data,
                     rating=int(form.rating.data),
                     comment=(form.comment.data or "").strip(),
-                    sender=sender_hash(current_app.secret_key, client_address()),
+                    sender=sender_hash(current_app.config["SECRET_KEY"], client_address()),
                 )
                 db.session.commit()
                 flash(_("Terima kasih. Umpan balik Anda diterima dan akan ditampilkan setelah diperiksa."), "success")
@@ -189,8 +189,16 @@ def moderation():
 @access.roles(*HR)
 def moderate_item(kind: str, item_id: int):
     """Approve or reject one pending feedback or comment."""
-    model = {"umpan-balik": CommunityFeedback, "komentar": ConsultationComment}.get(kind) or abort(404)
-    item = db.session.get(model, item_id) or abort(404)
+    # One get per model: through a dict of both classes the checker would only know the common base.
+    item: CommunityFeedback | ConsultationComment | None
+    if kind == "umpan-balik":
+        item = db.session.get(CommunityFeedback, item_id)
+    elif kind == "komentar":
+        item = db.session.get(ConsultationComment, item_id)
+    else:
+        abort(404)
+    if item is None:
+        abort(404)
     form = ModerationForm()
     decision = request.form.get("decision")
     if not form.validate_on_submit() or decision not in ("approve", "reject"):

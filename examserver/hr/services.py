@@ -43,6 +43,7 @@ from examserver.selection.models import Application, SelectionPeriod
 from examserver.selection.ranking import rank_period
 from itembank.database import utcnow
 from itembank.item_types import item_type
+from itembank.models import ItemParameter
 from itembank.parameters import to_engine, usable
 from itembank.refusal import Refusal
 from scoring.ability import estimate_ability
@@ -62,7 +63,8 @@ def section_estimates(exam: ExamSession) -> list[tuple[int, float, float]]:
     out = []
     for section in exam.schedule.blueprint.sections:
         items = by_section.get(section.id, [])
-        rows, responses = [], []
+        rows: list[ItemParameter] = []
+        responses: list[int] = []
         for si in items:
             parameter = si.item.current_parameter
             if parameter is None or not usable(parameter):
@@ -105,6 +107,7 @@ def appoint_from_period(
     for row in ranking.rows:
         application = applications[row.application_id]
         user = session.get(User, application.candidate_id)
+        assert user is not None, "an application's candidate_id is a foreign key to user"
         # An invalidated session (proctoring.standing) leaves no score: the ranking blanks it.
         voided = row.standing is not None and not row.standing.counts
         scores = {f"SKD.{name}": value for name, value in zip(ranking.section_names, row.sections, strict=True)}
@@ -116,8 +119,8 @@ def appoint_from_period(
         if applicant is None:
             applicant = IntakeApplicant(intake=intake, registration_number=row.registration_number)
             session.add(applicant)
-        applicant.region = province_of(user.nik) if user is not None else None
-        applicant.gender = nik_sex(user.nik) if user is not None else None
+        applicant.region = province_of(user.nik)
+        applicant.gender = nik_sex(user.nik)
         applicant.scores = scores
         # Someone appointed before their session was invalidated stays an employee (an HR matter), never a new one.
         applicant.is_selected = row.appointed_code is not None or applicant.employee_id is not None
@@ -378,7 +381,9 @@ def rate(
 
 
 def sender_hash(secret: str, address: str) -> str:
-    """Keyed SHA-256 of the sender's address: floods can be traced without storing the address."""
+    """Keyed SHA-256 of the sender's address: floods can be traced without storing the address.
+
+    ``secret`` is the app's ``SECRET_KEY``, which ``examserver.config`` always sets as text."""
     return hmac.new(secret.encode(), (address or "").encode(), hashlib.sha256).hexdigest()
 
 

@@ -110,6 +110,7 @@ def employee(employee_id: int):
     """An employee's profile: estimates with SE, gaps counted where credible, the proposed and saved plans."""
     person = db.session.get(Employee, employee_id) or abort(404)
     workforce = load_workforce(db.session, [person.id])
+    assert workforce is not None, "the employee exists, so the workforce has a row"
     catalogue = load_catalogue(db.session, workforce.competencies)
     proposal, programmes = None, {}
     if catalogue is not None:
@@ -150,6 +151,7 @@ def save_development_plan(employee_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     workforce = load_workforce(db.session, [person.id])
+    assert workforce is not None, "the employee exists, so the workforce has a row"
     catalogue = load_catalogue(db.session, workforce.competencies)
     if catalogue is None:
         flash(refusal_message("hr.no_catalogue"), "error")

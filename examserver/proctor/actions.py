@@ -77,6 +77,7 @@ def _resume(a: _Action) -> None:
     exam = a.exam
     if exam.status != "in_progress" or exam.paused_at is None:
         raise Refusal("proctoring.not_paused")
+    assert exam.deadline_at is not None, "a session in progress has started, so it has a deadline"
     stopped = int((a.now - exam.paused_at).total_seconds())
     exam.deadline_at += a.now - exam.paused_at  # the clock stood still while paused
     exam.paused_at = None

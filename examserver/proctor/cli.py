@@ -28,7 +28,7 @@ def _anchor(path: str | None) -> Path | None:
 def verify_command(anchors: str | None) -> None:
     """Check every hash chain, record, checkpoint and anchor; exit 1 naming the first broken entry."""
     result = chain.verify(db.session, anchor_file=_anchor(anchors))
-    if result.ok:
+    if result.first_break is None:  # result.ok, spelled so the checker sees the break below is set
         click.echo(f"integrity log OK: {result.chains} chains, {result.entries} entries")
         return
     click.echo(f"integrity log BROKEN at {result.first_break.describe()}", err=True)

@@ -72,7 +72,9 @@ def _choice_matrix(session: Session, exams: list[ExamSession]):
     scored = scoring_parameters(session, exams)
     ended = max((exam.ended_at for exam in exams if exam.ended_at is not None), default=None)
     columns: dict[int, int] = {}
-    parameters, keys, widths = [], [], []
+    parameters: list[ItemParameter] = []
+    keys: list[int] = []
+    widths: list[int] = []
     for exam in exams:
         for si in exam.items:
             if si.item_id in columns or si.item.item_type not in KEYED_TYPES:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 
 from flask import abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -58,7 +59,9 @@ def watched_session(session_id: int) -> ExamSession:
 
 def names_of(user_ids) -> dict[int, str]:
     ids = set(user_ids)
-    return dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all()) if ids else {}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).tuples().all())
 
 
 @bp.app_context_processor
@@ -88,10 +91,10 @@ def index():
     return render_template("proctor/index.html", schedules=schedules, open_appeals=open_appeals, pending=pending)
 
 
-def event_counts(schedule_id: int) -> dict[int, dict[str, tuple[int, int, int, object]]]:
+def event_counts(schedule_id: int) -> dict[int, dict[str, tuple[int, int, int, datetime]]]:
     """Per session and kind of a schedule's events: (count, milliseconds away, newest id, newest
     time), read in one grouped query, so a flood of events costs the live room nothing extra."""
-    counts: dict[int, dict[str, tuple[int, int, int, object]]] = {}
+    counts: dict[int, dict[str, tuple[int, int, int, datetime]]] = {}
     for session_id, kind, count, away, newest, at in db.session.execute(
         select(
             IntegrityEvent.session_id,
@@ -251,8 +254,9 @@ def timeline(session_id: int):
     """One candidate's timeline: answers and events in order, decisions, appeals."""
     exam = watched_session(session_id)
     record = services.timeline(db.session, exam.id)
-    answers = sorted((si for si in exam.items if si.answer is not None), key=lambda si: si.answer.saved_at)
-    involved = [exam.candidate_id]
+    answered = [(si, si.answer) for si in exam.items if si.answer is not None]
+    answers = [si for si, _ in sorted(answered, key=lambda pair: pair[1].saved_at)]
+    involved: list[int | None] = [exam.candidate_id]
     involved += [d.decided_by_id for d in record.decisions] + [d.confirmed_by_id for d in record.decisions]
     involved += [e.actor_id for e in record.events] + [a.decided_by_id for a in record.appeals]
     people = names_of(person for person in involved if person)

@@ -45,7 +45,7 @@ def administrative_csv(session: Session, period: SelectionPeriod) -> tuple[str, 
         .order_by(Application.registration_number)
     ).all()
     ids = [a.candidate_id for a in applications]
-    names = dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all()) if ids else {}
+    names = dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).tuples().all()) if ids else {}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["nomor_peserta", "nama", "formasi", "kategori", "status"])
@@ -77,7 +77,7 @@ def ranking_csv(ranking: Ranking, session: Session) -> tuple[str, list[int]]:
             row.registration_number, inert_cell(row.name), row.position_code, row.category,
             *(_number(v) for v in row.sections), _number(row.basic_total), _number(row.field_score),
             _number(row.final_score), row.shortlist_rank or "", row.rank or "", row.status, row.appointed_code or "",
-            *_sealed_columns(sealed.get(row.session_id)),
+            *_sealed_columns(None if row.session_id is None else sealed.get(row.session_id)),
         ])  # fmt: skip
         if row.session_id is not None and row.status != "INVALIDATED":  # a voided score is not used
             sessions.append(row.session_id)
@@ -203,12 +203,12 @@ def affected_sessions(session: Session, announcement: Announcement) -> list[Affe
     out = []
     for session_id, standing in standings(session, used | set(number_of)).items():
         voided = session_id in used and not standing.counts
-        restored = (
-            session_id not in used
-            and session_id in number_of
-            and standing.state is State.RESTORED
-            and standing.decision.confirmed_at <= published < standing.since
-        )
+        restored = False
+        if session_id not in used and session_id in number_of and standing.state is State.RESTORED:
+            # A restored session's decision is an invalidation that was confirmed, then lifted at ``since``.
+            decision, lifted_at = standing.decision, standing.since
+            assert decision is not None and decision.confirmed_at is not None and lifted_at is not None
+            restored = decision.confirmed_at <= published < lifted_at
         if voided or restored:
             out.append(AffectedSession(number_of.get(session_id, str(session_id)), standing))
     return sorted(out, key=lambda a: a.registration_number)

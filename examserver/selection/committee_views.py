@@ -233,7 +233,7 @@ def review_application(application_id: int):
         select(RubricScore).where(RubricScore.application_id == item.id).order_by(RubricScore.id)
     ).all()
     panels = []
-    for key in dict.fromkeys(rubric_of(c) for c in rules.weights.components if rubric_of(c)):
+    for key in dict.fromkeys(rubric for rubric in map(rubric_of, rules.weights.components) if rubric):
         mine = [s for s in scores if s.rubric == key]
         panels.append({
             "rubric": RUBRICS[key],
@@ -489,7 +489,9 @@ def ranking_xlsx(period_id: int):
 
 def prepare_correction(form: AnnouncementForm, earlier: Announcement | None) -> None:
     """Fill the form with the correction of ``earlier`` that the sessions' standings call for."""
-    affected = announcements.affected_sessions(db.session, earlier) if earlier is not None else []
+    if earlier is None:
+        return
+    affected = announcements.affected_sessions(db.session, earlier)
     if not affected:
         return
     form.stage.data = earlier.stage

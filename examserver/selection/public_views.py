@@ -75,7 +75,7 @@ def rubrics(code: str):
     """The published rubrics (interview, track record) and the weights of the period's rules."""
     period = period_by_code(code)
     components = rules_from_json(period.rules).weights.components
-    used = [RUBRICS[key] for key in dict.fromkeys(rubric_of(c) for c in components if rubric_of(c))]
+    used = [RUBRICS[key] for key in dict.fromkeys(rubric for rubric in map(rubric_of, components) if rubric)]
     return render_template("selection/rubrics.html", period=period, components=components, used=used)
 
 

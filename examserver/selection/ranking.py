@@ -66,6 +66,7 @@ class Ranking:
 
 def _section_names(session: Session, schedule_id: int) -> dict[int, str]:
     schedule = session.get(ExamSchedule, schedule_id)
+    assert schedule is not None, "a period's schedule_id is a foreign key"
     return {s.id: s.competency.code.rsplit(".", 1)[-1] for s in schedule.blueprint.sections}
 
 
@@ -79,7 +80,9 @@ def period_sessions(session: Session, period_id: int) -> dict[int, str]:
             select(ExamSession.id, Application.registration_number)
             .join(Application, Application.candidate_id == ExamSession.candidate_id)
             .where(Application.period_id == period.id, ExamSession.schedule_id == period.schedule_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
 
 
@@ -140,8 +143,8 @@ def rank_period(session: Session, period: SelectionPeriod, *, final: bool) -> Ra
             if score.component in column:
                 field[row_of[score.application_id], column[score.component]] = score.score
         rubric_totals: dict[tuple[str, int], list[float]] = {}
-        for score in session.scalars(select(RubricScore).where(RubricScore.application_id.in_(row_of))):
-            rubric_totals.setdefault((score.rubric, score.application_id), []).append(score.total)
+        for rubric_score in session.scalars(select(RubricScore).where(RubricScore.application_id.in_(row_of))):
+            rubric_totals.setdefault((rubric_score.rubric, rubric_score.application_id), []).append(rubric_score.total)
         for j, component in enumerate(components):
             rubric = rubric_of(component)
             if rubric is None:
@@ -167,13 +170,14 @@ def rank_period(session: Session, period: SelectionPeriod, *, final: bool) -> Ra
     )
     result = (run_select if final else shortlist)(applicants, table, rules)
     people = dict(
-        session.execute(
-            select(User.id, User.full_name).where(User.id.in_([a.candidate_id for a in applications]))
-        ).all()
+        session.execute(select(User.id, User.full_name).where(User.id.in_([a.candidate_id for a in applications])))
+        .tuples()
+        .all()
     )
     rows = []
     for i, application in enumerate(applications):
         appointed = int(result.appointed_position[i])
+        session_id = session_of.get(application.id)
         rows.append(
             RankedRow(
                 application_id=application.id,
@@ -190,8 +194,8 @@ def rank_period(session: Session, period: SelectionPeriod, *, final: bool) -> Ra
                 status=Status(int(result.status[i])).name,
                 appointed_code=positions[appointed].code if appointed >= 0 else None,
                 tie_unresolved=bool(result.tie_unresolved[i]),
-                session_id=session_of.get(application.id),
-                standing=standing_of.get(session_of.get(application.id)),
+                session_id=session_id,
+                standing=None if session_id is None else standing_of.get(session_id),
             )
         )
     # Per position: the final ranking, then the shortlist ranking, then the rest by status.

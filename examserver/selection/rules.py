@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from scoring.selection import (
     FieldComponent,
     Section,
@@ -46,8 +48,9 @@ def default_rules_json() -> dict:
     return rules_to_json(national_rules())
 
 
-def rules_from_json(data: object) -> SelectionRules:
+def rules_from_json(data: Any) -> SelectionRules:
     """Build and validate rules from JSON; raises SelectionRuleError on any bad value or shape."""
+    # ``Any``: untrusted decoded JSON; a wrong shape raises below and is turned into a SelectionRuleError.
     try:
         weights = data["weights"]
         return SelectionRules(

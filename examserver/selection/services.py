@@ -243,7 +243,8 @@ def upload_document(
     try:
         fmt = documents.check_upload(kind, filename, data)
     except documents.UploadRefused as refused:
-        raise Refusal(f"selection.upload_{refused.code}", **refused.params) from None
+        # The status given positionally: the checker cannot see that ``params`` never holds a "status" key.
+        raise Refusal(f"selection.upload_{refused.code}", 409, **refused.params) from None
     previous = next((d for d in application.documents if d.doc_type == doc_type), None)
     others = [d for d in application.documents if d is not previous]
     if len(others) + 1 > documents.MAX_FILES_PER_APPLICATION:
