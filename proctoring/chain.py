@@ -118,7 +118,7 @@ def link_hash(prev_hash: str, payload_hash: str, chain_id: int, position: int) -
     return sha256_hex(data + chain_id.to_bytes(8, "big") + position.to_bytes(8, "big"))
 
 
-def _lock_chain(session: Session, chain_id: int) -> None:
+def lock_chain(session: Session, chain_id: int) -> None:
     """Serialise appends to one chain. PostgreSQL: a transaction-scoped advisory lock; SQLite
     already serialises writers. The unique (chain_id, position) constraint backs both up."""
     if session.get_bind().dialect.name == "postgresql":
@@ -127,7 +127,7 @@ def _lock_chain(session: Session, chain_id: int) -> None:
 
 def append(session: Session, chain_id: int, record_type: str, record_id: int | None, payload: dict) -> LogEntry:
     """Append a record to a chain and return its entry (flushed)."""
-    _lock_chain(session, chain_id)
+    lock_chain(session, chain_id)
     last = session.scalar(
         select(LogEntry).where(LogEntry.chain_id == chain_id).order_by(LogEntry.position.desc()).limit(1)
     )
@@ -169,12 +169,26 @@ def head(session: Session, chain_id: int):
     ).first()
 
 
-def append_many(session: Session, chain_id: int, records: Sequence[tuple[str, int | None, dict]]) -> tuple[int, str]:
+def append_many(
+    session: Session,
+    chain_id: int,
+    records: Sequence[tuple[str, int | None, dict]],
+    *,
+    known_head: tuple[int, str] | None = None,
+) -> tuple[int, str]:
     """Append ``(record_type, record_id, payload)`` records in order with one read of the chain's
-    head and one bulk insert (the answer saves' path); returns the new head (position, hash)."""
-    _lock_chain(session, chain_id)
-    last = head(session, chain_id)
-    position, prev = (0, genesis_hash(chain_id)) if last is None else (last.position, last.entry_hash)
+    head and one bulk insert (the answer saves' path); returns the new head (position, hash).
+
+    ``known_head`` is the head ``(position, entry_hash)``, ``(0, None)`` for an empty chain, as the
+    caller read it after taking :func:`lock_chain` in this transaction: then nothing is read here
+    (the save reads the head with its items, in one statement)."""
+    if known_head is None:
+        lock_chain(session, chain_id)
+        last = head(session, chain_id)
+        known_head = (0, None) if last is None else (last.position, last.entry_hash)
+    position, prev = known_head
+    if prev is None:
+        position, prev = 0, genesis_hash(chain_id)
     rows = []
     for record_type, record_id, payload in records:
         position += 1
@@ -233,10 +247,19 @@ def checkpoint_due(session: Session, chain_id: int, *, now: datetime, every_entr
         .order_by(Checkpoint.tree_size.desc())
         .limit(1)
     ).first()
+    return checkpoint_wanted(size, latest, now=now, every_entries=every_entries, every_seconds=every_seconds)
+
+
+def checkpoint_wanted(
+    size: int, latest: tuple[int, datetime] | None, *, now: datetime, every_entries: int, every_seconds: float
+) -> bool:
+    """:func:`checkpoint_due` on what the caller already read: the chain's ``size`` (its head
+    position) and its latest checkpoint ``(tree_size, created_at)``, None when it has none."""
     if latest is None:
         return size > 0
-    new = size - latest.tree_size - 1  # the checkpoint's own entry is not new
-    return new >= every_entries or (new > 0 and (now - latest.created_at).total_seconds() >= every_seconds)
+    tree_size, created_at = latest
+    new = size - tree_size - 1  # the checkpoint's own entry is not new
+    return new >= every_entries or (new > 0 and (now - created_at).total_seconds() >= every_seconds)
 
 
 def latest_checkpoint(session: Session, chain_id: int) -> Checkpoint | None:

@@ -18,23 +18,38 @@ KEPT_KEYS = ("lang",)
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """Resolve the cookie to a user through its live server-side session."""
-    config = current_app.config
-    row = services.find_live_session(
-        db.session,
-        session.get(SESSION_TOKEN_KEY),
-        idle_timeout=config["SESSION_IDLE_TIMEOUT"],
-        absolute_timeout=config["SESSION_ABSOLUTE_TIMEOUT"],
-    )
-    if row is None or str(row.user_id) != user_id:
-        db.session.commit()  # keeps a revocation made on the way
+    """Resolve the cookie to a user through its live server-side session: the session row and its
+    user in one statement (Flask-Login then keeps the user for the rest of the request). The rules
+    are :func:`examserver.accounts.services.find_live_session`'s: revoked, idle or too old, or a
+    disabled account, and the cookie signs nobody in (an expired one is revoked on the way)."""
+    token = session.get(SESSION_TOKEN_KEY)
+    if not token:
         return None
+    found = db.session.execute(
+        select(User, LoginSession.id, LoginSession.created_at, LoginSession.last_seen_at, LoginSession.revoked_at)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(LoginSession.token_hash == services.token_digest(token))
+    ).first()
+    if found is None or found.revoked_at is not None:
+        return None
+    user, row_id = found.User, found.id
+    config = current_app.config
     now = utcnow()
-    if now - row.last_seen_at >= config["SESSION_TOUCH_INTERVAL"]:
-        db.session.execute(update(LoginSession).where(LoginSession.id == row.id).values(last_seen_at=now))
+    if (
+        now - found.last_seen_at > config["SESSION_IDLE_TIMEOUT"]
+        or now - found.created_at > config["SESSION_ABSOLUTE_TIMEOUT"]
+        or user.is_disabled
+    ):
+        db.session.execute(update(LoginSession).where(LoginSession.id == row_id).values(revoked_at=now))
         db.session.commit()
-    g.login_session_id = row.id
-    return row.user
+        return None
+    if str(user.id) != user_id:
+        return None
+    if now - found.last_seen_at >= config["SESSION_TOUCH_INTERVAL"]:
+        db.session.execute(update(LoginSession).where(LoginSession.id == row_id).values(last_seen_at=now))
+        db.session.commit()
+    g.login_session_id = row_id
+    return user
 
 
 def sign_in(user: User) -> None:

@@ -5,36 +5,34 @@ from __future__ import annotations
 
 from flask import abort, jsonify, make_response, request
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from examserver import access
 from examserver.accounts.passwords import verify_password
 from examserver.accounts.roles import CANDIDATE
-from examserver.delivery import api, integrity
+from examserver.delivery import api, integrity, payloads
 from examserver.delivery.messages import delivery_message
-from examserver.delivery.models import ENDED, ExamSession, SessionItem
+from examserver.delivery.models import ENDED, Answer, ExamSchedule, ExamSession, SessionItem
 from examserver.delivery.openapi import openapi_document
 from examserver.delivery.services import (
     DeliveryError,
     Save,
     StartRequest,
+    apply_saves,
     check_device,
     expire_if_due,
     note_pin_failure,
     reach_item,
     remaining_seconds,
-    save_answers,
     start,
     submit,
-    to_display,
+    touch_for_save,
 )
 from examserver.delivery.views import DEVICE_COOKIE
 from examserver.extensions import db
 from itembank.database import utcnow
-from itembank.item_types import item_type
-from itembank.models import ItemAsset, ItemVersion, ItemVersionAsset
+from itembank.models import BlueprintSection, ItemAsset, ItemVersion, ItemVersionAsset, TestBlueprint
 from proctoring.models import IntegrityEvent
 
 #: Session ids one browser may ask about at once (the player keeps one record per session).
@@ -99,85 +97,89 @@ def delivery_error(exc: DeliveryError):
     return error(exc.code, exc.status, **exc.params)
 
 
-def loaded_items(exam: ExamSession, *, payloads: bool = False) -> list[SessionItem]:
-    """The session's items in order, with their answers and items (and, for ``payloads``, their
-    sections, versions and images) in a few queries instead of several per item. Call it only with
-    nothing unflushed on these rows: the rows are read afresh from the database."""
-    options = [selectinload(SessionItem.answer), selectinload(SessionItem.item)]
-    if payloads:
-        options += [
-            selectinload(SessionItem.section),
-            selectinload(SessionItem.version).selectinload(ItemVersion.assets),
-        ]
-    return list(
-        db.session.scalars(
-            select(SessionItem)
-            .where(SessionItem.session_id == exam.id)
-            .order_by(SessionItem.position)
-            .options(*options)
-            .execution_options(populate_existing=True)
-        )
-    )
-
-
-def state(exam: ExamSession) -> dict:
-    """The session as the player needs it: clock, status, and what the server holds per item."""
+def state(session_id: int) -> dict:
+    """The session as the player needs it: clock, status, and what the server holds per item (one
+    statement for the session and its items, one for the proctor's messages)."""
     moment = now()
-    adaptive_mode = exam.schedule.blueprint.delivery_mode == "adaptive"
+    rows = session_rows(session_id)
+    if not rows:
+        abort(404)
+    first = rows[0]
+    items = [row for row in rows if row.position is not None]
+    versions = payloads.rendered_versions(db.session, {(row.version_id, row.version_at) for row in items})
     answers = []
-    last_seq = 0
-    items = loaded_items(exam)
-    for si in items:
-        answer = si.answer
-        if answer is not None:
-            last_seq = max(last_seq, answer.client_seq)
+    sections: dict[int, dict] = {}
+    for row in items:
+        section = sections.setdefault(
+            row.section_id, {"title": row.title, "first": row.position, "count": 0, "order": row.section_position}
+        )
+        section["count"] += 1
+        if row.answer_id is not None:
             answers.append(
                 {
-                    "position": si.position,
-                    "seq": answer.client_seq,
-                    "response": to_display(si, answer.response),
-                    "flagged": answer.is_flagged,
+                    "position": row.position,
+                    "seq": row.client_seq,
+                    "response": payloads.display(versions[row.version_id].kind, row.option_order, row.response),
+                    "flagged": row.is_flagged,
                 }
             )
+    if first.deadline_at is None:
+        remaining = float(first.time_limit_minutes * 60)
+    else:
+        remaining = max(0.0, (first.deadline_at - (first.paused_at or moment)).total_seconds())
+    adaptive_mode = first.delivery_mode == "adaptive"
     return {
-        "session_id": exam.id,
-        "status": exam.status,
+        "session_id": session_id,
+        "status": first.status,
         "server_time": iso(moment),
-        "deadline": iso(exam.deadline_at),
-        "remaining_seconds": round(remaining_seconds(exam, moment), 1),
-        "paused": exam.paused_at is not None,
+        "deadline": iso(first.deadline_at),
+        "remaining_seconds": round(remaining, 1),
+        "paused": first.paused_at is not None,
         # fixed, random or adaptive; an adaptive session shows ``reached`` items of ``item_count``.
-        "mode": exam.schedule.blueprint.delivery_mode,
-        "item_count": exam.schedule.blueprint.item_count if adaptive_mode else len(items),
+        "mode": first.delivery_mode,
+        "item_count": adaptive_length(first.blueprint_id) if adaptive_mode else len(items),
         "reached": len(items),
         "sections": [
-            {
-                "title": s.title,
-                "first": min(si.position for si in items if si.section_id == s.id),
-                "count": sum(1 for si in items if si.section_id == s.id),
-            }
-            for s in exam.schedule.blueprint.sections
-            if any(si.section_id == s.id for si in items)
+            {key: section[key] for key in ("title", "first", "count")}
+            for section in sorted(sections.values(), key=lambda section: section["order"])
         ],
         "answers": answers,
-        "last_seq": last_seq,
-        "result_url": f"/ujian/{exam.id}/hasil" if exam.is_ended else None,
-        "messages": proctor_messages(exam),
+        "last_seq": max((answer["seq"] for answer in answers), default=0),
+        "result_url": f"/ujian/{session_id}/hasil" if first.status in ENDED else None,
+        "messages": proctor_messages(session_id),
     }
 
 
-def proctor_messages(exam: ExamSession, limit: int = 5) -> list[dict]:
+def adaptive_length(blueprint_id: int) -> int:
+    """How many items an adaptive sitting of the blueprint gives (its sections' counts)."""
+    return db.session.scalar(
+        select(func.sum(BlueprintSection.item_count)).where(BlueprintSection.blueprint_id == blueprint_id)
+    )
+
+
+def proctor_messages(session_id: int, limit: int = 5) -> list[dict]:
     """The proctor's messages and warnings to this candidate, newest last (at most ``limit``)."""
-    rows = db.session.scalars(
-        select(IntegrityEvent)
-        .where(IntegrityEvent.session_id == exam.id, IntegrityEvent.kind == "message")
+    rows = db.session.execute(
+        select(IntegrityEvent.id, IntegrityEvent.details, IntegrityEvent.received_at)
+        .where(IntegrityEvent.session_id == session_id, IntegrityEvent.kind == "message")
         .order_by(IntegrityEvent.id.desc())
         .limit(limit)
     ).all()
-    return [
-        {"id": row.id, "text": (row.details or {}).get("text", ""), "at": iso(row.received_at)}
-        for row in reversed(rows)
-    ]
+    return [message_payload(*row) for row in reversed(rows)]
+
+
+def newest_messages(session_id: int, message_id: int) -> list[dict]:
+    """The proctor's message ``message_id`` (the newest, as the save read it) as the save returns it."""
+    row = db.session.execute(
+        select(IntegrityEvent.id, IntegrityEvent.details, IntegrityEvent.received_at).where(
+            IntegrityEvent.id == message_id, IntegrityEvent.session_id == session_id
+        )
+    ).first()
+    return [message_payload(*row)] if row is not None else []
+
+
+def message_payload(message_id: int, details: dict | None, received_at) -> dict:
+    return {"id": message_id, "text": (details or {}).get("text", ""), "at": iso(received_at)}
 
 
 @api.route("/openapi.json")
@@ -239,77 +241,140 @@ def start_session(session_id: int):
             db.session.commit()
         raise
     db.session.commit()
-    return jsonify(state(exam))
+    return jsonify(state(exam.id))
 
 
 @api.route("/sesi/<int:session_id>/status")
 @access.roles(CANDIDATE)
 def session_state(session_id: int):
     """Where the session stands: clock, status and the answers the server holds."""
-    exam = own_session(session_id)
-    if expire_if_due(db.session, exam, now=now()):
-        db.session.commit()
-    return jsonify(state(exam))
+    reply = state(session_id)
+    if reply["status"] == "in_progress" and not reply["paused"] and reply["remaining_seconds"] <= 0:
+        exam = own_session(session_id)  # past the deadline: end it if the grace is over too
+        if expire_if_due(db.session, exam, now=now()):
+            db.session.commit()
+            reply = state(session_id)
+    return jsonify(reply)
 
 
 def item_payload(si: SessionItem) -> dict:
-    """What the browser may know about an item: no key, no weights, no parameters, no letters."""
-    kind = item_type(si.item.item_type)
-    version = si.version
-    by_letter = dict(zip([chr(65 + i) for i in range(len(version.options))], version.options, strict=True))
+    """What the browser may know about a loaded item: no key, no weights, no parameters, no letters."""
+    version = payloads.rendered_versions(db.session, [(si.version_id, si.version.created_at)])[si.version_id]
     answer = si.answer
-    return {
-        "position": si.position,
-        "section": si.section.title,
-        "kind": {"numeric": "numeric", "multiple_response": "multiple"}.get(kind.key, "single"),
-        "stem": version.stem,
-        "options": [{"id": str(i), "html": by_letter[letter]} for i, letter in enumerate(si.option_order, start=1)],
-        "images": [
-            {
-                "src": f"/api/sesi/{si.session_id}/aset/{asset.id}",
-                "alt": asset.alt_text,
-                "width": asset.width,
-                "height": asset.height,
-            }
-            for asset in version.assets
-        ],
-        "response": to_display(si, answer.response) if answer else None,
-        "flagged": bool(answer and answer.is_flagged),
-        "seq": answer.client_seq if answer else 0,
-    }
+    held = (answer.response, answer.is_flagged, answer.client_seq) if answer is not None else None
+    return payloads.item_payload(si.session_id, si.position, si.section.title, si.option_order, version, held)
+
+
+def session_rows(session_id: int, position: int | None = None) -> list:
+    """The candidate's session (status, device, mode) with its items, each with its section title and
+    the answer held, in one statement: every item, or only the one at ``position``. Empty when the
+    session is not the candidate's; one row with ``position`` None when no item matches."""
+    placed = SessionItem.session_id == ExamSession.id
+    if position is not None:
+        placed &= SessionItem.position == position
+    return db.session.execute(
+        select(
+            ExamSession.status,
+            ExamSession.active_client_id,
+            ExamSession.deadline_at,
+            ExamSession.paused_at,
+            TestBlueprint.delivery_mode,
+            TestBlueprint.id.label("blueprint_id"),
+            TestBlueprint.time_limit_minutes,
+            SessionItem.position,
+            SessionItem.version_id,
+            SessionItem.option_order,
+            SessionItem.section_id,
+            ItemVersion.created_at.label("version_at"),
+            BlueprintSection.title,
+            BlueprintSection.position.label("section_position"),
+            Answer.id.label("answer_id"),
+            Answer.response,
+            Answer.is_flagged,
+            Answer.client_seq,
+        )
+        .select_from(ExamSession)
+        .join(ExamSchedule, ExamSchedule.id == ExamSession.schedule_id)
+        .join(TestBlueprint, TestBlueprint.id == ExamSchedule.blueprint_id)
+        .outerjoin(SessionItem, placed)
+        .outerjoin(BlueprintSection, BlueprintSection.id == SessionItem.section_id)
+        .outerjoin(ItemVersion, ItemVersion.id == SessionItem.version_id)
+        .outerjoin(Answer, Answer.session_item_id == SessionItem.id)
+        .where(ExamSession.id == session_id, ExamSession.candidate_id == current_user.id)
+        .order_by(SessionItem.position)
+    ).all()
+
+
+def readable_rows(session_id: int, position: int | None = None) -> list:
+    """:func:`session_rows` of a session the requesting device may read (404, or the refusal and the
+    proctor's log entry of :func:`holding_device`)."""
+    rows = session_rows(session_id, position)
+    if not rows:
+        abort(404)
+    first = rows[0]
+    if first.status == "in_progress" and first.active_client_id != request_device():
+        holding_device(session_id, own_session(session_id))
+    return rows
+
+
+def row_payloads(session_id: int, rows: list) -> list[dict]:
+    """The payload of every item row of :func:`session_rows`."""
+    rows = [row for row in rows if row.position is not None]
+    versions = payloads.rendered_versions(db.session, {(row.version_id, row.version_at) for row in rows})
+    return [
+        payloads.item_payload(
+            session_id,
+            row.position,
+            row.title,
+            row.option_order,
+            versions[row.version_id],
+            (row.response, row.is_flagged, row.client_seq) if row.answer_id is not None else None,
+        )  # fmt: skip
+        for row in rows
+    ]
 
 
 @api.route("/sesi/<int:session_id>/butir/<int:position>")
 @access.roles(CANDIDATE)
 def get_item(session_id: int, position: int):
     """One item of the session, without anything that would reveal the key (only to the device holding it)."""
-    exam = own_session(session_id)
-    holding_device(session_id, exam)
-    if exam.schedule.blueprint.delivery_mode == "adaptive" and position > len(exam.items):
-        exam = own_session(session_id, lock=True)  # one CAT step at a time per session
-        try:
-            si = reach_item(db.session, exam, position)
-            db.session.commit()
-        except IntegrityError:  # a repeated request chose this position first: use its item
-            db.session.rollback()
-            exam = own_session(session_id)
-            si = reach_item(db.session, exam, position)
+    rows = readable_rows(session_id, position)
+    first = rows[0]
+    if first.status != "in_progress":
+        raise DeliveryError("session_ended" if first.status in ENDED else "not_started")
+    if first.position is not None:
+        payload = row_payloads(session_id, rows)[0]
+    elif first.delivery_mode == "adaptive":
+        payload = item_payload(adaptive_step(session_id, position))
     else:
-        si = reach_item(db.session, exam, position)
-    response = jsonify(item_payload(si))
+        raise DeliveryError("position_unknown", 404, position=position)
+    response = jsonify(payload)
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def adaptive_step(session_id: int, position: int) -> SessionItem:
+    """The adaptive session's item at a position not shown yet: chosen now by one CAT step."""
+    exam = own_session(session_id, lock=True)  # one CAT step at a time per session
+    try:
+        si = reach_item(db.session, exam, position)
+        db.session.commit()
+    except IntegrityError:  # a repeated request chose this position first: use its item
+        db.session.rollback()
+        exam = own_session(session_id)
+        si = reach_item(db.session, exam, position)
+    return si
 
 
 @api.route("/sesi/<int:session_id>/butir")
 @access.roles(CANDIDATE)
 def get_all_items(session_id: int):
     """Every item of a fixed or random form at once, so the player can keep working offline."""
-    exam = own_session(session_id)
-    holding_device(session_id, exam)
-    if exam.status != "in_progress":
-        raise DeliveryError("session_ended" if exam.is_ended else "not_started")
-    return jsonify(items=[item_payload(si) for si in loaded_items(exam, payloads=True)], server_time=iso(now()))
+    rows = readable_rows(session_id)
+    status = rows[0].status
+    if status != "in_progress":
+        raise DeliveryError("session_ended" if status in ENDED else "not_started")
+    return jsonify(items=row_payloads(session_id, rows), server_time=iso(now()))
 
 
 def parse_saves(data: dict) -> list[Save]:
@@ -337,23 +402,29 @@ def parse_saves(data: dict) -> list[Save]:
 def save_answer(session_id: int):
     """Save answers; acknowledged only after the commit. Replays and stale saves change nothing."""
     data = body()
-    exam = own_session(session_id, lock=True)
     moment = now()
-    if expire_if_due(db.session, exam, now=moment):
-        db.session.commit()
+    facts = touch_for_save(db.session, session_id, current_user.id, now=moment)
+    if facts is None:
+        abort(404)
+    saves = parse_saves(data)
+    if facts.overdue(moment):
+        exam = own_session(session_id, lock=True)
+        if expire_if_due(db.session, exam, now=moment):
+            db.session.commit()
         raise DeliveryError("time_up")
-    acks = save_answers(db.session, exam, str(data.get("client_id", "")), parse_saves(data), now=moment)
+    outcome = apply_saves(db.session, facts, str(data.get("client_id", "")), saves, now=moment)
     if data.get("events"):
-        integrity.browser_events(db.session, exam, data["events"], moment)
-    integrity.after_save(db.session, exam, moment)
+        integrity.browser_events(db.session, db.session.get(ExamSession, session_id), data["events"], moment)
+    integrity.after_save(
+        db.session, session_id, moment, chain_size=outcome.chain_size, latest_checkpoint=outcome.latest_checkpoint
+    )
     payload = {
-        "saved": [{"position": a.position, "seq": a.seq, "applied": a.applied} for a in acks],
+        "saved": [{"position": a.position, "seq": a.seq, "applied": a.applied} for a in outcome.acks],
         "server_time": iso(moment),
-        "remaining_seconds": round(remaining_seconds(exam, moment), 1),
+        "remaining_seconds": round(remaining_seconds(facts, moment), 1),
     }
-    messages = proctor_messages(exam, limit=1)
-    if messages:  # the proctor's newest message, so it reaches the candidate with the next save
-        payload["messages"] = messages
+    if outcome.newest_message_id is not None:  # the proctor's newest message reaches the candidate with the next save
+        payload["messages"] = newest_messages(session_id, outcome.newest_message_id)
     db.session.commit()  # acknowledged only after this (the payload is read first: no reload after)
     return jsonify(payload)
 

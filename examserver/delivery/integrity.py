@@ -94,12 +94,30 @@ def on_saves(session, exam: ExamSession, applied: list[tuple[SessionItem, Answer
     chain.append_many(session, exam.id, [("answer", record["answer_id"], record) for record in records])
 
 
-def after_save(session, exam: ExamSession, now: datetime) -> None:
-    """Checkpoint the running session's chain when one is due (two indexed reads when not)."""
-    if chain.checkpoint_due(
-        session, exam.id, now=now, every_entries=CHECKPOINT_EVERY_ENTRIES, every_seconds=CHECKPOINT_EVERY_SECONDS
+def chain_answers(
+    session, exam_id: int, lines: list[ledger.SheetLine], saved_at: datetime, *, head: tuple[int, str] | None = None
+) -> tuple[int, str]:
+    """Chain one answer record per applied save, in order, in one insert; ``head`` is the chain's
+    head as read under its lock (see :func:`proctoring.chain.append_many`). Returns the new head."""
+    records = [ledger.answer_record(exam_id, line, saved_at) for line in lines]
+    return chain.append_many(
+        session, exam_id, [("answer", record["answer_id"], record) for record in records], known_head=head
+    )
+
+
+def after_save(
+    session, exam_id: int, now: datetime, *, chain_size: int, latest_checkpoint: tuple[int, datetime] | None
+) -> None:
+    """Checkpoint the running session's chain when one is due, judged on the head and the latest
+    checkpoint the save read already (no read of its own when none is due)."""
+    if chain.checkpoint_wanted(
+        chain_size,
+        latest_checkpoint,
+        now=now,
+        every_entries=CHECKPOINT_EVERY_ENTRIES,
+        every_seconds=CHECKPOINT_EVERY_SECONDS,
     ):
-        chain.checkpoint(session, exam.id, anchor_file=anchor_file())
+        chain.checkpoint(session, exam_id, anchor_file=anchor_file())
 
 
 def on_outcome(session, exam: ExamSession, result: SessionResult) -> None:

@@ -13,16 +13,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Integer, String, func, literal_column, select, update
+from sqlalchemy.orm import Session
 
 from examserver.delivery import adaptive, integrity
-from examserver.delivery.models import Answer, ExamSchedule, ExamSession, SessionItem, SessionResult
+from examserver.delivery.models import ENDED, Answer, ExamSchedule, ExamSession, SessionItem, SessionResult
 from itembank.blueprints import section_pool
 from itembank.database import MAX_INTEGER
 from itembank.item_types import item_type, letters
-from itembank.models import TestBlueprint, TestForm
+from itembank.models import Item, ItemVersion, TestBlueprint, TestForm
 from itembank.services import Actor
+from proctoring import chain, ledger
+from proctoring.models import Checkpoint, IntegrityEvent, LogEntry
 
 MAX_SAVES_PER_REQUEST = 50
 #: Start PINs are this many digits, drawn by the server (a person only reads them out and types them).
@@ -310,13 +312,16 @@ class SaveAck:
 
 def to_letters(si: SessionItem, response: Any) -> Any:
     """Map the browser's display numbers ("1".."n") back to option letters; validate the shape."""
-    kind = item_type(si.item.item_type)
+    version = si.version
+    return _letters(item_type(si.item.item_type), len(version.options), version.answer, si.option_order, response)
+
+
+def _letters(kind, option_count: int, key: Any, order: list[str], response: Any) -> Any:
+    """:func:`to_letters` on plain values: the item type, option count, key and option order."""
     if response is None:
         return None
-    option_count = len(si.version.options)
     if kind.key == "numeric":
-        return kind.check_response(si.version.answer, option_count, response)
-    order = si.option_order
+        return kind.check_response(key, option_count, response)
 
     def letter(display: Any) -> str:
         try:
@@ -330,8 +335,8 @@ def to_letters(si: SessionItem, response: Any) -> Any:
     if kind.key == "multiple_response":
         if not isinstance(response, list) or len(response) > option_count:
             raise ValueError("response must be a list")
-        return kind.check_response(si.version.answer, option_count, [letter(r) for r in response])
-    return kind.check_response(si.version.answer, option_count, letter(response))
+        return kind.check_response(key, option_count, [letter(r) for r in response])
+    return kind.check_response(key, option_count, letter(response))
 
 
 def to_display(si: SessionItem, response: Any) -> Any:
@@ -350,80 +355,278 @@ def check_device(exam: ExamSession, client_id: str | None) -> None:
         raise DeliveryError("other_device")
 
 
-def _check_writable(exam: ExamSession, client_id: str, now: datetime) -> None:
+@dataclass(frozen=True)
+class SessionFacts:
+    """What a save needs of its session, read in one statement (no ORM object graph): the
+    session row's state and deadline, the schedule's grace and the blueprint's delivery mode."""
+
+    id: int
+    status: str
+    active_client_id: str | None
+    paused_at: datetime | None
+    deadline_at: datetime | None
+    grace_seconds: int
+    delivery_mode: str
+
+    @property
+    def is_ended(self) -> bool:
+        return self.status in ENDED
+
+    def overdue(self, now: datetime) -> bool:
+        """Whether :func:`expire_if_due` would end the session at ``now``."""
+        if self.status != "in_progress" or self.paused_at is not None:
+            return False
+        return now > self.deadline_at + timedelta(seconds=self.grace_seconds)
+
+    @classmethod
+    def of(cls, exam: ExamSession) -> SessionFacts:
+        return cls(
+            exam.id, exam.status, exam.active_client_id, exam.paused_at, exam.deadline_at,
+            exam.schedule.grace_seconds, exam.schedule.blueprint.delivery_mode,
+        )  # fmt: skip
+
+
+_sessions = ExamSession.__table__
+
+
+def touch_for_save(session: Session, session_id: int, candidate_id: int, *, now: datetime) -> SessionFacts | None:
+    """Lock the candidate's session row for a save, mark it seen at ``now`` and read its facts, in
+    one ``UPDATE ... RETURNING`` (the row lock a save needs, as ``SELECT ... FOR UPDATE`` would
+    take it). None when the session is not this candidate's. A refused save rolls the mark back."""
+    # Written out: SQLite renders RETURNING columns without their table, which would leave a
+    # correlated subquery's ``id`` ambiguous.
+    grace = literal_column(
+        "(SELECT s.grace_seconds FROM exam_schedule s WHERE s.id = exam_session.schedule_id)", Integer
+    )
+    mode = literal_column(
+        "(SELECT b.delivery_mode FROM exam_schedule s JOIN test_blueprint b ON b.id = s.blueprint_id"
+        " WHERE s.id = exam_session.schedule_id)",
+        String,
+    )
+    row = session.execute(
+        update(_sessions)
+        .where(_sessions.c.id == session_id, _sessions.c.candidate_id == candidate_id)
+        .values(last_seen_at=now)
+        .returning(
+            _sessions.c.id,
+            _sessions.c.status,
+            _sessions.c.active_client_id,
+            _sessions.c.paused_at,
+            _sessions.c.deadline_at,
+            grace,
+            mode,
+        )  # fmt: skip
+    ).first()
+    return SessionFacts(*row) if row is not None else None
+
+
+def _check_writable(exam: ExamSession | SessionFacts, client_id: str, now: datetime) -> None:
     if exam.status != "in_progress":
         raise DeliveryError("session_ended" if exam.is_ended else "not_started")
     check_device(exam, client_id)
     if exam.paused_at is not None:
         raise DeliveryError("paused")
-    if now > exam.deadline_at + timedelta(seconds=exam.schedule.grace_seconds):
+    grace = exam.grace_seconds if isinstance(exam, SessionFacts) else exam.schedule.grace_seconds
+    if now > exam.deadline_at + timedelta(seconds=grace):
         raise DeliveryError("time_up")
 
 
-def save_answers(
-    session: Session, exam: ExamSession, client_id: str, saves: list[Save], *, now: datetime
-) -> list[SaveAck]:
-    """Apply a batch of saves (one, or a queue synced after an outage), all or none.
+@dataclass(frozen=True)
+class VersionFacts:
+    """What checking a response needs of an (immutable) item version: its item type, option count
+    and key. Server-side only: the key never leaves the server."""
+
+    kind: Any
+    option_count: int
+    key: Any
+
+
+#: (version id, its created_at) -> VersionFacts; item versions never change (a database trigger
+#: refuses it), so a process keeps what it read (the time tells a version id reused by another
+#: database apart: tests run many). Bounded: cleared when it grows past ``VERSION_CACHE_SIZE``.
+_version_facts: dict[tuple[int, datetime], VersionFacts] = {}
+VERSION_CACHE_SIZE = 20_000
+
+
+def version_facts(session: Session, versions) -> dict[int, VersionFacts]:
+    """The facts of ``versions`` (``(version id, created_at)`` pairs) by version id, from the
+    process cache, reading the missing ones at once."""
+    versions = set(versions)
+    missing = [v for v, at in versions if (v, at) not in _version_facts]
+    if missing:
+        if len(_version_facts) + len(missing) > VERSION_CACHE_SIZE:
+            _version_facts.clear()
+        rows = session.execute(
+            select(ItemVersion.id, ItemVersion.created_at, Item.item_type, ItemVersion.options, ItemVersion.answer)
+            .join(Item, Item.id == ItemVersion.item_id)
+            .where(ItemVersion.id.in_(missing))
+        )
+        for version_id, created_at, type_key, options, key in rows:
+            _version_facts[version_id, created_at] = VersionFacts(item_type(type_key), len(options), key)
+    return {v: _version_facts[v, at] for v, at in versions}
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    """A save batch as applied: the acknowledgements, the session chain's new head position and its
+    latest checkpoint ``(tree_size, created_at)`` (for :func:`integrity.after_save`), and the id of
+    the proctor's newest message to the candidate (None: none)."""
+
+    acks: list[SaveAck]
+    chain_size: int
+    latest_checkpoint: tuple[int, datetime] | None
+    newest_message_id: int | None
+
+
+_items, _answers = SessionItem.__table__, Answer.__table__
+
+
+def _save_rows(session: Session, exam_id: int, positions: set[int]):
+    """The saved positions' items and answers, with the session chain's head, its latest checkpoint,
+    the newest proctor message and the last shown position, in one statement (run after the chain
+    lock, so the head is current)."""
+    head = select(LogEntry.position, LogEntry.entry_hash).where(LogEntry.chain_id == exam_id)
+    head = head.order_by(LogEntry.position.desc()).limit(1)
+    latest = select(Checkpoint.tree_size, Checkpoint.created_at).where(Checkpoint.chain_id == exam_id)
+    latest = latest.order_by(Checkpoint.tree_size.desc()).limit(1)
+    message = select(func.max(IntegrityEvent.id)).where(
+        IntegrityEvent.session_id == exam_id, IntegrityEvent.kind == "message"
+    )
+    shown = select(func.max(SessionItem.position)).where(SessionItem.session_id == exam_id)
+    facts = select(
+        head.with_only_columns(LogEntry.position).scalar_subquery().label("head_position"),
+        head.with_only_columns(LogEntry.entry_hash).scalar_subquery().label("head_hash"),
+        latest.with_only_columns(Checkpoint.tree_size).scalar_subquery().label("checkpoint_size"),
+        latest.with_only_columns(Checkpoint.created_at).scalar_subquery().label("checkpoint_at"),
+        message.scalar_subquery().label("message_id"),
+        shown.scalar_subquery().label("shown"),
+    ).subquery()
+    query = (
+        select(
+            facts,
+            _items.c.id,
+            _items.c.position,
+            _items.c.version_id,
+            _items.c.option_order,
+            ItemVersion.created_at.label("version_at"),
+            _answers.c.id.label("answer_id"),
+            _answers.c.client_seq,
+            _answers.c.response,
+            _answers.c.change_count,
+        )
+        .select_from(facts)
+        .outerjoin(_items, (_items.c.session_id == exam_id) & _items.c.position.in_(positions))
+        .outerjoin(ItemVersion, ItemVersion.id == _items.c.version_id)
+        .outerjoin(_answers, _answers.c.session_item_id == _items.c.id)
+    )
+    return session.execute(query).all()
+
+
+def _upsert(session: Session):
+    """The dialect's INSERT with ON CONFLICT (PostgreSQL and SQLite both have it)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert  # noqa: PLC0415
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # noqa: PLC0415
+    return insert
+
+
+def apply_saves(
+    session: Session, exam: SessionFacts, client_id: str, saves: list[Save], *, now: datetime
+) -> SaveOutcome:
+    """Apply a batch of saves (one, or a queue synced after an outage), all or none, with the
+    session row already locked (:func:`touch_for_save`).
 
     A save applies when its sequence number is above the stored one for that position; a replay
-    or an out-of-order older save is acknowledged without changing anything.
+    or an out-of-order older save is acknowledged without changing anything. The applied state of
+    each position is written in one upsert whose ``WHERE`` keeps the rule in SQL as well (the
+    stored sequence must be lower), and each applied save is chained (one insert). Core statements
+    only: three, four on PostgreSQL (the chain's advisory lock).
     """
     if not saves or len(saves) > MAX_SAVES_PER_REQUEST:
         raise DeliveryError("saves_count", 400)
     _check_writable(exam, client_id, now)
-    # Only the saved positions, each with its item, version and answer in one query: a save must
-    # stay cheap on a 110-item form (it is the request every candidate sends once a minute).
     positions = {
         save.position
         for save in saves
         if isinstance(save.position, int) and not isinstance(save.position, bool) and 0 < save.position <= MAX_INTEGER
     }
-    loaded = session.scalars(
-        select(SessionItem)
-        .where(SessionItem.session_id == exam.id, SessionItem.position.in_(positions))
-        .options(joinedload(SessionItem.item), joinedload(SessionItem.version), joinedload(SessionItem.answer))
-    ).unique()
-    by_position = {si.position: si for si in loaded}
+    chain.lock_chain(session, exam.id)
+    rows = _save_rows(session, exam.id, positions)
+    facts = rows[0]
+    by_position = {row.position: row for row in rows if row.id is not None}
+    versions = version_facts(session, {(row.version_id, row.version_at) for row in by_position.values()})
     # Adaptive: the engine chose each next item from the answer before it, so only the last shown
     # position may still change (the player never goes back; a save from elsewhere must not either).
-    locked_below = 0
-    if exam.schedule.blueprint.delivery_mode == "adaptive":
-        locked_below = (
-            session.scalar(select(func.max(SessionItem.position)).where(SessionItem.session_id == exam.id)) or 0
-        )
-    acks = []
-    applied: list[tuple[SessionItem, Answer, Any, int]] = []  # what each applied save set, in order
+    locked_below = (facts.shown or 0) if exam.delivery_mode == "adaptive" else 0
+    held = {p: (r.answer_id, r.client_seq, r.response, r.change_count) for p, r in by_position.items()}
+    acks: list[SaveAck] = []
+    written: dict[int, dict] = {}  # position -> the answer row as the batch leaves it
+    applied: list[tuple[int, Any, int]] = []  # (position, response, seq) of each applied save, in order
     for save in saves:
-        si = by_position.get(save.position)
-        if si is None:
+        row = by_position.get(save.position)
+        if row is None:
             raise DeliveryError("position_unknown", 400, position=save.position)
         if not isinstance(save.seq, int) or isinstance(save.seq, bool) or not 0 <= save.seq <= MAX_INTEGER:
             raise DeliveryError("seq_invalid", 400)
+        version = versions[row.version_id]
         try:
-            response = to_letters(si, save.response)
+            response = _letters(version.kind, version.option_count, version.key, row.option_order, save.response)
         except ValueError as error:
             raise DeliveryError("response_invalid", 400, position=save.position) from error
-        answer = si.answer
-        if answer is not None and save.seq <= answer.client_seq:
-            acks.append(SaveAck(save.position, answer.client_seq, applied=False))
+        answer_id, seq, stored, changes = held.get(save.position, (None, None, None, 0))
+        if seq is not None and save.seq <= seq:
+            acks.append(SaveAck(save.position, seq, applied=False))
             continue
         if save.position < locked_below:
             raise DeliveryError("adaptive_locked", 409, position=save.position)
-        if answer is None:
-            answer = Answer(session_item=si, client_id=client_id, client_seq=save.seq, change_count=0)
-            session.add(answer)
-        answer.change_count = (answer.change_count or 0) + (answer.response != response)
-        answer.response = response
-        answer.is_flagged = bool(save.flagged)
-        answer.client_id = client_id
-        answer.client_seq = save.seq
-        answer.saved_at = now
-        answer.client_answered_at = (save.answered_at or "")[:40] or None
+        changes = (changes or 0) + (stored != response)
+        held[save.position] = (answer_id, save.seq, response, changes)
+        written[save.position] = {
+            "session_item_id": row.id, "response": response, "is_flagged": bool(save.flagged),
+            "client_id": client_id, "client_seq": save.seq, "saved_at": now,
+            "client_answered_at": (save.answered_at or "")[:40] or None, "change_count": changes,
+        }  # fmt: skip
         acks.append(SaveAck(save.position, save.seq, applied=True))
-        applied.append((si, answer, response, save.seq))
-    exam.last_seen_at = now
+        applied.append((save.position, response, save.seq))
+    size = facts.head_position or 0
+    if written:
+        insert = _upsert(session)
+        statement = insert(_answers).values(list(written.values()))
+        excluded = statement.excluded
+        statement = statement.on_conflict_do_update(
+            index_elements=[_answers.c.session_item_id],
+            set_={name: excluded[name] for name in written[next(iter(written))] if name != "session_item_id"},
+            where=_answers.c.client_seq < excluded.client_seq,
+        ).returning(_answers.c.session_item_id, _answers.c.id)
+        answer_ids = dict(session.execute(statement).all())
+        lines = [
+            ledger.SheetLine(
+                position, by_position[position].version_id, answer_ids[by_position[position].id], response, seq
+            )
+            for position, response, seq in applied
+        ]
+        size, _ = integrity.chain_answers(session, exam.id, lines, now, head=(size, facts.head_hash))
+    latest = (facts.checkpoint_size, facts.checkpoint_at) if facts.checkpoint_size is not None else None
+    return SaveOutcome(acks, size, latest, facts.message_id)
+
+
+def save_answers(
+    session: Session, exam: ExamSession, client_id: str, saves: list[Save], *, now: datetime
+) -> list[SaveAck]:
+    """:func:`apply_saves` on a loaded session (the API locks and reads the row itself, see
+    :func:`touch_for_save`); returns the acknowledgements. Loaded answers of the session are
+    expired, since the save writes them with Core statements."""
     session.flush()
-    integrity.on_saves(session, exam, applied)
+    facts = SessionFacts.of(exam)
+    acks = apply_saves(session, facts, client_id, saves, now=now).acks
+    exam.last_seen_at = now
+    for held in list(session.identity_map.values()):
+        if isinstance(held, SessionItem) and held.session_id == exam.id:
+            session.expire(held, ["answer"])
+        elif isinstance(held, Answer):
+            session.expire(held)
+    session.flush()
     return acks
 
 

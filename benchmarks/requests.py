@@ -1,0 +1,324 @@
+"""Benchmark: CPU per request of the candidate's hot path and the proctor's live room (issue 16).
+
+Every request goes through the Flask test client, one at a time, in process, on a sitting of the
+national SKD blueprint (110 random items, as ``benchmarks/load/setup.py`` builds it). For each
+kind of request it prints the median and p99 CPU time: the app's process time
+(``time.process_time``) plus, on PostgreSQL, the CPU of the database backends serving it (read from
+``/proc/<pid>/schedstat``, nanoseconds, of every backend pid the pool opened,
+``SELECT pg_backend_pid()``; psutil's ``cpu_times`` only counts 10 ms ticks, too coarse for one
+request), and the SQL statements per request (``before_cursor_execute``; an executemany is one).
+The targets of issue 16 follow the table, each met or not met.
+
+Run from the project root::
+
+    .venv/bin/python benchmarks/requests.py                      # SQLite (a temporary file)
+    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench_requests \\
+        .venv/bin/python benchmarks/requests.py                  # and PostgreSQL
+
+The PostgreSQL database is emptied (drop_all) first: give it a scratch database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import event, select, text, update
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from examserver import create_app  # noqa: E402
+from examserver.accounts.models import User  # noqa: E402
+from examserver.accounts.passwords import hash_password  # noqa: E402
+from examserver.config import Config  # noqa: E402
+from examserver.delivery import services as delivery  # noqa: E402
+from examserver.delivery.models import ExamSession  # noqa: E402
+from examserver.delivery.views import DEVICE_COOKIE  # noqa: E402
+from examserver.demo import seed_accounts, seed_blueprints, seed_items, seed_taxonomy  # noqa: E402
+from examserver.extensions import db  # noqa: E402
+from itembank.database import utcnow  # noqa: E402
+from itembank.models import TestBlueprint  # noqa: E402
+from itembank.services import Actor  # noqa: E402
+from proctoring.models import ScheduleProctor  # noqa: E402
+
+BLUEPRINT = "SKD-NASIONAL"
+PASSWORD = "bench-sandi-2026"
+#: Candidates per room: the live room shows one room of this many; the other room's sessions expire.
+ROOM = 40
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+ROWS = (
+    "ping", "sign-in", "start", "player page", "resume", "one item", "all items", "save (1 answer)",
+    "save (10 answers)", "status", "submit", "server-side expiry", f"live room ({ROOM} candidates)",
+)  # fmt: skip
+
+
+class Meter:
+    """CPU of this process plus the database backends, and SQL statements, around a request."""
+
+    def __init__(self, engine):
+        self.statements = 0
+        self.backends: set[int] = set()
+        self.postgres = engine.dialect.name == "postgresql"
+        event.listen(engine, "before_cursor_execute", self._statement)
+        if self.postgres:
+            event.listen(engine, "connect", self._connected)
+            engine.dispose()  # connections opened before listening would go unseen
+        self.samples: dict[str, list[tuple[float, float, int]]] = {}
+
+    def _statement(self, *args, **kwargs):
+        self.statements += 1
+
+    def _connected(self, dbapi_connection, record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SELECT pg_backend_pid()")
+        self.backends.add(cursor.fetchone()[0])
+        cursor.close()
+        dbapi_connection.commit()
+
+    def database_cpu(self) -> float:
+        total = 0
+        for pid in self.backends:
+            try:
+                with open(f"/proc/{pid}/schedstat") as handle:
+                    total += int(handle.read().split()[0])
+            except (OSError, ValueError, IndexError):
+                continue
+        return total / 1e9
+
+    def measure(self, name: str, call: Callable, *args, **kwargs):
+        database = self.database_cpu() if self.postgres else 0.0
+        self.statements = 0
+        started = time.process_time()
+        outcome = call(*args, **kwargs)
+        app_cpu = time.process_time() - started
+        statements = self.statements
+        database = (self.database_cpu() - database) if self.postgres else 0.0
+        self.samples.setdefault(name, []).append((app_cpu * 1000, database * 1000, statements))
+        return outcome
+
+
+def prepare(url: str, folder: str, rooms: int):
+    config = type(
+        "BenchConfig",
+        (Config,),
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INTEGRITY_ANCHOR_FILE": f"{folder}/anchors.txt",
+            "RATELIMIT_STORAGE_URI": "memory://",
+        },
+    )
+    app = create_app(config)
+    null = open(os.devnull, "w")  # noqa: SIM115 (the request log is formatted as in production, then dropped)
+    for handler in app.logger.handlers:
+        handler.setStream(null)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        seed_accounts("bench12345")
+        seed_taxonomy()
+        seed_items()
+        seed_blueprints()
+        db.session.commit()
+        admin = db.session.scalar(select(User).where(User.email == "panitia@demo.id"))
+        proctor = db.session.scalar(select(User).where(User.email == "pengawas@demo.id"))
+        blueprint = db.session.scalar(select(TestBlueprint).where(TestBlueprint.code == BLUEPRINT))
+        now = utcnow()
+        password_hash = hash_password(PASSWORD)  # the production cost, paid once (sign-in pays it per request)
+        schedules, people = [], []
+        for room in range(rooms):
+            schedule = delivery.create_schedule(
+                db.session, Actor(admin.id, admin.role), blueprint=blueprint, code=f"BENCH-{room}", title="Bench",
+                opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=1), location="Daring",
+            )  # fmt: skip
+            db.session.add(ScheduleProctor(schedule_id=schedule.id, proctor_id=proctor.id))
+            for n in range(ROOM):
+                email = f"bench{room}-{n}@uji.id"
+                person = User(email=email, full_name=f"Bench {n}", role="candidate", password_hash=password_hash)
+                db.session.add(person)
+                db.session.flush()
+                exam = delivery.enrol(db.session, schedule, person.id)
+                people.append((email, exam.id, room))
+            schedules.append(schedule.id)
+        db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("ANALYZE"))
+            db.session.commit()
+    return app, schedules, people
+
+
+def csrf_of(client, path: str, pattern: re.Pattern) -> str:
+    return pattern.search(client.get(path).get_data(as_text=True)).group(1)
+
+
+def sign_in(meter: Meter, app, email: str, device: str):
+    client = app.test_client()
+    token = csrf_of(client, "/masuk", CSRF_FIELD)
+    response = meter.measure(
+        "sign-in",
+        client.post,
+        "/masuk",
+        data={"email": email, "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.status_code == 302, response.status_code
+    client.set_cookie(DEVICE_COOKIE, device)
+    return client
+
+
+def valid_response(item: dict):
+    """A response the item accepts, in display numbers."""
+    return {"numeric": 1.0, "multiple": ["1"]}.get(item["kind"], "1")
+
+
+def run(name: str, url: str, folder: str, rounds: int) -> dict[str, np.ndarray]:
+    app, schedules, people = prepare(url, folder, rooms=2)
+    with app.app_context():
+        meter = Meter(db.engine)
+    players = {}
+    for email, exam_id, room in people:
+        device = f"perangkat-bench-{exam_id:06d}"
+        client = sign_in(meter, app, email, device)
+        token = csrf_of(client, f"/ujian/{exam_id}", CSRF_META)
+        headers = {"X-CSRFToken": token}
+        players[exam_id] = (client, device, headers, room)
+        response = meter.measure(
+            "start",
+            client.post,
+            f"/api/sesi/{exam_id}/mulai",
+            json={"client_id": device},
+            headers=headers,
+        )
+        assert response.status_code == 200, response.get_data(as_text=True)
+        meter.measure("player page", client.get, f"/ujian/{exam_id}")
+        response = meter.measure(
+            "resume",
+            client.post,
+            f"/api/sesi/{exam_id}/mulai",
+            json={"client_id": device},
+            headers=headers,
+        )
+        assert response.status_code == 200
+        response = meter.measure("all items", client.get, f"/api/sesi/{exam_id}/butir")
+        assert response.status_code == 200
+        players[exam_id] += (response.get_json()["items"],)
+    ids = list(players)
+    seq: dict[int, int] = dict.fromkeys(ids, 0)
+
+    def save(exam_id: int, count: int, label: str) -> None:
+        client, device, headers, _, items = players[exam_id]
+        saves = []
+        for _ in range(count):
+            seq[exam_id] += 1
+            item = items[(seq[exam_id] * 7) % len(items)]
+            saves.append({"position": item["position"], "seq": seq[exam_id], "response": valid_response(item)})
+        body = {"client_id": device, "saves": saves}
+        response = meter.measure(label, client.post, f"/api/sesi/{exam_id}/jawaban", json=body, headers=headers)
+        assert response.status_code == 200, response.get_data(as_text=True)
+
+    for r in range(rounds):
+        exam_id = ids[r % len(ids)]
+        client = players[exam_id][0]
+        meter.measure("ping", client.get, "/ujian/ping")
+        save(exam_id, 1, "save (1 answer)")
+        if r % 2 == 0:
+            save(exam_id, 10, "save (10 answers)")
+            position = 1 + (r * 13) % 110
+            response = meter.measure("one item", client.get, f"/api/sesi/{exam_id}/butir/{position}")
+            assert response.status_code == 200
+            meter.measure("status", client.get, f"/api/sesi/{exam_id}/status")
+        if r % 5 == 0:
+            meter.measure("all items", client.get, f"/api/sesi/{exam_id}/butir")
+    proctor = app.test_client()
+    token = csrf_of(proctor, "/masuk", CSRF_FIELD)
+    proctor.post("/masuk", data={"email": "pengawas@demo.id", "password": "bench12345", "csrf_token": token})
+    for _ in range(10):  # ten refreshes: the room of 40 is the slowest request here
+        response = meter.measure(
+            f"live room ({ROOM} candidates)",
+            proctor.get,
+            f"/pengawas/jadwal/{schedules[0]}/langsung.json",
+        )
+        assert response.status_code == 200 and len(response.get_json()["rows"]) == ROOM
+    for exam_id, (client, device, headers, room, _) in players.items():
+        if room == 0:
+            response = meter.measure(
+                "submit",
+                client.post,
+                f"/api/sesi/{exam_id}/selesai",
+                json={"client_id": device},
+                headers=headers,
+            )
+            assert response.status_code == 200, response.get_data(as_text=True)
+    with app.app_context():
+        past = utcnow() - timedelta(hours=3)
+        overdue = [exam_id for exam_id, player in players.items() if player[3] == 1]
+        db.session.execute(update(ExamSession).where(ExamSession.id.in_(overdue)).values(deadline_at=past))
+        db.session.commit()
+        for _ in overdue:  # the sweeper's pass, one overdue session at a time
+            ended = meter.measure("server-side expiry", sweep_one)
+            assert ended == 1
+        db.session.remove()
+        db.engine.dispose()
+    return {row: np.asarray(meter.samples.get(row, [(np.nan, np.nan, 0)])) for row in ROWS}
+
+
+def sweep_one() -> int:
+    """End the first overdue session (as ``expire_overdue`` ends each one) and commit."""
+    exam = db.session.scalar(
+        select(ExamSession).where(ExamSession.status == "in_progress", ExamSession.deadline_at < utcnow()).limit(1)
+    )
+    ended = int(delivery.expire_if_due(db.session, exam, now=utcnow()))
+    db.session.commit()
+    return ended
+
+
+def report(name: str, samples: dict[str, np.ndarray]) -> None:
+    print(f"\n{name}: national SKD form (110 items), CPU per request in ms (app + database), in process\n")
+    print("| request | n | median ms | p99 ms | app median | database median | SQL statements (median / max) |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    totals = {}
+    for row in ROWS:
+        values = samples[row]
+        total = values[:, 0] + values[:, 1]
+        totals[row] = float(np.median(total))
+        print(
+            f"| {row} | {len(values)} | {np.median(total):.2f} | {np.percentile(total, 99):.2f} | "
+            f"{np.median(values[:, 0]):.2f} | {np.median(values[:, 1]):.2f} | "
+            f"{np.median(values[:, 2]):.0f} / {values[:, 2].max():.0f} |"
+        )
+    start = sum(totals[r] for r in ("start", "player page", "resume", "all items"))
+    save, ping = totals["save (1 answer)"], totals["ping"]
+    targets = (
+        (f"save <= 2.5 ms ({save:.2f})", save <= 2.5),
+        (f"save rate >= 60% of ping's ({100 * ping / save:.0f}%)", ping / save >= 0.6),
+        (f"ping <= 1 ms ({ping:.2f})", ping <= 1.0),
+        (f"whole start (start + player page + resume + all items) <= 20 ms ({start:.2f})", start <= 20.0),
+        (f"submit <= 20 ms ({totals['submit']:.2f})", totals["submit"] <= 20.0),
+        (f"live room of {ROOM} <= 10 ms ({totals[ROWS[-1]]:.2f})", totals[ROWS[-1]] <= 10.0),
+    )
+    print(f"\nTargets ({name}, medians):")
+    for label, met in targets:
+        print(f"- {label}: {'met' if met else 'NOT MET'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=400, help="save requests per database (default 400)")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as folder:
+        report("SQLite", run("SQLite", f"sqlite:///{folder}/bench.db", folder, args.rounds))
+        if os.environ.get("BENCH_DATABASE_URL"):
+            report("PostgreSQL", run("PostgreSQL", os.environ["BENCH_DATABASE_URL"], folder, args.rounds))
+    print(f"\n({time.perf_counter() - started:.0f} s wall clock; load average {os.getloadavg()[0]:.2f})")
+
+
+if __name__ == "__main__":
+    main()

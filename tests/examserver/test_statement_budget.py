@@ -1,0 +1,171 @@
+"""SQL statements per request on the candidate's hot path (issue 16): each request through the test
+client on the demo's DEMO-SKD sitting (a fixed form of 15 items), counted with SQLAlchemy's
+``before_cursor_execute`` (an executemany is one), against a budget of what the lean path needs.
+
+A test fails when a change adds a statement to one of these requests: a save is what every
+candidate sends every minute, so one more statement there is one more per candidate per minute.
+SQLite opens each transaction with its own ``BEGIN IMMEDIATE`` statement (counted here).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, func, select
+
+from examserver.accounts.models import User
+from examserver.delivery.models import Answer, ExamSchedule, ExamSession, SessionItem
+from examserver.extensions import db
+from proctoring.models import LogEntry
+from tests.conftest import demo_client
+from tests.examserver.player_client import Player
+
+#: Statements per request on SQLite: its BEGIN IMMEDIATE (1), the login session with its user (1),
+#: and what the request itself needs (PostgreSQL sends no BEGIN, and one advisory lock per save).
+BUDGET = {
+    "ping": 2,
+    "save_1": 6,  # + the session row (UPDATE ... RETURNING), the items with answers, chain head,
+    #               latest checkpoint and newest message (one SELECT), the upsert, the chain insert
+    "save_10": 6,  # the same statements for a batch of ten
+    "status": 4,  # + the session with its items and answers, the proctor's messages
+    "one_item": 3,  # + the session with the item and its answer (item versions are kept in process)
+    "all_items": 3,  # + the session with every item and answer
+    "resume": 15,
+}
+
+
+@pytest.fixture(scope="module")
+def app(own_demo):
+    return own_demo("statement-budget")
+
+
+@contextmanager
+def counted(app):
+    """Count the statements sent to the database inside the block: ``with counted(app) as n: ...; n[0]``."""
+    seen = [0]
+
+    def count(*args, **kwargs):
+        seen[0] += 1
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def session_of(app, candidate: int) -> int:
+    with app.app_context():
+        return db.session.scalar(
+            select(ExamSession.id)
+            .join(ExamSchedule)
+            .join(User, User.id == ExamSession.candidate_id)
+            .where(ExamSchedule.code == "DEMO-SKD", User.email == f"kandidat{candidate}@demo.id")
+        )
+
+
+@pytest.fixture(scope="module")
+def player(app):
+    """Candidate 17 with the DEMO-SKD session started, every item read once (as the player does) and
+    every item answered once in one batch (the first save checkpoints the new chain; the next ones until 50 entries
+    or two minutes later do not, see ``integrity.CHECKPOINT_EVERY_ENTRIES``)."""
+    client = demo_client(app, "kandidat17@demo.id")
+    player = Player(client, session_of(app, 17))
+    assert player.start().status_code == 200
+    assert client.get(f"/api/sesi/{player.exam_id}/butir").status_code == 200
+    first = [{"position": position, "seq": 1, "response": "1"} for position in range(1, 16)]
+    assert player.save(*first).status_code == 200
+    return player
+
+
+def saved(app, exam_id: int) -> dict[int, tuple[int, object]]:
+    """What the server holds per position: (sequence, response in option letters)."""
+    with app.app_context():
+        rows = db.session.execute(
+            select(SessionItem.position, Answer.client_seq, Answer.response)
+            .join(Answer, Answer.session_item_id == SessionItem.id)
+            .where(SessionItem.session_id == exam_id)
+        )
+        return {position: (seq, response) for position, seq, response in rows}
+
+
+def chain_length(app, exam_id: int) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(LogEntry.id)).where(LogEntry.chain_id == exam_id))
+
+
+def test_ping_reads_only_the_sign_in(app, player):
+    with counted(app) as n:
+        assert player.client.get("/ujian/ping").status_code == 200
+    assert n[0] <= BUDGET["ping"], n[0]
+
+
+def test_a_save_of_one_answer_stays_within_its_budget_and_is_stored(app, player):
+    before = chain_length(app, player.exam_id)
+    with counted(app) as n:
+        response = player.save({"position": 3, "seq": 2, "response": "2"})
+    assert response.status_code == 200
+    assert response.get_json()["saved"] == [{"position": 3, "seq": 2, "applied": True}]
+    assert n[0] <= BUDGET["save_1"], n[0]
+    seq, response = saved(app, player.exam_id)[3]
+    assert seq == 2 and response in "ABCDE"  # stored as the option letter shown second
+    assert chain_length(app, player.exam_id) == before + 1
+
+
+def test_a_batch_of_ten_saves_costs_what_one_does(app, player):
+    saves = [{"position": p, "seq": 5, "response": "1"} for p in range(4, 14)]
+    before = chain_length(app, player.exam_id)
+    with counted(app) as n:
+        response = player.save(*saves)
+    assert response.status_code == 200
+    assert all(ack["applied"] for ack in response.get_json()["saved"])
+    assert n[0] <= BUDGET["save_10"], n[0]
+    held = saved(app, player.exam_id)
+    assert all(held[p][0] == 5 for p in range(4, 14))
+    assert chain_length(app, player.exam_id) == before + 10
+
+
+def test_a_replayed_and_a_stale_save_change_nothing_within_the_budget(app, player):
+    assert player.save({"position": 2, "seq": 9, "response": "1"}).status_code == 200
+    held = saved(app, player.exam_id)[2]
+    before = chain_length(app, player.exam_id)
+    with counted(app) as n:
+        response = player.save({"position": 2, "seq": 9, "response": "3"}, {"position": 2, "seq": 4, "response": "4"})
+    assert response.get_json()["saved"] == [
+        {"position": 2, "seq": 9, "applied": False},
+        {"position": 2, "seq": 9, "applied": False},
+    ]
+    assert n[0] <= BUDGET["save_1"], n[0]
+    assert saved(app, player.exam_id)[2] == held
+    assert chain_length(app, player.exam_id) == before
+
+
+def test_status_stays_within_its_budget(app, player):
+    with counted(app) as n:
+        state = player.state()
+    assert state["status"] == "in_progress" and state["reached"] == 15
+    assert n[0] <= BUDGET["status"], n[0]
+
+
+def test_one_item_stays_within_its_budget(app, player):
+    with counted(app) as n:
+        response = player.item(7)
+    assert response.status_code == 200 and response.get_json()["position"] == 7
+    assert n[0] <= BUDGET["one_item"], n[0]
+
+
+def test_all_items_stay_within_their_budget(app, player):
+    with counted(app) as n:
+        response = player.client.get(f"/api/sesi/{player.exam_id}/butir")
+    assert response.status_code == 200 and len(response.get_json()["items"]) == 15
+    assert n[0] <= BUDGET["all_items"], n[0]
+
+
+def test_resume_stays_within_its_budget(app, player):
+    with counted(app) as n:
+        response = player.start()
+    assert response.status_code == 200 and response.get_json()["status"] == "in_progress"
+    assert n[0] <= BUDGET["resume"], n[0]
