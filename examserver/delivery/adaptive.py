@@ -18,25 +18,17 @@ from itembank.blueprints import DELIVERABLE
 from itembank.item_types import item_type, letters
 from itembank.models import BlueprintSection, Item, TestBlueprint
 from itembank.parameters import to_engine, usable
+from itembank.refusal import Refusal
 from itembank.services import descendant_ids
 from scoring.cat import Bank, CATError, CATRules, next_item
 
 RANDOMESQUE_N = 5
 
 
-class AdaptiveError(ValueError):
-    """A blueprint that cannot be delivered adaptively; ``code`` and ``params`` as DeliveryError."""
-
-    def __init__(self, code: str, **params):
-        super().__init__(code)
-        self.code = code
-        self.params = params
-
-
 def adaptive_pool(session: Session, blueprint: TestBlueprint) -> list[tuple[BlueprintSection, Item]]:
     """Every operational item under each section's competency subtree, with its section.
 
-    Raises :class:`AdaptiveError` when an item lacks usable current parameters or a section's
+    Raises :class:`~itembank.refusal.Refusal` when an item lacks usable current parameters or a section's
     pool is smaller than its count.
     """
     pool: list[tuple[BlueprintSection, Item]] = []
@@ -54,9 +46,9 @@ def adaptive_pool(session: Session, blueprint: TestBlueprint) -> list[tuple[Blue
         items = [item for item in items if item.id not in seen]
         missing = [item for item in items if item.current_parameter is None or not usable(item.current_parameter)]
         if missing:
-            raise AdaptiveError("adaptive_parameters_missing", section=section.title, item=missing[0].code)
+            raise Refusal("delivery.adaptive_parameters_missing", section=section.title, item=missing[0].code)
         if len(items) < section.item_count:
-            raise AdaptiveError("pool_too_small", section=section.title)
+            raise Refusal("delivery.pool_too_small", section=section.title)
         seen.update(item.id for item in items)
         pool.extend((section, item) for item in items)
     return pool
@@ -83,12 +75,12 @@ def build_bank(pool: list[tuple[BlueprintSection, Item]]) -> Bank:
 
 
 def check_blueprint(session: Session, blueprint: TestBlueprint) -> None:
-    """Raise :class:`AdaptiveError` unless the blueprint's pool supports its adaptive test."""
+    """Raise :class:`~itembank.refusal.Refusal` unless the blueprint's pool supports its adaptive test."""
     pool = adaptive_pool(session, blueprint)
     try:
         cat_rules(blueprint).check(build_bank(pool))
     except (CATError, ValueError) as error:
-        raise AdaptiveError("adaptive_bank_invalid") from error
+        raise Refusal("delivery.adaptive_bank_invalid") from error
 
 
 def choose_next(session: Session, exam: ExamSession, rng: np.random.Generator | None = None) -> SessionItem | None:

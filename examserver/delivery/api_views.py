@@ -16,7 +16,6 @@ from examserver.delivery.messages import delivery_message
 from examserver.delivery.models import ENDED, Answer, ExamSchedule, ExamSession, SessionItem
 from examserver.delivery.openapi import openapi_document
 from examserver.delivery.services import (
-    DeliveryError,
     Save,
     StartRequest,
     apply_saves,
@@ -30,9 +29,11 @@ from examserver.delivery.services import (
     touch_for_save,
 )
 from examserver.delivery.views import DEVICE_COOKIE
+from examserver.errors import refusal_message
 from examserver.extensions import db
 from itembank.database import utcnow
 from itembank.models import BlueprintSection, ItemAsset, ItemVersion, ItemVersionAsset, TestBlueprint
+from itembank.refusal import Refusal
 from proctoring.models import IntegrityEvent
 
 #: Session ids one browser may ask about at once (the player keeps one record per session).
@@ -67,7 +68,7 @@ def holding_device(session_id: int, exam: ExamSession) -> None:
         return
     try:
         check_device(exam, request_device())
-    except DeliveryError:
+    except Refusal:
         db.session.rollback()
         exam = own_session(session_id, lock=True)
         integrity.server_event(db.session, exam, "items_other_device", ip=request.remote_addr, path=request.path)
@@ -87,14 +88,18 @@ def body() -> dict:
     """The request's JSON object (the blueprint's body limit, ``BODY_LIMITS``, answers 413 first)."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise DeliveryError("body_invalid", 400)
+        raise Refusal("delivery.body_invalid", 400)
     return data
 
 
-@api.errorhandler(DeliveryError)
-def delivery_error(exc: DeliveryError):
+@api.errorhandler(Refusal)
+def refused(exc: Refusal):
+    """A refusal as the player reads it: delivery's codes bare (``other_device``), as the API documents them."""
     db.session.rollback()
-    return error(exc.code, exc.status, **exc.params)
+    message = refusal_message(exc.code, **exc.params)
+    return make_response(
+        jsonify(code=exc.code.removeprefix("delivery."), message=message, server_time=iso(now())), exc.status
+    )
 
 
 def state(session_id: int) -> dict:
@@ -230,11 +235,14 @@ def start_session(session_id: int):
     )
     try:
         start(db.session, exam, request_data, now=now(), pin_ok=verify_password)
-    except DeliveryError as refused:
-        if refused.code in ("other_device", "pin_wrong"):  # log or count the attempt before refusing it
+    except Refusal as refused:
+        if refused.code in (
+            "delivery.other_device",
+            "delivery.pin_wrong",
+        ):  # log or count the attempt before refusing it
             db.session.rollback()
             exam = own_session(session_id, lock=True)
-            if refused.code == "other_device":
+            if refused.code == "delivery.other_device":
                 integrity.server_event(db.session, exam, "other_device_refused", ip=request.remote_addr)
             else:
                 note_pin_failure(db.session, exam, now=now(), ip_address=request.remote_addr)
@@ -341,13 +349,13 @@ def get_item(session_id: int, position: int):
     rows = readable_rows(session_id, position)
     first = rows[0]
     if first.status != "in_progress":
-        raise DeliveryError("session_ended" if first.status in ENDED else "not_started")
+        raise Refusal("delivery.session_ended" if first.status in ENDED else "delivery.not_started")
     if first.position is not None:
         payload = row_payloads(session_id, rows)[0]
     elif first.delivery_mode == "adaptive":
         payload = item_payload(adaptive_step(session_id, position))
     else:
-        raise DeliveryError("position_unknown", 404, position=position)
+        raise Refusal("delivery.position_unknown", 404, position=position)
     response = jsonify(payload)
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -373,18 +381,18 @@ def get_all_items(session_id: int):
     rows = readable_rows(session_id)
     status = rows[0].status
     if status != "in_progress":
-        raise DeliveryError("session_ended" if status in ENDED else "not_started")
+        raise Refusal("delivery.session_ended" if status in ENDED else "delivery.not_started")
     return jsonify(items=row_payloads(session_id, rows), server_time=iso(now()))
 
 
 def parse_saves(data: dict) -> list[Save]:
     raw = data.get("saves")
     if not isinstance(raw, list):
-        raise DeliveryError("body_invalid", 400)
+        raise Refusal("delivery.body_invalid", 400)
     saves = []
     for entry in raw:
         if not isinstance(entry, dict) or not isinstance(entry.get("position"), int):
-            raise DeliveryError("body_invalid", 400)
+            raise Refusal("delivery.body_invalid", 400)
         saves.append(
             Save(
                 position=entry["position"],
@@ -411,7 +419,7 @@ def save_answer(session_id: int):
         exam = own_session(session_id, lock=True)
         if expire_if_due(db.session, exam, now=moment):
             db.session.commit()
-        raise DeliveryError("time_up")
+        raise Refusal("delivery.time_up")
     outcome = apply_saves(db.session, facts, str(data.get("client_id", "")), saves, now=moment)
     if data.get("events"):
         integrity.browser_events(db.session, db.session.get(ExamSession, session_id), data["events"], moment)

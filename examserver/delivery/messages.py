@@ -44,6 +44,7 @@ MESSAGES = {
     "delivery.credit_positive": _l("Tambahan waktu harus positif."),
     "delivery.body_invalid": _l("Permintaan tidak valid."),
     "delivery.not_found": _l("Tidak ditemukan."),
+    "delivery.duplicate": _l("Kode jadwal sudah dipakai."),
 }
 
 

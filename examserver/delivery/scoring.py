@@ -19,6 +19,7 @@ from examserver.delivery.models import ExamSession, SessionItem
 from itembank.item_types import item_type
 from itembank.models import BlueprintSection, Item
 from itembank.parameters import to_engine, usable
+from itembank.refusal import Refusal
 from scoring.ability import ReportingScale, estimate_ability
 from scoring.verdict import passed, result_verdict, section_verdict, theta_for_true_score
 
@@ -102,11 +103,11 @@ def ability(exam: ExamSession) -> tuple[float | None, float | None, float | None
 
 
 def _pool(exam: ExamSession, section: BlueprintSection) -> list[Item]:
-    from examserver.delivery.adaptive import AdaptiveError, adaptive_pool  # noqa: PLC0415
+    from examserver.delivery.adaptive import adaptive_pool  # noqa: PLC0415
 
     try:
         pool = adaptive_pool(object_session(exam), exam.schedule.blueprint)
-    except AdaptiveError:
+    except Refusal:  # no adaptive pool to restate the cut from
         return []
     return [item for owner, item in pool if owner.id == section.id]
 

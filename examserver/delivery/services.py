@@ -22,6 +22,7 @@ from itembank.blueprints import section_pool
 from itembank.database import MAX_INTEGER
 from itembank.item_types import item_type, letters
 from itembank.models import Item, ItemVersion, TestBlueprint, TestForm
+from itembank.refusal import Refusal
 from itembank.services import Actor
 from proctoring import chain, ledger
 from proctoring.models import Checkpoint, IntegrityEvent, LogEntry
@@ -33,16 +34,6 @@ START_PIN_DIGITS = 6
 PIN_MAX_FAILURES = 5
 PIN_LOCK_MINUTES = 5
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by people
-
-
-class DeliveryError(ValueError):
-    """A refused delivery operation; ``code`` names the reason, ``status`` the HTTP status."""
-
-    def __init__(self, code: str, status: int = 409, **params):
-        super().__init__(code)
-        self.code = code
-        self.status = status
-        self.params = params
 
 
 def _code(length: int) -> str:
@@ -76,16 +67,16 @@ def create_schedule(
     """Schedule a sitting of ``blueprint``. Fixed-form blueprints need a published form; adaptive
     ones a pool whose operational items all have usable current parameters, enough per section."""
     if actor.role not in ("admin", "committee"):
-        raise DeliveryError("role_not_allowed", 403)
+        raise Refusal("delivery.role_not_allowed", 403)
     if closes_at <= opens_at:
-        raise DeliveryError("window_empty", 422)
+        raise Refusal("delivery.window_empty", 422)
     if blueprint.delivery_mode == "adaptive":
         try:
             adaptive.check_blueprint(session, blueprint)
-        except adaptive.AdaptiveError as refused:
-            raise DeliveryError(refused.code, 422, **refused.params) from refused
+        except Refusal as refused:
+            raise Refusal(refused.code, 422, **refused.params) from refused
     if blueprint.delivery_mode == "fixed" and not any(f.status == "published" for f in blueprint.forms):
-        raise DeliveryError("no_published_form", 422)
+        raise Refusal("delivery.no_published_form", 422)
     schedule = ExamSchedule(
         code=code.strip().upper(),
         title=title.strip(),
@@ -135,7 +126,7 @@ def _draw_items(session: Session, exam: ExamSession, rng: np.random.Generator) -
     if blueprint.delivery_mode == "fixed":
         forms = [f for f in blueprint.forms if f.status == "published"]
         if not forms:
-            raise DeliveryError("no_published_form", 422)
+            raise Refusal("delivery.no_published_form", 422)
         form: TestForm = forms[exam.id % len(forms)]  # spread candidates over parallel forms
         exam.form = form
         entries = [(entry.section, entry.item, entry.version) for entry in form.entries]
@@ -143,7 +134,7 @@ def _draw_items(session: Session, exam: ExamSession, rng: np.random.Generator) -
         for section in blueprint.sections:
             pool = section_pool(session, section)
             if len(pool) < section.item_count:
-                raise DeliveryError("pool_too_small", 422, section=section.title)
+                raise Refusal("delivery.pool_too_small", 422, section=section.title)
             for index in rng.choice(len(pool), size=section.item_count, replace=False):
                 item = pool[int(index)]
                 entries.append((section, item, item.current_version))
@@ -159,10 +150,10 @@ def _draw_items(session: Session, exam: ExamSession, rng: np.random.Generator) -
 def _choose_next(session: Session, exam: ExamSession, rng: np.random.Generator | None = None) -> SessionItem | None:
     try:
         return adaptive.choose_next(session, exam, rng)
-    except adaptive.AdaptiveError as refused:
-        raise DeliveryError(refused.code, 409, **refused.params) from refused
+    except Refusal as refused:
+        raise Refusal(refused.code, 409, **refused.params) from refused
     except ValueError as error:  # the CAT engine refused (a CATError): the pool changed under us
-        raise DeliveryError("adaptive_bank_invalid", 409) from error
+        raise Refusal("delivery.adaptive_bank_invalid", 409) from error
 
 
 def reach_item(
@@ -171,21 +162,21 @@ def reach_item(
     """The session's item at ``position``; in an adaptive session, the next position is chosen
     now by a CAT step once the last shown item is answered (asking again returns the same item)."""
     if exam.status != "in_progress":
-        raise DeliveryError("session_ended" if exam.is_ended else "not_started")
+        raise Refusal("delivery.session_ended" if exam.is_ended else "not_started")
     si = next((si for si in exam.items if si.position == position), None)
     if si is not None:
         return si
     shown = len(exam.items)
     if exam.schedule.blueprint.delivery_mode != "adaptive" or position != shown + 1:
-        raise DeliveryError("position_unknown", 404, position=position)
+        raise Refusal("delivery.position_unknown", 404, position=position)
     if position > exam.schedule.blueprint.item_count:
-        raise DeliveryError("position_unknown", 404, position=position)
+        raise Refusal("delivery.position_unknown", 404, position=position)
     last = exam.items[-1] if exam.items else None
     if last is not None and (last.answer is None or last.answer.response is None):
-        raise DeliveryError("adaptive_answer_first", 409, position=last.position)
+        raise Refusal("delivery.adaptive_answer_first", 409, position=last.position)
     chosen = _choose_next(session, exam, rng)
     if chosen is None:
-        raise DeliveryError("position_unknown", 404, position=position)
+        raise Refusal("delivery.position_unknown", 404, position=position)
     return chosen
 
 
@@ -213,15 +204,15 @@ def start(
     """
     client_id = (request.client_id or "").strip()
     if not 8 <= len(client_id) <= 64:
-        raise DeliveryError("client_id_invalid", 400)
+        raise Refusal("delivery.client_id_invalid", 400)
     expire_if_due(session, exam, now=now)
     if exam.is_ended:
-        raise DeliveryError("session_ended")
+        raise Refusal("delivery.session_ended")
     schedule = exam.schedule
     if exam.status == "in_progress":
         if exam.active_client_id != client_id:
             if not exam.allows_device_change:
-                raise DeliveryError("other_device")
+                raise Refusal("delivery.other_device")
             exam.active_client_id = client_id
             exam.allows_device_change = False
         exam.last_seen_at = now
@@ -229,17 +220,17 @@ def start(
         integrity.on_start(session, exam, first=False, ip_address=request.ip_address, now=now)
         return exam
     if now < schedule.opens_at:
-        raise DeliveryError("not_open_yet")
+        raise Refusal("delivery.not_open_yet")
     if now >= schedule.closes_at:
-        raise DeliveryError("window_closed")
+        raise Refusal("delivery.window_closed")
     if schedule.start_pin_hash:
         if exam.pin_locked_until is not None and now < exam.pin_locked_until:
-            raise DeliveryError("pin_locked", 429, minutes=PIN_LOCK_MINUTES)
+            raise Refusal("delivery.pin_locked", 429, minutes=PIN_LOCK_MINUTES)
         pin = request.pin if isinstance(request.pin, str) else None
         if not (pin_ok and pin and pin_ok(schedule.start_pin_hash, pin)):
-            raise DeliveryError("pin_wrong", 403)
+            raise Refusal("delivery.pin_wrong", 403)
     if schedule.requires_authorisation and exam.authorised_at is None:
-        raise DeliveryError("awaiting_authorisation", 403)
+        raise Refusal("delivery.awaiting_authorisation", 403)
     _draw_items(session, exam, rng or np.random.default_rng())
     limit = timedelta(minutes=schedule.blueprint.time_limit_minutes)
     exam.status = "in_progress"
@@ -352,7 +343,7 @@ def to_display(si: SessionItem, response: Any) -> Any:
 def check_device(exam: ExamSession, client_id: str | None) -> None:
     """Only the device holding a running session may read its items or save to it."""
     if exam.active_client_id != client_id:
-        raise DeliveryError("other_device")
+        raise Refusal("delivery.other_device")
 
 
 @dataclass(frozen=True)
@@ -422,13 +413,13 @@ def touch_for_save(session: Session, session_id: int, candidate_id: int, *, now:
 
 def _check_writable(exam: ExamSession | SessionFacts, client_id: str, now: datetime) -> None:
     if exam.status != "in_progress":
-        raise DeliveryError("session_ended" if exam.is_ended else "not_started")
+        raise Refusal("delivery.session_ended" if exam.is_ended else "not_started")
     check_device(exam, client_id)
     if exam.paused_at is not None:
-        raise DeliveryError("paused")
+        raise Refusal("delivery.paused")
     grace = exam.grace_seconds if isinstance(exam, SessionFacts) else exam.schedule.grace_seconds
     if now > exam.deadline_at + timedelta(seconds=grace):
-        raise DeliveryError("time_up")
+        raise Refusal("delivery.time_up")
 
 
 @dataclass(frozen=True)
@@ -544,7 +535,7 @@ def apply_saves(
     only: three, four on PostgreSQL (the chain's advisory lock).
     """
     if not saves or len(saves) > MAX_SAVES_PER_REQUEST:
-        raise DeliveryError("saves_count", 400)
+        raise Refusal("delivery.saves_count", 400)
     _check_writable(exam, client_id, now)
     positions = {
         save.position
@@ -566,20 +557,20 @@ def apply_saves(
     for save in saves:
         row = by_position.get(save.position)
         if row is None:
-            raise DeliveryError("position_unknown", 400, position=save.position)
+            raise Refusal("delivery.position_unknown", 400, position=save.position)
         if not isinstance(save.seq, int) or isinstance(save.seq, bool) or not 0 <= save.seq <= MAX_INTEGER:
-            raise DeliveryError("seq_invalid", 400)
+            raise Refusal("delivery.seq_invalid", 400)
         version = versions[row.version_id]
         try:
             response = _letters(version.kind, version.option_count, version.key, row.option_order, save.response)
         except ValueError as error:
-            raise DeliveryError("response_invalid", 400, position=save.position) from error
+            raise Refusal("delivery.response_invalid", 400, position=save.position) from error
         answer_id, seq, stored, changes = held.get(save.position, (None, None, None, 0))
         if seq is not None and save.seq <= seq:
             acks.append(SaveAck(save.position, seq, applied=False))
             continue
         if save.position < locked_below:
-            raise DeliveryError("adaptive_locked", 409, position=save.position)
+            raise Refusal("delivery.adaptive_locked", 409, position=save.position)
         changes = (changes or 0) + (stored != response)
         held[save.position] = (answer_id, save.seq, response, changes)
         written[save.position] = {
@@ -682,7 +673,7 @@ def expire_overdue(session: Session, *, now: datetime) -> int:
 def credit_time(exam: ExamSession, seconds: int) -> None:
     """Give time back (an incident, an outage): moves the deadline of a running session."""
     if seconds <= 0:
-        raise DeliveryError("credit_positive", 422)
+        raise Refusal("delivery.credit_positive", 422)
     exam.credited_seconds += seconds
     if exam.deadline_at is not None and not exam.is_ended:
         exam.deadline_at += timedelta(seconds=seconds)
@@ -691,7 +682,7 @@ def credit_time(exam: ExamSession, seconds: int) -> None:
 def credit_outage(session: Session, *, start: datetime, end: datetime) -> int:
     """Credit a server-side outage to every session that was running during it."""
     if end <= start:
-        raise DeliveryError("window_empty", 422)
+        raise Refusal("delivery.window_empty", 422)
     affected = session.scalars(
         select(ExamSession).where(
             ExamSession.status == "in_progress", ExamSession.started_at < end, ExamSession.deadline_at > start

@@ -6,9 +6,10 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from examserver.delivery.services import DeliveryError, credit_outage, expire_overdue
+from examserver.delivery.services import credit_outage, expire_overdue
 from examserver.extensions import db
 from itembank.database import utcnow
+from itembank.refusal import Refusal
 
 delivery_cli = AppGroup("delivery", help="Exam delivery maintenance.")
 MOMENT_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z"]
@@ -47,7 +48,7 @@ def credit_outage_command(start, end) -> None:
     (times with their offset, e.g. 2026-11-23T09:00+07:00)."""
     try:
         count = credit_outage(db.session, start=start, end=end)
-    except DeliveryError as error:
+    except Refusal as error:
         raise click.ClickException(error.code) from error
     db.session.commit()
     click.echo(f"sessions credited: {count}")

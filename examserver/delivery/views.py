@@ -21,14 +21,15 @@ from examserver.auth.forms import ConfirmForm
 from examserver.delivery import bp
 from examserver.delivery.forms import AppealForm, EnrolForm, ScheduleForm, VerifyForm
 from examserver.delivery.integrity import anchor_file
-from examserver.delivery.messages import delivery_message, verdict_labels
+from examserver.delivery.messages import verdict_labels
 from examserver.delivery.models import ExamSchedule, ExamSession, SessionResult
-from examserver.delivery.services import DeliveryError, create_schedule, enrol, expire_if_due, new_start_pin
+from examserver.delivery.services import create_schedule, enrol, expire_if_due, new_start_pin
 from examserver.errors import back_on_refusal, refusal_message
 from examserver.extensions import db
 from examserver.wib import from_wib, to_wib
 from itembank.database import utcnow
 from itembank.models import TestBlueprint
+from itembank.refusal import Refusal
 from itembank.services import Actor
 from proctoring import services as proctoring_services
 from proctoring.models import ScheduleProctor
@@ -308,10 +309,9 @@ def create_schedule_page():
         pin = new_start_pin() if form.uses_pin.data else None  # only its hash is kept
         try:
             if blueprint is None:
-                raise DeliveryError("not_found", 404)
+                raise Refusal("delivery.not_found", 404)
             if db.session.scalar(select(ExamSchedule.id).where(ExamSchedule.code == form.code.data.upper())):
-                flash(_("Kode jadwal sudah dipakai."), "error")
-                raise DeliveryError("duplicate", 422)
+                raise Refusal("delivery.duplicate", 422)
             schedule = create_schedule(
                 db.session,
                 Actor(current_user.id, current_user.role),
@@ -327,10 +327,9 @@ def create_schedule_page():
                 has_public_scoreboard=form.has_public_scoreboard.data,
                 grace_seconds=form.grace_seconds.data,
             )
-        except DeliveryError as error:
+        except Refusal as error:  # the form is shown again with what was typed
             db.session.rollback()
-            if error.code != "duplicate":
-                flash(delivery_message(error.code, **error.params), "error")
+            flash(refusal_message(error.code, **error.params), "error")
         else:
             db.session.commit()
             flash(_("Jadwal %(code)s dibuat.", code=schedule.code), "success")

@@ -138,7 +138,7 @@ def act(
     seconds: int | None = None,
     message: str | None = None,
 ) -> None:
-    """Apply one proctor action to a session and log it; raises Refusal or DeliveryError."""
+    """Apply one proctor action to a session and log it; raises Refusal."""
     check_category(category)
     step = ACTIONS.get(action)
     if step is None:

@@ -18,7 +18,7 @@ from examserver.auth.forms import ConfirmForm
 from examserver.auth.views import safe_next
 from examserver.delivery.integrity import anchor_file
 from examserver.delivery.models import ExamSchedule, ExamSession
-from examserver.delivery.services import DeliveryError, expire_if_due, remaining_seconds
+from examserver.delivery.services import expire_if_due, remaining_seconds
 from examserver.errors import back_on_refusal, refusal_message
 from examserver.extensions import db
 from examserver.proctor import bp
@@ -35,7 +35,6 @@ from examserver.proctor.messages import (
 from examserver.proctor.review import review_queue
 from examserver.spreadsheet import inert_cell
 from itembank.database import utcnow
-from itembank.refusal import Refusal
 from proctoring import chain, services
 from proctoring.models import Appeal, IntegrityEvent, ProctorDecision
 from proctoring.standing import standing_of, standings
@@ -173,20 +172,17 @@ def session_action(session_id: int):
     back = back_on_refusal(safe_next(request.form.get("next")) or url_for("proctor.room", schedule_id=exam.schedule_id))
     form = ActionForm()
     if form.validate_on_submit():
-        try:
-            act(
-                db.session,
-                exam,
-                form.action.data,
-                actor_id=current_user.id,
-                category=form.category.data,
-                comment=form.comment.data,
-                now=utcnow(),
-                seconds=form.seconds.data,
-                message=form.message.data,
-            )
-        except DeliveryError as error:  # until delivery raises Refusal: the same answer
-            raise Refusal(f"delivery.{error.code}", error.status, **error.params) from error
+        act(
+            db.session,
+            exam,
+            form.action.data,
+            actor_id=current_user.id,
+            category=form.category.data,
+            comment=form.comment.data,
+            now=utcnow(),
+            seconds=form.seconds.data,
+            message=form.message.data,
+        )
         db.session.commit()
         flash(_("%(reg)s: tindakan dicatat.", reg=exam.registration_number), "success")
     else:

@@ -8,10 +8,11 @@ from datetime import timedelta
 import pytest
 
 from examserver.delivery.models import ExamSession
-from examserver.delivery.services import DeliveryError, create_schedule, enrol
+from examserver.delivery.services import create_schedule, enrol
 from itembank import blueprints
 from itembank.database import utcnow
 from itembank.models import CalibrationRun, Item, ItemParameter
+from itembank.refusal import Refusal
 from itembank.services import Actor
 from tests.conftest import login
 from tests.examserver.player_client import Player
@@ -134,7 +135,7 @@ def test_a_blueprint_whose_pool_lacks_parameters_is_refused(adaptive_blueprint, 
     item = make_item("single_choice", competency_id=taxonomy["SKD.TWK.NAS"].id, stem="Tanpa parameter")
     db_session.get(Item, item.id).status = "operational"
     db_session.commit()
-    with pytest.raises(DeliveryError) as refused:
+    with pytest.raises(Refusal) as refused:
         schedule(db_session, admin, blueprint, code="CAT2")
-    assert refused.value.code == "adaptive_parameters_missing"
+    assert refused.value.code == "delivery.adaptive_parameters_missing"
     assert refused.value.params["section"] == "TWK"
