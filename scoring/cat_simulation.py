@@ -12,19 +12,33 @@ Also here: fitting Sympson-Hetter exposure parameters by iterated simulation (Sy
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TypedDict
 
 import numpy as np
+import numpy.typing as npt
 
-from scoring.arrays import random_state
+from scoring.arrays import BoolArray, FloatArray, IntArray, random_state
 
 from .cat import Bank, CATRules, SympsonHetter
 from .cat.step import _decide, _Persons
 from .simulate import simulate_responses
 
-__all__ = ["CATSimulation", "fit_sympson_hetter", "simulate_cat"]
+__all__ = ["CATSimulation", "ConditionalRow", "fit_sympson_hetter", "simulate_cat"]
 
 #: Upper edges of the exposure-rate classes reported in the summary.
 EXPOSURE_BINS = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 1.0)
+
+
+class ConditionalRow(TypedDict):
+    """Accuracy in one bin of true θ (:meth:`CATSimulation.conditional`); an open end is ``None``."""
+
+    low: float | None
+    high: float | None
+    n: int
+    bias: float
+    rmse: float
+    mean_se: float
+    mean_length: float
 
 
 @dataclass(frozen=True)
@@ -54,16 +68,16 @@ class CATSimulation:
     """
 
     ids: tuple[str, ...]
-    true_theta: np.ndarray
-    theta: np.ndarray
-    se: np.ndarray
-    n_scored: np.ndarray
-    reason: np.ndarray
-    items: np.ndarray
-    is_pilot: np.ndarray
-    exposure: np.ndarray
-    selected: np.ndarray
-    category_counts: np.ndarray
+    true_theta: FloatArray
+    theta: FloatArray
+    se: FloatArray
+    n_scored: IntArray
+    reason: npt.NDArray[np.str_]
+    items: IntArray
+    is_pilot: BoolArray
+    exposure: FloatArray
+    selected: FloatArray
+    category_counts: IntArray
     category_names: tuple[str, ...]
 
     def overlap_rate(self) -> float:
@@ -79,14 +93,14 @@ class CATSimulation:
             return 0.0
         return float((counts * (counts - 1)).sum() / (n * (n - 1)) / length)
 
-    def conditional(self, edges=None) -> list[dict]:
+    def conditional(self, edges: npt.ArrayLike | None = None) -> list[ConditionalRow]:
         """Bias, RMSE and mean SE by bins of true θ (conditional SEM); outer bins are open.
 
         ``edges`` defaults to -3, -2.5, ..., 3.
         """
         edges = np.arange(-3.0, 3.01, 0.5) if edges is None else np.asarray(edges, float)
         where = np.searchsorted(edges, self.true_theta)
-        out = []
+        out: list[ConditionalRow] = []
         for b in range(edges.shape[0] + 1):
             m = where == b
             if not m.any():
@@ -105,7 +119,7 @@ class CATSimulation:
             )
         return out
 
-    def summary(self, targets: dict[str, int] | None = None) -> dict:
+    def summary(self, targets: dict[str, int] | None = None) -> dict[str, object]:
         """Bias, RMSE(θ), test length, exposure distribution, overlap, stop reasons.
 
         Parameters
@@ -122,7 +136,7 @@ class CATSimulation:
                 count -= unused
             classes.append({"low": lo, "high": hi, "items": int(count)})
         reasons, counts = np.unique(self.reason, return_counts=True)
-        out = {
+        out: dict[str, object] = {
             "examinees": int(err.shape[0]),
             "bias": float(err.mean()),
             "rmse": float(np.sqrt(np.mean(err**2))),
@@ -147,7 +161,7 @@ class CATSimulation:
 def simulate_cat(
     bank: Bank,
     rules: CATRules,
-    theta: np.ndarray,
+    theta: npt.ArrayLike,
     *,
     rng: np.random.Generator | int | None = None,
     seconds_per_item: float | None = None,
@@ -271,8 +285,23 @@ def fit_sympson_hetter(
     return bank.with_exposure(np.clip(k, 1e-6, 1.0)), history
 
 
-def _simulate_block(bank, rules, theta, rng, seconds_per_item, limit, items, is_pilot, est, se, reason,
-                    n_scored, counts, given_count, selected_count) -> None:  # fmt: skip
+def _simulate_block(
+    bank: Bank,
+    rules: CATRules,
+    theta: FloatArray,
+    rng: np.random.Generator,
+    seconds_per_item: float | None,
+    limit: int,
+    items: IntArray,
+    is_pilot: BoolArray,
+    est: FloatArray,
+    se: FloatArray,
+    reason: npt.NDArray[np.object_],
+    n_scored: IntArray,
+    counts: IntArray,
+    given_count: FloatArray,
+    selected_count: FloatArray,
+) -> None:
     """Run the tests of one block of examinees, filling the output slices in place."""
     n, j = theta.shape[0], bank.n_items
     params = bank.params
@@ -315,7 +344,7 @@ def _simulate_block(bank, rules, theta, rng, seconds_per_item, limit, items, is_
             state.elapsed[rows] += seconds_per_item
         scored = ~pilot
         sr, sj = rows[scored], picked[scored]
-        if lazy:  # P(θ) = c + (1 - c) / (1 + exp(-a (θ - b)))
+        if responses is None:  # lazy: P(θ) = c + (1 - c) / (1 + exp(-a (θ - b)))
             c = params.c[sj]
             prob = c + (1.0 - c) / (1.0 + np.exp(-params.a[sj] * (theta[sr] - params.b[sj])))
             resp = (rng.random(sr.shape[0]) < prob).astype(np.intp)

@@ -16,12 +16,14 @@ import json
 import math
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 
 from .ability import METHODS, estimate_ability
+from .arrays import BoolArray, FloatArray
 from .calibration import MMLCalibrator
 from .cat import (
     EXPOSURE_RULES,
@@ -32,8 +34,9 @@ from .cat import (
     ContentBalancing,
     MaxLength,
     StandardErrorStop,
+    StoppingRule,
 )
-from .cat_simulation import CATSimulation, fit_sympson_hetter, simulate_cat
+from .cat_simulation import CATSimulation, ConditionalRow, fit_sympson_hetter, simulate_cat
 from .dif import likelihood_ratio_dif, mantel_haenszel
 from .models import MODELS, ItemParameters, LatentDistribution
 from .quadrature import rectangular
@@ -47,11 +50,11 @@ class InputError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, no usage block
+    def error(self, message: str) -> NoReturn:  # one line, no usage block
         self.exit(2, f"error: {message}\n")
 
 
-def read_responses(path: str | Path) -> tuple[list[str], list[str], np.ndarray]:
+def read_responses(path: str | Path) -> tuple[list[str], list[str], FloatArray]:
     """Read a responses CSV.
 
     Parameters
@@ -94,7 +97,7 @@ def read_responses(path: str | Path) -> tuple[list[str], list[str], np.ndarray]:
     return persons, items, np.array(rows, dtype=float)
 
 
-def _read_header(reader, name: str) -> list[str]:
+def _read_header(reader: Iterator[list[str]], name: str) -> list[str]:
     """The first non-blank row, stripped: a person id column and unique, non-blank item ids."""
     header = next(reader, None)
     while header is not None and not any(cell.strip() for cell in header):
@@ -132,7 +135,14 @@ def _parse_row(row: list[str], items: list[str], where: str) -> list[float]:
     return values
 
 
-def _check_categories(name, persons, items, x, models, n_categories) -> None:
+def _check_categories(
+    name: str,
+    persons: Sequence[str],
+    items: Sequence[str],
+    x: FloatArray,
+    models: Sequence[str],
+    n_categories: Sequence[int],
+) -> None:
     """One-line error for the first value that is not a category of its item."""
     for j, item in enumerate(items):
         col = x[:, j]
@@ -147,7 +157,7 @@ def _check_categories(name, persons, items, x, models, n_categories) -> None:
             )
 
 
-def _calibrate(args) -> int:
+def _calibrate(args: argparse.Namespace) -> int:
     persons, items, x = read_responses(args.input)
     models = [args.model] * len(items)
     if MODELS[args.model].polytomous:
@@ -197,7 +207,7 @@ def _read_params(path: str) -> tuple[ItemParameters, LatentDistribution]:
     return params, LatentDistribution.from_dict(groups[0])
 
 
-def _score(args) -> int:
+def _score(args: argparse.Namespace) -> int:
     params, prior = _read_params(args.params)
     persons, items, x = read_responses(args.input)
     known = {item: j for j, item in enumerate(params.ids)}
@@ -225,7 +235,7 @@ def _score(args) -> int:
     return 0
 
 
-def _simulate(args) -> int:
+def _simulate(args: argparse.Namespace) -> int:
     if args.persons < 1 or args.items < 1:
         raise InputError("--persons and --items must be positive.")
     if args.fraction_administered is not None and not 0 < args.fraction_administered <= 1:
@@ -262,7 +272,7 @@ def _simulate(args) -> int:
     return 0
 
 
-def _read_bank_extras(path: str, params: ItemParameters) -> tuple[list[str] | None, np.ndarray]:
+def _read_bank_extras(path: str, params: ItemParameters) -> tuple[list[str] | None, BoolArray]:
     """Optional per-item ``category`` and ``pilot`` keys of a params.json."""
     items = json.loads(Path(path).read_text(encoding="utf-8"))["items"]
     categories = [str(item.get("category", "")) for item in items]
@@ -280,6 +290,15 @@ def _parse_blueprint(text: str) -> dict[str, int]:
     return targets
 
 
+def _bin_centre(row: ConditionalRow) -> float:
+    """Middle of a 0.5-wide bin of θ; an open outer bin is drawn as if it were 0.5 wide too."""
+    if row["low"] is not None:
+        return row["low"] + 0.25
+    if row["high"] is not None:
+        return row["high"] - 0.25
+    return 0.0  # one bin holding every θ
+
+
 def _plot_simulation(sim: CATSimulation, out: Path, target: float | None) -> list[Path]:
     """conditional_sem.png and exposure.png (matplotlib, no display needed)."""
     import matplotlib
@@ -288,7 +307,7 @@ def _plot_simulation(sim: CATSimulation, out: Path, target: float | None) -> lis
     import matplotlib.pyplot as plt
 
     rows = sim.conditional(np.arange(-3.0, 3.01, 0.5))
-    centre = [((r["low"] if r["low"] is not None else r["high"] - 0.5) + 0.25) for r in rows]
+    centre = [_bin_centre(r) for r in rows]
     fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
     ax.plot(centre, [r["mean_se"] for r in rows], "o-", label="mean SE (reported)")
     ax.plot(centre, [r["rmse"] for r in rows], "s--", label="RMSE (observed)")
@@ -317,7 +336,7 @@ def _plot_simulation(sim: CATSimulation, out: Path, target: float | None) -> lis
     return [sem_path, exposure_path]
 
 
-def _simulate_cat(args) -> int:
+def _simulate_cat(args: argparse.Namespace) -> int:
     if args.examinees < 1:
         raise InputError("--examinees must be positive.")
     params, prior = _read_params(args.params)
@@ -327,7 +346,7 @@ def _simulate_cat(args) -> int:
         raise InputError(f"--blueprint needs a 'category' on the items of {args.params}.")
     try:
         bank = Bank(params, categories=categories, pilot=pilot, prior=prior)
-        stopping = []
+        stopping: list[StoppingRule] = []
         if args.max_items is not None:
             stopping.append(MaxLength(args.max_items))
         if args.stop_se is not None:
@@ -421,7 +440,7 @@ def _fmt(value: float, digits: int = 4) -> str:
     return "" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
 
 
-def _dif(args) -> int:
+def _dif(args: argparse.Namespace) -> int:
     params, _ = _read_params(args.params)
     persons, items, x = read_responses(args.input)
     known = {item: j for j, item in enumerate(params.ids)}
@@ -432,7 +451,9 @@ def _dif(args) -> int:
     _check_categories(args.input, persons, items, x, models, [int(params.n_categories[known[i]]) for i in items])
     groups = _read_groups(args.groups, persons, args.column)
     reference = args.reference or groups[0]
-    rows = {item: {"item": item, "model": m} for item, m in zip(items, models, strict=True)}
+    rows: dict[str, dict[str, str | int]] = {
+        item: {"item": item, "model": m} for item, m in zip(items, models, strict=True)
+    }
     if args.method in ("mh", "both"):
         mh = mantel_haenszel(x, groups, reference=reference, focal=args.focal, item_ids=items)
         focal = mh.focal
@@ -531,7 +552,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 bad input, 2 bad usage)."""
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args)
+        status: int = args.run(args)
+        return status
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from scoring.arrays import readonly
+from scoring.arrays import FloatArray, readonly
 
 __all__ = [
     "AdverseImpact",
@@ -94,7 +94,8 @@ def correct_range_restriction(
         if np.any(~np.isfinite(sd)) or np.any(sd <= 0):
             raise ValueError(f"{name} must be positive and finite.")
     u = big_s / s
-    return r * u / np.sqrt(1.0 + r**2 * (u**2 - 1.0))
+    corrected: FloatArray = r * u / np.sqrt(1.0 + r**2 * (u**2 - 1.0))
+    return corrected
 
 
 # --------------------------------------------------------------------------- predictive validity
@@ -374,7 +375,9 @@ class AdverseImpact:
     alpha: float
 
 
-def _group_index(group_array: np.ndarray, labels) -> tuple[np.ndarray, np.ndarray]:
+def _group_index(
+    group_array: np.ndarray, labels: np.ndarray | Sequence[object] | None
+) -> tuple[np.ndarray, np.ndarray]:
     """The reported groups (``labels`` or the sorted distinct groups) and each applicant's row in them."""
     distinct, index = np.unique(group_array, return_inverse=True)
     if labels is None:
@@ -651,9 +654,11 @@ def validity_coverage(
             rng=generator,
         )
         r[rep], corrected[rep] = result.r, result.corrected
+        corrected_pct, corrected_bca = result.corrected_ci_percentile, result.corrected_ci_bca
+        assert corrected_pct is not None and corrected_bca is not None  # the applicant SD is given
         hits[0, rep] = true_validity in result.ci_percentile
-        hits[1, rep] = true_validity in result.corrected_ci_percentile
-        hits[2, rep] = true_validity in result.corrected_ci_bca
+        hits[1, rep] = true_validity in corrected_pct
+        hits[2, rep] = true_validity in corrected_bca
     return CoverageResult(
         n_replications=n_replications,
         true_validity=float(true_validity),

@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.stats import norm
 
-from scoring.arrays import readonly
+from scoring.arrays import FloatArray, readonly
 from scoring.models import ItemParameters, probabilities
 
 # ---------------------------------------------------------------------------- input checks
@@ -153,7 +153,7 @@ def distractor_shares(
     real = np.arange(width)[None, :] < k[:, None]
     distractor = real & (np.arange(width)[None, :] != k_key[:, None])
     counts = np.where(distractor, counts + smoothing, 0.0)
-    shares: npt.NDArray[np.float64] = counts / counts.sum(axis=1, keepdims=True)
+    shares: FloatArray = counts / counts.sum(axis=1, keepdims=True)
     return shares
 
 
@@ -186,7 +186,7 @@ def option_probabilities(p_correct: np.ndarray, key: np.ndarray, shares: np.ndar
     s = np.asarray(shares, dtype=float)
     if s.ndim != 2 or s.shape[0] != p.shape[1] or (k.size and (k >= s.shape[1]).any()):
         raise ValueError(f"shares must have shape ({p.shape[1]}, n_options) with room for the key; got {s.shape}.")
-    out: npt.NDArray[np.float64] = (1.0 - p)[:, :, None] * s[None, :, :]
+    out: FloatArray = (1.0 - p)[:, :, None] * s[None, :, :]
     out[:, np.arange(p.shape[1]), k] = p
     return out
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
+from ..arrays import IntArray
 from ..information import item_information
 from ..models import PROBABILITY_FLOOR, ItemParameters, LatentDistribution, probabilities
 from ..quadrature import Quadrature, rectangular
@@ -118,10 +120,11 @@ class Bank:
         except KeyError as error:
             raise CATError(f"Item {error.args[0]!r} is not in the item bank.") from None
 
-    def node(self, theta: np.ndarray) -> np.ndarray:
+    def node(self, theta: npt.ArrayLike) -> IntArray:
         """Index of the grid node nearest to each θ, int array of the same shape."""
         q = np.rint((np.asarray(theta, dtype=float) - self.nodes[0]) / self.step).astype(np.intp)
-        return np.clip(q, 0, self.nodes.shape[0] - 1)
+        nearest: IntArray = np.clip(q, 0, self.nodes.shape[0] - 1)
+        return nearest
 
     def pool(self, category: int | None) -> tuple[np.ndarray, np.ndarray]:
         """Operational (non-pilot) items of a category (``None``: all) and their ranking.

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from scoring.arrays import IntArray
+
 from .bank import Bank
 from .errors import CATError
 from .shadow import assemble_shadow_test
-from .step import _Persons, _pick
+from .step import SetAside, _Persons, _pick
 
 if TYPE_CHECKING:
     from .rules import CATRules
@@ -29,7 +31,7 @@ class ContentRule:
     name = ""
     targets: Mapping[str, int]
 
-    def target_vector(self, bank: Bank) -> np.ndarray:
+    def target_vector(self, bank: Bank) -> IntArray:
         """Counts per bank category (0 for categories outside the blueprint), shape (n_categories,)."""
         out = np.zeros(len(bank.category_names), dtype=np.intp)
         for label, count in self.targets.items():
@@ -54,7 +56,7 @@ class ContentRule:
                     f"the bank has {have} operational items there."
                 )
 
-    def category_order(self, bank: Bank, counts: np.ndarray) -> np.ndarray:
+    def category_order(self, bank: Bank, counts: IntArray) -> IntArray:
         """Categories to try per person, most behind first; -1 for categories already complete.
 
         A category's lag is its share ``given_c / target_c`` among those still short of their
@@ -75,7 +77,7 @@ class ContentRule:
         order = np.argsort(share + 1e-9 * np.arange(target.shape[0]), axis=1, kind="stable")
         return np.where(np.take_along_axis(short, order, axis=1), order, -1)
 
-    def choose(self, bank: Bank, rules: CATRules, sub: _Persons, rng: np.random.Generator) -> tuple[np.ndarray, list]:
+    def choose(self, bank: Bank, rules: CATRules, sub: _Persons, rng: np.random.Generator) -> tuple[IntArray, SetAside]:
         """Next operational item per person, from the first category of :meth:`category_order`.
 
         Within a category the rules' selection and exposure rules choose; a person moves to
@@ -98,7 +100,7 @@ class ContentRule:
         """
         order = self.category_order(bank, sub.counts)
         chosen = np.full(sub.node.shape[0], -1, dtype=np.intp)
-        aside: list = []
+        aside: SetAside = []
         for rank in range(order.shape[1]):
             waiting = np.flatnonzero((chosen < 0) & (order[:, rank] >= 0))
             if not waiting.size:
@@ -108,7 +110,7 @@ class ContentRule:
                 _pick(bank, rules, int(c), sub, rows, rng, chosen, aside)
         return chosen, aside
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         """Plain-data form."""
         return {"rule": self.name, "targets": dict(self.targets)}
 
@@ -125,7 +127,7 @@ class ContentBalancing(ContentRule):
     targets: Mapping[str, int] = field(default_factory=dict)
     name = "blueprint"
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not self.targets or any(int(v) < 0 for v in self.targets.values()):
             raise CATError("A blueprint needs non-negative counts for at least one category.")
         object.__setattr__(self, "targets", {str(k): int(v) for k, v in self.targets.items()})
@@ -147,7 +149,7 @@ class ShadowTest(ContentRule):
     enemies: tuple[tuple[str, ...], ...] = ()
     name = "shadow"
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not self.targets or any(int(v) < 0 for v in self.targets.values()):
             raise CATError("A shadow test needs non-negative counts for at least one category.")
         object.__setattr__(self, "targets", {str(k): int(v) for k, v in self.targets.items()})
@@ -158,7 +160,7 @@ class ShadowTest(ContentRule):
         for group in self.enemies:
             bank.index(group)
 
-    def choose(self, bank: Bank, rules: CATRules, sub: _Persons, rng: np.random.Generator) -> tuple[np.ndarray, list]:
+    def choose(self, bank: Bank, rules: CATRules, sub: _Persons, rng: np.random.Generator) -> tuple[IntArray, SetAside]:
         """Next item per person from that person's shadow test; one MILP per person.
 
         Replaces the balancing of :meth:`ContentRule.choose`: the shadow test (of
@@ -169,7 +171,7 @@ class ShadowTest(ContentRule):
         groups = [bank.index(g) for g in self.enemies]
         n = sub.node.shape[0]
         chosen = np.full(n, -1, dtype=np.intp)
-        aside: list = []
+        aside: SetAside = []
         need_k = rules.exposure.need
         for r in range(n):
             eligible = ~sub.blocked[r] & ~bank.pilot
@@ -185,7 +187,7 @@ class ShadowTest(ContentRule):
             aside.extend((r, int(j)) for j in cands[0, set_aside[0]])
         return chosen, aside
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return {"rule": self.name, "targets": dict(self.targets), "enemies": [list(g) for g in self.enemies]}
 
 

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from scoring.arrays import BoolArray, IntArray
+
 from .errors import CATError
+
+if TYPE_CHECKING:
+    from .bank import Bank
 
 __all__ = ["EXPOSURE_RULES", "ExposureRule", "NoExposureControl", "Randomesque", "SympsonHetter"]
 
@@ -15,10 +21,13 @@ class ExposureRule:
     """Chooses the administered item among a person's ranked candidates."""
 
     name = ""
-    #: How many ranked candidates the rule looks at.
-    need = 1
 
-    def choose(self, bank, candidates: np.ndarray, rng) -> tuple[np.ndarray, np.ndarray]:
+    @property
+    def need(self) -> int:
+        """How many ranked candidates the rule looks at."""
+        return 1
+
+    def choose(self, bank: Bank, candidates: IntArray, rng: np.random.Generator) -> tuple[IntArray, BoolArray]:
         """The chosen item per person and the candidates set aside for the rest of the test.
 
         Parameters
@@ -32,7 +41,7 @@ class ExposureRule:
         """
         raise NotImplementedError
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         """Plain-data form."""
         return {"rule": self.name}
 
@@ -43,7 +52,7 @@ class NoExposureControl(ExposureRule):
 
     name = "none"
 
-    def choose(self, bank, candidates, rng):
+    def choose(self, bank: Bank, candidates: IntArray, rng: np.random.Generator) -> tuple[IntArray, BoolArray]:
         return candidates[:, 0], np.zeros(candidates.shape, bool)
 
 
@@ -54,22 +63,22 @@ class Randomesque(ExposureRule):
     n: int = 5
     name = "randomesque"
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.n < 1:
             raise CATError("randomesque needs n >= 1.")
 
     @property
-    def need(self):
+    def need(self) -> int:
         return self.n
 
-    def choose(self, bank, candidates, rng):
+    def choose(self, bank: Bank, candidates: IntArray, rng: np.random.Generator) -> tuple[IntArray, BoolArray]:
         valid = candidates >= 0
         count = valid.sum(axis=1)
         pick = np.minimum((rng.random(candidates.shape[0]) * np.maximum(count, 1)).astype(np.intp), count - 1)
         chosen = np.where(count > 0, candidates[np.arange(candidates.shape[0]), np.maximum(pick, 0)], -1)
         return chosen, np.zeros(candidates.shape, bool)
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, object]:
         return {"rule": self.name, "n": self.n}
 
 
@@ -88,10 +97,10 @@ class SympsonHetter(ExposureRule):
     name = "sympson-hetter"
 
     @property
-    def need(self):
+    def need(self) -> int:
         return self.max_candidates
 
-    def choose(self, bank, candidates, rng):
+    def choose(self, bank: Bank, candidates: IntArray, rng: np.random.Generator) -> tuple[IntArray, BoolArray]:
         valid = candidates >= 0
         k = np.where(valid, bank.exposure[np.maximum(candidates, 0)], 0.0)
         accept = valid & (rng.random(candidates.shape) < k)
@@ -102,7 +111,7 @@ class SympsonHetter(ExposureRule):
         set_aside = valid & (np.arange(candidates.shape[1]) < first[:, None])
         return chosen, set_aside
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, object]:
         return {"rule": self.name, "max_candidates": self.max_candidates}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from .bank import Bank
 from .content import CONTENT_RULES, ContentRule
@@ -15,7 +16,11 @@ from .stopping import STOPPING_RULES, MaxLength, StoppingRule
 __all__ = ["CATRules"]
 
 
-def _from_registry(registry: Mapping[str, type], spec, kind: str):
+_Rule = TypeVar("_Rule")
+
+
+def _from_registry(registry: Mapping[str, type[_Rule]], spec: object, kind: str) -> _Rule:
+    """The rule ``spec`` names (a name, or a mapping of ``rule`` and the rule's settings)."""
     if isinstance(spec, str):
         spec = {"rule": spec}
     if not isinstance(spec, Mapping) or "rule" not in spec:
@@ -54,7 +59,7 @@ class CATRules:
     min_length: int = 1
     pilot_positions: tuple[int, ...] = ()
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         stopping = tuple(self.stopping)
         if not any(isinstance(r, MaxLength) for r in stopping):
             stopping = (MaxLength(30 if self.content is None else self.content.length), *stopping)
@@ -90,7 +95,7 @@ class CATRules:
             raise CATError(f"{len(self.pilot_positions)} pilot positions but the bank has {bank.n_pilot} pilot items.")
 
     @classmethod
-    def from_dict(cls, data: Mapping) -> CATRules:
+    def from_dict(cls, data: Mapping[str, Any]) -> CATRules:
         """Build rules from plain data (a blueprint's CAT settings).
 
         Example::
@@ -106,7 +111,7 @@ class CATRules:
         unknown = set(data) - known
         if unknown:
             raise CATError(f"Unknown CAT setting {sorted(unknown)[0]!r}; use {', '.join(sorted(known))}.")
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
         if "selection" in data:
             kwargs["selection"] = _from_registry(SELECTION_RULES, data["selection"], "selection")
         if "exposure" in data:
@@ -121,7 +126,7 @@ class CATRules:
             kwargs["pilot_positions"] = tuple(int(p) for p in data["pilot_positions"])
         return cls(**kwargs)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         """Plain-data form (the inverse of :meth:`from_dict`)."""
         return {
             "selection": self.selection.to_dict(),

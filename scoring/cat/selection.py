@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from scoring.arrays import BoolArray, FloatArray, IntArray
+
+if TYPE_CHECKING:
+    from .bank import Bank
+    from .step import _Persons
 
 __all__ = ["SELECTION_RULES", "KullbackLeibler", "MaximumInformation", "RandomItem", "SelectionRule"]
 
@@ -14,7 +21,9 @@ class SelectionRule:
 
     name = ""
 
-    def candidates(self, bank, pool, persons, need, rng) -> np.ndarray:
+    def candidates(
+        self, bank: Bank, pool: int | None, persons: _Persons, need: int, rng: np.random.Generator
+    ) -> IntArray:
         """Up to ``need`` eligible items per person, best first, padded with -1.
 
         Parameters
@@ -33,12 +42,12 @@ class SelectionRule:
         """
         raise NotImplementedError
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         """Plain-data form, the inverse of the registry lookup."""
         return {"rule": self.name}
 
 
-def _top_from_scores(scores: np.ndarray, items: np.ndarray, blocked: np.ndarray, need: int) -> np.ndarray:
+def _top_from_scores(scores: FloatArray, items: IntArray, blocked: BoolArray, need: int) -> IntArray:
     """Best ``need`` unblocked items per row from a (n_persons, n_pool) score matrix."""
     scores = np.where(blocked, -np.inf, scores)
     need_here = min(need, items.shape[0])
@@ -61,7 +70,9 @@ class MaximumInformation(SelectionRule):
 
     name = "mfi"
 
-    def candidates(self, bank, pool, persons, need, rng):
+    def candidates(
+        self, bank: Bank, pool: int | None, persons: _Persons, need: int, rng: np.random.Generator
+    ) -> IntArray:
         items, ranking = bank.pool(pool)
         width = min(items.shape[0], need + int(persons.n_blocked.max(initial=0)))
         ranked = ranking[persons.node, :width]  # (n, width)
@@ -85,7 +96,9 @@ class KullbackLeibler(SelectionRule):
     z: float = 3.0
     name = "kl"
 
-    def candidates(self, bank, pool, persons, need, rng):
+    def candidates(
+        self, bank: Bank, pool: int | None, persons: _Persons, need: int, rng: np.random.Generator
+    ) -> IntArray:
         items, _ = bank.pool(pool)
         p, cum = bank.kl_tables()
         n_nodes = bank.nodes.shape[0]
@@ -99,7 +112,7 @@ class KullbackLeibler(SelectionRule):
         kl = (p0 * (width * lp0 - window)).sum(axis=1).T * bank.step  # (n, J)
         return _top_from_scores(kl, items, persons.blocked[:, items], need)
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, object]:
         return {"rule": self.name, "z": self.z}
 
 
@@ -109,7 +122,9 @@ class RandomItem(SelectionRule):
 
     name = "random"
 
-    def candidates(self, bank, pool, persons, need, rng):
+    def candidates(
+        self, bank: Bank, pool: int | None, persons: _Persons, need: int, rng: np.random.Generator
+    ) -> IntArray:
         items, _ = bank.pool(pool)
         scores = rng.random((persons.node.shape[0], items.shape[0]))
         return _top_from_scores(scores, items, persons.blocked[:, items], need)

@@ -20,6 +20,8 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_array, vstack
 
+from scoring.arrays import BoolArray, FloatArray, IntArray
+
 from .errors import CATError
 
 __all__ = ["assemble_shadow_test"]
@@ -93,11 +95,13 @@ def assemble_shadow_test(
     if result.status != 0 or result.x is None:
         short = {int(c): int(need[c]) for c in cats}
         raise CATError(f"No shadow test meets the constraints (items still needed per category: {short}).")
-    chosen = items[result.x > 0.5]
+    chosen = items[np.asarray(result.x, dtype=float) > 0.5]
     return chosen[np.argsort(-information[chosen], kind="stable")]
 
 
-def _prune(information, category, need, eligible, enemies) -> np.ndarray:
+def _prune(
+    information: FloatArray, category: IntArray, need: IntArray, eligible: BoolArray, enemies: Sequence[IntArray]
+) -> IntArray:
     """Items that can be in an optimal shadow test: per category the best ``need_c + e_c``.
 
     ``e_c`` is the number of eligible enemy-set members in category c. Exact by an exchange

@@ -9,12 +9,13 @@ precomputed ranking instead of evaluating every item.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 
-from scoring.arrays import random_state
+from scoring.arrays import BoolArray, FloatArray, IntArray, random_state
 
 from .bank import Bank
 from .errors import CATError
@@ -25,35 +26,39 @@ if TYPE_CHECKING:
 
 __all__ = ["CATStep", "next_item"]
 
+#: (person row, bank position) of the items an exposure rule passed over.
+SetAside: TypeAlias = list[tuple[int, int]]
+
 
 @dataclass
 class _Persons:
     """Per-person arrays of a batch of candidates (one row per person)."""
 
-    loglik: np.ndarray  # (n, Q) log-likelihood of the scored responses
-    blocked: np.ndarray  # (n, J) administered (scored or pilot), set aside or otherwise excluded
-    counts: np.ndarray  # (n, C) scored items per category
-    n_scored: np.ndarray  # (n,)
-    n_delivered: np.ndarray  # (n,) scored + pilot
-    n_blocked: np.ndarray  # (n,)
-    elapsed: np.ndarray  # (n,)
-    given: np.ndarray  # (n, J) scored items administered
-    node: np.ndarray = None  # (n,) grid node of θ̂, set by the step
+    loglik: FloatArray  # (n, Q) log-likelihood of the scored responses
+    blocked: BoolArray  # (n, J) administered (scored or pilot), set aside or otherwise excluded
+    counts: IntArray  # (n, C) scored items per category
+    n_scored: IntArray  # (n,)
+    n_delivered: IntArray  # (n,) scored + pilot
+    n_blocked: IntArray  # (n,)
+    elapsed: FloatArray  # (n,)
+    given: BoolArray  # (n, J) scored items administered
+    #: (n,) grid node of θ̂: scratch space the step fills before selection (empty until then)
+    node: IntArray = field(default_factory=lambda: np.zeros(0, np.intp))
 
-    def take(self, rows: np.ndarray) -> _Persons:
+    def take(self, rows: IntArray) -> _Persons:
         fields = ("loglik", "blocked", "counts", "n_scored", "n_delivered", "n_blocked", "elapsed", "given")
         return _Persons(*(getattr(self, f)[rows] for f in fields))
 
 
 @dataclass(frozen=True)
 class _Decision:
-    theta: np.ndarray
-    se: np.ndarray
-    stop: np.ndarray
-    reason: np.ndarray  # object array, "" when not stopping
-    item: np.ndarray  # -1 when stopping
-    pilot: np.ndarray
-    set_aside: list  # (person row, item) pairs
+    theta: FloatArray
+    se: FloatArray
+    stop: BoolArray
+    reason: npt.NDArray[np.object_]  # str, "" when not stopping
+    item: IntArray  # -1 when stopping
+    pilot: BoolArray
+    set_aside: SetAside
 
 
 def _decide(bank: Bank, rules: CATRules, persons: _Persons, rng: np.random.Generator) -> _Decision:
@@ -73,7 +78,7 @@ def _decide(bank: Bank, rules: CATRules, persons: _Persons, rng: np.random.Gener
         stop |= new
     item = np.full(n, -1, dtype=np.intp)
     pilot = np.zeros(n, bool)
-    set_aside: list = []
+    set_aside: SetAside = []
     go = np.flatnonzero(~stop)
     if go.size and rules.pilot_positions:
         position = persons.n_delivered[go] + 1
@@ -99,17 +104,28 @@ def _decide(bank: Bank, rules: CATRules, persons: _Persons, rng: np.random.Gener
     return _Decision(theta, se, stop, reason, item, pilot, set_aside)
 
 
-def _choose_operational(bank: Bank, rules: CATRules, sub: _Persons, rng: np.random.Generator):
+def _choose_operational(
+    bank: Bank, rules: CATRules, sub: _Persons, rng: np.random.Generator
+) -> tuple[IntArray, SetAside]:
     """Next operational item for persons who continue; (chosen (n,), [(row, set-aside item)])."""
     if rules.content is not None:
         return rules.content.choose(bank, rules, sub, rng)
     chosen = np.full(sub.node.shape[0], -1, dtype=np.intp)
-    aside: list = []
+    aside: SetAside = []
     _pick(bank, rules, None, sub, np.arange(sub.node.shape[0]), rng, chosen, aside)
     return chosen, aside
 
 
-def _pick(bank, rules, pool, sub: _Persons, rows, rng, chosen, aside) -> None:
+def _pick(
+    bank: Bank,
+    rules: CATRules,
+    pool: int | None,
+    sub: _Persons,
+    rows: IntArray,
+    rng: np.random.Generator,
+    chosen: IntArray,
+    aside: SetAside,
+) -> None:
     """Selection then exposure control within one pool for the persons ``rows``; fills ``chosen`` and ``aside``."""
     part = sub if rows.shape[0] == sub.node.shape[0] else _subset(sub, rows)
     cands = rules.selection.candidates(bank, pool, part, rules.exposure.need, rng)
@@ -120,7 +136,7 @@ def _pick(bank, rules, pool, sub: _Persons, rows, rng, chosen, aside) -> None:
         aside.extend(zip(rows[r].tolist(), cands[r, k].tolist(), strict=True))
 
 
-def _subset(sub: _Persons, rows: np.ndarray) -> _Persons:
+def _subset(sub: _Persons, rows: IntArray) -> _Persons:
     part = sub.take(rows)
     part.node = sub.node[rows]
     return part
@@ -158,15 +174,19 @@ class CATStep:
     set_aside: tuple[str, ...] = ()
 
 
-def _persons_from_history(bank: Bank, administered, responses, set_aside, elapsed) -> _Persons:
+def _persons_from_history(
+    bank: Bank, administered: Sequence[str], responses: npt.ArrayLike, set_aside: Sequence[str], elapsed: float
+) -> _Persons:
     items = bank.index(administered)
     resp = np.asarray(responses, dtype=float).reshape(-1)
     if resp.shape[0] != items.shape[0]:
         raise CATError(f"{items.shape[0]} administered items but {resp.shape[0]} responses.")
     if np.unique(items).shape[0] != items.shape[0]:
-        seen = set()
-        dup = next(i for i in administered if (i in seen) or seen.add(i))
-        raise CATError(f"Item {dup!r} appears twice among the administered items.")
+        seen: set[str] = set()
+        for i in administered:
+            if i in seen:
+                raise CATError(f"Item {i!r} appears twice among the administered items.")
+            seen.add(i)
     k = bank.n_categories[items]
     bad = ~((resp >= 0) & (resp <= k - 1) & (resp == np.floor(resp)))
     if bad.any():

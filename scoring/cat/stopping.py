@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import numpy as np
+import numpy.typing as npt
+
+from scoring.arrays import BoolArray, FloatArray, IntArray
 
 from .bank import Bank
 
 __all__ = ["SPRT", "STOPPING_RULES", "MaxLength", "StandardErrorStop", "StoppingRule", "TimeLimit"]
 
+#: Why a rule stops: one reason for every person, or one per person (an array of str).
+Reason: TypeAlias = str | npt.NDArray[np.str_]
+
 
 @dataclass(frozen=True)
 class _StopInput:
-    theta: np.ndarray
-    se: np.ndarray
-    n_scored: np.ndarray
-    elapsed: np.ndarray
-    loglik: np.ndarray
+    theta: FloatArray
+    se: FloatArray
+    n_scored: IntArray
+    elapsed: FloatArray
+    loglik: FloatArray
     bank: Bank
 
 
@@ -27,11 +34,11 @@ class StoppingRule:
     name = ""
     hard = False
 
-    def check(self, data: _StopInput) -> tuple[np.ndarray, np.ndarray | str]:
+    def check(self, data: _StopInput) -> tuple[BoolArray, Reason]:
         """Stop flags (n_persons,) and the reason (a string or an array of strings)."""
         raise NotImplementedError
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         """Plain-data form."""
         raise NotImplementedError
 
@@ -44,10 +51,10 @@ class MaxLength(StoppingRule):
     name = "max-length"
     hard = True
 
-    def check(self, data):
+    def check(self, data: _StopInput) -> tuple[BoolArray, Reason]:
         return data.n_scored >= self.n, self.name
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, object]:
         return {"rule": self.name, "n": self.n}
 
 
@@ -58,10 +65,10 @@ class StandardErrorStop(StoppingRule):
     threshold: float
     name = "se"
 
-    def check(self, data):
+    def check(self, data: _StopInput) -> tuple[BoolArray, Reason]:
         return data.se <= self.threshold, self.name
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, object]:
         return {"rule": self.name, "threshold": self.threshold}
 
 
@@ -73,10 +80,10 @@ class TimeLimit(StoppingRule):
     name = "time-limit"
     hard = True
 
-    def check(self, data):
+    def check(self, data: _StopInput) -> tuple[BoolArray, Reason]:
         return data.elapsed >= self.seconds, self.name
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, object]:
         return {"rule": self.name, "seconds": self.seconds}
 
 
@@ -95,7 +102,7 @@ class SPRT(StoppingRule):
     beta: float = 0.05
     name = "sprt"
 
-    def check(self, data):
+    def check(self, data: _StopInput) -> tuple[BoolArray, Reason]:
         nodes = data.bank.nodes
         pos = (np.array([self.cut - self.delta, self.cut + self.delta]) - nodes[0]) / data.bank.step
         i = np.clip(np.floor(pos).astype(np.intp), 0, nodes.shape[0] - 2)
@@ -107,7 +114,7 @@ class SPRT(StoppingRule):
         stop = (ratio >= upper) | (ratio <= lower)
         return stop, np.where(ratio >= upper, "sprt-pass", "sprt-fail")
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, object]:
         return {"rule": self.name, "cut": self.cut, "delta": self.delta, "alpha": self.alpha, "beta": self.beta}
 
 

@@ -7,8 +7,10 @@ position array is position ``p``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from .errors import SelectionRuleError, data_error
 
@@ -92,7 +94,7 @@ class Applicants:
         return int(self.applicant_id.shape[0])
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, init=False)
 class Positions:
     """Positions (formasi) as column arrays; row ``p`` is position ``p``.
 
@@ -108,33 +110,39 @@ class Positions:
         index); default all equal, i.e. position-index order.
     """
 
-    quota: np.ndarray
-    group: np.ndarray | None = None
-    priority: np.ndarray | None = None
+    quota: npt.NDArray[np.int64]
+    group: npt.NDArray[np.integer[Any]]
+    priority: npt.NDArray[np.integer[Any]]
 
-    def __post_init__(self) -> None:
-        quota = np.asarray(self.quota)
-        if quota.ndim != 1 or not np.issubdtype(quota.dtype, np.integer):
+    # Written out rather than generated, so that the defaults (None) are filled in here and the
+    # attributes are always arrays.
+    def __init__(
+        self, quota: npt.ArrayLike, group: npt.ArrayLike | None = None, priority: npt.ArrayLike | None = None
+    ) -> None:
+        quota_array = np.asarray(quota)
+        if quota_array.ndim != 1 or not np.issubdtype(quota_array.dtype, np.integer):
             raise data_error("quota", "a one-dimensional array of whole numbers")
-        if (quota < 0).any():
+        if (quota_array < 0).any():
             raise data_error("quota", "numbers of at least 0")
-        object.__setattr__(self, "quota", quota.astype(np.int64, copy=False))
-        for name in ("group", "priority"):
-            value = getattr(self, name)
-            array = (
-                np.full(quota.shape, -1 if name == "group" else 0, dtype=np.int64)
-                if value is None
-                else np.asarray(value)
-            )
-            if array.shape != quota.shape or not np.issubdtype(array.dtype, np.integer):
-                raise SelectionRuleError(
-                    "position_shape_mismatch",
-                    f"Positions.{name} must be whole numbers, one per position.",
-                    column=name,
-                )
-            object.__setattr__(self, name, array)
+        object.__setattr__(self, "quota", quota_array.astype(np.int64, copy=False))
+        object.__setattr__(self, "group", _per_position("group", group, quota_array.shape, -1))
+        object.__setattr__(self, "priority", _per_position("priority", priority, quota_array.shape, 0))
         if (self.group < -1).any():
             raise data_error("group", "group labels of at least 0, or -1 for no group")
 
     def __len__(self) -> int:
         return int(self.quota.shape[0])
+
+
+def _per_position(
+    name: str, value: npt.ArrayLike | None, shape: tuple[int, ...], default: int
+) -> npt.NDArray[np.integer[Any]]:
+    """A whole number per position (``default`` for every position when ``value`` is None)."""
+    array = np.full(shape, default, dtype=np.int64) if value is None else np.asarray(value)
+    if array.shape != shape or not np.issubdtype(array.dtype, np.integer):
+        raise SelectionRuleError(
+            "position_shape_mismatch",
+            f"Positions.{name} must be whole numbers, one per position.",
+            column=name,
+        )
+    return array

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..arrays import readonly
+from ..arrays import FloatArray, IntArray, readonly
 from .data import Applicants, Positions
 from .errors import SelectionRuleError, data_error
 from .result import ABSENT_BASIC, ABSENT_FIELD, SelectionResult, Status
@@ -156,10 +156,12 @@ class _Keys:
         elif key == "education":
             values = a.education[self.rows]
         elif key == "birth_date":
-            return a.birth_date[self.rows]  # earlier (smaller) is better
+            older_first: IntArray = a.birth_date[self.rows]  # earlier (smaller) is better
+            return older_first
         else:  # pragma: no cover - keys are validated by the rules
             raise KeyError(key)
-        return -values
+        smaller_first: FloatArray = -values  # declared: numpy's stubs type fancy indexing as Any
+        return smaller_first
 
     def subset(self, mask: np.ndarray) -> _Keys:
         """The keys of ``self.rows[mask]``, reusing the computed ones."""
@@ -190,7 +192,7 @@ def _runs(sorted_group: np.ndarray, sorted_keys: list[np.ndarray]) -> tuple[np.n
 class _Outcome:
     """The output arrays of a selection, written stage by stage."""
 
-    def __init__(self, n: int, quota: np.ndarray) -> None:
+    def __init__(self, n: int, quota: IntArray) -> None:
         self.status = np.full(n, Status.ADMIN_FAILED, dtype=np.int8)
         self.reason = np.zeros(n, dtype=np.int32)
         self.shortlist_rank = np.zeros(n, dtype=np.int32)
@@ -199,10 +201,11 @@ class _Outcome:
         self.final_score = np.full(n, np.nan)
         self.appointed = np.full(n, -1, dtype=np.int64)
         self.tie_unresolved = np.zeros(n, dtype=bool)
+        # per position; declared because numpy's stubs give zeros(shape) a 0-d shape type
         self.quota = quota.copy()
-        self.filled = np.zeros(quota.shape, dtype=np.int64)
-        self.filled_by_filling = np.zeros(quota.shape, dtype=np.int64)
-        self.shortlisted = np.zeros(quota.shape, dtype=np.int64)
+        self.filled: IntArray = np.zeros(quota.shape, dtype=np.int64)
+        self.filled_by_filling: IntArray = np.zeros(quota.shape, dtype=np.int64)
+        self.shortlisted: IntArray = np.zeros(quota.shape, dtype=np.int64)
 
     def result(self, basic_total: np.ndarray, rules: SelectionRules) -> SelectionResult:
         return SelectionResult(

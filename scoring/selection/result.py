@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..arrays import IntArray
+
 if TYPE_CHECKING:
     from .rules import SelectionRules
 
@@ -99,14 +101,14 @@ class SelectionResult:
     rank: np.ndarray
     appointed_position: np.ndarray
     tie_unresolved: np.ndarray
-    quota: np.ndarray
-    filled: np.ndarray
-    filled_by_filling: np.ndarray
-    shortlisted: np.ndarray
+    quota: IntArray
+    filled: IntArray
+    filled_by_filling: IntArray
+    shortlisted: IntArray
     rules: SelectionRules
 
     @property
-    def vacant(self) -> np.ndarray:
+    def vacant(self) -> IntArray:
         """Seats left empty per position, shape (n_positions,)."""
         return self.quota - self.filled
 

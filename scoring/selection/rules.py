@@ -96,7 +96,7 @@ class Section:
             )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class ThresholdRule:
     """Passing thresholds of the basic test for one applicant category.
 
@@ -110,19 +110,28 @@ class ThresholdRule:
     category : str
         Name of the applicant category; its index in ``SelectionRules.thresholds`` is the
         category code used in :class:`Applicants`.
-    minimums : mapping of str to float
-        Minimum score per section name; sections left out have no minimum.
+    minimums : mapping of str to float, or (str, float) pairs
+        Minimum score per section name; sections left out have no minimum. Kept as a tuple of
+        (section, minimum) pairs in the order given.
     total_minimum : float or None
         Minimum basic total (sum of sections), or None for none.
     """
 
     category: str
-    minimums: Mapping[str, float] | tuple[tuple[str, float], ...] = ()
-    total_minimum: float | None = None
+    minimums: tuple[tuple[str, float], ...]
+    total_minimum: float | None
 
-    def __post_init__(self) -> None:
+    # Written out rather than generated: ``minimums`` may come as a mapping and is kept as pairs.
+    def __init__(
+        self,
+        category: str,
+        minimums: Mapping[str, float] | Iterable[tuple[str, float]] = (),
+        total_minimum: float | None = None,
+    ) -> None:
+        object.__setattr__(self, "category", category)
+        object.__setattr__(self, "total_minimum", total_minimum)
         _check_name(self.category, "category")
-        pairs = tuple(self.minimums.items()) if isinstance(self.minimums, Mapping) else tuple(self.minimums)
+        pairs = tuple(minimums.items()) if isinstance(minimums, Mapping) else tuple(minimums)
         names = [name for name, _ in pairs]
         if len(set(names)) != len(names):
             raise SelectionRuleError(

@@ -6,11 +6,13 @@ a programme cannot close more than the gap that is there.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
-from ..arrays import readonly
+from ..arrays import FloatArray, IntArray, readonly
 from .gaps import GapAnalysis, float_array
 
 __all__ = ["MODES", "TrainingCatalogue", "closed_per_competency", "gap_matrix"]
@@ -18,7 +20,7 @@ __all__ = ["MODES", "TrainingCatalogue", "closed_per_competency", "gap_matrix"]
 MODES = ("online", "classroom")
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, init=False)
 class TrainingCatalogue:
     """Training programmes, one entry per programme (arrays of length n_programmes).
 
@@ -47,34 +49,50 @@ class TrainingCatalogue:
 
     names: tuple[str, ...]
     competencies: tuple[str, ...]
-    effect: np.ndarray
+    effect: FloatArray
     mode: tuple[str, ...]
-    hours: np.ndarray
-    capacity: np.ndarray
-    cost_per_run: np.ndarray | None = None
-    cost_per_participant: np.ndarray | None = None
-    max_runs: np.ndarray | None = None
-    orientation: str | None = None
+    hours: FloatArray
+    capacity: IntArray
+    cost_per_run: FloatArray
+    cost_per_participant: FloatArray
+    max_runs: FloatArray | None
+    orientation: str | None
 
-    def __post_init__(self) -> None:
+    # Written out rather than generated: the arguments are array-likes (costs default to 0), the
+    # attributes checked read-only arrays.
+    def __init__(
+        self,
+        names: Sequence[str],
+        competencies: Sequence[str],
+        effect: npt.ArrayLike,
+        mode: Sequence[str],
+        hours: npt.ArrayLike,
+        capacity: npt.ArrayLike,
+        cost_per_run: npt.ArrayLike | None = None,
+        cost_per_participant: npt.ArrayLike | None = None,
+        max_runs: npt.ArrayLike | None = None,
+        orientation: str | None = None,
+    ) -> None:
         set_ = object.__setattr__
-        set_(self, "names", tuple(self.names))
-        set_(self, "competencies", tuple(self.competencies))
-        set_(self, "mode", tuple(self.mode))
+        set_(self, "names", tuple(names))
+        set_(self, "competencies", tuple(competencies))
+        set_(self, "mode", tuple(mode))
+        set_(self, "orientation", orientation)
         self._check_names()
-        set_(self, "effect", readonly(self._checked_effect(), copy=True))
+        set_(self, "effect", readonly(self._checked_effect(effect), copy=True))
         if len(self.mode) != self.n_programmes or any(m not in MODES for m in self.mode):
             raise ValueError(f"Each programme needs a mode out of {MODES}.")
-        hours, capacity = self._checked_hours(), self._checked_capacity()
-        costs = {name: self._checked_cost(name) for name in ("cost_per_run", "cost_per_participant")}
-        max_runs = self._checked_max_runs()
+        hours_array, capacity_array = self._checked_hours(hours), self._checked_capacity(capacity)
+        run_cost = self._checked_cost(cost_per_run, "cost_per_run")
+        participant_cost = self._checked_cost(cost_per_participant, "cost_per_participant")
+        runs = self._checked_max_runs(max_runs)
         if self.orientation is not None and self.orientation not in self.names:
             raise ValueError(f"The orientation programme {self.orientation!r} is not in the catalogue.")
-        set_(self, "hours", readonly(hours, copy=True))
-        set_(self, "capacity", readonly(capacity.astype(np.int64), copy=True))
-        set_(self, "cost_per_run", readonly(costs["cost_per_run"], copy=True))
-        set_(self, "cost_per_participant", readonly(costs["cost_per_participant"], copy=True))
-        set_(self, "max_runs", None if max_runs is None else readonly(max_runs, copy=True))
+        set_(self, "hours", readonly(hours_array, copy=True))
+        set_(self, "capacity", readonly(capacity_array.astype(np.int64), copy=True))
+        set_(self, "cost_per_run", readonly(run_cost, copy=True))
+        set_(self, "cost_per_participant", readonly(participant_cost, copy=True))
+        set_(self, "max_runs", None if runs is None else readonly(runs, copy=True))
 
     def _check_names(self) -> None:
         """At least one programme, names unique and non-empty."""
@@ -84,9 +102,9 @@ class TrainingCatalogue:
         if len(set(names)) != n_programmes or not all(isinstance(n, str) and n for n in names):
             raise ValueError("Programme names must be unique non-empty strings.")
 
-    def _checked_effect(self) -> np.ndarray:
+    def _checked_effect(self, value: npt.ArrayLike) -> FloatArray:
         """``effect`` as a finite, non-negative (n_programmes, n_competencies) array."""
-        effect = float_array(self.effect, "effect", 2)
+        effect = float_array(value, "effect", 2)
         if effect.shape != (self.n_programmes, len(self.competencies)):
             raise ValueError(
                 f"effect must have shape (n_programmes, n_competencies) = "
@@ -96,28 +114,24 @@ class TrainingCatalogue:
             raise ValueError("Programme effects must be finite and non-negative.")
         return effect
 
-    def _column(self, value: object, name: str, default: float | None) -> np.ndarray | None:
-        """A per-programme column as a float array of shape (n_programmes,); ``default`` fills None."""
+    def _column(self, value: npt.ArrayLike, name: str) -> FloatArray:
+        """A per-programme column as a float array of shape (n_programmes,)."""
         n_programmes = self.n_programmes
-        if value is None:
-            if default is None:
-                return None
-            value = np.full(n_programmes, default)
         array = float_array(value, name, 1)
         if array.shape != (n_programmes,):
             raise ValueError(f"{name} must have one value per programme ({n_programmes}).")
         return array
 
-    def _checked_hours(self) -> np.ndarray:
+    def _checked_hours(self, value: npt.ArrayLike | None) -> FloatArray:
         """``hours``, finite and positive."""
-        hours = self._column(self.hours, "hours", None)
+        hours = None if value is None else self._column(value, "hours")
         if hours is None or not np.all(np.isfinite(hours)) or np.any(hours <= 0):
             raise ValueError("Every programme needs a finite positive duration in hours.")
         return hours
 
-    def _checked_capacity(self) -> np.ndarray:
+    def _checked_capacity(self, value: npt.ArrayLike | None) -> FloatArray:
         """``capacity``, whole numbers of at least 1."""
-        capacity = self._column(self.capacity, "capacity", None)
+        capacity = None if value is None else self._column(value, "capacity")
         if (
             capacity is None
             or not np.all(np.isfinite(capacity))
@@ -127,16 +141,16 @@ class TrainingCatalogue:
             raise ValueError("Every programme needs a whole-number capacity of at least 1 per run.")
         return capacity
 
-    def _checked_cost(self, name: str) -> np.ndarray:
+    def _checked_cost(self, value: npt.ArrayLike | None, name: str) -> FloatArray:
         """A cost column (default 0), finite and non-negative."""
-        cost = self._column(getattr(self, name), name, 0.0)
+        cost = self._column(np.zeros(self.n_programmes) if value is None else value, name)
         if not np.all(np.isfinite(cost)) or np.any(cost < 0):
             raise ValueError(f"{name} must be finite and non-negative.")
         return cost
 
-    def _checked_max_runs(self) -> np.ndarray | None:
+    def _checked_max_runs(self, value: npt.ArrayLike | None) -> FloatArray | None:
         """``max_runs``: None, or non-negative whole numbers (inf allowed)."""
-        max_runs = self._column(self.max_runs, "max_runs", None)
+        max_runs = None if value is None else self._column(value, "max_runs")
         if max_runs is not None and (
             np.any(max_runs < 0) or np.any(np.isfinite(max_runs) & (max_runs != np.round(max_runs)))
         ):
@@ -159,7 +173,7 @@ class TrainingCatalogue:
         return self.cost_per_participant + self.cost_per_run / self.capacity
 
 
-def gap_matrix(gaps: GapAnalysis | np.ndarray, n_competencies: int) -> np.ndarray:
+def gap_matrix(gaps: GapAnalysis | np.ndarray, n_competencies: int) -> FloatArray:
     """Credible gaps as a float (n_employees, n_competencies) array with NaN -> 0."""
     matrix = gaps.credible_gap if isinstance(gaps, GapAnalysis) else float_array(gaps, "gaps", 2)
     if matrix.ndim != 2 or matrix.shape[1] != n_competencies:
@@ -171,6 +185,7 @@ def gap_matrix(gaps: GapAnalysis | np.ndarray, n_competencies: int) -> np.ndarra
     return np.nan_to_num(matrix, nan=0.0)
 
 
-def closed_per_competency(gaps: np.ndarray, effect: np.ndarray) -> np.ndarray:
+def closed_per_competency(gaps: FloatArray, effect: FloatArray) -> FloatArray:
     """Gap closed by one participant, shape (n_employees, n_programmes, n_competencies)."""
-    return np.minimum(gaps[:, None, :], effect[None, :, :])
+    closed: FloatArray = np.minimum(gaps[:, None, :], effect[None, :, :])  # declared: indexing is untyped
+    return closed

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse, stats
 
-from ..arrays import readonly
+from ..arrays import BoolArray, FloatArray, readonly
 
 __all__ = [
     "GapAnalysis",
@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 
-def float_array(values: object, name: str, ndim: int | None = None) -> np.ndarray:
+def float_array(values: object, name: str, ndim: int | None = None) -> FloatArray:
     """``values`` as a float array, refusing non-numbers and (when given) another dimension."""
     try:
         array = np.asarray(values, dtype=float)
@@ -94,24 +94,24 @@ class GapAnalysis:
         ``z_{1-α}``.
     """
 
-    required: np.ndarray
-    gap: np.ndarray
-    z: np.ndarray
-    prob_below: np.ndarray
-    credible: np.ndarray
-    credible_gap: np.ndarray
+    required: FloatArray
+    gap: FloatArray
+    z: FloatArray
+    prob_below: FloatArray
+    credible: BoolArray
+    credible_gap: FloatArray
     alpha: float
     z_critical: float
 
     @property
-    def measured(self) -> np.ndarray:
+    def measured(self) -> BoolArray:
         """Bool (n_employees, n_competencies): the cell has a gap value (θ measured, level required)."""
         return ~np.isnan(self.gap)
 
     @property
     def shape(self) -> tuple[int, int]:
         """(n_employees, n_competencies)."""
-        return self.gap.shape  # type: ignore[return-value]
+        return self.gap.shape
 
 
 def competency_gaps(

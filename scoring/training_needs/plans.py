@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..arrays import BoolArray
 from .catalogue import TrainingCatalogue, closed_per_competency, gap_matrix
 from .gaps import GapAnalysis, competency_weight_vector
 
@@ -148,7 +149,7 @@ def development_plan(
     )
 
 
-def _new_hire_flags(new_hire, n: int) -> np.ndarray:
+def _new_hire_flags(new_hire: np.ndarray | Sequence[bool] | bool, n: int) -> BoolArray:
     """``new_hire`` as a bool array of shape (n,), a scalar applying to everyone."""
     flags = (
         np.broadcast_to(np.asarray(new_hire, dtype=bool), (n,))

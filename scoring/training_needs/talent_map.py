@@ -107,7 +107,7 @@ def _cuts(values: np.ndarray, cuts: Sequence[float] | None, name: str) -> tuple[
     cuts = tuple(float(c) for c in cuts)
     if len(cuts) != 2 or not all(np.isfinite(cuts)) or cuts[0] > cuts[1]:
         raise ValueError(f"{name}_cuts must be two finite increasing values (low/mid, mid/high).")
-    return cuts  # type: ignore[return-value]
+    return cuts
 
 
 def nine_box(
