@@ -10,7 +10,7 @@ STAMP_DEV := $(VENV)/.installed-dev
 CATALOGS := $(wildcard examserver/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test install install-dev translations extract-messages update-messages migrate demo lint docs bench load faults clean
+.PHONY: run test install install-dev translations extract-messages update-messages migrate demo lint typecheck docs bench load faults clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ test: install-dev translations
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# mypy (pyproject.toml [tool.mypy]): strict for scoring/, proctoring/ and itembank/, the default checks for examserver/.
+typecheck: install-dev
+	$(BIN)/mypy
 
 # The documentation in docs/ (mkdocs.yml); --strict fails on any warning, e.g. a broken link between pages.
 docs: install-dev
