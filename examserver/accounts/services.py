@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -29,6 +30,14 @@ def normalise_email(email: str) -> str:
 def token_digest(token: str) -> str:
     """SHA-256 hex digest of a session token, as stored in the database."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def full_names(session: Session, user_ids: Iterable[int]) -> dict[int, str]:
+    """The full name of each of ``user_ids`` (repeats allowed), for pages that show who did what."""
+    ids = set(user_ids)
+    if not ids:
+        return {}
+    return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).tuples().all())
 
 
 def create_user(session: Session, *, email: str, full_name: str, role: str, password: str, locale: str = "id") -> User:

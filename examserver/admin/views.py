@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
@@ -80,18 +80,11 @@ def create_user():
     return redirect(url_for("admin.users")), 303
 
 
-def _user_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
-
-
 @bp.route("/pengguna/<int:user_id>/nonaktifkan", methods=["POST"])
 @access.roles(ADMIN)
 def disable_user(user_id: int):
     """Disable an account and end all its sessions."""
-    user = _user_or_404(user_id)
+    user = db.get_or_404(User, user_id)
     if ConfirmForm().validate_on_submit():
         if user.id == current_user.id:
             flash(_("Anda tidak dapat menonaktifkan akun Anda sendiri."), "error")
@@ -106,7 +99,7 @@ def disable_user(user_id: int):
 @access.roles(ADMIN)
 def enable_user(user_id: int):
     """Re-enable a disabled account."""
-    user = _user_or_404(user_id)
+    user = db.get_or_404(User, user_id)
     if ConfirmForm().validate_on_submit():
         services.set_disabled(db.session, user, False)
         db.session.commit()
@@ -118,7 +111,7 @@ def enable_user(user_id: int):
 @access.roles(ADMIN)
 def revoke_user_sessions(user_id: int):
     """Sign an account out on every device."""
-    user = _user_or_404(user_id)
+    user = db.get_or_404(User, user_id)
     if ConfirmForm().validate_on_submit():
         count = services.revoke_all_sessions(db.session, user)
         db.session.commit()

@@ -112,13 +112,17 @@ def _tell_about_recovery_codes(user) -> None:
 @access.signed_in
 def logout():
     """Sign this browser out."""
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        keep_storage = has_running_exam(current_user)
-        sign_out()
-        flash(_("Anda telah keluar."), "info")
-        return forget_this_browser(redirect(url_for("auth.login")), keep_storage=keep_storage)
+    if ConfirmForm().validate_on_submit():
+        return _signed_out(_("Anda telah keluar."))
     return redirect(url_for("auth.login"))
+
+
+def _signed_out(message: str):
+    """Sign this browser out and go to the sign-in page with ``message``."""
+    keep_storage = has_running_exam(current_user)
+    sign_out()
+    flash(message, "info")
+    return forget_this_browser(redirect(url_for("auth.login")), keep_storage=keep_storage)
 
 
 def has_running_exam(user) -> bool:
@@ -162,14 +166,10 @@ def account():
 @access.signed_in
 def logout_everywhere():
     """Sign out on every device, this one included."""
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        keep_storage = has_running_exam(current_user)
+    if ConfirmForm().validate_on_submit():
         count = services.revoke_all_sessions(db.session, current_user)
         db.session.commit()
-        sign_out()
-        flash(_("Anda telah keluar dari %(count)d perangkat.", count=count), "info")
-        return forget_this_browser(redirect(url_for("auth.login")), keep_storage=keep_storage)
+        return _signed_out(_("Anda telah keluar dari %(count)d perangkat.", count=count))
     return redirect(url_for("auth.login"))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -96,18 +96,11 @@ def blueprint_error(code: str, **params) -> str:
     return refusal_message(code if "." in code else f"item.{code}", **params)
 
 
-def blueprint_or_404(blueprint_id: int) -> TestBlueprint:
-    blueprint = db.session.get(TestBlueprint, blueprint_id)
-    if blueprint is None:
-        abort(404)
-    return blueprint
-
-
 @bp.route("/cetak-biru/<int:blueprint_id>")
 @access.roles(*VIEWERS)
 def blueprint_detail(blueprint_id: int):
     """A blueprint: its sections with the available pool, and its forms."""
-    blueprint = blueprint_or_404(blueprint_id)
+    blueprint = db.get_or_404(TestBlueprint, blueprint_id)
     pools = {section.id: len(blueprints.section_pool(db.session, section)) for section in blueprint.sections}
     return render_template("authoring/blueprint.html", blueprint=blueprint, pools=pools, assemble_form=AssembleForm())
 
@@ -116,7 +109,7 @@ def blueprint_detail(blueprint_id: int):
 @access.roles(*EDITORS)
 def assemble(blueprint_id: int):
     """Assemble parallel fixed forms matched on test information."""
-    blueprint = blueprint_or_404(blueprint_id)
+    blueprint = db.get_or_404(TestBlueprint, blueprint_id)
     form = AssembleForm()
     if form.validate_on_submit():
         try:
@@ -135,18 +128,11 @@ def assemble(blueprint_id: int):
     return redirect(url_for("authoring.blueprint_detail", blueprint_id=blueprint.id)), 303
 
 
-def form_or_404(form_id: int) -> TestForm:
-    form = db.session.get(TestForm, form_id)
-    if form is None:
-        abort(404)
-    return form
-
-
 @bp.route("/naskah/<int:form_id>")
 @access.roles(*VIEWERS)
 def form_detail(form_id: int):
     """A fixed form: items in order, pinned versions, its information function."""
-    test_form = form_or_404(form_id)
+    test_form = db.get_or_404(TestForm, form_id)
     chart = None
     assembly = test_form.assembly or {}
     if assembly.get("information"):
@@ -164,7 +150,7 @@ def form_detail(form_id: int):
 @access.roles(*EDITORS)
 def publish_form(form_id: int):
     """Freeze a draft form so it can be delivered."""
-    test_form = form_or_404(form_id)
+    test_form = db.get_or_404(TestForm, form_id)
     back = back_on_refusal(url_for("authoring.form_detail", form_id=test_form.id))
     if ConfirmForm().validate_on_submit():
         blueprints.publish_form(actor(), test_form)

@@ -124,11 +124,9 @@ def calibration_message(code: str, /, **params) -> str:
     return refusal_message(f"calibration.{code}", **params)
 
 
-def run_or_404(run_id: int) -> CalibrationRun:
-    run = db.session.get(CalibrationRun, run_id)
-    if run is None:
-        abort(404)
-    return run
+def _run_page(run_id: int):
+    """Back to the run's review page."""
+    return redirect(url_for("authoring.calibration_run", run_id=run_id)), 303
 
 
 @bp.route("/kalibrasi")
@@ -180,7 +178,7 @@ def new_calibration():
                 run = calibration.start_run(db.session, actor(), data, mode=form.mode.data, note=form.note.data or "")
                 db.session.commit()
                 flash(_("Kalibrasi selesai. Telaah hasilnya sebelum diterbitkan."), "success")
-                return redirect(url_for("authoring.calibration_run", run_id=run.id)), 303
+                return _run_page(run.id)
     status = 422 if form.is_submitted() else 200
     return render_template("authoring/calibration_form.html", form=form, problems=problems), status
 
@@ -189,7 +187,7 @@ def new_calibration():
 @access.roles(REVIEWER, ADMIN)
 def calibration_run(run_id: int):
     """A run's review page: per item the change from the current parameters, fit, drift and flags."""
-    run = run_or_404(run_id)
+    run = db.get_or_404(CalibrationRun, run_id)
     names = dict(db.session.execute(select(User.id, User.full_name)).tuples().all())
     rows = calibration.review_rows(run)
     can_publish = run.status == "draft" and current_user.role == ADMIN and current_user.id != run.created_by_id
@@ -212,11 +210,11 @@ def calibration_run(run_id: int):
 @access.roles(REVIEWER, ADMIN)
 def exclude_calibration_items(run_id: int):
     """Leave chosen items (or every item a guard flags) out of the run, with a reason."""
-    run = run_or_404(run_id)
+    run = db.get_or_404(CalibrationRun, run_id)
     form = ExclusionForm()
     if not form.validate_on_submit():
         flash(calibration_message("exclusion_reason_missing"), "error")
-        return redirect(url_for("authoring.calibration_run", run_id=run.id)), 303
+        return _run_page(run.id)
     chosen = list(form.parameter_ids.data or [])
     if request.form.get("all_flagged"):
         chosen = [row.proposed.id for row in calibration.review_rows(run) if row.blocking]
@@ -224,21 +222,21 @@ def exclude_calibration_items(run_id: int):
     count = calibration.exclude_items(db.session, actor(), run, chosen, reason=form.reason.data or "")
     db.session.commit()
     flash(_("%(n)d butir dikeluarkan dari kalibrasi; parameter lamanya tetap berlaku.", n=count), "success")
-    return redirect(url_for("authoring.calibration_run", run_id=run.id)), 303
+    return _run_page(run.id)
 
 
 @bp.route("/kalibrasi/<int:run_id>/terbitkan")
 @access.roles(ADMIN)
 def confirm_publish_calibration(run_id: int):
     """What publishing would change: the items and how many existing scores would move if rescored."""
-    run = run_or_404(run_id)
+    run = db.get_or_404(CalibrationRun, run_id)
     if run.status != "draft":
-        return redirect(url_for("authoring.calibration_run", run_id=run.id)), 303
+        return _run_page(run.id)
     blocked = calibration.blocked_items(run)
     if blocked:
         shown = ", ".join(blocked[:5]) + (" …" if len(blocked) > 5 else "")
         flash(calibration_message("flagged_items", n=len(blocked), codes=shown), "error")
-        return redirect(url_for("authoring.calibration_run", run_id=run.id)), 303
+        return _run_page(run.id)
     changing = [row for row in calibration.review_rows(run) if not row.proposed.is_anchor and not row.excluded]
     return render_template(
         "authoring/calibration_publish.html",
@@ -254,27 +252,27 @@ def confirm_publish_calibration(run_id: int):
 @access.roles(ADMIN)
 def publish_calibration(run_id: int):
     """Make the run's parameters current (older versions are kept)."""
-    run = run_or_404(run_id)
+    run = db.get_or_404(CalibrationRun, run_id)
     form = DecisionForm()
     if not form.validate_on_submit():
         flash(_("Catatan terlalu panjang."), "error")
-        return redirect(url_for("authoring.calibration_run", run_id=run.id)), 303
+        return _run_page(run.id)
     back_on_refusal(url_for("authoring.calibration_run", run_id=run.id))
     count = calibration.publish_run(db.session, actor(), run, note=form.note.data or "")
     db.session.commit()
     flash(_("Parameter baru berlaku untuk %(n)d butir; versi lama tetap tersimpan.", n=count), "success")
-    return redirect(url_for("authoring.calibration_run", run_id=run_id)), 303
+    return _run_page(run_id)
 
 
 @bp.route("/kalibrasi/<int:run_id>/buang", methods=["POST"])
 @access.roles(REVIEWER, ADMIN)
 def discard_calibration(run_id: int):
     """Set a draft run aside without changing the bank."""
-    run = run_or_404(run_id)
+    run = db.get_or_404(CalibrationRun, run_id)
     if not DecisionForm().validate_on_submit():
         abort(400)
     back_on_refusal(url_for("authoring.calibration_run", run_id=run.id))
     calibration.discard_run(db.session, actor(), run)
     db.session.commit()
     flash(_("Kalibrasi dibatalkan; bank soal tidak berubah."), "success")
-    return redirect(url_for("authoring.calibration_run", run_id=run_id)), 303
+    return _run_page(run_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, make_response, render_template, request
+from flask import current_app, flash, render_template, request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -17,6 +17,7 @@ from examserver.authoring import bp
 from examserver.authoring.forms import STATUS_LABELS
 from examserver.authoring.messages import error_message
 from examserver.authoring.views import actor
+from examserver.downloads import CSV, attachment
 from examserver.errors import refusal_message
 from examserver.extensions import db
 from itembank import services
@@ -96,15 +97,8 @@ def export_items():
         items = db.session.scalars(query).all()
         services.record_export(db.session, actor(), items)
         db.session.commit()
-        if form.format.data == "csv":
-            response = make_response(export_csv(items).encode("utf-8-sig"))
-            response.headers["Content-Type"] = "text/csv; charset=utf-8"
-            filename = "bank-soal.csv"
-        else:
-            response = make_response(export_package(items))
-            response.headers["Content-Type"] = "application/zip"
-            filename = "bank-soal-qti3.zip"
-        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
         current_app.logger.info("item export", extra={"items": len(items), "format": form.format.data})
-        return response
+        if form.format.data == "csv":
+            return attachment(export_csv(items).encode("utf-8-sig"), "bank-soal.csv", CSV)
+        return attachment(export_package(items), "bank-soal-qti3.zip", "application/zip")
     return render_template("authoring/export.html", form=form)

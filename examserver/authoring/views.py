@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from examserver import access
 from examserver.accounts.models import User
 from examserver.accounts.roles import ADMIN, ITEM_WRITER, REVIEWER
+from examserver.accounts.services import full_names
 from examserver.authoring import bp
 from examserver.authoring.charts import item_curves_svg
 from examserver.authoring.forms import (
@@ -50,20 +51,6 @@ def leaf_choices() -> list[tuple[int, str]]:
 def all_competency_choices(blank: str) -> list[tuple[int, str]]:
     rows = db.session.scalars(select(Competency).order_by(Competency.code)).all()
     return [(0, blank)] + [(row.id, f"{row.code} · {row.name}") for row in rows]
-
-
-def item_or_404(item_id: int) -> Item:
-    item = db.session.get(Item, item_id)
-    if item is None:
-        abort(404)
-    return item
-
-
-def user_names(ids) -> dict[int, str]:
-    ids = set(ids)
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).tuples().all())
 
 
 @bp.app_context_processor
@@ -137,7 +124,7 @@ def items():
         page=page,
         has_next=page * PAGE_SIZE < total,
         args=args,
-        authors=user_names(r.author_id for r in rows),
+        authors=full_names(db.session, (r.author_id for r in rows)),
     )
 
 
@@ -270,7 +257,7 @@ def create_item():
 @access.roles(ITEM_WRITER, ADMIN)
 def edit_item(item_id: int):
     """Edit a draft: the edit becomes a new version."""
-    item = item_or_404(item_id)
+    item = db.get_or_404(Item, item_id)
     form = ItemForm()
     form.competency.choices = leaf_choices()
     if request.method == "GET":
@@ -314,10 +301,12 @@ def edit_item(item_id: int):
 @access.roles(*STAFF)
 def item(item_id: int):
     """An item: content, key, workflow, history, versions, parameters and curves."""
-    item = item_or_404(item_id)
+    item = db.get_or_404(Item, item_id)
     if services.record_view(db.session, actor(), item):
         db.session.commit()
-    names = user_names([item.author_id, *(e.actor_id for e in item.events), *(v.created_by_id for v in item.versions)])
+    names = full_names(
+        db.session, [item.author_id, *(e.actor_id for e in item.events), *(v.created_by_id for v in item.versions)]
+    )
     views = db.session.scalar(select(func.count(ItemAccess.id)).where(ItemAccess.item_id == item.id))
     parameter = item.current_parameter
     return render_template(
@@ -340,7 +329,7 @@ def item(item_id: int):
 @access.roles(*STAFF)
 def change_status(item_id: int):
     """Move an item through the workflow (submit, approve, return, pilot, operational, retire)."""
-    item = item_or_404(item_id)
+    item = db.get_or_404(Item, item_id)
     form = TransitionForm()
     if form.validate_on_submit():
         try:
@@ -361,7 +350,7 @@ def change_status(item_id: int):
 @access.roles(*STAFF)
 def diff(item_id: int):
     """Differences between two versions of an item."""
-    item = item_or_404(item_id)
+    item = db.get_or_404(Item, item_id)
     numbers = [v.number for v in item.versions]
     new = request.args.get("ke", numbers[-1], type=int)
     old = request.args.get("dari", max(new - 1, 1), type=int)
@@ -375,7 +364,7 @@ def diff(item_id: int):
         new=by_number[new],
         numbers=numbers,
         changes=services.version_diff(by_number[old], by_number[new]),
-        names=user_names([by_number[old].created_by_id, by_number[new].created_by_id]),
+        names=full_names(db.session, [by_number[old].created_by_id, by_number[new].created_by_id]),
     )
 
 

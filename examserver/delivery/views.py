@@ -345,18 +345,11 @@ def create_schedule_page():
     return render_template("delivery/schedule_form.html", form=form), (422 if request.method == "POST" else 200)
 
 
-def schedule_or_404(schedule_id: int) -> ExamSchedule:
-    schedule = db.session.get(ExamSchedule, schedule_id)
-    if schedule is None:
-        abort(404)
-    return schedule
-
-
 @bp.route("/jadwal/<int:schedule_id>")
 @access.roles(COMMITTEE, ADMIN)
 def schedule_detail(schedule_id: int):
     """A schedule's candidates: registration numbers, status, time left, results."""
-    schedule = schedule_or_404(schedule_id)
+    schedule = db.get_or_404(ExamSchedule, schedule_id)
     moment = utcnow()
     if any(expire_if_due(db.session, exam, now=moment) for exam in schedule.sessions):
         db.session.commit()
@@ -388,7 +381,7 @@ def schedule_detail(schedule_id: int):
 @access.roles(COMMITTEE, ADMIN)
 def enrol_candidates(schedule_id: int):
     """Give seats to candidates by email (unknown emails and non-candidates are listed back)."""
-    schedule = schedule_or_404(schedule_id)
+    schedule = db.get_or_404(ExamSchedule, schedule_id)
     form = EnrolForm()
     if form.validate_on_submit():
         emails = {line.strip().lower() for line in form.emails.data.splitlines() if line.strip()}
@@ -407,7 +400,7 @@ def enrol_candidates(schedule_id: int):
 @access.roles(COMMITTEE, ADMIN)
 def assign_proctors(schedule_id: int):
     """Choose which proctors watch this schedule (each sees only the schedules given to them)."""
-    schedule = schedule_or_404(schedule_id)
+    schedule = db.get_or_404(ExamSchedule, schedule_id)
     if ConfirmForm().validate_on_submit():
         chosen = {int(value) for value in request.form.getlist("proctor") if value.isdigit()}
         proctors = set(db.session.scalars(select(User.id).where(User.id.in_(chosen), User.role == PROCTOR)))

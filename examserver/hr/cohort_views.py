@@ -3,8 +3,6 @@ within a budget (a MILP), exportable to CSV and XLSX."""
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 
 import numpy as np
@@ -14,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from examserver import access
+from examserver.downloads import csv_attachment, xlsx_attachment
 from examserver.errors import flash_refusal, refusal_message
 from examserver.extensions import db
 from examserver.hr import bp
@@ -130,15 +129,11 @@ def training_plans():
     return render_template("hr/training_plans.html", form=form, plans=plans, grouping_labels=GROUPING_LABELS)
 
 
-def _plan_or_404(plan_id: int) -> TrainingPlan:
-    return db.session.get(TrainingPlan, plan_id) or abort(404)
-
-
 @bp.route("/rencana-pelatihan/<int:plan_id>")
 @access.roles(*HR)
 def training_plan(plan_id: int):
     """A saved training plan: programmes, runs, participants, cost and who attends."""
-    plan = _plan_or_404(plan_id)
+    plan = db.get_or_404(TrainingPlan, plan_id)
     by_programme: dict[int, list] = {}
     for assignment in plan.assignments:
         by_programme.setdefault(assignment.programme_id, []).append(assignment.employee)
@@ -173,15 +168,9 @@ def _export_rows(plan: TrainingPlan) -> tuple[list[str], list[list]]:
 @access.roles(*HR)
 def training_plan_csv(plan_id: int):
     """The plan as CSV (UTF-8 with BOM so Excel reads it), one line per participant."""
-    plan = _plan_or_404(plan_id)
+    plan = db.get_or_404(TrainingPlan, plan_id)
     header, rows = _export_rows(plan)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    response = Response("\ufeff" + buffer.getvalue(), mimetype="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = f"attachment; filename=rencana-pelatihan-{plan.id}.csv"
-    return response
+    return csv_attachment([header, *rows], f"rencana-pelatihan-{plan.id}.csv")
 
 
 @bp.route("/rencana-pelatihan/<int:plan_id>.xlsx")
@@ -190,7 +179,7 @@ def training_plan_xlsx(plan_id: int):
     """The plan as an XLSX workbook: a summary sheet and a participants sheet."""
     from openpyxl import Workbook
 
-    plan = _plan_or_404(plan_id)
+    plan = db.get_or_404(TrainingPlan, plan_id)
     header, rows = _export_rows(plan)
     book = Workbook()
     summary = book.active
@@ -210,11 +199,7 @@ def training_plan_xlsx(plan_id: int):
     sheet.append(header)
     for row in rows:
         sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = Response(buffer.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response.headers["Content-Disposition"] = f"attachment; filename=rencana-pelatihan-{plan.id}.xlsx"
-    return response
+    return xlsx_attachment(book, f"rencana-pelatihan-{plan.id}.xlsx")
 
 
 def finite(value: float) -> bool:

@@ -17,7 +17,7 @@ from examserver.extensions import db
 from examserver.hr.consultation_views import open_from_form
 from examserver.hr.forms import ConsultationForm
 from examserver.hr.models import PublicConsultation
-from examserver.selection.models import SelectionPeriod
+from examserver.selection.web import newest_periods, period_choices
 from examserver.wib import WIB
 from itembank.database import utcnow
 
@@ -28,12 +28,12 @@ bp = Blueprint("committee_consultation", __name__)
 @access.roles(COMMITTEE, ADMIN)
 def consultations():
     """Every selection period with its consultation, and the form that opens one for a period."""
-    periods = db.session.scalars(select(SelectionPeriod).order_by(SelectionPeriod.id.desc())).all()
+    periods = newest_periods()
     consultations = {
         c.period_id: c for c in db.session.scalars(select(PublicConsultation).order_by(PublicConsultation.id))
     }
     form = ConsultationForm()
-    form.period.choices = [(p.id, f"{p.code} · {p.title}") for p in periods if p.id not in consultations]
+    form.period.choices = period_choices(p for p in periods if p.id not in consultations)
     if form.validate_on_submit():
         period = next((p for p in periods if p.id == form.period.data), None)
         if period is None:

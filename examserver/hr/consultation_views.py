@@ -22,12 +22,9 @@ from examserver.hr.views import HR
 from examserver.selection.messages import category_label
 from examserver.selection.models import SelectionPeriod
 from examserver.selection.rules import rules_from_json
+from examserver.selection.web import newest_periods, period_choices
 from examserver.wib import WIB, from_wib
 from itembank.database import utcnow
-
-
-def _consultation_or_404(consultation_id: int) -> PublicConsultation:
-    return db.session.get(PublicConsultation, consultation_id) or abort(404)
 
 
 def open_from_form(form: ConsultationForm, period: SelectionPeriod):
@@ -53,10 +50,9 @@ def open_from_form(form: ConsultationForm, period: SelectionPeriod):
 def consultations():
     """Consultations of every period, and the form that opens one."""
     form = ConsultationForm()
-    periods = db.session.scalars(select(SelectionPeriod).order_by(SelectionPeriod.id.desc())).all()
-    form.period.choices = [(p.id, f"{p.code} · {p.title}") for p in periods]
+    form.period.choices = period_choices(newest_periods())
     if form.validate_on_submit():
-        period = db.session.get(SelectionPeriod, form.period.data) or abort(404)
+        period = db.get_or_404(SelectionPeriod, form.period.data)
         opened = open_from_form(form, period)
         if opened is not None:
             return opened
@@ -118,7 +114,7 @@ def public_consultation(code: str):
 @access.roles(HR_OFFICER, ADMIN, COMMITTEE)
 def consultation_summary(consultation_id: int):
     """Summary for the committee: counts per criterion, approved comments and the moderator's summary."""
-    consultation = _consultation_or_404(consultation_id)
+    consultation = db.get_or_404(PublicConsultation, consultation_id)
     form = SummaryForm(obj=consultation)
     can_write = current_user.role in HR
     if can_write and form.validate_on_submit():

@@ -47,7 +47,7 @@ def effectiveness():
 @access.roles(*READERS)
 def effectiveness_validity_png(intake_id: int):
     """Forest plot of observed and corrected validity per selection score."""
-    intake = db.session.get(RecruitmentIntake, intake_id) or abort(404)
+    intake = db.get_or_404(RecruitmentIntake, intake_id)
     report = _report(intake)
     if not report.validity:
         abort(404)
@@ -69,7 +69,7 @@ def effectiveness_validity_png(intake_id: int):
 @access.roles(*READERS)
 def effectiveness_scatter_png(intake_id: int, key: str):
     """Scatter of one selection score against performance among the hired."""
-    intake = db.session.get(RecruitmentIntake, intake_id) or abort(404)
+    intake = db.get_or_404(RecruitmentIntake, intake_id)
     row = next((r for r in _report(intake).validity if r.key == key), None) or abort(404)
     image = scatter_png(
         row.scores,
@@ -85,7 +85,7 @@ def effectiveness_scatter_png(intake_id: int, key: str):
 @access.roles(*READERS)
 def effectiveness_impact_png(intake_id: int, attribute: str):
     """Impact ratios of one grouping against the four-fifths line."""
-    intake = db.session.get(RecruitmentIntake, intake_id) or abort(404)
+    intake = db.get_or_404(RecruitmentIntake, intake_id)
     impact = _report(intake).impact.get(attribute) or abort(404)
     image = impact_png(
         [str(g) for g in impact.groups.tolist()],

@@ -47,10 +47,6 @@ def too_many_posts(error):
     )
 
 
-def _period_or_404(period_id: int) -> EvaluationPeriod:
-    return db.session.get(EvaluationPeriod, period_id) or abort(404)
-
-
 @bp.route("/penilaian")
 @access.roles(*HR)
 def evaluation_periods():
@@ -64,7 +60,7 @@ def evaluation_periods():
 @access.roles(*HR)
 def evaluation_period_form(period_id: int | None = None):
     """Create or edit a period and how supervisor and community scores combine."""
-    period = _period_or_404(period_id) if period_id is not None else None
+    period = db.get_or_404(EvaluationPeriod, period_id) if period_id is not None else None
     form = EvaluationPeriodForm(obj=period)
     if form.validate_on_submit():
         with flash_refusal():
@@ -89,7 +85,7 @@ def evaluation_period_form(period_id: int | None = None):
 @access.roles(*HR)
 def evaluation_period(period_id: int):
     """A period: every employee's supervisor score, community score and the combination."""
-    period = _period_or_404(period_id)
+    period = db.get_or_404(EvaluationPeriod, period_id)
     employees = tuple(db.session.scalars(select(Employee).order_by(Employee.unit, Employee.full_name)))
     rows = performance(db.session, period, employees)
     return render_template("hr/evaluation_period.html", period=period, rows=rows)
@@ -99,8 +95,8 @@ def evaluation_period(period_id: int):
 @access.roles(*HR)
 def rating_form(period_id: int, employee_id: int):
     """Enter the supervisor's rating of an employee against up to three targets."""
-    period = _period_or_404(period_id)
-    person = db.session.get(Employee, employee_id) or abort(404)
+    period = db.get_or_404(EvaluationPeriod, period_id)
+    person = db.get_or_404(Employee, employee_id)
     existing = db.session.scalar(
         select(SupervisorRating).where(
             SupervisorRating.period_id == period.id, SupervisorRating.employee_id == person.id
@@ -214,7 +210,7 @@ def moderate_item(kind: str, item_id: int):
 
 
 def _talent(period_id: int | None):
-    period = _period_or_404(period_id) if period_id else latest_period(db.session)
+    period = db.get_or_404(EvaluationPeriod, period_id) if period_id else latest_period(db.session)
     workforce = load_workforce(db.session)
     if period is None or workforce is None:
         return period, None, None, None

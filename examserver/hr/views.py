@@ -32,6 +32,7 @@ from examserver.hr.models import (
 from examserver.hr.services import ProgrammeData, appoint_from_period, proposed_plan, save_programme
 from examserver.hr.services import save_development_plan as save_plan
 from examserver.selection.models import SelectionPeriod
+from examserver.selection.web import newest_periods, period_choices
 from itembank.models import Competency
 
 HR = (HR_OFFICER, ADMIN)
@@ -108,7 +109,7 @@ def _gap_rows(workforce, row: int) -> list[dict]:
 @access.roles(*HR)
 def employee(employee_id: int):
     """An employee's profile: estimates with SE, gaps counted where credible, the proposed and saved plans."""
-    person = db.session.get(Employee, employee_id) or abort(404)
+    person = db.get_or_404(Employee, employee_id)
     workforce = load_workforce(db.session, [person.id])
     assert workforce is not None, "the employee exists, so the workforce has a row"
     catalogue = load_catalogue(db.session, workforce.competencies)
@@ -147,7 +148,7 @@ def save_development_plan(employee_id: int):
     """Save the proposed development plan of an employee."""
     from examserver.auth.forms import ConfirmForm
 
-    person = db.session.get(Employee, employee_id) or abort(404)
+    person = db.get_or_404(Employee, employee_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     workforce = load_workforce(db.session, [person.id])
@@ -200,9 +201,7 @@ def _leaf_competencies():
 @access.roles(*HR)
 def programme_form(programme_id: int | None = None):
     """Create or edit a programme with the competencies it builds (θ gain per participant)."""
-    programme = None
-    if programme_id is not None:
-        programme = db.session.get(TrainingProgramme, programme_id) or abort(404)
+    programme = db.get_or_404(TrainingProgramme, programme_id) if programme_id is not None else None
     form = ProgrammeForm(obj=programme)
     competencies = _leaf_competencies()
     current = {e.competency_id: e.effect for e in programme.effects} if programme else {}
@@ -252,9 +251,7 @@ def profiles():
 @access.roles(*HR)
 def profile_form(profile_id: int | None = None):
     """Create or edit a profile: the required θ and weight of each competency."""
-    profile = None
-    if profile_id is not None:
-        profile = db.session.get(PositionProfile, profile_id) or abort(404)
+    profile = db.get_or_404(PositionProfile, profile_id) if profile_id is not None else None
     form = ProfileForm(obj=profile)
     competencies = _leaf_competencies()
     current = {r.competency_id: (r.required_theta, r.weight) for r in profile.requirements} if profile else {}
@@ -303,10 +300,9 @@ def profile_form(profile_id: int | None = None):
 def appoint():
     """Make employees of the candidates appointed in a selection period, with θ per competency."""
     form = AppointForm()
-    periods = db.session.scalars(select(SelectionPeriod).order_by(SelectionPeriod.id.desc())).all()
-    form.period.choices = [(p.id, f"{p.code} · {p.title}") for p in periods]
+    form.period.choices = period_choices(newest_periods())
     if form.validate_on_submit():
-        period = db.session.get(SelectionPeriod, form.period.data) or abort(404)
+        period = db.get_or_404(SelectionPeriod, form.period.data)
         profiles = {p.code: p for p in db.session.scalars(select(PositionProfile))}
         with flash_refusal():
             created = appoint_from_period(

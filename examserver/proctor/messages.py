@@ -119,6 +119,17 @@ def _duration(seconds: float) -> str:
     return _("%(m)d mnt %(s)d dtk", m=minutes, s=rest) if minutes else _("%(s)d dtk", s=rest)
 
 
+#: Flags whose facts are a count of events: the reason of each, ``%(n)d`` the count.
+COUNTED_FLAG_TEXT = {
+    "clipboard": _l("menyalin atau menempel %(n)d kali"),
+    "shortcut": _l("mencoba pintasan terlarang %(n)d kali"),
+    "fullscreen": _l("keluar dari layar penuh %(n)d kali"),
+    "fast_answers": _l("%(n)d jawaban diberikan kurang dari 3 detik setelah jawaban sebelumnya"),
+    "second_session": _l("masuk dari peramban lain %(n)d kali selama ujian"),
+    "other_device": _l("mencoba membuka ujian di perangkat lain %(n)d kali"),
+}
+
+
 def flag_text(flag: Flag) -> str:
     """The plain reason behind a flag, with its numbers."""
     facts = flag.facts
@@ -126,18 +137,8 @@ def flag_text(flag: Flag) -> str:
         return _(
             "meninggalkan jendela ujian %(n)d kali, %(t)s seluruhnya", n=facts["count"], t=_duration(facts["seconds"])
         )
-    if flag.code == "clipboard":
-        return _("menyalin atau menempel %(n)d kali", n=facts["count"])
-    if flag.code == "shortcut":
-        return _("mencoba pintasan terlarang %(n)d kali", n=facts["count"])
-    if flag.code == "fullscreen":
-        return _("keluar dari layar penuh %(n)d kali", n=facts["count"])
-    if flag.code == "fast_answers":
-        return _("%(n)d jawaban diberikan kurang dari 3 detik setelah jawaban sebelumnya", n=facts["count"])
-    if flag.code == "second_session":
-        return _("masuk dari peramban lain %(n)d kali selama ujian", n=facts["count"])
-    if flag.code == "other_device":
-        return _("mencoba membuka ujian di perangkat lain %(n)d kali", n=facts["count"])
+    if flag.code in COUNTED_FLAG_TEXT:
+        return COUNTED_FLAG_TEXT[flag.code] % {"n": facts["count"]}
     if flag.code == "copying":
         text = _(
             "jawaban sama dengan peserta %(other)s jauh melampaui kebetulan, p = %(p).1e",

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 
-from flask import abort, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from examserver import access
-from examserver.accounts.models import User
 from examserver.accounts.roles import ADMIN, PROCTOR
+from examserver.accounts.services import full_names
 from examserver.auth.forms import ConfirmForm
 from examserver.auth.views import safe_next
 from examserver.delivery.integrity import anchor_file
 from examserver.delivery.models import ExamSchedule, ExamSession
 from examserver.delivery.services import expire_if_due, remaining_seconds
+from examserver.downloads import csv_attachment
 from examserver.errors import back_on_refusal, refusal_message
 from examserver.extensions import db
 from examserver.proctor import bp
@@ -33,7 +32,6 @@ from examserver.proctor.messages import (
     standing_note,
 )
 from examserver.proctor.review import review_queue
-from examserver.spreadsheet import inert_cell
 from itembank.database import utcnow
 from proctoring import chain, services
 from proctoring.models import Appeal, IntegrityEvent, ProctorDecision
@@ -56,11 +54,10 @@ def watched_session(session_id: int) -> ExamSession:
     return exam
 
 
-def names_of(user_ids) -> dict[int, str]:
-    ids = set(user_ids)
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).tuples().all())
+def timeline_action(session_id: int) -> tuple[ExamSession, str]:
+    """A watched session for a form posted from its timeline, and the timeline (where a refusal goes back)."""
+    exam = watched_session(session_id)
+    return exam, back_on_refusal(url_for("proctor.timeline", session_id=exam.id))
 
 
 @bp.app_context_processor
@@ -117,7 +114,7 @@ def room_rows(schedule: ExamSchedule) -> list[dict]:
     if any(expire_if_due(db.session, exam, now=moment) for exam in schedule.sessions):
         db.session.commit()
     counts = event_counts(schedule.id)
-    names = names_of(exam.candidate_id for exam in schedule.sessions)
+    names = full_names(db.session, (exam.candidate_id for exam in schedule.sessions))
     rows = []
     for exam in schedule.sessions:
         kinds = counts.get(exam.id, {})
@@ -201,7 +198,7 @@ def queue(schedule_id: int):
         "proctor/queue.html",
         schedule=schedule,
         rows=review_queue(db.session, schedule),
-        names=names_of(exam.candidate_id for exam in schedule.sessions),
+        names=full_names(db.session, (exam.candidate_id for exam in schedule.sessions)),
         decisions=decisions,
         checkpoint=chain.latest_checkpoint,
     )
@@ -219,9 +216,9 @@ def confirmation_mark(decision: ProctorDecision | None) -> str:
 def export_irregularities(schedule_id: int):
     """CSV of every flagged session and decision (for the committee's minutes)."""
     schedule = watched_schedule(schedule_id)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["registration_number", "risk_score", "flags", "decision", "category", "reason", "confirmed"])
+    rows: list[list[object]] = [
+        ["registration_number", "risk_score", "flags", "decision", "category", "reason", "confirmed"]
+    ]
     for row in review_queue(db.session, schedule):
         decision = services.effective_decision(db.session, row.session.id)
         latest = db.session.scalar(
@@ -233,15 +230,12 @@ def export_irregularities(schedule_id: int):
         if not row.flags and latest is None:
             continue
         shown = decision or latest
-        writer.writerow([
-            row.session.registration_number, row.score, inert_cell("; ".join(flag_text(flag) for flag in row.flags)),
-            shown.decision if shown else "", shown.category if shown else "", inert_cell(shown.reason if shown else ""),
+        rows.append([
+            row.session.registration_number, row.score, "; ".join(flag_text(flag) for flag in row.flags),
+            shown.decision if shown else "", shown.category if shown else "", shown.reason if shown else "",
             confirmation_mark(shown),
         ])  # fmt: skip
-    response = make_response(out.getvalue().encode("utf-8-sig"))
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="pelanggaran-{schedule.code}.csv"'
-    return response
+    return csv_attachment(rows, f"pelanggaran-{schedule.code}.csv")
 
 
 @bp.route("/sesi/<int:session_id>")
@@ -255,7 +249,7 @@ def timeline(session_id: int):
     involved: list[int | None] = [exam.candidate_id]
     involved += [d.decided_by_id for d in record.decisions] + [d.confirmed_by_id for d in record.decisions]
     involved += [e.actor_id for e in record.events] + [a.decided_by_id for a in record.appeals]
-    people = names_of(person for person in involved if person)
+    people = full_names(db.session, (person for person in involved if person))
     copying = []
     if exam.is_ended:
         row = next((r for r in review_queue(db.session, exam.schedule) if r.session.id == exam.id), None)
@@ -281,8 +275,7 @@ def timeline(session_id: int):
 @access.roles(*STAFF)
 def decide(session_id: int):
     """Record a decision (cleared, warning, invalidated) with its reason."""
-    exam = watched_session(session_id)
-    back = back_on_refusal(url_for("proctor.timeline", session_id=exam.id))
+    exam, back = timeline_action(session_id)
     form = DecisionForm()
     if form.validate_on_submit():
         services.decide(
@@ -305,9 +298,8 @@ def decide(session_id: int):
 @access.roles(*STAFF)
 def confirm(decision_id: int):
     """A second proctor or admin confirms an invalidation."""
-    decision = db.session.get(ProctorDecision, decision_id) or abort(404)
-    exam = watched_session(decision.session_id)
-    back = back_on_refusal(url_for("proctor.timeline", session_id=exam.id))
+    decision = db.get_or_404(ProctorDecision, decision_id)
+    exam, back = timeline_action(decision.session_id)
     if ConfirmForm().validate_on_submit():
         services.confirm_invalidation(db.session, decision, actor_id=current_user.id, anchor_file=anchor_file())
         db.session.commit()
@@ -333,9 +325,8 @@ def appeals():
 @access.roles(*STAFF)
 def decide_appeal(appeal_id: int):
     """Decide an appeal (someone other than whoever made the decision appealed against)."""
-    appeal = db.session.get(Appeal, appeal_id) or abort(404)
-    exam = watched_session(appeal.session_id)
-    back = back_on_refusal(url_for("proctor.timeline", session_id=exam.id))
+    appeal = db.get_or_404(Appeal, appeal_id)
+    exam, back = timeline_action(appeal.session_id)
     form = AppealOutcomeForm()
     if form.validate_on_submit():
         services.decide_appeal(

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from examserver.accounts.models import User
+from examserver.accounts.services import full_names
 from examserver.proctor.messages import standing_note
 from examserver.selection import signing
 from examserver.selection.models import STAGE_KINDS, Announcement, Application, SelectionPeriod
@@ -44,8 +44,7 @@ def administrative_csv(session: Session, period: SelectionPeriod) -> tuple[str, 
         .where(Application.period_id == period.id, Application.status.in_(("accepted", "rejected")))
         .order_by(Application.registration_number)
     ).all()
-    ids = [a.candidate_id for a in applications]
-    names = dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).tuples().all()) if ids else {}
+    names = full_names(session, [a.candidate_id for a in applications])
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["nomor_peserta", "nama", "formasi", "kategori", "status"])

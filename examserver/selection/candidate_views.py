@@ -29,6 +29,13 @@ def own_application(application_id: int) -> Application:
     return application
 
 
+def application_action(application_id: int) -> tuple[Application, str]:
+    """The candidate's application for a form posted from its page, and the page (where a refusal goes back)."""
+    return own_application(application_id), back_on_refusal(
+        url_for("selection.application", application_id=application_id)
+    )
+
+
 @bp.route("/saya")
 @access.roles(CANDIDATE)
 def my_applications():
@@ -97,8 +104,7 @@ def application(application_id: int):
 @access.roles(CANDIDATE)
 def upload_document(application_id: int):
     """Upload one required document (checked, then stored under a generated name)."""
-    item = own_application(application_id)
-    back = back_on_refusal(url_for("selection.application", application_id=application_id))
+    item, back = application_action(application_id)
     form = UploadForm()
     form.doc_type.choices = [(k, k) for k in item.position.required_documents]
     if form.validate_on_submit():
@@ -116,8 +122,7 @@ def upload_document(application_id: int):
 @access.roles(CANDIDATE)
 def submit(application_id: int):
     """Submit the application; after this nothing can change."""
-    item = own_application(application_id)
-    back = back_on_refusal(url_for("selection.application", application_id=application_id))
+    item, back = application_action(application_id)
     if ConfirmForm().validate_on_submit():
         services.submit(db.session, item)
         db.session.commit()
@@ -129,8 +134,7 @@ def submit(application_id: int):
 @access.roles(CANDIDATE)
 def file_appeal(application_id: int):
     """File an appeal (sanggah) against a rejection, within the window."""
-    item = own_application(application_id)
-    back = back_on_refusal(url_for("selection.application", application_id=application_id))
+    item, back = application_action(application_id)
     form = AppealForm()
     if form.validate_on_submit():
         services.file_appeal(db.session, item, form.text.data)

@@ -3,11 +3,9 @@ exports and announcements. Applicants appear by registration number only."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,6 +14,7 @@ from examserver import access
 from examserver.accounts.roles import ADMIN, COMMITTEE
 from examserver.auth.forms import ConfirmForm
 from examserver.delivery.models import ExamSchedule
+from examserver.downloads import csv_attachment, xlsx_attachment
 from examserver.errors import back_on_refusal, flash_refusal, refusal_message
 from examserver.extensions import db
 from examserver.proctor.messages import standing_note
@@ -46,7 +45,7 @@ from examserver.selection.models import (
 from examserver.selection.ranking import rank_period
 from examserver.selection.rubrics import RUBRICS, rubric_of
 from examserver.selection.rules import default_rules_json, rules_from_json
-from examserver.selection.web import guarded_application, period_or_404
+from examserver.selection.web import guarded_application
 from examserver.spreadsheet import inert_cell
 from examserver.wib import from_wib, to_wib
 from itembank.refusal import Refusal
@@ -102,7 +101,7 @@ def _fill_period_form(form: PeriodForm, period: SelectionPeriod) -> None:
 @access.roles(*STAFF)
 def edit_period(period_id: int | None = None):
     """Create or change a period: dates, stages, the SKD sitting and the rules (national by default)."""
-    period = period_or_404(period_id) if period_id is not None else None
+    period = db.get_or_404(SelectionPeriod, period_id) if period_id is not None else None
     form = PeriodForm()
     schedules = db.session.scalars(select(ExamSchedule).order_by(ExamSchedule.opens_at.desc())).all()
     form.schedule.choices = [(0, _("(belum ditentukan)"))] + [(s.id, f"{s.code} · {s.title}") for s in schedules]
@@ -143,7 +142,7 @@ def edit_period(period_id: int | None = None):
 @access.roles(*STAFF)
 def period_detail(period_id: int):
     """A period for the committee: positions, applications by registration number, appeals, announcements."""
-    period = period_or_404(period_id)
+    period = db.get_or_404(SelectionPeriod, period_id)
     applications = db.session.scalars(
         select(Application)
         .where(Application.period_id == period.id, Application.status != "draft")
@@ -169,7 +168,7 @@ def period_detail(period_id: int):
 @access.roles(*STAFF)
 def edit_position(period_id: int, position_id: int | None = None):
     """Create or change a position (formasi)."""
-    period = period_or_404(period_id)
+    period = db.get_or_404(SelectionPeriod, period_id)
     position = None
     if position_id is not None:
         position = db.session.get(Position, position_id)
@@ -261,6 +260,13 @@ def _review_url(application_id: int) -> str:
     return url_for("selection.review_application", application_id=application_id)
 
 
+def _reviewed_application(application_id: int) -> Application:
+    """An application for a form posted from its review page, where a refusal goes back."""
+    item = guarded_application(application_id)
+    back_on_refusal(_review_url(application_id))
+    return item
+
+
 def _back(application_id: int):
     return redirect(_review_url(application_id), 303)
 
@@ -276,8 +282,7 @@ def committee_document(application_id: int, document_id: int):
 @access.roles(*STAFF)
 def check_document(application_id: int, document_id: int):
     """Record the check of one document against its checklist."""
-    item = guarded_application(application_id)
-    back_on_refusal(_review_url(application_id))
+    item = _reviewed_application(application_id)
     document = db.session.get(ApplicationDocument, document_id)
     if document is None or document.application_id != item.id:
         abort(404)
@@ -300,8 +305,7 @@ def check_document(application_id: int, document_id: int):
 @access.roles(*STAFF)
 def decide_application(application_id: int):
     """Close the administrative check of an application."""
-    item = guarded_application(application_id)
-    back_on_refusal(_review_url(application_id))
+    item = _reviewed_application(application_id)
     if ConfirmForm().validate_on_submit():
         services.decide_application(db.session, item, current_user.id)
         db.session.commit()
@@ -313,8 +317,7 @@ def decide_application(application_id: int):
 @access.roles(*STAFF)
 def decide_appeal(application_id: int):
     """Decide the applicant's appeal (not by the member who verified)."""
-    item = guarded_application(application_id)
-    back_on_refusal(_review_url(application_id))
+    item = _reviewed_application(application_id)
     if item.appeal is None:
         abort(404)
     form = AppealDecisionForm()
@@ -333,8 +336,7 @@ def decide_appeal(application_id: int):
 @access.roles(*STAFF)
 def enter_score(application_id: int):
     """Enter a field-test component score (computer test, other tests)."""
-    item = guarded_application(application_id)
-    back_on_refusal(_review_url(application_id))
+    item = _reviewed_application(application_id)
     form = FieldScoreForm()
     if form.validate_on_submit():
         services.enter_field_score(db.session, item, current_user.id, form.component.data, form.score.data)
@@ -404,7 +406,7 @@ def _stage_arg() -> str:
 @access.roles(*STAFF)
 def ranking(period_id: int):
     """The ranking per position, up to the shortlist (SKD) or final, by the period's rules."""
-    period = period_or_404(period_id)
+    period = db.get_or_404(SelectionPeriod, period_id)
     stage = _stage_arg()
     result, error = _ranking(period, stage)
     message = refusal_message("selection.ranking_failed", detail=error) if error else None
@@ -443,19 +445,12 @@ def _export_rows(result) -> tuple[list[str], list[list]]:
 @access.roles(*STAFF)
 def ranking_csv(period_id: int):
     """The ranking as CSV (registration numbers, no names)."""
-    period = period_or_404(period_id)
+    period = db.get_or_404(SelectionPeriod, period_id)
     result, error = _ranking(period, _stage_arg())
     if result is None:
         abort(409, refusal_message("selection.ranking_failed", detail=error))
     header, rows = _export_rows(result)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows([["" if v is None else inert_cell(v) for v in row] for row in rows])
-    response = make_response(out.getvalue().encode("utf-8"))
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f"attachment; filename=peringkat-{period.code}-{result.stage}.csv"
-    return response
+    return csv_attachment([header, *rows], f"peringkat-{period.code}-{result.stage}.csv", for_excel=False)
 
 
 @bp.route("/panitia/periode/<int:period_id>/peringkat.xlsx")
@@ -464,7 +459,7 @@ def ranking_xlsx(period_id: int):
     """The ranking as an Excel workbook, one sheet."""
     from openpyxl import Workbook
 
-    period = period_or_404(period_id)
+    period = db.get_or_404(SelectionPeriod, period_id)
     result, error = _ranking(period, _stage_arg())
     if result is None:
         abort(409, refusal_message("selection.ranking_failed", detail=error))
@@ -476,12 +471,7 @@ def ranking_xlsx(period_id: int):
     for row in rows:
         sheet.append([inert_cell(v) for v in row])
     sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = make_response(buffer.getvalue())
-    response.headers["Content-Type"] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    response.headers["Content-Disposition"] = f"attachment; filename=peringkat-{period.code}-{result.stage}.xlsx"
-    return response
+    return xlsx_attachment(book, f"peringkat-{period.code}-{result.stage}.xlsx")
 
 
 # --------------------------------------------------------------------------- announcements
@@ -504,7 +494,7 @@ def prepare_correction(form: AnnouncementForm, earlier: Announcement | None) -> 
 @access.roles(*STAFF)
 def publish(period_id: int):
     """Publish a stage's result as a signed announcement, or a correction of an earlier one."""
-    period = period_or_404(period_id)
+    period = db.get_or_404(SelectionPeriod, period_id)
     form = AnnouncementForm()
     form.stage.choices = [(k, STAGE_LABELS[k]) for k in ("administrative", "basic", "final")]
     earlier = db.session.scalars(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, make_response, render_template, url_for
+from flask import make_response, render_template, url_for
 from sqlalchemy import select
 
 from examserver import access
 from examserver.delivery.models import ExamSession
+from examserver.downloads import CSV, attachment
 from examserver.extensions import db
 from examserver.selection import bp, services, signing
 from examserver.selection.announcements import VERIFY_COMMAND, affected_sessions, replacement_of, table
@@ -96,18 +97,11 @@ def feed(code: str):
     return response
 
 
-def _announcement(announcement_id: int) -> Announcement:
-    announcement = db.session.get(Announcement, announcement_id)
-    if announcement is None:
-        abort(404)
-    return announcement
-
-
 @bp.route("/pengumuman/<int:announcement_id>")
 @access.public
 def announcement(announcement_id: int):
     """An announcement: the list, its digest, signature, the key and how to verify it."""
-    item = _announcement(announcement_id)
+    item = db.get_or_404(Announcement, announcement_id)
     rows = table(item.csv_text)
     return render_template(
         "selection/announcement.html",
@@ -125,39 +119,30 @@ def announcement(announcement_id: int):
 @access.public
 def announcement_csv(announcement_id: int):
     """The canonical CSV, byte for byte as signed."""
-    item = _announcement(announcement_id)
-    response = make_response(item.csv_text.encode("utf-8"))
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f"attachment; filename=pengumuman-{item.id}.csv"
-    return response
+    item = db.get_or_404(Announcement, announcement_id)
+    return attachment(item.csv_text.encode("utf-8"), f"pengumuman-{item.id}.csv", CSV)
 
 
 @bp.route("/pengumuman/<int:announcement_id>/pengumuman.sig")
 @access.public
 def announcement_signature(announcement_id: int):
     """The Ed25519 signature of the CSV, base64."""
-    item = _announcement(announcement_id)
-    response = make_response(item.signature + "\n")
-    response.headers["Content-Type"] = "text/plain; charset=us-ascii"
-    response.headers["Content-Disposition"] = f"attachment; filename=pengumuman-{item.id}.sig"
-    return response
+    item = db.get_or_404(Announcement, announcement_id)
+    return attachment(item.signature + "\n", f"pengumuman-{item.id}.sig", "text/plain; charset=us-ascii")
 
 
 @bp.route("/kunci-publik.pem")
 @access.public
 def public_key():
     """The agency's public key that verifies every announcement."""
-    response = make_response(signing.public_key_pem())
-    response.headers["Content-Type"] = "application/x-pem-file"
-    response.headers["Content-Disposition"] = "attachment; filename=kunci-publik.pem"
-    return response
+    return attachment(signing.public_key_pem(), "kunci-publik.pem", "application/x-pem-file")
 
 
 @bp.route("/pengumuman/<int:announcement_id>/titik-periksa")
 @access.public
 def checkpoints(announcement_id: int):
     """The integrity-log checkpoints of the exam sessions behind the announced scores."""
-    item = _announcement(announcement_id)
+    item = db.get_or_404(Announcement, announcement_id)
     sessions = db.session.scalars(
         select(ExamSession).where(ExamSession.id.in_(item.session_ids)).order_by(ExamSession.registration_number)
     ).all()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from flask import abort, current_app
 from flask_login import current_user
+from sqlalchemy import select
 
 from examserver.config import INSTANCE
 from examserver.extensions import db
@@ -39,15 +41,18 @@ def upload_dir() -> Path:
     return INSTANCE / "uploads" / "selection"
 
 
+def newest_periods() -> Sequence[SelectionPeriod]:
+    """Every selection period, the newest first."""
+    return db.session.scalars(select(SelectionPeriod).order_by(SelectionPeriod.id.desc())).all()
+
+
+def period_choices(periods: Iterable[SelectionPeriod]) -> list[tuple[int, str]]:
+    """The choices of a select field of periods: id and "code · title"."""
+    return [(p.id, f"{p.code} · {p.title}") for p in periods]
+
+
 def period_by_code(code: str) -> SelectionPeriod:
     period = db.session.query(SelectionPeriod).filter_by(code=code).one_or_none()
-    if period is None:
-        abort(404)
-    return period
-
-
-def period_or_404(period_id: int) -> SelectionPeriod:
-    period = db.session.get(SelectionPeriod, period_id)
     if period is None:
         abort(404)
     return period
