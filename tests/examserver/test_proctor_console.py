@@ -77,6 +77,18 @@ def test_focus_losses_reach_the_live_room(room):
     assert f'data-field="answered">1/{row["items"]}<' in page
 
 
+def test_the_live_room_counts_answers_not_cleared_choices(room):
+    """Three answered, one of them then cleared (the player saves a null response): two answered of six,
+    and the count is one grouped query however many items the room holds."""
+    player = room["player"]
+    for position in (1, 2, 3):
+        assert player.save({"position": position, "seq": 1, "response": "1"}).status_code == 200
+    assert player.save({"position": 2, "seq": 2, "response": None}).status_code == 200
+    data = room["client"].get(f"/pengawas/jadwal/{room['exam'].schedule_id}/langsung.json").get_json()
+    row = data["rows"][0]
+    assert (row["answered"], row["items"]) == (2, 6)
+
+
 def test_message_pause_resume_extend_and_terminate(room, db_session):
     player = room["player"]
     assert act(room, "message", message="Harap tetap di halaman ujian.").status_code == 303
