@@ -162,7 +162,7 @@ def reach_item(
     """The session's item at ``position``; in an adaptive session, the next position is chosen
     now by a CAT step once the last shown item is answered (asking again returns the same item)."""
     if exam.status != "in_progress":
-        raise Refusal("delivery.session_ended" if exam.is_ended else "not_started")
+        raise Refusal("delivery.session_ended" if exam.is_ended else "delivery.not_started")
     si = next((si for si in exam.items if si.position == position), None)
     if si is not None:
         return si
@@ -413,7 +413,7 @@ def touch_for_save(session: Session, session_id: int, candidate_id: int, *, now:
 
 def _check_writable(exam: ExamSession | SessionFacts, client_id: str, now: datetime) -> None:
     if exam.status != "in_progress":
-        raise Refusal("delivery.session_ended" if exam.is_ended else "not_started")
+        raise Refusal("delivery.session_ended" if exam.is_ended else "delivery.not_started")
     check_device(exam, client_id)
     if exam.paused_at is not None:
         raise Refusal("delivery.paused")
