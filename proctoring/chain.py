@@ -28,8 +28,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import Row, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from itembank.database import utcnow
@@ -48,7 +49,7 @@ def _moment(value: datetime | None) -> str | None:
     return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if value is not None else None
 
 
-def canonical_bytes(payload: dict) -> bytes:
+def canonical_bytes(payload: dict[str, Any]) -> bytes:
     """The one byte form of a record: JSON with sorted keys, no whitespace, UTF-8."""
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
@@ -57,7 +58,7 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def event_record(event: IntegrityEvent) -> dict:
+def event_record(event: IntegrityEvent) -> dict[str, Any]:
     return {
         "type": "event", "id": event.id, "session_id": event.session_id, "source": event.source,
         "kind": event.kind, "received_at": _moment(event.received_at), "client_at": event.client_at,
@@ -65,7 +66,7 @@ def event_record(event: IntegrityEvent) -> dict:
     }  # fmt: skip
 
 
-def decision_record(decision: ProctorDecision) -> dict:
+def decision_record(decision: ProctorDecision) -> dict[str, Any]:
     return {
         "type": "decision", "id": decision.id, "session_id": decision.session_id,
         "decision": decision.decision, "category": decision.category, "reason": decision.reason,
@@ -73,29 +74,33 @@ def decision_record(decision: ProctorDecision) -> dict:
     }  # fmt: skip
 
 
-def confirmation_record(decision: ProctorDecision) -> dict:
+def confirmation_record(decision: ProctorDecision) -> dict[str, Any]:
     return {
         "type": "confirmation", "decision_id": decision.id, "confirmed_by_id": decision.confirmed_by_id,
         "confirmed_at": _moment(decision.confirmed_at),
     }  # fmt: skip
 
 
-def appeal_record(appeal: Appeal) -> dict:
+def appeal_record(appeal: Appeal) -> dict[str, Any]:
     return {
         "type": "appeal", "id": appeal.id, "decision_id": appeal.decision_id, "session_id": appeal.session_id,
         "text": appeal.text, "filed_at": _moment(appeal.filed_at),
     }  # fmt: skip
 
 
-def appeal_outcome_record(appeal: Appeal) -> dict:
+def appeal_outcome_record(appeal: Appeal) -> dict[str, Any]:
     return {
         "type": "appeal_outcome", "appeal_id": appeal.id, "status": appeal.status, "outcome": appeal.outcome,
         "decided_by_id": appeal.decided_by_id, "decided_at": _moment(appeal.decided_at),
     }  # fmt: skip
 
 
-#: record_type -> (model, function giving the canonical record of a row)
-RECORDS: dict[str, tuple[type, Callable[[object], dict]]] = {
+#: A row that is chained as a record (and keeps its ``chain_position``).
+ChainedRow = IntegrityEvent | ProctorDecision | Appeal
+
+#: record_type -> (model, function giving the canonical record of a row). The function takes Any:
+#: each accepts only its own model, which the table pairs it with.
+RECORDS: dict[str, tuple[type[ChainedRow], Callable[[Any], dict[str, Any]]]] = {
     "event": (IntegrityEvent, event_record),
     "decision": (ProctorDecision, decision_record),
     "confirmation": (ProctorDecision, confirmation_record),
@@ -125,7 +130,9 @@ def lock_chain(session: Session, chain_id: int) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": 7_000_000_000 + chain_id})
 
 
-def append(session: Session, chain_id: int, record_type: str, record_id: int | None, payload: dict) -> LogEntry:
+def append(
+    session: Session, chain_id: int, record_type: str, record_id: int | None, payload: dict[str, Any]
+) -> LogEntry:
     """Append a record to a chain and return its entry (flushed)."""
     lock_chain(session, chain_id)
     last = session.scalar(
@@ -149,7 +156,7 @@ def append(session: Session, chain_id: int, record_type: str, record_id: int | N
     return entry
 
 
-def append_row(session: Session, chain_id: int, record_type: str, row) -> LogEntry:
+def append_row(session: Session, chain_id: int, record_type: str, row: ChainedRow) -> LogEntry:
     """Append a record row (flushed, so it has an id) and remember its chain position."""
     session.flush()
     _, to_record = RECORDS[record_type]
@@ -159,7 +166,7 @@ def append_row(session: Session, chain_id: int, record_type: str, row) -> LogEnt
     return entry
 
 
-def head(session: Session, chain_id: int):
+def head(session: Session, chain_id: int) -> Row[tuple[int, str]] | None:
     """The chain's last entry as a row ``(position, entry_hash)``, or None for an empty chain."""
     return session.execute(
         select(LogEntry.position, LogEntry.entry_hash)
@@ -172,9 +179,9 @@ def head(session: Session, chain_id: int):
 def append_many(
     session: Session,
     chain_id: int,
-    records: Sequence[tuple[str, int | None, dict]],
+    records: Sequence[tuple[str, int | None, dict[str, Any]]],
     *,
-    known_head: tuple[int, str] | None = None,
+    known_head: tuple[int, str | None] | None = None,
 ) -> tuple[int, str]:
     """Append ``(record_type, record_id, payload)`` records in order with one read of the chain's
     head and one bulk insert (the answer saves' path); returns the new head (position, hash).
@@ -241,12 +248,16 @@ def checkpoint_due(session: Session, chain_id: int, *, now: datetime, every_entr
     """Whether a running session's chain wants a checkpoint: none yet, or ``every_entries`` new
     entries, or something new and ``every_seconds`` passed since the latest one (two indexed reads)."""
     size = session.scalar(select(func.max(LogEntry.position)).where(LogEntry.chain_id == chain_id)) or 0
-    latest = session.execute(
-        select(Checkpoint.tree_size, Checkpoint.created_at)
-        .where(Checkpoint.chain_id == chain_id)
-        .order_by(Checkpoint.tree_size.desc())
-        .limit(1)
-    ).first()
+    latest = (
+        session.execute(
+            select(Checkpoint.tree_size, Checkpoint.created_at)
+            .where(Checkpoint.chain_id == chain_id)
+            .order_by(Checkpoint.tree_size.desc())
+            .limit(1)
+        )
+        .tuples()
+        .first()
+    )
     return checkpoint_wanted(size, latest, now=now, every_entries=every_entries, every_seconds=every_seconds)
 
 
@@ -474,8 +485,8 @@ def _anchors(session: Session, anchor_file: Path | None) -> Break | None:
     largest: dict[int, tuple[int, str]] = {}
     for number, line in enumerate(anchor_file.read_text(encoding="ascii").splitlines(), start=1):
         try:
-            chain_id, size, root = line.split()
-            chain_id, size = int(chain_id), int(size)
+            chain_text, size_text, root = line.split()
+            chain_id, size = int(chain_text), int(size_text)
         except ValueError:
             return Break(PLATFORM_CHAIN, None, f"anchor file line {number} is unreadable")
         if size >= largest.get(chain_id, (0, ""))[0]:

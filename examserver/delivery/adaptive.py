@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from examserver.delivery.models import ExamSession, SessionItem
 from itembank.blueprints import DELIVERABLE
 from itembank.item_types import item_type, letters
-from itembank.models import BlueprintSection, Item, TestBlueprint
+from itembank.models import BlueprintSection, Item, ItemParameter, TestBlueprint
 from itembank.parameters import to_engine, usable
 from itembank.refusal import Refusal
 from itembank.services import descendant_ids
@@ -70,7 +70,12 @@ def cat_rules(blueprint: TestBlueprint) -> CATRules:
 
 def build_bank(pool: list[tuple[BlueprintSection, Item]]) -> Bank:
     """The pool as a CAT bank: item ids as strings, the section id as the content category."""
-    params = to_engine([item.current_parameter for _, item in pool], ids=[str(item.id) for _, item in pool])
+    rows: list[ItemParameter] = []
+    for _, item in pool:
+        parameter = item.current_parameter
+        assert parameter is not None, "adaptive_pool admits only items with current parameters"
+        rows.append(parameter)
+    params = to_engine(rows, ids=[str(item.id) for _, item in pool])
     return Bank(params, categories=[str(section.id) for section, _ in pool])
 
 

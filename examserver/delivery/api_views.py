@@ -3,9 +3,12 @@ so the player can correct for a wrong device clock."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from flask import abort, jsonify, make_response, request
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.exc import IntegrityError
 
 from examserver import access
@@ -157,9 +160,11 @@ def state(session_id: int) -> dict:
 
 def adaptive_length(blueprint_id: int) -> int:
     """How many items an adaptive sitting of the blueprint gives (its sections' counts)."""
-    return db.session.scalar(
+    total = db.session.scalar(
         select(func.sum(BlueprintSection.item_count)).where(BlueprintSection.blueprint_id == blueprint_id)
     )
+    assert total is not None, "an adaptive blueprint has sections (adaptive.check_blueprint, when scheduled)"
+    return total
 
 
 def proctor_messages(session_id: int, limit: int = 5) -> list[dict]:
@@ -273,7 +278,7 @@ def item_payload(si: SessionItem) -> dict:
     return payloads.item_payload(si.session_id, si.position, si.section.title, si.option_order, version, held)
 
 
-def session_rows(session_id: int, position: int | None = None) -> list:
+def session_rows(session_id: int, position: int | None = None) -> Sequence[Row[Any]]:
     """The candidate's session (status, device, mode) with its items, each with its section title and
     the answer held, in one statement: every item, or only the one at ``position``. Empty when the
     session is not the candidate's; one row with ``position`` None when no item matches."""
@@ -313,7 +318,7 @@ def session_rows(session_id: int, position: int | None = None) -> list:
     ).all()
 
 
-def readable_rows(session_id: int, position: int | None = None) -> list:
+def readable_rows(session_id: int, position: int | None = None) -> Sequence[Row[Any]]:
     """:func:`session_rows` of a session the requesting device may read (404, or the refusal and the
     proctor's log entry of :func:`holding_device`)."""
     rows = session_rows(session_id, position)
@@ -325,7 +330,7 @@ def readable_rows(session_id: int, position: int | None = None) -> list:
     return rows
 
 
-def row_payloads(session_id: int, rows: list) -> list[dict]:
+def row_payloads(session_id: int, rows: Sequence[Row[Any]]) -> list[dict]:
     """The payload of every item row of :func:`session_rows`."""
     rows = [row for row in rows if row.position is not None]
     versions = payloads.rendered_versions(db.session, {(row.version_id, row.version_at) for row in rows})
@@ -422,7 +427,9 @@ def save_answer(session_id: int):
         raise Refusal("delivery.time_up")
     outcome = apply_saves(db.session, facts, str(data.get("client_id", "")), saves, now=moment)
     if data.get("events"):
-        integrity.browser_events(db.session, db.session.get(ExamSession, session_id), data["events"], moment)
+        locked = db.session.get(ExamSession, session_id)
+        assert locked is not None, "touch_for_save found and locked the row"
+        integrity.browser_events(db.session, locked, data["events"], moment)
     integrity.after_save(
         db.session, session_id, moment, chain_size=outcome.chain_size, latest_checkpoint=outcome.latest_checkpoint
     )
@@ -445,7 +452,11 @@ def submit_session(session_id: int):
     exam = own_session(session_id, lock=True)
     result = submit(db.session, exam, str(data.get("client_id", "")), now=now())
     db.session.commit()
-    payload = {"status": exam.status, "result_url": f"/ujian/{exam.id}/hasil", "server_time": iso(now())}
+    payload: dict[str, Any] = {
+        "status": exam.status,
+        "result_url": f"/ujian/{exam.id}/hasil",
+        "server_time": iso(now()),
+    }
     if exam.schedule.shows_score and result is not None:
         payload["result"] = {
             "sections": result.sections,
@@ -471,6 +482,7 @@ def item_image(session_id: int, asset_id: int):
     if allowed is None:
         abort(404)
     asset = db.session.get(ItemAsset, asset_id)
+    assert asset is not None, "an item version's asset link keeps its asset (foreign key)"
     response = make_response(asset.data)
     response.headers["Content-Type"] = asset.content_type
     response.headers["Cache-Control"] = "private, max-age=86400"

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from examserver.delivery.models import Answer, ExamSession, SessionItem, SessionResult
 from itembank.database import utcnow
 from proctoring import chain, ledger, receipts, services
+from proctoring.models import IntegrityEvent, Receipt
 
 #: Answers this close together count as implausibly fast (a first answer every 3 s or faster).
 FAST_ANSWER_SECONDS = 3.0
@@ -55,12 +56,12 @@ def browser_events(session, exam: ExamSession, events, now: datetime) -> service
 def on_start(session, exam: ExamSession, *, first: bool, ip_address: str | None, now: datetime) -> None:
     """Log a start or resume, and a new network address compared with the previous one."""
     previous = session.scalar(
-        select(services.IntegrityEvent)
+        select(IntegrityEvent)
         .where(
-            services.IntegrityEvent.session_id == exam.id,
-            services.IntegrityEvent.kind.in_(("session_started", "session_resumed")),
+            IntegrityEvent.session_id == exam.id,
+            IntegrityEvent.kind.in_(("session_started", "session_resumed")),
         )
-        .order_by(services.IntegrityEvent.id.desc())
+        .order_by(IntegrityEvent.id.desc())
         .limit(1)
     )
     server_event(session, exam, "session_started" if first else "session_resumed", now, ip=ip_address)
@@ -95,7 +96,12 @@ def on_saves(session, exam: ExamSession, applied: list[tuple[SessionItem, Answer
 
 
 def chain_answers(
-    session, exam_id: int, lines: list[ledger.SheetLine], saved_at: datetime, *, head: tuple[int, str] | None = None
+    session,
+    exam_id: int,
+    lines: list[ledger.SheetLine],
+    saved_at: datetime,
+    *,
+    head: tuple[int, str | None] | None = None,
 ) -> tuple[int, str]:
     """Chain one answer record per applied save, in order, in one insert; ``head`` is the chain's
     head as read under its lock (see :func:`proctoring.chain.append_many`). Returns the new head."""
@@ -139,6 +145,6 @@ def on_outcome(session, exam: ExamSession, result: SessionResult) -> None:
     ])  # fmt: skip
 
 
-def seal(session, exam: ExamSession) -> receipts.Receipt:
+def seal(session, exam: ExamSession) -> Receipt:
     """Seal the ended session's chain head into the sitting's Merkle tree: the candidate's receipt."""
     return receipts.seal(session, exam.id, exam.schedule_id)

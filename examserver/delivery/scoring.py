@@ -106,7 +106,9 @@ def _pool(exam: ExamSession, section: BlueprintSection) -> list[Item]:
     from examserver.delivery.adaptive import adaptive_pool  # noqa: PLC0415
 
     try:
-        pool = adaptive_pool(object_session(exam), exam.schedule.blueprint)
+        session = object_session(exam)
+        assert session is not None, "the ended session being scored is loaded in a database session"
+        pool = adaptive_pool(session, exam.schedule.blueprint)
     except Refusal:  # no adaptive pool to restate the cut from
         return []
     return [item for owner, item in pool if owner.id == section.id]
@@ -124,9 +126,12 @@ def raw_threshold_theta(exam: ExamSession, section: BlueprintSection) -> float |
     being judged. None when the pool has no usable parameters.
     """
     items = _pool(exam, section)
-    if not items or any(item.current_parameter is None or not usable(item.current_parameter) for item in items):
+    rows = [row for row in (item.current_parameter for item in items) if row is not None and usable(row)]
+    if not items or len(rows) < len(items):
         return None
-    params = to_engine([item.current_parameter for item in items])
+    threshold = section.pass_threshold
+    assert threshold is not None, "section_scores restates only a section's raw threshold"
+    params = to_engine(rows)
     points = np.zeros((params.n_items, params.max_categories))
     for j, item in enumerate(items):
         kind = item_type(item.item_type)
@@ -135,7 +140,7 @@ def raw_threshold_theta(exam: ExamSession, section: BlueprintSection) -> float |
         width = min(len(levels), params.max_categories)
         points[j, :width] = levels[:width]
     factor = section.item_count / len(items)
-    return round(theta_for_true_score(params, points, float(section.pass_threshold), factor=factor), 4)
+    return round(theta_for_true_score(params, points, float(threshold), factor=factor), 4)
 
 
 def section_scores(exam: ExamSession) -> list[dict]:

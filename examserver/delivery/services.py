@@ -8,12 +8,14 @@ clock is never used for any decision.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Integer, String, func, literal_column, select, update
+from sqlalchemy import Integer, String, Table, func, literal_column, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from examserver.delivery import adaptive, integrity
@@ -259,6 +261,7 @@ def note_pin_failure(session: Session, exam: ExamSession, *, now: datetime, ip_a
         .execution_options(synchronize_session=False)
     )
     failures = session.scalar(select(ExamSession.pin_failures).where(ExamSession.id == exam.id))
+    assert failures is not None, "the session row was just updated"
     if failures < PIN_MAX_FAILURES:
         return False
     session.execute(
@@ -270,9 +273,10 @@ def note_pin_failure(session: Session, exam: ExamSession, *, now: datetime, ip_a
     return True
 
 
-def remaining_seconds(exam: ExamSession, now: datetime) -> float:
+def remaining_seconds(exam: ExamSession | SessionFacts, now: datetime) -> float:
     """Seconds left on the server's clock (frozen while paused)."""
     if exam.deadline_at is None:
+        assert isinstance(exam, ExamSession), "the facts of a save are of a running session, which has a deadline"
         return float(exam.schedule.blueprint.time_limit_minutes * 60)
     reference = exam.paused_at or now
     return max(0.0, (exam.deadline_at - reference).total_seconds())
@@ -283,10 +287,11 @@ def remaining_seconds(exam: ExamSession, now: datetime) -> float:
 
 @dataclass(frozen=True)
 class Save:
-    """One answer save: which position, the response in display numbers, the client sequence."""
+    """One answer save: which position, the response in display numbers, the client sequence (as
+    the client sent it: :func:`apply_saves` refuses anything but an int in range)."""
 
     position: int
-    seq: int
+    seq: object
     response: Any
     flagged: bool = False
     answered_at: str | None = None
@@ -340,7 +345,7 @@ def to_display(si: SessionItem, response: Any) -> Any:
     return number[response]
 
 
-def check_device(exam: ExamSession, client_id: str | None) -> None:
+def check_device(exam: ExamSession | SessionFacts, client_id: str | None) -> None:
     """Only the device holding a running session may read its items or save to it."""
     if exam.active_client_id != client_id:
         raise Refusal("delivery.other_device")
@@ -367,6 +372,7 @@ class SessionFacts:
         """Whether :func:`expire_if_due` would end the session at ``now``."""
         if self.status != "in_progress" or self.paused_at is not None:
             return False
+        assert self.deadline_at is not None, "a running session has a deadline (deadline_with_start)"
         return now > self.deadline_at + timedelta(seconds=self.grace_seconds)
 
     @classmethod
@@ -377,7 +383,8 @@ class SessionFacts:
         )  # fmt: skip
 
 
-_sessions = ExamSession.__table__
+#: The session table (``__table__`` is typed as any FromClause; Core's update and insert want a table).
+_sessions = ExamSession.metadata.tables[ExamSession.__tablename__]
 
 
 def touch_for_save(session: Session, session_id: int, candidate_id: int, *, now: datetime) -> SessionFacts | None:
@@ -418,6 +425,7 @@ def _check_writable(exam: ExamSession | SessionFacts, client_id: str, now: datet
     if exam.paused_at is not None:
         raise Refusal("delivery.paused")
     grace = exam.grace_seconds if isinstance(exam, SessionFacts) else exam.schedule.grace_seconds
+    assert exam.deadline_at is not None, "a running session has a deadline (deadline_with_start)"
     if now > exam.deadline_at + timedelta(seconds=grace):
         raise Refusal("delivery.time_up")
 
@@ -469,7 +477,8 @@ class SaveOutcome:
     newest_message_id: int | None
 
 
-_items, _answers = SessionItem.__table__, Answer.__table__
+_items = SessionItem.metadata.tables[SessionItem.__tablename__]
+_answers = Answer.metadata.tables[Answer.__tablename__]
 
 
 def _save_rows(session: Session, exam_id: int, positions: set[int]):
@@ -513,13 +522,11 @@ def _save_rows(session: Session, exam_id: int, positions: set[int]):
     return session.execute(query).all()
 
 
-def _upsert(session: Session):
+def _upsert(session: Session) -> Callable[[Table], postgresql.Insert | sqlite.Insert]:
     """The dialect's INSERT with ON CONFLICT (PostgreSQL and SQLite both have it)."""
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert  # noqa: PLC0415
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # noqa: PLC0415
-    return insert
+        return postgresql.insert
+    return sqlite.insert
 
 
 def apply_saves(
@@ -583,14 +590,14 @@ def apply_saves(
     size = facts.head_position or 0
     if written:
         insert = _upsert(session)
-        statement = insert(_answers).values(list(written.values()))
-        excluded = statement.excluded
-        statement = statement.on_conflict_do_update(
+        upsert = insert(_answers).values(list(written.values()))
+        excluded = upsert.excluded
+        statement = upsert.on_conflict_do_update(
             index_elements=[_answers.c.session_item_id],
             set_={name: excluded[name] for name in written[next(iter(written))] if name != "session_item_id"},
             where=_answers.c.client_seq < excluded.client_seq,
         ).returning(_answers.c.session_item_id, _answers.c.id)
-        answer_ids = dict(session.execute(statement).all())
+        answer_ids: dict[int, int] = dict(session.execute(statement).tuples().all())
         lines = [
             ledger.SheetLine(
                 position, by_position[position].version_id, answer_ids[by_position[position].id], response, seq
@@ -627,6 +634,7 @@ def save_answers(
 def end(session: Session, exam: ExamSession, *, now: datetime, reason: str) -> SessionResult:
     """End the session (candidate submit, deadline, proctor) and score it; idempotent."""
     if exam.is_ended:
+        assert exam.result is not None, "an ended session was scored when it ended"
         return exam.result
     exam.status = {"candidate": "submitted", "deadline": "expired", "proctor": "terminated"}[reason]
     exam.end_reason = reason
@@ -643,6 +651,7 @@ def end(session: Session, exam: ExamSession, *, now: datetime, reason: str) -> S
 def submit(session: Session, exam: ExamSession, client_id: str, *, now: datetime) -> SessionResult:
     """The candidate ends the exam (allowed within the grace period after the deadline)."""
     if exam.is_ended:
+        assert exam.result is not None, "an ended session was scored when it ended"
         return exam.result
     _check_writable(exam, client_id, now)
     return end(session, exam, now=now, reason="candidate")
@@ -652,6 +661,7 @@ def expire_if_due(session: Session, exam: ExamSession, *, now: datetime) -> bool
     """End a session whose deadline (plus grace) has passed, even with nobody connected."""
     if exam.status != "in_progress" or exam.paused_at is not None:
         return False
+    assert exam.deadline_at is not None, "a running session has a deadline (deadline_with_start)"
     if now <= exam.deadline_at + timedelta(seconds=exam.schedule.grace_seconds):
         return False
     end(session, exam, now=exam.deadline_at, reason="deadline")
@@ -689,6 +699,7 @@ def credit_outage(session: Session, *, start: datetime, end: datetime) -> int:
         )
     ).all()
     for exam in affected:
+        assert exam.started_at is not None and exam.deadline_at is not None, "selected as running"
         overlap = (min(end, exam.deadline_at) - max(start, exam.started_at)).total_seconds()
         if overlap > 0:
             credit_time(exam, int(np.ceil(overlap)))
