@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Integer, String, Table, func, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from examserver.delivery import adaptive, integrity
 from examserver.delivery.models import ENDED, Answer, ExamSchedule, ExamSession, SessionItem, SessionResult
@@ -631,6 +631,23 @@ def save_answers(
 # ------------------------------------------------------------------------- ending and scoring
 
 
+def _load_answer_sheet(session: Session, exam: ExamSession) -> None:
+    """Load the session's items with their item, parameters, version and answer in one statement
+    per kind, which scoring and the chain then read: loaded one by one, the submit of a 110-item
+    form took four statements per item (about 470 in all)."""
+    session.execute(
+        select(ExamSession)
+        .where(ExamSession.id == exam.id)
+        .options(
+            selectinload(ExamSession.items).options(
+                selectinload(SessionItem.item).selectinload(Item.parameters),
+                selectinload(SessionItem.version),
+                selectinload(SessionItem.answer),
+            )
+        )
+    ).all()
+
+
 def end(session: Session, exam: ExamSession, *, now: datetime, reason: str) -> SessionResult:
     """End the session (candidate submit, deadline, proctor) and score it; idempotent."""
     if exam.is_ended:
@@ -641,6 +658,7 @@ def end(session: Session, exam: ExamSession, *, now: datetime, reason: str) -> S
     exam.ended_at = now
     exam.paused_at = None
     session.flush()
+    _load_answer_sheet(session, exam)
     result = score(session, exam, now=now)
     integrity.on_outcome(session, exam, result)  # the answer sheet and the result, before the checkpoint
     integrity.on_end(session, exam, now=now)

@@ -32,6 +32,8 @@ BUDGET = {
     "one_item": 3,  # + the session with the item and its answer (item versions are kept in process)
     "all_items": 3,  # + the session with every item and answer
     "resume": 15,
+    "submit": 42,  # + the session's items, items, parameters, versions and answers (one statement
+    #               per kind), the result, the answer sheet and the outcome chained, the seal
 }
 
 
@@ -169,3 +171,29 @@ def test_resume_stays_within_its_budget(app, player):
         response = player.start()
     assert response.status_code == 200 and response.get_json()["status"] == "in_progress"
     assert n[0] <= BUDGET["resume"], n[0]
+
+
+def test_a_submit_reads_the_answer_sheet_in_a_few_statements_and_scores_as_before(app):
+    """The submit loads the whole sheet at once (it read four rows per item, one by one); the score
+    it stores is the one the scoring function gives on the session read afresh."""
+    from examserver.delivery.models import SessionResult
+    from examserver.delivery.scoring import score_session
+
+    client = demo_client(app, "kandidat18@demo.id")
+    other = Player(client, session_of(app, 18))
+    assert other.start().status_code == 200
+    answers = [{"position": p, "seq": 1, "response": str(1 + p % 3)} for p in range(1, 16)]
+    assert other.save(*answers).status_code == 200
+    with counted(app) as n:
+        response = other.submit()
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert n[0] <= BUDGET["submit"], n[0]
+    with app.app_context():
+        stored = db.session.get(SessionResult, other.exam_id)
+        again = score_session(db.session.get(ExamSession, other.exam_id))
+        assert (stored.total_raw, stored.sections, stored.passed) == (
+            again["total_raw"],
+            again["sections"],
+            again["passed"],
+        )
+        assert stored.total_raw > 0
