@@ -426,12 +426,12 @@ def save_answer(session_id: int):
             db.session.commit()
         raise Refusal("delivery.time_up")
     outcome = apply_saves(db.session, facts, str(data.get("client_id", "")), saves, now=moment)
+    chain_size = outcome.chain_size
     if data.get("events"):
-        locked = db.session.get(ExamSession, session_id)
-        assert locked is not None, "touch_for_save found and locked the row"
-        integrity.browser_events(db.session, locked, data["events"], moment)
+        # each stored event is one more entry on the session's chain, after the answers'
+        chain_size += integrity.browser_events(db.session, session_id, data["events"], moment).stored
     integrity.after_save(
-        db.session, session_id, moment, chain_size=outcome.chain_size, latest_checkpoint=outcome.latest_checkpoint
+        db.session, session_id, moment, chain_size=chain_size, latest_checkpoint=outcome.latest_checkpoint
     )
     payload = {
         "saved": [{"position": a.position, "seq": a.seq, "applied": a.applied} for a in outcome.acks],

@@ -41,11 +41,14 @@ def proctor_event(session, exam: ExamSession, kind: str, actor_id: int, **detail
     services.record_event(session, exam.id, source="proctor", kind=kind, details=details, actor_id=actor_id)
 
 
-def browser_events(session, exam: ExamSession, events, now: datetime) -> services.BrowserEvents:
+def browser_events(session, session_id: int, events, now: datetime) -> services.BrowserEvents:
     """Store the events a player piggy-backed on an answer save, and add those over the per-minute
-    cap to the session's count of dropped events (the session row is locked by the save)."""
-    outcome = services.record_browser_events(session, exam.id, events, now=now)
+    cap to the session's count of dropped events (the session row is locked by the save; it is
+    loaded only when there is something to count)."""
+    outcome = services.record_browser_events(session, session_id, events, now=now)
     if outcome.dropped:
+        exam = session.get(ExamSession, session_id)
+        assert exam is not None, "the save found and locked the row"
         counts = dict(exam.browser_events_dropped or {})
         for kind, count in outcome.dropped.items():
             counts[kind] = counts.get(kind, 0) + count
