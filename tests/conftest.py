@@ -50,6 +50,22 @@ def chromium_path() -> str:
     return path
 
 
+#: Chromium as the browser tests run it: no sandbox (containers), no GPU, no background traffic.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium (Playwright, the system binary) per browser-test module; tests open contexts on it."""
+    executable = chromium_path()
+    from playwright import sync_api
+
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     """The suite's database: a SQLite file of this run, or ``TEST_DATABASE_URL``.

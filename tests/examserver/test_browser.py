@@ -12,7 +12,6 @@ from examserver import create_app
 from examserver.config import TestingConfig
 from examserver.demo import seed_accounts
 from examserver.extensions import db
-from tests.conftest import chromium_path
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "instance" / "screenshots"
 PHONE = {"width": 360, "height": 740}
@@ -35,25 +34,6 @@ def live_server(tmp_path_factory):
     server.shutdown()
     with app.app_context():
         db.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = chromium_path()
-    from playwright import sync_api
-
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

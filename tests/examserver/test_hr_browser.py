@@ -15,7 +15,6 @@ from examserver.demo import seed_accounts
 from examserver.extensions import db
 from itembank import services as itembank
 from tests.examserver.hr_workforce import build_world
-from tests.examserver.test_browser import browser  # noqa: F401
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +42,7 @@ def hr_server(tmp_path_factory):
         db.engine.dispose()
 
 
-def test_hr_officer_goes_from_a_new_hire_to_a_downloaded_budget_plan(hr_server, browser, tmp_path):  # noqa: F811
+def test_hr_officer_goes_from_a_new_hire_to_a_downloaded_budget_plan(hr_server, browser, tmp_path):
     url = hr_server["url"]
     page = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True).new_page()
     problems: list[str] = []

@@ -21,7 +21,6 @@ from examserver.delivery.services import to_display
 from examserver.extensions import db
 from itembank.database import utcnow
 from proctoring.models import IntegrityEvent
-from tests.conftest import chromium_path
 
 INSTANCE = Path(__file__).resolve().parents[2] / "instance"
 SCREENSHOTS = INSTANCE / "screenshots"
@@ -30,7 +29,6 @@ PASSWORD = "demo12345"
 ITEM_COUNT = 15
 SECRETS = ('"correct"', '"weights"', '"answer"', "TWK-", "TIU-", "TKP-", "item_id")
 #: Chromium flags for a quiet, deterministic headless run.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 
 
 class Outage:
@@ -74,17 +72,6 @@ def live(demo_app):
     yield demo_app
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = chromium_path()
-    from playwright import sync_api
-
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -16,10 +16,8 @@ from werkzeug.serving import make_server
 
 from examserver.delivery.views import PLAYER_FILES
 from examserver.security import CONTENT_SECURITY_POLICY
-from tests.conftest import chromium_path
 
 STATIC = Path(__file__).resolve().parents[2] / "examserver" / "static"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 SESSION = "41"
 PAGE = """<!doctype html><meta charset="utf-8"><title>sync</title><meta name="csrf-token" content="tok-123">"""
 
@@ -73,17 +71,6 @@ def site():
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = chromium_path()
-    from playwright import sync_api
-
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -27,8 +27,7 @@ from tests.examserver.test_player_browser import (
     wait_saved,
 )
 
-browser = player.browser  # the fixtures of the one-tab player tests: one Chromium, phone contexts
-phone = player.phone
+phone = player.phone  # the one-tab player tests' phone contexts (on the suite's one Chromium per module)
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from examserver.extensions import db
 from examserver.selection import services, signing
 from examserver.selection.rules import default_rules_json
 from itembank.database import utcnow
-from tests.examserver.test_browser import PHONE, browser, fits_the_screen  # noqa: F401
+from tests.examserver.test_browser import PHONE, fits_the_screen
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
 
@@ -66,7 +66,7 @@ def sign_in(page, url, email):
     page.wait_for_load_state()
 
 
-def test_apply_verify_publish_and_verify_the_signature_on_a_phone(selection_server, browser):  # noqa: F811
+def test_apply_verify_publish_and_verify_the_signature_on_a_phone(selection_server, browser):
     url = selection_server["url"]
     ktp = selection_server["folder"] / "ktp.png"
     ktp.write_bytes(PNG)

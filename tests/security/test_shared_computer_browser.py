@@ -28,8 +28,7 @@ from tests.examserver.test_player_browser import (
     wait_saved,
 )
 
-browser = player.browser  # the player tests' fixtures: one Chromium, phone-sized contexts
-phone = player.phone
+phone = player.phone  # the player tests' phone-sized contexts (on the suite's one Chromium per module)
 
 #: What this browser holds of session ``id``: localStorage keys, the IndexedDB record (opened
 #: without ever creating the database), and the paths of the service worker's kept copies.
