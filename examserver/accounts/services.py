@@ -112,28 +112,12 @@ def start_login_session(
     return NewLoginSession(row=row, token=token)
 
 
-def find_live_session(
-    session: Session,
-    token: str | None,
-    *,
-    idle_timeout: timedelta,
-    absolute_timeout: timedelta,
-    now: datetime | None = None,
-) -> LoginSession | None:
-    """The unrevoked, unexpired session for ``token``; an expired one is revoked on the way."""
-    if not token:
-        return None
-    row = session.scalar(select(LoginSession).where(LoginSession.token_hash == token_digest(token)))
-    if row is None or row.revoked_at is not None:
-        return None
-    now = now or utcnow()
-    if now - row.last_seen_at > idle_timeout or now - row.created_at > absolute_timeout:
-        row.revoked_at = now
-        return None
-    if row.user.is_disabled:
-        row.revoked_at = now
-        return None
-    return row
+def session_is_live(
+    created_at: datetime, last_seen_at: datetime, *, now: datetime, idle: timedelta, absolute: timedelta
+) -> bool:
+    """The one rule of a sign-in's life: not idle for longer than ``idle``, not older than ``absolute``
+    (a revoked session, or one of a disabled account, is not live either: the caller checks those)."""
+    return now - last_seen_at <= idle and now - created_at <= absolute
 
 
 def revoke_session(row: LoginSession) -> None:

@@ -19,8 +19,8 @@ KEPT_KEYS = ("lang",)
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """Resolve the cookie to a user through its live server-side session: the session row and its
-    user in one statement (Flask-Login then keeps the user for the rest of the request). The rules
-    are :func:`examserver.accounts.services.find_live_session`'s: revoked, idle or too old, or a
+    user in one statement (Flask-Login then keeps the user for the rest of the request). Revoked,
+    not live (:func:`examserver.accounts.services.session_is_live`: idle or too old), or of a
     disabled account, and the cookie signs nobody in (an expired one is revoked on the way)."""
     token = session.get(SESSION_TOKEN_KEY)
     if not token:
@@ -35,11 +35,14 @@ def load_user(user_id: str) -> User | None:
     user, row_id = found.User, found.id
     config = current_app.config
     now = utcnow()
-    if (
-        now - found.last_seen_at > config["SESSION_IDLE_TIMEOUT"]
-        or now - found.created_at > config["SESSION_ABSOLUTE_TIMEOUT"]
-        or user.is_disabled
-    ):
+    live = services.session_is_live(
+        found.created_at,
+        found.last_seen_at,
+        now=now,
+        idle=config["SESSION_IDLE_TIMEOUT"],
+        absolute=config["SESSION_ABSOLUTE_TIMEOUT"],
+    )
+    if not live or user.is_disabled:
         db.session.execute(update(LoginSession).where(LoginSession.id == row_id).values(revoked_at=now))
         db.session.commit()
         return None
