@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,8 +16,9 @@ from examserver.accounts.roles import ADMIN, ROLES
 from examserver.admin import bp
 from examserver.admin.forms import UserCreateForm, UserFilterForm
 from examserver.auth.forms import ConfirmForm
-from examserver.errors import flash_refusal
+from examserver.errors import back_on_refusal, flash_refusal
 from examserver.extensions import db
+from itembank.refusal import Refusal
 
 PAGE_SIZE = 50
 
@@ -80,40 +83,51 @@ def create_user():
     return redirect(url_for("admin.users")), 303
 
 
+def _account_action(user_id: int, act: Callable[[User], str]):
+    """A confirmed action on one account from the users page: ``act`` changes it and says what it did;
+    committed, flashed, and back to the list (a refusal goes back the same way, unchanged)."""
+    user = db.get_or_404(User, user_id)
+    back = back_on_refusal(url_for("admin.users"))
+    if ConfirmForm().validate_on_submit():
+        done = act(user)
+        db.session.commit()
+        flash(done, "success")
+    return redirect(back), 303
+
+
+def _disable(user: User) -> str:
+    if user.id == current_user.id:
+        raise Refusal("account.disable_self")
+    services.set_disabled(db.session, user, True)
+    return _("Akun %(email)s dinonaktifkan.", email=user.email)
+
+
+def _enable(user: User) -> str:
+    services.set_disabled(db.session, user, False)
+    return _("Akun %(email)s diaktifkan kembali.", email=user.email)
+
+
+def _sign_out_everywhere(user: User) -> str:
+    count = services.revoke_all_sessions(db.session, user)
+    return _("%(count)d sesi %(email)s diakhiri.", count=count, email=user.email)
+
+
 @bp.route("/pengguna/<int:user_id>/nonaktifkan", methods=["POST"])
 @access.roles(ADMIN)
 def disable_user(user_id: int):
-    """Disable an account and end all its sessions."""
-    user = db.get_or_404(User, user_id)
-    if ConfirmForm().validate_on_submit():
-        if user.id == current_user.id:
-            flash(_("Anda tidak dapat menonaktifkan akun Anda sendiri."), "error")
-        else:
-            services.set_disabled(db.session, user, True)
-            db.session.commit()
-            flash(_("Akun %(email)s dinonaktifkan.", email=user.email), "success")
-    return redirect(url_for("admin.users")), 303
+    """Disable an account and end all its sessions (never one's own)."""
+    return _account_action(user_id, _disable)
 
 
 @bp.route("/pengguna/<int:user_id>/aktifkan", methods=["POST"])
 @access.roles(ADMIN)
 def enable_user(user_id: int):
     """Re-enable a disabled account."""
-    user = db.get_or_404(User, user_id)
-    if ConfirmForm().validate_on_submit():
-        services.set_disabled(db.session, user, False)
-        db.session.commit()
-        flash(_("Akun %(email)s diaktifkan kembali.", email=user.email), "success")
-    return redirect(url_for("admin.users")), 303
+    return _account_action(user_id, _enable)
 
 
 @bp.route("/pengguna/<int:user_id>/keluarkan", methods=["POST"])
 @access.roles(ADMIN)
 def revoke_user_sessions(user_id: int):
     """Sign an account out on every device."""
-    user = db.get_or_404(User, user_id)
-    if ConfirmForm().validate_on_submit():
-        count = services.revoke_all_sessions(db.session, user)
-        db.session.commit()
-        flash(_("%(count)d sesi %(email)s diakhiri.", count=count, email=user.email), "success")
-    return redirect(url_for("admin.users")), 303
+    return _account_action(user_id, _sign_out_everywhere)

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 #: Refusal code -> message (registered in ``examserver.errors``).
 MESSAGES = {
+    "account.disable_self": _l("Anda tidak dapat menonaktifkan akun Anda sendiri."),
     "account.not_a_candidate": _l("Kode pemulihan hanya untuk akun peserta."),
     "account.nik_format": _l("NIK harus 16 angka."),
     "account.nik_region": _l("Kode wilayah pada NIK tidak valid."),

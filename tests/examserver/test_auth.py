@@ -193,6 +193,26 @@ def test_admin_disabling_an_account_ends_its_sessions(app, client, make_user, lo
     assert login(victim_client, victim.email).status_code == 422
 
 
+def test_an_admin_cannot_disable_their_own_account_and_can_enable_another_again(
+    app, client, make_user, login_as, db_session
+):
+    admin = login_as("admin")
+    token = csrf_token(client, "/admin/pengguna")
+    refused = client.post(f"/admin/pengguna/{admin.id}/nonaktifkan", data={"csrf_token": token})
+    assert refused.status_code == 303 and refused.headers["Location"] == "/admin/pengguna"
+    page = client.get("/admin/pengguna").get_data(as_text=True)
+    assert "Anda tidak dapat menonaktifkan akun Anda sendiri." in page
+    db_session.expire_all()
+    assert not db_session.get(User, admin.id).is_disabled
+    other = make_user()
+    for action in ("nonaktifkan", "aktifkan"):
+        done = client.post(f"/admin/pengguna/{other.id}/{action}", data={"csrf_token": token})
+        assert done.status_code == 303
+    db_session.expire_all()
+    assert not db_session.get(User, other.id).is_disabled
+    assert f"Akun {other.email} diaktifkan kembali." in client.get("/admin/pengguna").get_data(as_text=True)
+
+
 @pytest.mark.parametrize("target", ["https://jahat.example/", "//jahat.example/x", "/\\jahat.example"])
 def test_login_never_redirects_off_site(client, make_user, target):
     user = make_user()
