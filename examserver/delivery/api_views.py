@@ -25,6 +25,7 @@ from examserver.delivery.services import (
     check_device,
     expire_if_due,
     note_pin_failure,
+    overdue,
     reach_item,
     remaining_seconds,
     start,
@@ -420,7 +421,7 @@ def save_answer(session_id: int):
     if facts is None:
         abort(404)
     saves = parse_saves(data)
-    if facts.overdue(moment):
+    if overdue(facts, moment):
         exam = own_session(session_id, lock=True)
         if expire_if_due(db.session, exam, now=moment):
             db.session.commit()

@@ -119,6 +119,11 @@ class ExamSession(Base):
     def is_ended(self) -> bool:
         return self.status in ENDED
 
+    @property
+    def grace_seconds(self) -> int:
+        """The sitting's grace after the deadline (the schedule's)."""
+        return self.schedule.grace_seconds
+
 
 class SessionItem(Base):
     """An item as this session shows it: position, the content version, the option order."""

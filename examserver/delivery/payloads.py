@@ -8,6 +8,7 @@ Nothing here carries a key, a weight or a parameter: the browser sees display nu
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,13 +16,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from examserver.delivery.version_cache import VersionCache
 from itembank.item_types import item_type
 from itembank.models import Item, ItemAsset, ItemVersion, ItemVersionAsset
 
 #: The player's name for each item type's answer shape (anything else is "single").
 KINDS = {"numeric": "numeric", "multiple_response": "multiple"}
-#: Rendered versions kept per process; cleared when it would grow past this many.
-CACHE_SIZE = 20_000
 
 
 @dataclass(frozen=True)
@@ -36,40 +36,41 @@ class RenderedVersion:
     images: tuple[tuple[int, str, int, int], ...]
 
 
-#: (version id, its created_at) -> the rendered version. The time is part of the key so that a
-#: version id reused by another database (tests: each on its own copy, rolled back) is not mistaken.
-_rendered: dict[tuple[int, datetime], RenderedVersion] = {}
-
-
-def rendered_versions(session: Session, versions) -> dict[int, RenderedVersion]:
-    """The rendered form of each of ``versions`` (``(version id, created_at)`` pairs) by version
-    id, reading the ones not yet kept in two queries."""
-    wanted = set(versions)
-    missing = [v for v, _ in wanted if (v, _) not in _rendered]
-    if missing:
-        if len(_rendered) + len(missing) > CACHE_SIZE:
-            _rendered.clear()
-        images: dict[int, list[tuple[int, str, int, int]]] = {}
-        for version_id, *image in session.execute(
-            select(ItemVersionAsset.version_id, ItemAsset.id, ItemAsset.alt_text, ItemAsset.width, ItemAsset.height)
-            .join(ItemAsset, ItemAsset.id == ItemVersionAsset.asset_id)
-            .where(ItemVersionAsset.version_id.in_(missing))
-            .order_by(ItemAsset.id)
-        ):
-            images.setdefault(version_id, []).append(tuple(image))
-        for version_id, created_at, type_key, stem, options in session.execute(
-            select(ItemVersion.id, ItemVersion.created_at, Item.item_type, ItemVersion.stem, ItemVersion.options)
-            .join(Item, Item.id == ItemVersion.item_id)
-            .where(ItemVersion.id.in_(missing))
-        ):
-            letters = [chr(65 + i) for i in range(len(options))]
-            _rendered[version_id, created_at] = RenderedVersion(
+def _render(session: Session, version_ids: list[int]) -> Iterator[tuple[int, datetime, RenderedVersion]]:
+    """Render ``version_ids`` in two queries: their images, then their content."""
+    images: dict[int, list[tuple[int, str, int, int]]] = {}
+    for version_id, *image in session.execute(
+        select(ItemVersionAsset.version_id, ItemAsset.id, ItemAsset.alt_text, ItemAsset.width, ItemAsset.height)
+        .join(ItemAsset, ItemAsset.id == ItemVersionAsset.asset_id)
+        .where(ItemVersionAsset.version_id.in_(version_ids))
+        .order_by(ItemAsset.id)
+    ):
+        images.setdefault(version_id, []).append(tuple(image))
+    for version_id, created_at, type_key, stem, options in session.execute(
+        select(ItemVersion.id, ItemVersion.created_at, Item.item_type, ItemVersion.stem, ItemVersion.options)
+        .join(Item, Item.id == ItemVersion.item_id)
+        .where(ItemVersion.id.in_(version_ids))
+    ):
+        letters = [chr(65 + i) for i in range(len(options))]
+        yield (
+            version_id,
+            created_at,
+            RenderedVersion(
                 kind=KINDS.get(item_type(type_key).key, "single"),
                 stem=stem,
                 options=dict(zip(letters, options, strict=True)),
                 images=tuple(images.get(version_id, ())),
-            )
-    return {v: _rendered[v, at] for v, at in wanted}
+            ),
+        )
+
+
+#: Kept per process: each version is rendered once (see :mod:`version_cache`).
+_rendered = VersionCache(_render)
+
+
+def rendered_versions(session: Session, versions: Iterable[tuple[int, datetime]]) -> dict[int, RenderedVersion]:
+    """The rendered form of each of ``versions`` (``(version id, created_at)`` pairs) by version id."""
+    return _rendered.get(session, versions)
 
 
 def display(kind: str, option_order: list[str], response: Any) -> Any:

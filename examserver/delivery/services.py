@@ -8,7 +8,7 @@ clock is never used for any decision.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from examserver.delivery import adaptive, integrity
 from examserver.delivery.models import ENDED, Answer, ExamSchedule, ExamSession, SessionItem, SessionResult
+from examserver.delivery.version_cache import VersionCache
 from itembank.blueprints import section_pool
 from itembank.database import MAX_INTEGER
 from itembank.item_types import item_type, letters
@@ -368,18 +369,11 @@ class SessionFacts:
     def is_ended(self) -> bool:
         return self.status in ENDED
 
-    def overdue(self, now: datetime) -> bool:
-        """Whether :func:`expire_if_due` would end the session at ``now``."""
-        if self.status != "in_progress" or self.paused_at is not None:
-            return False
-        assert self.deadline_at is not None, "a running session has a deadline (deadline_with_start)"
-        return now > self.deadline_at + timedelta(seconds=self.grace_seconds)
-
     @classmethod
     def of(cls, exam: ExamSession) -> SessionFacts:
         return cls(
             exam.id, exam.status, exam.active_client_id, exam.paused_at, exam.deadline_at,
-            exam.schedule.grace_seconds, exam.schedule.blueprint.delivery_mode,
+            exam.grace_seconds, exam.schedule.blueprint.delivery_mode,
         )  # fmt: skip
 
 
@@ -418,15 +412,22 @@ def touch_for_save(session: Session, session_id: int, candidate_id: int, *, now:
     return SessionFacts(*row) if row is not None else None
 
 
+def overdue(exam: ExamSession | SessionFacts, now: datetime) -> bool:
+    """Whether a running session is past its deadline and grace at ``now`` (a paused clock stands
+    still): the one rule :func:`expire_if_due` ends sessions by and saves are refused by."""
+    if exam.status != "in_progress" or exam.paused_at is not None:
+        return False
+    assert exam.deadline_at is not None, "a running session has a deadline (deadline_with_start)"
+    return now > exam.deadline_at + timedelta(seconds=exam.grace_seconds)
+
+
 def _check_writable(exam: ExamSession | SessionFacts, client_id: str, now: datetime) -> None:
     if exam.status != "in_progress":
         raise Refusal("delivery.session_ended" if exam.is_ended else "delivery.not_started")
     check_device(exam, client_id)
     if exam.paused_at is not None:
         raise Refusal("delivery.paused")
-    grace = exam.grace_seconds if isinstance(exam, SessionFacts) else exam.schedule.grace_seconds
-    assert exam.deadline_at is not None, "a running session has a deadline (deadline_with_start)"
-    if now > exam.deadline_at + timedelta(seconds=grace):
+    if overdue(exam, now):
         raise Refusal("delivery.time_up")
 
 
@@ -440,29 +441,23 @@ class VersionFacts:
     key: Any
 
 
-#: (version id, its created_at) -> VersionFacts; item versions never change (a database trigger
-#: refuses it), so a process keeps what it read (the time tells a version id reused by another
-#: database apart: tests run many). Bounded: cleared when it grows past ``VERSION_CACHE_SIZE``.
-_version_facts: dict[tuple[int, datetime], VersionFacts] = {}
-VERSION_CACHE_SIZE = 20_000
+def _load_version_facts(session: Session, version_ids: list[int]) -> Iterator[tuple[int, datetime, VersionFacts]]:
+    rows = session.execute(
+        select(ItemVersion.id, ItemVersion.created_at, Item.item_type, ItemVersion.options, ItemVersion.answer)
+        .join(Item, Item.id == ItemVersion.item_id)
+        .where(ItemVersion.id.in_(version_ids))
+    )
+    for version_id, created_at, type_key, options, key in rows:
+        yield version_id, created_at, VersionFacts(item_type(type_key), len(options), key)
 
 
-def version_facts(session: Session, versions) -> dict[int, VersionFacts]:
-    """The facts of ``versions`` (``(version id, created_at)`` pairs) by version id, from the
-    process cache, reading the missing ones at once."""
-    versions = set(versions)
-    missing = [v for v, at in versions if (v, at) not in _version_facts]
-    if missing:
-        if len(_version_facts) + len(missing) > VERSION_CACHE_SIZE:
-            _version_facts.clear()
-        rows = session.execute(
-            select(ItemVersion.id, ItemVersion.created_at, Item.item_type, ItemVersion.options, ItemVersion.answer)
-            .join(Item, Item.id == ItemVersion.item_id)
-            .where(ItemVersion.id.in_(missing))
-        )
-        for version_id, created_at, type_key, options, key in rows:
-            _version_facts[version_id, created_at] = VersionFacts(item_type(type_key), len(options), key)
-    return {v: _version_facts[v, at] for v, at in versions}
+#: Kept per process: a save reads the facts of a version once (see :mod:`version_cache`).
+_version_facts = VersionCache(_load_version_facts)
+
+
+def version_facts(session: Session, versions: Iterable[tuple[int, datetime]]) -> dict[int, VersionFacts]:
+    """The facts of ``versions`` (``(version id, created_at)`` pairs) by version id."""
+    return _version_facts.get(session, versions)
 
 
 @dataclass(frozen=True)
@@ -677,11 +672,9 @@ def submit(session: Session, exam: ExamSession, client_id: str, *, now: datetime
 
 def expire_if_due(session: Session, exam: ExamSession, *, now: datetime) -> bool:
     """End a session whose deadline (plus grace) has passed, even with nobody connected."""
-    if exam.status != "in_progress" or exam.paused_at is not None:
+    if not overdue(exam, now):
         return False
-    assert exam.deadline_at is not None, "a running session has a deadline (deadline_with_start)"
-    if now <= exam.deadline_at + timedelta(seconds=exam.schedule.grace_seconds):
-        return False
+    assert exam.deadline_at is not None, "an overdue session has a deadline"
     end(session, exam, now=exam.deadline_at, reason="deadline")
     return True
 
