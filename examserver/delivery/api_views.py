@@ -15,7 +15,6 @@ from examserver import access
 from examserver.accounts.passwords import verify_password
 from examserver.accounts.roles import CANDIDATE
 from examserver.delivery import api, integrity, payloads
-from examserver.delivery.messages import delivery_message
 from examserver.delivery.models import ENDED, Answer, ExamSchedule, ExamSession, SessionItem
 from examserver.delivery.openapi import openapi_document
 from examserver.delivery.services import (
@@ -78,10 +77,6 @@ def holding_device(session_id: int, exam: ExamSession) -> None:
         integrity.server_event(db.session, exam, "items_other_device", ip=request.remote_addr, path=request.path)
         db.session.commit()
         raise
-
-
-def error(code: str, status: int, **params):
-    return make_response(jsonify(code=code, message=delivery_message(code, **params), server_time=iso(now())), status)
 
 
 def iso(moment) -> str | None:

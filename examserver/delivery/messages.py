@@ -48,13 +48,6 @@ MESSAGES = {
 }
 
 
-def delivery_message(code: str, **params) -> str:
-    """The candidate-facing text of a bare delivery code (``delivery.<code>`` in the registry)."""
-    from examserver.errors import refusal_message
-
-    return refusal_message(f"delivery.{code}", **params)
-
-
 def verdict_labels() -> dict:
     """Labels of the verdict codes of :mod:`scoring.verdict`, per section and per result."""
     return {
