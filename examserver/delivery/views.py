@@ -24,7 +24,7 @@ from examserver.delivery.integrity import anchor_file
 from examserver.delivery.messages import verdict_labels
 from examserver.delivery.models import ExamSchedule, ExamSession, SessionResult
 from examserver.delivery.services import create_schedule, enrol, expire_if_due, new_start_pin
-from examserver.errors import back_on_refusal, refusal_message
+from examserver.errors import back_on_refusal, flash_refusal, refusal_message
 from examserver.extensions import db
 from examserver.wib import from_wib, to_wib
 from itembank.database import utcnow
@@ -307,7 +307,7 @@ def create_schedule_page():
     if form.validate_on_submit():
         blueprint = db.session.get(TestBlueprint, form.blueprint.data)
         pin = new_start_pin() if form.uses_pin.data else None  # only its hash is kept
-        try:
+        with flash_refusal():  # a refusal shows the form again with what was typed
             if blueprint is None:
                 raise Refusal("delivery.not_found", 404)
             if db.session.scalar(select(ExamSchedule.id).where(ExamSchedule.code == form.code.data.upper())):
@@ -327,10 +327,6 @@ def create_schedule_page():
                 has_public_scoreboard=form.has_public_scoreboard.data,
                 grace_seconds=form.grace_seconds.data,
             )
-        except Refusal as error:  # the form is shown again with what was typed
-            db.session.rollback()
-            flash(refusal_message(error.code, **error.params), "error")
-        else:
             db.session.commit()
             flash(_("Jadwal %(code)s dibuat.", code=schedule.code), "success")
             if pin:

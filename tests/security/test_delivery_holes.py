@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 
 from argon2 import PasswordHasher
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from examserver.accounts.passwords import verify_password
 from examserver.delivery import api_views
@@ -220,3 +220,14 @@ def test_start_pins_are_six_digits_drawn_by_the_server(app, db_session, exam_fac
     with app.app_context():
         assert verify_password(stored.start_pin_hash, shown.group(1))
     assert shown.group(1) not in stored.start_pin_hash
+    again = member.post(
+        "/ujian/jadwal/baru",
+        data={
+            "csrf_token": token, "code": "pinuji", "title": "Kode yang sama", "blueprint": blueprint_id,
+            "opens_at": "2026-12-01T08:00", "closes_at": "2026-12-01T12:00", "location": "Daring",
+            "grace_seconds": 30,
+        },
+    )  # fmt: skip
+    assert again.status_code == 422 and "Kode jadwal sudah dipakai." in again.get_data(as_text=True)
+    assert 'value="Kode yang sama"' in again.get_data(as_text=True)  # shown again with what was typed
+    assert db_session.scalar(select(func.count(ExamSchedule.id)).where(ExamSchedule.code == "PINUJI")) == 1
