@@ -9,7 +9,6 @@ from collections.abc import Mapping
 
 from flask import Flask, Request, current_app, session
 from flask.json.provider import DefaultJSONProvider
-from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug import routing
@@ -128,9 +127,12 @@ def select_locale() -> str:
     """The user's saved language, else the one chosen in this browser, else Indonesian."""
     from flask import current_app
 
+    from examserver.auth.login import identity
+
     languages = current_app.config["LANGUAGES"]
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
+    signed_in = identity()
+    if signed_in is not None and signed_in.locale and signed_in.locale in languages:
+        return signed_in.locale
     chosen = session.get("lang")
     return chosen if isinstance(chosen, str) and chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from werkzeug.exceptions import Forbidden
 
 from examserver.accounts.roles import ROLES
@@ -97,7 +96,10 @@ def wants_json() -> bool:
 
 
 def enforce_access():
-    """``before_request`` hook: apply the route's declaration, refusing undeclared routes."""
+    """``before_request`` hook: apply the route's declaration, refusing undeclared routes. The
+    signed-in identity is read without loading the account (:func:`examserver.auth.login.identity`)."""
+    from examserver.auth.login import identity
+
     if request.endpoint is None:  # 404 and 405 are answered by routing
         return None
     rule = rule_for(current_app, request.endpoint)
@@ -106,11 +108,12 @@ def enforce_access():
         raise Forbidden()
     if rule.public:
         return None
-    if not current_user.is_authenticated:
+    signed_in = identity()
+    if signed_in is None:
         if wants_json():
             return jsonify(code="login_required", message=_("Silakan masuk terlebih dahulu.")), 401
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    if not rule.allows(current_user.role):
+    if not rule.allows(signed_in.role):
         raise Forbidden()
     return None
 

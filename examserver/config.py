@@ -49,6 +49,11 @@ class Config:
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
     #: How often the last-seen time of a login session is written back (limits writes per request).
     SESSION_TOUCH_INTERVAL = timedelta(seconds=60)
+    #: The signed cookie is written when it changes (sign-in, language), not re-signed on every
+    #: request: the server-side login session carries idle and absolute expiry, and the cookie
+    #: lives no longer than the absolute one.
+    SESSION_REFRESH_EACH_REQUEST = False
+    PERMANENT_SESSION_LIFETIME = SESSION_ABSOLUTE_TIMEOUT
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the login session
     WTF_CSRF_SSL_STRICT = True

@@ -10,8 +10,6 @@ import time
 import uuid
 
 from flask import Flask, g, request
-from flask_login import current_user
-from sqlalchemy import inspect as sa_inspect
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
@@ -55,13 +53,10 @@ def configure_logging(app: Flask) -> None:
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         g.request_started = time.perf_counter()
 
-    def signed_in_user_id() -> str | None:
-        """The signed-in user's id from the identity map (no query, even after a commit expired it)."""
-        user = current_user._get_current_object() if current_user else None
-        state = sa_inspect(user, raiseerr=False) if user is not None else None
-        if state is None or not state.identity:
-            return None
-        return str(state.identity[0])
+    def signed_in_user_id() -> int | None:
+        """The signed-in user's id as this request's access check found it (no query of its own)."""
+        found = g.get("identity")
+        return found.user_id if found is not None else None
 
     @app.after_request
     def log_request(response):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from itembank.assembly import assemble_parallel_forms
@@ -20,6 +20,7 @@ from itembank.models import (
     Competency,
     Item,
     ItemParameter,
+    ItemVersion,
     TestBlueprint,
     TestForm,
     TestFormItem,
@@ -166,6 +167,60 @@ def section_pool(session: Session, section: BlueprintSection) -> list[Item]:
         .order_by(Item.code)
     ).all()
     return [item for item in items if item.current_parameter is not None]
+
+
+@dataclass(frozen=True, slots=True)
+class PoolEntry:
+    """What drawing an item for a session needs of a pool member, without its ORM object graph:
+    the item, its current version and how its options may be ordered."""
+
+    item_id: int
+    item_type: str
+    shuffle_options: bool
+    version_id: int
+    option_count: int
+
+
+def section_pool_entries(session: Session, section: BlueprintSection) -> list[PoolEntry]:
+    """:func:`section_pool` as one Core statement: the same items (deliverable, with a current
+    parameter, under the section's competency), in the same order (by code), each with its current
+    version (the highest number). A random form's start draws from this."""
+    newest = (
+        select(func.max(ItemVersion.number)).where(ItemVersion.item_id == Item.id).correlate(Item).scalar_subquery()
+    )
+    calibrated = select(ItemParameter.id).where(ItemParameter.item_id == Item.id, ItemParameter.is_current)
+    rows = session.execute(
+        select(Item.id, Item.item_type, Item.shuffle_options, ItemVersion.id, ItemVersion.options)
+        .join(ItemVersion, (ItemVersion.item_id == Item.id) & (ItemVersion.number == newest))
+        .where(
+            Item.competency_id.in_(descendant_ids(session, section.competency_id)),
+            Item.status.in_(DELIVERABLE),
+            calibrated.exists(),
+        )
+        .order_by(Item.code)
+    )
+    return [
+        PoolEntry(item_id, kind, bool(shuffle), version_id, len(options))
+        for item_id, kind, shuffle, version_id, options in rows
+    ]
+
+
+def form_entries(session: Session, form_id: int) -> list[tuple[int, PoolEntry]]:
+    """A fixed form's entries in position order as ``(section id, entry)``, in one Core statement
+    (each at the version the form pins, not the item's current one)."""
+    rows = session.execute(
+        select(
+            TestFormItem.section_id, Item.id, Item.item_type, Item.shuffle_options, ItemVersion.id, ItemVersion.options
+        )
+        .join(Item, Item.id == TestFormItem.item_id)
+        .join(ItemVersion, ItemVersion.id == TestFormItem.version_id)
+        .where(TestFormItem.form_id == form_id)
+        .order_by(TestFormItem.position)
+    )
+    return [
+        (section_id, PoolEntry(item_id, kind, bool(shuffle), version_id, len(options)))
+        for section_id, item_id, kind, shuffle, version_id, options in rows
+    ]
 
 
 def assemble_forms(session: Session, actor: Actor, blueprint: TestBlueprint, n_forms: int) -> list[TestForm]:

@@ -30,7 +30,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, text
+from sqlalchemy import BigInteger, ColumnElement, Row, func, insert, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from itembank.database import utcnow
@@ -123,11 +123,24 @@ def link_hash(prev_hash: str, payload_hash: str, chain_id: int, position: int) -
     return sha256_hex(data + chain_id.to_bytes(8, "big") + position.to_bytes(8, "big"))
 
 
+#: Advisory lock keys of the chains: this offset plus the chain id.
+LOCK_KEY_OFFSET = 7_000_000_000
+
+
 def lock_chain(session: Session, chain_id: int) -> None:
     """Serialise appends to one chain. PostgreSQL: a transaction-scoped advisory lock; SQLite
     already serialises writers. The unique (chain_id, position) constraint backs both up."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": 7_000_000_000 + chain_id})
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY_OFFSET + chain_id})
+
+
+def lock_expression(dialect: str, chain_id: ColumnElement[int]) -> ColumnElement[Any] | None:
+    """:func:`lock_chain` as an expression to put in a statement the caller runs anyway (None
+    where no lock is needed): the answer save takes it in its session row's ``UPDATE ... RETURNING``."""
+    if dialect != "postgresql":
+        return None
+    key = literal_column(str(LOCK_KEY_OFFSET), BigInteger) + chain_id  # a bigint: the offset is past int4
+    return func.pg_advisory_xact_lock(key).label("chain_locked")
 
 
 def append(
@@ -176,6 +189,9 @@ def head(session: Session, chain_id: int) -> Row[tuple[int, str]] | None:
     ).first()
 
 
+_ENTRIES = insert(LogEntry.metadata.tables[LogEntry.__tablename__])
+
+
 def append_many(
     session: Session,
     chain_id: int,
@@ -207,7 +223,8 @@ def append_many(
         })  # fmt: skip
         prev = entry_hash
     if rows:
-        session.execute(insert(LogEntry), rows)
+        session.flush()  # as the ORM's own execute would (nothing to do on the save path)
+        session.connection().execute(_ENTRIES, rows)  # Core: no ORM bulk machinery per save
     return position, prev
 
 

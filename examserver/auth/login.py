@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, request, session
+from dataclasses import dataclass
+
+from flask import current_app, g, has_request_context, request, session
 from flask_login import login_user, logout_user
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from examserver.accounts import services
 from examserver.accounts.models import LoginSession, User
@@ -16,23 +18,57 @@ SESSION_TOKEN_KEY = "sid"
 KEPT_KEYS = ("lang",)
 
 
-@login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """Resolve the cookie to a user through its live server-side session: the session row and its
-    user in one statement (Flask-Login then keeps the user for the rest of the request). Revoked,
-    not live (:func:`examserver.accounts.services.session_is_live`: idle or too old), or of a
-    disabled account, and the cookie signs nobody in (an expired one is revoked on the way)."""
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who sent the request, as the sign-in lookup found them: enough for the access rule, the
+    language and the candidate's hot API, which never load the account as an ORM object."""
+
+    user_id: int
+    role: str
+    locale: str | None
+    login_session_id: int
+
+
+#: Built once: a statement object reused keeps its cache key, so each request only binds the digest.
+_LOOKUP = (
+    select(
+        User.id,
+        User.role,
+        User.locale,
+        User.is_disabled,
+        LoginSession.id.label("login_session_id"),
+        LoginSession.created_at,
+        LoginSession.last_seen_at,
+        LoginSession.revoked_at,
+    )
+    .join(LoginSession, LoginSession.user_id == User.id)
+    .where(LoginSession.token_hash == bindparam("digest"))
+)
+_UNKNOWN = object()
+
+
+def identity() -> Identity | None:
+    """The signed-in identity behind this request (None: nobody), looked up once per request.
+
+    The cookie names a server-side login session; its row and its user's role are read in one Core
+    statement. Revoked, not live (:func:`examserver.accounts.services.session_is_live`: idle or too
+    old), or of a disabled account, and the cookie signs nobody in (an expired one is revoked on
+    the way). The last-seen time is written back at most once per ``SESSION_TOUCH_INTERVAL``."""
+    if not has_request_context():
+        return None
+    found = g.get("identity", _UNKNOWN)
+    if found is _UNKNOWN:
+        found = g.identity = _look_up()
+    return found
+
+
+def _look_up() -> Identity | None:
     token = session.get(SESSION_TOKEN_KEY)
     if not token:
         return None
-    found = db.session.execute(
-        select(User, LoginSession.id, LoginSession.created_at, LoginSession.last_seen_at, LoginSession.revoked_at)
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .where(LoginSession.token_hash == services.token_digest(token))
-    ).first()
+    found = db.session.connection().execute(_LOOKUP, {"digest": services.token_digest(token)}).first()
     if found is None or found.revoked_at is not None:
         return None
-    user, row_id = found.User, found.id
     config = current_app.config
     now = utcnow()
     live = services.session_is_live(
@@ -42,17 +78,28 @@ def load_user(user_id: str) -> User | None:
         idle=config["SESSION_IDLE_TIMEOUT"],
         absolute=config["SESSION_ABSOLUTE_TIMEOUT"],
     )
-    if not live or user.is_disabled:
+    row_id = found.login_session_id
+    if not live or found.is_disabled:
         db.session.execute(update(LoginSession).where(LoginSession.id == row_id).values(revoked_at=now))
         db.session.commit()
         return None
-    if str(user.id) != user_id:
+    if str(found.id) != session.get("_user_id"):  # Flask-Login's own key: both must name the same user
         return None
     if now - found.last_seen_at >= config["SESSION_TOUCH_INTERVAL"]:
         db.session.execute(update(LoginSession).where(LoginSession.id == row_id).values(last_seen_at=now))
         db.session.commit()
     g.login_session_id = row_id
-    return user
+    return Identity(found.id, found.role, found.locale, row_id)
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """The account of :func:`identity`, loaded as an ORM object only when a view or template asks
+    for ``current_user`` beyond what the identity holds (the candidate's hot API never does)."""
+    found = identity()
+    if found is None or str(found.user_id) != user_id:
+        return None
+    return db.session.get(User, found.user_id)
 
 
 def sign_in(user: User) -> None:
@@ -60,6 +107,7 @@ def sign_in(user: User) -> None:
     kept = {key: session[key] for key in KEPT_KEYS if key in session}
     session.clear()
     session.update(kept)
+    g.pop("identity", None)
     if kept.get("lang") in current_app.config["LANGUAGES"]:
         user.locale = kept["lang"]  # a language picked on the sign-in page sticks to the account
     new = services.start_login_session(
@@ -72,6 +120,7 @@ def sign_in(user: User) -> None:
     session[SESSION_TOKEN_KEY] = new.token
     session.permanent = True
     login_user(user)
+    g.identity = Identity(user.id, user.role, user.locale, new.row.id)
     if user.role == "candidate":
         _log_second_session(user)
 
@@ -107,3 +156,4 @@ def sign_out() -> None:
     logout_user()
     session.clear()
     session.update(kept)
+    g.pop("identity", None)

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask import abort, jsonify, make_response, request
-from flask_login import current_user
 from sqlalchemy import Row, func, select
 from sqlalchemy.exc import IntegrityError
 
 from examserver import access
 from examserver.accounts.passwords import verify_password
 from examserver.accounts.roles import CANDIDATE
+from examserver.auth.login import identity
 from examserver.delivery import api, integrity, payloads
 from examserver.delivery.models import ENDED, Answer, ExamSchedule, ExamSession, SessionItem
 from examserver.delivery.openapi import openapi_document
@@ -47,9 +47,17 @@ def now():
     return utcnow()
 
 
+def candidate_id() -> int:
+    """The signed-in candidate's user id (the access rule has let only candidates in), without
+    loading the account."""
+    signed_in = identity()
+    assert signed_in is not None, "the candidate API is declared for signed-in candidates"
+    return signed_in.user_id
+
+
 def own_session(session_id: int, *, lock: bool = False) -> ExamSession:
     """The current candidate's session, or 404 (never reveal other candidates' sessions)."""
-    query = select(ExamSession).where(ExamSession.id == session_id, ExamSession.candidate_id == current_user.id)
+    query = select(ExamSession).where(ExamSession.id == session_id, ExamSession.candidate_id == candidate_id())
     if lock:
         query = query.with_for_update()
     exam = db.session.scalar(query)
@@ -203,10 +211,11 @@ def sessions_to_keep(ids: list[int]) -> set[int]:
     if not ids:
         return set()
     query = select(ExamSession.id).where(ExamSession.id.in_(ids), ExamSession.status.not_in(ENDED))
-    if current_user.is_authenticated:
-        if current_user.role != CANDIDATE:
+    signed_in = identity()
+    if signed_in is not None:
+        if signed_in.role != CANDIDATE:
             return set()
-        query = query.where(ExamSession.candidate_id == current_user.id)
+        query = query.where(ExamSession.candidate_id == candidate_id())
     else:
         device = request.cookies.get(DEVICE_COOKIE, "")
         if not device:
@@ -309,7 +318,7 @@ def session_rows(session_id: int, position: int | None = None) -> Sequence[Row[A
         .outerjoin(BlueprintSection, BlueprintSection.id == SessionItem.section_id)
         .outerjoin(ItemVersion, ItemVersion.id == SessionItem.version_id)
         .outerjoin(Answer, Answer.session_item_id == SessionItem.id)
-        .where(ExamSession.id == session_id, ExamSession.candidate_id == current_user.id)
+        .where(ExamSession.id == session_id, ExamSession.candidate_id == candidate_id())
         .order_by(SessionItem.position)
     ).all()
 
@@ -412,7 +421,7 @@ def save_answer(session_id: int):
     """Save answers; acknowledged only after the commit. Replays and stale saves change nothing."""
     data = body()
     moment = now()
-    facts = touch_for_save(db.session, session_id, current_user.id, now=moment)
+    facts = touch_for_save(db.session, session_id, candidate_id(), now=moment)
     if facts is None:
         abort(404)
     saves = parse_saves(data)

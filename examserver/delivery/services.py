@@ -8,27 +8,25 @@ clock is never used for any decision.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Integer, String, Table, func, literal_column, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from examserver.delivery import adaptive, integrity
+from examserver.delivery import adaptive, integrity, statements
 from examserver.delivery.models import ENDED, Answer, ExamSchedule, ExamSession, SessionItem, SessionResult
 from examserver.delivery.version_cache import VersionCache
-from itembank.blueprints import section_pool
+from itembank.blueprints import PoolEntry, form_entries, section_pool_entries
 from itembank.database import MAX_INTEGER
 from itembank.item_types import item_type, letters
 from itembank.models import Item, ItemVersion, TestBlueprint, TestForm
 from itembank.refusal import Refusal
 from itembank.services import Actor
 from proctoring import chain, ledger
-from proctoring.models import Checkpoint, IntegrityEvent, LogEntry
 
 MAX_SAVES_PER_REQUEST = 50
 #: Start PINs are this many digits, drawn by the server (a person only reads them out and types them).
@@ -120,34 +118,40 @@ def enrol(session: Session, schedule: ExamSchedule, candidate_id: int) -> ExamSe
 
 
 def _draw_items(session: Session, exam: ExamSession, rng: np.random.Generator) -> None:
-    """Put the session's items in place: its fixed form, or a random draw to the blueprint."""
+    """Put the session's items in place: its fixed form, or a random draw to the blueprint, written
+    in one insert (a random draw reads each section's pool in one statement, no ORM objects)."""
     blueprint = exam.schedule.blueprint
-    entries: list[tuple] = []
     if blueprint.delivery_mode == "adaptive":
         _choose_next(session, exam, rng)  # the first item only; each next one on request
         return
+    entries: list[tuple[int, PoolEntry]] = []  # (section id, item) in position order
     if blueprint.delivery_mode == "fixed":
         forms = [f for f in blueprint.forms if f.status == "published"]
         if not forms:
             raise Refusal("delivery.no_published_form", 422)
         form: TestForm = forms[exam.id % len(forms)]  # spread candidates over parallel forms
         exam.form = form
-        entries = [(entry.section, entry.item, entry.version) for entry in form.entries]
+        entries = form_entries(session, form.id)
     else:
         for section in blueprint.sections:
-            pool = section_pool(session, section)
+            pool = section_pool_entries(session, section)
             if len(pool) < section.item_count:
                 raise Refusal("delivery.pool_too_small", 422, section=section.title)
-            for index in rng.choice(len(pool), size=section.item_count, replace=False):
-                item = pool[int(index)]
-                entries.append((section, item, item.current_version))
-    for position, (section, item, version) in enumerate(entries, start=1):
-        order = letters(len(version.options))
-        if item.shuffle_options and item_type(item.item_type).shufflable:
+            entries.extend(
+                (section.id, pool[int(index)]) for index in rng.choice(len(pool), section.item_count, replace=False)
+            )
+    rows = []
+    for position, (section_id, member) in enumerate(entries, start=1):
+        order = letters(member.option_count)
+        if member.shuffle_options and item_type(member.item_type).shufflable:
             order = [order[i] for i in rng.permutation(len(order))]
-        exam.items.append(
-            SessionItem(position=position, section=section, item=item, version=version, option_order=order)
-        )
+        rows.append({
+            "session_id": exam.id, "position": position, "section_id": section_id, "item_id": member.item_id,
+            "version_id": member.version_id, "option_order": order,
+        })  # fmt: skip
+    session.flush()
+    session.connection().execute(statements.items.insert(), rows)
+    session.expire(exam, ["items"])
 
 
 def _choose_next(session: Session, exam: ExamSession, rng: np.random.Generator | None = None) -> SessionItem | None:
@@ -377,39 +381,15 @@ class SessionFacts:
         )  # fmt: skip
 
 
-#: The session table (``__table__`` is typed as any FromClause; Core's update and insert want a table).
-_sessions = ExamSession.metadata.tables[ExamSession.__tablename__]
-
-
 def touch_for_save(session: Session, session_id: int, candidate_id: int, *, now: datetime) -> SessionFacts | None:
-    """Lock the candidate's session row for a save, mark it seen at ``now`` and read its facts, in
-    one ``UPDATE ... RETURNING`` (the row lock a save needs, as ``SELECT ... FOR UPDATE`` would
-    take it). None when the session is not this candidate's. A refused save rolls the mark back."""
-    # Written out: SQLite renders RETURNING columns without their table, which would leave a
-    # correlated subquery's ``id`` ambiguous.
-    grace = literal_column(
-        "(SELECT s.grace_seconds FROM exam_schedule s WHERE s.id = exam_session.schedule_id)", Integer
-    )
-    mode = literal_column(
-        "(SELECT b.delivery_mode FROM exam_schedule s JOIN test_blueprint b ON b.id = s.blueprint_id"
-        " WHERE s.id = exam_session.schedule_id)",
-        String,
-    )
-    row = session.execute(
-        update(_sessions)
-        .where(_sessions.c.id == session_id, _sessions.c.candidate_id == candidate_id)
-        .values(last_seen_at=now)
-        .returning(
-            _sessions.c.id,
-            _sessions.c.status,
-            _sessions.c.active_client_id,
-            _sessions.c.paused_at,
-            _sessions.c.deadline_at,
-            grace,
-            mode,
-        )  # fmt: skip
+    """Lock the candidate's session row for a save (and, on PostgreSQL, its chain), mark it seen at
+    ``now`` and read its facts, in one statement (:func:`statements.touch`). None when the session
+    is not this candidate's. A refused save rolls the mark back."""
+    connection = session.connection()
+    row = connection.execute(
+        statements.touch(connection.dialect.name), {"sid": session_id, "uid": candidate_id, "seen": now}
     ).first()
-    return SessionFacts(*row) if row is not None else None
+    return SessionFacts(*row[:7]) if row is not None else None
 
 
 def overdue(exam: ExamSession | SessionFacts, now: datetime) -> bool:
@@ -472,69 +452,17 @@ class SaveOutcome:
     newest_message_id: int | None
 
 
-_items = SessionItem.metadata.tables[SessionItem.__tablename__]
-_answers = Answer.metadata.tables[Answer.__tablename__]
-
-
-def _save_rows(session: Session, exam_id: int, positions: set[int]):
-    """The saved positions' items and answers, with the session chain's head, its latest checkpoint,
-    the newest proctor message and the last shown position, in one statement (run after the chain
-    lock, so the head is current)."""
-    head = select(LogEntry.position, LogEntry.entry_hash).where(LogEntry.chain_id == exam_id)
-    head = head.order_by(LogEntry.position.desc()).limit(1)
-    latest = select(Checkpoint.tree_size, Checkpoint.created_at).where(Checkpoint.chain_id == exam_id)
-    latest = latest.order_by(Checkpoint.tree_size.desc()).limit(1)
-    message = select(func.max(IntegrityEvent.id)).where(
-        IntegrityEvent.session_id == exam_id, IntegrityEvent.kind == "message"
-    )
-    shown = select(func.max(SessionItem.position)).where(SessionItem.session_id == exam_id)
-    facts = select(
-        head.with_only_columns(LogEntry.position).scalar_subquery().label("head_position"),
-        head.with_only_columns(LogEntry.entry_hash).scalar_subquery().label("head_hash"),
-        latest.with_only_columns(Checkpoint.tree_size).scalar_subquery().label("checkpoint_size"),
-        latest.with_only_columns(Checkpoint.created_at).scalar_subquery().label("checkpoint_at"),
-        message.scalar_subquery().label("message_id"),
-        shown.scalar_subquery().label("shown"),
-    ).subquery()
-    query = (
-        select(
-            facts,
-            _items.c.id,
-            _items.c.position,
-            _items.c.version_id,
-            _items.c.option_order,
-            ItemVersion.created_at.label("version_at"),
-            _answers.c.id.label("answer_id"),
-            _answers.c.client_seq,
-            _answers.c.response,
-            _answers.c.change_count,
-        )
-        .select_from(facts)
-        .outerjoin(_items, (_items.c.session_id == exam_id) & _items.c.position.in_(positions))
-        .outerjoin(ItemVersion, ItemVersion.id == _items.c.version_id)
-        .outerjoin(_answers, _answers.c.session_item_id == _items.c.id)
-    )
-    return session.execute(query).all()
-
-
-def _upsert(session: Session) -> Callable[[Table], postgresql.Insert | sqlite.Insert]:
-    """The dialect's INSERT with ON CONFLICT (PostgreSQL and SQLite both have it)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert
-    return sqlite.insert
-
-
 def apply_saves(
     session: Session, exam: SessionFacts, client_id: str, saves: list[Save], *, now: datetime
 ) -> SaveOutcome:
     """Apply a batch of saves (one, or a queue synced after an outage), all or none, with the
-    session row already locked (:func:`touch_for_save`).
+    session row and its chain already locked (:func:`touch_for_save` takes both).
 
     A save applies when its sequence number is above the stored one for that position; a replay
     or an out-of-order older save is acknowledged without changing anything. The applied state of
     each position is written in one upsert whose ``WHERE`` keeps the rule in SQL as well (the
     stored sequence must be lower), and each applied save is chained (one insert). Core statements
-    only: three, four on PostgreSQL (the chain's advisory lock).
+    built once (:mod:`statements`): one read, one upsert, one insert.
     """
     if not saves or len(saves) > MAX_SAVES_PER_REQUEST:
         raise Refusal("delivery.saves_count", 400)
@@ -544,8 +472,8 @@ def apply_saves(
         for save in saves
         if isinstance(save.position, int) and not isinstance(save.position, bool) and 0 < save.position <= MAX_INTEGER
     }
-    chain.lock_chain(session, exam.id)
-    rows = _save_rows(session, exam.id, positions)
+    connection = session.connection()
+    rows = connection.execute(statements.SAVE_ROWS, {"exam_id": exam.id, "positions": list(positions)}).all()
     facts = rows[0]
     by_position = {row.position: row for row in rows if row.id is not None}
     versions = version_facts(session, {(row.version_id, row.version_at) for row in by_position.values()})
@@ -584,15 +512,9 @@ def apply_saves(
         applied.append((save.position, response, save.seq))
     size = facts.head_position or 0
     if written:
-        insert = _upsert(session)
-        upsert = insert(_answers).values(list(written.values()))
-        excluded = upsert.excluded
-        statement = upsert.on_conflict_do_update(
-            index_elements=[_answers.c.session_item_id],
-            set_={name: excluded[name] for name in written[next(iter(written))] if name != "session_item_id"},
-            where=_answers.c.client_seq < excluded.client_seq,
-        ).returning(_answers.c.session_item_id, _answers.c.id)
-        answer_ids: dict[int, int] = dict(session.execute(statement).tuples().all())
+        upsert = statements.upsert(len(written))
+        parameters = statements.upsert_parameters(list(written.values()))
+        answer_ids: dict[int, int] = dict(connection.execute(upsert, parameters).tuples().all())
         lines = [
             ledger.SheetLine(
                 position, by_position[position].version_id, answer_ids[by_position[position].id], response, seq
@@ -611,6 +533,7 @@ def save_answers(
     :func:`touch_for_save`); returns the acknowledgements. Loaded answers of the session are
     expired, since the save writes them with Core statements."""
     session.flush()
+    chain.lock_chain(session, exam.id)  # as :func:`touch_for_save` takes it for the API
     facts = SessionFacts.of(exam)
     acks = apply_saves(session, facts, client_id, saves, now=now).acks
     exam.last_seen_at = now

@@ -9,6 +9,7 @@ SQLite opens each transaction with its own ``BEGIN IMMEDIATE`` statement (counte
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 
 import pytest
@@ -31,6 +32,9 @@ BUDGET = {
     "status": 4,  # + the session with its items and answers, the proctor's messages
     "one_item": 3,  # + the session with the item and its answer (item versions are kept in process)
     "all_items": 3,  # + the session with every item and answer
+    "start": 21,  # + the session locked, its schedule, blueprint and forms, the form's entries (one
+    #              statement; a random form reads each section's pool in one), the draw in one insert,
+    #              the start written and chained, then the reply's reads
     "resume": 15,
     "submit": 42,  # + the session's items, items, parameters, versions and answers (one statement
     #               per kind), the result, the answer sheet and the outcome chained, the seal
@@ -47,8 +51,10 @@ def counted(app):
     """Count the statements sent to the database inside the block: ``with counted(app) as n: ...; n[0]``."""
     seen = [0]
 
-    def count(*args, **kwargs):
+    def count(conn, cursor, statement, *args, **kwargs):
         seen[0] += 1
+        if os.environ.get("SHOW_SQL"):  # SHOW_SQL=1 pytest -s ...: which statements a request sends
+            print("SQL:", " ".join(statement.split())[:160])
 
     with app.app_context():
         engine = db.engine
@@ -164,6 +170,47 @@ def test_all_items_stay_within_their_budget(app, player):
         response = player.client.get(f"/api/sesi/{player.exam_id}/butir")
     assert response.status_code == 200 and len(response.get_json()["items"]) == 15
     assert n[0] <= BUDGET["all_items"], n[0]
+
+
+def test_a_start_draws_the_form_within_its_budget(app):
+    """A random form's start reads each section's pool in one statement and writes the draw in one
+    insert: every section gets its count of distinct items from its own pool, at their current versions."""
+    from itembank.blueprints import section_pool
+    from itembank.item_types import letters
+    from itembank.models import BlueprintSection
+
+    client = demo_client(app, "kandidat19@demo.id")
+    other = Player(client, session_of(app, 19))
+    with counted(app) as n:
+        response = other.start()
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert n[0] <= BUDGET["start"], n[0]
+    with app.app_context():
+        drawn = db.session.scalars(select(SessionItem).where(SessionItem.session_id == other.exam_id)).all()
+        assert [si.position for si in sorted(drawn, key=lambda si: si.position)] == list(range(1, len(drawn) + 1))
+        assert len({si.item_id for si in drawn}) == len(drawn)
+        for section_id in {si.section_id for si in drawn}:
+            section = db.session.get(BlueprintSection, section_id)
+            pool = {item.id: item.current_version.id for item in section_pool(db.session, section)}
+            mine = [si for si in drawn if si.section_id == section_id]
+            assert len(mine) == section.item_count
+            assert all(pool.get(si.item_id) == si.version_id for si in mine)
+            assert all(sorted(si.option_order) == letters(len(si.version.options)) for si in mine)
+
+
+def test_the_lean_pool_is_the_pool(app):
+    """The start's one-statement pool (:func:`section_pool_entries`) holds the items of
+    :func:`section_pool`, in its order, at their current versions, for every section of the demo."""
+    from itembank.blueprints import section_pool, section_pool_entries
+    from itembank.models import BlueprintSection
+
+    with app.app_context():
+        sections = db.session.scalars(select(BlueprintSection)).all()
+        assert sections
+        for section in sections:
+            expected = [(item.id, item.current_version.id) for item in section_pool(db.session, section)]
+            lean = [(entry.item_id, entry.version_id) for entry in section_pool_entries(db.session, section)]
+            assert lean == expected, section.title
 
 
 def test_resume_stays_within_its_budget(app, player):
