@@ -7,6 +7,8 @@ feedback, plans, a public consultation and an earlier intake for the effectivene
   predictive validity of 0.5 between the final selection score and later performance, so the
   effectiveness report has something to find; its hires are employees in four units and regions.
 * Two evaluation periods with supervisor ratings for everyone and moderated community feedback.
+* A success profile of ANALIS-KEU proposed from its top performers, waiting for HR.
+* The CPNS-2024 applicants' positions and qualifications, the earlier sitting of the at-risk analysis.
 
 Seeded (``numpy.random.default_rng(9)``), so the demo is the same every time; idempotent.
 """
@@ -21,7 +23,7 @@ from sqlalchemy import select
 from examserver.accounts.models import User
 from examserver.demo.selection import PERIOD
 from examserver.extensions import db
-from examserver.hr import services
+from examserver.hr import services, success
 from examserver.hr.analysis import load_catalogue, load_workforce
 from examserver.hr.models import (
     CompetencyEstimate,
@@ -38,6 +40,8 @@ from itembank.models import Competency
 from scoring.effectiveness import simulate_selection
 
 EARLIER_INTAKE = "CPNS-2024"
+#: The position whose success profile the demo proposes.
+SUCCESS_PROFILE = "ANALIS-KEU"
 TRUE_VALIDITY = 0.5
 #: (code, title, unit, requirements as competency code -> required θ)
 PROFILES = (
@@ -71,6 +75,14 @@ UNIT_REGIONS = {
     "Unit Layanan Terpadu": "Sulawesi Selatan",
 }
 APPLICANT_REGIONS = ("DKI Jakarta", "Jawa Barat", "Sulawesi Selatan", "Papua")
+#: Qualifications the CPNS-2024 applicants of each position applied with (taken in turn, no draws,
+#: so the seeded numbers stay as they were); the at-risk analysis reads them as outreach targets.
+INTAKE_QUALIFICATIONS = {
+    "ANALIS-KEU": ("S-1 Akuntansi", "S-1 Manajemen Keuangan"),
+    "ANALIS-SDM": ("S-1 Psikologi", "S-1 Manajemen SDM"),
+    "PRANATA-KOMP": ("S-1 Informatika", "S-1 Statistik", "S-1 Sistem Informasi"),
+    "PELAYANAN": ("D-III Administrasi Perkantoran", "S-1 Ilmu Administrasi Negara"),
+}
 FEEDBACK = (
     "Petugas ramah dan antrean cepat.", "Informasi persyaratan jelas di papan pengumuman.",
     "Menunggu terlalu lama, loket hanya satu yang buka.", "Berkas saya selesai tepat waktu.",
@@ -146,9 +158,13 @@ def _earlier_intake(rng, competencies, profiles) -> list[tuple[Employee, float]]
             "SKD.TIU": round(float(0.30 * skd + rng.normal(0, 7)), 1),
             "SKD.TKP": round(float(0.43 * skd + rng.normal(0, 8)), 1),
         }
+        # A hire applied for the position they got; the others in turn.
+        position_code = PROFILES[(len(hires) if sim.selected[i] else i) % len(PROFILES)][0]
+        choices = INTAKE_QUALIFICATIONS[position_code]
         applicant = IntakeApplicant(
             intake=intake, registration_number=f"SEL2024-{i + 1:06d}", region=region, gender=gender,
-            scores=scores, is_selected=bool(sim.selected[i]),
+            scores=scores, is_selected=bool(sim.selected[i]), position_code=position_code,
+            education=choices[(i // len(PROFILES)) % len(choices)],
         )  # fmt: skip
         db.session.add(applicant)
         if not sim.selected[i]:
@@ -273,6 +289,8 @@ def seed_hr(password: str) -> int:
     people = hires + [(employee, float(rng.normal(0.3, 0.8))) for employee in appointed]
     _evaluation(rng, hr_user, people)
     _consultation(hr_user)
+    # A success profile proposed for one position from its top performers, for HR to accept or edit.
+    success.propose(db.session, profiles[SUCCESS_PROFILE], hr_user.id)
     workforce = load_workforce(db.session)
     assert workforce is not None, "employees were created above"
     catalogue = load_catalogue(db.session, workforce.competencies)

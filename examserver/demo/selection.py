@@ -1,6 +1,7 @@
 """A demo selection period on the finished sitting UJICOBA-2026-10.
 
-Three positions; kandidat1..20 apply with their documents; two are rejected at the
+Four positions; kandidat1..20 apply to the first three with their documents (nobody to the
+fourth, which the at-risk analysis flags); two are rejected at the
 administrative check and appeal (one appeal upheld by a second committee member, one still
 open); basic-test scores come from the finished sitting, field scores from a seeded draw, with
 two blind interviews and two blind track-record rubrics each; the administrative and SKD
@@ -37,7 +38,11 @@ POSITIONS = (
     ("ANALIS-KEU", "Analis Keuangan Ahli Pertama", "Biro Keuangan", 2, 1, "S-1 Akuntansi, IPK minimal 3,00"),
     ("ANALIS-SDM", "Analis SDM Aparatur Ahli Pertama", "Biro Kepegawaian", 1, 1, "S-1 Psikologi atau Manajemen SDM"),
     ("PRANATA-KOMP", "Pranata Komputer Ahli Pertama", "Pusat Data dan Informasi", 1, None, "S-1 Informatika"),
+    ("STATISTISI", "Statistisi Ahli Pertama", "Pusat Data dan Informasi", 2, None, "S-1 Statistik"),
 )  # fmt: skip
+#: The demo candidates apply to the first three positions only: nobody applied to STATISTISI, the
+#: position the at-risk analysis flags, with outreach targets from the earlier intake.
+APPLIED_TO = 3
 #: kandidat number -> (rejected document, reason, appeal text, appeal upheld or None for still open)
 REJECTED = {
     4: ("ijazah", "Ijazah belum dilegalisasi.", "Ijazah saya sudah dilegalisasi; capnya di halaman kedua.", True),
@@ -106,7 +111,7 @@ def seed_selection(password: str) -> int:
     for number in sorted(candidates):
         moment = opened + timedelta(days=1 + number % 15, hours=number)
         application = services.apply(
-            db.session, period, positions[number % 3], candidates[number],
+            db.session, period, positions[number % APPLIED_TO], candidates[number],
             category="papua" if number in (9, 14) else "general",
             education_score=round(float(rng.uniform(2.9, 3.9)), 2),
             birth_date=date(1994 + number % 8, 1 + number % 12, 1 + number % 28), now=moment,

@@ -11,5 +11,6 @@ from examserver.hr import (  # noqa: E402,F401
     effectiveness_views,
     evaluation_views,
     honeypot,
+    success_views,
     views,
 )

@@ -24,7 +24,15 @@ MESSAGES = {
     "hr.no_catalogue": _l("Katalog pelatihan masih kosong."),
     "hr.no_employees": _l("Tidak ada pegawai pada pilihan ini."),
     "hr.no_data": _l("Belum ada data kinerja dan kompetensi yang cukup."),
+    "hr.success_too_few": _l(
+        "Profil sukses memerlukan paling sedikit tiga pegawai jabatan ini yang sudah dinilai kinerjanya "
+        "dan diukur kompetensinya (sekarang %(n)d)."
+    ),
+    "hr.success_decided": _l("Usulan profil ini sudah diterima; buat usulan baru bila perlu."),
+    "hr.success_levels_invalid": _l("Level θ harus berupa angka antara -4 dan 4 untuk kompetensi usulan: %(codes)s."),
+    "hr.success_levels_empty": _l("Isi level paling sedikit satu kompetensi."),
 }
+SUCCESS_STATUS_LABELS = {"proposed": _l("usulan"), "accepted": _l("diterima")}
 MODE_LABELS = {"online": _l("daring"), "classroom": _l("klasikal")}
 STATUS_LABELS = {"pending": _l("menunggu moderasi"), "approved": _l("disetujui"), "rejected": _l("ditolak")}
 PLAN_STATUS_LABELS = {"proposed": _l("usulan"), "agreed": _l("disepakati"), "completed": _l("selesai")}

@@ -37,6 +37,7 @@ PLAN_ITEM_STATUSES = ("planned", "attended", "skipped")
 COHORT_GROUPINGS = ("all", "unit", "region", "position")
 MODERATION_STATUSES = ("pending", "approved", "rejected")
 CONSULTATION_TOPICS = ("thresholds", "weights", "requirements", "documents", "other")
+SUCCESS_STATUSES = ("proposed", "accepted")
 
 
 class PublicSubmission:
@@ -154,6 +155,44 @@ class CompetencyEstimate(Base):
     competency: Mapped[Competency] = relationship()
 
 
+class SuccessProfile(Base):
+    """A position's required profile for the next recruitment, proposed from its top performers.
+
+    Proposed from the top performance tertile's mean θ per competency
+    (``scoring.training_needs.success_profile``); HR accepts it as proposed or edited, and the
+    committee's competency profile (levels 1-5 by competency key) is generated from what was accepted.
+    """
+
+    __tablename__ = "hr_success_profile"
+    __table_args__ = (
+        CheckConstraint(one_of("status", SUCCESS_STATUSES), name="status_known"),
+        CheckConstraint("(status = 'accepted') = (accepted_at IS NOT NULL)", name="accepted_at_iff_accepted"),
+        CheckConstraint("employees >= 3", name="enough_employees"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("hr_position_profile.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="proposed")
+    #: Proposed required θ by competency code: the top tertile's mean.
+    proposed: Mapped[dict] = mapped_column(JSON)
+    #: The analysis behind it by competency code: top/rest n, means, SEs, difference and its SE.
+    analysis: Mapped[dict] = mapped_column(JSON)
+    #: Evaluation period codes whose combined performance was averaged.
+    periods: Mapped[list] = mapped_column(JSON)
+    #: Rated employees of the position the proposal was computed from.
+    employees: Mapped[int] = mapped_column(Integer)
+    #: Required θ by competency code as HR accepted it (the proposal, possibly edited).
+    accepted: Mapped[dict | None] = mapped_column(JSON)
+    #: The committee's competency profile generated from ``accepted``: level 1-5 by competency key.
+    committee_profile: Mapped[dict | None] = mapped_column(JSON)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    profile: Mapped[PositionProfile] = relationship()
+
+
 # --------------------------------------------------------------------------- recruitment intakes
 
 
@@ -189,6 +228,10 @@ class IntakeApplicant(Base):
     intake_id: Mapped[int] = mapped_column(ForeignKey("hr_intake.id", ondelete="CASCADE"), index=True)
     registration_number: Mapped[str] = mapped_column(String(40))
     region: Mapped[str | None] = mapped_column(String(100))
+    #: Code of the position applied for (formasi), for the outreach targets of the same position later.
+    position_code: Mapped[str | None] = mapped_column(String(40))
+    #: The qualification applied with, e.g. "S-1 Akuntansi" (level and programme), for the at-risk forecast.
+    education: Mapped[str | None] = mapped_column(String(200))
     gender: Mapped[str | None] = mapped_column(String(1))
     #: Selection scores by instrument and section, e.g. {"SKD.TWK": 85, "SKD": 400, "SKB": 78, "final": 80}.
     scores: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -40,6 +40,7 @@ from examserver.hr.models import (
 )
 from examserver.hr.regions import province_of
 from examserver.selection.models import Application, SelectionPeriod
+from examserver.selection.qualifications import qualification
 from examserver.selection.ranking import rank_period
 from itembank.database import utcnow
 from itembank.item_types import item_type
@@ -121,6 +122,8 @@ def appoint_from_period(
             session.add(applicant)
         applicant.region = province_of(user.nik)
         applicant.gender = nik_sex(user.nik)
+        applicant.position_code = application.position.code
+        applicant.education = qualification(application.position.education)[:200] or None
         applicant.scores = scores
         # Someone appointed before their session was invalidated stays an employee (an HR matter), never a new one.
         applicant.is_selected = row.appointed_code is not None or applicant.employee_id is not None

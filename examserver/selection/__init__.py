@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("selection", __name__, template_folder="templates", cli_group="selection")
 
-from examserver.selection import candidate_views, cli, committee_views, public_views, web  # noqa: E402,F401
+from examserver.selection import candidate_views, cli, committee_views, public_views, risk_views, web  # noqa: E402,F401

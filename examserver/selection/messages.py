@@ -25,6 +25,13 @@ CATEGORY_LABELS = {
     "papua": _l("putra/putri Papua"),
 }  # fmt: skip
 
+#: Education levels (jenjang) of a position's qualification, lowest first; "unknown" when not stated.
+EDUCATION_LABELS = {
+    "SMA": _l("SMA/SMK sederajat"), "D3": _l("Diploma III"), "D4": _l("Diploma IV"), "S1": _l("Sarjana (S-1)"),
+    "S2": _l("Magister (S-2)"), "S3": _l("Doktor (S-3)"), "unknown": _l("jenjang tidak disebut"),
+}  # fmt: skip
+UNKNOWN_REGION = _l("wilayah tidak diketahui")
+
 
 def category_label(name: str) -> str:
     """The translated label of an applicant category; unknown (configured) ones as written."""

@@ -37,11 +37,24 @@ A module per concept:
 * :mod:`~scoring.selection.engine`: the stages, :func:`shortlist` and :func:`select`.
 * :mod:`~scoring.selection.result`: :class:`Status`, :class:`SelectionResult` and :class:`Reason`.
 * :mod:`~scoring.selection.errors`: :class:`SelectionRuleError`, raised for any bad rule or input.
+* :mod:`~scoring.selection.forecast`: before the test, how many will pass per position
+  (:func:`estimate_pass_rates`, :func:`forecast_passing`), where to look for more
+  (:func:`outreach_targets`) and, after it, :func:`compare_forecast`.
 """
 
 from .data import Applicants, Positions
 from .engine import select, shortlist
 from .errors import SelectionRuleError
+from .forecast import (
+    Forecast,
+    ForecastCheck,
+    OutreachTargets,
+    PassRates,
+    compare_forecast,
+    estimate_pass_rates,
+    forecast_passing,
+    outreach_targets,
+)
 from .result import Reason, SelectionResult, Status
 from .rules import (
     NATIONAL_THRESHOLDS,
@@ -59,6 +72,10 @@ __all__ = [
     "NATIONAL_THRESHOLDS",
     "Applicants",
     "FieldComponent",
+    "Forecast",
+    "ForecastCheck",
+    "OutreachTargets",
+    "PassRates",
     "Positions",
     "Reason",
     "Section",
@@ -70,7 +87,11 @@ __all__ = [
     "ThresholdRule",
     "TieBreak",
     "WeightRule",
+    "compare_forecast",
+    "estimate_pass_rates",
+    "forecast_passing",
     "national_rules",
+    "outreach_targets",
     "select",
     "shortlist",
 ]

@@ -15,7 +15,10 @@ competency. This package turns those into
 * :func:`aggregate_gaps` -- mean gap and share of credible gaps by unit, region or position, as
   (n_groups, n_competencies) arrays ready for a heat map;
 * :func:`nine_box` -- the performance x potential talent map with a recommendation per employee:
-  further education for the top, coaching (pembinaan) for the bottom, with a reason code.
+  further education for the top, coaching (pembinaan) for the bottom, with a reason code;
+* :func:`success_profile` -- the competency levels of a position's top performance tertile
+  against the rest, with their standard errors, as the proposed profile for the next
+  recruitment (:func:`committee_levels` reads the committee's levels 1-5 off θ).
 
 Results hold codes and numbers, never sentences: the web layer words them in the reader's language.
 
@@ -30,17 +33,20 @@ programme cannot close more than the gap that is there.
 A module per concept: :mod:`~scoring.training_needs.gaps` (gaps and the heat map),
 :mod:`~scoring.training_needs.catalogue` (programmes and the effect model),
 :mod:`~scoring.training_needs.plans` (individual plans), :mod:`~scoring.training_needs.cohort`
-(the budget plan) and :mod:`~scoring.training_needs.talent_map` (the nine-box).
+(the budget plan), :mod:`~scoring.training_needs.talent_map` (the nine-box) and
+:mod:`~scoring.training_needs.success` (success profiles).
 """
 
 from .catalogue import TrainingCatalogue
 from .cohort import CohortPlan, cohort_plan
 from .gaps import GapAnalysis, GapHeatmap, RequirementScale, aggregate_gaps, competency_gaps
 from .plans import DevelopmentPlan, PlanItem, development_plan
+from .success import LEVEL_CUTS, SuccessProfile, committee_levels, success_profile
 from .talent_map import BOX_CODES, NineBox, competency_potential, nine_box
 
 __all__ = [
     "BOX_CODES",
+    "LEVEL_CUTS",
     "CohortPlan",
     "DevelopmentPlan",
     "GapAnalysis",
@@ -48,11 +54,14 @@ __all__ = [
     "NineBox",
     "PlanItem",
     "RequirementScale",
+    "SuccessProfile",
     "TrainingCatalogue",
     "aggregate_gaps",
     "cohort_plan",
+    "committee_levels",
     "competency_gaps",
     "competency_potential",
     "development_plan",
     "nine_box",
+    "success_profile",
 ]

@@ -127,3 +127,35 @@ def test_api_paths_answer_401_json_for_anonymous(config_class):
     response = stripped.test_client().get("/api/probe")
     assert response.status_code == 401
     assert response.get_json()["code"] == "login_required"
+
+
+#: Issue 18 (positions at risk, success profiles): who may use each new route. Candidates and the
+#: public are refused everywhere.
+ISSUE_18_ROUTES = {
+    "selection.at_risk_positions": {"committee", "admin"},
+    "selection.at_risk_csv": {"committee", "admin"},
+    "selection.at_risk_xlsx": {"committee", "admin"},
+    "hr.success_profiles": {"hr_officer", "admin"},
+    "hr.success_profile": {"hr_officer", "admin"},
+    "hr.propose_success_profile": {"hr_officer", "admin"},
+    "hr.accept_success_profile": {"hr_officer", "admin"},
+    "hr.committee_profile_json": {"hr_officer", "admin", "committee"},
+}
+
+
+@pytest.mark.parametrize("endpoint", sorted(ISSUE_18_ROUTES))
+def test_issue_18_routes_are_in_the_role_matrix(app, client, make_user, endpoint):
+    assert set(access.audience(app, endpoint)) - {None} == ISSUE_18_ROUTES[endpoint]
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    method = "GET" if "GET" in rule.methods else "POST"
+    anonymous = client.open(sample_url(rule), method=method)
+    assert anonymous.status_code == 302 and anonymous.headers["Location"].startswith("/masuk")
+    for role in ROLES:
+        user = make_user(role)
+        signed_in = app.test_client()
+        assert login(signed_in, user.email).status_code == 302
+        response = signed_in.open(sample_url(rule), method=method)
+        if role in ISSUE_18_ROUTES[endpoint]:
+            assert response.status_code not in (401, 403), role
+        else:
+            assert response.status_code == 403, role

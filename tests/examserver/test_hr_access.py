@@ -18,6 +18,7 @@ COMMITTEE_READS = {
     "hr.effectiveness_scatter_png",
     "hr.effectiveness_impact_png",
     "hr.consultation_summary",
+    "hr.committee_profile_json",
 }
 
 

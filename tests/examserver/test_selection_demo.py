@@ -17,7 +17,7 @@ from tests.conftest import login
 def test_the_demo_period_has_applications_appeals_scores_and_signed_announcements(demo_app):
     with demo_app.test_request_context():
         period = db.session.scalar(select(SelectionPeriod).where(SelectionPeriod.code == PERIOD))
-        assert len(period.positions) == 3
+        assert len(period.positions) == 4  # STATISTISI has no applicants: the at-risk analysis flags it
         statuses = dict(
             db.session.execute(
                 select(Application.status, func.count())
@@ -38,8 +38,11 @@ def test_the_demo_period_has_applications_appeals_scores_and_signed_announcement
         assert "SHORTLISTED" in published[1].csv_text and published[1].session_ids
 
         final = rank_period(db.session, period, final=True)
+        applied = {row.position_code for row in final.rows}
+        assert applied == {"ANALIS-KEU", "ANALIS-SDM", "PRANATA-KOMP"}
         for code, seats in final.seats.items():
-            assert 0 < seats["filled"] <= seats["quota"], code
+            assert 0 < seats["filled"] if code in applied else seats["filled"] == 0, code
+            assert seats["filled"] <= seats["quota"], code
         assert seed_selection("demo12345") == 0  # idempotent
 
 

@@ -1,0 +1,119 @@
+"""Success profiles: the top performers of a position against the rest, proposed as its required
+profile for the next recruitment; HR accepts or edits it and the committee's profile follows."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from babel.numbers import NumberFormatError, parse_decimal
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from examserver import access
+from examserver.accounts.roles import ADMIN, COMMITTEE, HR_OFFICER
+from examserver.auth.forms import ConfirmForm
+from examserver.downloads import attachment
+from examserver.errors import back_on_refusal, refusal_message
+from examserver.extensions import db
+from examserver.hr import bp, success
+from examserver.hr.messages import SUCCESS_STATUS_LABELS
+from examserver.hr.models import PositionProfile, SuccessProfile
+from itembank.models import Competency
+from itembank.refusal import Refusal
+
+HR = (HR_OFFICER, ADMIN)
+
+
+def _latest(profile_id: int) -> SuccessProfile | None:
+    return db.session.scalar(
+        select(SuccessProfile).where(SuccessProfile.profile_id == profile_id).order_by(SuccessProfile.id.desc())
+    )
+
+
+@bp.route("/profil-sukses")
+@access.roles(*HR)
+def success_profiles():
+    """Position profiles with their latest success profile."""
+    profiles = db.session.scalars(select(PositionProfile).order_by(PositionProfile.code)).all()
+    return render_template(
+        "hr/success_profiles.html",
+        rows=[(p, _latest(p.id)) for p in profiles],
+        success_status_labels=SUCCESS_STATUS_LABELS,
+    )
+
+
+@bp.route("/profil-sukses/<int:profile_id>")
+@access.roles(*HR)
+def success_profile(profile_id: int):
+    """The analysis of a position's top performers now, and its latest proposal with the accept form."""
+    profile = db.get_or_404(PositionProfile, profile_id)
+    try:
+        analysis, problem = success.analyse(db.session, profile), None
+    except Refusal as refusal:
+        analysis, problem = None, refusal_message(refusal.code, **refusal.params)
+    latest = _latest(profile.id)
+    names = {c.code: c.name for c in db.session.scalars(select(Competency))}
+    return render_template(
+        "hr/success_profile.html", profile=profile, analysis=analysis, problem=problem, latest=latest,
+        names=names, form=ConfirmForm(), success_status_labels=SUCCESS_STATUS_LABELS,
+    )  # fmt: skip
+
+
+@bp.route("/profil-sukses/<int:profile_id>/usulkan", methods=["POST"])
+@access.roles(*HR)
+def propose_success_profile(profile_id: int):
+    """Save the current analysis as a proposal."""
+    profile = db.get_or_404(PositionProfile, profile_id)
+    back = back_on_refusal(url_for("hr.success_profile", profile_id=profile.id))
+    if ConfirmForm().validate_on_submit():
+        success.propose(db.session, profile, current_user.id)
+        db.session.commit()
+        flash(_("Usulan profil sukses disimpan."), "success")
+    return redirect(back), 303
+
+
+def _typed_levels(item: SuccessProfile) -> dict[str, float]:
+    """The levels typed in the form, read with the reader's locale; a bad one is refused."""
+    levels, bad = {}, []
+    for code in item.analysis:
+        raw = request.form.get(f"level-{code}", "").strip()
+        if not raw:
+            continue
+        try:
+            value: Decimal = parse_decimal(raw, locale=get_locale(), strict=True)
+        except NumberFormatError:
+            bad.append(code)
+            continue
+        levels[code] = float(value)
+    if bad:
+        raise Refusal("hr.success_levels_invalid", codes=", ".join(bad))
+    return levels
+
+
+@bp.route("/profil-sukses/usulan/<int:success_id>/terima", methods=["POST"])
+@access.roles(*HR)
+def accept_success_profile(success_id: int):
+    """Accept a proposal as proposed or edited; the committee's profile is generated from it."""
+    item = db.get_or_404(SuccessProfile, success_id)
+    back = back_on_refusal(url_for("hr.success_profile", profile_id=item.profile_id))
+    if ConfirmForm().validate_on_submit():
+        positions = success.accept(db.session, item, _typed_levels(item), current_user.id)
+        db.session.commit()
+        message = _("Profil sukses diterima; %(n)d formasi mendatang memakai profil panitia ini.", n=len(positions))
+        flash(message, "success")
+    return redirect(back), 303
+
+
+@bp.route("/profil-sukses/usulan/<int:success_id>/profil-panitia.json")
+@access.roles(HR_OFFICER, ADMIN, COMMITTEE)
+def committee_profile_json(success_id: int):
+    """The committee's competency profile generated from an accepted success profile, as JSON."""
+    item = db.get_or_404(SuccessProfile, success_id)
+    if item.committee_profile is None:
+        abort(404)
+    body = json.dumps(item.committee_profile, ensure_ascii=False, indent=2, sort_keys=True)
+    return attachment(body, f"profil-kompetensi-{item.profile.code}.json", "application/json; charset=utf-8")
