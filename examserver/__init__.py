@@ -201,6 +201,7 @@ def _register_blueprints(app: Flask) -> None:
     from examserver.hr import bp as hr_bp
     from examserver.hr.committee_consultation_views import bp as committee_consultation_bp
     from examserver.main import bp as main_bp
+    from examserver.oversight import bp as oversight_bp
     from examserver.proctor import bp as proctor_bp
     from examserver.selection import bp as selection_bp
 
@@ -216,6 +217,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(delivery_bp, url_prefix="/ujian")
     app.register_blueprint(delivery_api, url_prefix="/api")
     app.register_blueprint(selection_bp, url_prefix="/seleksi")
+    app.register_blueprint(oversight_bp)
 
 
 def _register_cli(app: Flask) -> None:

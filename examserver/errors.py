@@ -51,11 +51,12 @@ def _registry() -> dict:
     from examserver.authoring import messages as authoring
     from examserver.delivery import messages as delivery
     from examserver.hr import messages as hr
+    from examserver.oversight import messages as oversight
     from examserver.proctor import messages as proctor
     from examserver.selection import messages as selection
 
     registry: dict = {}
-    for module in (account, authoring, delivery, hr, proctor, selection):
+    for module in (account, authoring, delivery, hr, oversight, proctor, selection):
         taken = registry.keys() & module.MESSAGES.keys()
         if taken:
             raise RuntimeError(f"refusal codes registered twice: {sorted(taken)}")

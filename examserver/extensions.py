@@ -65,6 +65,7 @@ limiter = Limiter(key_func=client_address, default_limits=[])
 import examserver.accounts.models  # noqa: E402,F401
 import examserver.delivery.models  # noqa: E402,F401
 import examserver.hr.models  # noqa: E402,F401
+import examserver.oversight.models  # noqa: E402,F401
 import examserver.selection.models  # noqa: E402,F401
 import itembank.models  # noqa: E402,F401
 import proctoring.models  # noqa: E402,F401

@@ -8,9 +8,10 @@ REVIEWER = "reviewer"
 PROCTOR = "proctor"
 COMMITTEE = "committee"
 HR_OFFICER = "hr_officer"
+INSPECTOR = "inspector"
 ADMIN = "admin"
 
-ROLES = (CANDIDATE, ITEM_WRITER, REVIEWER, PROCTOR, COMMITTEE, HR_OFFICER, ADMIN)
+ROLES = (CANDIDATE, ITEM_WRITER, REVIEWER, PROCTOR, COMMITTEE, HR_OFFICER, INSPECTOR, ADMIN)
 STAFF_ROLES = tuple(role for role in ROLES if role != CANDIDATE)
 
 ROLE_LABELS = {
@@ -20,6 +21,7 @@ ROLE_LABELS = {
     PROCTOR: _l("Pengawas"),
     COMMITTEE: _l("Panitia seleksi"),
     HR_OFFICER: _l("Petugas SDM"),
+    INSPECTOR: _l("Inspektorat"),
     ADMIN: _l("Administrator"),
 }
 
@@ -31,5 +33,6 @@ ROLE_HOME = {
     PROCTOR: "proctor.index",
     COMMITTEE: "committee.index",
     HR_OFFICER: "hr.index",
+    INSPECTOR: "oversight.cases",
     ADMIN: "admin.index",
 }

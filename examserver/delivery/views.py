@@ -26,6 +26,7 @@ from examserver.delivery.models import ExamSchedule, ExamSession, SessionResult
 from examserver.delivery.services import create_schedule, enrol, expire_if_due, new_start_pin
 from examserver.errors import back_on_refusal, flash_refusal, refusal_message
 from examserver.extensions import db
+from examserver.oversight.register import refuse_removed_proctors
 from examserver.wib import from_wib, to_wib
 from itembank.database import utcnow
 from itembank.models import TestBlueprint
@@ -400,6 +401,8 @@ def assign_proctors(schedule_id: int):
     if ConfirmForm().validate_on_submit():
         chosen = {int(value) for value in request.form.getlist("proctor") if value.isdigit()}
         proctors = set(db.session.scalars(select(User.id).where(User.id.in_(chosen), User.role == PROCTOR)))
+        back_on_refusal(url_for("delivery.schedule_detail", schedule_id=schedule.id))
+        refuse_removed_proctors(db.session, proctors, to_wib(utcnow()).date())
         db.session.execute(delete(ScheduleProctor).where(ScheduleProctor.schedule_id == schedule.id))
         db.session.add_all(ScheduleProctor(schedule_id=schedule.id, proctor_id=pid) for pid in sorted(proctors))
         db.session.commit()

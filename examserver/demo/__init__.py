@@ -17,6 +17,7 @@ from examserver.accounts.models import User
 from examserver.demo.calibration import seed_calibration_run
 from examserver.demo.finished import seed_finished_session  # noqa: E402
 from examserver.demo.hr import seed_hr
+from examserver.demo.oversight import seed_oversight
 from examserver.demo.selection import seed_selection
 from examserver.extensions import db
 from itembank import blueprints, services
@@ -36,6 +37,9 @@ DEMO_STAFF = (
     ("pengawas2@demo.id", "Pengawas Kedua Demo", "proctor"),
     ("panitia@demo.id", "Panitia Seleksi Demo", "committee"),
     ("hr@demo.id", "Petugas SDM Demo", "hr_officer"),
+    #: Two inspectors: a sanction one proposes, the other confirms.
+    ("inspektorat@demo.id", "Inspektur Demo", "inspector"),
+    ("inspektorat2@demo.id", "Inspektur Kedua Demo", "inspector"),
 )
 #: Indonesian names for the demo candidates, so pages look like real use.
 DEMO_CANDIDATE_NAMES = (
@@ -287,4 +291,5 @@ def seed_demo(password: str) -> dict[str, int]:
         "calibration_runs": seed_calibration_run(),
         "selection_periods": seed_selection(password),
         "after_hiring": seed_hr(password),
+        "complaints": seed_oversight(),
     }

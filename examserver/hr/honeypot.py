@@ -1,4 +1,4 @@
-"""A honeypot on the public forms (community feedback, consultation comments).
+"""A honeypot on the public forms (community feedback, consultation comments, complaints).
 
 The forms carry a field that people never see or reach (hidden from sight, from screen readers and
 from the tab order); automated posters fill every field they find. A post that fills it is answered
@@ -30,14 +30,21 @@ def _thanks() -> dict[str, str]:
     }
 
 
+def trapped(thanks: str):
+    """The answer to a public post whose honeypot is filled: ``thanks`` flashed as if it were
+    accepted, and a redirect to the form; None when the trap is empty. Other public forms (the
+    complaint form of ``examserver.oversight``) call it from their own blueprint's hook."""
+    if not request.form.get(FIELD, "").strip():
+        return None
+    limiter.check()  # a flood of trapped posts gets 429 like any other
+    log.info("public form honeypot filled", extra={"endpoint": request.endpoint})
+    flash(thanks, "success")
+    return redirect(request.path), 303
+
+
 @bp.before_request
 def refuse_filled_honeypot():
     """Pretend to accept a public post whose honeypot is filled, and store nothing."""
     if request.method != "POST" or request.endpoint not in ("hr.feedback", "hr.public_consultation"):
         return None
-    if not request.form.get(FIELD, "").strip():
-        return None
-    limiter.check()  # a flood of trapped posts gets 429 like any other
-    log.info("public form honeypot filled", extra={"endpoint": request.endpoint})
-    flash(_thanks()[request.endpoint], "success")
-    return redirect(request.path), 303
+    return trapped(_thanks()[request.endpoint])

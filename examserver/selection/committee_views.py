@@ -17,6 +17,7 @@ from examserver.delivery.models import ExamSchedule
 from examserver.downloads import csv_attachment, xlsx_attachment
 from examserver.errors import back_on_refusal, flash_refusal, refusal_message
 from examserver.extensions import db
+from examserver.oversight.register import candidate_bar
 from examserver.proctor.messages import standing_note
 from examserver.selection import announcements, bp, services
 from examserver.selection.candidate_views import send_document
@@ -253,6 +254,7 @@ def review_application(application_id: int):
         score_form=score_form,
         panels=panels,
         field_scores=db.session.scalars(select(FieldScore).where(FieldScore.application_id == item.id)).all(),
+        sanction=candidate_bar(db.session, item.candidate_id, item.period),
     )
 
 

@@ -58,6 +58,9 @@ MESSAGES = {
     "selection.education_score_range": _l("IPK harus antara 0 dan 4."),
     "selection.birth_date_invalid": _l("Tanggal lahir tidak sah."),
     "selection.already_submitted": _l("Lamaran sudah dikirim dan tidak dapat diubah lagi."),
+    "selection.candidate_sanctioned": _l(
+        "Anda tidak dapat mendaftar pada periode ini: sanksi Inspektorat atas pengaduan %(code)s sedang berlaku."
+    ),
     "selection.remove_documents_first": _l("Dokumen yang sudah diunggah tidak diminta formasi baru; hubungi panitia."),
     "selection.upload_name_unsafe": _l(
         "Nama berkas tidak diterima. Gunakan nama sederhana tanpa garis miring atau '..'."

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from examserver.accounts.models import User
+from examserver.oversight.register import candidate_bar, removal_in_force
 from examserver.selection import documents
 from examserver.selection.models import (
     STAGE_KINDS,
@@ -30,6 +31,7 @@ from examserver.selection.models import (
 )
 from examserver.selection.rubrics import RUBRICS, rubric_of
 from examserver.selection.rules import rules_from_json
+from examserver.wib import to_wib
 from itembank.database import utcnow
 from itembank.refusal import Refusal
 from scoring.selection import SelectionRuleError
@@ -193,6 +195,7 @@ def apply(
         raise Refusal("selection.education_score_range")
     if not date(1950, 1, 1) <= birth_date <= now.date():
         raise Refusal("selection.birth_date_invalid")
+    _require_not_barred(session, candidate.id, period)
     application = session.scalar(
         select(Application).where(Application.period_id == period.id, Application.candidate_id == candidate.id)
     )
@@ -219,6 +222,13 @@ def apply(
         application.registration_number = f"{period.code}-{application.id:06d}"
         session.flush()
     return application
+
+
+def _require_not_barred(session: Session, candidate_id: int, period: SelectionPeriod) -> None:
+    """A candidate under a confirmed disqualification from the period, or a ban running over it, may not apply."""
+    bar = candidate_bar(session, candidate_id, period)
+    if bar is not None:
+        raise Refusal("selection.candidate_sanctioned", 403, code=bar.complaint.tracking_code)
 
 
 def upload_document(
@@ -285,6 +295,7 @@ def submit(session: Session, application: Application, *, now: datetime | None =
         raise Refusal("selection.already_submitted")
     if not is_open(application.period, now):
         raise Refusal("selection.period_closed")
+    _require_not_barred(session, application.candidate_id, application.period)
     if missing_documents(application):
         raise Refusal("selection.documents_missing")
     application.status, application.submitted_at = "submitted", now
@@ -328,7 +339,13 @@ def has_conflict(session: Session, member_id: int, application: Application) -> 
     return application.candidate_id in conflicted_candidates(session, member_id)
 
 
-def _require_no_conflict(session: Session, member_id: int, application: Application) -> None:
+def _require_may_act(session: Session, member_id: int, application: Application) -> None:
+    """A member acts on an application only while not removed from the committee by a sanction,
+    and only without a declared relationship with the applicant."""
+    removal = removal_in_force(session, member_id, "committee", to_wib(utcnow()).date())
+    if removal is not None:
+        assert removal.until is not None
+        raise Refusal("oversight.removed_from_committee", 403, until=removal.until.isoformat())
     if has_conflict(session, member_id, application):
         raise Refusal("selection.conflict_of_interest")
 
@@ -348,7 +365,7 @@ def check_document(
 ) -> ApplicationDocument:
     """Record a verifier's check of one document; a rejection needs a reason."""
     application = document.application
-    _require_no_conflict(session, member_id, application)
+    _require_may_act(session, member_id, application)
     if application.status != "submitted":
         raise Refusal("selection.not_awaiting_verification")
     kind = documents.DOCUMENT_TYPES[document.doc_type]
@@ -369,14 +386,17 @@ def decide_application(
     session: Session, application: Application, member_id: int, *, now: datetime | None = None
 ) -> Application:
     """Close the administrative check: accepted when every document is, otherwise rejected with the reasons."""
-    _require_no_conflict(session, member_id, application)
+    _require_may_act(session, member_id, application)
     if application.status != "submitted":
         raise Refusal("selection.not_awaiting_verification")
     if any(d.status == "pending" for d in application.documents):
         raise Refusal("selection.documents_unchecked")
-    rejected = [d for d in application.documents if d.status == "rejected"]
+    rejected = [f"{d.doc_type}: {d.reason}" for d in application.documents if d.status == "rejected"]
+    bar = candidate_bar(session, application.candidate_id, application.period)
+    if bar is not None:  # a sanction that bars the candidate from the period rejects, whatever the documents
+        rejected.append(f"sanksi Inspektorat, pengaduan {bar.complaint.tracking_code}")
     application.status = "rejected" if rejected else "accepted"
-    application.decision_reason = "; ".join(f"{d.doc_type}: {d.reason}" for d in rejected) or None
+    application.decision_reason = "; ".join(rejected) or None
     application.decided_by_id, application.decided_at = member_id, now or utcnow()
     session.flush()
     return application
@@ -420,7 +440,7 @@ def decide_appeal(
 ) -> SelectionAppeal:
     """Decide an appeal; the member who verified the application may not. Upheld: accepted."""
     application = appeal.application
-    _require_no_conflict(session, member_id, application)
+    _require_may_act(session, member_id, application)
     if appeal.status != "open":
         raise Refusal("selection.appeal_closed")
     if member_id == application.decided_by_id:
@@ -444,7 +464,7 @@ def enter_field_score(
     session: Session, application: Application, member_id: int, component: str, score: float
 ) -> FieldScore:
     """Enter (or correct) a directly scored field component (computer test, other tests) of an accepted application."""
-    _require_no_conflict(session, member_id, application)
+    _require_may_act(session, member_id, application)
     rules = rules_from_json(application.period.rules)
     spec = next((c for c in rules.weights.components if c.name == component), None)
     if spec is None or rubric_of(spec) is not None:
@@ -469,7 +489,7 @@ def enter_rubric(
     session: Session, application: Application, scorer_id: int, rubric: str, levels: dict[str, int]
 ) -> RubricScore:
     """A scorer's own rubric for an accepted application: entered once, blind to the other scorers."""
-    _require_no_conflict(session, scorer_id, application)
+    _require_may_act(session, scorer_id, application)
     if application.status != "accepted":
         raise Refusal("selection.not_accepted")
     spec = RUBRICS.get(rubric)

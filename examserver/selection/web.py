@@ -27,18 +27,20 @@ from examserver.selection.models import Application, SelectionPeriod
 from examserver.selection.rubrics import RUBRICS
 
 
-def upload_dir() -> Path:
-    """Where documents are stored: outside the web root, under the instance folder.
+def upload_dir(setting: str = "SELECTION_UPLOAD_DIR", name: str = "selection") -> Path:
+    """Where uploaded files are stored: outside the web root, under the instance folder
+    (``uploads/<name>``; the selection documents by default, the complaints' evidence with
+    ``OVERSIGHT_UPLOAD_DIR``).
 
-    ``SELECTION_UPLOAD_DIR`` overrides it; under TESTING the default is a temporary folder, so
-    the test suite never writes into a developer's instance folder.
+    The ``setting`` overrides it; under TESTING the default is a temporary folder, so the test
+    suite never writes into a developer's instance folder.
     """
-    configured = current_app.config.get("SELECTION_UPLOAD_DIR")
+    configured = current_app.config.get(setting)
     if configured:
         return Path(configured)
     if current_app.config.get("TESTING"):
-        return Path(tempfile.gettempdir()) / f"examserver-selection-{os.getuid()}"
-    return INSTANCE / "uploads" / "selection"
+        return Path(tempfile.gettempdir()) / f"examserver-{name}-{os.getuid()}"
+    return INSTANCE / "uploads" / name
 
 
 def newest_periods() -> Sequence[SelectionPeriod]:

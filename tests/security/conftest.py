@@ -2,7 +2,9 @@
 
 Candidate A and candidate B each sit a running exam (separate schedules), each applied in one
 selection period with a document uploaded; B's session has a proctor decision and B's appeal
-against it. Proctor ``watcher`` watches A's schedule only; ``stranger`` watches nothing.
+against it. Proctor ``watcher`` watches A's schedule only; ``stranger`` watches nothing. A named
+complaint with evidence about the period was concluded substantiated by an inspector, who
+proposed a warning to the committee member.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ from datetime import timedelta
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.routing import Rule
 
 from examserver import access
 from examserver.accounts.models import User
 from examserver.delivery.models import ExamSession
+from examserver.oversight import services as oversight
+from examserver.oversight.models import Complaint, Evidence, Sanction
 from examserver.selection import services as selection
 from examserver.selection.models import Application, ApplicationDocument, SelectionPeriod
 from examserver.selection.rules import default_rules_json
@@ -104,12 +109,16 @@ class World:
     application_b: Application
     document_a: ApplicationDocument
     document_b: ApplicationDocument
+    complaint: Complaint
+    evidence_id: int
+    sanction: Sanction
 
 
 @pytest.fixture
 def uploads(app, tmp_path, monkeypatch):
     folder = tmp_path / "uploads"
     monkeypatch.setitem(app.config, "SELECTION_UPLOAD_DIR", str(folder))
+    monkeypatch.setitem(app.config, "OVERSIGHT_UPLOAD_DIR", str(tmp_path / "evidence"))
     return folder
 
 
@@ -154,10 +163,38 @@ def world(app, db_session, make_user, exam_factory, uploads) -> World:
             )  # fmt: skip
             documents.append(selection.upload_document(db_session, application, "ktp", "ktp.png", PNG, uploads))
             applications.append(application)
+        inspector = make_user("inspector")
+        complaint, evidence_id, sanction = _complaint(
+            db_session, period, member, inspector, uploads.parent / "evidence"
+        )
         db_session.commit()
     return World(
         a=a, b=b, exam_a=exam_a, exam_b=exam_b, schedule_code_b=exam_b.schedule.code, watcher=watcher,
         stranger=stranger, member=member, decision_b=decision, appeal_b=appeal, period=period,
         application_a=applications[0],
-        application_b=applications[1], document_a=documents[0], document_b=documents[1],
+        application_b=applications[1], document_a=documents[0], document_b=documents[1], complaint=complaint,
+        evidence_id=evidence_id, sanction=sanction,
     )  # fmt: skip
+
+
+#: The reporter's name in the world's complaint: no page but the inspectorate's may show it.
+REPORTER = "Pelapor Rahasia Keamanan"
+
+
+def _complaint(db_session, period, member, inspector, folder) -> tuple[Complaint, int, Sanction]:
+    filed = oversight.file_complaint(
+        db_session, period, category="bribery", subject_kind="committee", upload_dir=folder,
+        description="Anggota panitia meminta uang agar dokumen pelamar diterima pada verifikasi.",
+        reporter_name=REPORTER, files=[oversight.EvidenceFile("bukti.pdf", PDF)],
+    )  # fmt: skip
+    case = filed.complaint
+    for status in ("assessed", "investigating"):
+        oversight.advance(db_session, case, status, reason="Langkah pemeriksaan uji keamanan.", actor_id=inspector.id)
+    oversight.advance(
+        db_session, case, "concluded", reason="Terbukti dalam uji keamanan.", actor_id=inspector.id,
+        outcome="substantiated", public_conclusion="Pengaduan terbukti; sanksi diusulkan.",
+    )  # fmt: skip
+    terms = oversight.SanctionTerms(kind="warning", person_email=member.email, reason="Teguran untuk uji keamanan.")
+    sanction = oversight.propose_sanction(db_session, case, terms, actor_id=inspector.id, today=utcnow().date())
+    evidence_id = db_session.scalar(select(Evidence.id).where(Evidence.complaint_id == case.id))
+    return case, evidence_id, sanction

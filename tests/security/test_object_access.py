@@ -181,3 +181,27 @@ def test_a_session_serves_only_the_images_of_its_own_items(app, db_session, worl
     assert client.get(f"/api/sesi/{world.exam_b.id}/aset/{assets['own']}").status_code == 404
     own = client.get(f"/api/sesi/{world.exam_a.id}/aset/{assets['own']}")
     assert own.status_code == 200 and own.headers["Content-Type"] == "image/png"
+
+
+def test_reporters_identities_and_evidence_reach_inspectors_only(app, db_session, make_user, world):
+    """Every GET page, for the public and every role but the inspectorate, with the ids of the world's
+    complaint and evidence: the reporter's name and the evidence file never appear."""
+    from examserver.accounts.roles import ROLES
+    from tests.security.conftest import PDF, REPORTER
+    from tests.security.test_route_matrix import object_ids
+
+    ids = object_ids(db_session, world)
+    users = {"candidate": world.a, "proctor": world.watcher, "committee": world.member}
+    walked = 0
+    for role in [None, *(r for r in ROLES if r != "inspector")]:
+        client = app.test_client() if role is None else signed_in(app, users.get(role) or make_user(role))
+        for rule, _method in routes(app, "GET"):
+            if rule.endpoint in {"auth.logout", "auth.logout_everywhere"}:
+                continue
+            body = client.get(build(rule, ids)).data
+            assert REPORTER.encode() not in body and PDF not in body, (role, rule.rule)
+            walked += 1
+    assert walked > 100
+    inspector = signed_in(app, make_user("inspector"))
+    assert REPORTER.encode() in inspector.get(f"/inspektorat/kasus/{world.complaint.id}").data
+    assert inspector.get(f"/inspektorat/kasus/{world.complaint.id}/bukti/{world.evidence_id}").data == PDF

@@ -42,6 +42,9 @@ def object_ids(db_session, world) -> dict[str, object]:
         "announcement_id": 1,
         "position": 1,
         "rubric": "interview",
+        "case_id": world.complaint.id,
+        "evidence_id": world.evidence_id,
+        "sanction_id": world.sanction.id,
     }
 
 

@@ -1,0 +1,117 @@
+"""Forms of the public complaint and tracking pages and of the inspectorate's case pages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from examserver.errors import refusal_message
+from examserver.oversight.messages import CATEGORY_LABELS, OUTCOME_LABELS, SANCTION_LABELS, SUBJECT_LABELS
+from examserver.oversight.models import OUTCOMES
+from examserver.oversight.services import MIN_DESCRIPTION, EvidenceFile, check_evidence
+from itembank.refusal import Refusal
+
+#: Bytes read of each evidence file: one more than the limit, so a larger file is seen as too large.
+READ_LIMIT = 2 * 1024 * 1024 + 1
+
+
+def _optional_id(value) -> int | None:
+    """A select of ids with an empty first choice: '' is None."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+def evidence_files(field) -> list[EvidenceFile]:
+    """The files of a multiple file field that were chosen (a form with none sends one empty part)."""
+    return [
+        EvidenceFile(storage.filename, storage.read(READ_LIMIT))
+        for storage in (field.data or [])
+        if getattr(storage, "filename", "")
+    ]
+
+
+class ComplaintForm(FlaskForm):
+    period = SelectField(
+        _l("Periode seleksi"), coerce=int, validators=[InputRequired(message=_l("Pilih periode seleksi."))]
+    )
+    category = SelectField(
+        _l("Jenis dugaan pelanggaran"), choices=list(CATEGORY_LABELS.items()), validators=[DataRequired()]
+    )
+    subject_kind = SelectField(_l("Yang diadukan"), choices=list(SUBJECT_LABELS.items()), validators=[DataRequired()])
+    schedule = SelectField(_l("Jadwal ujian (jika tentang lokasi atau jadwal ujian)"), coerce=_optional_id)
+    subject_text = StringField(
+        _l("Nama orang atau tempat yang diadukan (jika ada)"), validators=[Optional(), Length(max=200)]
+    )
+    description = TextAreaField(
+        _l("Uraian kejadian: apa, kapan, di mana, siapa"),
+        validators=[
+            DataRequired(message=_l("Uraikan kejadiannya.")),
+            Length(min=MIN_DESCRIPTION, max=8000, message=_l("Uraian antara 30 dan 8000 karakter.")),
+        ],
+    )
+    evidence = MultipleFileField(_l("Berkas bukti (PDF, JPG atau PNG, paling banyak 5 berkas, masing-masing 2 MB)"))
+    reporter_name = StringField(_l("Nama Anda (boleh dikosongkan)"), validators=[Optional(), Length(max=200)])
+    reporter_contact = StringField(
+        _l("Surel atau nomor telepon Anda (boleh dikosongkan)"), validators=[Optional(), Length(max=200)]
+    )
+
+    def validate_schedule(self, field) -> None:
+        if self.subject_kind.data == "sitting" and field.data is None:
+            raise ValidationError(refusal_message("oversight.sitting_required"))
+
+    def validate_evidence(self, field) -> None:
+        try:
+            check_evidence(evidence_files(field))
+        except Refusal as refusal:
+            raise ValidationError(refusal_message(refusal.code, **refusal.params)) from None
+        finally:
+            for storage in field.data or []:
+                if hasattr(storage, "stream"):
+                    storage.stream.seek(0)
+
+
+class FollowForm(FlaskForm):
+    tracking_code = StringField(_l("Kode pelacakan"), validators=[DataRequired(), Length(max=20)])
+    secret = StringField(_l("Kode rahasia"), validators=[DataRequired(), Length(max=100)])
+
+
+class AssessForm(FlaskForm):
+    reason = TextAreaField(_l("Hasil telaah dan alasannya"), validators=[DataRequired(), Length(min=10, max=4000)])
+    session_number = StringField(_l("Nomor peserta sesi ujian yang diperiksa (jika ada)"), validators=[Length(max=40)])
+    application_number = StringField(
+        _l("Nomor pendaftaran lamaran yang diperiksa (jika ada)"), validators=[Length(max=40)]
+    )
+    staff_email = StringField(_l("Surel panitia atau pengawas yang diadukan (jika ada)"), validators=[Length(max=200)])
+
+
+class InvestigateForm(FlaskForm):
+    reason = TextAreaField(_l("Alasan pemeriksaan"), validators=[DataRequired(), Length(min=10, max=4000)])
+
+
+class ConcludeForm(FlaskForm):
+    outcome = RadioField(
+        _l("Kesimpulan"),
+        choices=[(key, OUTCOME_LABELS[key]) for key in OUTCOMES],
+        validators=[InputRequired(message=_l("Pilih kesimpulan."))],
+    )
+    reason = TextAreaField(
+        _l("Alasan (hanya untuk Inspektorat)"), validators=[DataRequired(), Length(min=10, max=4000)]
+    )
+    public_conclusion = TextAreaField(
+        _l("Kesimpulan untuk pelapor dan publik (tanpa nama)"), validators=[DataRequired(), Length(min=10, max=4000)]
+    )
+
+
+class SanctionForm(FlaskForm):
+    kind = SelectField(_l("Jenis sanksi"), choices=list(SANCTION_LABELS.items()), validators=[DataRequired()])
+    person_email = StringField(_l("Surel orang yang dikenai sanksi"), validators=[DataRequired(), Length(max=200)])
+    period = SelectField(_l("Periode (untuk diskualifikasi)"), coerce=_optional_id)
+    periods = IntegerField(
+        _l("Jumlah periode (untuk larangan mendaftar)"), validators=[Optional(), NumberRange(min=1, max=10)]
+    )
+    until = DateField(_l("Sampai tanggal (untuk pencoretan)"), validators=[Optional()])
+    reason = TextAreaField(_l("Alasan sanksi"), validators=[DataRequired(), Length(min=10, max=4000)])
