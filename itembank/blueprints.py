@@ -181,6 +181,11 @@ class PoolEntry:
     option_count: int
 
 
+#: A version's option count, counted by the database (PostgreSQL's ``json`` and SQLite's JSON1 both
+#: have ``json_array_length``): the draw needs the count, not the options' text.
+_option_count = func.json_array_length(ItemVersion.options)
+
+
 def section_pool_entries(session: Session, section: BlueprintSection) -> list[PoolEntry]:
     """:func:`section_pool` as one Core statement: the same items (deliverable, with a current
     parameter, under the section's competency), in the same order (by code), each with its current
@@ -190,7 +195,7 @@ def section_pool_entries(session: Session, section: BlueprintSection) -> list[Po
     )
     calibrated = select(ItemParameter.id).where(ItemParameter.item_id == Item.id, ItemParameter.is_current)
     rows = session.execute(
-        select(Item.id, Item.item_type, Item.shuffle_options, ItemVersion.id, ItemVersion.options)
+        select(Item.id, Item.item_type, Item.shuffle_options, ItemVersion.id, _option_count)
         .join(ItemVersion, (ItemVersion.item_id == Item.id) & (ItemVersion.number == newest))
         .where(
             Item.competency_id.in_(descendant_ids(session, section.competency_id)),
@@ -199,27 +204,22 @@ def section_pool_entries(session: Session, section: BlueprintSection) -> list[Po
         )
         .order_by(Item.code)
     )
-    return [
-        PoolEntry(item_id, kind, bool(shuffle), version_id, len(options))
-        for item_id, kind, shuffle, version_id, options in rows
-    ]
+    return [PoolEntry(item, kind, bool(shuffle), version, count) for item, kind, shuffle, version, count in rows]
 
 
 def form_entries(session: Session, form_id: int) -> list[tuple[int, PoolEntry]]:
     """A fixed form's entries in position order as ``(section id, entry)``, in one Core statement
     (each at the version the form pins, not the item's current one)."""
     rows = session.execute(
-        select(
-            TestFormItem.section_id, Item.id, Item.item_type, Item.shuffle_options, ItemVersion.id, ItemVersion.options
-        )
+        select(TestFormItem.section_id, Item.id, Item.item_type, Item.shuffle_options, ItemVersion.id, _option_count)
         .join(Item, Item.id == TestFormItem.item_id)
         .join(ItemVersion, ItemVersion.id == TestFormItem.version_id)
         .where(TestFormItem.form_id == form_id)
         .order_by(TestFormItem.position)
     )
     return [
-        (section_id, PoolEntry(item_id, kind, bool(shuffle), version_id, len(options)))
-        for section_id, item_id, kind, shuffle, version_id, options in rows
+        (section_id, PoolEntry(item_id, kind, bool(shuffle), version_id, count))
+        for section_id, item_id, kind, shuffle, version_id, count in rows
     ]
 
 

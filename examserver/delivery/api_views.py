@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask import abort, jsonify, make_response, request
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from examserver import access
@@ -283,14 +283,11 @@ def item_payload(si: SessionItem) -> dict:
     return payloads.item_payload(si.session_id, si.position, si.section.title, si.option_order, version, held)
 
 
-def session_rows(session_id: int, position: int | None = None) -> Sequence[Row[Any]]:
-    """The candidate's session (status, device, mode) with its items, each with its section title and
-    the answer held, in one statement: every item, or only the one at ``position``. Empty when the
-    session is not the candidate's; one row with ``position`` None when no item matches."""
+def _session_rows(one_position: bool):
     placed = SessionItem.session_id == ExamSession.id
-    if position is not None:
-        placed &= SessionItem.position == position
-    return db.session.execute(
+    if one_position:
+        placed &= SessionItem.position == bindparam("position")
+    return (
         select(
             ExamSession.status,
             ExamSession.active_client_id,
@@ -318,9 +315,23 @@ def session_rows(session_id: int, position: int | None = None) -> Sequence[Row[A
         .outerjoin(BlueprintSection, BlueprintSection.id == SessionItem.section_id)
         .outerjoin(ItemVersion, ItemVersion.id == SessionItem.version_id)
         .outerjoin(Answer, Answer.session_item_id == SessionItem.id)
-        .where(ExamSession.id == session_id, ExamSession.candidate_id == candidate_id())
+        .where(ExamSession.id == bindparam("session_id"), ExamSession.candidate_id == bindparam("candidate_id"))
         .order_by(SessionItem.position)
-    ).all()
+    )
+
+
+#: Built once (a reused statement keeps its cache key): every item, or the one at ``position``.
+_ALL_ROWS, _ONE_ROW = _session_rows(False), _session_rows(True)
+
+
+def session_rows(session_id: int, position: int | None = None) -> Sequence[Row[Any]]:
+    """The candidate's session (status, device, mode) with its items, each with its section title and
+    the answer held, in one Core statement: every item, or only the one at ``position``. Empty when
+    the session is not the candidate's; one row with ``position`` None when no item matches."""
+    parameters = {"session_id": session_id, "candidate_id": candidate_id()}
+    if position is not None:
+        parameters["position"] = position
+    return db.session.connection().execute(_ALL_ROWS if position is None else _ONE_ROW, parameters).all()
 
 
 def readable_rows(session_id: int, position: int | None = None) -> Sequence[Row[Any]]:
