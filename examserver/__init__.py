@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import orjson
 from flask import Flask, Request, current_app, session
 from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import event
@@ -114,13 +115,37 @@ class _StrictLimit(LimitedStream):
 
 
 class JSONProvider(DefaultJSONProvider):
-    """Flask's JSON, where a body nested too deeply for the parser is bad JSON (400), not a 500."""
+    """Flask's JSON through orjson: the same documents (keys sorted, dates as Flask writes them),
+    several times faster on the candidate's item payloads. A body nested too deeply for the parser
+    is bad JSON (400), not a 500; so is an integer beyond 64 bits (no field of ours takes one)."""
+
+    OPTIONS = (
+        orjson.OPT_SORT_KEYS
+        | orjson.OPT_NON_STR_KEYS
+        | orjson.OPT_SERIALIZE_NUMPY
+        | orjson.OPT_PASSTHROUGH_DATETIME  # dates as Flask's ``default`` writes them (HTTP dates)
+        | orjson.OPT_PASSTHROUGH_DATACLASS
+    )
+
+    def dumps(self, obj, **kwargs):
+        if kwargs:  # options orjson does not take (indent in debug): Flask's own encoder
+            return super().dumps(obj, **kwargs)
+        return orjson.dumps(obj, default=self._fallback, option=self.OPTIONS).decode()
+
+    def _fallback(self, value):
+        if isinstance(value, float):  # a float subclass orjson leaves to us
+            return float(value)
+        if isinstance(value, int):
+            return int(value)
+        return self.default(value)
 
     def loads(self, s, **kwargs):
-        try:
+        if kwargs:
             return super().loads(s, **kwargs)
-        except RecursionError:
-            raise ValueError("JSON nested too deeply") from None
+        try:
+            return orjson.loads(s)
+        except orjson.JSONDecodeError as error:
+            raise ValueError(str(error)) from None
 
 
 def select_locale() -> str:
