@@ -223,8 +223,11 @@ def form_entries(session: Session, form_id: int) -> list[tuple[int, PoolEntry]]:
     ]
 
 
-def assemble_forms(session: Session, actor: Actor, blueprint: TestBlueprint, n_forms: int) -> list[TestForm]:
-    """Assemble ``n_forms`` parallel draft forms for a fixed-form blueprint."""
+def assemble_forms(
+    session: Session, actor: Actor, blueprint: TestBlueprint, n_forms: int, *, time_limit: float = 5.0
+) -> list[TestForm]:
+    """Assemble ``n_forms`` parallel draft forms for a fixed-form blueprint, giving the solver
+    ``time_limit`` seconds (:func:`itembank.assembly.assemble_parallel_forms`)."""
     if actor.role not in ("admin", "reviewer", "committee"):
         raise Refusal("item.role_not_allowed")
     pools = [section_pool(session, section) for section in blueprint.sections]
@@ -238,7 +241,7 @@ def assemble_forms(session: Session, actor: Actor, blueprint: TestBlueprint, n_f
     # section_pool keeps only items with current parameters.
     parameters = [cast(ItemParameter, item.current_parameter) for item in items]
     information = information_matrix(parameters, ASSEMBLY_THETA)
-    result = assemble_parallel_forms(information, section_of_item, counts, n_forms)
+    result = assemble_parallel_forms(information, section_of_item, counts, n_forms, time_limit=time_limit)
     existing = {form.code for form in blueprint.forms}
     forms = []
     for index, members in enumerate(result.forms):

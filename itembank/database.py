@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Dialect, MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import ColumnElement, DateTime, Dialect, MetaData, select
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Session
 from sqlalchemy.types import TypeDecorator
+
+from itembank.refusal import Refusal
 
 NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
@@ -30,6 +32,22 @@ MAX_INTEGER = 2**31 - 1
 def one_of(column: str, values: Iterable[str]) -> str:
     """The SQL of a check constraint that ``column`` holds one of ``values`` (codes, never user text)."""
     return f"{column} IN (" + ", ".join(f"'{value}'" for value in values) + ")"
+
+
+def refuse_taken(
+    session: Session,
+    column: InstrumentedAttribute[str],
+    value: str,
+    record: object,
+    code: str,
+    *where: ColumnElement[bool],
+) -> None:
+    """Refuse with ``code`` when a row other than ``record`` (``None`` for a new one) already holds
+    ``value`` in the unique ``column`` (within the rows matching ``where``, for a code unique per parent):
+    the person is told, instead of the database's unique constraint failing the request."""
+    clash = session.scalar(select(column.class_).where(column == value, *where))
+    if clash is not None and clash is not record:
+        raise Refusal(code)
 
 
 def utcnow() -> datetime:

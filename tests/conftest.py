@@ -28,6 +28,7 @@ from itembank import services as itembank_services
 from itembank.database import utcnow
 from itembank.models import CalibrationRun, Item, ItemParameter
 from itembank.services import Actor
+from tests import demo_seed
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PASSWORD = "rahasia-123"
@@ -352,22 +353,42 @@ def exam_factory(db_session, make_user, make_item, taxonomy):
     return make
 
 
+def _demo_folder(config: pytest.Config) -> Path:
+    """Where the run's one demo seed lives: shared by the xdist workers (their temporary folders'
+    parent), else this run's temporary folder."""
+    base = config._tmp_path_factory.getbasetemp()
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "demo-seed"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The order modules are handed out in (each module's tests keep their order): those that need the
+    demo after the others, so the one seed, started in the background when collection ends, is ready
+    by the time they start; within each group the browser modules, the longest, first, so that no
+    xdist worker is left running one of them alone at the end."""
+    demo_modules = {item.path for item in items if "demo_database" in item.fixturenames}
+    items.sort(key=lambda item: (item.path in demo_modules, not item.path.name.endswith("_browser.py")))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the demo seed as soon as a run that needs it is collected, so tests run meanwhile."""
+    if session.config.option.collectonly:
+        return
+    if any("demo_database" in item.fixturenames for item in session.items):
+        demo_seed.start(_demo_folder(session.config))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    demo_seed.finish()
+
+
 @pytest.fixture(scope="session")
-def demo_database(tmp_path_factory) -> Path:
-    """The whole demo (``flask demo``) seeded once per run into a SQLite file (about 25 s).
+def demo_database(request) -> Path:
+    """The whole demo (``flask demo --if-empty``) seeded once per run into a SQLite file
+    (``tests/demo_seed.py``: one seed for all the xdist workers, in the background).
 
     Nobody uses this file: every demo app below runs on a copy of it, so a module that changes
     decisions, announcements or answers gets a demo of its own for the cost of a file copy."""
-    database = tmp_path_factory.mktemp("demo-seed") / "demo.db"
-    config = type("SeedConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})
-    app = create_app(config)
-    with app.app_context():
-        db.create_all()
-    seeded = app.test_cli_runner().invoke(args=["demo", "--if-empty"])  # what `make run` does
-    assert seeded.exit_code == 0 and "demo data created" in seeded.output, seeded.output
-    with app.app_context():
-        db.engine.dispose()
-    return database
+    return demo_seed.wait(_demo_folder(request.config))
 
 
 @pytest.fixture(scope="session")
@@ -379,8 +400,11 @@ def own_demo(demo_database, tmp_path_factory):
         database = tmp_path_factory.mktemp(name) / "demo.db"
         with sqlite3.connect(demo_database) as source, sqlite3.connect(database) as target:
             source.backup(target)  # the consistent way to copy a live SQLite file (WAL included)
-        config = type("DemoConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})
-        app = create_app(config)
+        settings = {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "SELECTION_SIGNING_KEY": demo_seed.signing_key(demo_database.parent),
+        }
+        app = create_app(type("DemoConfig", (TestingConfig,), settings))
         apps.append(app)
         return app
 

@@ -18,6 +18,7 @@ from examserver.admin.forms import UserCreateForm, UserFilterForm
 from examserver.auth.forms import ConfirmForm
 from examserver.errors import back_on_refusal, flash_refusal
 from examserver.extensions import db
+from examserver.outcome import committed
 from itembank.refusal import Refusal
 
 PAGE_SIZE = 50
@@ -74,9 +75,7 @@ def create_user():
                 role=form.role.data,
                 password=form.password.data,
             )
-            db.session.commit()
-            flash(_("Akun %(email)s dibuat.", email=user.email), "success")
-            return redirect(url_for("admin.users")), 303
+            return committed(_("Akun %(email)s dibuat.", email=user.email), url_for("admin.users"))
     for errors in form.errors.values():
         for error in errors:
             flash(error, "error")
@@ -89,9 +88,7 @@ def _account_action(user_id: int, act: Callable[[User], str]):
     user = db.get_or_404(User, user_id)
     back = back_on_refusal(url_for("admin.users"))
     if ConfirmForm().validate_on_submit():
-        done = act(user)
-        db.session.commit()
-        flash(done, "success")
+        return committed(act(user), back)
     return redirect(back), 303
 
 

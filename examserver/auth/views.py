@@ -27,6 +27,7 @@ from examserver.auth.forms import (
 from examserver.auth.login import current_login_session, sign_in, sign_out
 from examserver.errors import flash_refusal, refusal_message
 from examserver.extensions import db, limiter
+from examserver.outcome import committed
 from itembank.refusal import Refusal
 
 
@@ -192,9 +193,7 @@ def change_password():
     for row in user.login_sessions:
         if this is None or row.id != this.id:
             services.revoke_session(row)
-    db.session.commit()
-    flash(_("Kata sandi telah diganti. Perangkat lain telah dikeluarkan."), "success")
-    return redirect(url_for("auth.account")), 303
+    return committed(_("Kata sandi telah diganti. Perangkat lain telah dikeluarkan."), url_for("auth.account"))
 
 
 @bp.route("/bahasa", methods=["POST"])
@@ -281,7 +280,5 @@ def reset_password():
         with flash_refusal():
             recovery.reset_password(db.session, email=form.email.data, code=form.code.data, new_password=form.new.data)
             g.login_failed = False
-            db.session.commit()
-            flash(_("Kata sandi baru disimpan. Silakan masuk."), "success")
-            return redirect(url_for("auth.login")), 303
+            return committed(_("Kata sandi baru disimpan. Silakan masuk."), url_for("auth.login"))
     return render_template("auth/reset.html", form=form), (422 if request.method == "POST" else 200)

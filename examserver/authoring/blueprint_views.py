@@ -17,6 +17,7 @@ from examserver.authoring.messages import field_label
 from examserver.authoring.views import actor, all_competency_choices
 from examserver.errors import back_on_refusal, refusal_message
 from examserver.extensions import db
+from examserver.outcome import committed
 from itembank import blueprints
 from itembank.item_types import ItemValidationError
 from itembank.models import TestBlueprint, TestForm
@@ -84,9 +85,10 @@ def create_blueprint():
             message = blueprint_error(error.code)
             flash(f"{field_label(field)}: {message}" if field else message, "error")
         else:
-            db.session.commit()
-            flash(_("Cetak biru %(code)s dibuat.", code=blueprint.code), "success")
-            return redirect(url_for("authoring.blueprint_detail", blueprint_id=blueprint.id)), 303
+            return committed(
+                _("Cetak biru %(code)s dibuat.", code=blueprint.code),
+                url_for("authoring.blueprint_detail", blueprint_id=blueprint.id),
+            )
     status = 422 if request.method == "POST" else 200
     return render_template("authoring/blueprint_form.html", form=form, max_sections=MAX_SECTIONS), status
 
@@ -154,6 +156,5 @@ def publish_form(form_id: int):
     back = back_on_refusal(url_for("authoring.form_detail", form_id=test_form.id))
     if ConfirmForm().validate_on_submit():
         blueprints.publish_form(actor(), test_form)
-        db.session.commit()
-        flash(_("Naskah %(code)s diterbitkan.", code=test_form.code), "success")
+        return committed(_("Naskah %(code)s diterbitkan.", code=test_form.code), back)
     return redirect(back), 303

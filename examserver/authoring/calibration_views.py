@@ -21,6 +21,7 @@ from examserver.authoring.calibration_data import responses_from_schedules, resu
 from examserver.authoring.views import actor
 from examserver.errors import back_on_refusal, flash_refusal, refusal_message
 from examserver.extensions import db
+from examserver.outcome import committed
 from itembank import calibration, calibration_guards
 from itembank.calibration_guards import GuardReason
 from itembank.models import CalibrationRun
@@ -218,11 +219,9 @@ def exclude_calibration_items(run_id: int):
     chosen = list(form.parameter_ids.data or [])
     if request.form.get("all_flagged"):
         chosen = [row.proposed.id for row in calibration.review_rows(run) if row.blocking]
-    back_on_refusal(url_for("authoring.calibration_run", run_id=run.id))
+    back = back_on_refusal(url_for("authoring.calibration_run", run_id=run.id))
     count = calibration.exclude_items(db.session, actor(), run, chosen, reason=form.reason.data or "")
-    db.session.commit()
-    flash(_("%(n)d butir dikeluarkan dari kalibrasi; parameter lamanya tetap berlaku.", n=count), "success")
-    return _run_page(run.id)
+    return committed(_("%(n)d butir dikeluarkan dari kalibrasi; parameter lamanya tetap berlaku.", n=count), back)
 
 
 @bp.route("/kalibrasi/<int:run_id>/terbitkan")
@@ -257,11 +256,9 @@ def publish_calibration(run_id: int):
     if not form.validate_on_submit():
         flash(_("Catatan terlalu panjang."), "error")
         return _run_page(run.id)
-    back_on_refusal(url_for("authoring.calibration_run", run_id=run.id))
+    back = back_on_refusal(url_for("authoring.calibration_run", run_id=run.id))
     count = calibration.publish_run(db.session, actor(), run, note=form.note.data or "")
-    db.session.commit()
-    flash(_("Parameter baru berlaku untuk %(n)d butir; versi lama tetap tersimpan.", n=count), "success")
-    return _run_page(run_id)
+    return committed(_("Parameter baru berlaku untuk %(n)d butir; versi lama tetap tersimpan.", n=count), back)
 
 
 @bp.route("/kalibrasi/<int:run_id>/buang", methods=["POST"])
@@ -271,8 +268,6 @@ def discard_calibration(run_id: int):
     run = db.get_or_404(CalibrationRun, run_id)
     if not DecisionForm().validate_on_submit():
         abort(400)
-    back_on_refusal(url_for("authoring.calibration_run", run_id=run.id))
+    back = back_on_refusal(url_for("authoring.calibration_run", run_id=run.id))
     calibration.discard_run(db.session, actor(), run)
-    db.session.commit()
-    flash(_("Kalibrasi dibatalkan; bank soal tidak berubah."), "success")
-    return _run_page(run_id)
+    return committed(_("Kalibrasi dibatalkan; bank soal tidak berubah."), back)

@@ -120,14 +120,7 @@ class BlueprintForm(FlaskForm):
     name = StringField(_l("Nama"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Uraian"), validators=[Length(max=2000)])
     time_limit_minutes = IntegerField(_l("Waktu (menit)"), validators=[InputRequired(), NumberRange(1, 600)])
-    delivery_mode = SelectField(
-        _l("Cara penyajian"),
-        choices=[
-            ("fixed", _l("Naskah tetap")),
-            ("random", _l("Naskah acak per peserta sesuai cetak biru")),
-            ("adaptive", _l("Adaptif (CAT)")),
-        ],
-    )
+    delivery_mode = SelectField(_l("Cara penyajian"), choices=list(DELIVERY_LABELS.items()))
     scale_kind = SelectField(
         _l("Skala pelaporan"),
         choices=[

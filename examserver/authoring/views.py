@@ -28,6 +28,7 @@ from examserver.authoring.item_usage import exposure_rates, item_usage
 from examserver.authoring.messages import error_message, field_label
 from examserver.errors import refusal_message
 from examserver.extensions import db
+from examserver.outcome import committed
 from itembank import services
 from itembank.assets import AssetError, check_image
 from itembank.item_types import ITEM_TYPES, ItemValidationError, item_type, letters
@@ -245,9 +246,9 @@ def create_item():
             db.session.rollback()
             _report(error)
         else:
-            db.session.commit()
-            flash(_("Butir %(code)s disimpan sebagai draf.", code=item.code), "success")
-            return redirect(url_for("authoring.item", item_id=item.id)), 303
+            return committed(
+                _("Butir %(code)s disimpan sebagai draf.", code=item.code), url_for("authoring.item", item_id=item.id)
+            )
     return render_template(
         "authoring/item_form.html", form=form, type_key=type_key, item=None, letters=OPTION_LETTERS
     ), (422 if request.method == "POST" else 200)
@@ -287,9 +288,7 @@ def edit_item(item_id: int):
             db.session.rollback()
             _report(error)
         else:
-            db.session.commit()
-            flash(_("Versi %(n)d disimpan.", n=version.number), "success")
-            return redirect(url_for("authoring.item", item_id=item.id)), 303
+            return committed(_("Versi %(n)d disimpan.", n=version.number), url_for("authoring.item", item_id=item.id))
     if item.status != "draft":
         flash(refusal_message("item.only_drafts_change"), "error")
     return render_template(

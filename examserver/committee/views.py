@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -20,6 +20,7 @@ from examserver.committee import bp
 from examserver.delivery.models import ExamSchedule
 from examserver.errors import back_on_refusal, error_response, refusal_message
 from examserver.extensions import db
+from examserver.outcome import committed
 from examserver.selection.services import conflicted_candidates
 from itembank.refusal import Refusal
 
@@ -141,6 +142,5 @@ def confirm_reset_code(reset_id: int):
                 raise  # the handler flashes it and goes back to the list
             db.session.rollback()  # the same person may not confirm: forbidden, not merely refused
             abort(error_response(403, "reset_self_confirmation", refusal_message(error.code)))
-        db.session.commit()
-        flash(_("Kode pemulihan dikonfirmasi dan sekarang berlaku 24 jam."), "success")
+        return committed(_("Kode pemulihan dikonfirmasi dan sekarang berlaku 24 jam."), back)
     return redirect(back, 303)

@@ -1,4 +1,9 @@
-"""Server-side PNG charts of the HR pages (matplotlib, Agg backend; no browser code)."""
+"""Server-side PNG charts of the HR pages (matplotlib, no browser code).
+
+Figures are made with :class:`matplotlib.figure.Figure` directly, never through ``pyplot``: as
+matplotlib's "Embed in a web application server" guide says, pyplot keeps global state that is
+not thread-safe and figures that must be closed, and importing it costs every process start.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +11,22 @@ import io
 from collections.abc import Sequence
 
 import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 DPI = 100
 
 
+def _figure(width: float, height: float) -> tuple[Figure, Axes]:
+    figure = Figure(figsize=(width, height))
+    return figure, figure.subplots()
+
+
 def _png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
-    plt.close(figure)
+    figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")  # Agg, the PNG canvas
     return buffer.getvalue()
 
 
@@ -29,7 +35,7 @@ def heatmap_png(
 ) -> bytes:
     """A heat map of ``values`` (n_rows, n_columns), each cell annotated; NaN cells are grey."""
     n_rows, n_columns = values.shape
-    figure, axes = plt.subplots(figsize=(1.6 + 1.1 * max(n_columns, 2), 1.2 + 0.45 * max(n_rows, 2)))
+    figure, axes = _figure(1.6 + 1.1 * max(n_columns, 2), 1.2 + 0.45 * max(n_rows, 2))
     masked = np.ma.masked_invalid(values)
     cmap = matplotlib.colormaps["YlOrRd"].with_extremes(bad="#dddddd")
     image = axes.imshow(masked, cmap=cmap, vmin=0.0, vmax=vmax, aspect="auto")
@@ -57,7 +63,7 @@ def nine_box_png(
     title: str,
 ) -> bytes:
     """The nine-box grid with each employee as a labelled point."""
-    figure, axes = plt.subplots(figsize=(7.5, 6.5))
+    figure, axes = _figure(7.5, 6.5)
     ok = ~(np.isnan(performance) | np.isnan(potential))
     x, y = performance[ok], potential[ok]
     span_x = max(float(np.ptp(x)) if x.size else 1.0, 1e-6)
@@ -116,7 +122,7 @@ def validity_png(
     ``observed_ci`` and ``corrected_ci`` have shape (n_keys, 2).
     """
     n = len(keys)
-    figure, axes = plt.subplots(figsize=(7.5, 1.4 + 0.55 * max(n, 1)))
+    figure, axes = _figure(7.5, 1.4 + 0.55 * max(n, 1))
     rows = np.arange(n)
     axes.errorbar(
         observed, rows + 0.12, xerr=np.abs(observed_ci.T - observed), fmt="o", color="#1f4e79", label=legend[0]
@@ -136,7 +142,7 @@ def validity_png(
 
 def scatter_png(x: np.ndarray, y: np.ndarray, *, xlabel: str, ylabel: str, title: str) -> bytes:
     """Selection score against later performance among the hired, with the least-squares line."""
-    figure, axes = plt.subplots(figsize=(6, 4.5))
+    figure, axes = _figure(6, 4.5)
     axes.scatter(x, y, s=14, color="#1f4e79", alpha=0.7)
     if x.size >= 2 and np.ptp(x) > 0:
         slope, intercept = np.polyfit(x, y, 1)
@@ -151,7 +157,7 @@ def scatter_png(x: np.ndarray, y: np.ndarray, *, xlabel: str, ylabel: str, title
 def impact_png(groups: Sequence[str], ratios: np.ndarray, threshold: float, *, xlabel: str, title: str) -> bytes:
     """Impact ratio per group against the four-fifths line."""
     n = len(groups)
-    figure, axes = plt.subplots(figsize=(6.5, 1.2 + 0.4 * max(n, 1)))
+    figure, axes = _figure(6.5, 1.2 + 0.4 * max(n, 1))
     colours = ["#c0504d" if r < threshold else "#4f81bd" for r in ratios]
     axes.barh(np.arange(n), ratios, color=colours)
     axes.axvline(threshold, color="black", linestyle="--", linewidth=1)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -23,6 +23,7 @@ from examserver.hr.messages import GROUPING_LABELS, MODE_LABELS
 from examserver.hr.models import Employee, PositionProfile, TrainingPlan
 from examserver.hr.services import build_training_plan
 from examserver.hr.views import HR
+from examserver.outcome import committed
 
 METRICS = ("share", "gap")
 
@@ -122,9 +123,9 @@ def training_plans():
                         max_programmes_per_employee=form.max_programmes.data,
                         actor_id=current_user.id,
                     )
-                    db.session.commit()
-                    flash(_("Rencana pelatihan disusun dan disimpan."), "success")
-                    return redirect(url_for("hr.training_plan", plan_id=plan.id)), 303
+                    return committed(
+                        _("Rencana pelatihan disusun dan disimpan."), url_for("hr.training_plan", plan_id=plan.id)
+                    )
     plans = db.session.scalars(select(TrainingPlan).order_by(TrainingPlan.id.desc())).all()
     return render_template("hr/training_plans.html", form=form, plans=plans, grouping_labels=GROUPING_LABELS)
 

@@ -3,7 +3,7 @@ rate-limited), comments are moderated, and the committee reads the summary."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from examserver.hr.messages import STATUS_LABELS, TOPIC_LABELS
 from examserver.hr.models import ConsultationComment, PublicConsultation
 from examserver.hr.services import add_comment, open_consultation, sender_hash, summarise, topic_counts
 from examserver.hr.views import HR
+from examserver.outcome import committed
 from examserver.selection.messages import category_label
 from examserver.selection.models import SelectionPeriod
 from examserver.selection.rules import rules_from_json
@@ -39,9 +40,9 @@ def open_from_form(form: ConsultationForm, period: SelectionPeriod):
             closes_at=from_wib(form.closes_at.data),
             actor_id=current_user.id,
         )
-        db.session.commit()
-        flash(_("Konsultasi publik dibuka."), "success")
-        return redirect(url_for("hr.consultation_summary", consultation_id=consultation.id)), 303
+        return committed(
+            _("Konsultasi publik dibuka."), url_for("hr.consultation_summary", consultation_id=consultation.id)
+        )
     return None
 
 
@@ -93,9 +94,10 @@ def public_consultation(code: str):
                 sender=sender_hash(current_app.config["SECRET_KEY"], client_address()),
                 now=now,
             )
-            db.session.commit()
-            flash(_("Terima kasih. Komentar Anda akan ditampilkan setelah diperiksa."), "success")
-            return redirect(url_for("hr.public_consultation", code=period.code)), 303
+            return committed(
+                _("Terima kasih. Komentar Anda akan ditampilkan setelah diperiksa."),
+                url_for("hr.public_consultation", code=period.code),
+            )
     approved = [c for c in consultation.comments if c.status == "approved"]
     return render_template(
         "hr/public_consultation.html",
@@ -119,9 +121,7 @@ def consultation_summary(consultation_id: int):
     can_write = current_user.role in HR
     if can_write and form.validate_on_submit():
         summarise(consultation, form.summary.data.strip(), current_user.id)
-        db.session.commit()
-        flash(_("Ringkasan disimpan."), "success")
-        return redirect(url_for("hr.consultation_summary", consultation_id=consultation.id)), 303
+        return committed(_("Ringkasan disimpan."), url_for("hr.consultation_summary", consultation_id=consultation.id))
     comments = db.session.scalars(
         select(ConsultationComment)
         .where(ConsultationComment.consultation_id == consultation.id, ConsultationComment.status == "approved")

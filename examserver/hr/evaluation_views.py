@@ -3,7 +3,7 @@ feedback form (no account, rate-limited), the moderation queue and the nine-box 
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -26,6 +26,7 @@ from examserver.hr.messages import (
 from examserver.hr.models import CommunityFeedback, ConsultationComment, Employee, EvaluationPeriod, SupervisorRating
 from examserver.hr.services import moderate, rate, save_period, sender_hash, submit_feedback
 from examserver.hr.views import HR
+from examserver.outcome import committed
 from scoring.training_needs import BOX_CODES
 
 #: Public posts (feedback, consultation comments) per address; a flood past this gets HTTP 429.
@@ -75,9 +76,7 @@ def evaluation_period_form(period_id: int | None = None):
                 is_feedback_open=form.is_feedback_open.data,
                 actor_id=current_user.id,
             )
-            db.session.commit()
-            flash(_("Periode penilaian disimpan."), "success")
-            return redirect(url_for("hr.evaluation_period", period_id=period.id)), 303
+            return committed(_("Periode penilaian disimpan."), url_for("hr.evaluation_period", period_id=period.id))
     return render_template("hr/evaluation_period_form.html", form=form, period=period)
 
 
@@ -117,9 +116,10 @@ def rating_form(period_id: int, employee_id: int):
         ]
         with flash_refusal():
             rate(db.session, period, person, current_user.id, targets, form.comment.data or "")
-            db.session.commit()
-            flash(_("Penilaian %(name)s disimpan.", name=person.full_name), "success")
-            return redirect(url_for("hr.evaluation_period", period_id=period.id)), 303
+            return committed(
+                _("Penilaian %(name)s disimpan.", name=person.full_name),
+                url_for("hr.evaluation_period", period_id=period.id),
+            )
     return render_template("hr/rating_form.html", form=form, period=period, person=person)
 
 
@@ -156,9 +156,10 @@ def feedback():
                     comment=(form.comment.data or "").strip(),
                     sender=sender_hash(current_app.config["SECRET_KEY"], client_address()),
                 )
-                db.session.commit()
-                flash(_("Terima kasih. Umpan balik Anda diterima dan akan ditampilkan setelah diperiksa."), "success")
-                return redirect(url_for("hr.feedback")), 303
+                return committed(
+                    _("Terima kasih. Umpan balik Anda diterima dan akan ditampilkan setelah diperiksa."),
+                    url_for("hr.feedback"),
+                )
     return render_template("hr/feedback.html", form=form, has_periods=bool(periods))
 
 
@@ -201,9 +202,7 @@ def moderate_item(kind: str, item_id: int):
         abort(400)
     back = back_on_refusal(url_for("hr.moderation"))
     moderate(item, current_user.id, approve=decision == "approve", note=(form.note.data or "").strip())
-    db.session.commit()
-    flash(_("Status: %(status)s.", status=STATUS_LABELS[item.status]), "success")
-    return redirect(back), 303
+    return committed(_("Status: %(status)s.", status=STATUS_LABELS[item.status]), back)
 
 
 # --------------------------------------------------------------------------- nine-box

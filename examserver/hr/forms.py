@@ -18,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from examserver.hr.messages import TOPIC_LABELS
+from examserver.hr.messages import GROUPING_LABELS, MODE_LABELS, TOPIC_LABELS
 from examserver.wib import MOMENT
 
 CODE = Regexp(r"^[A-Za-z0-9-]+$", message=_l("Hanya huruf, angka dan tanda hubung."))
@@ -28,7 +28,7 @@ class ProgrammeForm(FlaskForm):
     code = StringField(_l("Kode program"), validators=[DataRequired(), Length(max=40), CODE])
     name = StringField(_l("Nama program"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Keterangan"), validators=[Length(max=4000)])
-    mode = SelectField(_l("Moda"), choices=[("online", _l("Daring")), ("classroom", _l("Klasikal (tatap muka)"))])
+    mode = SelectField(_l("Moda"), choices=list(MODE_LABELS.items()))
     hours = FloatField(_l("Durasi (jam pelajaran)"), validators=[InputRequired(), NumberRange(min=0.5, max=2000)])
     capacity = IntegerField(_l("Kapasitas per angkatan"), validators=[InputRequired(), NumberRange(min=1, max=10000)])
     cost_per_run = FloatField(
@@ -58,15 +58,7 @@ class AppointForm(FlaskForm):
 class TrainingPlanForm(FlaskForm):
     title = StringField(_l("Judul rencana"), validators=[DataRequired(), Length(max=200)])
     budget = FloatField(_l("Anggaran (Rp)"), validators=[InputRequired(), NumberRange(min=0, max=1e13)])
-    grouping = SelectField(
-        _l("Pegawai"),
-        choices=[
-            ("all", _l("Semua pegawai")),
-            ("unit", _l("Satu unit kerja")),
-            ("region", _l("Satu wilayah")),
-            ("position", _l("Satu jabatan")),
-        ],
-    )
+    grouping = SelectField(_l("Pegawai"), choices=list(GROUPING_LABELS.items()))
     group_value = StringField(_l("Unit, wilayah atau jabatan (bila dipilih)"), validators=[Optional(), Length(max=200)])
     max_programmes = IntegerField(
         _l("Program paling banyak per pegawai (kosong = tanpa batas)"), [Optional(), NumberRange(1, 20)]

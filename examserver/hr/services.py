@@ -42,7 +42,7 @@ from examserver.hr.regions import province_of
 from examserver.selection.models import Application, SelectionPeriod
 from examserver.selection.qualifications import qualification
 from examserver.selection.ranking import rank_period
-from itembank.database import utcnow
+from itembank.database import refuse_taken, utcnow
 from itembank.item_types import item_type
 from itembank.models import ItemParameter
 from itembank.parameters import to_engine, usable
@@ -193,9 +193,7 @@ class ProgrammeData:
 
 def save_programme(session: Session, programme: TrainingProgramme | None, data: ProgrammeData) -> TrainingProgramme:
     """Create or update a programme; a new orientation programme replaces the previous one."""
-    clash = session.scalar(select(TrainingProgramme).where(TrainingProgramme.code == data.code))
-    if clash is not None and clash is not programme:
-        raise Refusal("hr.code_taken")
+    refuse_taken(session, TrainingProgramme.code, data.code, programme, "hr.code_taken")
     if not data.effects and not data.is_orientation:
         raise Refusal("hr.no_effect")
     if programme is None:
@@ -340,9 +338,7 @@ def save_period(
     """Create or update an evaluation period."""
     if ends_on < starts_on:
         raise Refusal("hr.dates_order")
-    clash = session.scalar(select(EvaluationPeriod).where(EvaluationPeriod.code == code))
-    if clash is not None and clash is not period:
-        raise Refusal("hr.code_taken")
+    refuse_taken(session, EvaluationPeriod.code, code, period, "hr.code_taken")
     if period is None:
         period = EvaluationPeriod(created_by_id=actor_id)
         session.add(period)

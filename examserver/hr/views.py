@@ -31,6 +31,7 @@ from examserver.hr.models import (
 )
 from examserver.hr.services import ProgrammeData, appoint_from_period, proposed_plan, save_programme
 from examserver.hr.services import save_development_plan as save_plan
+from examserver.outcome import committed
 from examserver.selection.models import SelectionPeriod
 from examserver.selection.web import newest_periods, period_choices
 from itembank.models import Competency
@@ -158,9 +159,7 @@ def save_development_plan(employee_id: int):
         flash(refusal_message("hr.no_catalogue"), "error")
         return redirect(url_for("hr.employee", employee_id=person.id)), 303
     save_plan(db.session, workforce, catalogue, 0, current_user.id)
-    db.session.commit()
-    flash(_("Rencana pengembangan disimpan."), "success")
-    return redirect(url_for("hr.employee", employee_id=person.id)), 303
+    return committed(_("Rencana pengembangan disimpan."), url_for("hr.employee", employee_id=person.id))
 
 
 # --------------------------------------------------------------------------- catalogue
@@ -227,9 +226,7 @@ def programme_form(programme_id: int | None = None):
             )
             with flash_refusal():
                 saved = save_programme(db.session, programme, data)
-                db.session.commit()
-                flash(_("Program %(code)s disimpan.", code=saved.code), "success")
-                return redirect(url_for("hr.catalogue")), 303
+                return committed(_("Program %(code)s disimpan.", code=saved.code), url_for("hr.catalogue"))
     return render_template(
         "hr/programme_form.html", form=form, programme=programme, competencies=competencies, current=current
     )
@@ -287,9 +284,7 @@ def profile_form(profile_id: int | None = None):
                 ProfileRequirement(competency_id=cid, required_theta=value, weight=weight)
                 for cid, (value, weight) in sorted(requirements.items())
             ]
-            db.session.commit()
-            flash(_("Profil jabatan %(code)s disimpan.", code=profile.code), "success")
-            return redirect(url_for("hr.profiles")), 303
+            return committed(_("Profil jabatan %(code)s disimpan.", code=profile.code), url_for("hr.profiles"))
     return render_template(
         "hr/profile_form.html", form=form, profile=profile, competencies=competencies, current=current
     )
@@ -308,7 +303,5 @@ def appoint():
             created = appoint_from_period(
                 db.session, period, current_user.id, profiles=profiles, appointed_on=form.appointed_on.data
             )
-            db.session.commit()
-            flash(_("%(n)d pegawai baru dicatat.", n=len(created)), "success")
-            return redirect(url_for("hr.employees")), 303
+            return committed(_("%(n)d pegawai baru dicatat.", n=len(created)), url_for("hr.employees"))
     return render_template("hr/appoint.html", form=form)

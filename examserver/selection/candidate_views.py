@@ -12,6 +12,7 @@ from examserver.accounts.roles import CANDIDATE
 from examserver.auth.forms import ConfirmForm
 from examserver.errors import back_on_refusal, flash_refusal, refusal_message
 from examserver.extensions import db
+from examserver.outcome import committed
 from examserver.selection import bp, services
 from examserver.selection.documents import DOCUMENT_TYPES, stored_path
 from examserver.selection.forms import AppealForm, ApplyForm, UploadForm
@@ -74,9 +75,10 @@ def apply(code: str):
                 education_score=form.education_score.data,
                 birth_date=form.birth_date.data,
             )
-            db.session.commit()
-            flash(_("Lamaran disimpan sebagai draf. Unggah dokumen lalu kirim sebelum batas waktu."), "success")
-            return redirect(url_for("selection.application", application_id=application.id), 303)
+            return committed(
+                _("Lamaran disimpan sebagai draf. Unggah dokumen lalu kirim sebelum batas waktu."),
+                url_for("selection.application", application_id=application.id),
+            )
     return render_template("selection/apply.html", period=period, form=form, existing=existing)
 
 

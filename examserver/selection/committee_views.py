@@ -17,6 +17,7 @@ from examserver.delivery.models import ExamSchedule
 from examserver.downloads import csv_attachment, xlsx_attachment
 from examserver.errors import back_on_refusal, flash_refusal, refusal_message
 from examserver.extensions import db
+from examserver.outcome import committed
 from examserver.oversight.register import candidate_bar
 from examserver.proctor.messages import standing_note
 from examserver.selection import announcements, bp, services
@@ -133,9 +134,7 @@ def edit_period(period_id: int | None = None):
                 stages=_stage_values(form),
                 interviewers_required=form.interviewers_required.data,
             )
-            db.session.commit()
-            flash(_("Periode disimpan."), "success")
-            return redirect(url_for("selection.period_detail", period_id=period.id), 303)
+            return committed(_("Periode disimpan."), url_for("selection.period_detail", period_id=period.id))
     return render_template("selection/period_form.html", form=form, period=period)
 
 
@@ -208,9 +207,7 @@ def edit_position(period_id: int, position_id: int | None = None):
                 competency_profile=profile,
                 equivalence_group=form.equivalence_group.data,
             )
-            db.session.commit()
-            flash(_("Formasi disimpan."), "success")
-            return redirect(url_for("selection.period_detail", period_id=period.id), 303)
+            return committed(_("Formasi disimpan."), url_for("selection.period_detail", period_id=period.id))
     return render_template("selection/position_form.html", form=form, period=period, position=position)
 
 
@@ -298,8 +295,7 @@ def check_document(application_id: int, document_id: int):
             checklist=form.checklist.data or [],
             reason=form.reason.data or "",
         )
-        db.session.commit()
-        flash(_("Pemeriksaan dokumen disimpan."), "success")
+        return committed(_("Pemeriksaan dokumen disimpan."), _review_url(application_id))
     return _back(application_id)
 
 
@@ -310,8 +306,7 @@ def decide_application(application_id: int):
     item = _reviewed_application(application_id)
     if ConfirmForm().validate_on_submit():
         services.decide_application(db.session, item, current_user.id)
-        db.session.commit()
-        flash(_("Hasil verifikasi ditetapkan."), "success")
+        return committed(_("Hasil verifikasi ditetapkan."), _review_url(application_id))
     return _back(application_id)
 
 
@@ -327,8 +322,7 @@ def decide_appeal(application_id: int):
         services.decide_appeal(
             db.session, item.appeal, current_user.id, upheld=form.outcome.data == "upheld", reason=form.reason.data
         )
-        db.session.commit()
-        flash(_("Sanggahan diputus."), "success")
+        return committed(_("Sanggahan diputus."), _review_url(application_id))
     else:
         flash(refusal_message("selection.reason_required"), "error")
     return _back(application_id)
@@ -342,8 +336,7 @@ def enter_score(application_id: int):
     form = FieldScoreForm()
     if form.validate_on_submit():
         services.enter_field_score(db.session, item, current_user.id, form.component.data, form.score.data)
-        db.session.commit()
-        flash(_("Nilai disimpan."), "success")
+        return committed(_("Nilai disimpan."), _review_url(application_id))
     else:
         flash(refusal_message("selection.score_range", maximum=100), "error")
     return _back(application_id)
@@ -361,8 +354,7 @@ def enter_rubric(application_id: int, rubric: str):
         levels = {aspect.key: form[aspect.key].data for aspect in RUBRICS[rubric].aspects}
         with flash_refusal():
             services.enter_rubric(db.session, item, current_user.id, rubric, levels)
-            db.session.commit()
-            flash(_("Nilai rubrik disimpan."), "success")
+            return committed(_("Nilai rubrik disimpan."), _review_url(application_id))
     else:
         flash(refusal_message("selection.rubric_incomplete"), "error")
     return _back(application_id)
@@ -379,9 +371,7 @@ def conflicts():
     if form.validate_on_submit():
         with flash_refusal():
             services.declare_conflict(db.session, current_user, form.nik.data.strip(), form.relationship_text.data)
-            db.session.commit()
-            flash(_("Pernyataan hubungan disimpan."), "success")
-            return redirect(url_for("selection.conflicts"), 303)
+            return committed(_("Pernyataan hubungan disimpan."), url_for("selection.conflicts"))
     rows = db.session.scalars(
         select(ConflictDeclaration)
         .where(ConflictDeclaration.member_id == current_user.id)
@@ -529,7 +519,8 @@ def publish(period_id: int):
                 replaces=replaces,
                 correction_reason=form.correction_reason.data,
             )
-            db.session.commit()
-            flash(_("Pengumuman diterbitkan dan ditandatangani."), "success")
-            return redirect(url_for("selection.announcement", announcement_id=item.id), 303)
+            return committed(
+                _("Pengumuman diterbitkan dan ditandatangani."),
+                url_for("selection.announcement", announcement_id=item.id),
+            )
     return render_template("selection/publish.html", period=period, form=form)

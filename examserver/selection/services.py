@@ -32,7 +32,7 @@ from examserver.selection.models import (
 from examserver.selection.rubrics import RUBRICS, rubric_of
 from examserver.selection.rules import rules_from_json
 from examserver.wib import to_wib
-from itembank.database import utcnow
+from itembank.database import refuse_taken, utcnow
 from itembank.refusal import Refusal
 from scoring.selection import SelectionRuleError
 
@@ -90,9 +90,7 @@ def save_period(
     if not 2 <= interviewers_required <= 10:
         raise Refusal("selection.interviewers_range")
     _check_rules(rules)
-    clash = session.scalar(select(SelectionPeriod.id).where(SelectionPeriod.code == code))
-    if clash is not None and (period is None or clash != period.id):
-        raise Refusal("selection.code_taken")
+    refuse_taken(session, SelectionPeriod.code, code, period, "selection.code_taken")
     if period is None:
         period = SelectionPeriod(created_by_id=actor_id)
         session.add(period)
@@ -135,9 +133,7 @@ def save_position(
         isinstance(k, str) and isinstance(v, int) and 1 <= v <= 5 for k, v in competency_profile.items()
     ):
         raise Refusal("selection.profile_invalid")
-    clash = session.scalar(select(Position.id).where(Position.period_id == period.id, Position.code == code))
-    if clash is not None and (position is None or clash != position.id):
-        raise Refusal("selection.code_taken")
+    refuse_taken(session, Position.code, code, position, "selection.code_taken", Position.period_id == period.id)
     if position is None:
         position = Position(period_id=period.id)
         session.add(position)

@@ -37,16 +37,23 @@ def proctor(demo_app):
     return demo_client(demo_app, "pengawas@demo.id")
 
 
+@pytest.fixture(scope="module")
+def review_page(proctor, sitting) -> str:
+    """The finished sitting's review page as the demo proctor gets it (a read: fetched once, as it
+    costs seconds, the forensics of sixty answer sheets)."""
+    response = proctor.get(f"/pengawas/jadwal/{sitting['schedule_id']}/telaah")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
 def queue_order(page: str, numbers: dict[str, str]) -> list[str]:
     """Demo emails in the order their registration numbers first appear on the page."""
     found = {email: page.find(number) for email, number in numbers.items() if page.find(number) >= 0}
     return sorted(found, key=found.get)
 
 
-def test_the_planted_copier_and_source_head_the_review_queue(proctor, sitting):
-    response = proctor.get(f"/pengawas/jadwal/{sitting['schedule_id']}/telaah")
-    assert response.status_code == 200
-    page = response.get_data(as_text=True)
+def test_the_planted_copier_and_source_head_the_review_queue(review_page, sitting):
+    page = review_page
     order = queue_order(page, sitting["numbers"])
     assert len(order) == 60
     # The copier (named from the answer order: it saves each copied answer after the source) first.
@@ -59,8 +66,8 @@ def test_the_planted_copier_and_source_head_the_review_queue(proctor, sitting):
     assert max(partners[numbers["kandidat7@demo.id"]], partners[numbers["kandidat3@demo.id"]]) < 1e-6
 
 
-def test_the_wanderer_and_the_rusher_are_flagged_with_their_evidence(proctor, sitting):
-    page = proctor.get(f"/pengawas/jadwal/{sitting['schedule_id']}/telaah").get_data(as_text=True)
+def test_the_wanderer_and_the_rusher_are_flagged_with_their_evidence(review_page, sitting):
+    page = review_page
     order = queue_order(page, sitting["numbers"])
     assert order.index("kandidat5@demo.id") < 6 and order.index("kandidat9@demo.id") < 8
     assert "meninggalkan jendela ujian 8 kali" in page
@@ -68,8 +75,8 @@ def test_the_wanderer_and_the_rusher_are_flagged_with_their_evidence(proctor, si
     assert re.search(r"\d+ jawaban diberikan kurang dari 3 detik setelah jawaban sebelumnya", page)
 
 
-def test_honest_candidates_are_not_flagged_for_copying(proctor, sitting):
-    page = proctor.get(f"/pengawas/jadwal/{sitting['schedule_id']}/telaah").get_data(as_text=True)
+def test_honest_candidates_are_not_flagged_for_copying(review_page):
+    page = review_page
     # Only the planted pair carries a copying flag among sixty candidates.
     assert page.count("jauh melampaui kebetulan") == 2
 

@@ -11,8 +11,8 @@ import pytest
 
 from examserver.delivery.models import ExamSession
 from examserver.extensions import db
-from tests.examserver import test_player_browser as player
-from tests.examserver.test_player_browser import (
+from tests.examserver import player_browser as player
+from tests.examserver.player_browser import (
     ITEM_COUNT,
     answer,
     serve,

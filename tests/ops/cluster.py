@@ -130,13 +130,20 @@ class Node:
         return [int(pid) for pid in out.split()]
 
     def stop(self, sig: int = signal.SIGINT) -> None:  # SIGINT: quick shutdown
+        self.signal(sig)
+        self.reap()
+
+    def signal(self, sig: int) -> None:
         if self.process.poll() is None:
             self.process.send_signal(sig)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+
+    def reap(self) -> None:
+        """Wait for the signalled master (killing it after 20 s), then end its process group."""
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
         # A worker forked while the master was stopping can outlive it: end the node's own
         # process group (made at start), so no worker of a test is left behind.
         try:
@@ -147,6 +154,30 @@ class Node:
 
 def start_node(url: str, folder: Path, *, workers: int = 1, threads: int = 4, redis_url: str | None = None) -> Node:
     """Start gunicorn (the project's gunicorn.conf.py) on a free port and wait for /healthz."""
+    return start_nodes(url, folder, 1, workers=workers, threads=threads, redis_url=redis_url)[0]
+
+
+def start_nodes(url: str, folder: Path, count: int, **options) -> list[Node]:
+    """Start ``count`` nodes at once (each boot is mostly imports: they overlap) and wait for all."""
+    started = [_spawn(url, folder, **options) for _ in range(count)]
+    try:
+        for node in started:
+            _await_health(node)
+    except BaseException:
+        stop_nodes(started, signal.SIGKILL)
+        raise
+    return started
+
+
+def stop_nodes(nodes: list[Node], sig: int = signal.SIGINT) -> None:
+    """Stop nodes together: all are signalled first, so their shutdowns overlap."""
+    for node in nodes:
+        node.signal(sig)
+    for node in nodes:
+        node.reap()
+
+
+def _spawn(url: str, folder: Path, *, workers: int = 1, threads: int = 4, redis_url: str | None = None) -> Node:
     port = free_port()
     instance = folder / f"instance-{port}"
     instance.mkdir(parents=True, exist_ok=True)
@@ -171,19 +202,21 @@ def start_node(url: str, folder: Path, *, workers: int = 1, threads: int = 4, re
             [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
             cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
-    node = Node(port, process, log)
+    return Node(port, process, log)
+
+
+def _await_health(node: Node) -> None:
     deadline = time.time() + 40
     while time.time() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited: {log.read_text()[-2000:]}")
+        if node.process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited: {node.log.read_text()[-2000:]}")
         try:
             with urllib.request.urlopen(f"{node.base}/healthz", timeout=2) as response:
                 if response.status == 200:
-                    return node
+                    return
         except OSError:
             time.sleep(0.2)
-    node.stop(signal.SIGKILL)
-    raise RuntimeError(f"gunicorn did not answer: {log.read_text()[-2000:]}")
+    raise RuntimeError(f"gunicorn did not answer: {node.log.read_text()[-2000:]}")
 
 
 # ---------------------------------------------------------------------------------- candidates

@@ -9,7 +9,7 @@ import pytest
 import redis
 
 from tests.conftest import require
-from tests.ops.cluster import drop_database, fresh_database, start_node
+from tests.ops.cluster import drop_database, fresh_database, start_nodes, stop_nodes
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 
@@ -41,10 +41,9 @@ def nodes(tmp_path):
     started = []
 
     def start(url: str, count: int = 1, **options):
-        new = [start_node(url, tmp_path, **options) for _ in range(count)]
+        new = start_nodes(url, tmp_path, count, **options)
         started.extend(new)
         return new
 
     yield start
-    for node in started:
-        node.stop()
+    stop_nodes(started)

@@ -15,8 +15,8 @@ from examserver.delivery.models import ExamSession
 from examserver.delivery.services import end
 from examserver.extensions import db
 from itembank.database import utcnow
-from tests.examserver import test_player_browser as player
-from tests.examserver.test_player_browser import (
+from tests.examserver import player_browser as player
+from tests.examserver.player_browser import (
     answer,
     serve,
     session_id,
