@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from functools import cache
 
 from flask import Flask, flash, g, jsonify, make_response, redirect, render_template, request
+from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
@@ -74,12 +76,22 @@ class _Params(dict):
         return ""
 
 
+def _readable(value):
+    """A date or time parameter as the reader's locale writes it (times in WIB); others as they are."""
+    if isinstance(value, datetime):
+        return format_datetime(value, "short")
+    if isinstance(value, date):
+        return format_date(value, "long")
+    return value
+
+
 def refusal_message(code: str, /, **params) -> str:
-    """The person-facing text of a refusal ``code`` (``area.reason``) with its parameters."""
+    """The person-facing text of a refusal ``code`` (``area.reason``) with its parameters; a date
+    or datetime parameter is written out in the reader's locale."""
     text = _registry().get(code)
     if text is None:
         return _("Terjadi kesalahan (%(code)s).", code=code)
-    return str(text) % _Params(params) if params else str(text)
+    return str(text) % _Params({key: _readable(value) for key, value in params.items()}) if params else str(text)
 
 
 def _refused(refusal: Refusal) -> str:

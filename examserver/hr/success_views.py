@@ -4,11 +4,11 @@ profile for the next recruitment; HR accepts or edits it and the committee's pro
 from __future__ import annotations
 
 import json
-from decimal import Decimal
+import math
 
 from babel.numbers import NumberFormatError, parse_decimal
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -46,11 +46,10 @@ def success_profiles():
     )
 
 
-@bp.route("/profil-sukses/<int:profile_id>")
-@access.roles(*HR)
-def success_profile(profile_id: int):
-    """The analysis of a position's top performers now, and its latest proposal with the accept form."""
-    profile = db.get_or_404(PositionProfile, profile_id)
+def _profile_page(
+    profile: PositionProfile, typed: dict[str, str] | None = None, problems: dict[str, str] | None = None
+):
+    """The page of a position's success profile; after a refused edit, with what was typed and each field's problem."""
     try:
         analysis, problem = success.analyse(db.session, profile), None
     except Refusal as refusal:
@@ -59,8 +58,16 @@ def success_profile(profile_id: int):
     names = {c.code: c.name for c in db.session.scalars(select(Competency))}
     return render_template(
         "hr/success_profile.html", profile=profile, analysis=analysis, problem=problem, latest=latest,
-        names=names, form=ConfirmForm(), success_status_labels=SUCCESS_STATUS_LABELS,
+        names=names, form=ConfirmForm(), success_status_labels=SUCCESS_STATUS_LABELS, typed=typed,
+        problems=problems or {},
     )  # fmt: skip
+
+
+@bp.route("/profil-sukses/<int:profile_id>")
+@access.roles(*HR)
+def success_profile(profile_id: int):
+    """The analysis of a position's top performers now, and its latest proposal with the accept form."""
+    return _profile_page(db.get_or_404(PositionProfile, profile_id))
 
 
 @bp.route("/profil-sukses/<int:profile_id>/usulkan", methods=["POST"])
@@ -76,22 +83,27 @@ def propose_success_profile(profile_id: int):
     return redirect(back), 303
 
 
-def _typed_levels(item: SuccessProfile) -> dict[str, float]:
-    """The levels typed in the form, read with the reader's locale; a bad one is refused."""
-    levels, bad = {}, []
+def _typed_levels(item: SuccessProfile) -> tuple[dict[str, float], dict[str, str], dict[str, str]]:
+    """The levels typed in the form, read with the reader's locale: the good ones, everything as
+    typed, and the problem of each field that is not a number within the θ range."""
+    low, high = success.THETA_RANGE
+    levels, typed, problems = {}, {}, {}
     for code in item.analysis:
-        raw = request.form.get(f"level-{code}", "").strip()
+        raw = typed[code] = request.form.get(f"level-{code}", "").strip()
         if not raw:
             continue
         try:
-            value: Decimal = parse_decimal(raw, locale=get_locale(), strict=True)
+            value = float(parse_decimal(raw, locale=get_locale(), strict=True))
         except NumberFormatError:
-            bad.append(code)
-            continue
-        levels[code] = float(value)
-    if bad:
-        raise Refusal("hr.success_levels_invalid", codes=", ".join(bad))
-    return levels
+            value = math.nan
+        if math.isfinite(value) and low <= value <= high:
+            levels[code] = value
+        else:
+            problems[code] = _(
+                "Isi angka antara %(low)s dan %(high)s, misalnya %(example)s.",
+                low=format_decimal(low), high=format_decimal(high), example=format_decimal(0.8),
+            )  # fmt: skip
+    return levels, typed, problems
 
 
 @bp.route("/profil-sukses/usulan/<int:success_id>/terima", methods=["POST"])
@@ -101,7 +113,10 @@ def accept_success_profile(success_id: int):
     item = db.get_or_404(SuccessProfile, success_id)
     back = back_on_refusal(url_for("hr.success_profile", profile_id=item.profile_id))
     if ConfirmForm().validate_on_submit():
-        positions = success.accept(db.session, item, _typed_levels(item), current_user.id)
+        levels, typed, problems = _typed_levels(item)
+        if problems:  # shown again with what was typed, each problem beside its field
+            return _profile_page(item.profile, typed, problems)
+        positions = success.accept(db.session, item, levels, current_user.id)
         db.session.commit()
         message = _("Profil sukses diterima; %(n)d formasi mendatang memakai profil panitia ini.", n=len(positions))
         flash(message, "success")

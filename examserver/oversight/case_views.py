@@ -144,7 +144,15 @@ def records(case_id: int):
     complaint = db.get_or_404(Complaint, case_id)
     found = named_records(db.session, complaint)
     standing = standing_of(db.session, found.exam.id) if found.exam is not None else None
-    return render_template("oversight/records.html", case=complaint, found=found, standing=standing)
+    return render_template(
+        "oversight/records.html",
+        case=complaint,
+        found=found,
+        standing=standing,
+        # Whose session and application they are: the sanction form asks for that person's email.
+        exam_candidate=db.session.get(User, found.exam.candidate_id) if found.exam is not None else None,
+        applicant=db.session.get(User, found.application.candidate_id) if found.application is not None else None,
+    )
 
 
 @bp.route("/inspektorat/kasus/<int:case_id>/bukti/<int:evidence_id>")

@@ -14,6 +14,16 @@ from examserver.oversight.models import OUTCOMES
 from examserver.oversight.services import MIN_DESCRIPTION, EvidenceFile, check_evidence
 from itembank.refusal import Refusal
 
+#: Messages of the stock validators in Indonesian (WTForms' own are English only).
+REQUIRED = _l("Wajib diisi.")
+TOO_LONG = _l("Terlalu panjang: paling banyak %(max)d karakter.")
+REASON = Length(min=10, max=4000, message=_l("Tulis antara %(min)d dan %(max)d karakter."))
+
+
+def _at_most(limit: int) -> Length:
+    return Length(max=limit, message=TOO_LONG)
+
+
 #: Bytes read of each evidence file: one more than the limit, so a larger file is seen as too large.
 READ_LIMIT = 2 * 1024 * 1024 + 1
 
@@ -39,12 +49,14 @@ class ComplaintForm(FlaskForm):
         _l("Periode seleksi"), coerce=int, validators=[InputRequired(message=_l("Pilih periode seleksi."))]
     )
     category = SelectField(
-        _l("Jenis dugaan pelanggaran"), choices=list(CATEGORY_LABELS.items()), validators=[DataRequired()]
+        _l("Jenis dugaan pelanggaran"), choices=list(CATEGORY_LABELS.items()), validators=[DataRequired(REQUIRED)]
     )
-    subject_kind = SelectField(_l("Yang diadukan"), choices=list(SUBJECT_LABELS.items()), validators=[DataRequired()])
+    subject_kind = SelectField(
+        _l("Yang diadukan"), choices=list(SUBJECT_LABELS.items()), validators=[DataRequired(REQUIRED)]
+    )
     schedule = SelectField(_l("Jadwal ujian (jika tentang lokasi atau jadwal ujian)"), coerce=_optional_id)
     subject_text = StringField(
-        _l("Nama orang atau tempat yang diadukan (jika ada)"), validators=[Optional(), Length(max=200)]
+        _l("Nama orang atau tempat yang diadukan (jika ada)"), validators=[Optional(), _at_most(200)]
     )
     description = TextAreaField(
         _l("Uraian kejadian: apa, kapan, di mana, siapa"),
@@ -54,9 +66,9 @@ class ComplaintForm(FlaskForm):
         ],
     )
     evidence = MultipleFileField(_l("Berkas bukti (PDF, JPG atau PNG, paling banyak 5 berkas, masing-masing 2 MB)"))
-    reporter_name = StringField(_l("Nama Anda (boleh dikosongkan)"), validators=[Optional(), Length(max=200)])
+    reporter_name = StringField(_l("Nama Anda (boleh dikosongkan)"), validators=[Optional(), _at_most(200)])
     reporter_contact = StringField(
-        _l("Surel atau nomor telepon Anda (boleh dikosongkan)"), validators=[Optional(), Length(max=200)]
+        _l("Surel atau nomor telepon Anda (boleh dikosongkan)"), validators=[Optional(), _at_most(200)]
     )
 
     def validate_schedule(self, field) -> None:
@@ -75,21 +87,21 @@ class ComplaintForm(FlaskForm):
 
 
 class FollowForm(FlaskForm):
-    tracking_code = StringField(_l("Kode pelacakan"), validators=[DataRequired(), Length(max=20)])
-    secret = StringField(_l("Kode rahasia"), validators=[DataRequired(), Length(max=100)])
+    tracking_code = StringField(_l("Kode pelacakan"), validators=[DataRequired(REQUIRED), _at_most(20)])
+    secret = StringField(_l("Kode rahasia"), validators=[DataRequired(REQUIRED), _at_most(100)])
 
 
 class AssessForm(FlaskForm):
-    reason = TextAreaField(_l("Hasil telaah dan alasannya"), validators=[DataRequired(), Length(min=10, max=4000)])
-    session_number = StringField(_l("Nomor peserta sesi ujian yang diperiksa (jika ada)"), validators=[Length(max=40)])
+    reason = TextAreaField(_l("Hasil telaah dan alasannya"), validators=[DataRequired(REQUIRED), REASON])
+    session_number = StringField(_l("Nomor peserta sesi ujian yang diperiksa (jika ada)"), validators=[_at_most(40)])
     application_number = StringField(
-        _l("Nomor pendaftaran lamaran yang diperiksa (jika ada)"), validators=[Length(max=40)]
+        _l("Nomor pendaftaran lamaran yang diperiksa (jika ada)"), validators=[_at_most(40)]
     )
-    staff_email = StringField(_l("Surel panitia atau pengawas yang diadukan (jika ada)"), validators=[Length(max=200)])
+    staff_email = StringField(_l("Surel panitia atau pengawas yang diadukan (jika ada)"), validators=[_at_most(200)])
 
 
 class InvestigateForm(FlaskForm):
-    reason = TextAreaField(_l("Alasan pemeriksaan"), validators=[DataRequired(), Length(min=10, max=4000)])
+    reason = TextAreaField(_l("Alasan pemeriksaan"), validators=[DataRequired(REQUIRED), REASON])
 
 
 class ConcludeForm(FlaskForm):
@@ -98,20 +110,21 @@ class ConcludeForm(FlaskForm):
         choices=[(key, OUTCOME_LABELS[key]) for key in OUTCOMES],
         validators=[InputRequired(message=_l("Pilih kesimpulan."))],
     )
-    reason = TextAreaField(
-        _l("Alasan (hanya untuk Inspektorat)"), validators=[DataRequired(), Length(min=10, max=4000)]
-    )
+    reason = TextAreaField(_l("Alasan (hanya untuk Inspektorat)"), validators=[DataRequired(REQUIRED), REASON])
     public_conclusion = TextAreaField(
-        _l("Kesimpulan untuk pelapor dan publik (tanpa nama)"), validators=[DataRequired(), Length(min=10, max=4000)]
+        _l("Kesimpulan untuk pelapor dan publik (tanpa nama)"), validators=[DataRequired(REQUIRED), REASON]
     )
 
 
 class SanctionForm(FlaskForm):
-    kind = SelectField(_l("Jenis sanksi"), choices=list(SANCTION_LABELS.items()), validators=[DataRequired()])
-    person_email = StringField(_l("Surel orang yang dikenai sanksi"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Jenis sanksi"), choices=list(SANCTION_LABELS.items()), validators=[DataRequired(REQUIRED)])
+    person_email = StringField(
+        _l("Surel orang yang dikenai sanksi"), validators=[DataRequired(REQUIRED), _at_most(200)]
+    )
     period = SelectField(_l("Periode (untuk diskualifikasi)"), coerce=_optional_id)
     periods = IntegerField(
-        _l("Jumlah periode (untuk larangan mendaftar)"), validators=[Optional(), NumberRange(min=1, max=10)]
+        _l("Jumlah periode (untuk larangan mendaftar)"),
+        validators=[Optional(), NumberRange(min=1, max=10, message=_l("Isi bilangan bulat 1 sampai 10."))],
     )
     until = DateField(_l("Sampai tanggal (untuk pencoretan)"), validators=[Optional()])
-    reason = TextAreaField(_l("Alasan sanksi"), validators=[DataRequired(), Length(min=10, max=4000)])
+    reason = TextAreaField(_l("Alasan sanksi"), validators=[DataRequired(REQUIRED), REASON])

@@ -89,4 +89,4 @@ def refuse_removed_proctors(session: Session, proctor_ids: Iterable[int], today:
         if removal is not None:
             assert removal.until is not None
             name = session.get_one(User, proctor_id).full_name
-            raise Refusal("oversight.removed_from_proctors", name=name, until=removal.until.isoformat())
+            raise Refusal("oversight.removed_from_proctors", name=name, until=removal.until)

@@ -6,7 +6,6 @@ from flask_wtf.file import FileField
 from wtforms import (
     DateField,
     DateTimeLocalField,
-    FloatField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -16,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from examserver.fields import LocaleFloatField
 from examserver.selection.rubrics import Rubric
 from examserver.wib import MOMENT
 
@@ -73,8 +73,14 @@ class PositionForm(FlaskForm):
 class ApplyForm(FlaskForm):
     position = SelectField(_l("Formasi"), coerce=int, validate_choice=False)
     category = SelectField(_l("Kategori pelamar"), validate_choice=False)
-    education_score = FloatField(_l("IPK"), validators=[InputRequired(), NumberRange(0, 4)])
-    birth_date = DateField(_l("Tanggal lahir"), validators=[InputRequired()])
+    education_score = LocaleFloatField(
+        _l("IPK"),
+        validators=[
+            InputRequired(message=_l("Isi IPK, misalnya 3,45.")),
+            NumberRange(0, 4, message=_l("IPK harus antara 0 dan 4.")),
+        ],
+    )
+    birth_date = DateField(_l("Tanggal lahir"), validators=[InputRequired(message=_l("Isi tanggal lahir."))])
 
 
 class UploadForm(FlaskForm):
@@ -99,7 +105,7 @@ class AppealDecisionForm(FlaskForm):
 
 class FieldScoreForm(FlaskForm):
     component = SelectField(_l("Komponen"), validate_choice=False)
-    score = FloatField(_l("Nilai"), validators=[InputRequired()])
+    score = LocaleFloatField(_l("Nilai"), validators=[InputRequired(message=_l("Isi nilainya."))])
 
 
 def rubric_form(rubric: Rubric, **kwargs) -> FlaskForm:

@@ -341,7 +341,7 @@ def _require_may_act(session: Session, member_id: int, application: Application)
     removal = removal_in_force(session, member_id, "committee", to_wib(utcnow()).date())
     if removal is not None:
         assert removal.until is not None
-        raise Refusal("oversight.removed_from_committee", 403, until=removal.until.isoformat())
+        raise Refusal("oversight.removed_from_committee", 403, until=removal.until)
     if has_conflict(session, member_id, application):
         raise Refusal("selection.conflict_of_interest")
 

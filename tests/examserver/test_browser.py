@@ -108,3 +108,28 @@ def test_admin_switches_to_english_and_disables_a_candidate(live_server, browser
     assert page.get_by_text("Account kandidat20@demo.id disabled.").is_visible()
     assert fits_the_screen(page)
     context.close()
+
+
+def test_an_empty_complaint_shows_every_error_at_once_beside_its_field(live_server, phone):
+    phone.goto(live_server + "/pengaduan")
+    phone.get_by_label("Yang diadukan", exact=True).select_option(label="Lokasi atau jadwal ujian")
+    phone.get_by_role("button", name="Kirim pengaduan").click()
+    # The browser does not stop at the first empty field: the server's answers all show together.
+    phone.wait_for_selector("#description-error")
+    assert phone.locator("#period-error").inner_text() == "Pilih periode seleksi."
+    assert phone.locator("#schedule-error").inner_text() == "Pilih jadwal ujian yang diadukan."
+    assert phone.locator("#description-error").inner_text() == "Uraikan kejadiannya."
+    assert phone.get_by_label("Uraian kejadian: apa, kapan, di mana, siapa").get_attribute("aria-invalid") == "true"
+    assert fits_the_screen(phone)
+
+
+def test_the_inspectorate_case_list_fits_a_phone(live_server, phone):
+    phone.goto(live_server + "/masuk")
+    phone.get_by_label("Email").fill("inspektorat@demo.id")
+    phone.get_by_label("Kata sandi").fill("demo12345")
+    phone.get_by_role("button", name="Masuk").click()
+    phone.wait_for_url("**/inspektorat/")
+    # The status filter (four statuses with their counts) wraps instead of widening the page.
+    assert phone.get_by_role("navigation", name="Saring menurut status").get_by_role("link").count() == 5
+    # (A mobile context widens its window to the content, so the width is checked against the phone's.)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

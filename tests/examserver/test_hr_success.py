@@ -4,6 +4,7 @@ an accepted profile becomes the committee's profile of the position's next vacan
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -70,10 +71,16 @@ def test_bad_levels_are_refused_and_change_nothing_then_an_edit_is_accepted(own_
     codes = sorted(proposed)
     for bad in ("abc", "9", "0.5.1", "-7,5"):
         token = csrf_token(client, f"/sdm/profil-sukses/{profile_id}")
-        response = client.post(url, data={"csrf_token": token, f"level-{codes[0]}": bad})
-        assert response.status_code == 303, bad
+        response = client.post(url, data={"csrf_token": token, f"level-{codes[0]}": bad, f"level-{codes[1]}": "0,3"})
+        assert response.status_code == 200, bad
         assert _state(app, success_id) == ("proposed", None, None), bad
-        assert "antara -4 dan 4" in client.get(response.headers["Location"]).get_data(as_text=True), bad
+        # Shown again with what was typed, the problem beside its field and nowhere else.
+        page = response.get_data(as_text=True)
+        error = re.search(rf'<p class="error" id="level-{re.escape(codes[0])}-error">([^<]*)</p>', page)
+        assert error and "antara -4 dan 4" in error.group(1), bad
+        assert f'id="level-{codes[1]}-error"' not in page, bad
+        assert f'name="level-{codes[0]}" inputmode="decimal" value="{bad}"' in page, bad
+        assert f'name="level-{codes[1]}" inputmode="decimal" value="0,3"' in page, bad
     token = csrf_token(client, f"/sdm/profil-sukses/{profile_id}")
     assert client.post(url, data={"csrf_token": token}).status_code == 303  # nothing typed: refused too
     assert _state(app, success_id)[0] == "proposed"

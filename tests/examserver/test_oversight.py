@@ -25,6 +25,10 @@ from tests.examserver.player_client import Player
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 EXE = b"MZ\x90\x00" + b"\x00" * 64
 DESCRIPTION = "Pengawas ruang 2 membiarkan peserta membuka ponsel selama ujian berlangsung pukul 09.00."
+INDONESIAN_MONTHS = (
+    "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November",
+    "Desember",
+)  # fmt: skip
 CODE = re.compile(r"data-tracking-code>([A-Z0-9-]+)<")
 SECRET = re.compile(r"data-secret>([^<]+)<")
 
@@ -139,6 +143,9 @@ def test_bad_input_shows_every_error_and_stores_nothing(app, client, db_session,
     assert db_session.scalar(select(func.count(Complaint.id))) == before
     assert not evidence_dir.exists() or not any(evidence_dir.iterdir())
     assert db_session.scalar(select(func.count(Evidence.id))) == 0
+    # The browser does not stop the form at its first empty field: the server's errors all show at once.
+    form = re.search(r"<form[^>]*multipart/form-data[^>]*>", client.get("/pengaduan").get_data(as_text=True)).group(0)
+    assert "novalidate" in form
     # A period that is not on offer is refused beside its field too.
     response = file_complaint(client, period, period="999999")
     assert 'id="period-error"' in response.get_data(as_text=True)
@@ -302,7 +309,12 @@ def test_a_removed_proctor_cannot_be_assigned_and_a_removed_member_cannot_verify
     response = post(committee, schedule_page, f"{schedule_page}/pengawas", {"proctor": str(proctor.id)})
     assert response.status_code == 303
     assert db_session.scalar(select(ScheduleProctor).where(ScheduleProctor.proctor_id == proctor.id)) is None
-    assert "dicoret" in committee.get(response.headers["Location"]).get_data(as_text=True)
+    refused_page = committee.get(response.headers["Location"]).get_data(as_text=True)
+    assert "dicoret" in refused_page
+    # The last day is written as a person reads it (day, Indonesian month, year), not as an ISO code.
+    last = utcnow().date() + timedelta(days=30)
+    assert until not in refused_page
+    assert f"{last.day} {INDONESIAN_MONTHS[last.month - 1]} {last.year}" in refused_page
     # The removed committee member may not act on an application.
     application = apply_directly(app, db_session, period, make_user("candidate"))
     with app.app_context():
@@ -387,3 +399,54 @@ def test_a_flood_of_complaints_gets_429_and_stores_nothing(app, client, db_sessi
     assert response.status_code == 429
     clock.advance(11 * 60)  # the window passes
     assert file_complaint(client, period).status_code == 200
+
+
+def test_the_case_pages_speak_indonesian_and_name_whose_session_the_log_is(
+    app, db_session, make_user, exam_factory, evidence_dir
+):
+    """What the walk at 360 px found: English validator messages, a nameless session log, seconds
+    with a decimal point and a small evidence file of "0 KB"."""
+    candidate, exam = exam_factory()
+    player = Player(signed_in(app, candidate), exam.id)
+    assert player.start().status_code == 200
+    events = [{"kind": "focus_lost", "duration_ms": 46600}]
+    assert player.save({"position": 1, "seq": 1, "response": "1"}, events=events).status_code == 200
+    period = make_period(app, db_session, make_user("committee"), "ADU5", schedule_id=exam.schedule_id)
+    body = file_complaint(app.test_client(), period, evidence=[(io.BytesIO(PDF), "bukti.pdf")]).get_data(as_text=True)
+    complaint = db_session.scalar(select(Complaint).where(Complaint.tracking_code == CODE.search(body).group(1)))
+    client = signed_in(app, make_user("inspector"))
+    page = f"/inspektorat/kasus/{complaint.id}"
+    assert "bukti.pdf</a> · 1 KB" in client.get(page).get_data(as_text=True)
+
+    # Empty and too-short fields are refused in Indonesian, each beside its field.
+    response = post(client, page, f"{page}/telaah", {"reason": ""})
+    text = response.get_data(as_text=True)
+    assert 'id="reason-error">Wajib diisi.<' in text and "This field is required" not in text
+    response = post(client, page, f"{page}/telaah", {"reason": "singkat", "staff_email": "x" * 201})
+    text = response.get_data(as_text=True)
+    assert 'id="reason-error">Tulis antara 10 dan 4000 karakter.<' in text
+    assert 'id="staff_email-error">Terlalu panjang: paling banyak 200 karakter.<' in text
+    assert "Field must be" not in text
+
+    reason = "Laporan rinci; sesi peserta diperiksa."
+    assert (
+        post(client, page, f"{page}/telaah", {"reason": reason, "session_number": exam.registration_number}).status_code
+        == 303
+    )
+    # The log names whose session it is (the sanction form asks for that person's email) and
+    # writes seconds with a decimal comma.
+    records = client.get(f"{page}/catatan").get_data(as_text=True)
+    assert candidate.full_name in records and candidate.email in records
+    assert "46,6 dtk" in records and "46.6 dtk" not in records
+
+    response = post(
+        client, page, f"{page}/simpulkan", {"outcome": "substantiated", "reason": "", "public_conclusion": ""}
+    )
+    text = response.get_data(as_text=True)
+    assert 'id="public_conclusion-error">Wajib diisi.<' in text and "This field is required" not in text
+    follow_page = app.test_client()
+    token = csrf_token(follow_page, "/pengaduan/lacak")
+    text = follow_page.post("/pengaduan/lacak", data={"csrf_token": token, "tracking_code": "", "secret": ""}).get_data(
+        as_text=True
+    )
+    assert 'id="tracking_code-error">Wajib diisi.<' in text and 'id="secret-error">Wajib diisi.<' in text
