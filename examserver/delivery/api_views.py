@@ -171,14 +171,18 @@ def adaptive_length(blueprint_id: int) -> int:
     return total
 
 
+#: The newest messages to a candidate (built once; parameters ``session_id``, ``limit``).
+_MESSAGES = (
+    select(IntegrityEvent.id, IntegrityEvent.details, IntegrityEvent.received_at)
+    .where(IntegrityEvent.session_id == bindparam("session_id"), IntegrityEvent.kind == "message")
+    .order_by(IntegrityEvent.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
 def proctor_messages(session_id: int, limit: int = 5) -> list[dict]:
     """The proctor's messages and warnings to this candidate, newest last (at most ``limit``)."""
-    rows = db.session.execute(
-        select(IntegrityEvent.id, IntegrityEvent.details, IntegrityEvent.received_at)
-        .where(IntegrityEvent.session_id == session_id, IntegrityEvent.kind == "message")
-        .order_by(IntegrityEvent.id.desc())
-        .limit(limit)
-    ).all()
+    rows = db.session.connection().execute(_MESSAGES, {"session_id": session_id, "limit": limit}).all()
     return [message_payload(*row) for row in reversed(rows)]
 
 
@@ -259,7 +263,7 @@ def start_session(session_id: int):
             db.session.commit()
         raise
     db.session.commit()
-    return jsonify(state(exam.id))
+    return jsonify(state(session_id))  # not exam.id: the commit expired it, and reading it reloads the row
 
 
 @api.route("/sesi/<int:session_id>/status")

@@ -32,10 +32,10 @@ BUDGET = {
     "status": 4,  # + the session with its items and answers, the proctor's messages
     "one_item": 3,  # + the session with the item and its answer (item versions are kept in process)
     "all_items": 3,  # + the session with every item and answer
-    "start": 21,  # + the session locked, its schedule, blueprint and forms, the form's entries (one
+    "start": 20,  # + the session locked, its schedule, blueprint and forms, the form's entries (one
     #              statement; a random form reads each section's pool in one), the draw in one insert,
     #              the start written and chained, then the reply's reads
-    "resume": 15,
+    "resume": 13,  # + the session locked, its schedule, seen, the resume logged and chained, the reply
     "submit": 42,  # + the session's items, items, parameters, versions and answers (one statement
     #               per kind), the result, the answer sheet and the outcome chained, the seal
 }
