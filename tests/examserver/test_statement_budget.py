@@ -23,7 +23,7 @@ from tests.conftest import demo_client
 from tests.examserver.player_client import Player
 
 #: Statements per request on SQLite: its BEGIN IMMEDIATE (1), the login session with its user (1),
-#: and what the request itself needs (PostgreSQL sends no BEGIN, and one advisory lock per save).
+#: and what the request itself needs (PostgreSQL sends no BEGIN; its chain lock rides on the save's UPDATE).
 BUDGET = {
     "ping": 2,
     "save_1": 6,  # + the session row (UPDATE ... RETURNING), the items with answers, chain head,
