@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from itembank.assembly import assemble_parallel_forms
@@ -186,24 +186,35 @@ class PoolEntry:
 _option_count = func.json_array_length(ItemVersion.options)
 
 
-def section_pool_entries(session: Session, section: BlueprintSection) -> list[PoolEntry]:
-    """:func:`section_pool` as one Core statement: the same items (deliverable, with a current
-    parameter, under the section's competency), in the same order (by code), each with its current
-    version (the highest number). A random form's start draws from this."""
+def _pool_statement() -> Select[tuple[int, str, bool, int, int]]:
+    subtree = select(Competency.id).where(Competency.id == bindparam("competency_id")).cte("subtree", recursive=True)
+    subtree = subtree.union_all(select(Competency.id).where(Competency.parent_id == subtree.c.id))
     newest = (
         select(func.max(ItemVersion.number)).where(ItemVersion.item_id == Item.id).correlate(Item).scalar_subquery()
     )
     calibrated = select(ItemParameter.id).where(ItemParameter.item_id == Item.id, ItemParameter.is_current)
-    rows = session.execute(
+    return (
         select(Item.id, Item.item_type, Item.shuffle_options, ItemVersion.id, _option_count)
         .join(ItemVersion, (ItemVersion.item_id == Item.id) & (ItemVersion.number == newest))
         .where(
-            Item.competency_id.in_(descendant_ids(session, section.competency_id)),
+            Item.competency_id.in_(select(subtree.c.id)),
             Item.status.in_(DELIVERABLE),
             calibrated.exists(),
         )
         .order_by(Item.code)
     )
+
+
+#: Built once (a reused statement keeps its cache key); the competency's subtree is a recursive
+#: CTE, so the pool is one statement. Parameter: ``competency_id``.
+_POOL = _pool_statement()
+
+
+def section_pool_entries(session: Session, section: BlueprintSection) -> list[PoolEntry]:
+    """:func:`section_pool` as one Core statement: the same items (deliverable, with a current
+    parameter, under the section's competency or one below it), in the same order (by code), each
+    with its current version (the highest number). A random form's start draws from this."""
+    rows = session.connection().execute(_POOL, {"competency_id": section.competency_id})
     return [PoolEntry(item, kind, bool(shuffle), version, count) for item, kind, shuffle, version, count in rows]
 
 
