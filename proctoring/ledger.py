@@ -69,6 +69,8 @@ def _plain(value: Any) -> Any:
 def _response(value: Any) -> Any:
     """A response in one form whatever the database: SQLite stores a JSON column's top-level number
     with NUMERIC affinity, so a numeric answer 15.0 comes back as the integer 15."""
+    if value is None or isinstance(value, int) or (isinstance(value, str) and value.isascii()):
+        return value  # what the JSON round trip gives back unchanged (an ending chains a whole sheet)
     value = _plain(value)
     return int(value) if isinstance(value, float) and value.is_integer() else value
 

@@ -436,8 +436,11 @@ class ItemParameters:
                 thr[j, 1:] = np.nan
                 if m.lower() == "rasch":
                     a_arr[j] = 1.0
-        with np.errstate(invalid="ignore"):
-            b_arr = np.array([np.nanmean(row) if np.isfinite(row).any() else np.nan for row in thr])
+        # The mean of each row's thresholds, as np.nanmean per row, in one pass over the items.
+        present = ~np.isnan(thr)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = np.where(present, thr, 0.0).sum(axis=1) / present.sum(axis=1)
+        b_arr = np.where(np.isfinite(thr).any(axis=1), means, np.nan)
         ids = tuple(ids) if ids is not None else tuple(f"item{j + 1}" for j in range(n))
         return cls(ids, model_list, a_arr, b_arr, c_arr, _trim(thr))
 

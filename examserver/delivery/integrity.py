@@ -11,6 +11,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import select
 
 from examserver.delivery.models import Answer, ExamSession, SessionItem, SessionResult
+from examserver.delivery.scoring import AnswerSheet
 from itembank.database import utcnow
 from proctoring import chain, ledger, receipts, services
 from proctoring.models import IntegrityEvent, Receipt
@@ -73,9 +74,10 @@ def on_start(session, exam: ExamSession, *, first: bool, ip_address: str | None,
         server_event(session, exam, "new_address", now, ip=ip_address, previous_ip=last_ip)
 
 
-def on_end(session, exam: ExamSession, *, now: datetime) -> None:
-    """Log the end, count implausibly fast answers, and publish the session's checkpoint."""
-    times = sorted(si.answer.saved_at for si in exam.items if si.answer is not None and si.answer.response is not None)
+def on_end(session, exam: ExamSession, sheet: AnswerSheet, *, now: datetime) -> None:
+    """Log the end, count implausibly fast answers on the answer sheet, and publish the session's
+    checkpoint."""
+    times = sorted(line.saved_at for line in sheet.items if line.saved_at is not None and line.response is not None)
     fast = sum(1 for a, b in zip(times, times[1:], strict=False) if (b - a).total_seconds() < FAST_ANSWER_SECONDS)
     if fast >= FAST_ANSWER_MIN_COUNT:
         server_event(session, exam, "fast_answers", now, count=fast, threshold_seconds=FAST_ANSWER_SECONDS)
@@ -129,17 +131,11 @@ def after_save(
         chain.checkpoint(session, exam_id, anchor_file=anchor_file())
 
 
-def on_outcome(session, exam: ExamSession, result: SessionResult) -> None:
-    """Chain the ended session's answer sheet (every shown item) and its result."""
+def on_outcome(session, exam: ExamSession, sheet: AnswerSheet, result: SessionResult) -> None:
+    """Chain the ended session's answer sheet (every shown item, as scored) and its result."""
     lines = [
-        ledger.SheetLine(
-            si.position,
-            si.version_id,
-            si.answer.id if si.answer is not None else None,
-            si.answer.response if si.answer is not None else None,
-            si.answer.client_seq if si.answer is not None else None,
-        )
-        for si in exam.items
+        ledger.SheetLine(line.position, line.version_id, line.answer_id, line.response, line.client_seq)
+        for line in sheet.items
     ]
     values = {name: getattr(result, name) for name in ledger.RESULT_FIELDS}
     chain.append_many(session, exam.id, [

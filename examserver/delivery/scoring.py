@@ -8,20 +8,103 @@ with a threshold on the same scale: the blueprint's ``scaled_threshold``, or its
 ``pass_threshold`` converted through the section pool's test characteristic curve. Raw points of
 an adaptive sitting are not comparable between candidates (each saw different items), so they
 are recorded but never decide.
+
+The items of a session are scored from its answer sheet (:class:`AnswerSheet`), plain rows read in
+one Core statement (:func:`read_sheet`): loading the items, their parameters, versions and answers
+as ORM objects was two thirds of a submit's CPU. The blueprint and its sections, a few objects per
+session, stay ORM objects.
 """
 
 from __future__ import annotations
 
-import numpy as np
-from sqlalchemy.orm import object_session
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from examserver.delivery.models import ExamSession, SessionItem
+import numpy as np
+from sqlalchemy.orm import Session, object_session
+
+from examserver.delivery import statements
+from examserver.delivery.models import ExamSession
 from itembank.item_types import item_type
 from itembank.models import BlueprintSection, Item
 from itembank.parameters import to_engine, usable
 from itembank.refusal import Refusal
 from scoring.ability import ReportingScale, estimate_ability
 from scoring.verdict import passed, result_verdict, section_verdict, theta_for_true_score
+
+
+@dataclass
+class Parameters:
+    """An item's current parameter row, as :mod:`itembank.parameters` reads it (``StoredParameters``,
+    whose attributes are plain, so not frozen)."""
+
+    id: int
+    model: str
+    a: float
+    b: float | None
+    c: float | None
+    thresholds: list[float]
+
+
+@dataclass(frozen=True)
+class SheetItem:
+    """One shown item of an ended session: where and what it was, its key, the item's current
+    parameters (None when it has none) and the answer (``answer_id`` None when never saved)."""
+
+    position: int
+    section_id: int
+    version_id: int
+    item_type: str
+    key: Any
+    answer_id: int | None
+    response: Any
+    client_seq: int | None
+    saved_at: datetime | None
+    parameter: Parameters | None
+
+
+@dataclass(frozen=True)
+class AnswerSheet:
+    """An ended session's shown items in position order."""
+
+    exam_id: int
+    items: tuple[SheetItem, ...]
+
+
+def read_sheet(session: Session, exam_id: int) -> AnswerSheet:
+    """The session's answer sheet in one statement (:data:`statements.SHEET_ROWS`), as the database
+    holds it: pending ORM changes are flushed first."""
+    session.flush()
+    rows = session.connection().execute(statements.SHEET_ROWS, {"exam_id": exam_id})
+    return AnswerSheet(
+        exam_id,
+        tuple(
+            SheetItem(
+                position=row.position,
+                section_id=row.section_id,
+                version_id=row.version_id,
+                item_type=row.item_type,
+                key=row.key,
+                answer_id=row.answer_id,
+                response=row.response,
+                client_seq=row.client_seq,
+                saved_at=row.saved_at,
+                parameter=None
+                if row.parameter_id is None
+                else Parameters(
+                    row.parameter_id,
+                    row.parameter_model,
+                    row.parameter_a,
+                    row.parameter_b,
+                    row.parameter_c,
+                    row.parameter_thresholds,
+                ),
+            )
+            for row in rows
+        ),
+    )
 
 
 def reporting_scale(scale: dict) -> ReportingScale:
@@ -46,7 +129,7 @@ def _points(section: BlueprintSection, kind) -> float:
     )
 
 
-def raw_scores(exam: ExamSession) -> dict[int, dict]:
+def raw_scores(exam: ExamSession, sheet: AnswerSheet) -> dict[int, dict]:
     """Raw and maximum points, items and answered items per section id.
 
     ``points_per_correct`` sections give that many points for each fully correct answer (the
@@ -55,22 +138,21 @@ def raw_scores(exam: ExamSession) -> dict[int, dict]:
     """
     sections = {section.id: section for section in exam.schedule.blueprint.sections}
     totals = {sid: {"raw": 0.0, "max": 0.0, "answered": 0, "items": 0} for sid in sections}
-    for si in exam.items:
-        section = sections[si.section_id]
-        kind = item_type(si.item.item_type)
-        key = si.version.answer
-        response = si.answer.response if si.answer is not None else None
+    for line in sheet.items:
+        section = sections[line.section_id]
+        kind = item_type(line.item_type)
+        response = line.response
         factor = _points(section, kind)
-        bucket = totals[si.section_id]
-        bucket["raw"] += kind.score(key, response) * factor
-        bucket["max"] += kind.max_points(key) * factor
+        bucket = totals[line.section_id]
+        bucket["raw"] += kind.score(line.key, response) * factor
+        bucket["max"] += kind.max_points(line.key) * factor
         bucket["items"] += 1
         bucket["answered"] += response is not None
     return totals
 
 
 def estimate(
-    items: list[SessionItem], scale: ReportingScale
+    items: Sequence[SheetItem], scale: ReportingScale
 ) -> tuple[float | None, float | None, float | None, list[int]]:
     """θ by EAP (standard normal prior) on ``items``, its standard error, the reporting-scale
     score and the ids of the parameter rows used.
@@ -79,15 +161,14 @@ def estimate(
     usable current parameters, θ is not reported (None): scoring some items by IRT and others
     not would mislead.
     """
-    rows, responses = [], []
-    for si in items:
-        parameter = si.item.current_parameter
+    rows: list[Parameters] = []
+    responses = []
+    for line in items:
+        parameter = line.parameter
         if parameter is None or not usable(parameter):
             return None, None, None, []
-        kind = item_type(si.item.item_type)
-        response = si.answer.response if si.answer is not None else None
         rows.append(parameter)
-        responses.append(kind.category(si.version.answer, response))
+        responses.append(item_type(line.item_type).category(line.key, line.response))
     if not rows:
         return None, None, None, []
     params = to_engine(rows)
@@ -97,9 +178,9 @@ def estimate(
     return round(theta, 4), round(se, 4), scaled, [row.id for row in rows]
 
 
-def ability(exam: ExamSession) -> tuple[float | None, float | None, float | None, list[int]]:
+def ability(exam: ExamSession, sheet: AnswerSheet) -> tuple[float | None, float | None, float | None, list[int]]:
     """θ, SE, reporting-scale score and parameter ids over every item the session showed."""
-    return estimate(list(exam.items), reporting_scale(exam.schedule.blueprint.reporting_scale or {}))
+    return estimate(sheet.items, reporting_scale(exam.schedule.blueprint.reporting_scale or {}))
 
 
 def _pool(exam: ExamSession, section: BlueprintSection) -> list[Item]:
@@ -143,7 +224,7 @@ def raw_threshold_theta(exam: ExamSession, section: BlueprintSection) -> float |
     return round(theta_for_true_score(params, points, float(threshold), factor=factor), 4)
 
 
-def section_scores(exam: ExamSession) -> list[dict]:
+def section_scores(exam: ExamSession, sheet: AnswerSheet) -> list[dict]:
     """Per blueprint section: raw points, θ (adaptive), the threshold compared and the verdict.
 
     Each entry holds ``raw``, ``max``, ``items``, ``answered``, ``threshold`` (the blueprint's raw
@@ -156,7 +237,7 @@ def section_scores(exam: ExamSession) -> list[dict]:
     blueprint = exam.schedule.blueprint
     adaptive = blueprint.delivery_mode == "adaptive"
     scale = reporting_scale(blueprint.reporting_scale or {})
-    totals = raw_scores(exam)
+    totals = raw_scores(exam, sheet)
     result = []
     for section in blueprint.sections:
         bucket = totals[section.id]
@@ -178,7 +259,7 @@ def section_scores(exam: ExamSession) -> list[dict]:
             "threshold_theta": None,
         }
         if adaptive:
-            theta, se, scaled, ids = estimate([si for si in exam.items if si.section_id == section.id], scale)
+            theta, se, scaled, ids = estimate([line for line in sheet.items if line.section_id == section.id], scale)
             entry.update(theta=theta, theta_se=se, scaled=scaled, parameter_ids=ids)
             cut = section.scaled_threshold
             if cut is None and section.pass_threshold is not None:
@@ -195,10 +276,11 @@ def section_scores(exam: ExamSession) -> list[dict]:
     return result
 
 
-def score_session(exam: ExamSession) -> dict:
-    """Everything stored in a SessionResult except its identity and timestamps."""
-    sections = section_scores(exam)
-    theta, se, scaled, parameter_ids = ability(exam)
+def score_session(exam: ExamSession, sheet: AnswerSheet) -> dict:
+    """Everything stored in a SessionResult except its identity and timestamps: ``exam`` gives the
+    blueprint, ``sheet`` (:func:`read_sheet`) the items and answers."""
+    sections = section_scores(exam, sheet)
+    theta, se, scaled, parameter_ids = ability(exam, sheet)
     return {
         "sections": sections,
         "total_raw": sum(s["raw"] for s in sections),

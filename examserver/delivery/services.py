@@ -15,10 +15,12 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from examserver.delivery import adaptive, integrity, statements
 from examserver.delivery.models import ENDED, Answer, ExamSchedule, ExamSession, SessionItem, SessionResult
+from examserver.delivery.scoring import AnswerSheet, read_sheet, score_session
 from examserver.delivery.version_cache import VersionCache
 from itembank.blueprints import PoolEntry, form_entries, section_pool_entries
 from itembank.database import MAX_INTEGER
@@ -551,23 +553,6 @@ def save_answers(
 # ------------------------------------------------------------------------- ending and scoring
 
 
-def _load_answer_sheet(session: Session, exam: ExamSession) -> None:
-    """Load the session's items with their item, parameters, version and answer in one statement
-    per kind, which scoring and the chain then read: loaded one by one, the submit of a 110-item
-    form took four statements per item (about 470 in all)."""
-    session.execute(
-        select(ExamSession)
-        .where(ExamSession.id == exam.id)
-        .options(
-            selectinload(ExamSession.items).options(
-                selectinload(SessionItem.item).selectinload(Item.parameters),
-                selectinload(SessionItem.version),
-                selectinload(SessionItem.answer),
-            )
-        )
-    ).all()
-
-
 def end(session: Session, exam: ExamSession, *, now: datetime, reason: str) -> SessionResult:
     """End the session (candidate submit, deadline, proctor) and score it; idempotent."""
     if exam.is_ended:
@@ -578,10 +563,10 @@ def end(session: Session, exam: ExamSession, *, now: datetime, reason: str) -> S
     exam.ended_at = now
     exam.paused_at = None
     session.flush()
-    _load_answer_sheet(session, exam)
-    result = score(session, exam, now=now)
-    integrity.on_outcome(session, exam, result)  # the answer sheet and the result, before the checkpoint
-    integrity.on_end(session, exam, now=now)
+    sheet = read_sheet(session, exam.id)  # one statement: what is scored is what is chained
+    result = score(session, exam, sheet, now=now)
+    integrity.on_outcome(session, exam, sheet, result)  # the answer sheet and the result, before the checkpoint
+    integrity.on_end(session, exam, sheet, now=now)
     integrity.seal(session, exam)
     return result
 
@@ -643,16 +628,15 @@ def credit_outage(session: Session, *, start: datetime, end: datetime) -> int:
     return len(affected)
 
 
-def score(session: Session, exam: ExamSession, *, now: datetime) -> SessionResult:
+def score(session: Session, exam: ExamSession, sheet: AnswerSheet, *, now: datetime) -> SessionResult:
     """Raw score per section under the blueprint's rules, pass/fail against each threshold, θ by
     EAP on the current parameters (recorded), and the reporting scale."""
-    from examserver.delivery.scoring import score_session  # noqa: PLC0415
-
-    values = score_session(exam)
+    values = score_session(exam, sheet)
     result = SessionResult(
         session_id=exam.id, verification_code=f"{_code(4)}-{_code(4)}-{_code(4)}", computed_at=now, **values
     )
     session.add(result)
-    exam.result = result
     session.flush()
+    # The session had no result (it was running): known, so not read again to be replaced.
+    set_committed_value(exam, "result", result)
     return result

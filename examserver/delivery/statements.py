@@ -1,10 +1,11 @@
-"""The answer save's SQL statements, built once per process.
+"""The answer save's SQL statements, and the answer sheet's read at the end of a session, built
+once per process.
 
-A save is the request every candidate sends every minute, so its statements are constructed at
-import (or once per dialect) with bound parameters, and executed on the session's connection as
-Core statements. A statement object that is reused keeps its cache key and its compiled form in
-SQLAlchemy's cache, so a save only binds values: building and compiling the same select on every
-request cost more CPU than running it.
+A save is the request every candidate sends every minute, and a submit comes for a whole room at
+once, so their statements are constructed at import (or once per dialect) with bound parameters,
+and executed on the session's connection as Core statements. A statement object that is reused
+keeps its cache key and its compiled form in SQLAlchemy's cache, so a save only binds values:
+building and compiling the same select on every request cost more CPU than running it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, String, bindparam, func, literal_column, select, text, update
 
 from examserver.delivery.models import Answer, ExamSession, SessionItem
-from itembank.models import ItemVersion
+from itembank.models import Item, ItemParameter, ItemVersion
 from proctoring import chain
 from proctoring.models import Checkpoint, IntegrityEvent, LogEntry
 
@@ -134,3 +135,46 @@ def upsert(rows: int):
 def upsert_parameters(written: list[dict]) -> dict:
     """The parameters of :func:`upsert` for ``written`` answer rows."""
     return {f"{name}_{row}": value for row, values in enumerate(written) for name, value in values.items()}
+
+
+def _sheet():
+    # The item's current parameter row as ``Item.current_parameter`` picks it: the newest current one.
+    current = (
+        select(func.max(ItemParameter.id))
+        .where(ItemParameter.item_id == items.c.item_id, ItemParameter.is_current.is_(True))
+        .correlate(items)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            items.c.position,
+            items.c.section_id,
+            items.c.version_id,
+            Item.item_type,
+            ItemVersion.answer.label("key"),
+            answers.c.id.label("answer_id"),
+            answers.c.response,
+            answers.c.client_seq,
+            answers.c.saved_at,
+            ItemParameter.id.label("parameter_id"),
+            ItemParameter.model.label("parameter_model"),
+            ItemParameter.a.label("parameter_a"),
+            ItemParameter.b.label("parameter_b"),
+            ItemParameter.c.label("parameter_c"),
+            ItemParameter.thresholds.label("parameter_thresholds"),
+        )
+        .select_from(items)
+        .join(Item, Item.id == items.c.item_id)
+        .join(ItemVersion, ItemVersion.id == items.c.version_id)
+        .outerjoin(ItemParameter, ItemParameter.id == current)
+        .outerjoin(answers, answers.c.session_item_id == items.c.id)
+        .where(items.c.session_id == bindparam("exam_id"))
+        .order_by(items.c.position)
+    )
+
+
+#: An ended session's answer sheet, one row per shown item in position order: its section, version
+#: and key, the item's type and current parameter row (NULLs when it has none), and the answer
+#: (NULLs when never saved). What scoring and the chained answer sheet read
+#: (:func:`examserver.delivery.scoring.read_sheet`). Parameter: ``exam_id``.
+SHEET_ROWS = _sheet()

@@ -36,8 +36,9 @@ BUDGET = {
     #              statement; a random form reads each section's pool in one), the draw in one insert,
     #              the start written and chained, then the reply's reads
     "resume": 13,  # + the session locked, its schedule, seen, the resume logged and chained, the reply
-    "submit": 42,  # + the session's items, items, parameters, versions and answers (one statement
-    #               per kind), the result, the answer sheet and the outcome chained, the seal
+    "submit": 35,  # + the answer sheet (the session's items with their item type, version key,
+    #               current parameters and answer: one statement), the result, the answer sheet and
+    #               the outcome chained, the seal
 }
 
 
@@ -224,7 +225,7 @@ def test_a_submit_reads_the_answer_sheet_in_a_few_statements_and_scores_as_befor
     """The submit loads the whole sheet at once (it read four rows per item, one by one); the score
     it stores is the one the scoring function gives on the session read afresh."""
     from examserver.delivery.models import SessionResult
-    from examserver.delivery.scoring import score_session
+    from examserver.delivery.scoring import read_sheet, score_session
 
     client = demo_client(app, "kandidat18@demo.id")
     other = Player(client, session_of(app, 18))
@@ -237,7 +238,7 @@ def test_a_submit_reads_the_answer_sheet_in_a_few_statements_and_scores_as_befor
     assert n[0] <= BUDGET["submit"], n[0]
     with app.app_context():
         stored = db.session.get(SessionResult, other.exam_id)
-        again = score_session(db.session.get(ExamSession, other.exam_id))
+        again = score_session(db.session.get(ExamSession, other.exam_id), read_sheet(db.session, other.exam_id))
         assert (stored.total_raw, stored.sections, stored.passed) == (
             again["total_raw"],
             again["sections"],
