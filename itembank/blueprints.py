@@ -156,17 +156,17 @@ def create_blueprint(
 
 
 def section_pool(session: Session, section: BlueprintSection) -> list[Item]:
-    """Deliverable items with current parameters under the section's competency."""
-    items = session.scalars(
-        select(Item)
-        .where(
-            Item.competency_id.in_(descendant_ids(session, section.competency_id)),
-            Item.status.in_(DELIVERABLE),
+    """The items of :func:`section_pool_entries` (the one rule of who is in a section's pool), as ORM
+    objects with their parameters and versions loaded, in the same order."""
+    ids = [entry.item_id for entry in section_pool_entries(session, section)]
+    return list(
+        session.scalars(
+            select(Item)
+            .where(Item.id.in_(ids))
+            .options(selectinload(Item.parameters), selectinload(Item.versions))
+            .order_by(Item.code)
         )
-        .options(selectinload(Item.parameters), selectinload(Item.versions))
-        .order_by(Item.code)
-    ).all()
-    return [item for item in items if item.current_parameter is not None]
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -200,18 +200,30 @@ def test_a_start_draws_the_form_within_its_budget(app):
 
 
 def test_the_lean_pool_is_the_pool(app):
-    """The start's one-statement pool (:func:`section_pool_entries`) holds the items of
-    :func:`section_pool`, in its order, at their current versions, for every section of the demo."""
-    from itembank.blueprints import section_pool, section_pool_entries
-    from itembank.models import BlueprintSection
+    """The one-statement pool (:func:`section_pool_entries`, which :func:`section_pool` also reads)
+    holds, for every section of the demo, the operational items under the section's competency or one
+    below it that have a current parameter, by code, at their newest versions: the rule written out
+    here from the ORM objects, item by item."""
+    from itembank.blueprints import DELIVERABLE, section_pool, section_pool_entries
+    from itembank.models import BlueprintSection, Item
+    from itembank.services import descendant_ids
 
     with app.app_context():
         sections = db.session.scalars(select(BlueprintSection)).all()
         assert sections
         for section in sections:
-            expected = [(item.id, item.current_version.id) for item in section_pool(db.session, section)]
+            subtree = set(descendant_ids(db.session, section.competency_id))
+            items = db.session.scalars(select(Item).order_by(Item.code)).all()
+            expected = [
+                (item.id, max(item.versions, key=lambda v: v.number).id)
+                for item in items
+                if item.competency_id in subtree
+                and item.status in DELIVERABLE
+                and any(p.is_current for p in item.parameters)
+            ]
             lean = [(entry.item_id, entry.version_id) for entry in section_pool_entries(db.session, section)]
             assert lean == expected, section.title
+            assert [(item.id, item.current_version.id) for item in section_pool(db.session, section)] == expected
 
 
 def test_resume_stays_within_its_budget(app, player):
