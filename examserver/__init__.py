@@ -133,10 +133,8 @@ class JSONProvider(DefaultJSONProvider):
         return orjson.dumps(obj, default=self._fallback, option=self.OPTIONS).decode()
 
     def _fallback(self, value):
-        if isinstance(value, float):  # a float subclass orjson leaves to us
+        if isinstance(value, float):  # a float subclass orjson leaves to us (int subclasses it writes)
             return float(value)
-        if isinstance(value, int):
-            return int(value)
         return self.default(value)
 
     def loads(self, s, **kwargs):
