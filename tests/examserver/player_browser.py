@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import weakref
 from pathlib import Path
 
 import pytest
@@ -33,11 +34,16 @@ class Outage:
 
     Chromium's emulated outage (``context.set_offline``) does not cover a service worker's own
     fetches; the tests cut the link at the server too, so "nothing reached the server while
-    offline" holds for every request, and the worker's fallback to its kept page is exercised."""
+    offline" holds for every request, and the worker's fallback to its kept page is exercised.
+    Every outage ends with the test that made it (``phone`` lifts them all), so a test that fails
+    offline does not take the next tests of its module down with it."""
+
+    instances: weakref.WeakSet[Outage] = weakref.WeakSet()
 
     def __init__(self, wsgi_app):
         self.wsgi_app = wsgi_app
         self.down = False
+        Outage.instances.add(self)
 
     def __call__(self, environ, start_response):
         if self.down:
@@ -85,6 +91,8 @@ def phone(browser):
         return context, page
 
     yield make
+    for outage in Outage.instances:
+        outage.down = False
     for context in contexts:
         context.close()
 
@@ -174,7 +182,9 @@ def net_text(page) -> str:
 
 
 def wait_saved(page, timeout: float = 30_000) -> None:
-    page.wait_for_function("() => document.getElementById('net').textContent === 'Tersimpan'", timeout=timeout)
+    page.wait_for_function(
+        "() => document.getElementById('net').textContent === 'Tersimpan'", timeout=timeout, polling=100
+    )
 
 
 def wait_offline_copy(page, timeout: float = 15_000) -> None:
@@ -184,7 +194,7 @@ def wait_offline_copy(page, timeout: float = 15_000) -> None:
     microsoft/playwright#29132), so the controller is polled synchronously and the cache is polled
     inside one ``evaluate``, which does await the Promise it is given.
     """
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=timeout)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=timeout, polling=100)
     kept = page.evaluate(
         """async (timeout) => {
           const until = Date.now() + timeout;

@@ -157,6 +157,7 @@ def test_a_proctor_sees_focus_losses_and_the_candidate_sees_the_warning_and_extr
         f"""() => document.querySelector('tr[data-session="{exam_id}"] [data-field="away"]')
                  .textContent.startsWith('1×')""",
         timeout=15_000,
+        polling=100,
     )
 
     # The proctor warns the candidate and gives ten more minutes.

@@ -72,6 +72,7 @@ def wait_pending(page, n: int, timeout: float = 15_000) -> None:
         "(n) => document.getElementById('net').textContent.includes('Menunggu sinkron (' + n + ')')",
         arg=n,
         timeout=timeout,
+        polling=100,  # a tab behind another gets no animation frames: poll on a timer
     )
 
 
@@ -235,6 +236,7 @@ def test_a_tab_shows_the_other_tabs_newer_answer_and_finishing_ends_both(live, p
     tab2.wait_for_function(
         "(v) => Array.from(document.querySelectorAll('#item .opt input:checked')).map((i) => i.value).join() === v",
         arg=",".join(newer) if isinstance(newer, list) else newer,
+        polling=100,
     )
     tab2.locator("#flag").check()
     wait_saved(tab2)
