@@ -16,14 +16,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 from scipy.stats import norm
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from examserver.delivery.models import ExamSchedule, ExamSession
-from itembank.models import CalibrationRun, ItemParameter
+from examserver.delivery.models import Answer, ExamSchedule, ExamSession, SessionItem, SessionResult
+from itembank.models import CalibrationRun, Item, ItemParameter, ItemVersion
 from itembank.parameters import to_engine, usable
 from proctoring.copying_direction import copying_direction
 from proctoring.forensics import correct_probabilities, omega, person_fit, score_choices, strongest_sources
@@ -34,7 +36,10 @@ MIN_SESSIONS = 3  #: distractor shares and omega need a group
 
 def scoring_parameters(session: Session, exams: Sequence[ExamSession]) -> dict[int, ItemParameter]:
     """Per item id, the parameter row the sessions were scored with (the one most results used)."""
-    used = Counter(pid for exam in exams if exam.result is not None for pid in exam.result.parameter_ids or [])
+    recorded = session.scalars(
+        select(SessionResult.parameter_ids).where(SessionResult.session_id.in_([exam.id for exam in exams]))
+    )
+    used = Counter(pid for ids in recorded for pid in ids or [])
     if not used:
         return {}
     rows = session.scalars(select(ItemParameter).where(ItemParameter.id.in_(list(used))))
@@ -67,29 +72,75 @@ def parameter_in_force(session: Session, item_id: int, moment) -> ItemParameter 
     return before or session.scalar(published.order_by(CalibrationRun.published_at, ItemParameter.id))
 
 
-def _choice_matrix(session: Session, exams: list[ExamSession]):
-    """Columns (item id -> column), parameter rows, keys and option counts of the keyed items."""
+@dataclass(frozen=True)
+class _Sheet:
+    """The schedule's answers as rows: per session (in ``exams`` order) its keyed items in position
+    order as (item id, response, saved_at); per keyed version its key and option count."""
+
+    rows: dict[int, list[tuple[int, int, object, datetime | None]]]
+    versions: dict[int, tuple[int, int]]
+
+
+def _read_sheet(session: Session, exams: list[ExamSession]) -> _Sheet:
+    """Two statements for the whole schedule (no per-session or per-item loads): the session items
+    of the keyed types with their answers, then the keys and option counts of their versions."""
+    keyed = (
+        select(SessionItem.session_id, SessionItem.item_id, SessionItem.version_id, Answer.response, Answer.saved_at)
+        .join(Item, Item.id == SessionItem.item_id)
+        .outerjoin(Answer, Answer.session_item_id == SessionItem.id)
+        .where(SessionItem.session_id.in_([exam.id for exam in exams]), Item.item_type.in_(KEYED_TYPES))
+        .order_by(SessionItem.session_id, SessionItem.position)
+    )
+    rows: dict[int, list[tuple[int, int, object, datetime | None]]] = {exam.id: [] for exam in exams}
+    for session_id, item_id, version_id, response, saved_at in session.execute(keyed):
+        rows[session_id].append((item_id, version_id, response, saved_at))
+    version_ids = {row[1] for entries in rows.values() for row in entries}
+    versions = {
+        version_id: (ord(answer["correct"]) - ord("A"), len(options))
+        for version_id, answer, options in session.execute(
+            select(ItemVersion.id, ItemVersion.answer, ItemVersion.options).where(ItemVersion.id.in_(version_ids))
+        )
+    }
+    return _Sheet(rows, versions)
+
+
+def _current_parameters(session: Session, item_ids: Sequence[int]) -> dict[int, ItemParameter]:
+    """Per item id, its current parameter row (the last fallback), in one statement."""
+    rows = session.scalars(
+        select(ItemParameter)
+        .where(ItemParameter.item_id.in_(list(item_ids)), ItemParameter.is_current.is_(True))
+        .order_by(ItemParameter.id)
+    )
+    return {row.item_id: row for row in rows}
+
+
+def _choice_matrix(session: Session, exams: list[ExamSession], sheet: _Sheet):
+    """Columns (item id -> column), parameter rows, keys and option counts of the keyed items,
+    in the order the sessions first show them."""
     scored = scoring_parameters(session, exams)
     ended = max((exam.ended_at for exam in exams if exam.ended_at is not None), default=None)
+    first_version: dict[int, int] = {}
+    for exam in exams:
+        for item_id, version_id, _, _ in sheet.rows[exam.id]:
+            first_version.setdefault(item_id, version_id)
+    current = _current_parameters(session, [item_id for item_id in first_version if item_id not in scored])
     columns: dict[int, int] = {}
     parameters: list[ItemParameter] = []
     keys: list[int] = []
     widths: list[int] = []
-    for exam in exams:
-        for si in exam.items:
-            if si.item_id in columns or si.item.item_type not in KEYED_TYPES:
-                continue
-            row = scored.get(si.item_id)
-            if row is None and ended is not None:
-                row = parameter_in_force(session, si.item_id, ended)
-            if row is None:
-                row = si.item.current_parameter
-            if row is None or not usable(row):
-                continue
-            columns[si.item_id] = len(parameters)
-            parameters.append(row)
-            keys.append(ord(si.version.answer["correct"]) - ord("A"))
-            widths.append(len(si.version.options))
+    for item_id, version_id in first_version.items():
+        row = scored.get(item_id)
+        if row is None and ended is not None:
+            row = parameter_in_force(session, item_id, ended)
+        if row is None:
+            row = current.get(item_id)
+        if row is None or not usable(row):
+            continue
+        columns[item_id] = len(parameters)
+        parameters.append(row)
+        key, width = sheet.versions[version_id]
+        keys.append(key)
+        widths.append(width)
     return columns, parameters, keys, widths
 
 
@@ -98,21 +149,28 @@ def schedule_forensics(session: Session, schedule: ExamSchedule) -> dict[int, di
     partner's registration number), ``pair`` (the pair with that partner: the adjusted p of the
     direction with the larger evidence and who the evidence names the copier, see
     :func:`_pair_facts`) and ``lz_star``. Sessions without answers get nothing."""
-    exams = [exam for exam in schedule.sessions if exam.is_ended and exam.items]
+    ended = [exam for exam in schedule.sessions if exam.is_ended]
+    with_items = set(
+        session.scalars(
+            select(SessionItem.session_id).where(SessionItem.session_id.in_([exam.id for exam in ended])).distinct()
+        )
+    )
+    exams = [exam for exam in ended if exam.id in with_items]
     if len(exams) < MIN_SESSIONS:
         return {}
-    columns, parameters, keys, widths = _choice_matrix(session, exams)
+    sheet = _read_sheet(session, exams)
+    columns, parameters, keys, widths = _choice_matrix(session, exams, sheet)
     if len(parameters) < 5:
         return {}
     choices = np.full((len(exams), len(parameters)), -1, dtype=int)
     times = np.full((len(exams), len(parameters)), np.nan)
     for i, exam in enumerate(exams):
-        for si in exam.items:
-            column = columns.get(si.item_id)
-            if column is not None and si.answer is not None and isinstance(si.answer.response, str):
-                choices[i, column] = ord(si.answer.response) - ord("A")
-                if si.answer.saved_at is not None:
-                    times[i, column] = si.answer.saved_at.timestamp()
+        for item_id, _, response, saved_at in sheet.rows[exam.id]:
+            column = columns.get(item_id)
+            if column is not None and isinstance(response, str):
+                choices[i, column] = ord(response) - ord("A")
+                if saved_at is not None:
+                    times[i, column] = saved_at.timestamp()
     key = np.asarray(keys)
     params = to_engine(parameters)
     fit = person_fit(score_choices(choices, key), params)
