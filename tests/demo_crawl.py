@@ -1,0 +1,126 @@
+"""Every page a person of each role can reach on the demo, found the way a person finds them.
+
+The crawl starts at the role's home page (and the public pages), follows every same-site link
+(``<a href>``, and forms with ``method="get"`` submitted as they are), and keeps at most
+``PER_ENDPOINT`` URLs per view, so a list of 60 sessions costs two visits, not sixty. It never
+follows sign-out links and never sends anything but GET, so it changes nothing but the demo's
+reading traces (audit of downloads, last-seen times).
+
+The pages found are what the issue-19 tests read: visible text for internal codes
+(``test_no_codes_on_screen``), width at 360 px in Chromium (``test_every_page_fits_a_phone``).
+:func:`unreached` names the GET views of a role that the crawl did not reach, so a page nobody
+links to is seen, not silently skipped.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from urllib.parse import urldefrag, urlencode, urljoin, urlsplit
+
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+
+from examserver import access
+
+#: The demo's accounts, one per role (kandidat1 has sat the demo sittings and applied).
+ACCOUNTS = {
+    "candidate": "kandidat1@demo.id",
+    "item_writer": "penulis@demo.id",
+    "reviewer": "reviewer@demo.id",
+    "proctor": "pengawas@demo.id",
+    "committee": "panitia@demo.id",
+    "hr_officer": "hr@demo.id",
+    "inspector": "inspektorat@demo.id",
+    "admin": "admin@demo.id",
+}
+PER_ENDPOINT = 2
+#: Views a crawl must not open: they end the session it walks with.
+NEVER = {"auth.logout", "auth.logout_everywhere", "static"}
+
+
+@dataclass(frozen=True)
+class Page:
+    url: str
+    endpoint: str
+    status: int
+    mimetype: str
+    body: str  #: the decoded body of an HTML page, else ""
+
+
+class _Links(HTMLParser):
+    """The GET targets of a page: links, and GET forms with the values their fields start with."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.targets: list[str] = []
+        self._form: tuple[str, list[tuple[str, str]]] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        names = {name: value or "" for name, value in attrs}
+        if tag == "a" and names.get("href") and "download" not in names:
+            self.targets.append(names["href"])
+        elif tag == "form" and names.get("method", "get").lower() == "get":
+            self._form = (names.get("action", ""), [])
+        elif self._form is not None and tag in ("input", "select") and names.get("name"):
+            kind = names.get("type", "text")
+            if kind not in ("submit", "button", "checkbox", "radio") or "checked" in names:
+                self._form[1].append((names["name"], names.get("value", "")))
+
+    def handle_endtag(self, tag):
+        if tag == "form" and self._form is not None:
+            action, fields = self._form
+            self.targets.append(action + ("?" + urlencode(fields) if fields else ""))
+            self._form = None
+
+
+def _endpoint(adapter, path: str) -> str | None:
+    try:
+        return adapter.match(path, method="GET")[0]
+    except (NotFound, MethodNotAllowed):
+        return None
+    except Exception:  # a redirect rule (trailing slash): the target is crawled from the redirect
+        return None
+
+
+def crawl(app, client, starts: list[str]) -> list[Page]:
+    """Breadth first from ``starts``: every same-site GET page the client can reach by links."""
+    adapter = app.url_map.bind("localhost")
+    seen: set[str] = set()
+    per_endpoint: Counter[str] = Counter()
+    queue = deque(starts)
+    pages: list[Page] = []
+    while queue:
+        url = queue.popleft()
+        parts = urlsplit(url)
+        if parts.netloc not in ("", "localhost") or url in seen:
+            continue
+        seen.add(url)
+        endpoint = _endpoint(adapter, parts.path)
+        if endpoint is None or endpoint in NEVER or per_endpoint[endpoint] >= PER_ENDPOINT:
+            continue
+        per_endpoint[endpoint] += 1
+        response = client.get(url)
+        if response.status_code in (301, 302, 303, 307, 308):
+            queue.append(urljoin(url, response.headers["Location"]))
+            continue
+        html = response.mimetype == "text/html"
+        body = response.get_data(as_text=True) if html else ""
+        pages.append(Page(url, endpoint, response.status_code, response.mimetype, body))
+        if html and response.status_code == 200:
+            links = _Links()
+            links.feed(body)
+            for target in links.targets:
+                target = urldefrag(urljoin(url, target)).url
+                queue.append(target[len("http://localhost") :] if target.startswith("http://localhost") else target)
+    return pages
+
+
+def unreached(app, role: str | None, pages: list[Page]) -> set[str]:
+    """The HTML GET views ``role`` may open that the crawl did not reach."""
+    reached = {page.endpoint for page in pages}
+    views = set()
+    for rule in app.url_map.iter_rules():
+        if "GET" in rule.methods and rule.endpoint not in NEVER and role in access.audience(app, rule.endpoint):
+            views.add(rule.endpoint)
+    return views - reached
