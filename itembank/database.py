@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import ColumnElement, DateTime, Dialect, MetaData, select
 from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Session
@@ -25,6 +26,8 @@ NAMING_CONVENTION = {
     "ck": "ck_%(table_name)s_%(constraint_name)s",
 }
 
+Record = TypeVar("Record")
+
 #: The largest value an INTEGER column holds on every database we run on (32-bit on PostgreSQL).
 MAX_INTEGER = 2**31 - 1
 
@@ -34,20 +37,29 @@ def one_of(column: str, values: Iterable[str]) -> str:
     return f"{column} IN (" + ", ".join(f"'{value}'" for value in values) + ")"
 
 
-def refuse_taken(
+def record_to_save(
     session: Session,
+    record: Record | None,
     column: InstrumentedAttribute[str],
     value: str,
-    record: object,
     code: str,
     *where: ColumnElement[bool],
-) -> None:
-    """Refuse with ``code`` when a row other than ``record`` (``None`` for a new one) already holds
-    ``value`` in the unique ``column`` (within the rows matching ``where``, for a code unique per parent):
-    the person is told, instead of the database's unique constraint failing the request."""
-    clash = session.scalar(select(column.class_).where(column == value, *where))
+    **new: Any,
+) -> Record:
+    """The row a create-or-edit form is saved into: ``record``, or (``None``) a new row of ``column``'s
+    class made with ``new`` and added to the session.
+
+    Refuses with ``code`` when another row already holds ``value`` in the unique ``column`` (within
+    the rows matching ``where``, for a code unique per parent): the person is told, instead of the
+    database's unique constraint failing the request."""
+    model: Any = column.class_
+    clash = session.scalar(select(model).where(column == value, *where))
     if clash is not None and clash is not record:
         raise Refusal(code)
+    if record is None:
+        record = cast(Record, model(**new))
+        session.add(record)
+    return record
 
 
 def utcnow() -> datetime:

@@ -18,6 +18,7 @@ from examserver.admin.forms import UserCreateForm, UserFilterForm
 from examserver.auth.forms import ConfirmForm
 from examserver.errors import back_on_refusal, flash_refusal
 from examserver.extensions import db
+from examserver.formdata import field_values
 from examserver.outcome import committed
 from itembank.refusal import Refusal
 
@@ -68,13 +69,7 @@ def create_user():
     form = UserCreateForm()
     if form.validate_on_submit():
         with flash_refusal():
-            user = services.create_user(
-                db.session,
-                email=form.email.data,
-                full_name=form.full_name.data,
-                role=form.role.data,
-                password=form.password.data,
-            )
+            user = services.create_user(db.session, **field_values(form, "email", "full_name", "role", "password"))
             return committed(_("Akun %(email)s dibuat.", email=user.email), url_for("admin.users"))
     for errors in form.errors.values():
         for error in errors:

@@ -27,6 +27,7 @@ from examserver.auth.forms import (
 from examserver.auth.login import current_login_session, sign_in, sign_out
 from examserver.errors import flash_refusal, refusal_message
 from examserver.extensions import db, limiter
+from examserver.formdata import field_values
 from examserver.outcome import committed
 from itembank.refusal import Refusal
 
@@ -225,12 +226,7 @@ def register():
     if form.validate_on_submit():
         try:
             user = services.register_candidate(
-                db.session,
-                email=form.email.data,
-                full_name=form.full_name.data,
-                nik=form.nik.data,
-                phone=form.phone.data,
-                password=form.password.data,
+                db.session, **field_values(form, "email", "full_name", "nik", "phone", "password")
             )
         except services.AlreadyRegistered as taken:
             db.session.rollback()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -28,6 +30,7 @@ from examserver.authoring.item_usage import exposure_rates, item_usage
 from examserver.authoring.messages import error_message, field_label
 from examserver.errors import refusal_message
 from examserver.extensions import db
+from examserver.formdata import field_values
 from examserver.outcome import committed
 from itembank import services
 from itembank.assets import AssetError, check_image
@@ -201,14 +204,7 @@ def _uploaded_asset(form: ItemForm) -> ItemAsset | None:
     asset = db.session.scalar(select(ItemAsset).where(ItemAsset.sha256 == checked.sha256))
     if asset is None:
         asset = ItemAsset(
-            sha256=checked.sha256,
-            content_type=checked.content_type,
-            size=checked.size,
-            width=checked.width,
-            height=checked.height,
-            data=checked.data,
-            alt_text=(form.image_alt.data or "").strip(),
-            uploaded_by_id=current_user.id,
+            **asdict(checked), alt_text=(form.image_alt.data or "").strip(), uploaded_by_id=current_user.id
         )
         db.session.add(asset)
     return asset
@@ -405,11 +401,8 @@ def create_competency():
         try:
             node = services.create_competency(
                 db.session,
-                code=form.code.data,
-                name=form.name.data,
                 parent_id=form.parent.data or None,
-                name_en=form.name_en.data,
-                description=form.description.data,
+                **field_values(form, "code", "name", "name_en", "description"),
             )
         except ItemValidationError as error:
             db.session.rollback()

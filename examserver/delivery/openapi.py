@@ -3,15 +3,38 @@
 from __future__ import annotations
 
 
+def _schema(name: str) -> dict:
+    """A reference to one of the document's schemas."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _answer(description: str, schema: dict) -> dict:
+    """A response with a JSON body of ``schema``."""
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
 def _error(description: str) -> dict:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    }
+    return _answer(description, _schema("Error"))
+
+
+def _object(**properties: dict) -> dict:
+    """A JSON object schema with these properties."""
+    return {"type": "object", "properties": properties}
+
+
+def _operation(
+    operation_id: str, summary: str, parameters: list, responses: dict, *, body: dict | None = None, **more: str
+) -> dict:
+    """One operation; ``body`` is the schema of its required JSON request body, ``more`` e.g. its description."""
+    operation = {"operationId": operation_id, "summary": summary, **more, "parameters": parameters}
+    if body is not None:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    return {**operation, "responses": responses}
 
 
 def openapi_document() -> dict:
     """The document; paths, operationIds and schemas of the player's API."""
+    integer, string, boolean = {"type": "integer"}, {"type": "string"}, {"type": "boolean"}
     session_id = {"name": "session_id", "in": "path", "required": True, "schema": {"type": "integer"}}
     csrf = {
         "name": "X-CSRFToken",
@@ -28,18 +51,32 @@ def openapi_document() -> dict:
         "description": "The device's client_id; without it, the browser's device cookie. Items go only to the "
         "device holding the running session (409 other_device, logged for the proctor).",
     }
-    state = {
-        "200": {
-            "description": "Session state",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SessionState"}}},
-        }
+    position = {"name": "position", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+    ids = {
+        "name": "id",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "array", "items": {"type": "integer", "minimum": 0}, "maxItems": 100},
+        "style": "form",
+        "explode": True,
     }
+    state = {"200": _answer("Session state", _schema("SessionState"))}
     common_errors = {
         "400": _error("Malformed request"),
         "401": _error("Not signed in"),
         "403": _error("Not allowed (wrong PIN, awaiting authorisation, CSRF)"),
         "404": _error("No such session for this candidate"),
         "409": _error("Not possible now (ended, other device, paused, time up, adaptive_locked)"),
+    }
+    items = {
+        "type": "object",
+        "properties": {"items": {"type": "array", "items": _schema("Item")}, "server_time": {"type": "string"}},
+    }
+    client_id = {"type": "object", "required": ["client_id"], "properties": {"client_id": {"type": "string"}}}
+    ended = {
+        "type": "object",
+        "required": ["ended"],
+        "properties": {"ended": {"type": "array", "items": {"type": "integer"}}},
     }
     return {
         "openapi": "3.1.0",
@@ -52,157 +89,72 @@ def openapi_document() -> dict:
         "servers": [{"url": "/api"}],
         "paths": {
             "/sesi/{session_id}/mulai": {
-                "post": {
-                    "operationId": "startSession",
-                    "summary": "Start or resume the exam",
-                    "parameters": [session_id, csrf],
-                    "requestBody": {
-                        "required": True,
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/StartRequest"}}},
-                    },
-                    "responses": {
+                "post": _operation(
+                    "startSession",
+                    "Start or resume the exam",
+                    [session_id, csrf],
+                    {
                         **state,
                         **common_errors,
                         "429": _error("Too many wrong start PINs: start locked for a few minutes (pin_locked)"),
                     },
-                }
+                    body=_schema("StartRequest"),
+                )
             },
             "/sesi/{session_id}/status": {
-                "get": {
-                    "operationId": "getSessionState",
-                    "summary": "Clock, status and saved answers",
-                    "parameters": [session_id],
-                    "responses": {**state, **common_errors},
-                }
+                "get": _operation(
+                    "getSessionState", "Clock, status and saved answers", [session_id], {**state, **common_errors}
+                )
             },
             "/sesi/{session_id}/butir/{position}": {
-                "get": {
-                    "operationId": "getItem",
-                    "summary": "One item, without its key",
-                    "description": "In an adaptive session, asking for the position after the last one given "
+                "get": _operation(
+                    "getItem",
+                    "One item, without its key",
+                    [session_id, device, position],
+                    {"200": _answer("The item", _schema("Item")), **common_errors},
+                    description="In an adaptive session, asking for the position after the last one given "
                     "chooses the next item by a CAT step (409 adaptive_answer_first until the last one is "
                     "answered); asking again returns the same item.",
-                    "parameters": [
-                        session_id,
-                        device,
-                        {
-                            "name": "position",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "integer", "minimum": 1},
-                        },
-                    ],
-                    "responses": {
-                        "200": {
-                            "description": "The item",
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Item"}}},
-                        },
-                        **common_errors,
-                    },
-                }
+                )
             },
             "/sesi/{session_id}/butir": {
-                "get": {
-                    "operationId": "getAllItems",
-                    "summary": "Every item of a fixed or random form (offline use)",
-                    "parameters": [session_id, device],
-                    "responses": {
-                        "200": {
-                            "description": "Items",
-                            "content": {
-                                "application/json": {
-                                    "schema": {
-                                        "type": "object",
-                                        "properties": {
-                                            "items": {
-                                                "type": "array",
-                                                "items": {"$ref": "#/components/schemas/Item"},
-                                            },
-                                            "server_time": {"type": "string"},
-                                        },
-                                    }
-                                }
-                            },
-                        },
-                        **common_errors,
-                    },
-                }
+                "get": _operation(
+                    "getAllItems",
+                    "Every item of a fixed or random form (offline use)",
+                    [session_id, device],
+                    {"200": _answer("Items", items), **common_errors},
+                )
             },
             "/sesi/{session_id}/jawaban": {
-                "post": {
-                    "operationId": "saveAnswer",
-                    "summary": "Save answers (idempotent; acknowledged after commit)",
-                    "parameters": [session_id, csrf],
-                    "requestBody": {
-                        "required": True,
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SaveRequest"}}},
-                    },
-                    "responses": {
-                        "200": {
-                            "description": "What the server holds now",
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SaveResponse"}}},
-                        },
-                        **common_errors,
-                    },
-                }
+                "post": _operation(
+                    "saveAnswer",
+                    "Save answers (idempotent; acknowledged after commit)",
+                    [session_id, csrf],
+                    {"200": _answer("What the server holds now", _schema("SaveResponse")), **common_errors},
+                    body=_schema("SaveRequest"),
+                )
             },
             "/sesi/{session_id}/selesai": {
-                "post": {
-                    "operationId": "submitSession",
-                    "summary": "End the exam",
-                    "parameters": [session_id, csrf],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["client_id"],
-                                    "properties": {"client_id": {"type": "string"}},
-                                }
-                            }
-                        },
-                    },
-                    "responses": {
-                        "200": {
-                            "description": "Ended; the result if the schedule shows scores",
-                            "content": {"application/json": {"schema": {"type": "object"}}},
-                        },
+                "post": _operation(
+                    "submitSession",
+                    "End the exam",
+                    [session_id, csrf],
+                    {
+                        "200": _answer("Ended; the result if the schedule shows scores", {"type": "object"}),
                         **common_errors,
                     },
-                }
+                    body=client_id,
+                )
             },
             "/sesi/berakhir": {
-                "get": {
-                    "operationId": "endedSessions",
-                    "summary": "Which sessions stored in this browser are over (the player's copy can go)",
-                    "description": "Every id but the signed-in candidate's own unended sessions (with nobody "
+                "get": _operation(
+                    "endedSessions",
+                    "Which sessions stored in this browser are over (the player's copy can go)",
+                    [ids],
+                    {"200": _answer("The ids that are over", ended)},
+                    description="Every id but the signed-in candidate's own unended sessions (with nobody "
                     "signed in: a running session held by this browser's device cookie) is listed as ended.",
-                    "parameters": [
-                        {
-                            "name": "id",
-                            "in": "query",
-                            "required": False,
-                            "schema": {"type": "array", "items": {"type": "integer", "minimum": 0}, "maxItems": 100},
-                            "style": "form",
-                            "explode": True,
-                        }
-                    ],
-                    "responses": {
-                        "200": {
-                            "description": "The ids that are over",
-                            "content": {
-                                "application/json": {
-                                    "schema": {
-                                        "type": "object",
-                                        "required": ["ended"],
-                                        "properties": {"ended": {"type": "array", "items": {"type": "integer"}}},
-                                    }
-                                }
-                            },
-                        }
-                    },
-                }
+                )
             },
         },
         "components": {
@@ -250,14 +202,7 @@ def openapi_document() -> dict:
                 "ProctorMessages": {
                     "type": "array",
                     "description": "Proctor messages and warnings, newest last",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "id": {"type": "integer"},
-                            "text": {"type": "string"},
-                            "at": {"type": "string"},
-                        },
-                    },
+                    "items": _object(id=integer, text=string, at=string),
                 },
                 "Item": {
                     "type": "object",
@@ -266,13 +211,7 @@ def openapi_document() -> dict:
                         "section": {"type": "string"},
                         "kind": {"type": "string", "enum": ["single", "multiple", "numeric"]},
                         "stem": {"type": "string", "description": "Sanitised HTML"},
-                        "options": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "properties": {"id": {"type": "string"}, "html": {"type": "string"}},
-                            },
-                        },
+                        "options": {"type": "array", "items": _object(id=string, html=string)},
                         "response": {},
                         "flagged": {"type": "boolean"},
                         "seq": {"type": "integer"},
@@ -309,17 +248,7 @@ def openapi_document() -> dict:
                 "SaveResponse": {
                     "type": "object",
                     "properties": {
-                        "saved": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "properties": {
-                                    "position": {"type": "integer"},
-                                    "seq": {"type": "integer"},
-                                    "applied": {"type": "boolean"},
-                                },
-                            },
-                        },
+                        "saved": {"type": "array", "items": _object(position=integer, seq=integer, applied=boolean)},
                         "server_time": {"type": "string"},
                         "remaining_seconds": {"type": "number"},
                         "messages": {

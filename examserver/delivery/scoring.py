@@ -18,7 +18,7 @@ session, stay ORM objects.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -65,6 +65,11 @@ class SheetItem:
     parameter: Parameters | None
 
 
+#: The sheet's columns an item takes as they are: :data:`statements.SHEET_ROWS` labels them by the
+#: item's field names (the parameter is assembled from the ``parameter_*`` columns).
+_ITEM_COLUMNS = tuple(field.name for field in fields(SheetItem) if field.name != "parameter")
+
+
 @dataclass(frozen=True)
 class AnswerSheet:
     """An ended session's shown items in position order."""
@@ -82,15 +87,7 @@ def read_sheet(session: Session, exam_id: int) -> AnswerSheet:
         exam_id,
         tuple(
             SheetItem(
-                position=row.position,
-                section_id=row.section_id,
-                version_id=row.version_id,
-                item_type=row.item_type,
-                key=row.key,
-                answer_id=row.answer_id,
-                response=row.response,
-                client_seq=row.client_seq,
-                saved_at=row.saved_at,
+                **{name: row._mapping[name] for name in _ITEM_COLUMNS},
                 parameter=None
                 if row.parameter_id is None
                 else Parameters(

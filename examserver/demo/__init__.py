@@ -216,17 +216,10 @@ def seed_schedules() -> int:
 
     actor = _actor("panitia@demo.id")
     now = utcnow().replace(minute=0, second=0, microsecond=0)
+    # Opened yesterday for a year, no start PIN, starts not authorised one by one.
+    always_open = (now - timedelta(days=1), now + timedelta(days=365), None, False)
     plans = (
-        (
-            "DEMO-SKD",
-            "Uji coba SKD (15 soal)",
-            "SKD-DEMO",
-            now - timedelta(days=1),
-            now + timedelta(days=365),
-            None,
-            False,
-            True,
-        ),
+        ("DEMO-SKD", "Uji coba SKD (15 soal)", "SKD-DEMO", *always_open, True),
         (
             "SKD-2026-I",
             "Seleksi Kompetensi Dasar CPNS 2026 tahap I",
@@ -237,16 +230,7 @@ def seed_schedules() -> int:
             True,
             False,
         ),
-        (
-            "DEMO-CAT",
-            "Uji coba SKD adaptif (12 soal)",
-            "SKD-ADAPTIF",
-            now - timedelta(days=1),
-            now + timedelta(days=365),
-            None,
-            False,
-            False,
-        ),
+        ("DEMO-CAT", "Uji coba SKD adaptif (12 soal)", "SKD-ADAPTIF", *always_open, False),
     )
     candidates = db.session.scalars(
         select(User.id).where(User.role == "candidate", User.email.like("kandidat%@demo.id")).order_by(User.id)

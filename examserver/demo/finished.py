@@ -184,24 +184,18 @@ def seed_finished_session(password: str) -> int:
                 )
             )
         if person.email == WANDERER:
-            for k in range(8):
+            # (kind, minute into the sitting, position, how long): eight long absences, two pastes.
+            wanderings = [("focus_lost", 6 + 9 * k, 10 + 9 * k, int(rng.uniform(35, 60) * 1000)) for k in range(8)]
+            wanderings += [("paste", 40 + k, 40 + k, None) for k in range(2)]
+            for kind, minute, position, duration_ms in wanderings:
                 proctoring.record_event(
                     db.session,
                     exam.id,
                     source="browser",
-                    kind="focus_lost",
-                    duration_ms=int(rng.uniform(35, 60) * 1000),
-                    details={"position": 10 + 9 * k},
-                    now=start + timedelta(minutes=6 + 9 * k),
-                )
-            for k in range(2):
-                proctoring.record_event(
-                    db.session,
-                    exam.id,
-                    source="browser",
-                    kind="paste",
-                    details={"position": 40 + k},
-                    now=start + timedelta(minutes=40 + k),
+                    kind=kind,
+                    duration_ms=duration_ms,
+                    details={"position": position},
+                    now=start + timedelta(minutes=minute),
                 )
         db.session.flush()
         # On the session's chain like real saves (the answers above are written directly, not saved).

@@ -45,7 +45,6 @@ def cohort():
         by=by,
         metric=metric,
         groupings=GROUPINGS,
-        grouping_labels=GROUPING_LABELS,
         table=table,
         competencies=workforce.competencies if workforce else (),
     )
@@ -127,7 +126,7 @@ def training_plans():
                         _("Rencana pelatihan disusun dan disimpan."), url_for("hr.training_plan", plan_id=plan.id)
                     )
     plans = db.session.scalars(select(TrainingPlan).order_by(TrainingPlan.id.desc())).all()
-    return render_template("hr/training_plans.html", form=form, plans=plans, grouping_labels=GROUPING_LABELS)
+    return render_template("hr/training_plans.html", form=form, plans=plans)
 
 
 @bp.route("/rencana-pelatihan/<int:plan_id>")
@@ -142,8 +141,6 @@ def training_plan(plan_id: int):
         "hr/training_plan.html",
         plan=plan,
         by_programme=by_programme,
-        mode_labels=MODE_LABELS,
-        grouping_labels=GROUPING_LABELS,
     )
 
 

@@ -15,7 +15,6 @@ from examserver.extensions import client_address, db, limiter
 from examserver.hr import bp
 from examserver.hr.evaluation_views import public_post_limit
 from examserver.hr.forms import CommentForm, ConsultationForm, SummaryForm
-from examserver.hr.messages import STATUS_LABELS, TOPIC_LABELS
 from examserver.hr.models import ConsultationComment, PublicConsultation
 from examserver.hr.services import add_comment, open_consultation, sender_hash, summarise, topic_counts
 from examserver.hr.views import HR
@@ -107,7 +106,6 @@ def public_consultation(code: str):
         approved=approved,
         form=form,
         is_open=is_open,
-        topic_labels=TOPIC_LABELS,
         wib=WIB,
     )
 
@@ -134,6 +132,4 @@ def consultation_summary(consultation_id: int):
         comments=comments,
         form=form,
         can_write=can_write,
-        topic_labels=TOPIC_LABELS,
-        status_labels=STATUS_LABELS,
     )

@@ -20,7 +20,6 @@ from examserver.hr.messages import (
     BOX_NAMES,
     RECOMMENDATION_LABELS,
     STATUS_LABELS,
-    TOPIC_LABELS,
     nine_box_reason,
 )
 from examserver.hr.models import CommunityFeedback, ConsultationComment, Employee, EvaluationPeriod, SupervisorRating
@@ -178,7 +177,6 @@ def moderation():
         feedback_items=feedback_items,
         comments=comments,
         form=ModerationForm(),
-        topic_labels=TOPIC_LABELS,
     )
 
 

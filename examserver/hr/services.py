@@ -42,7 +42,7 @@ from examserver.hr.regions import province_of
 from examserver.selection.models import Application, SelectionPeriod
 from examserver.selection.qualifications import qualification
 from examserver.selection.ranking import rank_period
-from itembank.database import refuse_taken, utcnow
+from itembank.database import record_to_save, utcnow
 from itembank.item_types import item_type
 from itembank.models import ItemParameter
 from itembank.parameters import to_engine, usable
@@ -193,12 +193,9 @@ class ProgrammeData:
 
 def save_programme(session: Session, programme: TrainingProgramme | None, data: ProgrammeData) -> TrainingProgramme:
     """Create or update a programme; a new orientation programme replaces the previous one."""
-    refuse_taken(session, TrainingProgramme.code, data.code, programme, "hr.code_taken")
     if not data.effects and not data.is_orientation:
         raise Refusal("hr.no_effect")
-    if programme is None:
-        programme = TrainingProgramme()
-        session.add(programme)
+    programme = record_to_save(session, programme, TrainingProgramme.code, data.code, "hr.code_taken")
     for name in (
         "code", "name", "description", "mode", "hours", "capacity", "cost_per_run",
         "cost_per_participant", "max_runs", "is_orientation", "is_active",
@@ -338,10 +335,7 @@ def save_period(
     """Create or update an evaluation period."""
     if ends_on < starts_on:
         raise Refusal("hr.dates_order")
-    refuse_taken(session, EvaluationPeriod.code, code, period, "hr.code_taken")
-    if period is None:
-        period = EvaluationPeriod(created_by_id=actor_id)
-        session.add(period)
+    period = record_to_save(session, period, EvaluationPeriod.code, code, "hr.code_taken", created_by_id=actor_id)
     period.code, period.title, period.starts_on, period.ends_on = code, title, starts_on, ends_on
     period.supervisor_weight, period.is_feedback_open = supervisor_weight, is_feedback_open
     session.flush()

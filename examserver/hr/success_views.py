@@ -20,7 +20,6 @@ from examserver.downloads import attachment
 from examserver.errors import back_on_refusal, refusal_message
 from examserver.extensions import db
 from examserver.hr import bp, success
-from examserver.hr.messages import SUCCESS_STATUS_LABELS
 from examserver.hr.models import PositionProfile, SuccessProfile
 from itembank.models import Competency
 from itembank.refusal import Refusal
@@ -42,7 +41,6 @@ def success_profiles():
     return render_template(
         "hr/success_profiles.html",
         rows=[(p, _latest(p.id)) for p in profiles],
-        success_status_labels=SUCCESS_STATUS_LABELS,
     )
 
 
@@ -58,7 +56,7 @@ def _profile_page(
     names = {c.code: c.name for c in db.session.scalars(select(Competency))}
     return render_template(
         "hr/success_profile.html", profile=profile, analysis=analysis, problem=problem, latest=latest,
-        names=names, form=ConfirmForm(), success_status_labels=SUCCESS_STATUS_LABELS, typed=typed,
+        names=names, form=ConfirmForm(), typed=typed,
         problems=problems or {},
     )  # fmt: skip
 

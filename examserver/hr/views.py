@@ -14,10 +14,19 @@ from examserver import access
 from examserver.accounts.roles import ADMIN, HR_OFFICER
 from examserver.errors import flash_refusal, refusal_message
 from examserver.extensions import db
+from examserver.formdata import field_values
 from examserver.hr import bp
 from examserver.hr.analysis import load_catalogue, load_workforce
 from examserver.hr.forms import AppointForm, ProfileForm, ProgrammeForm
-from examserver.hr.messages import MODE_LABELS, PLAN_STATUS_LABELS, plan_reason
+from examserver.hr.messages import (
+    GROUPING_LABELS,
+    MODE_LABELS,
+    PLAN_STATUS_LABELS,
+    STATUS_LABELS,
+    SUCCESS_STATUS_LABELS,
+    TOPIC_LABELS,
+    plan_reason,
+)
 from examserver.hr.models import (
     CommunityFeedback,
     ConsultationComment,
@@ -37,6 +46,23 @@ from examserver.selection.web import newest_periods, period_choices
 from itembank.models import Competency
 
 HR = (HR_OFFICER, ADMIN)
+
+
+@bp.app_context_processor
+def hr_labels():
+    return {
+        "programme_mode_labels": MODE_LABELS,
+        "plan_status_labels": PLAN_STATUS_LABELS,
+        "grouping_labels": GROUPING_LABELS,
+        "topic_labels": TOPIC_LABELS,
+        "moderation_labels": STATUS_LABELS,
+        "success_status_labels": SUCCESS_STATUS_LABELS,
+        "plan_reason": plan_reason,
+    }
+
+
+#: The programme form's fields that :class:`ProgrammeData` takes as they are.
+PROGRAMME_TERMS = "mode hours capacity cost_per_run cost_per_participant max_runs is_orientation is_active".split()
 
 
 @bp.route("/")
@@ -134,10 +160,7 @@ def employee(employee_id: int):
         z_critical=workforce.gaps.z_critical,
         proposal=proposal,
         programmes=programmes,
-        plan_reason=plan_reason,
-        mode_labels=MODE_LABELS,
         saved=saved,
-        plan_status=PLAN_STATUS_LABELS,
         ratings=ratings,
         form=ConfirmForm(),
     )
@@ -170,7 +193,7 @@ def save_development_plan(employee_id: int):
 def catalogue():
     """The training catalogue."""
     programmes = db.session.scalars(select(TrainingProgramme).order_by(TrainingProgramme.code)).all()
-    return render_template("hr/catalogue.html", programmes=programmes, mode_labels=MODE_LABELS)
+    return render_template("hr/catalogue.html", programmes=programmes)
 
 
 def _effect_inputs(competencies) -> tuple[dict[int, float], list[str]]:
@@ -214,15 +237,8 @@ def programme_form(programme_id: int | None = None):
                 code=form.code.data.strip(),
                 name=form.name.data.strip(),
                 description=form.description.data or "",
-                mode=form.mode.data,
-                hours=form.hours.data,
-                capacity=form.capacity.data,
-                cost_per_run=form.cost_per_run.data,
-                cost_per_participant=form.cost_per_participant.data,
-                max_runs=form.max_runs.data,
-                is_orientation=form.is_orientation.data,
-                is_active=form.is_active.data,
                 effects=effects,
+                **field_values(form, *PROGRAMME_TERMS),
             )
             with flash_refusal():
                 saved = save_programme(db.session, programme, data)

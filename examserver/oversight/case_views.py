@@ -16,6 +16,7 @@ from examserver.auth.forms import ConfirmForm
 from examserver.delivery.integrity import anchor_file
 from examserver.errors import back_on_refusal, flash_refusal
 from examserver.extensions import db
+from examserver.formdata import field_values
 from examserver.oversight import bp, services
 from examserver.oversight.forms import AssessForm, ConcludeForm, InvestigateForm, SanctionForm
 from examserver.oversight.messages import (
@@ -181,12 +182,7 @@ def propose(case_id: int):
     form.period.choices = [("", "")] + period_choices(newest_periods())
     if form.validate_on_submit():
         terms = services.SanctionTerms(
-            kind=form.kind.data,
-            person_email=form.person_email.data,
-            reason=form.reason.data,
-            period_id=form.period.data,
-            periods=form.periods.data,
-            until=form.until.data,
+            period_id=form.period.data, **field_values(form, "kind", "person_email", "reason", "periods", "until")
         )
         with flash_refusal(form.kind):
             services.propose_sanction(

@@ -17,7 +17,6 @@ from examserver.hr.evaluation_views import public_post_limit, too_many_posts
 from examserver.hr.honeypot import trapped
 from examserver.oversight import bp, services
 from examserver.oversight.forms import ComplaintForm, FollowForm, evidence_files
-from examserver.oversight.messages import CATEGORY_LABELS, OUTCOME_LABELS, SANCTION_LABELS, STATUS_LABELS
 from examserver.selection.models import SelectionPeriod
 from examserver.selection.web import newest_periods, period_choices, upload_dir
 
@@ -83,9 +82,7 @@ def follow():
     if form.validate_on_submit():
         with flash_refusal(form.secret):
             found = services.follow(db.session, form.tracking_code.data, form.secret.data)
-    return render_template(
-        "oversight/follow.html", form=form, found=found, status_labels=STATUS_LABELS, outcome_labels=OUTCOME_LABELS
-    )
+    return render_template("oversight/follow.html", form=form, found=found)
 
 
 @bp.route("/pengaduan/statistik")
@@ -101,7 +98,4 @@ def statistics():
         periods=periods,
         period=period,
         stats=stats,
-        category_labels=CATEGORY_LABELS,
-        outcome_labels=OUTCOME_LABELS,
-        sanction_labels=SANCTION_LABELS,
     )

@@ -32,7 +32,7 @@ from examserver.selection.models import (
 from examserver.selection.rubrics import RUBRICS, rubric_of
 from examserver.selection.rules import rules_from_json
 from examserver.wib import to_wib
-from itembank.database import refuse_taken, utcnow
+from itembank.database import record_to_save, utcnow
 from itembank.refusal import Refusal
 from scoring.selection import SelectionRuleError
 
@@ -90,10 +90,7 @@ def save_period(
     if not 2 <= interviewers_required <= 10:
         raise Refusal("selection.interviewers_range")
     _check_rules(rules)
-    refuse_taken(session, SelectionPeriod.code, code, period, "selection.code_taken")
-    if period is None:
-        period = SelectionPeriod(created_by_id=actor_id)
-        session.add(period)
+    period = record_to_save(session, period, SelectionPeriod.code, code, "selection.code_taken", created_by_id=actor_id)
     period.code, period.title, period.agency, period.description = code, title, agency, description
     period.applications_open_at, period.applications_close_at = applications_open_at, applications_close_at
     period.appeal_days, period.schedule_id, period.rules = appeal_days, schedule_id, rules
@@ -133,10 +130,15 @@ def save_position(
         isinstance(k, str) and isinstance(v, int) and 1 <= v <= 5 for k, v in competency_profile.items()
     ):
         raise Refusal("selection.profile_invalid")
-    refuse_taken(session, Position.code, code, position, "selection.code_taken", Position.period_id == period.id)
-    if position is None:
-        position = Position(period_id=period.id)
-        session.add(position)
+    position = record_to_save(
+        session,
+        position,
+        Position.code,
+        code,
+        "selection.code_taken",
+        Position.period_id == period.id,
+        period_id=period.id,
+    )
     position.code, position.agency, position.title, position.unit = code, agency, title, unit
     position.location, position.quota, position.education = location, quota, education
     position.categories, position.required_documents = categories, required
