@@ -11,18 +11,20 @@ from flask import abort, current_app, flash, make_response, redirect, render_tem
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from examserver import access
 from examserver.accounts.models import User
 from examserver.accounts.passwords import hash_password
 from examserver.accounts.roles import ADMIN, CANDIDATE, COMMITTEE, PROCTOR
+from examserver.accounts.services import full_names
 from examserver.auth.forms import ConfirmForm
 from examserver.delivery import bp
 from examserver.delivery.forms import AppealForm, EnrolForm, ScheduleForm, VerifyForm
 from examserver.delivery.integrity import anchor_file
 from examserver.delivery.messages import verdict_labels
 from examserver.delivery.models import ExamSchedule, ExamSession, SessionResult
+from examserver.delivery.progress import progress_counts
 from examserver.delivery.services import create_schedule, enrol, expire_if_due, new_start_pin
 from examserver.errors import back_on_refusal, flash_refusal, refusal_message
 from examserver.extensions import db
@@ -346,17 +348,12 @@ def create_schedule_page():
 @access.roles(COMMITTEE, ADMIN)
 def schedule_detail(schedule_id: int):
     """A schedule's candidates: registration numbers, status, time left, results."""
-    schedule = db.get_or_404(ExamSchedule, schedule_id)
+    schedule = loaded_schedule(schedule_id)
     moment = utcnow()
-    if any(expire_if_due(db.session, exam, now=moment) for exam in schedule.sessions):
+    if any([expire_if_due(db.session, exam, now=moment) for exam in schedule.sessions]):
         db.session.commit()
-    names = dict(
-        db.session.execute(
-            select(User.id, User.full_name).where(User.id.in_([s.candidate_id for s in schedule.sessions]))
-        )
-        .tuples()
-        .all()
-    )
+        schedule = loaded_schedule(schedule_id)  # the commit expired every loaded row
+    sessions = schedule.sessions
     proctors = db.session.scalars(select(User).where(User.role == PROCTOR).order_by(User.full_name)).all()
     assigned = set(
         db.session.scalars(select(ScheduleProctor.proctor_id).where(ScheduleProctor.schedule_id == schedule.id))
@@ -366,11 +363,26 @@ def schedule_detail(schedule_id: int):
         proctors=proctors,
         assigned=assigned,
         schedule=schedule,
-        names=names,
-        standing=standings(db.session, [s.id for s in schedule.sessions]),
+        names=full_names(db.session, (s.candidate_id for s in sessions)),
+        progress=progress_counts(db.session, schedule.id),
+        standing=standings(db.session, [s.id for s in sessions]),
         now=moment,
         enrol_form=EnrolForm(),
         confirm=ConfirmForm(),
+    )
+
+
+def loaded_schedule(schedule_id: int) -> ExamSchedule:
+    """A schedule with its blueprint, sessions and their results, in three statements however many
+    sessions it holds (the schedule page reads each of them)."""
+    return db.get_or_404(
+        ExamSchedule,
+        schedule_id,
+        options=[
+            joinedload(ExamSchedule.blueprint),
+            selectinload(ExamSchedule.sessions).selectinload(ExamSession.result),
+        ],
+        populate_existing=True,
     )
 
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import String, and_, case, cast, func, select
+from sqlalchemy import func, select
 
 from examserver import access
 from examserver.accounts.roles import ADMIN, PROCTOR
@@ -15,14 +13,14 @@ from examserver.accounts.services import full_names
 from examserver.auth.forms import ConfirmForm
 from examserver.auth.views import safe_next
 from examserver.delivery.integrity import anchor_file
-from examserver.delivery.models import Answer, ExamSchedule, ExamSession, SessionItem
-from examserver.delivery.services import expire_if_due, remaining_seconds
+from examserver.delivery.models import ExamSchedule, ExamSession
 from examserver.downloads import csv_attachment
 from examserver.errors import back_on_refusal, refusal_message
 from examserver.extensions import db
 from examserver.proctor import bp
 from examserver.proctor.actions import act, assigned_schedules, can_watch
 from examserver.proctor.forms import ActionForm, AppealOutcomeForm, DecisionForm
+from examserver.proctor.live import RefreshToken, Room, read_room
 from examserver.proctor.messages import (
     DECISION_LABELS,
     EVENT_LABELS,
@@ -34,7 +32,7 @@ from examserver.proctor.messages import (
 from examserver.proctor.review import review_queue
 from itembank.database import utcnow
 from proctoring import chain, services
-from proctoring.models import Appeal, IntegrityEvent, ProctorDecision
+from proctoring.models import Appeal, ProctorDecision
 from proctoring.standing import standing_of, standings
 
 STAFF = (PROCTOR, ADMIN)
@@ -87,79 +85,11 @@ def index():
     return render_template("proctor/index.html", schedules=schedules, open_appeals=open_appeals, pending=pending)
 
 
-def event_counts(schedule_id: int) -> dict[int, dict[str, tuple[int, int, int, datetime]]]:
-    """Per session and kind of a schedule's events: (count, milliseconds away, newest id, newest
-    time), read in one grouped query, so a flood of events costs the live room nothing extra."""
-    counts: dict[int, dict[str, tuple[int, int, int, datetime]]] = {}
-    for session_id, kind, count, away, newest, at in db.session.execute(
-        select(
-            IntegrityEvent.session_id,
-            IntegrityEvent.kind,
-            func.count(),
-            func.coalesce(func.sum(IntegrityEvent.duration_ms), 0),
-            func.max(IntegrityEvent.id),
-            func.max(IntegrityEvent.received_at),
-        )
-        .join(ExamSession)
-        .where(ExamSession.schedule_id == schedule_id)
-        .group_by(IntegrityEvent.session_id, IntegrityEvent.kind)
-    ):
-        counts.setdefault(session_id, {})[kind] = (count, away, newest, at)
-    return counts
-
-
-def progress_counts(schedule_id: int) -> dict[int, tuple[int, int]]:
-    """Per session of a schedule: (items shown, items answered), in one grouped query instead of
-    loading every item and answer of the room. A cleared answer (its response a JSON ``null``, as
-    the player saves it when a choice is taken back) is not answered."""
-    response = cast(Answer.response, String)
-    answered = case((and_(response.is_not(None), response != "null"), 1))
-    rows = db.session.execute(
-        select(SessionItem.session_id, func.count(SessionItem.id), func.count(answered))
-        .join(ExamSession, ExamSession.id == SessionItem.session_id)
-        .outerjoin(Answer, Answer.session_item_id == SessionItem.id)
-        .where(ExamSession.schedule_id == schedule_id)
-        .group_by(SessionItem.session_id)
-    )
-    return {session_id: (shown, done) for session_id, shown, done in rows}
-
-
-def room_rows(schedule: ExamSchedule) -> list[dict]:
-    """The live state of every candidate in a schedule."""
-    moment = utcnow()
-    if any(expire_if_due(db.session, exam, now=moment) for exam in schedule.sessions):
+def commit_expiries(live: Room) -> Room:
+    """Commit the sessions a reading of the room expired (the request's one commit)."""
+    if live.expired:
         db.session.commit()
-    counts = event_counts(schedule.id)
-    progress = progress_counts(schedule.id)
-    names = full_names(db.session, (exam.candidate_id for exam in schedule.sessions))
-    rows = []
-    for exam in schedule.sessions:
-        kinds = counts.get(exam.id, {})
-        focus_losses, away_ms, _, _ = kinds.get("focus_lost", (0, 0, 0, None))
-        last = max(kinds, key=lambda kind: kinds[kind][2], default=None)
-        last_at = kinds[last][3] if last is not None else None
-        rows.append({
-            "id": exam.id,
-            "registration_number": exam.registration_number,
-            "name": names.get(exam.candidate_id, ""),
-            "status": exam.status,
-            "paused": exam.paused_at is not None,
-            "authorised": exam.authorised_at is not None,
-            "seen_seconds_ago": round((moment - exam.last_seen_at).total_seconds()) if exam.last_seen_at else None,
-            "answered": progress.get(exam.id, (0, 0))[1],
-            "items": progress.get(exam.id, (0, 0))[0],
-            "remaining_minutes": (
-                round(remaining_seconds(exam, moment) / 60, 1) if exam.status == "in_progress" else None
-            ),
-            "focus_losses": focus_losses,
-            "seconds_away": round(away_ms / 1000),
-            "clipboard": sum(kinds.get(kind, (0,))[0] for kind in ("copy", "cut", "paste")),
-            "dropped_events": sum((exam.browser_events_dropped or {}).values()),
-            "last_event": last,
-            "last_event_label": str(EVENT_LABELS.get(last, last)) if last is not None else None,
-            "last_event_ago": round((moment - last_at).total_seconds()) if last_at is not None else None,
-        })  # fmt: skip
-    return rows
+    return live
 
 
 @bp.route("/jadwal/<int:schedule_id>")
@@ -167,15 +97,22 @@ def room_rows(schedule: ExamSchedule) -> list[dict]:
 def room(schedule_id: int):
     """The live room: every candidate's status, heartbeat, progress and flags, with actions."""
     schedule = watched_schedule(schedule_id)
-    return render_template("proctor/room.html", schedule=schedule, rows=room_rows(schedule), action_form=ActionForm())
+    live = commit_expiries(read_room(db.session, schedule, now=utcnow()))
+    return render_template(
+        "proctor/room.html", schedule=schedule, rows=live.rows, token=live.token.encode(), action_form=ActionForm()
+    )
 
 
 @bp.route("/jadwal/<int:schedule_id>/langsung.json")
 @access.roles(*STAFF)
 def room_data(schedule_id: int):
-    """The live room as JSON, polled every few seconds by the room page."""
+    """The live room as JSON, polled every few seconds by the room page: with the token of its
+    previous answer (``sejak``) only the rows that changed since, else every row."""
     schedule = watched_schedule(schedule_id)
-    return jsonify(server_time=utcnow().isoformat(), rows=room_rows(schedule))
+    now = utcnow()
+    since = RefreshToken.parse(request.args.get("sejak"), now)
+    live = commit_expiries(read_room(db.session, schedule, now=now, since=since))
+    return jsonify(server_time=now.isoformat(), token=live.token.encode(), full=live.full, rows=live.rows)
 
 
 @bp.route("/sesi/<int:session_id>/tindakan", methods=["POST"])

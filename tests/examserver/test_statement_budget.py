@@ -36,6 +36,10 @@ BUDGET = {
     #              statement; a random form reads each section's pool in one), the draw in one insert,
     #              the start written and chained, then the reply's reads
     "resume": 13,  # + the session locked, its schedule, seen, the resume logged and chained, the reply
+    "live_room": 8,  # + the schedule, the proctor's account and assignment, the room's sessions with
+    #                 their names, grouped events, grouped progress (the same for 20 candidates or 2,000)
+    "schedule_page": 12,  # + the schedule with its blueprint, its sessions, their results, the proctors,
+    #                      the assignments, the names, grouped progress, decisions and appeals
     "submit": 35,  # + the answer sheet (the session's items with their item type, version key,
     #               current parameters and answer: one statement), the result, the answer sheet and
     #               the outcome chained, the seal
@@ -257,3 +261,36 @@ def test_a_submit_reads_the_answer_sheet_in_a_few_statements_and_scores_as_befor
             again["passed"],
         )
         assert stored.total_raw > 0
+
+
+def test_the_live_room_and_the_schedule_page_stay_within_their_budgets(app, player):
+    """The demo's DEMO-SKD room of 20 candidates: the page, its refresh (every row, then only the rows
+    changed since the token) and the committee's schedule page each within a budget that does not
+    count candidates, and candidate 17's row shows answered of shown as numbers, as the database holds them."""
+    with app.app_context():
+        schedule_id = db.session.get(ExamSession, player.exam_id).schedule_id
+        shown = db.session.scalar(select(func.count(SessionItem.id)).where(SessionItem.session_id == player.exam_id))
+    answered = len(saved(app, player.exam_id))
+    assert shown == 15 and answered == 15
+    proctor = demo_client(app, "pengawas@demo.id")
+    with counted(app) as n:
+        page = proctor.get(f"/pengawas/jadwal/{schedule_id}").get_data(as_text=True)
+    assert n[0] <= BUDGET["live_room"], n[0]
+    assert "built-in method" not in page
+    assert f'data-session="{player.exam_id}"' in page and f'data-field="answered">{answered}/{shown}<' in page
+    url = f"/pengawas/jadwal/{schedule_id}/langsung.json"
+    with counted(app) as n:
+        full = proctor.get(url).get_json()
+    assert n[0] <= BUDGET["live_room"], n[0]
+    assert full["full"] and len(full["rows"]) == 20
+    assert player.save({"position": 1, "seq": 50, "response": "2"}).status_code == 200
+    with counted(app) as n:
+        changed = proctor.get(f"{url}?sejak={full['token']}").get_json()
+    assert n[0] <= BUDGET["live_room"], n[0]
+    assert not changed["full"] and player.exam_id in [row["id"] for row in changed["rows"]]
+    assert len(changed["rows"]) < 20  # the 17 seated candidates who never started have not changed
+    committee = demo_client(app, "panitia@demo.id")
+    with counted(app) as n:
+        schedule_page = committee.get(f"/ujian/jadwal/{schedule_id}")
+    assert schedule_page.status_code == 200 and n[0] <= BUDGET["schedule_page"], n[0]
+    assert f'<td class="num">{answered} / {shown}</td>' in schedule_page.get_data(as_text=True)

@@ -1,36 +1,68 @@
-// Live room: poll the room's JSON every 5 s and update the table cells in place.
+// Live room: every 5 s ask the server for the rows that changed since its last answer (the token
+// it gave) and update those rows in place; between their updates the other rows' clocks (last
+// seen, minutes left) run on here. Without a token, or when it is too old, the server sends every row.
 (function () {
   "use strict";
   var table = document.getElementById("room");
   if (!table) { return; }
   var text = JSON.parse(table.getAttribute("data-text"));
   var updated = document.getElementById("room-updated");
+  var token = table.getAttribute("data-token") || "";
+  // Per session: its row, what the server last said of its clocks, and when that arrived here.
+  var clocks = {};
   function fill(template, values) {
     return template.replace(/\{(\w+)\}/g, function (_, key) { return String(values[key]); });
   }
   function cell(row, name) { return row.querySelector('[data-field="' + name + '"]'); }
+  function number(value) { return value === "" || value === null || value === undefined ? null : Number(value); }
+  function seconds() { return Date.now() / 1000; }
+  function remember(row, seen, remaining, running) {
+    clocks[row.getAttribute("data-session")] = {
+      row: row, seen: seen, remaining: remaining, running: running, at: seconds()
+    };
+  }
+  function tick() {
+    var now = seconds();
+    Object.keys(clocks).forEach(function (id) {
+      var clock = clocks[id];
+      var elapsed = now - clock.at;
+      cell(clock.row, "seen").textContent =
+        clock.seen === null ? "-" : fill(text.ago, { n: Math.round(clock.seen + elapsed) });
+      var left = clock.remaining;
+      if (left !== null && clock.running) { left = Math.max(0, left - elapsed / 60); }
+      cell(clock.row, "remaining").textContent = left === null ? "-" : left.toFixed(1);
+    });
+  }
   function render(data) {
+    var missing = false;
     data.rows.forEach(function (r) {
       var row = table.querySelector('tr[data-session="' + r.id + '"]');
-      if (!row) { return; }
+      if (!row) { missing = true; return; }
       cell(row, "status").textContent = (text[r.status] || r.status) + (r.paused ? " (" + text.paused + ")" : "");
-      cell(row, "seen").textContent = r.seen_seconds_ago === null ? "-" : fill(text.ago, { n: r.seen_seconds_ago });
       cell(row, "answered").textContent = r.answered + "/" + r.items;
-      cell(row, "remaining").textContent = r.remaining_minutes === null ? "-" : r.remaining_minutes;
       var away = cell(row, "away");
       away.textContent = fill(text.away, { n: r.focus_losses, s: r.seconds_away });
       away.className = r.focus_losses ? "bad" : "";
       cell(row, "last").textContent = (r.last_event_label || "-") +
         (r.dropped_events ? " (" + fill(text.dropped, { n: r.dropped_events }) + ")" : "");
+      remember(row, r.seen_seconds_ago, r.remaining_minutes, r.status === "in_progress" && !r.paused);
     });
+    if (missing) { window.location.reload(); return; }  // a candidate enrolled since the page loaded
+    token = data.token || "";
+    tick();
     updated.textContent = new Date().toLocaleTimeString();
   }
   function poll() {
-    fetch(table.getAttribute("data-source"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+    var url = table.getAttribute("data-source") + (token ? "?sejak=" + encodeURIComponent(token) : "");
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) { if (data) { render(data); } })
-      .catch(function () { /* offline for a moment: try again next tick */ })
+      .catch(function () { /* offline for a moment: try again next tick, with the same token */ })
       .then(function () { setTimeout(poll, 5000); });
   }
+  table.querySelectorAll("tr[data-session]").forEach(function (row) {
+    remember(row, number(row.getAttribute("data-seen")), number(row.getAttribute("data-remaining")),
+      row.getAttribute("data-running") === "1");
+  });
   setTimeout(poll, 5000);
 })();
