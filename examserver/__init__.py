@@ -256,9 +256,18 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(backup_cli)
 
 
+#: The macros of templates/macros.html, callable from every template without an import.
+SHARED_MACROS = ("field", "data_table", "pager", "post_form", "form_card", "chart")
+
+
 def _register_template_globals(app: Flask) -> None:
     from examserver.accounts.roles import ROLE_HOME, ROLE_LABELS
     from examserver.auth.forms import ConfirmForm, LanguageForm
+
+    # The module is what `{% from "macros.html" import ... %}` would give each template (imports
+    # are without context): the macros see only the environment's globals, such as `_` and url_for.
+    macros = app.jinja_env.get_template("macros.html").module
+    app.jinja_env.globals.update({name: getattr(macros, name) for name in SHARED_MACROS})
 
     @app.context_processor
     def layout_context():

@@ -1,4 +1,5 @@
-"""Form fields that read a number as a person types it, in the reader's locale.
+"""Form fields shared by the blueprints: the check of a typed code, a group of checkboxes, and
+fields that read a number as a person types it, in the reader's locale.
 
 WTForms' ``FloatField`` reads only Python's notation, so an Indonesian "3,45" (decimal comma) is
 refused, in English. Babel's locale data parses what is typed and formats what is shown back, as
@@ -13,9 +14,12 @@ from typing import Any
 from babel.numbers import NumberFormatError, parse_decimal
 from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
-from wtforms import FloatField
-from wtforms.validators import StopValidation
+from wtforms import FloatField, SelectMultipleField
+from wtforms.validators import Regexp, StopValidation
+from wtforms.widgets import CheckboxInput, ListWidget
 
+#: The check of a code typed as a record's key (a period's, a programme's, a schedule's).
+CODE = Regexp(r"^[A-Za-z0-9-]+$", message=_l("Hanya huruf, angka dan tanda hubung."))
 NOT_A_NUMBER = _l("Tulis angka, misalnya 3,45.")
 #: What a typed number may hold: a sign, then digits and the marks locales group and separate them
 #: with (Decimal alone would also take "nan", "inf", "1e3" and "1_0").
@@ -68,3 +72,10 @@ class LocaleFloatField(FloatField):
         if self.raw_data:
             return self.raw_data[0]
         return format_decimal(self.data) if self.data is not None else ""
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A choice of several as a list of checkboxes (the ``field`` macro puts it in a fieldset)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

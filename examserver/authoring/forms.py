@@ -11,13 +11,12 @@ from wtforms import (
     DecimalField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from examserver.fields import MultiCheckboxField
 from itembank.item_types import LETTERS
 from itembank.models import ITEM_STATUSES, ITEM_TYPES
 
@@ -44,11 +43,6 @@ STATUS_LABELS = {
     "operational": _l("Operasional"),
     "retired": _l("Dipensiunkan"),
 }
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class ItemForm(FlaskForm):

@@ -3,20 +3,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from examserver.fields import CODE
 from examserver.wib import MOMENT
 
 
 class ScheduleForm(FlaskForm):
-    code = StringField(
-        _l("Kode jadwal"),
-        validators=[
-            DataRequired(),
-            Length(max=20),
-            Regexp(r"^[A-Za-z0-9-]+$", message=_l("Hanya huruf, angka dan tanda hubung.")),
-        ],
-    )
+    code = StringField(_l("Kode jadwal"), validators=[DataRequired(), Length(max=20), CODE])
     title = StringField(_l("Judul"), validators=[DataRequired(), Length(max=200)])
     blueprint = SelectField(_l("Cetak biru"), coerce=int, validate_choice=False)
     opens_at = DateTimeLocalField(_l("Dibuka (WIB)"), validators=[InputRequired()], format=MOMENT)

@@ -16,12 +16,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from examserver.fields import CODE
 from examserver.hr.messages import GROUPING_LABELS, MODE_LABELS, TOPIC_LABELS
 from examserver.wib import MOMENT
-
-CODE = Regexp(r"^[A-Za-z0-9-]+$", message=_l("Hanya huruf, angka dan tanda hubung."))
 
 
 class ProgrammeForm(FlaskForm):

@@ -8,23 +8,14 @@ from wtforms import (
     DateTimeLocalField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from examserver.fields import LocaleFloatField
+from examserver.fields import CODE, LocaleFloatField, MultiCheckboxField
 from examserver.selection.rubrics import Rubric
 from examserver.wib import MOMENT
-
-CODE = Regexp(r"^[A-Za-z0-9-]+$", message=_l("Hanya huruf, angka dan tanda hubung."))
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class PeriodForm(FlaskForm):
@@ -93,8 +84,8 @@ class AppealForm(FlaskForm):
 
 
 class CheckForm(FlaskForm):
-    verdict = SelectField(_l("Hasil pemeriksaan"), choices=[("accepted", _l("Diterima")), ("rejected", _l("Ditolak"))])
     checklist = MultiCheckboxField(_l("Daftar periksa"), validate_choice=False)
+    verdict = SelectField(_l("Hasil pemeriksaan"), choices=[("accepted", _l("Diterima")), ("rejected", _l("Ditolak"))])
     reason = TextAreaField(_l("Alasan (wajib jika ditolak)"), validators=[Length(max=2000)])
 
 
