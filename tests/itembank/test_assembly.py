@@ -23,9 +23,16 @@ def pool(n_per_section=(40, 40, 40), seed=3):
     return information, sections
 
 
-def test_forms_meet_the_blueprint_and_share_no_items():
+@pytest.fixture(scope="module")
+def three_forms():
+    """Three forms of 6 + 5 + 4 items from the 120-item pool (the solver runs to its time limit,
+    so both tests below read one assembly)."""
     information, sections = pool()
-    result = assemble_parallel_forms(information, sections, [6, 5, 4], 3, time_limit=3)
+    return information, sections, assemble_parallel_forms(information, sections, [6, 5, 4], 3, time_limit=3)
+
+
+def test_forms_meet_the_blueprint_and_share_no_items(three_forms):
+    information, sections, result = three_forms
     assert len(result.forms) == 3
     used = np.concatenate(result.forms)
     assert len(set(used.tolist())) == used.size  # no item on two forms
@@ -34,9 +41,8 @@ def test_forms_meet_the_blueprint_and_share_no_items():
         assert sections[form].tolist() == sorted(sections[form].tolist())  # grouped by section
 
 
-def test_forms_are_parallel_and_much_closer_than_random_forms():
-    information, sections = pool()
-    result = assemble_parallel_forms(information, sections, [6, 5, 4], 3, time_limit=3)
+def test_forms_are_parallel_and_much_closer_than_random_forms(three_forms):
+    information, sections, result = three_forms
     np.testing.assert_allclose(result.information, [information[f].sum(axis=0) for f in result.forms])
     spread = result.information.max(axis=0) - result.information.min(axis=0)
     rng = np.random.default_rng(0)
