@@ -271,10 +271,14 @@ def taxonomy(app, db_session):
 
 @pytest.fixture
 def make_item(app, db_session, make_user, taxonomy):
-    """Factory: ``make_item(type_key="single_choice", author=None, **overrides)`` returns an Item."""
+    """Factory: ``make_item(type_key="single_choice", author=None, **overrides)`` returns an Item.
+    Without ``author`` the items of a test share one item writer, made at the first item."""
+    writers = []
 
     def make(type_key: str = "single_choice", author=None, **overrides):
-        author = author or make_user("item_writer")
+        if author is None:
+            writers[:] = writers or [make_user("item_writer")]
+            author = writers[0]
         options, answer = SAMPLE_CONTENT[type_key]
         values = {
             "competency_id": taxonomy["SKD.TWK.NAS"].id,
