@@ -261,9 +261,13 @@ SHARED_MACROS = ("field", "data_table", "pager", "post_form", "form_card", "char
 
 
 def _register_template_globals(app: Flask) -> None:
-    from examserver.accounts.roles import ROLE_HOME, ROLE_LABELS
+    from examserver.accounts.roles import ROLE_HOME
     from examserver.auth.forms import ConfirmForm, LanguageForm
+    from examserver.labels import LABELS, label_filter
 
+    # The labels of enumerated values: {{ code|label("kind") }}, and the registry to iterate.
+    app.jinja_env.filters["label"] = label_filter
+    app.jinja_env.globals["labels"] = LABELS
     # The module is what `{% from "macros.html" import ... %}` would give each template (imports
     # are without context): the macros see only the environment's globals, such as `_` and url_for.
     macros = app.jinja_env.get_template("macros.html").module
@@ -276,7 +280,6 @@ def _register_template_globals(app: Flask) -> None:
         locale = str(get_locale())
         return {
             "current_locale": locale,
-            "role_labels": ROLE_LABELS,
             "role_home": ROLE_HOME,
             "language_form": LanguageForm(formdata=None, lang=locale),
             "logout_form": ConfirmForm(formdata=None),

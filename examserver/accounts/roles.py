@@ -1,6 +1,4 @@
-"""The roles of the platform, in the order they appear in the admin pages."""
-
-from flask_babel import lazy_gettext as _l
+"""The roles of the platform, in the order they appear in the admin pages (labels: ``examserver.labels``)."""
 
 CANDIDATE = "candidate"
 ITEM_WRITER = "item_writer"
@@ -13,17 +11,6 @@ ADMIN = "admin"
 
 ROLES = (CANDIDATE, ITEM_WRITER, REVIEWER, PROCTOR, COMMITTEE, HR_OFFICER, INSPECTOR, ADMIN)
 STAFF_ROLES = tuple(role for role in ROLES if role != CANDIDATE)
-
-ROLE_LABELS = {
-    CANDIDATE: _l("Peserta"),
-    ITEM_WRITER: _l("Penulis soal"),
-    REVIEWER: _l("Penelaah soal"),
-    PROCTOR: _l("Pengawas"),
-    COMMITTEE: _l("Panitia seleksi"),
-    HR_OFFICER: _l("Petugas SDM"),
-    INSPECTOR: _l("Inspektorat"),
-    ADMIN: _l("Administrator"),
-}
 
 #: The endpoint each role lands on after signing in.
 ROLE_HOME = {

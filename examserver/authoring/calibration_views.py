@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal, format_scientific
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -27,19 +26,6 @@ from itembank.calibration_guards import GuardReason
 from itembank.models import CalibrationRun
 
 MAX_UPLOAD = 10 * 1024 * 1024
-MODE_LABELS = {
-    "fixed": _l("Parameter tetap (jangkar dipegang, butir baru diestimasi)"),
-    "recalibrate": _l("Kalibrasi ulang dan penyetaraan Stocking-Lord"),
-}
-RUN_STATUS_LABELS = {"draft": _l("Menunggu telaah"), "published": _l("Diterbitkan"), "discarded": _l("Dibatalkan")}
-FLAG_LABELS = {
-    "drift": _l("jangkar bergeser"),
-    "misfit": _l("tidak cocok model"),
-    "large_change": _l("perubahan besar"),
-    "low_discrimination": _l("daya beda rendah"),
-    "dif": _l("DIF (kelas ETS B/C)"),
-    "new": _l("parameter pertama"),
-}
 
 
 def guard_text(reason: GuardReason) -> str:
@@ -92,11 +78,8 @@ def se_number(value: float | None) -> str:
 
 
 @bp.app_context_processor
-def calibration_labels():
+def calibration_helpers():
     return {
-        "mode_labels": MODE_LABELS,
-        "run_status_labels": RUN_STATUS_LABELS,
-        "flag_labels": FLAG_LABELS,
         "guard_text": guard_text,
         "se_number": se_number,
         "se_plausible": calibration_guards.se_plausible,

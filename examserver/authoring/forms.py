@@ -17,32 +17,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from examserver.fields import MultiCheckboxField
+from examserver.labels import choices
 from itembank.item_types import LETTERS
-from itembank.models import ITEM_STATUSES, ITEM_TYPES
+from itembank.models import ITEM_STATUSES
 
 MAX_OPTIONS = 8
 OPTION_LETTERS = list(LETTERS[:MAX_OPTIONS])
-
-TYPE_LABELS = {
-    "single_choice": _l("Pilihan ganda (satu jawaban benar)"),
-    "weighted_options": _l("Pilihan berbobot (setiap opsi bernilai 0-5)"),
-    "multiple_response": _l("Pilihan jamak (beberapa jawaban benar)"),
-    "true_false": _l("Benar/Salah"),
-    "numeric": _l("Isian angka"),
-}
-DELIVERY_LABELS = {
-    "fixed": _l("Naskah tetap"),
-    "random": _l("Naskah acak per peserta"),
-    "adaptive": _l("Adaptif (CAT)"),
-}
-STATUS_LABELS = {
-    "draft": _l("Draf"),
-    "in_review": _l("Ditelaah"),
-    "approved": _l("Disetujui"),
-    "pilot": _l("Uji coba"),
-    "operational": _l("Operasional"),
-    "retired": _l("Dipensiunkan"),
-}
 
 
 class ItemForm(FlaskForm):
@@ -85,12 +65,8 @@ class ItemFilterForm(FlaskForm):
 
     q = StringField(_l("Cari kode atau isi soal"), validators=[Optional(), Length(max=100)])
     kompetensi = SelectField(_l("Kompetensi"), coerce=int, validate_choice=False, default=0)
-    tipe = SelectField(
-        _l("Tipe"), choices=[("", _l("Semua tipe"))] + [(t, TYPE_LABELS[t]) for t in ITEM_TYPES], default=""
-    )
-    status = SelectField(
-        _l("Status"), choices=[("", _l("Semua status"))] + [(s, STATUS_LABELS[s]) for s in ITEM_STATUSES], default=""
-    )
+    tipe = SelectField(_l("Tipe"), choices=[("", _l("Semua tipe")), *choices("item_type")], default="")
+    status = SelectField(_l("Status"), choices=[("", _l("Semua status")), *choices("item_status")], default="")
     penulis = SelectField(_l("Penulis"), coerce=int, validate_choice=False, default=0)
     b_min = DecimalField(_l("Tingkat kesulitan (b) dari"), validators=[Optional(), NumberRange(-6, 6)])
     b_max = DecimalField(_l("sampai"), validators=[Optional(), NumberRange(-6, 6)])
@@ -114,7 +90,7 @@ class BlueprintForm(FlaskForm):
     name = StringField(_l("Nama"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Uraian"), validators=[Length(max=2000)])
     time_limit_minutes = IntegerField(_l("Waktu (menit)"), validators=[InputRequired(), NumberRange(1, 600)])
-    delivery_mode = SelectField(_l("Cara penyajian"), choices=list(DELIVERY_LABELS.items()))
+    delivery_mode = SelectField(_l("Cara penyajian"), choices=choices("delivery_mode"))
     scale_kind = SelectField(
         _l("Skala pelaporan"),
         choices=[

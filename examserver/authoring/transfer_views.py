@@ -14,12 +14,12 @@ from wtforms.validators import Length
 from examserver import access
 from examserver.accounts.roles import ADMIN, ITEM_WRITER
 from examserver.authoring import bp
-from examserver.authoring.forms import STATUS_LABELS
 from examserver.authoring.messages import error_message
 from examserver.authoring.views import actor
 from examserver.downloads import CSV, attachment
 from examserver.errors import refusal_message
 from examserver.extensions import db
+from examserver.labels import choices
 from itembank import services
 from itembank.csv_format import export_csv, parse_csv
 from itembank.models import ITEM_STATUSES, Item
@@ -89,7 +89,7 @@ def import_items():
 def export_items():
     """Bulk export (administrators only); every exported item is logged."""
     form = ExportForm()
-    form.status.choices = [("", _("Semua status"))] + [(s, STATUS_LABELS[s]) for s in ITEM_STATUSES]
+    form.status.choices = [("", _("Semua status")), *choices("item_status")]
     if request.method == "POST" and form.validate_on_submit():
         query = select(Item).options(selectinload(Item.versions), selectinload(Item.competency)).order_by(Item.code)
         if form.status.data:

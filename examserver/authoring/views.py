@@ -17,10 +17,7 @@ from examserver.accounts.services import full_names
 from examserver.authoring import bp
 from examserver.authoring.charts import item_curves_svg
 from examserver.authoring.forms import (
-    DELIVERY_LABELS,
     OPTION_LETTERS,
-    STATUS_LABELS,
-    TYPE_LABELS,
     CompetencyForm,
     ItemFilterForm,
     ItemForm,
@@ -31,6 +28,7 @@ from examserver.authoring.messages import error_message, field_label
 from examserver.errors import refusal_message
 from examserver.extensions import db
 from examserver.formdata import field_values
+from examserver.labels import label
 from examserver.outcome import committed
 from itembank import services
 from itembank.assets import AssetError, check_image
@@ -58,11 +56,8 @@ def all_competency_choices(blank: str) -> list[tuple[int, str]]:
 
 
 @bp.app_context_processor
-def item_labels():
+def item_helpers():
     return {
-        "type_labels": TYPE_LABELS,
-        "status_labels": STATUS_LABELS,
-        "delivery_labels": DELIVERY_LABELS,
         "field_label": field_label,
     }
 
@@ -335,7 +330,7 @@ def change_status(item_id: int):
         else:
             db.session.commit()
             flash(
-                _("Status butir %(code)s: %(status)s.", code=item.code, status=STATUS_LABELS[item.status]),
+                _("Status butir %(code)s: %(status)s.", code=item.code, status=label("item_status", item.status)),
                 "success",
             )
     return redirect(url_for("authoring.item", item_id=item.id)), 303

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 #: Refusal code -> message (registered in ``examserver.errors``).
@@ -46,19 +45,3 @@ MESSAGES = {
     "delivery.not_found": _l("Tidak ditemukan."),
     "delivery.duplicate": _l("Kode jadwal sudah dipakai."),
 }
-
-
-def verdict_labels() -> dict:
-    """Labels of the verdict codes of :mod:`scoring.verdict`, per section and per result."""
-    return {
-        "section_verdict_labels": {
-            "met": _("Memenuhi"),
-            "not_met": _("Tidak memenuhi"),
-            "none": _("tidak ada ambang"),
-        },
-        "result_verdict_labels": {
-            "pass": _("LULUS ambang batas"),
-            "fail": _("TIDAK LULUS ambang batas"),
-            "none": _("tidak ada ambang kelulusan"),
-        },
-    }

@@ -22,7 +22,6 @@ from examserver.auth.forms import ConfirmForm
 from examserver.delivery import bp
 from examserver.delivery.forms import AppealForm, EnrolForm, ScheduleForm, VerifyForm
 from examserver.delivery.integrity import anchor_file
-from examserver.delivery.messages import verdict_labels
 from examserver.delivery.models import ExamSchedule, ExamSession, SessionResult
 from examserver.delivery.progress import progress_counts
 from examserver.delivery.services import create_schedule, enrol, expire_if_due, new_start_pin
@@ -80,20 +79,6 @@ def with_device_cookie(response, value: str, new: bool):
             path="/",
         )
     return response
-
-
-@bp.app_context_processor
-def delivery_labels():
-    return {
-        "session_status_labels": {
-            "scheduled": _("Terjadwal"),
-            "in_progress": _("Sedang dikerjakan"),
-            "submitted": _("Selesai"),
-            "expired": _("Waktu habis"),
-            "terminated": _("Dihentikan pengawas"),
-        },
-        **verdict_labels(),
-    }
 
 
 # --------------------------------------------------------------------------- candidate pages

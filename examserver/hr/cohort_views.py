@@ -19,10 +19,10 @@ from examserver.hr import bp
 from examserver.hr.analysis import GROUPINGS, heatmap, load_catalogue, load_workforce
 from examserver.hr.charts import heatmap_png
 from examserver.hr.forms import TrainingPlanForm
-from examserver.hr.messages import GROUPING_LABELS, MODE_LABELS
 from examserver.hr.models import Employee, PositionProfile, TrainingPlan
 from examserver.hr.services import build_training_plan
 from examserver.hr.views import HR
+from examserver.labels import label
 from examserver.outcome import committed
 
 METRICS = ("share", "gap")
@@ -60,18 +60,19 @@ def cohort_png():
         abort(404)
     table = heatmap(workforce, by)
     if metric == "share":
-        values, vmax, label = table.credible_share, 1.0, _("Bagian pegawai dengan kesenjangan nyata")
+        values, vmax, colour_label = table.credible_share, 1.0, _("Bagian pegawai dengan kesenjangan nyata")
     else:
         values = table.mean_credible_gap
         finite = values[np.isfinite(values)]
-        vmax, label = max(float(finite.max()) if finite.size else 0.0, 0.5), _("Rata-rata kesenjangan nyata (logit)")
+        vmax = max(float(finite.max()) if finite.size else 0.0, 0.5)
+        colour_label = _("Rata-rata kesenjangan nyata (logit)")
     rows = [f"{g} (n={n})" for g, n in zip(table.groups.tolist(), table.n_employees.tolist(), strict=True)]
     image = heatmap_png(
         values,
         rows,
         [c.code for c in workforce.competencies],
-        title=_("Kesenjangan kompetensi per %(by)s", by=GROUPING_LABELS[by]),
-        colour_label=label,
+        title=_("Kesenjangan kompetensi per %(by)s", by=label("employee_grouping", by)),
+        colour_label=colour_label,
         vmax=vmax,
     )
     return Response(image, mimetype="image/png")
@@ -155,7 +156,7 @@ def _export_rows(plan: TrainingPlan) -> tuple[list[str], list[list]]:
         by_programme.setdefault(assignment.programme_id, []).append(assignment.employee)
     for line in plan.lines:
         p = line.programme
-        head = [p.code, p.name, str(MODE_LABELS[p.mode]), line.runs, line.participants, round(line.cost, 2)]
+        head = [p.code, p.name, label("training_mode", p.mode), line.runs, line.participants, round(line.cost, 2)]
         head.append(round(line.gap_closed, 4))
         for employee in sorted(by_programme.get(p.id, []), key=lambda e: e.full_name):
             rows.append([*head, employee.nip, employee.full_name, employee.unit, employee.region])
@@ -191,7 +192,7 @@ def training_plan_xlsx(plan_id: int):
     for line in plan.lines:
         p = line.programme
         summary.append(
-            [p.code, p.name, str(MODE_LABELS[p.mode]), line.runs, line.participants, line.cost, line.gap_closed]
+            [p.code, p.name, label("training_mode", p.mode), line.runs, line.participants, line.cost, line.gap_closed]
         )
     sheet = book.create_sheet(_("peserta"))
     sheet.append(header)

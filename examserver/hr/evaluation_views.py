@@ -16,15 +16,11 @@ from examserver.hr.analysis import latest_period, load_workforce, performance
 from examserver.hr.analysis import talent_map as build_talent_map
 from examserver.hr.charts import nine_box_png
 from examserver.hr.forms import EvaluationPeriodForm, FeedbackForm, ModerationForm, RatingForm
-from examserver.hr.messages import (
-    BOX_NAMES,
-    RECOMMENDATION_LABELS,
-    STATUS_LABELS,
-    nine_box_reason,
-)
+from examserver.hr.messages import nine_box_reason
 from examserver.hr.models import CommunityFeedback, ConsultationComment, Employee, EvaluationPeriod, SupervisorRating
 from examserver.hr.services import moderate, rate, save_period, sender_hash, submit_feedback
 from examserver.hr.views import HR
+from examserver.labels import label
 from examserver.outcome import committed
 from scoring.training_needs import BOX_CODES
 
@@ -200,7 +196,7 @@ def moderate_item(kind: str, item_id: int):
         abort(400)
     back = back_on_refusal(url_for("hr.moderation"))
     moderate(item, current_user.id, approve=decision == "approve", note=(form.note.data or "").strip())
-    return committed(_("Status: %(status)s.", status=STATUS_LABELS[item.status]), back)
+    return committed(_("Status: %(status)s.", status=label("moderation_status", item.status)), back)
 
 
 # --------------------------------------------------------------------------- nine-box
@@ -230,7 +226,7 @@ def talent_map():
         for i, row in enumerate(rows):
             recommendation = box.recommendation[i]
             if box.box[i] == 0:
-                reason = RECOMMENDATION_LABELS["insufficient_data"]
+                reason = label("development_recommendation", "insufficient_data")
             else:
                 reason = nine_box_reason(
                     float(box.performance[i]),
@@ -243,17 +239,15 @@ def talent_map():
                 {
                     "employee": row.employee,
                     "box": int(box.box[i]),
-                    "name": BOX_NAMES[box.box_code[i]],
+                    "name": label("nine_box", box.box_code[i]),
                     "recommendation": recommendation,
-                    "label": RECOMMENDATION_LABELS[recommendation],
+                    "label": label("development_recommendation", recommendation),
                     "reason": reason,
                 }
             )
         order = {"further_education": 0, "coaching": 1, "develop_in_role": 2, "insufficient_data": 3}
         entries.sort(key=lambda e: (order[e["recommendation"]], -e["box"], e["employee"].full_name))
-    return render_template(
-        "hr/talent_map.html", period=period, periods=periods, box=box, entries=entries, box_names=BOX_NAMES
-    )
+    return render_template("hr/talent_map.html", period=period, periods=periods, box=box, entries=entries)
 
 
 @bp.route("/talenta.png")
@@ -263,7 +257,7 @@ def talent_map_png():
     period, _workforce, box, rows = _talent(request.args.get("periode", type=int))
     if box is None:
         abort(404)
-    names = {key: str(BOX_NAMES[code]) for key, code in BOX_CODES.items()}
+    names = {key: label("nine_box", code) for key, code in BOX_CODES.items()}
     image = nine_box_png(
         box.performance,
         box.potential,

@@ -19,7 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from examserver.fields import CODE
-from examserver.hr.messages import GROUPING_LABELS, MODE_LABELS, TOPIC_LABELS
+from examserver.labels import choices
 from examserver.wib import MOMENT
 
 
@@ -27,7 +27,7 @@ class ProgrammeForm(FlaskForm):
     code = StringField(_l("Kode program"), validators=[DataRequired(), Length(max=40), CODE])
     name = StringField(_l("Nama program"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Keterangan"), validators=[Length(max=4000)])
-    mode = SelectField(_l("Moda"), choices=list(MODE_LABELS.items()))
+    mode = SelectField(_l("Moda"), choices=choices("training_mode"))
     hours = FloatField(_l("Durasi (jam pelajaran)"), validators=[InputRequired(), NumberRange(min=0.5, max=2000)])
     capacity = IntegerField(_l("Kapasitas per angkatan"), validators=[InputRequired(), NumberRange(min=1, max=10000)])
     cost_per_run = FloatField(
@@ -57,7 +57,7 @@ class AppointForm(FlaskForm):
 class TrainingPlanForm(FlaskForm):
     title = StringField(_l("Judul rencana"), validators=[DataRequired(), Length(max=200)])
     budget = FloatField(_l("Anggaran (Rp)"), validators=[InputRequired(), NumberRange(min=0, max=1e13)])
-    grouping = SelectField(_l("Pegawai"), choices=list(GROUPING_LABELS.items()))
+    grouping = SelectField(_l("Pegawai"), choices=choices("employee_grouping"))
     group_value = StringField(_l("Unit, wilayah atau jabatan (bila dipilih)"), validators=[Optional(), Length(max=200)])
     max_programmes = IntegerField(
         _l("Program paling banyak per pegawai (kosong = tanpa batas)"), [Optional(), NumberRange(1, 20)]
@@ -118,7 +118,7 @@ class ConsultationForm(FlaskForm):
 
 
 class CommentForm(FlaskForm):
-    topic = SelectField(_l("Kriteria yang dikomentari"), choices=list(TOPIC_LABELS.items()))
+    topic = SelectField(_l("Kriteria yang dikomentari"), choices=choices("consultation_topic"))
     text = TextAreaField(_l("Komentar"), validators=[DataRequired(), Length(min=10, max=2000)])
     author = StringField(_l("Nama atau organisasi (boleh dikosongkan)"), validators=[Length(max=120)])
 

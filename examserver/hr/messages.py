@@ -1,9 +1,11 @@
-"""Translated texts of the HR pages: refusals, labels, plan reasons and nine-box recommendations."""
+"""Translated texts of the HR pages: refusals, plan reasons and nine-box reasons (labels: ``examserver.labels``)."""
 
 from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from examserver.labels import LABELS, label
 
 #: Refusal code -> message (registered in ``examserver.errors``).
 MESSAGES = {
@@ -32,41 +34,12 @@ MESSAGES = {
     "hr.success_levels_invalid": _l("Level θ harus berupa angka antara -4 dan 4 untuk kompetensi usulan: %(codes)s."),
     "hr.success_levels_empty": _l("Isi level paling sedikit satu kompetensi."),
 }
-SUCCESS_STATUS_LABELS = {"proposed": _l("usulan"), "accepted": _l("diterima")}
-MODE_LABELS = {"online": _l("daring"), "classroom": _l("klasikal")}
-STATUS_LABELS = {"pending": _l("menunggu moderasi"), "approved": _l("disetujui"), "rejected": _l("ditolak")}
-PLAN_STATUS_LABELS = {"proposed": _l("usulan"), "agreed": _l("disepakati"), "completed": _l("selesai")}
-GROUPING_LABELS = {
-    "all": _l("semua pegawai"),
-    "unit": _l("unit kerja"),
-    "region": _l("wilayah"),
-    "position": _l("jabatan"),
-}
-TOPIC_LABELS = {
-    "thresholds": _l("Nilai ambang batas"), "weights": _l("Bobot SKD dan SKB"),
-    "requirements": _l("Persyaratan jabatan"), "documents": _l("Dokumen yang diminta"), "other": _l("Lainnya"),
-}  # fmt: skip
-LEVEL_LABELS = {0: _l("rendah"), 1: _l("sedang"), 2: _l("tinggi")}
-BOX_NAMES = {
-    "underperformer": _l("Kinerja di bawah harapan"), "effective": _l("Efektif"),
-    "trusted_professional": _l("Profesional andal"), "inconsistent": _l("Belum konsisten"),
-    "core_player": _l("Andalan inti"), "high_performer": _l("Berkinerja tinggi"),
-    "enigma": _l("Potensi belum tampak dalam kinerja"), "growth": _l("Siap berkembang"), "star": _l("Bintang"),
-    "insufficient_data": _l("Belum dapat dipetakan"),
-}  # fmt: skip
-RECOMMENDATION_LABELS = {
-    "further_education": _l("usulkan pendidikan lanjutan"),
-    "coaching": _l("pembinaan (coaching) oleh atasan"),
-    "develop_in_role": _l("kembangkan pada jabatan sekarang"),
-    "insufficient_data": _l("lengkapi data terlebih dahulu"),
-}
-SCORE_LABELS = {"SKD": _l("SKD total"), "SKB": _l("SKB (nilai bidang)"), "final": _l("Nilai akhir")}
 
 
 def score_label(key: str) -> str:
     """A selection score key as a reader knows it (SKD sections keep their code, e.g. SKD.TWK)."""
-    label = SCORE_LABELS.get(key)
-    return str(label) if label is not None else key
+    text = LABELS["selection_score"].get(key)
+    return str(text) if text is not None else key
 
 
 def plan_reason(item, programme) -> str:
@@ -85,7 +58,7 @@ def plan_reason(item, programme) -> str:
         competencies=", ".join(item.competencies),
         per_hour=item.expected_gap_closed / programme.hours,
         hours=f"{programme.hours:g}",
-        mode=MODE_LABELS[programme.mode],
+        mode=label("training_mode", programme.mode),
     )
 
 
@@ -94,8 +67,8 @@ def nine_box_reason(perf: float, perf_level: int, pot: float, pot_level: int, re
     return _(
         "Kinerja %(perf).1f (%(perf_level)s) dan potensi kompetensi %(pot).2f (%(pot_level)s): %(advice)s.",
         perf=perf,
-        perf_level=LEVEL_LABELS[perf_level],
+        perf_level=label("nine_box_level", perf_level),
         pot=pot,
-        pot_level=LEVEL_LABELS[pot_level],
-        advice=RECOMMENDATION_LABELS[recommendation],
+        pot_level=label("nine_box_level", pot_level),
+        advice=label("development_recommendation", recommendation),
     )

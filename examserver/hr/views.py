@@ -18,15 +18,7 @@ from examserver.formdata import field_values
 from examserver.hr import bp
 from examserver.hr.analysis import load_catalogue, load_workforce
 from examserver.hr.forms import AppointForm, ProfileForm, ProgrammeForm
-from examserver.hr.messages import (
-    GROUPING_LABELS,
-    MODE_LABELS,
-    PLAN_STATUS_LABELS,
-    STATUS_LABELS,
-    SUCCESS_STATUS_LABELS,
-    TOPIC_LABELS,
-    plan_reason,
-)
+from examserver.hr.messages import plan_reason
 from examserver.hr.models import (
     CommunityFeedback,
     ConsultationComment,
@@ -49,16 +41,8 @@ HR = (HR_OFFICER, ADMIN)
 
 
 @bp.app_context_processor
-def hr_labels():
-    return {
-        "programme_mode_labels": MODE_LABELS,
-        "plan_status_labels": PLAN_STATUS_LABELS,
-        "grouping_labels": GROUPING_LABELS,
-        "topic_labels": TOPIC_LABELS,
-        "moderation_labels": STATUS_LABELS,
-        "success_status_labels": SUCCESS_STATUS_LABELS,
-        "plan_reason": plan_reason,
-    }
+def hr_helpers():
+    return {"plan_reason": plan_reason}
 
 
 #: The programme form's fields that :class:`ProgrammeData` takes as they are.

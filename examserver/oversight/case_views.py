@@ -17,16 +17,9 @@ from examserver.delivery.integrity import anchor_file
 from examserver.errors import back_on_refusal, flash_refusal
 from examserver.extensions import db
 from examserver.formdata import field_values
+from examserver.labels import label
 from examserver.oversight import bp, services
 from examserver.oversight.forms import AssessForm, ConcludeForm, InvestigateForm, SanctionForm
-from examserver.oversight.messages import (
-    CATEGORY_LABELS,
-    OUTCOME_LABELS,
-    SANCTION_LABELS,
-    STATUS_LABELS,
-    STEP_LABELS,
-    SUBJECT_LABELS,
-)
 from examserver.oversight.models import CASE_STATUSES, Complaint, Evidence, Sanction
 from examserver.oversight.public_views import evidence_dir
 from examserver.oversight.records import named_records
@@ -35,18 +28,6 @@ from examserver.selection.web import newest_periods, period_choices
 from examserver.wib import to_wib
 from itembank.database import utcnow
 from proctoring.standing import standing_of
-
-
-@bp.app_context_processor
-def oversight_labels():
-    return {
-        "complaint_category_labels": CATEGORY_LABELS,
-        "complaint_subject_labels": SUBJECT_LABELS,
-        "case_status_labels": STATUS_LABELS,
-        "case_outcome_labels": OUTCOME_LABELS,
-        "case_step_labels": STEP_LABELS,
-        "sanction_labels": SANCTION_LABELS,
-    }
 
 
 @bp.route("/inspektorat/")
@@ -103,7 +84,7 @@ def _advance(case_id: int, status: str, key: str, form, **values):
         with flash_refusal(form.reason):
             services.advance(db.session, complaint, status, reason=form.reason.data, actor_id=current_user.id, **values)
             db.session.commit()
-            flash(_("Status pengaduan: %(status)s.", status=STATUS_LABELS[status]), "success")
+            flash(_("Status pengaduan: %(status)s.", status=label("complaint_status", status)), "success")
             return redirect(url_for("oversight.case", case_id=case_id)), 303
     return _case_page(complaint, **{key: form})
 

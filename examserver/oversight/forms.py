@@ -9,7 +9,7 @@ from wtforms import DateField, IntegerField, RadioField, SelectField, StringFiel
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from examserver.errors import refusal_message
-from examserver.oversight.messages import CATEGORY_LABELS, OUTCOME_LABELS, SANCTION_LABELS, SUBJECT_LABELS
+from examserver.labels import LABELS, choices
 from examserver.oversight.models import OUTCOMES
 from examserver.oversight.services import MIN_DESCRIPTION, EvidenceFile, check_evidence
 from itembank.refusal import Refusal
@@ -49,10 +49,10 @@ class ComplaintForm(FlaskForm):
         _l("Periode seleksi"), coerce=int, validators=[InputRequired(message=_l("Pilih periode seleksi."))]
     )
     category = SelectField(
-        _l("Jenis dugaan pelanggaran"), choices=list(CATEGORY_LABELS.items()), validators=[DataRequired(REQUIRED)]
+        _l("Jenis dugaan pelanggaran"), choices=choices("complaint_category"), validators=[DataRequired(REQUIRED)]
     )
     subject_kind = SelectField(
-        _l("Yang diadukan"), choices=list(SUBJECT_LABELS.items()), validators=[DataRequired(REQUIRED)]
+        _l("Yang diadukan"), choices=choices("complaint_subject"), validators=[DataRequired(REQUIRED)]
     )
     schedule = SelectField(_l("Jadwal ujian (jika tentang lokasi atau jadwal ujian)"), coerce=_optional_id)
     subject_text = StringField(
@@ -107,7 +107,7 @@ class InvestigateForm(FlaskForm):
 class ConcludeForm(FlaskForm):
     outcome = RadioField(
         _l("Kesimpulan"),
-        choices=[(key, OUTCOME_LABELS[key]) for key in OUTCOMES],
+        choices=[(key, LABELS["complaint_outcome"][key]) for key in OUTCOMES],
         validators=[InputRequired(message=_l("Pilih kesimpulan."))],
     )
     reason = TextAreaField(_l("Alasan (hanya untuk Inspektorat)"), validators=[DataRequired(REQUIRED), REASON])
@@ -117,7 +117,7 @@ class ConcludeForm(FlaskForm):
 
 
 class SanctionForm(FlaskForm):
-    kind = SelectField(_l("Jenis sanksi"), choices=list(SANCTION_LABELS.items()), validators=[DataRequired(REQUIRED)])
+    kind = SelectField(_l("Jenis sanksi"), choices=choices("sanction_kind"), validators=[DataRequired(REQUIRED)])
     person_email = StringField(
         _l("Surel orang yang dikenai sanksi"), validators=[DataRequired(REQUIRED), _at_most(200)]
     )

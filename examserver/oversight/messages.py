@@ -1,4 +1,4 @@
-"""Translated texts of the complaint and inspectorate pages: refusals and the labels of their codes."""
+"""Translated texts of the complaint and inspectorate pages: refusals (labels: ``examserver.labels``)."""
 
 from __future__ import annotations
 
@@ -49,45 +49,4 @@ MESSAGES = {
     "oversight.removed_from_proctors": _l(
         "%(name)s dicoret dari daftar pengawas sampai %(until)s berdasarkan sanksi Inspektorat."
     ),
-}
-
-CATEGORY_LABELS = {
-    "nepotism": _l("Nepotisme atau titipan"),
-    "bribery": _l("Suap atau pungutan"),
-    "cheating": _l("Kecurangan saat ujian"),
-    "leak": _l("Kebocoran soal"),
-    "procedure": _l("Pelanggaran prosedur seleksi"),
-    "other": _l("Lainnya"),
-}
-SUBJECT_LABELS = {
-    "period": _l("Periode seleksi secara umum"),
-    "sitting": _l("Lokasi atau jadwal ujian"),
-    "committee": _l("Anggota panitia seleksi"),
-    "proctor": _l("Pengawas ujian"),
-}
-STATUS_LABELS = {
-    "received": _l("Diterima"),
-    "assessed": _l("Ditelaah"),
-    "investigating": _l("Dalam pemeriksaan"),
-    "concluded": _l("Selesai"),
-}
-OUTCOME_LABELS = {
-    "substantiated": _l("Terbukti"),
-    "not_substantiated": _l("Tidak terbukti"),
-    "open": _l("Belum selesai"),
-}
-SANCTION_LABELS = {
-    "warning": _l("Teguran"),
-    "committee_removal": _l("Dicoret dari panitia seleksi"),
-    "proctor_removal": _l("Dicoret dari daftar pengawas"),
-    "referral": _l("Diteruskan ke penegak hukum atau pejabat pembina"),
-    "disqualification": _l("Didiskualifikasi dari satu periode"),
-    "ban": _l("Dilarang mendaftar beberapa periode"),
-}
-#: Words of a step, as the case page's history shows them.
-STEP_LABELS = {
-    "received": _l("Pengaduan masuk"),
-    "assessed": _l("Ditelaah"),
-    "investigating": _l("Pemeriksaan dimulai"),
-    "concluded": _l("Disimpulkan"),
 }

@@ -5,26 +5,13 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from examserver.proctor.messages import reason_category_label
 from proctoring.services import REASON_CATEGORIES
-
-CATEGORY_LABELS = {
-    "environment": _l("Lingkungan"), "examinee": _l("Peserta"), "staff": _l("Petugas"),
-    "technical": _l("Teknis"), "other": _l("Lainnya"),
-}  # fmt: skip
-SUBCATEGORY_LABELS = {
-    "noise": _l("bising"), "power": _l("listrik padam"), "internet": _l("internet"), "illness": _l("sakit"),
-    "misconduct": _l("pelanggaran tata tertib"), "collusion": _l("kerja sama / menyontek"),
-    "impersonation": _l("perjokian"), "prohibited_device": _l("perangkat terlarang"), "error": _l("kesalahan"),
-    "server": _l("server"), "device": _l("perangkat"), "network": _l("jaringan"), "other": _l("lainnya"),
-}  # fmt: skip
 
 
 def category_choices():
-    return [
-        (f"{top}.{sub}", f"{CATEGORY_LABELS[top]}: {SUBCATEGORY_LABELS[sub]}")
-        for top, subs in REASON_CATEGORIES.items()
-        for sub in subs
-    ]
+    codes = (f"{top}.{sub}" for top, subs in REASON_CATEGORIES.items() for sub in subs)
+    return [(code, reason_category_label(code)) for code in codes]
 
 
 class ActionForm(FlaskForm):

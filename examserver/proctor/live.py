@@ -24,7 +24,7 @@ from examserver.accounts.models import User
 from examserver.delivery.models import Answer, ExamSchedule, ExamSession, SessionItem
 from examserver.delivery.progress import progress_counts
 from examserver.delivery.services import expire_if_due, remaining_seconds
-from examserver.proctor.messages import EVENT_LABELS
+from examserver.labels import label
 from proctoring.models import IntegrityEvent
 
 #: How far before the previous refresh's read a refresh looks for changes.
@@ -149,7 +149,7 @@ def _row(exam: ExamSession, name: str, kinds: EventCounts, progress: tuple[int, 
         "clipboard": sum(kinds.get(kind, (0,))[0] for kind in ("copy", "cut", "paste")),
         "dropped_events": sum((exam.browser_events_dropped or {}).values()),
         "last_event": last,
-        "last_event_label": str(EVENT_LABELS.get(last, last)) if last is not None else None,
+        "last_event_label": label("session_event", last) if last is not None else None,
         "last_event_ago": round((moment - last_at).total_seconds()) if last_at is not None else None,
     }
 

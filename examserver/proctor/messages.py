@@ -1,4 +1,4 @@
-"""Translated texts of proctoring: error messages, event names and the reasons behind flags."""
+"""Translated texts of proctoring: error messages and the reasons behind flags (labels: ``examserver.labels``)."""
 
 from __future__ import annotations
 
@@ -6,30 +6,8 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from examserver.proctor.forms import CATEGORY_LABELS, SUBCATEGORY_LABELS
+from examserver.labels import LABELS
 from proctoring.flags import Flag
-
-EVENT_LABELS = {
-    "focus_lost": _l("meninggalkan jendela ujian"), "fullscreen_exit": _l("keluar layar penuh"),
-    "copy": _l("menyalin"), "cut": _l("memotong"), "paste": _l("menempel"), "context_menu": _l("menu klik kanan"),
-    "shortcut": _l("pintasan terlarang"), "unload": _l("menutup/memuat ulang halaman"), "offline": _l("luring"),
-    "online": _l("daring kembali"), "session_started": _l("mulai ujian"), "session_resumed": _l("melanjutkan ujian"),
-    "new_address": _l("alamat jaringan baru"), "other_device_refused": _l("ditolak: perangkat lain"),
-    "second_session": _l("masuk dari peramban lain"), "session_submitted": _l("menyelesaikan ujian"),
-    "session_expired": _l("waktu habis"), "session_terminated": _l("dihentikan pengawas"),
-    "fast_answers": _l("jawaban sangat cepat"), "start_authorised": _l("diizinkan mulai"), "paused": _l("dijeda"),
-    "resumed": _l("dilanjutkan"), "time_extended": _l("waktu ditambah"), "message": _l("pesan pengawas"),
-    "device_change_allowed": _l("diizinkan pindah perangkat"), "terminated": _l("dihentikan"),
-    "items_other_device": _l("ditolak: membaca soal dari perangkat lain"),
-    "pin_locked": _l("PIN mulai salah berulang kali: mulai dikunci sementara"),
-}  # fmt: skip
-DECISION_LABELS = {"cleared": _l("bersih"), "warning": _l("peringatan"), "invalidated": _l("dibatalkan")}
-#: A session's standing (proctoring.standing.State), as candidates, the public and staff read it.
-STANDING_LABELS = {
-    "valid": _l("sah"), "under_review": _l("sedang ditinjau"), "invalidated": _l("dibatalkan"),
-    "appeal_pending": _l("dibatalkan, sanggahan sedang diperiksa"), "restored": _l("dipulihkan setelah sanggahan"),
-}  # fmt: skip
-
 
 #: Refusal code -> message (registered in ``examserver.errors``).
 MESSAGES = {
@@ -85,9 +63,10 @@ def standing_note(standing, *, public: bool = False) -> str:
 def reason_category_label(code: str) -> str:
     """The translated label of a reason category such as ``examinee.collusion``."""
     top, _dot, sub = (code or "").partition(".")
-    if top not in CATEGORY_LABELS or sub not in SUBCATEGORY_LABELS:
+    tops, subs = LABELS["reason_category"], LABELS["reason_subcategory"]
+    if top not in tops or sub not in subs:
         return code
-    return f"{CATEGORY_LABELS[top]}: {SUBCATEGORY_LABELS[sub]}"
+    return f"{tops[top]}: {subs[sub]}"
 
 
 def copying_direction_text(facts: dict) -> str:

@@ -22,9 +22,6 @@ from examserver.proctor.actions import act, assigned_schedules, can_watch
 from examserver.proctor.forms import ActionForm, AppealOutcomeForm, DecisionForm
 from examserver.proctor.live import RefreshToken, Room, read_room
 from examserver.proctor.messages import (
-    DECISION_LABELS,
-    EVENT_LABELS,
-    STANDING_LABELS,
     flag_text,
     reason_category_label,
     standing_note,
@@ -62,10 +59,6 @@ def timeline_action(session_id: int) -> tuple[ExamSession, str]:
 def proctor_helpers():  # also used by the candidate's result page
     return {
         "flag_text": flag_text,
-        "event_labels": EVENT_LABELS,
-        "decision_labels": DECISION_LABELS,
-        "appeal_labels": {"open": _("terbuka"), "upheld": _("diterima"), "rejected": _("ditolak")},
-        "standing_labels": STANDING_LABELS,
         "reason_category_label": reason_category_label,
         "standing_note": standing_note,
     }

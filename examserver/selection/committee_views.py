@@ -17,6 +17,7 @@ from examserver.delivery.models import ExamSchedule
 from examserver.downloads import csv_attachment, xlsx_attachment
 from examserver.errors import back_on_refusal, flash_refusal, refusal_message
 from examserver.extensions import db
+from examserver.labels import label
 from examserver.outcome import committed
 from examserver.oversight.register import candidate_bar
 from examserver.proctor.messages import standing_note
@@ -33,7 +34,7 @@ from examserver.selection.forms import (
     PositionForm,
     rubric_form,
 )
-from examserver.selection.messages import RESULT_LABELS, STAGE_LABELS, category_label
+from examserver.selection.messages import category_label
 from examserver.selection.models import (
     Announcement,
     Application,
@@ -425,7 +426,7 @@ def _export_rows(result) -> tuple[list[str], list[list]]:
             r.status,
             r.appointed_code,
             r.tie_unresolved,
-            str(RESULT_LABELS[r.status]),
+            label("selection_result", r.status),
             standing_note(r.standing) or None,
         ]  # fmt: skip
         for r in result.rows
@@ -488,7 +489,7 @@ def publish(period_id: int):
     """Publish a stage's result as a signed announcement, or a correction of an earlier one."""
     period = db.get_or_404(SelectionPeriod, period_id)
     form = AnnouncementForm()
-    form.stage.choices = [(k, STAGE_LABELS[k]) for k in ("administrative", "basic", "final")]
+    form.stage.choices = [(k, label("selection_stage", k)) for k in ("administrative", "basic", "final")]
     earlier = db.session.scalars(
         select(Announcement).where(Announcement.period_id == period.id).order_by(Announcement.id)
     ).all()

@@ -1,41 +1,18 @@
-"""Translated texts of selection: refusals, statuses, stages and document states."""
+"""Translated texts of selection: refusals and applicant categories (labels: ``examserver.labels``)."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-STAGE_LABELS = {
-    "administrative": _l("Seleksi administrasi"), "basic": _l("Seleksi kompetensi dasar (SKD)"),
-    "field": _l("Seleksi kompetensi bidang (SKB)"), "final": _l("Hasil akhir"),
-}  # fmt: skip
-APPLICATION_LABELS = {
-    "draft": _l("draf (belum dikirim)"), "submitted": _l("dikirim, menunggu verifikasi"),
-    "accepted": _l("memenuhi syarat"), "rejected": _l("tidak memenuhi syarat"),
-}  # fmt: skip
-DOCUMENT_LABELS = {"pending": _l("belum diperiksa"), "accepted": _l("diterima"), "rejected": _l("ditolak")}
-APPEAL_LABELS = {"open": _l("menunggu keputusan"), "upheld": _l("diterima"), "rejected": _l("ditolak")}
-RESULT_LABELS = {
-    "ADMIN_FAILED": _l("tidak memenuhi syarat administrasi"), "ABSENT": _l("tidak hadir"),
-    "BELOW_THRESHOLD": _l("di bawah nilai ambang batas"), "NOT_SHORTLISTED": _l("tidak masuk 3x formasi"),
-    "SHORTLISTED": _l("lulus ke SKB"), "NOT_SELECTED": _l("tidak lulus"), "SELECTED": _l("lulus"),
-    "SELECTED_BY_FILLING": _l("lulus (optimalisasi formasi)"), "INVALIDATED": _l("gugur: hasil ujian dibatalkan"),
-}  # fmt: skip
-CATEGORY_LABELS = {
-    "general": _l("umum"), "cum_laude": _l("lulusan cum laude"), "disability": _l("penyandang disabilitas"),
-    "papua": _l("putra/putri Papua"),
-}  # fmt: skip
+from examserver.labels import LABELS
 
-#: Education levels (jenjang) of a position's qualification, lowest first; "unknown" when not stated.
-EDUCATION_LABELS = {
-    "SMA": _l("SMA/SMK sederajat"), "D3": _l("Diploma III"), "D4": _l("Diploma IV"), "S1": _l("Sarjana (S-1)"),
-    "S2": _l("Magister (S-2)"), "S3": _l("Doktor (S-3)"), "unknown": _l("jenjang tidak disebut"),
-}  # fmt: skip
 UNKNOWN_REGION = _l("wilayah tidak diketahui")
 
 
 def category_label(name: str) -> str:
     """The translated label of an applicant category; unknown (configured) ones as written."""
-    return str(CATEGORY_LABELS.get(name, name))
+    text = LABELS["applicant_category"].get(name)
+    return str(text) if text is not None else name
 
 
 #: Refusal code -> message (registered in ``examserver.errors``).

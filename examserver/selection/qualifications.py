@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 #: Level code by the ways committees write it, the first that matches; codes are the keys of
-#: ``messages.EDUCATION_LABELS``. "Sarjana terapan" (applied bachelor) is D-IV, so it comes before S-1.
+#: ``LABELS["education_level"]`` in examserver.labels. "Sarjana terapan" (applied bachelor) is D-IV,
+#: so it comes before S-1.
 _LEVELS = (
     (re.compile(r"\b(S-?3|doktor)\b", re.IGNORECASE), "S3"),
     (re.compile(r"\b(S-?2|magister)\b", re.IGNORECASE), "S2"),

@@ -12,9 +12,9 @@ from examserver import access
 from examserver.accounts.roles import ADMIN, COMMITTEE
 from examserver.downloads import csv_attachment, xlsx_attachment
 from examserver.extensions import db
+from examserver.labels import label
 from examserver.selection import bp
 from examserver.selection.charts import region_chart_svg
-from examserver.selection.messages import EDUCATION_LABELS
 from examserver.selection.models import SelectionPeriod
 from examserver.selection.risk import RiskReport, Target, at_risk
 from examserver.spreadsheet import inert_cell
@@ -33,7 +33,6 @@ def at_risk_positions(period_id: int):
         period=period,
         report=report,
         chart=region_chart_svg(report.regions),
-        education_labels=EDUCATION_LABELS,
         thresholds=", ".join(f"{name} ≥ {format_decimal(value)}" for name, value in report.thresholds.minimums),
     )
 
@@ -54,7 +53,7 @@ def _export_rows(report: RiskReport) -> list[list]:
     for r in report.rows:
         rows.append(
             [
-                r.position.code, r.position.title, str(EDUCATION_LABELS[r.level]), r.position.quota, r.applicants,
+                r.position.code, r.position.title, label("education_level", r.level), r.position.quota, r.applicants,
                 r.meeting, r.pending, round(r.pass_rate, 4), round(r.expected, 2), r.lower, r.upper,
                 round(r.per_seat, 3), round(r.shortfall, 4), _("ya") if r.flagged else _("tidak"),
                 _targets(r.regions), _targets(r.programmes), r.actual,

@@ -15,14 +15,7 @@ from examserver.config import INSTANCE
 from examserver.extensions import db
 from examserver.selection import bp, services
 from examserver.selection.documents import DOCUMENT_TYPES
-from examserver.selection.messages import (
-    APPEAL_LABELS,
-    APPLICATION_LABELS,
-    DOCUMENT_LABELS,
-    RESULT_LABELS,
-    STAGE_LABELS,
-    category_label,
-)
+from examserver.selection.messages import category_label
 from examserver.selection.models import Application, SelectionPeriod
 from examserver.selection.rubrics import RUBRICS
 
@@ -73,11 +66,6 @@ def guarded_application(application_id: int) -> Application:
 @bp.app_context_processor
 def selection_labels():
     return {
-        "stage_labels": STAGE_LABELS,
-        "application_labels": APPLICATION_LABELS,
-        "document_labels": DOCUMENT_LABELS,
-        "appeal_labels_selection": APPEAL_LABELS,
-        "result_labels": RESULT_LABELS,
         "category_label": category_label,
         "document_types": DOCUMENT_TYPES,
         "rubrics": RUBRICS,

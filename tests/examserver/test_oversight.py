@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from examserver.labels import LABELS
 from examserver.oversight.models import CaseStep, Complaint, Evidence, Sanction
-from examserver.proctor.messages import EVENT_LABELS
 from examserver.selection import services as selection
 from examserver.selection.models import Application, Position, SelectionPeriod
 from examserver.selection.rules import default_rules_json
@@ -185,7 +185,7 @@ def _case_through_to_conclusion(app, db_session, inspector, exam, complaint: Com
     records = client.get(f"{page}/catatan").get_data(as_text=True)
     assert exam.registration_number in records and "<form" not in records.split("<main", 1)[1].split("</main>")[0]
     for kind in kinds:
-        assert str(EVENT_LABELS.get(kind, kind)) in records, kind
+        assert str(LABELS["session_event"].get(kind, kind)) in records, kind
     assert (
         post(client, page, f"{page}/periksa", {"reason": "Memanggil pengawas dan memutar rekaman."}).status_code == 303
     )
