@@ -7,7 +7,6 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     FieldList,
-    FloatField,
     Form,
     FormField,
     IntegerField,
@@ -18,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from examserver.fields import CODE
+from examserver.fields import CODE, LocaleFloatField
 from examserver.labels import choices
 from examserver.wib import MOMENT
 
@@ -28,12 +27,12 @@ class ProgrammeForm(FlaskForm):
     name = StringField(_l("Nama program"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Keterangan"), validators=[Length(max=4000)])
     mode = SelectField(_l("Moda"), choices=choices("training_mode"))
-    hours = FloatField(_l("Durasi (jam pelajaran)"), validators=[InputRequired(), NumberRange(min=0.5, max=2000)])
+    hours = LocaleFloatField(_l("Durasi (jam pelajaran)"), validators=[InputRequired(), NumberRange(min=0.5, max=2000)])
     capacity = IntegerField(_l("Kapasitas per angkatan"), validators=[InputRequired(), NumberRange(min=1, max=10000)])
-    cost_per_run = FloatField(
+    cost_per_run = LocaleFloatField(
         _l("Biaya per angkatan (Rp)"), validators=[InputRequired(), NumberRange(min=0)], default=0
     )
-    cost_per_participant = FloatField(
+    cost_per_participant = LocaleFloatField(
         _l("Biaya per peserta (Rp)"), validators=[InputRequired(), NumberRange(min=0)], default=0
     )
     max_runs = IntegerField(
@@ -56,7 +55,7 @@ class AppointForm(FlaskForm):
 
 class TrainingPlanForm(FlaskForm):
     title = StringField(_l("Judul rencana"), validators=[DataRequired(), Length(max=200)])
-    budget = FloatField(_l("Anggaran (Rp)"), validators=[InputRequired(), NumberRange(min=0, max=1e13)])
+    budget = LocaleFloatField(_l("Anggaran (Rp)"), validators=[InputRequired(), NumberRange(min=0, max=1e13)])
     grouping = SelectField(_l("Pegawai"), choices=choices("employee_grouping"))
     group_value = StringField(_l("Unit, wilayah atau jabatan (bila dipilih)"), validators=[Optional(), Length(max=200)])
     max_programmes = IntegerField(
@@ -70,7 +69,7 @@ class EvaluationPeriodForm(FlaskForm):
     title = StringField(_l("Judul"), validators=[DataRequired(), Length(max=200)])
     starts_on = DateField(_l("Mulai"), validators=[InputRequired()])
     ends_on = DateField(_l("Selesai"), validators=[InputRequired()])
-    supervisor_weight = FloatField(
+    supervisor_weight = LocaleFloatField(
         _l("Bobot penilaian atasan (0-1; sisanya umpan balik masyarakat)"),
         validators=[InputRequired(), NumberRange(0, 1)],
         default=0.7,
@@ -80,8 +79,8 @@ class EvaluationPeriodForm(FlaskForm):
 
 class TargetForm(Form):
     target = StringField(_l("Sasaran kinerja"), validators=[Optional(), Length(max=300)])
-    weight = FloatField(_l("Bobot"), validators=[Optional(), NumberRange(0, 100)], default=1)
-    achieved = FloatField(_l("Capaian (%)"), validators=[Optional(), NumberRange(0, 120)])
+    weight = LocaleFloatField(_l("Bobot"), validators=[Optional(), NumberRange(0, 100)], default=1)
+    achieved = LocaleFloatField(_l("Capaian (%)"), validators=[Optional(), NumberRange(0, 120)])
 
 
 class RatingForm(FlaskForm):

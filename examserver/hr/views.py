@@ -14,6 +14,7 @@ from examserver import access
 from examserver.accounts.roles import ADMIN, HR_OFFICER
 from examserver.errors import flash_refusal, refusal_message
 from examserver.extensions import db
+from examserver.fields import parse_number
 from examserver.formdata import field_values
 from examserver.hr import bp
 from examserver.hr.analysis import load_catalogue, load_workforce
@@ -183,11 +184,11 @@ def catalogue():
 def _effect_inputs(competencies) -> tuple[dict[int, float], list[str]]:
     effects, errors = {}, []
     for competency in competencies:
-        raw = request.form.get(f"effect-{competency.id}", "").strip().replace(",", ".")
+        raw = request.form.get(f"effect-{competency.id}", "").strip()
         if not raw:
             continue
         try:
-            value = float(raw)
+            value = parse_number(raw)
         except ValueError:
             errors.append(competency.code)
             continue
@@ -255,12 +256,12 @@ def profile_form(profile_id: int | None = None):
     if form.validate_on_submit():
         requirements, bad = {}, []
         for competency in competencies:
-            raw = request.form.get(f"required-{competency.id}", "").strip().replace(",", ".")
-            weight_raw = request.form.get(f"weight-{competency.id}", "1").strip().replace(",", ".") or "1"
+            raw = request.form.get(f"required-{competency.id}", "").strip()
+            weight_raw = request.form.get(f"weight-{competency.id}", "1").strip() or "1"
             if not raw:
                 continue
             try:
-                value, weight = float(raw), float(weight_raw)
+                value, weight = parse_number(raw), parse_number(weight_raw)
             except ValueError:
                 bad.append(competency.code)
                 continue

@@ -79,7 +79,7 @@ def test_hr_officer_walks_from_a_new_hire_to_an_exported_budget_plan(client, db_
     token = csrf_token(client, "/sdm/rencana-pelatihan")
     response = client.post(
         "/sdm/rencana-pelatihan",
-        data={"csrf_token": token, "title": "Rencana uji", "budget": "4500000", "grouping": "all", "orientation": "y"},
+        data={"csrf_token": token, "title": "Rencana uji", "budget": "4.500.000", "grouping": "all", "orientation": "y"},
     )
     assert response.status_code == 303
     plan = db_session.scalar(select(TrainingPlan).where(TrainingPlan.title == "Rencana uji"))
@@ -149,13 +149,15 @@ def test_the_catalogue_is_editable_by_hr(client, db_session, login_as, world, ta
     twk = taxonomy["SKD.TWK"]
     token = csrf_token(client, "/sdm/katalog/baru")
     data = {
-        "csrf_token": token, "code": "BELA-1", "name": "Bela negara", "mode": "online", "hours": "8",
-        "capacity": "100", "cost_per_run": "0", "cost_per_participant": "50000", "is_active": "y",
+        "csrf_token": token, "code": "BELA-1", "name": "Bela negara", "mode": "online", "hours": "7,5",
+        "capacity": "100", "cost_per_run": "0", "cost_per_participant": "50.000", "is_active": "y",
         f"effect-{twk.id}": "0,4",
     }  # fmt: skip
     assert client.post("/sdm/katalog/baru", data=data).status_code == 303
     page = client.get("/sdm/katalog").get_data(as_text=True)
     assert "BELA-1" in page and "SKD.TWK +0.40" in page
+    bela = db_session.scalar(select(TrainingProgramme).where(TrainingProgramme.code == "BELA-1"))
+    assert (bela.hours, bela.cost_per_participant) == (7.5, 50_000)  # typed the Indonesian way
     # A duplicate code and a programme building nothing are refused.
     data["csrf_token"] = csrf_token(client, "/sdm/katalog/baru")
     assert "Kode itu sudah dipakai." in client.post("/sdm/katalog/baru", data=data).get_data(as_text=True)
