@@ -26,7 +26,7 @@ def _operation(
     operation_id: str, summary: str, parameters: list, responses: dict, *, body: dict | None = None, **more: str
 ) -> dict:
     """One operation; ``body`` is the schema of its required JSON request body, ``more`` e.g. its description."""
-    operation = {"operationId": operation_id, "summary": summary, **more, "parameters": parameters}
+    operation: dict[str, object] = {"operationId": operation_id, "summary": summary, **more, "parameters": parameters}
     if body is not None:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
     return {**operation, "responses": responses}

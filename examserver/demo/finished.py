@@ -185,7 +185,9 @@ def seed_finished_session(password: str) -> int:
             )
         if person.email == WANDERER:
             # (kind, minute into the sitting, position, how long): eight long absences, two pastes.
-            wanderings = [("focus_lost", 6 + 9 * k, 10 + 9 * k, int(rng.uniform(35, 60) * 1000)) for k in range(8)]
+            wanderings: list[tuple[str, int, int, int | None]] = [
+                ("focus_lost", 6 + 9 * k, 10 + 9 * k, int(rng.uniform(35, 60) * 1000)) for k in range(8)
+            ]
             wanderings += [("paste", 40 + k, 40 + k, None) for k in range(2)]
             for kind, minute, position, duration_ms in wanderings:
                 proctoring.record_event(

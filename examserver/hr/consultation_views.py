@@ -22,7 +22,7 @@ from examserver.outcome import committed
 from examserver.selection.messages import category_label
 from examserver.selection.models import SelectionPeriod
 from examserver.selection.rules import rules_from_json
-from examserver.selection.web import newest_periods, period_choices
+from examserver.selection.web import chosen_period, list_periods
 from examserver.wib import WIB, from_wib
 from itembank.database import utcnow
 
@@ -49,10 +49,9 @@ def open_from_form(form: ConsultationForm, period: SelectionPeriod):
 @access.roles(*HR)
 def consultations():
     """Consultations of every period, and the form that opens one."""
-    form = ConsultationForm()
-    form.period.choices = period_choices(newest_periods())
+    form = list_periods(ConsultationForm())
     if form.validate_on_submit():
-        period = db.get_or_404(SelectionPeriod, form.period.data)
+        period = chosen_period(form)
         opened = open_from_form(form, period)
         if opened is not None:
             return opened

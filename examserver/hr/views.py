@@ -34,8 +34,7 @@ from examserver.hr.models import (
 from examserver.hr.services import ProgrammeData, appoint_from_period, proposed_plan, save_programme
 from examserver.hr.services import save_development_plan as save_plan
 from examserver.outcome import committed
-from examserver.selection.models import SelectionPeriod
-from examserver.selection.web import newest_periods, period_choices
+from examserver.selection.web import chosen_period, list_periods
 from itembank.models import Competency
 
 HR = (HR_OFFICER, ADMIN)
@@ -203,14 +202,19 @@ def _leaf_competencies():
     return db.session.scalars(select(Competency).order_by(Competency.code)).all()
 
 
+def _editing(model, object_id: int | None, form_class):
+    """A create-or-edit page's object (None for a new one; 404 for an id that names none), its
+    form filled from it, and the competencies the page asks a number for."""
+    target = db.get_or_404(model, object_id) if object_id is not None else None
+    return target, form_class(obj=target), _leaf_competencies()
+
+
 @bp.route("/katalog/baru", methods=["GET", "POST"])
 @bp.route("/katalog/<int:programme_id>", methods=["GET", "POST"])
 @access.roles(*HR)
 def programme_form(programme_id: int | None = None):
     """Create or edit a programme with the competencies it builds (θ gain per participant)."""
-    programme = db.get_or_404(TrainingProgramme, programme_id) if programme_id is not None else None
-    form = ProgrammeForm(obj=programme)
-    competencies = _leaf_competencies()
+    programme, form, competencies = _editing(TrainingProgramme, programme_id, ProgrammeForm)
     current = {e.competency_id: e.effect for e in programme.effects} if programme else {}
     if form.validate_on_submit():
         effects, bad = _effect_inputs(competencies)
@@ -249,9 +253,7 @@ def profiles():
 @access.roles(*HR)
 def profile_form(profile_id: int | None = None):
     """Create or edit a profile: the required θ and weight of each competency."""
-    profile = db.get_or_404(PositionProfile, profile_id) if profile_id is not None else None
-    form = ProfileForm(obj=profile)
-    competencies = _leaf_competencies()
+    profile, form, competencies = _editing(PositionProfile, profile_id, ProfileForm)
     current = {r.competency_id: (r.required_theta, r.weight) for r in profile.requirements} if profile else {}
     if form.validate_on_submit():
         requirements, bad = {}, []
@@ -295,10 +297,9 @@ def profile_form(profile_id: int | None = None):
 @access.roles(*HR)
 def appoint():
     """Make employees of the candidates appointed in a selection period, with θ per competency."""
-    form = AppointForm()
-    form.period.choices = period_choices(newest_periods())
+    form = list_periods(AppointForm())
     if form.validate_on_submit():
-        period = db.get_or_404(SelectionPeriod, form.period.data)
+        period = chosen_period(form)
         profiles = {p.code: p for p in db.session.scalars(select(PositionProfile))}
         with flash_refusal():
             created = appoint_from_period(

@@ -24,7 +24,7 @@ from examserver.oversight.models import CASE_STATUSES, Complaint, Evidence, Sanc
 from examserver.oversight.public_views import evidence_dir
 from examserver.oversight.records import named_records
 from examserver.selection.documents import stored_path
-from examserver.selection.web import newest_periods, period_choices
+from examserver.selection.web import list_periods
 from examserver.wib import to_wib
 from itembank.database import utcnow
 from proctoring.standing import standing_of
@@ -47,8 +47,7 @@ def cases():
 
 
 def _case_page(complaint: Complaint, **forms):
-    sanction_form = forms.pop("sanction", None) or SanctionForm(formdata=None)
-    sanction_form.period.choices = [("", _("(tidak ada)"))] + period_choices(newest_periods())
+    sanction_form = list_periods(forms.pop("sanction", None) or SanctionForm(formdata=None), blank=_("(tidak ada)"))
     people = {row.id: row for row in db.session.scalars(select(User).where(User.id.in_(_people_of(complaint))))}
     return render_template(
         "oversight/case.html",
@@ -159,8 +158,7 @@ def evidence(case_id: int, evidence_id: int):
 def propose(case_id: int):
     """Propose a sanction from a substantiated case; a second inspector must confirm it."""
     complaint = db.get_or_404(Complaint, case_id)
-    form = SanctionForm()
-    form.period.choices = [("", "")] + period_choices(newest_periods())
+    form = list_periods(SanctionForm(), blank=_("(tidak ada)"))
     if form.validate_on_submit():
         terms = services.SanctionTerms(
             period_id=form.period.data, **field_values(form, "kind", "person_email", "reason", "periods", "until")

@@ -18,7 +18,7 @@ from examserver.hr.honeypot import trapped
 from examserver.oversight import bp, services
 from examserver.oversight.forms import ComplaintForm, FollowForm, evidence_files
 from examserver.selection.models import SelectionPeriod
-from examserver.selection.web import newest_periods, period_choices, upload_dir
+from examserver.selection.web import list_periods, newest_periods, upload_dir
 
 bp.register_error_handler(429, too_many_posts)
 
@@ -37,8 +37,7 @@ def refuse_filled_honeypot():
 
 
 def _complaint_form() -> ComplaintForm:
-    form = ComplaintForm()
-    form.period.choices = period_choices(newest_periods())
+    form = list_periods(ComplaintForm())
     schedules = db.session.scalars(select(ExamSchedule).order_by(ExamSchedule.opens_at.desc()).limit(100)).all()
     form.schedule.choices = [("", _("(tidak ada)"))] + [(s.id, f"{s.code} · {s.title}") for s in schedules]
     return form

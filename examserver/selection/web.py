@@ -6,9 +6,11 @@ import os
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from flask import abort, current_app
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from examserver.config import INSTANCE
@@ -44,6 +46,22 @@ def newest_periods() -> Sequence[SelectionPeriod]:
 def period_choices(periods: Iterable[SelectionPeriod]) -> list[tuple[int, str]]:
     """The choices of a select field of periods: id and "code · title"."""
     return [(p.id, f"{p.code} · {p.title}") for p in periods]
+
+
+FormT = TypeVar("FormT", bound=FlaskForm)
+
+
+def list_periods(form: FormT, *, blank: str | None = None) -> FormT:
+    """``form`` with its ``period`` select listing every period, newest first, after a ``blank``
+    choice (value "") when the period is optional."""
+    optional = [("", blank)] if blank is not None else []
+    form.period.choices = optional + period_choices(newest_periods())
+    return form
+
+
+def chosen_period(form: FlaskForm) -> SelectionPeriod:
+    """The period a validated form's ``period`` select names (404 if it vanished meanwhile)."""
+    return db.get_or_404(SelectionPeriod, form.period.data)
 
 
 def period_by_code(code: str) -> SelectionPeriod:
