@@ -10,6 +10,10 @@ import { $, bindPrefs, createView, fmt, isAnswered, lock, notice } from './playe
 import { createStorage } from './player/storage.js';
 import { createSync } from './player/sync.js';
 
+// While paused or past the deadline the player asks the server every 3 s (a paused candidate
+// sees the exam go on at once, and those are few); otherwise every 10 s.
+const PAUSED_POLL = 3000;
+
 const root = document.getElementById('player');
 if (root) start(root.dataset);
 
@@ -171,7 +175,7 @@ function start(D) {
     if (on) {
       notice(T.paused);
       clearTimeout(timers.poll);
-      timers.poll = setTimeout(poll, 10000);
+      timers.poll = setTimeout(poll, PAUSED_POLL);
     } else {
       notice('');
       sync.flush();
@@ -196,7 +200,7 @@ function start(D) {
         return goResult();
       }
     } catch (e) { sync.failed = true; view.status(); }
-    timers.poll = setTimeout(poll, clock.timeUp ? 3000 : 10000);
+    timers.poll = setTimeout(poll, clock.timeUp || clock.paused ? PAUSED_POLL : 10000);
     return null;
   }
 
