@@ -79,7 +79,13 @@ def test_hr_officer_walks_from_a_new_hire_to_an_exported_budget_plan(client, db_
     token = csrf_token(client, "/sdm/rencana-pelatihan")
     response = client.post(
         "/sdm/rencana-pelatihan",
-        data={"csrf_token": token, "title": "Rencana uji", "budget": "4.500.000", "grouping": "all", "orientation": "y"},
+        data={
+            "csrf_token": token,
+            "title": "Rencana uji",
+            "budget": "4.500.000",
+            "grouping": "all",
+            "orientation": "y",
+        },
     )
     assert response.status_code == 303
     plan = db_session.scalar(select(TrainingPlan).where(TrainingPlan.title == "Rencana uji"))
