@@ -60,6 +60,7 @@ def assemble_parallel_forms(
     n_forms: int,
     *,
     time_limit: float = 5.0,
+    node_limit: int | None = None,
 ) -> AssembledForms:
     """Assemble ``n_forms`` parallel forms from an item pool.
 
@@ -74,7 +75,11 @@ def assemble_parallel_forms(
     n_forms : int
         Number of forms (at least 1).
     time_limit : float
-        Seconds given to the solver.
+        Seconds given to the solver. A search stopped by the clock ends wherever the machine's load
+        let it get, so the same pool can give other forms from one run to the next.
+    node_limit : int, optional
+        Branch-and-bound nodes given to the solver: a stop that does not depend on the machine's
+        speed, so the same pool always gives the same forms (the demo's seed relies on it).
 
     Returns
     -------
@@ -140,7 +145,8 @@ def assemble_parallel_forms(
         constraints=LinearConstraint(vstack([matrix]), lower, upper),
         integrality=integrality,
         bounds=bounds,
-        options={"time_limit": time_limit, "disp": False},
+        options={"time_limit": time_limit, "disp": False}
+        | ({"node_limit": node_limit} if node_limit is not None else {}),
     )
     if result.x is None:
         raise Refusal("item.infeasible")

@@ -235,10 +235,17 @@ def form_entries(session: Session, form_id: int) -> list[tuple[int, PoolEntry]]:
 
 
 def assemble_forms(
-    session: Session, actor: Actor, blueprint: TestBlueprint, n_forms: int, *, time_limit: float = 5.0
+    session: Session,
+    actor: Actor,
+    blueprint: TestBlueprint,
+    n_forms: int,
+    *,
+    time_limit: float = 5.0,
+    node_limit: int | None = None,
 ) -> list[TestForm]:
     """Assemble ``n_forms`` parallel draft forms for a fixed-form blueprint, giving the solver
-    ``time_limit`` seconds (:func:`itembank.assembly.assemble_parallel_forms`)."""
+    ``time_limit`` seconds and, when given, ``node_limit`` nodes
+    (:func:`itembank.assembly.assemble_parallel_forms`)."""
     if actor.role not in ("admin", "reviewer", "committee"):
         raise Refusal("item.role_not_allowed")
     pools = [section_pool(session, section) for section in blueprint.sections]
@@ -252,7 +259,9 @@ def assemble_forms(
     # section_pool keeps only items with current parameters.
     parameters = [cast(ItemParameter, item.current_parameter) for item in items]
     information = information_matrix(parameters, ASSEMBLY_THETA)
-    result = assemble_parallel_forms(information, section_of_item, counts, n_forms, time_limit=time_limit)
+    result = assemble_parallel_forms(
+        information, section_of_item, counts, n_forms, time_limit=time_limit, node_limit=node_limit
+    )
     existing = {form.code for form in blueprint.forms}
     forms = []
     for index, members in enumerate(result.forms):

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from examserver.accounts import services as accounts
 from examserver.accounts.models import User
 from examserver.demo.calibration import seed_calibration_run
-from examserver.demo.finished import ASSEMBLY_SECONDS, seed_finished_session  # noqa: E402
+from examserver.demo.finished import ASSEMBLY_NODES, ASSEMBLY_SECONDS, seed_finished_session  # noqa: E402
 from examserver.demo.hr import seed_hr
 from examserver.demo.oversight import seed_oversight
 from examserver.demo.selection import seed_selection
@@ -196,7 +196,9 @@ def seed_blueprints() -> int:
             ],
         )
         if blueprint.delivery_mode == "fixed":
-            for form in blueprints.assemble_forms(db.session, actor, blueprint, 2, time_limit=ASSEMBLY_SECONDS):
+            for form in blueprints.assemble_forms(
+                db.session, actor, blueprint, 2, time_limit=ASSEMBLY_SECONDS, node_limit=ASSEMBLY_NODES
+            ):
                 blueprints.publish_form(actor, form)
         created += 1
     return created

@@ -58,6 +58,19 @@ def test_forms_are_parallel_and_much_closer_than_random_forms(three_forms):
     assert result.max_deviation < 0.1 * np.median(random_spreads)
 
 
+def test_a_node_limit_gives_the_same_forms_whatever_the_clock_allows(three_forms):
+    """Stopped by node count, the search ends at the same place on a loaded machine as on an idle
+    one: the forms do not depend on how much of the time limit the machine let the solver use."""
+    information, sections, searched = three_forms
+    runs = [
+        assemble_parallel_forms(information, sections, [6, 5, 4], 3, time_limit=limit, node_limit=20)
+        for limit in (30.0, 60.0)
+    ]
+    assert [form.tolist() for form in runs[0].forms] == [form.tolist() for form in runs[1].forms]
+    # The nodes, not the clock, ended it: 3 s of search went further than 20 nodes.
+    assert runs[0].max_deviation == runs[1].max_deviation > searched.max_deviation
+
+
 def test_ineligible_items_are_never_used():
     information, sections = pool((20, 20))
     sections = sections.copy()
