@@ -11,11 +11,12 @@ import re
 import shutil
 import sqlite3
 import time as _time
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from examserver import create_app
@@ -428,6 +429,19 @@ def demo_app(own_demo):
     """The demo app shared by the tests that walk the demo without changing what others read
     (the player tests take DEMO-SKD, the review tests read the finished UJICOBA-2026-10)."""
     return own_demo("demo")
+
+
+@contextmanager
+def statements(db_session):
+    """The SQL statements ``db_session``'s connection sends while the block runs."""
+    sent: list[str] = []
+    listener = lambda *args: sent.append(args[2])  # noqa: E731
+    bind = db_session.get_bind()
+    event.listen(bind, "before_cursor_execute", listener)
+    try:
+        yield sent
+    finally:
+        event.remove(bind, "before_cursor_execute", listener)
 
 
 def demo_client(app, email: str):

@@ -5,12 +5,11 @@ of its previous answer, and neither page nor refresh sends more statements for m
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from examserver.delivery import services as delivery
 from examserver.delivery.models import ExamSchedule, ExamSession
@@ -18,22 +17,9 @@ from examserver.proctor import live
 from itembank.database import utcnow
 from proctoring import services as proctoring
 from proctoring.models import ScheduleProctor
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, login, statements
 
 DEVICE = "perangkat-uji-0001"
-
-
-@contextmanager
-def statements(db_session):
-    """The SQL statements sent while the block runs."""
-    sent: list[str] = []
-    listener = lambda *args: sent.append(args[2])  # noqa: E731
-    bind = db_session.get_bind()
-    event.listen(bind, "before_cursor_execute", listener)
-    try:
-        yield sent
-    finally:
-        event.remove(bind, "before_cursor_execute", listener)
 
 
 @pytest.fixture

@@ -3,31 +3,17 @@ and the proctor's live room reads counts, not every event row."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
 from sqlalchemy import event, func, select
 
 from examserver.delivery.models import ExamSession
 from proctoring import services
 from proctoring.models import IntegrityEvent, LogEntry, ScheduleProctor
+from tests.conftest import statements
 from tests.examserver.player_client import Player
 from tests.security.conftest import signed_in
 
 SAVES, PER_SAVE = 40, services.MAX_BROWSER_EVENTS_PER_SAVE
-
-
-@contextmanager
-def statements(db_session):
-    """The SQL statements sent while the block runs."""
-    sent: list[str] = []
-    listener = lambda *args: sent.append(args[2])  # noqa: E731
-    bind = db_session.get_bind()
-    event.listen(bind, "before_cursor_execute", listener)
-    try:
-        yield sent
-    finally:
-        event.remove(bind, "before_cursor_execute", listener)
 
 
 @pytest.fixture
