@@ -128,7 +128,9 @@ def test_a_running_session_with_unsent_answers_is_kept(live, phone):
     other.goto(live.url + "/peserta/")
     held = settled(other, exam_id, want_empty=False, seconds=3)
     assert held["record"]["a"]["2"]["w"] == 1  # the unsent answer is still waiting
-    assert stored_answers(live, exam_id) == {1: first}
+    # The server has the first answer; the second only if a send of the closing page got through
+    # once the link was back (seen under load), and then as it was given: never lost, never altered.
+    assert stored_answers(live, exam_id) in ({1: first}, {1: first, 2: second})
 
     other.goto(f"{live.url}/ujian/{exam_id}")  # the player comes back and sends it
     wait_item(other, 2)
