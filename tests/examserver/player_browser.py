@@ -101,6 +101,7 @@ def phone(browser):
 
 
 def session_id(app, candidate: int, code: str = "DEMO-SKD") -> int:
+    """The id of demo candidate ``kandidat<candidate>``'s session of the sitting ``code``."""
     with app.app_context():
         return db.session.scalar(
             select(ExamSession.id)

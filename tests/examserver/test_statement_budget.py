@@ -15,11 +15,11 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event, func, select
 
-from examserver.accounts.models import User
-from examserver.delivery.models import Answer, ExamSchedule, ExamSession, SessionItem
+from examserver.delivery.models import Answer, ExamSession, SessionItem
 from examserver.extensions import db
 from proctoring.models import LogEntry
 from tests.conftest import demo_client
+from tests.examserver.player_browser import session_id
 from tests.examserver.player_client import Player
 
 #: Statements per request on SQLite: its BEGIN IMMEDIATE (1), the login session with its user (1),
@@ -70,23 +70,13 @@ def counted(app):
         event.remove(engine, "before_cursor_execute", count)
 
 
-def session_of(app, candidate: int) -> int:
-    with app.app_context():
-        return db.session.scalar(
-            select(ExamSession.id)
-            .join(ExamSchedule)
-            .join(User, User.id == ExamSession.candidate_id)
-            .where(ExamSchedule.code == "DEMO-SKD", User.email == f"kandidat{candidate}@demo.id")
-        )
-
-
 @pytest.fixture(scope="module")
 def player(app):
     """Candidate 17 with the DEMO-SKD session started, every item read once (as the player does) and
     every item answered once in one batch (the first save checkpoints the new chain; the next ones until 50 entries
     or two minutes later do not, see ``integrity.CHECKPOINT_EVERY_ENTRIES``)."""
     client = demo_client(app, "kandidat17@demo.id")
-    player = Player(client, session_of(app, 17))
+    player = Player(client, session_id(app, 17))
     assert player.start().status_code == 200
     assert client.get(f"/api/sesi/{player.exam_id}/butir").status_code == 200
     first = [{"position": position, "seq": 1, "response": "1"} for position in range(1, 16)]
@@ -185,7 +175,7 @@ def test_a_start_draws_the_form_within_its_budget(app):
     from itembank.models import BlueprintSection
 
     client = demo_client(app, "kandidat19@demo.id")
-    other = Player(client, session_of(app, 19))
+    other = Player(client, session_id(app, 19))
     with counted(app) as n:
         response = other.start()
     assert response.status_code == 200, response.get_data(as_text=True)
@@ -244,7 +234,7 @@ def test_a_submit_reads_the_answer_sheet_in_a_few_statements_and_scores_as_befor
     from examserver.delivery.scoring import read_sheet, score_session
 
     client = demo_client(app, "kandidat18@demo.id")
-    other = Player(client, session_of(app, 18))
+    other = Player(client, session_id(app, 18))
     assert other.start().status_code == 200
     answers = [{"position": p, "seq": 1, "response": str(1 + p % 3)} for p in range(1, 16)]
     assert other.save(*answers).status_code == 200

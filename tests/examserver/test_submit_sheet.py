@@ -12,9 +12,8 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from examserver.accounts.models import User
 from examserver.delivery import services as delivery
-from examserver.delivery.models import ExamSchedule, ExamSession, SessionResult
+from examserver.delivery.models import ExamSession, SessionResult
 from examserver.extensions import db
 from itembank.database import utcnow
 from itembank.item_types import item_type
@@ -24,6 +23,7 @@ from proctoring.models import LogEntry
 from scoring.ability import ReportingScale, estimate_ability
 from scoring.verdict import passed, result_verdict, section_verdict
 from tests.conftest import demo_client
+from tests.examserver.player_browser import session_id
 from tests.examserver.player_client import Player
 
 
@@ -31,16 +31,6 @@ from tests.examserver.player_client import Player
 def demo(own_demo):
     """A demo of its own: this module ends sittings of DEMO-SKD and DEMO-CAT."""
     return own_demo("submit-sheet")
-
-
-def exam_id_of(app, code: str, candidate: int) -> int:
-    with app.app_context():
-        return db.session.scalar(
-            select(ExamSession.id)
-            .join(ExamSchedule)
-            .join(User, User.id == ExamSession.candidate_id)
-            .where(ExamSchedule.code == code, User.email == f"kandidat{candidate}@demo.id")
-        )
 
 
 def display(si, pattern: str) -> object | None:
@@ -152,7 +142,7 @@ def check_stored(exam_id: int) -> SessionResult:
 
 def sit(app, code: str, candidate: int, pattern: str) -> int:
     """Candidate ``candidate`` sits ``code`` answering by ``pattern`` through the player, and submits."""
-    exam_id = exam_id_of(app, code, candidate)
+    exam_id = session_id(app, candidate, code)
     player = Player(demo_client(app, f"kandidat{candidate}@demo.id"), exam_id)
     assert player.start().status_code == 200
     total = player.state()["item_count"]
