@@ -20,6 +20,7 @@ from html.parser import HTMLParser
 from urllib.parse import urldefrag, urlencode, urljoin, urlsplit
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import RequestRedirect
 
 from examserver import access
 
@@ -77,9 +78,9 @@ class _Links(HTMLParser):
 def _endpoint(adapter, path: str) -> str | None:
     try:
         return adapter.match(path, method="GET")[0]
+    except RequestRedirect as redirect:  # a trailing slash: the view is the one redirected to
+        return _endpoint(adapter, urlsplit(redirect.new_url).path)
     except (NotFound, MethodNotAllowed):
-        return None
-    except Exception:  # a redirect rule (trailing slash): the target is crawled from the redirect
         return None
 
 
