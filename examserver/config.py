@@ -49,6 +49,9 @@ class Config:
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
     #: How often the last-seen time of a login session is written back (limits writes per request).
     SESSION_TOUCH_INTERVAL = timedelta(seconds=60)
+    #: How long a process keeps what the sign-in lookup found (examserver/auth/identity_cache.py):
+    #: a revocation made on another node reaches this one within this many seconds; 0 turns it off.
+    IDENTITY_CACHE_SECONDS = 5.0
     #: The signed cookie is written when it changes (sign-in, language), not re-signed on every
     #: request: the server-side login session carries idle and absolute expiry, and the cookie
     #: lives no longer than the absolute one.

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, select, update
 
 from examserver.accounts import services
 from examserver.accounts.models import LoginSession, User
+from examserver.auth.identity_cache import KEEPS_IDENTITIES, IdentityCache
 from examserver.extensions import db, login_manager
 from itembank.database import utcnow
 
@@ -62,34 +63,67 @@ def identity() -> Identity | None:
     return found
 
 
+def identity_cache(app=None) -> IdentityCache:
+    """The application's cache of sign-in lookups (:mod:`examserver.auth.identity_cache`)."""
+    app = app or current_app
+    cache = app.extensions.get("identity_cache")
+    if cache is None:
+        cache = app.extensions["identity_cache"] = IdentityCache(app.config["IDENTITY_CACHE_SECONDS"])
+    return cache
+
+
 def _look_up() -> Identity | None:
     token = session.get(SESSION_TOKEN_KEY)
     if not token:
         return None
-    found = db.session.connection().execute(_LOOKUP, {"digest": services.token_digest(token)}).first()
-    if found is None or found.revoked_at is not None:
-        return None
+    digest = services.token_digest(token)
     config = current_app.config
     now = utcnow()
-    live = services.session_is_live(
-        found.created_at,
-        found.last_seen_at,
-        now=now,
-        idle=config["SESSION_IDLE_TIMEOUT"],
-        absolute=config["SESSION_ABSOLUTE_TIMEOUT"],
-    )
+    cache = identity_cache()
+    remembered = cache.get(digest)
+    if (
+        remembered is not None
+        and now - remembered.last_seen_at < config["SESSION_TOUCH_INTERVAL"]
+        and _live(remembered.created_at, remembered.last_seen_at, now)
+        and str(remembered.identity.user_id) == session.get("_user_id")
+    ):
+        g.login_session_id = remembered.identity.login_session_id
+        return remembered.identity
+    found = db.session.connection().execute(_LOOKUP, {"digest": digest}).first()
+    if found is None or found.revoked_at is not None:
+        return None
     row_id = found.login_session_id
-    if not live or found.is_disabled:
+    if not _live(found.created_at, found.last_seen_at, now) or found.is_disabled:
         db.session.execute(update(LoginSession).where(LoginSession.id == row_id).values(revoked_at=now))
         db.session.commit()
         return None
     if str(found.id) != session.get("_user_id"):  # Flask-Login's own key: both must name the same user
         return None
-    if now - found.last_seen_at >= config["SESSION_TOUCH_INTERVAL"]:
-        db.session.execute(update(LoginSession).where(LoginSession.id == row_id).values(last_seen_at=now))
+    last_seen = found.last_seen_at
+    if now - last_seen >= config["SESSION_TOUCH_INTERVAL"]:
+        db.session.execute(
+            update(LoginSession)
+            .where(LoginSession.id == row_id)
+            .values(last_seen_at=now)
+            .execution_options(**{KEEPS_IDENTITIES: True})
+        )
         db.session.commit()
+        last_seen = now
     g.login_session_id = row_id
-    return Identity(found.id, found.role, found.locale, row_id)
+    found_identity = Identity(found.id, found.role, found.locale, row_id)
+    cache.put(digest, found_identity, found.created_at, last_seen)
+    return found_identity
+
+
+def _live(created_at, last_seen_at, now) -> bool:
+    config = current_app.config
+    return services.session_is_live(
+        created_at,
+        last_seen_at,
+        now=now,
+        idle=config["SESSION_IDLE_TIMEOUT"],
+        absolute=config["SESSION_ABSOLUTE_TIMEOUT"],
+    )
 
 
 @login_manager.user_loader
