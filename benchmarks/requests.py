@@ -23,7 +23,10 @@ The PostgreSQL database is emptied (drop_all) first: give it a scratch database.
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import os
+import pstats
 import re
 import sys
 import tempfile
@@ -76,6 +79,9 @@ class Meter:
             engine.dispose()  # connections opened before listening would go unseen
         self.samples: dict[str, list[tuple[float, float, int]]] = {}
         self.inside = 0.0
+        #: ``--profile ROW``: that row's requests run under cProfile (process time), printed at the end.
+        self.profiled: str | None = None
+        self.profile = cProfile.Profile(time.process_time)
 
     def _statement(self, *args, **kwargs):
         self.statements += 1
@@ -114,8 +120,13 @@ class Meter:
         database = self.database_cpu() if self.postgres else 0.0
         self.statements = 0
         self.inside = 0.0
+        profiled = name == self.profiled
+        if profiled:
+            self.profile.enable()
         started = time.process_time()
         outcome = call(*args, **kwargs)
+        if profiled:
+            self.profile.disable()
         app_cpu = self.inside or (time.process_time() - started)  # a sweep is not a request: all of it
         statements = self.statements
         database = (self.database_cpu() - database) if self.postgres else 0.0
@@ -195,10 +206,11 @@ def valid_response(item: dict):
     return {"numeric": 1.0, "multiple": ["1"]}.get(item["kind"], "1")
 
 
-def run(name: str, url: str, folder: str, rounds: int) -> dict[str, np.ndarray]:
+def run(name: str, url: str, folder: str, rounds: int, profiled: str | None = None) -> dict[str, np.ndarray]:
     app, schedules, people = prepare(url, folder, rooms=2)
     with app.app_context():
         meter = Meter(db.engine)
+    meter.profiled = profiled
     meter.serve(app)
     players = {}
     for email, exam_id, room in people:
@@ -284,7 +296,15 @@ def run(name: str, url: str, folder: str, rounds: int) -> dict[str, np.ndarray]:
             assert ended == 1
         db.session.remove()
         db.engine.dispose()
+    print_profile(meter, name)
     return {row: np.asarray(meter.samples.get(row, [(np.nan, np.nan, 0)])) for row in ROWS}
+
+
+def print_profile(meter: Meter, name: str) -> None:
+    if meter.profiled:
+        out = io.StringIO()
+        pstats.Stats(meter.profile, stream=out).sort_stats("cumulative").print_stats(40)
+        print(f"\ncProfile of {meter.profiled!r} on {name} (process time, cumulative):\n{out.getvalue()}")
 
 
 def sweep_one() -> int:
@@ -329,12 +349,13 @@ def report(name: str, samples: dict[str, np.ndarray]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=400, help="save requests per database (default 400)")
+    parser.add_argument("--profile", choices=ROWS, help="profile this row's requests (cProfile)")
     args = parser.parse_args()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
-        report("SQLite", run("SQLite", f"sqlite:///{folder}/bench.db", folder, args.rounds))
+        report("SQLite", run("SQLite", f"sqlite:///{folder}/bench.db", folder, args.rounds, args.profile))
         if os.environ.get("BENCH_DATABASE_URL"):
-            report("PostgreSQL", run("PostgreSQL", os.environ["BENCH_DATABASE_URL"], folder, args.rounds))
+            report("PostgreSQL", run("PostgreSQL", os.environ["BENCH_DATABASE_URL"], folder, args.rounds, args.profile))
     print(f"\n({time.perf_counter() - started:.0f} s wall clock; load average {os.getloadavg()[0]:.2f})")
 
 
