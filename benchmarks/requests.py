@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from examserver import create_app  # noqa: E402
 from examserver.accounts.models import User  # noqa: E402
 from examserver.accounts.passwords import hash_password  # noqa: E402
+from examserver.auth.login import identity_cache  # noqa: E402
 from examserver.config import Config  # noqa: E402
 from examserver.delivery import services as delivery  # noqa: E402
 from examserver.delivery.models import ExamSession  # noqa: E402
@@ -206,12 +207,9 @@ def valid_response(item: dict):
     return {"numeric": 1.0, "multiple": ["1"]}.get(item["kind"], "1")
 
 
-def run(name: str, url: str, folder: str, rounds: int, profiled: str | None = None) -> dict[str, np.ndarray]:
-    app, schedules, people = prepare(url, folder, rooms=2)
-    with app.app_context():
-        meter = Meter(db.engine)
-    meter.profiled = profiled
-    meter.serve(app)
+def start_players(meter: Meter, app, people) -> dict:
+    """Sign every candidate in and start their session as a phone does: start, player page, resume
+    and all items, back to back (the start's four requests come within a second)."""
     players = {}
     for email, exam_id, room in people:
         device = f"perangkat-bench-{exam_id:06d}"
@@ -239,8 +237,22 @@ def run(name: str, url: str, folder: str, rounds: int, profiled: str | None = No
         response = meter.measure("all items", client.get, f"/api/sesi/{exam_id}/butir")
         assert response.status_code == 200
         players[exam_id] += (response.get_json()["items"],)
+    return players
+
+
+def run(name: str, url: str, folder: str, rounds: int, profiled: str | None = None) -> dict[str, np.ndarray]:
+    app, schedules, people = prepare(url, folder, rooms=2)
+    with app.app_context():
+        meter = Meter(db.engine)
+    meter.profiled = profiled
+    meter.serve(app)
+    players = start_players(meter, app, people)
     ids = list(players)
     seq: dict[int, int] = dict.fromkeys(ids, 0)
+    # A candidate pings, saves and asks for the status about once a minute, longer than a process
+    # remembers a sign-in (IDENTITY_CACHE_SECONDS): those rows pay the lookup, as in a real sitting.
+    # The start's four requests come within a second of each other and are measured as they come.
+    remembered = identity_cache(app)
 
     def save(exam_id: int, count: int, label: str) -> None:
         client, device, headers, _, items = players[exam_id]
@@ -250,12 +262,14 @@ def run(name: str, url: str, folder: str, rounds: int, profiled: str | None = No
             item = items[(seq[exam_id] * 7) % len(items)]
             saves.append({"position": item["position"], "seq": seq[exam_id], "response": valid_response(item)})
         body = {"client_id": device, "saves": saves}
+        remembered.clear()
         response = meter.measure(label, client.post, f"/api/sesi/{exam_id}/jawaban", json=body, headers=headers)
         assert response.status_code == 200, response.get_data(as_text=True)
 
     for r in range(rounds):
         exam_id = ids[r % len(ids)]
         client = players[exam_id][0]
+        remembered.clear()
         meter.measure("ping", client.get, "/ujian/ping")
         save(exam_id, 1, "save (1 answer)")
         if r % 2 == 0:
@@ -263,6 +277,7 @@ def run(name: str, url: str, folder: str, rounds: int, profiled: str | None = No
             position = 1 + (r * 13) % 110
             response = meter.measure("one item", client.get, f"/api/sesi/{exam_id}/butir/{position}")
             assert response.status_code == 200
+            remembered.clear()
             meter.measure("status", client.get, f"/api/sesi/{exam_id}/status")
         if r % 5 == 0:
             meter.measure("all items", client.get, f"/api/sesi/{exam_id}/butir")
