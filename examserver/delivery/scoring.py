@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+from sqlalchemy import Row
 from sqlalchemy.orm import Session, object_session
 
 from examserver.delivery import statements
@@ -83,25 +84,22 @@ def read_sheet(session: Session, exam_id: int) -> AnswerSheet:
     holds it: pending ORM changes are flushed first."""
     session.flush()
     rows = session.connection().execute(statements.SHEET_ROWS, {"exam_id": exam_id})
-    return AnswerSheet(
-        exam_id,
-        tuple(
-            SheetItem(
-                **{name: row._mapping[name] for name in _ITEM_COLUMNS},
-                parameter=None
-                if row.parameter_id is None
-                else Parameters(
-                    row.parameter_id,
-                    row.parameter_model,
-                    row.parameter_a,
-                    row.parameter_b,
-                    row.parameter_c,
-                    row.parameter_thresholds,
-                ),
-            )
-            for row in rows
-        ),
-    )
+    return AnswerSheet(exam_id, tuple(_sheet_item(row) for row in rows))
+
+
+def _sheet_item(row: Row[Any]) -> SheetItem:
+    mapping = row._mapping  # built anew on each access of ``_mapping``: once per row, not per column
+    parameter = None
+    if row.parameter_id is not None:
+        parameter = Parameters(
+            row.parameter_id,
+            row.parameter_model,
+            row.parameter_a,
+            row.parameter_b,
+            row.parameter_c,
+            row.parameter_thresholds,
+        )
+    return SheetItem(**{name: mapping[name] for name in _ITEM_COLUMNS}, parameter=parameter)
 
 
 def reporting_scale(scale: dict) -> ReportingScale:
