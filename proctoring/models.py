@@ -163,3 +163,23 @@ class SittingRoot(Base):
     tree_size: Mapped[int] = mapped_column(Integer)
     root_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SittingForensics(Base):
+    """The forensic statistics of a sitting's ended sessions (answer copying, person fit), stored
+    once they are computed: sixty answer sheets cost seconds of numpy, which the review queue,
+    the timelines and the export would otherwise pay on every visit. A stored row is used only
+    while both bases still describe its inputs; otherwise it is computed again and replaced."""
+
+    __tablename__ = "sitting_forensics"
+
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("exam_schedule.id", ondelete="CASCADE"), primary_key=True)
+    #: How many of the sitting's sessions had ended: an ended session never starts again, so
+    #: another count means a session ended since (a late submit, a termination) and it is stale.
+    ended_sessions: Mapped[int] = mapped_column(Integer)
+    #: The published calibration runs and excluded parameter rows of the whole bank when it was
+    #: computed: publishing or excluding parameters makes every stored row stale.
+    parameters_basis: Mapped[str] = mapped_column(String(120))
+    #: Per session id (a string, as JSON keys are): what ``schedule_forensics`` returns for it.
+    statistics: Mapped[dict[str, Any]] = mapped_column(JSON)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -40,6 +40,8 @@ __all__ = [
 
 #: Largest number of (replicate x person) cells drawn at once in the bootstrap.
 BOOTSTRAP_CHUNK = 2_000_000
+#: The fewest bootstrap replicates that give a usable interval.
+MIN_BOOTSTRAP = 100
 
 
 def _vector(values: object, name: str) -> np.ndarray:
@@ -271,8 +273,8 @@ def predictive_validity(
         raise ValueError(f"scores has {x.size} values but performance has {y.size}.")
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence}.")
-    if n_boot < 100:
-        raise ValueError("n_boot must be at least 100 for a usable interval.")
+    if n_boot < MIN_BOOTSTRAP:
+        raise ValueError(f"n_boot must be at least {MIN_BOOTSTRAP} for a usable interval.")
     if applicant_sd is not None and (not np.isfinite(applicant_sd) or applicant_sd <= 0):
         raise ValueError("applicant_sd must be positive and finite.")
     if np.isinf(x).any() or np.isinf(y).any():

@@ -9,6 +9,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms import RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -23,7 +24,7 @@ from examserver.extensions import db
 from examserver.outcome import committed
 from itembank import calibration, calibration_guards
 from itembank.calibration_guards import GuardReason
-from itembank.models import CalibrationRun
+from itembank.models import CalibrationRun, Item, ItemParameter
 
 MAX_UPLOAD = 10 * 1024 * 1024
 
@@ -171,7 +172,7 @@ def new_calibration():
 @access.roles(REVIEWER, ADMIN)
 def calibration_run(run_id: int):
     """A run's review page: per item the change from the current parameters, fit, drift and flags."""
-    run = db.get_or_404(CalibrationRun, run_id)
+    run = reviewed_run(run_id)
     names = dict(db.session.execute(select(User.id, User.full_name)).tuples().all())
     rows = calibration.review_rows(run)
     can_publish = run.status == "draft" and current_user.role == ADMIN and current_user.id != run.created_by_id
@@ -188,6 +189,13 @@ def calibration_run(run_id: int):
         singular=calibration_guards.condition_is_singular(run.summary or {}),
         max_condition=calibration_guards.MAX_CONDITION,
     )
+
+
+def reviewed_run(run_id: int) -> CalibrationRun:
+    """The run with what ``review_rows`` reads of it, in three statements: its rows, their items
+    and every parameter version of those items (read lazily, two statements per item)."""
+    every_version = selectinload(CalibrationRun.parameters).selectinload(ItemParameter.item)
+    return db.get_or_404(CalibrationRun, run_id, options=[every_version.selectinload(Item.parameters)])
 
 
 @bp.route("/kalibrasi/<int:run_id>/keluarkan", methods=["POST"])

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from examserver.delivery.models import ExamSession, SessionItem, SessionResult
 from itembank.item_types import item_type, letters
@@ -75,6 +75,7 @@ def item_usage(session: Session, item: Item) -> ItemUsage:
         .join(ExamSession, ExamSession.id == SessionItem.session_id)
         .outerjoin(SessionResult, SessionResult.session_id == ExamSession.id)
         .where(SessionItem.item_id == item.id)
+        .options(contains_eager(SessionItem.session), joinedload(SessionItem.answer))  # not two loads per row
     ).all()
     shown = len(rows)
     schedules = {si.session.schedule_id for si, _ in rows}

@@ -16,7 +16,8 @@ MOMENT_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z"]
 
 
 def sweep_once(app: Flask) -> int:
-    """End every overdue session and score it; returns how many. Errors are logged, not raised."""
+    """End every overdue session and score it; returns how many. Then store the forensic
+    statistics of the sittings that have closed. Errors are logged, not raised."""
     with app.app_context():
         try:
             count = expire_overdue(db.session, now=utcnow())
@@ -27,7 +28,24 @@ def sweep_once(app: Flask) -> int:
             return 0
         if count:
             app.logger.info("expired overdue sessions", extra={"count": count})
+        store_forensics(app)
         return count
+
+
+def store_forensics(app: Flask) -> None:
+    """Compute and store the forensic statistics of closed sittings (a few per pass), so their
+    review queue opens without computing them; a failure is logged and left to the next pass."""
+    from examserver.proctor.stored_forensics import store_closed_sittings  # noqa: PLC0415 (the web side of proctoring)
+
+    try:
+        stored = store_closed_sittings(db.session, now=utcnow())
+        db.session.commit()
+    except Exception:  # the sweeper must keep running whatever one pass meets
+        db.session.rollback()
+        app.logger.exception("storing forensic statistics failed")
+        return
+    if stored:
+        app.logger.info("stored forensic statistics", extra={"sittings": stored})
 
 
 @delivery_cli.command("expire")

@@ -11,7 +11,7 @@ from flask import abort, current_app, flash, make_response, redirect, render_tem
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from examserver import access
 from examserver.accounts.models import User
@@ -253,6 +253,7 @@ def scoreboard(code: str):
         .join(ExamSession)
         .where(ExamSession.schedule_id == schedule.id)
         .order_by((SessionResult.scaled if adaptive else SessionResult.total_raw).desc(), SessionResult.computed_at)
+        .options(contains_eager(SessionResult.session))  # the registration numbers, not a load per row
     ).all()
     marks = standings(db.session, [r.session_id for r in rows])
     voided = [r for r in rows if not marks[r.session_id].counts]

@@ -3,12 +3,21 @@
 Figures are made with :class:`matplotlib.figure.Figure` directly, never through ``pyplot``: as
 matplotlib's "Embed in a web application server" guide says, pyplot keeps global state that is
 not thread-safe and figures that must be closed, and importing it costs every process start.
+
+Drawing costs 50-250 ms of CPU (the nine-box's labels are laid out twice, once to find the tight
+bounding box), so each process keeps the last :data:`KEPT` charts it drew, keyed by everything
+drawn (:func:`drawn_once`): a chart asked for again with the same data is not drawn again.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
-from collections.abc import Sequence
+import pickle
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 
 import matplotlib
 import numpy as np
@@ -17,6 +26,34 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 DPI = 100
+#: Charts each process keeps (a few tens of kilobytes each).
+KEPT = 64
+
+
+def drawn_once(draw: Callable[..., bytes]) -> Callable[..., bytes]:
+    """``draw`` remembering its last :data:`KEPT` charts by their arguments (arrays, labels and the
+    translated texts alike, so a change of data or language draws anew)."""
+    kept: OrderedDict[bytes, bytes] = OrderedDict()
+    lock = threading.Lock()  # gunicorn's threads share a process's charts
+
+    @functools.wraps(draw)
+    def remembered(*args, **kwargs) -> bytes:
+        try:
+            key = hashlib.sha256(pickle.dumps((args, sorted(kwargs.items())))).digest()
+        except (pickle.PicklingError, TypeError, AttributeError):  # an argument without a stable form
+            return draw(*args, **kwargs)
+        with lock:
+            if key in kept:
+                kept.move_to_end(key)
+                return kept[key]
+        image = draw(*args, **kwargs)
+        with lock:
+            kept[key] = image
+            while len(kept) > KEPT:
+                kept.popitem(last=False)
+        return image
+
+    return remembered
 
 
 def _figure(width: float, height: float) -> tuple[Figure, Axes]:
@@ -30,6 +67,7 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
+@drawn_once
 def heatmap_png(
     values: np.ndarray, rows: Sequence[str], columns: Sequence[str], *, title: str, colour_label: str, vmax: float
 ) -> bytes:
@@ -51,6 +89,7 @@ def heatmap_png(
     return _png(figure)
 
 
+@drawn_once
 def nine_box_png(
     performance: np.ndarray,
     potential: np.ndarray,
@@ -106,6 +145,7 @@ def nine_box_png(
     return _png(figure)
 
 
+@drawn_once
 def validity_png(
     keys: Sequence[str],
     observed: np.ndarray,
@@ -140,6 +180,7 @@ def validity_png(
     return _png(figure)
 
 
+@drawn_once
 def scatter_png(x: np.ndarray, y: np.ndarray, *, xlabel: str, ylabel: str, title: str) -> bytes:
     """Selection score against later performance among the hired, with the least-squares line."""
     figure, axes = _figure(6, 4.5)
@@ -154,6 +195,7 @@ def scatter_png(x: np.ndarray, y: np.ndarray, *, xlabel: str, ylabel: str, title
     return _png(figure)
 
 
+@drawn_once
 def impact_png(groups: Sequence[str], ratios: np.ndarray, threshold: float, *, xlabel: str, title: str) -> bytes:
     """Impact ratio per group against the four-fifths line."""
     n = len(groups)

@@ -23,10 +23,11 @@ class SessionRisk:
 
 
 def forensic_statistics(session: Session, schedule: ExamSchedule) -> dict[int, dict]:
-    """Per session: answer-copying (smallest p, partner) and person fit, from the forensics module."""
-    from examserver.proctor.forensic_inputs import schedule_forensics  # noqa: PLC0415
+    """Per session: answer-copying (smallest p, partner) and person fit, from the forensics module,
+    as stored for the sitting (computed and stored when missing or stale; the caller commits)."""
+    from examserver.proctor.stored_forensics import sitting_forensics  # noqa: PLC0415
 
-    return schedule_forensics(session, schedule)
+    return sitting_forensics(session, schedule)
 
 
 def review_queue(session: Session, schedule: ExamSchedule, rules: FlagRules | None = None) -> list[SessionRisk]:
@@ -46,6 +47,16 @@ def review_queue(session: Session, schedule: ExamSchedule, rules: FlagRules | No
         flags = flags_for(facts, rules, copying=copying, person_fit=stats.get("lz_star"), copying_details=details)
         rows.append(SessionRisk(exam, facts, flags, risk_score(flags)))
     return sorted(rows, key=lambda row: (-row.score, _named_source(row), row.session.registration_number))
+
+
+def copying_flags(session: Session, exam: ExamSession, rules: FlagRules | None = None) -> list[Flag]:
+    """The copying flag of one ended session, as its row of the review queue carries it (for its
+    timeline): from the sitting's stored statistics, without reading every session's events."""
+    rules = rules or FlagRules()
+    stats = forensic_statistics(session, exam.schedule).get(exam.id, {})
+    copying, details = _pair_evidence(stats, rules)
+    flags = flags_for(EventFacts(), rules, copying=copying, copying_details=details)
+    return [flag for flag in flags if flag.code == "copying"]
 
 
 def _pair_evidence(stats: dict, rules: FlagRules) -> tuple[tuple | None, dict | None]:

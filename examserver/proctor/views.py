@@ -6,6 +6,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from examserver import access
 from examserver.accounts.roles import ADMIN, PROCTOR
@@ -13,7 +14,7 @@ from examserver.accounts.services import full_names
 from examserver.auth.forms import ConfirmForm
 from examserver.auth.views import safe_next
 from examserver.delivery.integrity import anchor_file
-from examserver.delivery.models import ExamSchedule, ExamSession
+from examserver.delivery.models import Answer, ExamSchedule, ExamSession, SessionItem
 from examserver.downloads import csv_attachment
 from examserver.errors import back_on_refusal, refusal_message
 from examserver.extensions import db
@@ -26,7 +27,8 @@ from examserver.proctor.messages import (
     reason_category_label,
     standing_note,
 )
-from examserver.proctor.review import review_queue
+from examserver.proctor.review import SessionRisk, copying_flags, review_queue
+from examserver.proctor.stored_forensics import STORED
 from itembank.database import utcnow
 from proctoring import chain, services
 from proctoring.models import Appeal, ProctorDecision
@@ -134,17 +136,32 @@ def session_action(session_id: int):
     return redirect(back), 303
 
 
+def commit_stored() -> None:
+    """Commit the forensic statistics a reading stored (the sitting's first reading since they
+    changed); otherwise a reading writes nothing, and committing would only expire what it loaded."""
+    if db.session.info.pop(STORED, False):
+        db.session.commit()
+
+
+def sitting_review(schedule: ExamSchedule) -> list[SessionRisk]:
+    """The review queue of ``schedule``, from its stored forensic statistics."""
+    rows = review_queue(db.session, schedule)
+    commit_stored()
+    return rows
+
+
 @bp.route("/jadwal/<int:schedule_id>/telaah")
 @access.roles(*STAFF)
 def queue(schedule_id: int):
     """After the session: candidates ordered by risk, each with the reasons it was flagged."""
     schedule = watched_schedule(schedule_id)
+    rows = sitting_review(schedule)  # first: a commit of what it stored would expire the rest
     marks = standings(db.session, [exam.id for exam in schedule.sessions])
     decisions = {exam_id: standing.in_force for exam_id, standing in marks.items()}
     return render_template(
         "proctor/queue.html",
         schedule=schedule,
-        rows=review_queue(db.session, schedule),
+        rows=rows,
         names=full_names(db.session, (exam.candidate_id for exam in schedule.sessions)),
         decisions=decisions,
         checkpoint=chain.latest_checkpoint,
@@ -158,6 +175,17 @@ def confirmation_mark(decision: ProctorDecision | None) -> str:
     return "yes" if decision.confirmed_by_id else "no"
 
 
+def latest_decisions(schedule: ExamSchedule) -> dict[int, ProctorDecision]:
+    """Per session of ``schedule``, its latest decision, in one statement."""
+    found = db.session.scalars(
+        select(ProctorDecision)
+        .join(ExamSession, ExamSession.id == ProctorDecision.session_id)
+        .where(ExamSession.schedule_id == schedule.id)
+        .order_by(ProctorDecision.id)
+    )
+    return {decision.session_id: decision for decision in found}
+
+
 @bp.route("/jadwal/<int:schedule_id>/pelanggaran.csv")
 @access.roles(*STAFF)
 def export_irregularities(schedule_id: int):
@@ -166,17 +194,14 @@ def export_irregularities(schedule_id: int):
     rows: list[list[object]] = [
         ["registration_number", "risk_score", "flags", "decision", "category", "reason", "confirmed"]
     ]
-    for row in review_queue(db.session, schedule):
-        decision = services.effective_decision(db.session, row.session.id)
-        latest = db.session.scalar(
-            select(ProctorDecision)
-            .where(ProctorDecision.session_id == row.session.id)
-            .order_by(ProctorDecision.id.desc())
-            .limit(1)
-        )
-        if not row.flags and latest is None:
+    reviewed = sitting_review(schedule)
+    marks = standings(db.session, [row.session.id for row in reviewed])
+    latest = latest_decisions(schedule)
+    for row in reviewed:
+        decided = latest.get(row.session.id)
+        if not row.flags and decided is None:
             continue
-        shown = decision or latest
+        shown = marks[row.session.id].in_force or decided
         rows.append([
             row.session.registration_number, row.score, "; ".join(flag_text(flag) for flag in row.flags),
             shown.decision if shown else "", shown.category if shown else "", shown.reason if shown else "",
@@ -185,22 +210,33 @@ def export_irregularities(schedule_id: int):
     return csv_attachment(rows, f"pelanggaran-{schedule.code}.csv")
 
 
+def answered_items(exam: ExamSession) -> list[SessionItem]:
+    """The session's answered items in the order they were saved, with their answers, in one
+    statement (not one per item)."""
+    return list(
+        db.session.scalars(
+            select(SessionItem)
+            .join(Answer, Answer.session_item_id == SessionItem.id)
+            .where(SessionItem.session_id == exam.id)
+            .options(contains_eager(SessionItem.answer))
+            .order_by(Answer.saved_at, SessionItem.position)
+        )
+    )
+
+
 @bp.route("/sesi/<int:session_id>")
 @access.roles(*STAFF)
 def timeline(session_id: int):
     """One candidate's timeline: answers and events in order, decisions, appeals."""
     exam = watched_session(session_id)
+    copying = copying_flags(db.session, exam) if exam.is_ended else []
+    commit_stored()  # before reading the rest, which a commit would expire
     record = services.timeline(db.session, exam.id)
-    answered = [(si, si.answer) for si in exam.items if si.answer is not None]
-    answers = [si for si, _ in sorted(answered, key=lambda pair: pair[1].saved_at)]
+    answers = answered_items(exam)
     involved: list[int | None] = [exam.candidate_id]
     involved += [d.decided_by_id for d in record.decisions] + [d.confirmed_by_id for d in record.decisions]
     involved += [e.actor_id for e in record.events] + [a.decided_by_id for a in record.appeals]
     people = full_names(db.session, (person for person in involved if person))
-    copying = []
-    if exam.is_ended:
-        row = next((r for r in review_queue(db.session, exam.schedule) if r.session.id == exam.id), None)
-        copying = [flag for flag in row.flags if flag.code == "copying"] if row else []
     return render_template(
         "proctor/timeline.html",
         exam=exam,
