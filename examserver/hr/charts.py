@@ -133,6 +133,9 @@ def nine_box_png(
                 va="top",
                 fontsize=8,
                 color="#555555",
+                # Above the points and their names, on a light ground, so a crowded box keeps its name readable.
+                zorder=5,
+                bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "alpha": 0.85, "edgecolor": "none"},
             )
     axes.scatter(x, y, color="#1f4e79", zorder=3)
     for label, xi, yi in zip(np.asarray(labels, dtype=object)[ok], x, y, strict=True):

@@ -17,7 +17,9 @@ from markupsafe import Markup, escape
 from examserver.selection.messages import UNKNOWN_REGION
 from examserver.selection.risk import RegionBar
 
-WIDTH, LABEL_ROW, BAR, GAP, LEFT, RIGHT = 360, 14, 10, 10, 4, 44
+#: View-box units; a phone shows the 360 units in about 300 px, so text below 11 units would read
+#: smaller than 9 px there (issue 19: readable labels at 360 px).
+WIDTH, LABEL_ROW, BAR, GAP, LEFT, RIGHT = 360, 17, 14, 10, 4, 44
 COLOURS = ("#0b5394", "#b45f06")
 
 
@@ -35,12 +37,12 @@ def region_chart_svg(bars: Sequence[RegionBar]) -> Markup:
     ]
     for k, (text, colour) in enumerate(zip(legend, COLOURS, strict=True)):
         y = 4 + k * LABEL_ROW
-        parts.append(f'<rect x="{LEFT}" y="{y}" width="10" height="10" fill="{colour}"/>')
-        parts.append(f'<text x="{LEFT + 14}" y="{y + 9}" font-size="10">{escape(text)}</text>')
+        parts.append(f'<rect x="{LEFT}" y="{y}" width="12" height="12" fill="{colour}"/>')
+        parts.append(f'<text x="{LEFT + 16}" y="{y + 11}" font-size="12">{escape(text)}</text>')
     for i, bar in enumerate(bars):
         y = 2 * LABEL_ROW + 8 + i * row
         name = bar.region or str(UNKNOWN_REGION)
-        parts.append(f'<text x="{LEFT}" y="{y + 10}" font-size="11">{escape(name)}</text>')
+        parts.append(f'<text x="{LEFT}" y="{y + 13}" font-size="14">{escape(name)}</text>')
         values = (bar.expected, float(bar.earlier_qualified))
         shown = (format_decimal(bar.expected, "#,##0.0"), format_decimal(bar.earlier_qualified, "#,##0"))
         for k, (value, label, colour) in enumerate(zip(values, shown, COLOURS, strict=True)):
@@ -48,7 +50,7 @@ def region_chart_svg(bars: Sequence[RegionBar]) -> Markup:
             width = span * value / top
             parts.append(
                 f'<rect x="{LEFT}" y="{y_bar}" width="{width:.1f}" height="{BAR - 2}" fill="{colour}"/>'
-                f'<text x="{LEFT + width + 3:.1f}" y="{y_bar + BAR - 3}" font-size="9">{escape(label)}</text>'
+                f'<text x="{LEFT + width + 3:.1f}" y="{y_bar + BAR - 3}" font-size="12">{escape(label)}</text>'
             )
     parts.append("</svg>")
     return Markup("".join(parts))
