@@ -264,10 +264,14 @@ def _register_template_globals(app: Flask) -> None:
     from examserver.accounts.roles import ROLE_HOME
     from examserver.auth.forms import ConfirmForm, LanguageForm
     from examserver.labels import LABELS, label_filter
+    from examserver.numbers import format_number, format_rupiah
 
     # The labels of enumerated values: {{ code|label("kind") }}, and the registry to iterate.
     app.jinja_env.filters["label"] = label_filter
     app.jinja_env.globals["labels"] = LABELS
+    # Numbers people read, in their locale: {{ x|number("score") }}, {{ amount|rupiah }}.
+    app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["rupiah"] = format_rupiah
     # The module is what `{% from "macros.html" import ... %}` would give each template (imports
     # are without context): the macros see only the environment's globals, such as `_` and url_for.
     macros = app.jinja_env.get_template("macros.html").module

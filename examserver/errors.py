@@ -15,7 +15,7 @@ from datetime import date, datetime
 from functools import cache
 
 from flask import Flask, flash, g, jsonify, make_response, redirect, render_template, request
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
@@ -77,7 +77,10 @@ class _Params(dict):
 
 
 def _readable(value):
-    """A date or time parameter as the reader's locale writes it (times in WIB); others as they are."""
+    """A date, time or decimal parameter as the reader's locale writes it (times in WIB, "0,5");
+    others as they are. A whole float is passed on as an int, so "%(n)d" and "%(n)s" both read 100."""
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else format_decimal(value)
     if isinstance(value, datetime):
         return format_datetime(value, "short")
     if isinstance(value, date):
@@ -86,8 +89,8 @@ def _readable(value):
 
 
 def refusal_message(code: str, /, **params) -> str:
-    """The person-facing text of a refusal ``code`` (``area.reason``) with its parameters; a date
-    or datetime parameter is written out in the reader's locale."""
+    """The person-facing text of a refusal ``code`` (``area.reason``) with its parameters; a date,
+    datetime or decimal parameter is written out in the reader's locale."""
     text = _registry().get(code)
     if text is None:
         return _("Terjadi kesalahan (%(code)s).", code=code)

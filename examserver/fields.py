@@ -1,54 +1,57 @@
 """Form fields shared by the blueprints: the check of a typed code, a group of checkboxes, and
-fields that read a number as a person types it, in the reader's locale.
+the one family of fields that read a number as a person types it, in the reader's locale.
 
-WTForms' ``FloatField`` reads only Python's notation, so an Indonesian "3,45" (decimal comma) is
-refused, in English. Babel's locale data parses what is typed and formats what is shown back, as
-the style guide asks of numbers both ways.
+WTForms' number fields read only Python's notation, so an Indonesian "3,45" (decimal comma) or
+"250.000.000" (thousands dots) is refused, in English, and ``IntegerField`` draws an
+``<input type=number>`` that many phones' browsers refuse a comma in. Every number of every form
+is one of :class:`LocaleFloatField`, :class:`LocaleIntegerField` or :class:`RupiahField`: one
+parser each from :mod:`examserver.numbers`, a translated message with an example in the reader's
+notation, a text input with the phone's number keyboard, and the value shown back as the reader
+writes it. ``tests/examserver/test_number_fields.py`` walks every form and fails on any other.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from typing import Any
 
-from babel.numbers import NumberFormatError, parse_decimal
-from flask_babel import format_decimal, get_locale
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import FloatField, SelectMultipleField
+from wtforms import FloatField, IntegerField, SelectMultipleField
 from wtforms.validators import Regexp, StopValidation
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
+
+from examserver.numbers import format_rupiah, parse_number, parse_rupiah, parse_whole
 
 #: The check of a code typed as a record's key (a period's, a programme's, a schedule's).
 CODE = Regexp(r"^[A-Za-z0-9-]+$", message=_l("Hanya huruf, angka dan tanda hubung."))
-NOT_A_NUMBER = _l("Tulis angka, misalnya 3,45.")
-#: What a typed number may hold: a sign, then digits and the marks locales group and separate them
-#: with (Decimal alone would also take "nan", "inf", "1e3" and "1_0").
-TYPED = re.compile(r"[+-]?\d[\d.,'\u00a0\u202f]*")
-#: The plain notation accepted when the locale's is not: digits with an optional decimal point.
-PLAIN = re.compile(r"[+-]?\d+(?:\.\d+)?")
 
 
-def parse_number(raw: str) -> float:
-    """A typed number: in the reader's locale first ("3,45" or "1.234,5" in Indonesian), else in
-    the plain notation a browser's autofill or a script sends ("3.45"). Raises ``ValueError``.
+class LocaleNumber:
+    """What the number fields share: read with :attr:`parse`, refuse with :meth:`refusal`, draw a
+    text input with the keyboard of :attr:`inputmode`, show the value back with :meth:`shown`.
 
-    Where the two readings differ the locale's wins: "1.234" is one thousand two hundred and
-    thirty-four to an Indonesian reader."""
-    if TYPED.fullmatch(raw) is None:
-        raise ValueError(raw)
-    try:
-        return float(parse_decimal(raw, locale=get_locale(), strict=True))
-    except NumberFormatError:
-        if PLAIN.fullmatch(raw) is None:
-            raise ValueError(raw) from None
-        return float(raw)
-
-
-class LocaleFloatField(FloatField):
-    """A ``FloatField`` that reads and shows numbers in the reader's locale."""
+    A mixin before a WTForms number field, so the field stays what WTForms and its validators
+    (``NumberRange``) expect, with ``data`` a number or None."""
 
     #: The number typed, or None when nothing (valid) was; typed as WTForms' own fields are.
     data: Any
+    raw_data: Any
+    process_errors: list
+    widget = TextInput()
+    #: The phone keyboard to offer: "decimal" has the comma, "numeric" only digits.
+    inputmode = "decimal"
+    #: Reads what is typed; raises ValueError.
+    parse: Callable[[str], float | int] = staticmethod(parse_number)
+
+    def refusal(self) -> str:
+        """The message for what could not be read, with an example in the reader's notation."""
+        return _("Tulis angka, misalnya %(example)s.", example=format_decimal(3.45))
+
+    def shown(self, value) -> str:
+        """The value as the reader writes it, in the input (no grouping: it is typed back)."""
+        return format_decimal(value, "0.######")
 
     def process_formdata(self, valuelist) -> None:
         if not valuelist:
@@ -58,10 +61,10 @@ class LocaleFloatField(FloatField):
             self.data = None
             return
         try:
-            self.data = parse_number(raw)
+            self.data = self.parse(raw)
         except ValueError:
             self.data = None
-            raise ValueError(str(NOT_A_NUMBER)) from None
+            raise ValueError(self.refusal()) from None
 
     def pre_validate(self, form) -> None:
         # What could not be read as a number is said once; the range or required check would only repeat it.
@@ -71,7 +74,41 @@ class LocaleFloatField(FloatField):
     def _value(self) -> str:
         if self.raw_data:
             return self.raw_data[0]
-        return format_decimal(self.data) if self.data is not None else ""
+        return self.shown(self.data) if self.data is not None else ""
+
+    def __call__(self, **kwargs) -> Any:
+        kwargs.setdefault("inputmode", self.inputmode)
+        return super().__call__(**kwargs)  # type: ignore[misc]
+
+
+class LocaleFloatField(LocaleNumber, FloatField):
+    """A decimal number: "3,45" or "3.45" in Indonesian, "3.45" in English."""
+
+
+class LocaleIntegerField(LocaleNumber, IntegerField):
+    """A whole number: "1.200" in Indonesian; a fraction ("3,5") is refused."""
+
+    inputmode = "numeric"
+    parse = staticmethod(parse_whole)
+
+    def refusal(self) -> str:
+        return _("Tulis bilangan bulat, misalnya %(example)s.", example=format_decimal(12))
+
+    def shown(self, value) -> str:
+        return format_decimal(value, "0")
+
+
+class RupiahField(LocaleIntegerField):
+    """An amount in whole rupiah: "250.000.000" or "Rp 250.000.000" in Indonesian."""
+
+    parse = staticmethod(parse_rupiah)
+
+    def refusal(self) -> str:
+        return _("Tulis jumlah rupiah tanpa sen, misalnya %(example)s.", example=format_rupiah(250_000_000))
+
+    def shown(self, value) -> str:
+        # Grouped, as amounts are read and typed; the label says "(Rp)".
+        return format_decimal(value, "#,##0")
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -21,6 +21,7 @@ from examserver.authoring.calibration_data import responses_from_schedules, resu
 from examserver.authoring.views import actor
 from examserver.errors import back_on_refusal, flash_refusal, refusal_message
 from examserver.extensions import db
+from examserver.numbers import MISSING, format_number
 from examserver.outcome import committed
 from itembank import calibration, calibration_guards
 from itembank.calibration_guards import GuardReason
@@ -74,8 +75,8 @@ def se_number(value: float | None) -> str:
     """A standard error for reading, as the item and run pages write their parameters: three
     decimals, or three significant digits in scientific notation when it is huge."""
     if value is None:
-        return "-"
-    return f"{value:.2e}" if abs(value) >= 1000 else f"{value:.3f}"
+        return MISSING
+    return format_scientific(value, "0.00E0") if abs(value) >= 1000 else format_number(value, "parameter_exact")
 
 
 @bp.app_context_processor

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 from markupsafe import Markup, escape
 
+from examserver.numbers import format_number
 from itembank.parameters import curves
 
 #: The plot sits PAD from the top and sides and BOTTOM from the foot, which holds the tick numbers
@@ -40,12 +41,13 @@ def line_chart(xs: np.ndarray, ys: np.ndarray, *, title: str, ymax: float, ylabe
         f'text-anchor="middle">{t}</text>'
         for t in (-4, -2, 0, 2, 4)
     )
+    top = format_number(ymax, "parameter")
     svg = (
         f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" aria-label="{escape(title)}" '
         f'xmlns="http://www.w3.org/2000/svg" class="chart"><title>{escape(title)}</title>'
         f'<line x1="{PAD}" y1="{HEIGHT - BOTTOM}" x2="{WIDTH - PAD}" y2="{HEIGHT - BOTTOM}" stroke="#57606a"/>'
         f'<line x1="{PAD}" y1="{PAD}" x2="{PAD}" y2="{HEIGHT - BOTTOM}" stroke="#57606a"/>'
-        f'<text x="4" y="{PAD - 10}" font-size="{FONT}">{escape(ylabel)} (maks {ymax:.2f})</text>'
+        f'<text x="4" y="{PAD - 10}" font-size="{FONT}">{escape(ylabel)} (maks {top})</text>'
         f'<text x="{WIDTH / 2:.0f}" y="{HEIGHT - 6}" font-size="{FONT}" text-anchor="middle">{escape(xlabel)}</text>'
         f"{ticks}"
         f'<path d="{_path(xs, ys, ymax)}" fill="none" stroke="#0b5394" stroke-width="2"/></svg>'

@@ -8,15 +8,13 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DecimalField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from examserver.fields import MultiCheckboxField
+from examserver.fields import LocaleFloatField, LocaleIntegerField, MultiCheckboxField
 from examserver.labels import choices
 from itembank.item_types import LETTERS
 from itembank.models import ITEM_STATUSES
@@ -33,8 +31,8 @@ class ItemForm(FlaskForm):
     correct_multi = MultiCheckboxField(
         _l("Jawaban benar (pilih semua)"), choices=[(x, x) for x in OPTION_LETTERS], validate_choice=False
     )
-    numeric_value = StringField(_l("Jawaban angka"), validators=[Length(max=40)])
-    numeric_tolerance = StringField(_l("Toleransi (selisih yang masih dianggap benar)"), validators=[Length(max=40)])
+    numeric_value = LocaleFloatField(_l("Jawaban angka"), validators=[Optional()])
+    numeric_tolerance = LocaleFloatField(_l("Toleransi (selisih yang masih dianggap benar)"), validators=[Optional()])
     image = FileField(_l("Gambar (PNG atau JPEG, maks. 300 KB)"))
     image_alt = StringField(_l("Teks pengganti gambar"), validators=[Length(max=300)])
     remove_images = BooleanField(_l("Hapus gambar yang ada"))
@@ -50,7 +48,7 @@ for _letter in OPTION_LETTERS:
     setattr(
         ItemForm,
         f"weight_{_letter}",
-        IntegerField(_l("Bobot %(letter)s", letter=_letter), validators=[Optional(), NumberRange(0, 5)]),
+        LocaleIntegerField(_l("Bobot %(letter)s", letter=_letter), validators=[Optional(), NumberRange(0, 5)]),
     )
 
 
@@ -68,10 +66,10 @@ class ItemFilterForm(FlaskForm):
     tipe = SelectField(_l("Tipe"), choices=[("", _l("Semua tipe")), *choices("item_type")], default="")
     status = SelectField(_l("Status"), choices=[("", _l("Semua status")), *choices("item_status")], default="")
     penulis = SelectField(_l("Penulis"), coerce=int, validate_choice=False, default=0)
-    b_min = DecimalField(_l("Tingkat kesulitan (b) dari"), validators=[Optional(), NumberRange(-6, 6)])
-    b_max = DecimalField(_l("sampai"), validators=[Optional(), NumberRange(-6, 6)])
-    paparan_min = DecimalField(_l("Paparan dari (persen)"), validators=[Optional(), NumberRange(0, 100)])
-    paparan_max = DecimalField(_l("Paparan sampai (persen)"), validators=[Optional(), NumberRange(0, 100)])
+    b_min = LocaleFloatField(_l("Tingkat kesulitan (b) dari"), validators=[Optional(), NumberRange(-6, 6)])
+    b_max = LocaleFloatField(_l("sampai"), validators=[Optional(), NumberRange(-6, 6)])
+    paparan_min = LocaleFloatField(_l("Paparan dari (persen)"), validators=[Optional(), NumberRange(0, 100)])
+    paparan_max = LocaleFloatField(_l("Paparan sampai (persen)"), validators=[Optional(), NumberRange(0, 100)])
 
 
 class CompetencyForm(FlaskForm):
@@ -89,7 +87,7 @@ class BlueprintForm(FlaskForm):
     code = StringField(_l("Kode"), validators=[DataRequired(), Length(max=40)])
     name = StringField(_l("Nama"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Uraian"), validators=[Length(max=2000)])
-    time_limit_minutes = IntegerField(_l("Waktu (menit)"), validators=[InputRequired(), NumberRange(1, 600)])
+    time_limit_minutes = LocaleIntegerField(_l("Waktu (menit)"), validators=[InputRequired(), NumberRange(1, 600)])
     delivery_mode = SelectField(_l("Cara penyajian"), choices=choices("delivery_mode"))
     scale_kind = SelectField(
         _l("Skala pelaporan"),
@@ -98,8 +96,8 @@ class BlueprintForm(FlaskForm):
             ("normal", _l("Rerata dan simpangan baku (mis. 500/100)")),
         ],
     )
-    scale_a = DecimalField(_l("Minimum atau rerata"), validators=[InputRequired()], default=0)
-    scale_b = DecimalField(_l("Maksimum atau simpangan baku"), validators=[InputRequired()], default=100)
+    scale_a = LocaleFloatField(_l("Minimum atau rerata"), validators=[InputRequired()], default=0)
+    scale_b = LocaleFloatField(_l("Maksimum atau simpangan baku"), validators=[InputRequired()], default=100)
 
 
 for _n in range(1, MAX_SECTIONS + 1):
@@ -112,7 +110,7 @@ for _n in range(1, MAX_SECTIONS + 1):
     setattr(
         BlueprintForm,
         f"s{_n}_count",
-        IntegerField(_l("Jumlah butir"), validators=[Optional(), NumberRange(1, 500)]),
+        LocaleIntegerField(_l("Jumlah butir"), validators=[Optional(), NumberRange(1, 500)]),
     )
     setattr(
         BlueprintForm,
@@ -128,17 +126,17 @@ for _n in range(1, MAX_SECTIONS + 1):
     setattr(
         BlueprintForm,
         f"s{_n}_points",
-        IntegerField(_l("Poin per benar"), validators=[Optional(), NumberRange(1, 100)], default=5),
+        LocaleIntegerField(_l("Poin per benar"), validators=[Optional(), NumberRange(1, 100)], default=5),
     )
     setattr(
         BlueprintForm,
         f"s{_n}_threshold",
-        DecimalField(_l("Nilai ambang lulus"), validators=[Optional(), NumberRange(0, 10000)]),
+        LocaleFloatField(_l("Nilai ambang lulus"), validators=[Optional(), NumberRange(0, 10000)]),
     )
     setattr(
         BlueprintForm,
         f"s{_n}_scaled_threshold",
-        DecimalField(
+        LocaleFloatField(
             _l("Ambang pada skala pelaporan (khusus adaptif)"),
             validators=[Optional(), NumberRange(-10000, 10000)],
         ),
@@ -146,4 +144,6 @@ for _n in range(1, MAX_SECTIONS + 1):
 
 
 class AssembleForm(FlaskForm):
-    n_forms = IntegerField(_l("Jumlah naskah paralel"), validators=[InputRequired(), NumberRange(1, 10)], default=2)
+    n_forms = LocaleIntegerField(
+        _l("Jumlah naskah paralel"), validators=[InputRequired(), NumberRange(1, 10)], default=2
+    )

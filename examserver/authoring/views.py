@@ -178,8 +178,8 @@ def _fill_form(form: ItemForm, item: Item) -> None:
     elif "correct" in answer:
         form.correct.data = answer["correct"]
     else:
-        form.numeric_value.data = f"{answer['value']:g}"
-        form.numeric_tolerance.data = f"{answer['tolerance']:g}"
+        form.numeric_value.data = answer["value"]
+        form.numeric_tolerance.data = answer["tolerance"]
 
 
 def _report(error: ItemValidationError | Refusal | AssetError) -> None:

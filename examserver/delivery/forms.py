@@ -2,10 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from examserver.fields import CODE
+from examserver.fields import CODE, LocaleIntegerField
 from examserver.wib import MOMENT
 
 
@@ -20,7 +20,7 @@ class ScheduleForm(FlaskForm):
     requires_authorisation = BooleanField(_l("Pengawas harus mengizinkan setiap peserta mulai"))
     shows_score = BooleanField(_l("Tampilkan nilai kepada peserta segera setelah selesai"), default=True)
     has_public_scoreboard = BooleanField(_l("Papan skor publik"))
-    grace_seconds = IntegerField(_l("Masa tenggang simpan (detik)"), validators=[NumberRange(0, 300)], default=30)
+    grace_seconds = LocaleIntegerField(_l("Masa tenggang simpan (detik)"), validators=[NumberRange(0, 300)], default=30)
 
 
 class EnrolForm(FlaskForm):

@@ -16,6 +16,7 @@ from examserver.hr.analysis import effectiveness as build_report
 from examserver.hr.charts import impact_png, scatter_png, validity_png
 from examserver.hr.messages import score_label
 from examserver.hr.models import RecruitmentIntake
+from examserver.numbers import format_number
 from scoring.effectiveness import MIN_BOOTSTRAP
 
 READERS = (HR_OFFICER, ADMIN, COMMITTEE)
@@ -84,7 +85,7 @@ def effectiveness_scatter_png(intake_id: int, key: str):
         row.performance,
         xlabel=score_label(key),
         ylabel=_("Kinerja (gabungan, 0-100)"),
-        title=_("%(score)s dan kinerja, r = %(r).2f", score=score_label(key), r=row.result.r),
+        title=_("%(score)s dan kinerja, r = %(r)s", score=score_label(key), r=format_number(row.result.r, "statistic")),
     )
     return Response(image, mimetype="image/png")
 

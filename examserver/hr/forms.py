@@ -9,7 +9,6 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -17,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from examserver.fields import CODE, LocaleFloatField
+from examserver.fields import CODE, LocaleFloatField, LocaleIntegerField, RupiahField
 from examserver.labels import choices
 from examserver.wib import MOMENT
 
@@ -28,14 +27,16 @@ class ProgrammeForm(FlaskForm):
     description = TextAreaField(_l("Keterangan"), validators=[Length(max=4000)])
     mode = SelectField(_l("Moda"), choices=choices("training_mode"))
     hours = LocaleFloatField(_l("Durasi (jam pelajaran)"), validators=[InputRequired(), NumberRange(min=0.5, max=2000)])
-    capacity = IntegerField(_l("Kapasitas per angkatan"), validators=[InputRequired(), NumberRange(min=1, max=10000)])
-    cost_per_run = LocaleFloatField(
+    capacity = LocaleIntegerField(
+        _l("Kapasitas per angkatan"), validators=[InputRequired(), NumberRange(min=1, max=10000)]
+    )
+    cost_per_run = RupiahField(
         _l("Biaya per angkatan (Rp)"), validators=[InputRequired(), NumberRange(min=0)], default=0
     )
-    cost_per_participant = LocaleFloatField(
+    cost_per_participant = RupiahField(
         _l("Biaya per peserta (Rp)"), validators=[InputRequired(), NumberRange(min=0)], default=0
     )
-    max_runs = IntegerField(
+    max_runs = LocaleIntegerField(
         _l("Angkatan paling banyak per tahun (kosong = tanpa batas)"), [Optional(), NumberRange(0, 1000)]
     )
     is_orientation = BooleanField(_l("Program orientasi bagi setiap pegawai baru"))
@@ -55,10 +56,10 @@ class AppointForm(FlaskForm):
 
 class TrainingPlanForm(FlaskForm):
     title = StringField(_l("Judul rencana"), validators=[DataRequired(), Length(max=200)])
-    budget = LocaleFloatField(_l("Anggaran (Rp)"), validators=[InputRequired(), NumberRange(min=0, max=1e13)])
+    budget = RupiahField(_l("Anggaran (Rp)"), validators=[InputRequired(), NumberRange(min=0, max=1e13)])
     grouping = SelectField(_l("Pegawai"), choices=choices("employee_grouping"))
     group_value = StringField(_l("Unit, wilayah atau jabatan (bila dipilih)"), validators=[Optional(), Length(max=200)])
-    max_programmes = IntegerField(
+    max_programmes = LocaleIntegerField(
         _l("Program paling banyak per pegawai (kosong = tanpa batas)"), [Optional(), NumberRange(1, 20)]
     )
     orientation = BooleanField(_l("Wajibkan orientasi bagi pegawai baru"), default=True)

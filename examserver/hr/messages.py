@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from examserver.labels import LABELS, label
+from examserver.numbers import format_number
 
 #: Refusal code -> message (registered in ``examserver.errors``).
 MESSAGES = {
@@ -47,17 +48,17 @@ def plan_reason(item, programme) -> str:
     if item.reason_code == "orientation":
         if item.expected_gap_closed > 0:
             return _(
-                "Orientasi wajib bagi setiap pegawai baru; juga menutup %(gap).2f logit kesenjangan.",
-                gap=item.expected_gap_closed,
+                "Orientasi wajib bagi setiap pegawai baru; juga menutup %(gap)s logit kesenjangan.",
+                gap=format_number(item.expected_gap_closed, "logit"),
             )
         return _("Orientasi wajib bagi setiap pegawai baru.")
     return _(
-        "Menutup perkiraan %(gap).2f logit kesenjangan pada %(competencies)s (%(per_hour).3f per jam, "
+        "Menutup perkiraan %(gap)s logit kesenjangan pada %(competencies)s (%(per_hour)s per jam, "
         "%(hours)s jam, %(mode)s).",
-        gap=item.expected_gap_closed,
+        gap=format_number(item.expected_gap_closed, "logit"),
         competencies=", ".join(item.competencies),
-        per_hour=item.expected_gap_closed / programme.hours,
-        hours=f"{programme.hours:g}",
+        per_hour=format_number(item.expected_gap_closed / programme.hours, "gain_rate"),
+        hours=format_number(programme.hours, "hours"),
         mode=label("training_mode", programme.mode),
     )
 
@@ -65,10 +66,10 @@ def plan_reason(item, programme) -> str:
 def nine_box_reason(perf: float, perf_level: int, pot: float, pot_level: int, recommendation: str) -> str:
     """Why an employee sits in a box, with the recommendation."""
     return _(
-        "Kinerja %(perf).1f (%(perf_level)s) dan potensi kompetensi %(pot).2f (%(pot_level)s): %(advice)s.",
-        perf=perf,
+        "Kinerja %(perf)s (%(perf_level)s) dan potensi kompetensi %(pot)s (%(pot_level)s): %(advice)s.",
+        perf=format_number(perf, "rating"),
         perf_level=label("nine_box_level", perf_level),
-        pot=pot,
+        pot=format_number(pot, "theta"),
         pot_level=label("nine_box_level", pot_level),
         advice=label("development_recommendation", recommendation),
     )

@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 import math
 
-from babel.numbers import NumberFormatError, parse_decimal
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, get_locale
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -21,6 +20,7 @@ from examserver.errors import back_on_refusal, refusal_message
 from examserver.extensions import db
 from examserver.hr import bp, success
 from examserver.hr.models import PositionProfile, SuccessProfile
+from examserver.numbers import parse_number
 from itembank.models import Competency
 from itembank.refusal import Refusal
 
@@ -91,8 +91,8 @@ def _typed_levels(item: SuccessProfile) -> tuple[dict[str, float], dict[str, str
         if not raw:
             continue
         try:
-            value = float(parse_decimal(raw, locale=get_locale(), strict=True))
-        except NumberFormatError:
+            value = parse_number(raw)
+        except ValueError:
             value = math.nan
         if math.isfinite(value) and low <= value <= high:
             levels[code] = value

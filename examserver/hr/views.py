@@ -14,7 +14,6 @@ from examserver import access
 from examserver.accounts.roles import ADMIN, HR_OFFICER
 from examserver.errors import flash_refusal, refusal_message
 from examserver.extensions import db
-from examserver.fields import parse_number
 from examserver.formdata import field_values
 from examserver.hr import bp
 from examserver.hr.analysis import load_catalogue, load_workforce
@@ -33,6 +32,7 @@ from examserver.hr.models import (
 )
 from examserver.hr.services import ProgrammeData, appoint_from_period, proposed_plan, save_programme
 from examserver.hr.services import save_development_plan as save_plan
+from examserver.numbers import parse_number
 from examserver.outcome import committed
 from examserver.selection.web import chosen_period, list_periods
 from itembank.models import Competency

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from examserver.errors import refusal_message
+from examserver.fields import LocaleIntegerField
 from examserver.labels import LABELS, choices
 from examserver.oversight.models import OUTCOMES
 from examserver.oversight.services import MIN_DESCRIPTION, EvidenceFile, check_evidence
@@ -122,7 +123,7 @@ class SanctionForm(FlaskForm):
         _l("Surel orang yang dikenai sanksi"), validators=[DataRequired(REQUIRED), _at_most(200)]
     )
     period = SelectField(_l("Periode (untuk diskualifikasi)"), coerce=_optional_id)
-    periods = IntegerField(
+    periods = LocaleIntegerField(
         _l("Jumlah periode (untuk larangan mendaftar)"),
         validators=[Optional(), NumberRange(min=1, max=10, message=_l("Isi bilangan bulat 1 sampai 10."))],
     )

@@ -2,9 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from examserver.fields import LocaleIntegerField
 from examserver.proctor.messages import reason_category_label
 from proctoring.services import REASON_CATEGORIES
 
@@ -18,7 +19,7 @@ class ActionForm(FlaskForm):
     action = HiddenField(validators=[DataRequired()])
     category = SelectField(_l("Kategori alasan"), choices=category_choices, validate_choice=True)
     comment = TextAreaField(_l("Keterangan"), validators=[Length(max=1000)])
-    seconds = IntegerField(_l("Tambahan waktu (detik)"), validators=[Optional(), NumberRange(1, 7200)])
+    seconds = LocaleIntegerField(_l("Tambahan waktu (detik)"), validators=[Optional(), NumberRange(1, 7200)])
     message = StringField(_l("Pesan untuk peserta"), validators=[Length(max=300)])
 
 

@@ -6,14 +6,13 @@ from flask_wtf.file import FileField
 from wtforms import (
     DateField,
     DateTimeLocalField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from examserver.fields import CODE, LocaleFloatField, MultiCheckboxField
+from examserver.fields import CODE, LocaleFloatField, LocaleIntegerField, MultiCheckboxField
 from examserver.selection.rubrics import Rubric
 from examserver.wib import MOMENT
 
@@ -29,9 +28,11 @@ class PeriodForm(FlaskForm):
     applications_close_at = DateTimeLocalField(
         _l("Pendaftaran ditutup (WIB)"), validators=[InputRequired()], format=MOMENT
     )
-    appeal_days = IntegerField(_l("Masa sanggah (hari)"), validators=[InputRequired(), NumberRange(0, 30)], default=3)
+    appeal_days = LocaleIntegerField(
+        _l("Masa sanggah (hari)"), validators=[InputRequired(), NumberRange(0, 30)], default=3
+    )
     schedule = SelectField(_l("Jadwal ujian SKD"), coerce=int)  # choices: the schedules that exist
-    interviewers_required = IntegerField(
+    interviewers_required = LocaleIntegerField(
         _l("Pewawancara per pelamar (nilai lain terlihat setelah semua terisi)"),
         validators=[InputRequired(), NumberRange(2, 10)],
         default=2,
@@ -51,14 +52,16 @@ class PositionForm(FlaskForm):
     title = StringField(_l("Jabatan"), validators=[DataRequired(), Length(max=200)])
     unit = StringField(_l("Unit kerja"), validators=[DataRequired(), Length(max=200)])
     location = StringField(_l("Lokasi"), validators=[DataRequired(), Length(max=200)])
-    quota = IntegerField(_l("Kuota"), validators=[InputRequired(), NumberRange(1, 100000)])
+    quota = LocaleIntegerField(_l("Kuota"), validators=[InputRequired(), NumberRange(1, 100000)])
     education = TextAreaField(_l("Kualifikasi pendidikan"), validators=[DataRequired(), Length(max=2000)])
     categories = MultiCheckboxField(_l("Kategori pelamar"), validate_choice=False)
     required_documents = MultiCheckboxField(_l("Dokumen yang diminta"), validate_choice=False)
     competency_profile = TextAreaField(
         _l("Profil kompetensi (JSON, level 1-5)"), validators=[Length(max=4000)], default="{}"
     )
-    equivalence_group = IntegerField(_l("Kelompok formasi setara (opsional)"), [Optional(), NumberRange(0, 10**6)])
+    equivalence_group = LocaleIntegerField(
+        _l("Kelompok formasi setara (opsional)"), [Optional(), NumberRange(0, 10**6)]
+    )
 
 
 class ApplyForm(FlaskForm):

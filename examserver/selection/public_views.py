@@ -9,6 +9,7 @@ from examserver import access
 from examserver.delivery.models import ExamSession
 from examserver.downloads import CSV, attachment
 from examserver.extensions import db
+from examserver.numbers import readable_cell
 from examserver.selection import bp, services, signing
 from examserver.selection.announcements import VERIFY_COMMAND, affected_sessions, replacement_of, table
 from examserver.selection.models import Announcement, SelectionPeriod
@@ -107,7 +108,7 @@ def announcement(announcement_id: int):
         "selection/announcement.html",
         item=item,
         header=rows[0],
-        rows=rows[1:],
+        rows=[[readable_cell(cell) for cell in row] for row in rows[1:]],
         replaced_by=replacement_of(db.session, item),
         affected=affected_sessions(db.session, item),
         verify_command=VERIFY_COMMAND + f"pengumuman-{item.id}.csv pengumuman-{item.id}.sig kunci-publik.pem",

@@ -276,4 +276,4 @@ def test_item_page_draws_curves_for_calibrated_items(client, make_user, make_ite
     login(client, reviewer.email)
     html = client.get(f"/bank-soal/butir/{item.id}").get_data(as_text=True)
     assert html.count("<svg") == 2 and "Kurva karakteristik butir" in html
-    assert "1.200" in html and "(SE 0.050)" in html
+    assert "1,200" in html and "(SE 0,050)" in html

@@ -369,8 +369,8 @@ def test_the_item_page_rounds_standard_errors_and_marks_implausible_ones(client,
     login(client, admin.email)
     page = client.get(f"/bank-soal/butir/{item.id}").get_data(as_text=True)
     assert "24746161" not in page
-    assert "(SE 0.088)" in page  # three decimals, as the page writes a and b
+    assert "(SE 0,088)" in page  # three decimals, as the page writes a and b
     b_line = page[page.index("<dt>b</dt>") :][:400]
-    assert "SE 2.47e+07" in b_line and "tidak wajar" in b_line
+    assert "SE 2,47E7" in b_line and "tidak wajar" in b_line
     a_line = page[page.index("<dt>a</dt>") : page.index("<dt>b</dt>")]
     assert "tidak wajar" not in a_line

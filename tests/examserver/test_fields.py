@@ -6,7 +6,7 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from examserver.fields import parse_number
+from examserver.numbers import parse_number
 from examserver.selection.models import Application, Position
 from tests.conftest import csrf_token
 from tests.examserver.test_oversight import make_period
@@ -35,23 +35,52 @@ def test_what_is_not_a_number_is_refused(app, typed):
         parse_number(typed)
 
 
-def test_a_candidate_types_the_ipk_with_a_decimal_comma(app, client, db_session, make_user, login_as):
-    period = make_period(app, db_session, make_user("committee"), "IPK1")
-    candidate = login_as("candidate")
-    position = db_session.scalar(select(Position).where(Position.period_id == period.id))
-    page = f"/seleksi/{period.code}/lamar"
-    data = {"position": str(position.id), "category": "general", "birth_date": "1998-05-01"}
-    refused = client.post(page, data={"csrf_token": csrf_token(client, page), **data, "education_score": "3,4,5"})
+@pytest.fixture
+def apply(app, client, db_session, make_user, login_as):
+    """Factory: ``apply(locale)`` signs a new candidate in (reading ``locale``) on a new period and
+    returns ``post(ipk)``, which sends the application form with that IPK as typed, and ``saved()``,
+    the IPK stored (None before an application is)."""
+
+    def start(locale: str):
+        period = make_period(app, db_session, make_user("committee"), f"IPK-{locale}")
+        candidate = login_as("candidate", locale=locale)
+        position = db_session.scalar(select(Position).where(Position.period_id == period.id))
+        page = f"/seleksi/{period.code}/lamar"
+        data = {"position": str(position.id), "category": "general", "birth_date": "1998-05-01"}
+
+        def post(typed: str):
+            return client.post(page, data={"csrf_token": csrf_token(client, page), **data, "education_score": typed})
+
+        def saved() -> float | None:
+            return db_session.scalar(
+                select(Application.education_score).where(Application.candidate_id == candidate.id)
+            )
+
+        return page, post, saved
+
+    return start
+
+
+def test_a_candidate_types_the_ipk_with_a_decimal_comma(client, apply):
+    page, post, saved = apply("id")
+    refused = post("3,4,5")
     text = refused.get_data(as_text=True)
     assert refused.status_code == 200 and "Tulis angka, misalnya 3,45." in text and "Not a valid" not in text
     assert "IPK harus antara 0 dan 4." not in text  # said once, not repeated by the range check
-    out_of_range = client.post(page, data={"csrf_token": csrf_token(client, page), **data, "education_score": "4,5"})
-    assert "IPK harus antara 0 dan 4." in out_of_range.get_data(as_text=True)
-    assert db_session.scalar(select(Application).where(Application.candidate_id == candidate.id)) is None
+    assert "IPK harus antara 0 dan 4." in post("4,5").get_data(as_text=True)
+    assert saved() is None
 
-    response = client.post(page, data={"csrf_token": csrf_token(client, page), **data, "education_score": "3,45"})
+    response = post("3,45")
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]
-    application = db_session.scalar(select(Application).where(Application.candidate_id == candidate.id))
-    assert application.education_score == pytest.approx(3.45)
+    assert saved() == pytest.approx(3.45)
     # Shown back the way it was typed.
     assert 'value="3,45"' in client.get(page).get_data(as_text=True)
+
+
+def test_a_candidate_reading_english_types_the_ipk_with_a_decimal_point(apply):
+    _page, post, saved = apply("en")
+    assert "Enter a number, for example 3.45." in post("3,4,5").get_data(as_text=True)
+    assert saved() is None
+    response = post("3.45")
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    assert saved() == pytest.approx(3.45)

@@ -50,7 +50,7 @@ def test_demo_has_appointed_new_hires_with_estimates_and_filled_reports(demo_app
     assert "SKD.TWK" in profile and "Pelatihan Dasar (Latsar) CPNS" in profile  # orientation first
     report = hr.get("/sdm/efektivitas").get_data(as_text=True)
     final = re.search(r'<tr data-key="final">(.*?)</tr>', report, re.S).group(1)
-    r, _low, _high, corrected, c_low, c_high = (float(x) for x in re.findall(r"-?\d+\.\d+", final)[:6])
+    r, _low, _high, corrected, c_low, c_high = (float(x.replace(",", ".")) for x in re.findall(r"-?\d+,\d+", final)[:6])
     assert c_low <= 0.5 <= c_high and corrected > r  # the demo intake was drawn with validity 0.5
     talent = hr.get("/sdm/talenta").get_data(as_text=True)
     assert "usulkan pendidikan lanjutan" in talent and "pembinaan (coaching) oleh atasan" in talent

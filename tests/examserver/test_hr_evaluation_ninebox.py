@@ -135,14 +135,14 @@ def test_supervisor_rating_against_targets_and_the_configurable_combination(app,
     # Community: approved ratings 4 and 2 -> mean 3 -> 50 on 0-100 (pending and rejected do not count).
     # Combined with weight 0.7: 0.7 x 80 + 0.3 x 50 = 71.0; with weight 0.4: 0.4 x 80 + 0.6 x 50 = 62.0.
     page = client.get(f"/sdm/penilaian/{period.id}").get_data(as_text=True)
-    assert "80.0" in page and "50.0" in page and "71.0" in page
+    assert "80,0" in page and "50,0" in page and "71,0" in page
     edit = f"/sdm/penilaian/{period.id}/ubah"
     form = {
         "code": period.code, "title": period.title, "starts_on": "2025-01-01", "ends_on": "2025-12-31",
         "supervisor_weight": "0.4", "is_feedback_open": "y", "csrf_token": token(client, edit),
     }  # fmt: skip
     assert client.post(edit, data=form).status_code == 303
-    assert "62.0" in client.get(f"/sdm/penilaian/{period.id}").get_data(as_text=True)
+    assert "62,0" in client.get(f"/sdm/penilaian/{period.id}").get_data(as_text=True)
 
 
 # --------------------------------------------------------------------------- nine-box
@@ -193,11 +193,11 @@ def test_nine_box_places_each_employee_with_a_recommendation_and_its_reasons(app
 
     star = rows["Pegawai Kotak 22"]
     assert "Bintang" in star and "usulkan pendidikan lanjutan" in star
-    assert "Kinerja 80.0 (tinggi)" in star and "potensi kompetensi 1.00 (tinggi)" in star
+    assert "Kinerja 80,0 (tinggi)" in star and "potensi kompetensi 1,00 (tinggi)" in star
 
     bottom = rows["Pegawai Kotak 00"]
     assert "Kinerja di bawah harapan" in bottom and "pembinaan (coaching) oleh atasan" in bottom
-    assert "Kinerja 50.0 (rendah)" in bottom and "potensi kompetensi -1.00 (rendah)" in bottom
+    assert "Kinerja 50,0 (rendah)" in bottom and "potensi kompetensi -1,00 (rendah)" in bottom
 
     for (q, p), _person in talent["people"].items():
         row = rows[f"Pegawai Kotak {q}{p}"]

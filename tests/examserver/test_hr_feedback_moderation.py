@@ -186,7 +186,7 @@ def test_hr_moderates_and_only_approved_feedback_counts_in_the_combination(app, 
     )
     db_session.commit()
     page = hr.get(f"/sdm/penilaian/{units['period'].id}").get_data(as_text=True)
-    assert "86.0" in page  # 0.7 x 80 + 0.3 x 100
+    assert "86,0" in page  # 0.7 x 80 + 0.3 x 100
 
     # Candidates and the public cannot moderate.
     candidate, _c = hr_world.signed_in(app, make_user, "candidate")

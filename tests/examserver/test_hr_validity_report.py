@@ -10,6 +10,7 @@ from datetime import date
 
 import numpy as np
 import pytest
+from babel.numbers import format_decimal, format_percent
 
 from examserver.hr.models import Employee, IntakeApplicant, RecruitmentIntake, SupervisorRating
 from scoring.effectiveness import simulate_selection
@@ -77,7 +78,8 @@ def thorndike_case_ii_by_hand(sim) -> tuple[float, float, float]:
 
 def _number_cells(html: str, key: str) -> list[float]:
     row = re.search(rf'<tr data-key="{key}">(.*?)</tr>', html, re.S).group(1)
-    return [float(x) for x in re.findall(r"-?\d+\.\d+", re.sub(r"<[^>]+>", " ", row))]
+    # Written the Indonesian way: a decimal comma.
+    return [float(x.replace(",", ".")) for x in re.findall(r"-?\d+,\d+", re.sub(r"<[^>]+>", " ", row))]
 
 
 def test_the_report_recovers_a_known_validity_and_the_correction_moves_toward_it(client, login_as, intake):
@@ -116,5 +118,6 @@ def test_adverse_impact_ratios_match_the_counts(client, login_as, intake):
     for group, rate in rates.items():
         row = re.search(rf"<tr><td>{group}</td>(.*?)</tr>", html, re.S).group(1)
         cells = re.sub(r"<[^>]+>", " ", row)
-        assert f"{100 * rate:.1f}%" in cells and f"{rate / best:.2f}" in cells
+        assert format_percent(rate, "#,##0.0%", locale="id") in cells  # Indonesian: 33,3%
+        assert format_decimal(rate / best, "0.00", locale="id") in cells
         assert ("di bawah 4/5" in cells) == (rate / best < 0.8)

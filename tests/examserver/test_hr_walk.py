@@ -44,14 +44,14 @@ def test_hr_officer_walks_from_a_new_hire_to_an_exported_budget_plan(client, db_
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     twk, tkp = _row(html, "SKD.TWK"), _row(html, "SKD.TKP")
-    assert "-0.50 0.30 -1.09 … 0.09 0.50 +1.00 100% ya" in twk
-    assert "0.30 0.40 -0.48 … 1.08 0.50 +0.20 69% belum pasti" in tkp
+    assert "-0,50 0,30 -1,09 … 0,09 0,50 +1,00 100% ya" in twk
+    assert "0,30 0,40 -0,48 … 1,08 0,50 +0,20 69% belum pasti" in tkp
     # Plan: orientation first (new hire), then the TWK programme; nothing for the uncertain TKP gap.
     plan_section = html[html.index('id="rencana"') :]
     assert plan_section.index("Program ORIENT") < plan_section.index("Program TWK-1")
     assert "Program TKP-1" not in plan_section
     assert "Orientasi wajib bagi setiap pegawai baru." in plan_section
-    assert "Menutup perkiraan 0.60 logit kesenjangan pada SKD.TWK" in plan_section
+    assert "Menutup perkiraan 0,60 logit kesenjangan pada SKD.TWK" in plan_section
 
     # Saving the plan stores it in that order.
     response = client.post(
@@ -96,7 +96,7 @@ def test_hr_officer_walks_from_a_new_hire_to_an_exported_budget_plan(client, db_
     # TKP-1 closes 0.6 + 0.6 (Citra, Dedi) = 1.2 as well; either way exactly one gap programme.
     assert len(lines) == 2 and plan.total_gap_closed == pytest.approx(1.2)
     detail = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Rp 4,500,000" in detail and f"Rp {plan.total_cost:,.0f}" in detail
+    assert "Rp\u00a04.500.000" in detail and "Rp\u00a0" + f"{plan.total_cost:,.0f}".replace(",", ".") in detail
 
     # Export: CSV (one line per participant) and XLSX (summary and participants).
     exported = client.get(f"/sdm/rencana-pelatihan/{plan.id}.csv")
@@ -161,7 +161,7 @@ def test_the_catalogue_is_editable_by_hr(client, db_session, login_as, world, ta
     }  # fmt: skip
     assert client.post("/sdm/katalog/baru", data=data).status_code == 303
     page = client.get("/sdm/katalog").get_data(as_text=True)
-    assert "BELA-1" in page and "SKD.TWK +0.40" in page
+    assert "BELA-1" in page and "SKD.TWK +0,40" in page
     bela = db_session.scalar(select(TrainingProgramme).where(TrainingProgramme.code == "BELA-1"))
     assert (bela.hours, bela.cost_per_participant) == (7.5, 50_000)  # typed the Indonesian way
     # A duplicate code and a programme building nothing are refused.

@@ -43,9 +43,9 @@ def test_item_page_shows_exposure_classical_statistics_and_distractors(reviewer,
     # Answers were simulated from the bank's 2PL parameters: the key correlates positively with
     # the rest score.
     key_row = re.search(
-        r"<td>([A-E]) · kunci</td><td class=\"num\">[\d.]+%</td><td class=\"num\">(-?[\d.]+)</td>", page
-    )
-    assert key_row and float(key_row.group(2)) > 0
+        r"<td>([A-E]) · kunci</td><td class=\"num\">[\d,]+%</td><td class=\"num\">(-?[\d,]+)</td>", page
+    )  # written the Indonesian way: 42,5% and 0,312
+    assert key_row and float(key_row.group(2).replace(",", ".")) > 0
 
 
 def test_search_by_exposure(demo_app, reviewer, form_items):

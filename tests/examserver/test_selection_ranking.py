@@ -174,11 +174,11 @@ def test_rubrics_are_blind_until_two_are_in_and_the_final_ranking_uses_them(app,
     assert "Nilai harus antara 0 dan 100" in too_high.get_data(as_text=True)
     assert "Nilai rubrik disimpan." in rubric(first, ids["B"], 4).get_data(as_text=True)
     own = first.get(f"/seleksi/panitia/lamaran/{ids['B']}").get_data(as_text=True)
-    assert "Nilai Anda: 80.0" in own and "Penilai 1" not in own  # the other score is not shown yet
+    assert "Nilai Anda: 80,00" in own and "Penilai 1" not in own  # the other score is not shown yet
     assert "Anda sudah mengisi rubrik ini" in rubric(first, ids["B"], 5).get_data(as_text=True)
     rubric(second, ids["B"], 2)
     both = first.get(f"/seleksi/panitia/lamaran/{ids['B']}").get_data(as_text=True)
-    assert "Penilai 1: 80.0" in both and "Penilai 2: 40.0" in both
+    assert "Penilai 1: 80,00" in both and "Penilai 2: 40,00" in both
     # Track record: the same blind rubric, by the two scorers independently.
     assert "Nilai rubrik disimpan." in rubric(first, ids["B"], 5, "track_record").get_data(as_text=True)
     rubric(second, ids["B"], 4, "track_record")

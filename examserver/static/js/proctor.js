@@ -16,6 +16,9 @@
   function cell(row, name) { return row.querySelector('[data-field="' + name + '"]'); }
   function number(value) { return value === "" || value === null || value === undefined ? null : Number(value); }
   function seconds() { return Date.now() / 1000; }
+  // Minutes to a tenth in the page's language, as the server writes them: 12,5 in Indonesian.
+  var tenths = new Intl.NumberFormat(document.documentElement.lang || "id",
+    { minimumFractionDigits: 1, maximumFractionDigits: 1 });
   function remember(row, seen, remaining, running) {
     clocks[row.getAttribute("data-session")] = {
       row: row, seen: seen, remaining: remaining, running: running, at: seconds()
@@ -30,7 +33,7 @@
         clock.seen === null ? "-" : fill(text.ago, { n: Math.round(clock.seen + elapsed) });
       var left = clock.remaining;
       if (left !== null && clock.running) { left = Math.max(0, left - elapsed / 60); }
-      cell(clock.row, "remaining").textContent = left === null ? "-" : left.toFixed(1);
+      cell(clock.row, "remaining").textContent = left === null ? "–" : tenths.format(left);
     });
   }
   function render(data) {

@@ -1,0 +1,131 @@
+"""Numbers as people type and read them, in the reader's locale, both ways.
+
+Python reads and writes only its own notation ("3.45", "250000000.0"), which an Indonesian reader
+takes for three thousand four hundred and fifty, and which refuses the "3,45" they type. Babel's
+locale data parses what is typed and formats what is shown, as the style guide asks of numbers.
+
+In templates (registered once in the app factory)::
+
+    {{ row.final_score|number("score") }}   {# 76,96 in Indonesian, 76.96 in English #}
+    {{ plan.budget|rupiah }}                {# Rp 250.000.000 #}
+
+A missing value (None or NaN) is shown as a dash, so templates need no ``if x is not none`` guard.
+Machine-readable exports (the signed announcement's CSV, the API's JSON) keep plain numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from babel.numbers import NumberFormatError, get_currency_symbol, parse_decimal
+from flask_babel import format_currency, format_decimal, format_percent, get_locale
+
+#: What a typed number may hold: a sign, then digits and the marks locales group and separate them
+#: with (Decimal alone would also take "nan", "inf", "1e3" and "1_0").
+TYPED = re.compile(r"[+-]?\d[\d.,'\u00a0\u202f]*")
+#: The plain notation accepted when the locale's is not: digits with an optional decimal point.
+PLAIN = re.compile(r"[+-]?\d+(?:\.\d+)?")
+#: A decimal as exports write it (a point, no grouping): "76.965" in a signed announcement's CSV.
+EXPORTED = re.compile(r"-?\d+\.\d+")
+#: The currency of every amount on the platform.
+CURRENCY = "IDR"
+#: The rupiah sign people type before an amount, whatever the page's language.
+RUPIAH_SIGN = "Rp"
+
+#: The pattern of each quantity people read: how many decimals it is worth showing.
+PRECISION = {
+    "score": "#,##0.00",  # selection scores (SKD, SKB, final, IPK): two decimals tell candidates apart
+    "threshold": "#,##0.##",  # pass marks as set (65, 166, 37,5)
+    "points": "#,##0.0",  # exam points, raw or on the reporting scale (weighted options give halves)
+    "theta": "#,##0.00",  # ability θ on the logit scale
+    "se": "#,##0.00",  # standard error of θ or of a mean
+    "logit": "#,##0.00",  # gaps and levels on the θ scale
+    "change": "+#,##0.00;-#,##0.00",  # a difference or gain on the θ scale, with its sign
+    "parameter": "#,##0.00",  # item parameters a, b, c at a glance (lists, calibration tables)
+    "parameter_exact": "#,##0.000",  # item parameters and their SEs as calibrated (the item page)
+    "statistic": "#,##0.000",  # correlations and their confidence bounds
+    "probability": "#,##0.0##",  # p-values and significance levels: 0,05 or 0,012
+    "z": "#,##0.00",  # critical values of a test statistic
+    "gain_rate": "#,##0.000",  # logits of gap closed per training hour
+    "hours": "#,##0.#",  # training hours (a half-day is 3,5)
+    "weight": "#,##0.##",  # relative weights of competencies and targets (1, 2, 0,5)
+    "ratio": "#,##0.00",  # impact ratios, applicants per seat
+    "rating": "#,##0.0",  # performance ratings, evaluation scores, risk scores
+    "fit": "#,##0.0",  # log-likelihood, AIC, BIC
+    "seconds": "#,##0.0",  # durations of integrity events
+    "minutes": "#,##0.0",  # time left in an exam, as the proctor's live room counts it down
+    "count": "#,##0",  # people, items, seats, kilobytes
+    "announced": "#,##0.000",  # scores as a signed announcement's CSV holds them (every decimal signed)
+}
+#: Shares (0 to 1) shown as percentages: whole ("percent": weights, probabilities) or to a tenth
+#: where a tenth matters ("share": pass rates, item exposure).
+PERCENT = {"percent": "#,##0%", "share": "#,##0.0%"}
+#: Whole rupiah with the grouping of the locale and a sign that does not break from the amount.
+RUPIAH = "¤\u00a0#,##0"
+#: What stands where there is no number.
+MISSING = "–"
+
+
+def parse_number(raw: str) -> float:
+    """A typed number: in the reader's locale first ("3,45" or "1.234,5" in Indonesian), else in
+    the plain notation a browser's autofill or a script sends ("3.45"). Raises ``ValueError``,
+    also for what could be read two ways ("3,4,5", "1.2.3,4").
+
+    Where the two readings differ the locale's wins: "1.234" is one thousand two hundred and
+    thirty-four to an Indonesian reader."""
+    raw = raw.strip()
+    if TYPED.fullmatch(raw) is None:
+        raise ValueError(raw)
+    try:
+        return float(parse_decimal(raw, locale=get_locale(), strict=True))
+    except NumberFormatError:
+        if PLAIN.fullmatch(raw) is None:
+            raise ValueError(raw) from None
+        return float(raw)
+
+
+def parse_whole(raw: str) -> int:
+    """A typed whole number ("1.200" in Indonesian); a fraction ("3,5") raises ``ValueError``."""
+    value = parse_number(raw)
+    if not value.is_integer():
+        raise ValueError(raw)
+    return int(value)
+
+
+def parse_rupiah(raw: str) -> int:
+    """A typed amount in whole rupiah: "250.000.000", "Rp 250.000.000" or "Rp250.000.000,00" in
+    Indonesian (the locale's own sign, "IDR" in English, is taken too). Raises ``ValueError``."""
+    amount = raw.strip()
+    for sign in dict.fromkeys((RUPIAH_SIGN, CURRENCY, get_currency_symbol(CURRENCY, get_locale()))):
+        if amount[: len(sign)].casefold() == sign.casefold():
+            amount = amount[len(sign) :].strip()
+            break
+    return parse_whole(amount)
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def format_number(value, quantity: str) -> str:
+    """``value`` in the reader's locale with the precision of ``quantity`` (a key of
+    :data:`PRECISION`, or of :data:`PERCENT` for a share from 0 to 1); a dash when there is none."""
+    if _missing(value):
+        return MISSING
+    if quantity in PERCENT:
+        return format_percent(value, PERCENT[quantity])
+    return format_decimal(value, PRECISION[quantity])
+
+
+def readable_cell(text: str) -> str:
+    """A cell of an exported table as a person reads it: a decimal ("76.965") in the reader's
+    notation with the decimals it has ("76,965"), anything else (numbers, names, ranks) as it is."""
+    return format_number(float(text), "announced") if EXPORTED.fullmatch(text) else text
+
+
+def format_rupiah(value) -> str:
+    """An amount in whole rupiah in the reader's locale: "Rp 250.000.000"; a dash when there is none."""
+    if _missing(value):
+        return MISSING
+    return format_currency(value, CURRENCY, RUPIAH, currency_digits=False)
