@@ -261,6 +261,7 @@ SHARED_MACROS = ("field", "data_table", "pager", "post_form", "form_card", "char
 
 
 def _register_template_globals(app: Flask) -> None:
+    from examserver.access import may_open
     from examserver.accounts.roles import ROLE_HOME
     from examserver.auth.forms import ConfirmForm, LanguageForm
     from examserver.labels import LABELS, label_filter
@@ -272,6 +273,8 @@ def _register_template_globals(app: Flask) -> None:
     # Numbers people read, in their locale: {{ x|number("score") }}, {{ amount|rupiah }}.
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["rupiah"] = format_rupiah
+    # Pages link only what their reader may open.
+    app.jinja_env.globals["may_open"] = may_open
     # The module is what `{% from "macros.html" import ... %}` would give each template (imports
     # are without context): the macros see only the environment's globals, such as `_` and url_for.
     macros = app.jinja_env.get_template("macros.html").module

@@ -118,6 +118,16 @@ def enforce_access():
     return None
 
 
+def may_open(endpoint: str) -> bool:
+    """Whether whoever reads the page may open ``endpoint``, so a page links only what its reader
+    may follow (``{% if may_open("authoring.item") %}<a ...>{% endif %}``)."""
+    from examserver.auth.login import identity
+
+    rule = rule_for(current_app, endpoint)
+    signed_in = identity()
+    return rule is not None and rule.allows(signed_in.role if signed_in is not None else None)
+
+
 def audience(app: Flask, endpoint: str) -> Iterable[str | None]:
     """Every role (None: anonymous) allowed on ``endpoint``; used by the access-matrix test."""
     rule = rule_for(app, endpoint)

@@ -72,6 +72,34 @@ LABELS: dict[str, dict[Code, LazyString]] = {
         "published": _l("Diterbitkan"),
         "discarded": _l("Dibatalkan"),
     },
+    "item_action": {
+        "created": _l("dibuat"),
+        "imported": _l("diimpor"),
+        "edited": _l("diubah"),
+        "submitted": _l("diajukan untuk ditelaah"),
+        "approved": _l("disetujui"),
+        "returned": _l("dikembalikan ke penulis"),
+        "revised": _l("ditarik untuk direvisi"),
+        "piloted": _l("diuji coba"),
+        "operational": _l("dioperasikan"),
+        "retired": _l("dipensiunkan"),
+        "parameters": _l("parameter baru dari kalibrasi"),
+    },
+    "calibration_source": {
+        "sessions": _l("sesi ujian"),
+        "upload": _l("berkas respons yang diunggah"),
+        "import": _l("parameter bank yang diimpor"),
+    },
+    #: IRT models keep their abbreviations; a run that used several is "mixed".
+    "irt_model": {
+        "rasch": _l("Rasch"),
+        "1pl": _l("1PL"),
+        "2pl": _l("2PL"),
+        "3pl": _l("3PL"),
+        "grm": _l("GRM"),
+        "gpcm": _l("GPCM"),
+        "mixed": _l("campuran (model per jenis butir)"),
+    },
     "calibration_flag": {
         "drift": _l("jangkar bergeser"),
         "misfit": _l("tidak cocok model"),
@@ -188,6 +216,33 @@ LABELS: dict[str, dict[Code, LazyString]] = {
         "SELECTED": _l("lulus"),
         "SELECTED_BY_FILLING": _l("lulus (optimalisasi formasi)"),
         "INVALIDATED": _l("gugur: hasil ujian dibatalkan"),
+    },
+    #: The status column of the administrative announcement's CSV (selection.announcements).
+    "administrative_result": {
+        "MEMENUHI_SYARAT": _l("memenuhi syarat"),
+        "TIDAK_MEMENUHI_SYARAT": _l("tidak memenuhi syarat"),
+    },
+    #: The columns of an announcement's CSV, as its page heads them (the CSV keeps these codes).
+    "announcement_column": {
+        "nomor_peserta": _l("Nomor peserta"),
+        "nama": _l("Nama"),
+        "formasi": _l("Formasi"),
+        "kategori": _l("Kategori"),
+        "total_skd": _l("Total SKD"),
+        "nilai_skb": _l("Nilai SKB"),
+        "nilai_akhir": _l("Nilai akhir"),
+        "peringkat_skd": _l("Peringkat SKD"),
+        "peringkat_akhir": _l("Peringkat akhir"),
+        "status": _l("Status"),
+        "formasi_penempatan": _l("Formasi penempatan"),
+        "tanda_terima": _l("Tanda terima ujian"),
+        "kepala_rantai": _l("Kepala rantai log ujian"),
+    },
+    #: Kinds of SKB components; a component scored with a rubric is named by the rubric.
+    "field_component_kind": {
+        "computer": _l("Tes berbantuan komputer (CAT)"),
+        "interview": _l("Wawancara"),
+        "other": _l("Komponen lain"),
     },
     "applicant_category": {
         "general": _l("umum"),

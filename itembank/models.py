@@ -29,6 +29,13 @@ from itembank.database import Base, UTCDateTime, one_of, utcnow
 ITEM_STATUSES = ("draft", "in_review", "approved", "pilot", "operational", "retired")
 ITEM_TYPES = ("single_choice", "weighted_options", "multiple_response", "true_false", "numeric")
 IRT_MODELS = ("rasch", "1pl", "2pl", "3pl", "grm", "gpcm")
+#: What happened to an item (``ItemEvent.action``): made, changed, each workflow transition, new parameters.
+ITEM_ACTIONS = (
+    "created", "imported", "edited", "submitted", "approved", "returned", "revised", "piloted", "operational",
+    "retired", "parameters",
+)  # fmt: skip
+#: Where a calibration run's responses came from (``CalibrationRun.source``).
+CALIBRATION_SOURCES = ("sessions", "upload", "import")
 DELIVERY_MODES = ("fixed", "random", "adaptive")
 SCORING_RULES = ("points_per_correct", "weighted_options")
 
@@ -163,7 +170,7 @@ class ItemEvent(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="RESTRICT"), index=True)
     actor_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    #: created, edited, submitted, approved, returned, piloted, operational, retired, parameters, imported
+    #: One of ITEM_ACTIONS.
     action: Mapped[str] = mapped_column(String(30))
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str | None] = mapped_column(String(20))
@@ -201,7 +208,7 @@ class CalibrationRun(Base):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     status: Mapped[str] = mapped_column(String(12), default="draft")
-    #: Where the responses came from: upload, sessions, import (bank parameters), demo.
+    #: Where the responses came from (CALIBRATION_SOURCES): sessions, upload, import (bank parameters).
     source: Mapped[str] = mapped_column(String(20))
     model: Mapped[str] = mapped_column(String(10))
     n_persons: Mapped[int] = mapped_column(Integer, default=0)

@@ -21,7 +21,7 @@ from examserver.errors import refusal_message
 from examserver.extensions import db
 from examserver.labels import choices
 from itembank import services
-from itembank.csv_format import export_csv, parse_csv
+from itembank.csv_format import HEADER, export_csv, parse_csv
 from itembank.models import ITEM_STATUSES, Item
 from itembank.qti import export_package, parse_package
 from itembank.refusal import Refusal
@@ -81,7 +81,10 @@ def import_items():
                 db.session.commit()
                 flash(_("%(n)d butir diimpor.", n=len(result.items)), "success")
     status = 422 if errors else 200
-    return render_template("authoring/import.html", form=form, errors=errors, message=transfer_message), status
+    return (
+        render_template("authoring/import.html", form=form, errors=errors, message=transfer_message, columns=HEADER),
+        status,
+    )
 
 
 @bp.route("/ekspor", methods=["GET", "POST"])

@@ -147,8 +147,8 @@ def training_plan(plan_id: int):
 
 def _export_rows(plan: TrainingPlan) -> tuple[list[str], list[list]]:
     header = [
-        _("kode_program"), _("program"), _("moda"), _("angkatan"), _("peserta"), _("biaya"), _("kesenjangan_tertutup"),
-        _("nip"), _("nama"), _("unit"), _("wilayah"),
+        _("Kode program"), _("Program"), _("Moda"), _("Angkatan"), _("Peserta"), _("Biaya"),
+        _("Kesenjangan tertutup"), _("NIP"), _("Nama"), _("Unit kerja"), _("Wilayah"),
     ]  # fmt: skip
     rows = []
     by_programme: dict[int, list] = {}
@@ -183,10 +183,10 @@ def training_plan_xlsx(plan_id: int):
     book = Workbook()
     summary = book.active
     summary.title = _("ringkasan")
-    summary.append([_("rencana"), plan.title])
-    summary.append([_("anggaran"), plan.budget])
-    summary.append([_("biaya"), plan.total_cost])
-    summary.append([_("kesenjangan_tertutup"), plan.total_gap_closed])
+    summary.append([_("Rencana"), plan.title])
+    summary.append([_("Anggaran"), plan.budget])
+    summary.append([_("Biaya"), plan.total_cost])
+    summary.append([_("Kesenjangan tertutup"), plan.total_gap_closed])
     summary.append([])
     summary.append([str(h) for h in header[:7]])
     for line in plan.lines:

@@ -21,6 +21,7 @@ from examserver.hr.views import HR
 from examserver.outcome import committed
 from examserver.selection.messages import category_label
 from examserver.selection.models import SelectionPeriod
+from examserver.selection.rubrics import component_label
 from examserver.selection.rules import rules_from_json
 from examserver.selection.web import chosen_period, list_periods
 from examserver.wib import WIB, from_wib
@@ -63,7 +64,7 @@ def _criteria(period: SelectionPeriod) -> dict:
     rules = rules_from_json(period.rules)
     return {
         "thresholds": [(category_label(t.category), dict(t.minimums)) for t in rules.thresholds],
-        "components": [(c.name, c.weight) for c in rules.weights.components],
+        "components": [(component_label(c), c.weight) for c in rules.weights.components],
         "basic_weight": rules.weights.basic,
         "field_weight": rules.weights.field,
     }

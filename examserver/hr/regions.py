@@ -1,4 +1,6 @@
-"""Province of an Indonesian NIK (its first two digits, Kemendagri codes), for adverse-impact groups."""
+"""Provinces, the one list of regions: an Indonesian NIK's province (its first two digits, Kemendagri
+codes) for adverse-impact groups, and the province a position's location stands for, so HR's region
+filter lists "DKI Jakarta" once, never beside "Jakarta"."""
 
 from __future__ import annotations
 
@@ -22,3 +24,18 @@ def province_of(nik: str | None) -> str | None:
     if not nik or nik_problem(nik) is not None:
         return None
     return PROVINCES.get(nik[:2])
+
+
+#: Words a province's official name puts before its common one ("DKI Jakarta", "DI Yogyakarta").
+_SPECIAL_STATUS = ("DKI ", "DI ")
+
+
+def province_named(place: str) -> str:
+    """The province as :data:`PROVINCES` spells it for a place people write (``Jakarta``,
+    ``dki jakarta``), or the place as written when it names no province (a city, a unit)."""
+    wanted = place.strip().casefold()
+    for name in PROVINCES.values():
+        common = next((name[len(p) :] for p in _SPECIAL_STATUS if name.startswith(p)), name)
+        if wanted in (name.casefold(), common.casefold()):
+            return name
+    return place.strip()

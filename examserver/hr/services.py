@@ -38,7 +38,7 @@ from examserver.hr.models import (
     TrainingPlanLine,
     TrainingProgramme,
 )
-from examserver.hr.regions import province_of
+from examserver.hr.regions import province_named, province_of
 from examserver.selection.models import Application, SelectionPeriod
 from examserver.selection.qualifications import qualification
 from examserver.selection.ranking import rank_period
@@ -79,6 +79,12 @@ def section_estimates(exam: ExamSession) -> list[tuple[int, float, float]]:
         estimate = estimate_ability(np.asarray([responses], dtype=float), to_engine(rows), method="eap")
         out.append((section.competency_id, round(float(estimate.theta[0]), 4), round(float(estimate.se[0]), 4)))
     return out
+
+
+def provisional_nip(registration_number: str) -> str:
+    """The NIP a new hire carries until BKN issues one: the registration number marked as a CPNS's,
+    the mark added once (registration numbers of CPNS periods already start with it)."""
+    return registration_number if registration_number.startswith("CPNS-") else f"CPNS-{registration_number}"
 
 
 def appoint_from_period(
@@ -136,14 +142,14 @@ def appoint_from_period(
             raise Refusal("hr.no_profile", detail=row.appointed_code)
         position = next(p for p in period.positions if p.code == row.appointed_code)
         employee = Employee(
-            nip=f"CPNS-{row.registration_number}",
+            nip=provisional_nip(row.registration_number),
             full_name=user.full_name,
             user_id=user.id,
             application_id=application.id,
             profile_id=profile.id,
             position_title=position.title,
             unit=position.unit,
-            region=(regions or {}).get(position.code, position.location),
+            region=province_named((regions or {}).get(position.code, position.location)),
             gender=applicant.gender,
             appointed_on=appointed_on,
             is_new_hire=True,

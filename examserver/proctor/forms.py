@@ -15,6 +15,11 @@ def category_choices():
     return [(code, reason_category_label(code)) for code in codes]
 
 
+def required_category_choices():
+    """The categories after an empty first choice, so a decision's category is chosen, never defaulted."""
+    return [("", _l("(pilih kategori)")), *category_choices()]
+
+
 class ActionForm(FlaskForm):
     action = HiddenField(validators=[DataRequired()])
     category = SelectField(_l("Kategori alasan"), choices=category_choices, validate_choice=True)
@@ -32,7 +37,11 @@ class DecisionForm(FlaskForm):
             ("invalidated", _l("Dibatalkan (perlu konfirmasi orang kedua)")),
         ],
     )
-    category = SelectField(_l("Kategori alasan"), choices=category_choices)
+    category = SelectField(
+        _l("Kategori alasan"),
+        choices=required_category_choices,
+        validators=[DataRequired(message=_l("Pilih kategori alasan."))],
+    )
     reason = TextAreaField(_l("Alasan (wajib, minimal 10 karakter)"), validators=[DataRequired(), Length(max=4000)])
 
 

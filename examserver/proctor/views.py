@@ -18,6 +18,7 @@ from examserver.delivery.models import Answer, ExamSchedule, ExamSession, Sessio
 from examserver.downloads import csv_attachment
 from examserver.errors import back_on_refusal, refusal_message
 from examserver.extensions import db
+from examserver.labels import label
 from examserver.proctor import bp
 from examserver.proctor.actions import act, assigned_schedules, can_watch
 from examserver.proctor.forms import ActionForm, AppealOutcomeForm, DecisionForm
@@ -169,10 +170,28 @@ def queue(schedule_id: int):
 
 
 def confirmation_mark(decision: ProctorDecision | None) -> str:
-    """yes / no for invalidations (confirmed by a second person or not), empty otherwise."""
+    """ya / tidak for invalidations (confirmed by a second person or not), empty otherwise."""
     if decision is None or decision.decision != "invalidated":
         return ""
-    return "yes" if decision.confirmed_by_id else "no"
+    return _("ya") if decision.confirmed_by_id else _("tidak")
+
+
+def irregularities_header() -> list[object]:
+    """The irregularities export's columns: labels for people, each code column next to its label."""
+    return [
+        _("Nomor peserta"), _("Skor risiko"), _("Tanda"), _("Keputusan"), _("Keputusan (kode)"), _("Kategori"),
+        _("Kategori (kode)"), _("Alasan"), _("Dikonfirmasi"),
+    ]  # fmt: skip
+
+
+def irregularity_row(row, shown: ProctorDecision | None) -> list[object]:
+    """One flagged or decided session of the export (``row`` from the review queue)."""
+    decision, category = (shown.decision, shown.category) if shown else ("", "")
+    return [
+        row.session.registration_number, row.score, "; ".join(flag_text(flag) for flag in row.flags),
+        label("proctor_decision", decision or None), decision, reason_category_label(category) if category else "",
+        category, shown.reason if shown else "", confirmation_mark(shown),
+    ]  # fmt: skip
 
 
 def latest_decisions(schedule: ExamSchedule) -> dict[int, ProctorDecision]:
@@ -191,9 +210,7 @@ def latest_decisions(schedule: ExamSchedule) -> dict[int, ProctorDecision]:
 def export_irregularities(schedule_id: int):
     """CSV of every flagged session and decision (for the committee's minutes)."""
     schedule = watched_schedule(schedule_id)
-    rows: list[list[object]] = [
-        ["registration_number", "risk_score", "flags", "decision", "category", "reason", "confirmed"]
-    ]
+    rows: list[list[object]] = [irregularities_header()]
     reviewed = sitting_review(schedule)
     marks = standings(db.session, [row.session.id for row in reviewed])
     latest = latest_decisions(schedule)
@@ -201,12 +218,7 @@ def export_irregularities(schedule_id: int):
         decided = latest.get(row.session.id)
         if not row.flags and decided is None:
             continue
-        shown = marks[row.session.id].in_force or decided
-        rows.append([
-            row.session.registration_number, row.score, "; ".join(flag_text(flag) for flag in row.flags),
-            shown.decision if shown else "", shown.category if shown else "", shown.reason if shown else "",
-            confirmation_mark(shown),
-        ])  # fmt: skip
+        rows.append(irregularity_row(row, marks[row.session.id].in_force or decided))
     return csv_attachment(rows, f"pelanggaran-{schedule.code}.csv")
 
 
@@ -273,7 +285,10 @@ def decide(session_id: int):
         db.session.commit()
         flash(_("Keputusan dicatat."), "success")
     else:
-        flash(refusal_message("proctoring.reason_required"), "error")
+        for message in form.category.errors:
+            flash(message, "error")
+        if form.reason.errors or not form.category.errors:
+            flash(refusal_message("proctoring.reason_required"), "error")
     return redirect(back), 303
 
 

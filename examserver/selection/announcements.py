@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from examserver.accounts.services import full_names
+from examserver.labels import label
 from examserver.proctor.messages import standing_note
 from examserver.selection import signing
 from examserver.selection.models import STAGE_KINDS, Announcement, Application, SelectionPeriod
@@ -33,6 +34,21 @@ VERIFY_COMMAND = (
 )
 
 
+#: The status codes of the administrative announcement (its CSV is read by programs; its page reads
+#: them through the "administrative_result" labels).
+ADMINISTRATIVE_RESULTS = {"accepted": "MEMENUHI_SYARAT", "rejected": "TIDAK_MEMENUHI_SYARAT"}
+#: The column names of the announcements' CSV, as programs read them.
+COLUMNS = (
+    "nomor_peserta", "nama", "formasi", "kategori", "total_skd", "nilai_skb", "nilai_akhir", "peringkat_skd",
+    "peringkat_akhir", "status", "formasi_penempatan", "tanda_terima", "kepala_rantai",
+)  # fmt: skip
+#: The label kind of each CSV column holding codes, per stage ("administrative" or a ranking).
+CODE_COLUMNS = {
+    "administrative": {"kategori": "applicant_category", "status": "administrative_result"},
+    "ranking": {"kategori": "applicant_category", "status": "selection_result"},
+}
+
+
 def _number(value: float | None) -> str:
     return "" if value is None else f"{value:.3f}"
 
@@ -49,7 +65,7 @@ def administrative_csv(session: Session, period: SelectionPeriod) -> tuple[str, 
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["nomor_peserta", "nama", "formasi", "kategori", "status"])
     for a in applications:
-        status = "MEMENUHI_SYARAT" if a.status == "accepted" else "TIDAK_MEMENUHI_SYARAT"
+        status = ADMINISTRATIVE_RESULTS[a.status]
         name = inert_cell(names.get(a.candidate_id, ""))
         writer.writerow([a.registration_number, name, a.position.code, a.category, status])
     return out.getvalue(), []
@@ -103,6 +119,18 @@ def table(csv_text: str) -> list[list[str]]:
     """The rows of an announcement's CSV below its signed header line (column names first)."""
     rows = list(csv.reader(io.StringIO(csv_text)))
     return rows[1:] if rows and rows[0] and rows[0][0].startswith("#pengumuman=") else rows
+
+
+def readable_table(csv_text: str, stage: str) -> tuple[list[str], list[list[str]]]:
+    """An announcement's rows as people read them: column names and codes as labels. The CSV itself
+    stays as signed; section columns (TWK, TIU, TKP) keep their names."""
+    header, *rows = table(csv_text)
+    kinds = CODE_COLUMNS["administrative" if stage == "administrative" else "ranking"]
+    columns = [kinds.get(name) for name in header]
+    readable = [label("announcement_column", name) if name in COLUMNS else name for name in header]
+    return readable, [
+        [label(kind, v) if kind and v else v for kind, v in zip(columns, row, strict=True)] for row in rows
+    ]
 
 
 def digest(text: str) -> str:

@@ -407,15 +407,17 @@ def ranking(period_id: int):
 
 
 def _export_rows(result) -> tuple[list[str], list[list]]:
+    """The ranking export: readable column names, and each code column ("(kode)") next to its label."""
     header = [
-        "nomor_peserta", "formasi", "kategori", *result.section_names, "total_skd", "nilai_skb", "nilai_akhir",
-        "peringkat_skd", "peringkat_akhir", "status", "formasi_penempatan", "seri_tidak_terurai",
-        "keterangan_status", "catatan_sesi",
+        _("Nomor peserta"), _("Formasi"), _("Kategori"), _("Kategori (kode)"), *result.section_names, _("Total SKD"),
+        _("Nilai SKB"), _("Nilai akhir"), _("Peringkat SKD"), _("Peringkat akhir"), _("Status"), _("Status (kode)"),
+        _("Formasi penempatan"), _("Seri tidak terurai"), _("Catatan sesi"),
     ]  # fmt: skip
     rows = [
         [
             r.registration_number,
             r.position_code,
+            label("applicant_category", r.category),
             r.category,
             *r.sections,
             r.basic_total,
@@ -423,10 +425,10 @@ def _export_rows(result) -> tuple[list[str], list[list]]:
             r.final_score,
             r.shortlist_rank or None,
             r.rank or None,
+            label("selection_result", r.status),
             r.status,
             r.appointed_code,
-            r.tie_unresolved,
-            label("selection_result", r.status),
+            _("ya") if r.tie_unresolved else None,
             standing_note(r.standing) or None,
         ]  # fmt: skip
         for r in result.rows

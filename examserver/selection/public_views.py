@@ -11,9 +11,9 @@ from examserver.downloads import CSV, attachment
 from examserver.extensions import db
 from examserver.numbers import readable_cell
 from examserver.selection import bp, services, signing
-from examserver.selection.announcements import VERIFY_COMMAND, affected_sessions, replacement_of, table
+from examserver.selection.announcements import VERIFY_COMMAND, affected_sessions, readable_table, replacement_of
 from examserver.selection.models import Announcement, SelectionPeriod
-from examserver.selection.rubrics import RUBRICS, rubric_of
+from examserver.selection.rubrics import RUBRICS, component_label, rubric_of
 from examserver.selection.rules import rules_from_json
 from examserver.selection.web import period_by_code
 from itembank.database import utcnow
@@ -78,7 +78,9 @@ def rubrics(code: str):
     period = period_by_code(code)
     components = rules_from_json(period.rules).weights.components
     used = [RUBRICS[key] for key in dict.fromkeys(rubric for rubric in map(rubric_of, components) if rubric)]
-    return render_template("selection/rubrics.html", period=period, components=components, used=used)
+    return render_template(
+        "selection/rubrics.html", period=period, components=components, used=used, component_label=component_label
+    )
 
 
 @bp.route("/<code>/poster")
@@ -103,12 +105,12 @@ def feed(code: str):
 def announcement(announcement_id: int):
     """An announcement: the list, its digest, signature, the key and how to verify it."""
     item = db.get_or_404(Announcement, announcement_id)
-    rows = table(item.csv_text)
+    header, rows = readable_table(item.csv_text, item.stage)
     return render_template(
         "selection/announcement.html",
         item=item,
-        header=rows[0],
-        rows=[[readable_cell(cell) for cell in row] for row in rows[1:]],
+        header=header,
+        rows=[[readable_cell(cell) for cell in row] for row in rows],
         replaced_by=replacement_of(db.session, item),
         affected=affected_sessions(db.session, item),
         verify_command=VERIFY_COMMAND + f"pengumuman-{item.id}.csv pengumuman-{item.id}.sig kunci-publik.pem",

@@ -42,12 +42,12 @@ def _targets(targets: tuple[Target, ...]) -> str:
 
 
 def _export_rows(report: RiskReport) -> list[list]:
-    # Column names stay fixed (like the ranking export's), so a script reads every language's file.
+    # People read this file: column names in their language, values as labels.
     header = [
-        "formasi", "jabatan", "jenjang", "kuota", "pelamar", "memenuhi_syarat", "menunggu_verifikasi",
-        "perkiraan_tingkat_lulus", "perkiraan_lulus", "batas_bawah", "batas_atas", "per_kursi",
-        "peluang_kurang_dari_kuota", "ditandai", "sasaran_wilayah", "sasaran_program_studi", "lulus_sebenarnya",
-        "dalam_interval",
+        _("Formasi"), _("Jabatan"), _("Jenjang"), _("Kuota"), _("Pelamar"), _("Memenuhi syarat"),
+        _("Menunggu verifikasi"), _("Perkiraan tingkat lulus"), _("Perkiraan lulus"), _("Batas bawah"),
+        _("Batas atas"), _("Per kursi"), _("Peluang kurang dari kuota"), _("Ditandai"), _("Sasaran wilayah"),
+        _("Sasaran program studi"), _("Lulus sebenarnya"), _("Dalam interval"),
     ]  # fmt: skip
     rows: list[list] = [header]
     for r in report.rows:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
+from examserver.labels import label
+
 #: Field components (kind "other") scored with the track-record rubric.
 TRACK_RECORD_COMPONENTS = ("REKAM_JEJAK",)
 
@@ -72,3 +74,10 @@ def rubric_of(component) -> str | None:
     if component.name in TRACK_RECORD_COMPONENTS:
         return "track_record"
     return None
+
+
+def component_label(component) -> str:
+    """A field component as people read it: its rubric's name, else its kind's label. The
+    component's name (``REKAM_JEJAK``) is the committee's identifier in the period's rules."""
+    rubric = rubric_of(component)
+    return str(RUBRICS[rubric].label) if rubric else label("field_component_kind", component.kind)

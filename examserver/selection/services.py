@@ -449,10 +449,20 @@ def decide_appeal(
     appeal.status, appeal.outcome = ("upheld" if upheld else "rejected"), reason.strip()
     appeal.decided_by_id, appeal.decided_at = member_id, now
     if upheld:
-        application.status = "accepted"
-        application.decided_by_id, application.decided_at = member_id, now
+        _accept_on_appeal(application, member_id, now)
     session.flush()
     return appeal
+
+
+def _accept_on_appeal(application: Application, member_id: int, now: datetime) -> None:
+    """An upheld appeal accepts the application and the documents it was rejected for, so every page
+    that shows their status reads "accepted"; the appeal keeps what was argued and decided."""
+    application.status, application.decision_reason = "accepted", None
+    application.decided_by_id, application.decided_at = member_id, now
+    for document in application.documents:
+        if document.status == "rejected":
+            document.status, document.reason = "accepted", None
+            document.checked_by_id, document.checked_at = member_id, now
 
 
 # --------------------------------------------------------------------------- field-test scores

@@ -87,5 +87,5 @@ def test_hr_officer_goes_from_a_new_hire_to_a_downloaded_budget_plan(hr_server, 
     saved = tmp_path / "plan.csv"
     download.value.save_as(saved)
     text = saved.read_text(encoding="utf-8-sig")
-    assert text.startswith("kode_program,program,moda") and hr_server["new_hire"] in text
+    assert text.startswith("Kode program,Program,Moda") and hr_server["new_hire"] in text
     assert problems == []

@@ -18,6 +18,8 @@ from examserver.hr.models import (
     SupervisorRating,
     TrainingPlan,
 )
+from examserver.hr.regions import province_named
+from examserver.hr.services import provisional_nip
 from tests.conftest import demo_client
 
 
@@ -56,3 +58,23 @@ def test_demo_has_appointed_new_hires_with_estimates_and_filled_reports(demo_app
     assert "usulkan pendidikan lanjutan" in talent and "pembinaan (coaching) oleh atasan" in talent
     for path in ("/sdm/kohort/peta.png", "/sdm/talenta.png", "/sdm/umpan-balik", "/sdm/konsultasi/CPNS-DEMO-2026"):
         assert hr.get(path).status_code == 200, path
+
+
+def test_hr_reads_one_list_of_regions_and_nips_marked_once(demo_app):
+    """New hires' regions are provinces as the region list spells them ("DKI Jakarta", not the
+    position's "Jakarta" beside it), and their provisional NIP is "CPNS-" once."""
+    page = demo_client(demo_app, "hr@demo.id").get("/sdm/pegawai").get_data(as_text=True)
+    regions = re.findall(r'<option value="([^"]+)"', page.split('name="region"', 1)[1].split("</select>", 1)[0])
+    assert "DKI Jakarta" in regions and "Jakarta" not in regions
+    with demo_app.app_context():
+        nips = db.session.scalars(select(Employee.nip).where(Employee.application_id.is_not(None))).all()
+    assert nips and all(nip.startswith("CPNS-DEMO-2026-") for nip in nips)
+    assert "CPNS-CPNS-" not in page
+
+
+def test_a_place_is_named_by_its_province_and_a_registration_number_marked_once():
+    assert [province_named(p) for p in ("Jakarta", "dki jakarta", "Yogyakarta", "Papua", "Kota Bogor")] == [
+        "DKI Jakarta", "DKI Jakarta", "DI Yogyakarta", "Papua", "Kota Bogor",
+    ]  # fmt: skip
+    assert provisional_nip("CPNS-DEMO-2026-000006") == "CPNS-DEMO-2026-000006"
+    assert provisional_nip("SEL2026-000042") == "CPNS-SEL2026-000042"

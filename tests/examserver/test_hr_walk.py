@@ -102,7 +102,7 @@ def test_hr_officer_walks_from_a_new_hire_to_an_exported_budget_plan(client, db_
     exported = client.get(f"/sdm/rencana-pelatihan/{plan.id}.csv")
     assert exported.status_code == 200 and "attachment" in exported.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
-    assert rows[0][:4] == ["kode_program", "program", "moda", "angkatan"]
+    assert rows[0][:4] == ["Kode program", "Program", "Moda", "Angkatan"]
     assignments = db_session.scalar(
         select(func.count()).select_from(TrainingPlanAssignment).where(TrainingPlanAssignment.plan_id == plan.id)
     )

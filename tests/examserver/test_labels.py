@@ -23,15 +23,26 @@ from examserver.hr.models import (
 )
 from examserver.labels import LABELS, choices, label
 from examserver.oversight.models import CASE_STATUSES, CATEGORIES, OUTCOMES, SANCTION_KINDS, SUBJECT_KINDS
+from examserver.selection.announcements import ADMINISTRATIVE_RESULTS
+from examserver.selection.announcements import COLUMNS as ANNOUNCEMENT_COLUMNS
 from examserver.selection.models import APPEAL_STATUSES, APPLICATION_STATUSES, DOCUMENT_STATUSES, STAGE_KINDS
 from examserver.selection.qualifications import education_level
 from itembank import calibration
-from itembank.models import DELIVERY_MODES, ITEM_STATUSES, ITEM_TYPES, CalibrationRun
+from itembank.models import (
+    CALIBRATION_SOURCES,
+    DELIVERY_MODES,
+    IRT_MODELS,
+    ITEM_ACTIONS,
+    ITEM_STATUSES,
+    ITEM_TYPES,
+    CalibrationRun,
+)
+from itembank.services import TRANSITIONS
 from proctoring.models import DECISIONS, Appeal
 from proctoring.services import BROWSER_KINDS, PROCTOR_KINDS, REASON_CATEGORIES, SERVER_KINDS
 from proctoring.standing import State
 from scoring.selection.result import Status
-from scoring.selection.rules import NATIONAL_THRESHOLDS
+from scoring.selection.rules import COMPONENT_KINDS, NATIONAL_THRESHOLDS
 from scoring.training_needs import BOX_CODES
 from scoring.verdict import RESULT_VERDICTS, SECTION_VERDICTS
 
@@ -52,6 +63,9 @@ ALLOWED = {
     "delivery_mode": set(DELIVERY_MODES),
     "calibration_mode": set(calibration.MODES),
     "calibration_run_status": check_values(CalibrationRun),
+    "item_action": set(ITEM_ACTIONS),
+    "calibration_source": set(CALIBRATION_SOURCES),
+    "irt_model": set(IRT_MODELS) | {"mixed"},
     "calibration_flag": {"drift", "misfit", "large_change", "low_discrimination", "dif", "new"},
     "session_status": set(SESSION_STATUSES),
     "section_verdict": set(SECTION_VERDICTS),
@@ -67,6 +81,9 @@ ALLOWED = {
     "document_status": set(DOCUMENT_STATUSES),
     "selection_appeal_status": set(APPEAL_STATUSES),
     "selection_result": {status.name for status in Status},
+    "administrative_result": set(ADMINISTRATIVE_RESULTS.values()),
+    "announcement_column": set(ANNOUNCEMENT_COLUMNS),
+    "field_component_kind": set(COMPONENT_KINDS),
     "applicant_category": {rule.category for rule in NATIONAL_THRESHOLDS},
     "education_level": {education_level(text) for text in ("SMA", "D-III", "D-IV", "S-1", "S-2", "S-3", "")},
     "complaint_category": set(CATEGORIES),
@@ -88,6 +105,12 @@ ALLOWED = {
 }
 
 
+def test_the_item_actions_are_those_the_services_write():
+    assert {rule.action for rule in TRANSITIONS.values()} | {"created", "edited", "imported", "parameters"} == set(
+        ITEM_ACTIONS
+    )
+
+
 def test_every_registry_entry_is_checked_against_what_the_code_allows():
     assert set(ALLOWED) == set(LABELS)
 
@@ -101,6 +124,7 @@ def test_every_allowed_code_has_a_label(kind):
 #: Labels that read the same in both languages (names, abbreviations, loanwords).
 SAME_IN_ENGLISH = {
     "Administrator", "Diploma III", "Diploma IV", "internet", "server", "SKD total", "DIF (kelas ETS B/C)",
+    "Rasch", "1PL", "2PL", "3PL", "GRM", "GPCM", "Status",
 }  # fmt: skip
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import timedelta
 
@@ -211,3 +213,38 @@ def test_committee_assigns_proctors(app, client, exam_factory, make_user, db_ses
 def test_privacy_page(client):
     page = client.get("/privasi").get_data(as_text=True)
     assert "Apa yang dicatat selama ujian" in page and "SHA-256" in page
+
+
+def decide(room, **fields):
+    client, exam = room["client"], room["exam"]
+    data = {"csrf_token": csrf_token(client, f"/pengawas/sesi/{exam.id}"), "decision": "warning", **fields}
+    return client.post(f"/pengawas/sesi/{exam.id}/keputusan", data=data, follow_redirects=True)
+
+
+def test_a_decision_needs_its_category_chosen(room, db_session):
+    """The category starts empty (it used to default to the first, environment.noise, unseen)."""
+    exam = room["exam"]
+    form = room["client"].get(f"/pengawas/sesi/{exam.id}").get_data(as_text=True)
+    decision_form = form[form.index(f"/pengawas/sesi/{exam.id}/keputusan") :]
+    first_choice = re.search(r'<select[^>]*name="category"[^>]*>\s*<option([^>]*)>', decision_form)
+    assert first_choice and first_choice.group(1) == ' value=""'
+
+    page = decide(room, category="", reason="Peserta berbicara dengan orang lain.").get_data(as_text=True)
+    assert "Pilih kategori alasan." in page
+    assert db_session.scalar(select(ProctorDecision.id).where(ProctorDecision.session_id == exam.id)) is None
+
+
+def test_decisions_show_and_export_labels_next_to_codes(room):
+    exam = room["exam"]
+    page = decide(room, category="environment.noise", reason="Ruangan sangat bising sepanjang ujian.")
+    shown_decision = re.search(r"<strong>peringatan</strong> · ([^·]*) ·", page.get_data(as_text=True))
+    assert shown_decision and shown_decision.group(1) == "Lingkungan: bising"
+    export = room["client"].get(f"/pengawas/jadwal/{exam.schedule_id}/pelanggaran.csv").get_data(as_text=True)
+    header, row = list(csv.reader(io.StringIO(export.lstrip("\ufeff"))))[:2]
+    assert header == [
+        "Nomor peserta", "Skor risiko", "Tanda", "Keputusan", "Keputusan (kode)", "Kategori", "Kategori (kode)",
+        "Alasan", "Dikonfirmasi",
+    ]  # fmt: skip
+    shown = dict(zip(header, row, strict=True))
+    assert (shown["Keputusan"], shown["Keputusan (kode)"]) == ("peringatan", "warning")
+    assert (shown["Kategori"], shown["Kategori (kode)"]) == ("Lingkungan: bising", "environment.noise")

@@ -337,6 +337,14 @@ def test_verification_rejection_appeal_decided_by_someone_else(
     assert db_session.get(SelectionAppeal, appeal.id).status == "upheld"
     assert db_session.get(Application, application.id).status == "accepted"
     assert verifier.id != db_session.get(SelectionAppeal, appeal.id).decided_by_id
+    # The accepted appeal reaches every page that shows the application's and its documents' status.
+    assert {d.status for d in db_session.get(Application, application.id).documents} == {"accepted"}
+    for page in (
+        candidate_client.get(f"/seleksi/lamaran/{application.id}").get_data(as_text=True),
+        other.get(f"/seleksi/panitia/lamaran/{application.id}").get_data(as_text=True),
+    ):
+        assert "ditolak" not in page.replace("Sanggahan", "") and "Ijazah tidak dilegalisasi." not in page
+        assert "memenuhi syarat" in page
 
 
 @pytest.fixture

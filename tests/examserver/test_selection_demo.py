@@ -55,3 +55,22 @@ def test_the_demo_committee_sees_numbers_and_the_public_sees_qualified_per_seat(
     assert f"{PERIOD}-" in page and "Ahmad Fauzi" not in page
     vacancy = demo_app.test_client().get(f"/seleksi/{PERIOD}").get_data(as_text=True)
     assert "Analis Keuangan Ahli Pertama" in vacancy and "Hasil SKD dan peserta yang lulus ke SKB" in vacancy
+
+
+def test_the_announcement_page_shows_labels_while_its_csv_stays_as_signed(demo_app):
+    """People read headers and labels on the page; programs read the signed CSV, unchanged."""
+    client = demo_app.test_client()
+    with demo_app.app_context():
+        published = db.session.scalars(select(Announcement).order_by(Announcement.id)).all()
+        expected = [(a.id, a.csv_text.encode(), a.signature) for a in published[:2]]
+        key = signing.public_key_pem()
+    words = {1: ("memenuhi syarat", "MEMENUHI_SYARAT"), 2: ("lulus ke SKB", "SHORTLISTED")}
+    for (announcement_id, signed, signature), (label, code) in zip(expected, words.values(), strict=True):
+        page = client.get(f"/seleksi/pengumuman/{announcement_id}").get_data(as_text=True)
+        table = page.split("<table>", 1)[1].split("</table>", 1)[0]
+        assert "<th>Nomor peserta</th>" in table and "nomor_peserta" not in table
+        assert f"<td>{label}</td>" in table and code not in table
+        assert "<td>umum</td>" in table and "<td>general</td>" not in table
+        csv_file = client.get(f"/seleksi/pengumuman/{announcement_id}/pengumuman.csv").data
+        assert csv_file == signed and code.encode() in csv_file and b"nomor_peserta" in csv_file
+        assert signing.verify(key, csv_file, signature)

@@ -122,23 +122,24 @@ def test_basic_ranking_applies_thresholds_absence_and_the_shortlist(app, ranked,
     page = client.get(f"/seleksi/panitia/periode/{period_id}/peringkat").get_data(as_text=True)
     assert "RANK26-A" in page and "Pelamar A" not in page  # registration numbers only
     rows = {
-        r["nomor_peserta"]: r
+        r["Nomor peserta"]: r
         for r in rows_of(client.get(f"/seleksi/panitia/periode/{period_id}/peringkat.csv").data.decode())
     }
-    assert rows["RANK26-D"]["status"] == "BELOW_THRESHOLD"  # TWK 4 < 5
-    assert rows["RANK26-E"]["status"] == "ABSENT"
+    assert rows["RANK26-D"]["Status (kode)"] == "BELOW_THRESHOLD"  # TWK 4 < 5
+    assert rows["RANK26-E"]["Status (kode)"] == "ABSENT"
+    assert rows["RANK26-E"]["Status"] == "tidak hadir"  # the label beside the code
     # Quota 1, shortlist 3x: A (27), B (22), C (21) go through, ranked by total.
-    assert [rows[k]["peringkat_skd"] for k in ("RANK26-A", "RANK26-B", "RANK26-C")] == ["1", "2", "3"]
-    assert {rows[k]["status"] for k in ("RANK26-A", "RANK26-B", "RANK26-C")} == {"SHORTLISTED"}
-    assert "nama" not in rows["RANK26-A"]
+    assert [rows[k]["Peringkat SKD"] for k in ("RANK26-A", "RANK26-B", "RANK26-C")] == ["1", "2", "3"]
+    assert {rows[k]["Status (kode)"] for k in ("RANK26-A", "RANK26-B", "RANK26-C")} == {"SHORTLISTED"}
+    assert "Nama" not in rows["RANK26-A"]
 
     xlsx = client.get(f"/seleksi/panitia/periode/{period_id}/peringkat.xlsx")
     assert xlsx.headers["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(xlsx.data)).active
     values = list(sheet.iter_rows(values_only=True))
-    assert values[0][0] == "nomor_peserta" and len(values) == 6
+    assert values[0][0] == "Nomor peserta" and len(values) == 6
     by_number = {row[0]: row for row in values[1:]}
-    assert by_number["RANK26-A"][values[0].index("total_skd")] == 27.0
+    assert by_number["RANK26-A"][values[0].index("Total SKD")] == 27.0
 
 
 ASPECTS = {
@@ -191,16 +192,16 @@ def test_rubrics_are_blind_until_two_are_in_and_the_final_ranking_uses_them(app,
     assert refused.value.code == "selection.component_unknown"  # rubric components are never typed in directly
 
     rows = {
-        r["nomor_peserta"]: r
+        r["Nomor peserta"]: r
         for r in rows_of(
             first.get(f"/seleksi/panitia/periode/{ranked['period_id']}/peringkat.csv?tahap=final").data.decode()
         )
     }
     # final = 0.4 * 100 * total / 30 + 0.6 * (0.6 * CAT + 0.25 * interview + 0.15 * track record)
     expected = 0.4 * 100 * 22 / 30 + 0.6 * (0.6 * 90 + 0.25 * 60 + 0.15 * 90)
-    assert float(rows["RANK26-B"]["nilai_akhir"]) == pytest.approx(expected)
-    assert rows["RANK26-B"]["status"] == "SELECTED" and rows["RANK26-B"]["peringkat_akhir"] == "1"
-    assert {rows["RANK26-A"]["status"], rows["RANK26-C"]["status"]} == {"NOT_SELECTED"}
+    assert float(rows["RANK26-B"]["Nilai akhir"]) == pytest.approx(expected)
+    assert rows["RANK26-B"]["Status (kode)"] == "SELECTED" and rows["RANK26-B"]["Peringkat akhir"] == "1"
+    assert {rows["RANK26-A"]["Status (kode)"], rows["RANK26-C"]["Status (kode)"]} == {"NOT_SELECTED"}
 
 
 def publish(client, period_id, stage="basic", **extra):
@@ -284,5 +285,12 @@ def test_the_rubrics_and_weights_are_published(client, ranked, db_session):
     period = db_session.get(SelectionPeriod, ranked["period_id"])
     assert [c.kind for c in rules_from_json(period.rules).weights.components] == ["computer", "interview", "other"]
     page = client.get("/seleksi/RANK26/rubrik").get_data(as_text=True)
-    for text in ("REKAM_JEJAK: 15%", "Integritas dan moralitas", "Pengalaman kerja yang relevan", "lebih dari 5 tahun"):
+    for text in (
+        "Rekam jejak: 15%",
+        "Wawancara: 25%",
+        "Integritas dan moralitas",
+        "Pengalaman kerja yang relevan",
+        "lebih dari 5 tahun",
+    ):
         assert text in page
+    assert "REKAM_JEJAK" not in page  # the component is named by its rubric, not by its code in the rules

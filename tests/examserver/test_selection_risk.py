@@ -31,7 +31,7 @@ def _csv_rows(client, period_id: int) -> dict[str, dict[str, str]]:
     assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/csv")
     assert 'filename="formasi-rawan-CPNS-DEMO-2026.csv"' in response.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    return {row["formasi"]: row for row in rows}
+    return {row["Formasi"]: row for row in rows}
 
 
 def test_the_demo_flags_the_position_nobody_applied_to_with_outreach_targets(demo_app):
@@ -46,16 +46,16 @@ def test_the_demo_flags_the_position_nobody_applied_to_with_outreach_targets(dem
     table = page.split('id="at-risk"', 1)[1].split("</table>", 1)[0]
     assert re.search(r"\d,\d%", table) and re.search(r">\d+,\d\d <", table) and not re.search(r"\d\.\d\d", table)
     rows = _csv_rows(client, period_id)
-    assert rows["STATISTISI"]["ditandai"] == "ya" and rows["STATISTISI"]["pelamar"] == "0"
-    assert {rows[c]["ditandai"] for c in ("ANALIS-KEU", "ANALIS-SDM", "PRANATA-KOMP")} == {"tidak"}
-    assert rows["STATISTISI"]["jenjang"] == "Sarjana (S-1)"  # a label, not the code S1
-    regions = rows["STATISTISI"]["sasaran_wilayah"]
+    assert rows["STATISTISI"]["Ditandai"] == "ya" and rows["STATISTISI"]["Pelamar"] == "0"
+    assert {rows[c]["Ditandai"] for c in ("ANALIS-KEU", "ANALIS-SDM", "PRANATA-KOMP")} == {"tidak"}
+    assert rows["STATISTISI"]["Jenjang"] == "Sarjana (S-1)"  # a label, not the code S1
+    regions = rows["STATISTISI"]["Sasaran wilayah"]
     assert any(name in regions for name in ("DKI Jakarta", "Jawa Barat", "Sulawesi Selatan", "Papua"))
-    assert rows["ANALIS-KEU"]["sasaran_wilayah"] == ""  # targets only for flagged positions
+    assert rows["ANALIS-KEU"]["Sasaran wilayah"] == ""  # targets only for flagged positions
     # The SKD result is announced: the actual number who passed stands beside the forecast.
     for code, row in rows.items():
-        assert int(row["batas_bawah"]) <= int(row["lulus_sebenarnya"]) <= int(row["batas_atas"]), code
-        assert row["dalam_interval"] == "ya"
+        assert int(row["Batas bawah"]) <= int(row["Lulus sebenarnya"]) <= int(row["Batas atas"]), code
+        assert row["Dalam interval"] == "ya"
 
 
 def test_the_xlsx_export_has_the_same_rows(demo_app):
@@ -68,8 +68,8 @@ def test_the_xlsx_export_has_the_same_rows(demo_app):
     values = list(sheet.values)
     header, body = values[0], values[1:]
     assert list(header) == list(next(iter(expected.values())).keys())
-    assert {row[0]: str(row[header.index("ditandai")]) for row in body} == {
-        code: row["ditandai"] for code, row in expected.items()
+    assert {row[0]: str(row[header.index("Ditandai")]) for row in body} == {
+        code: row["Ditandai"] for code, row in expected.items()
     }
 
 

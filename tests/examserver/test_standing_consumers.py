@@ -347,9 +347,9 @@ def test_rankings_pages_and_exports(app, info, clients):
     base = f"/seleksi/panitia/periode/{info['period_id']}/peringkat"
     rows = list(csv.reader(io.StringIO(committee.get(base + ".csv?tahap=final").get_data(as_text=True))))
     header, row = rows[0], next(r for r in rows if r[0] == number)
-    assert row[header.index("status")] == "INVALIDATED"
-    assert row[header.index("keterangan_status")] == "gugur: hasil ujian dibatalkan"
-    assert REASON in row[header.index("catatan_sesi")] and row[header.index("total_skd")] == ""
+    assert row[header.index("Status (kode)")] == "INVALIDATED"
+    assert row[header.index("Status")] == "gugur: hasil ujian dibatalkan"
+    assert REASON in row[header.index("Catatan sesi")] and row[header.index("Total SKD")] == ""
     book = load_workbook(io.BytesIO(committee.get(base + ".xlsx?tahap=final").data))
     sheet_rows = [[c.value for c in r] for r in book.active.iter_rows()]
     xrow = next(r for r in sheet_rows if r[0] == number)
@@ -359,7 +359,7 @@ def test_rankings_pages_and_exports(app, info, clients):
     assert ranking(app, info, final=True) == final_before
     rows = list(csv.reader(io.StringIO(committee.get(base + ".csv?tahap=final").get_data(as_text=True))))
     row = next(r for r in rows if r[0] == number)
-    assert row[rows[0].index("status")] == "SELECTED" and "dipulihkan" in row[rows[0].index("catatan_sesi")]
+    assert row[rows[0].index("Status (kode)")] == "SELECTED" and "dipulihkan" in row[rows[0].index("Catatan sesi")]
 
 
 def test_publishing_is_refused_while_a_session_behind_the_list_is_under_review(app, info):

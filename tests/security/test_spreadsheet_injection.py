@@ -51,5 +51,5 @@ def test_a_proctors_reason_in_the_irregularities_export_is_not_a_formula(app, wo
     assert response.status_code == 303
     export = client.get(f"/pengawas/jadwal/{world.exam_a.schedule_id}/pelanggaran.csv")
     rows = list(csv.reader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))
-    reasons = [row[5] for row in rows[1:]]
+    reasons = [row[rows[0].index("Alasan")] for row in rows[1:]]
     assert reasons == ["'" + FORMULA]
