@@ -266,6 +266,7 @@ def _register_template_globals(app: Flask) -> None:
     from examserver.auth.forms import ConfirmForm, LanguageForm
     from examserver.labels import LABELS, label_filter
     from examserver.numbers import format_number, format_rupiah
+    from examserver.wib import format_day, format_moment
 
     # The labels of enumerated values: {{ code|label("kind") }}, and the registry to iterate.
     app.jinja_env.filters["label"] = label_filter
@@ -275,6 +276,10 @@ def _register_template_globals(app: Flask) -> None:
     app.jinja_env.filters["rupiah"] = format_rupiah
     # Pages link only what their reader may open.
     app.jinja_env.globals["may_open"] = may_open
+    # Times in WIB with the zone named, days in the reader's format: in place of Flask-Babel's
+    # filters of the same names, which name no zone.
+    app.jinja_env.filters["datetimeformat"] = format_moment
+    app.jinja_env.filters["dateformat"] = format_day
     # The module is what `{% from "macros.html" import ... %}` would give each template (imports
     # are without context): the macros see only the environment's globals, such as `_` and url_for.
     macros = app.jinja_env.get_template("macros.html").module

@@ -15,13 +15,14 @@ from datetime import date, datetime
 from functools import cache
 
 from flask import Flask, flash, g, jsonify, make_response, redirect, render_template, request
-from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from examserver.access import wants_json
+from examserver.wib import format_day, format_moment
 from itembank.refusal import Refusal
 
 
@@ -82,9 +83,9 @@ def _readable(value):
     if isinstance(value, float):
         return int(value) if value.is_integer() else format_decimal(value)
     if isinstance(value, datetime):
-        return format_datetime(value, "short")
+        return format_moment(value, "short")
     if isinstance(value, date):
-        return format_date(value, "long")
+        return format_day(value, "long")
     return value
 
 

@@ -1,5 +1,6 @@
-"""Form fields shared by the blueprints: the check of a typed code, a group of checkboxes, and
-the one family of fields that read a number as a person types it, in the reader's locale.
+"""Form fields shared by the blueprints: the check of a typed code and of an email address, the
+"I understand" box of a consequential action, a group of checkboxes, and the one family of fields
+that read a number as a person types it, in the reader's locale.
 
 WTForms' number fields read only Python's notation, so an Indonesian "3,45" (decimal comma) or
 "250.000.000" (thousands dots) is refused, in English, and ``IntegerField`` draws an
@@ -18,14 +19,31 @@ from typing import Any
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import FloatField, IntegerField, SelectMultipleField
-from wtforms.validators import Regexp, StopValidation
+from wtforms import BooleanField, FloatField, IntegerField, SelectMultipleField
+from wtforms.validators import DataRequired, Regexp, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
+from examserver.accounts.identity import is_email
+from examserver.accounts.services import normalise_email
+from examserver.errors import refusal_message
 from examserver.numbers import format_rupiah, parse_number, parse_rupiah, parse_whole
 
 #: The check of a code typed as a record's key (a period's, a programme's, a schedule's).
 CODE = Regexp(r"^[A-Za-z0-9-]+$", message=_l("Hanya huruf, angka dan tanda hubung."))
+UNDERSTOOD = _l("Centang kotak ini untuk menyatakan Anda mengerti akibatnya.")
+
+
+def email_address(form, field) -> None:
+    """The check of a typed email address, the same as the accounts service's (a domain with a dot:
+    "siti@contoh" is refused), so the form says so beside the field with every other mistake."""
+    if field.data and not is_email(normalise_email(field.data)):
+        raise ValidationError(refusal_message("account.invalid_email"))
+
+
+def understood_field(consequence) -> BooleanField:
+    """A box "Saya mengerti ..." naming the ``consequence`` of a destructive or consequential
+    action; the form is refused, with the box marked, until it is ticked."""
+    return BooleanField(consequence, validators=[DataRequired(message=UNDERSTOOD)])
 
 
 class LocaleNumber:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
+from examserver.wtforms_i18n import FlaskForm
 
 
 def field_values(form: FlaskForm, *names: str) -> dict[str, Any]:

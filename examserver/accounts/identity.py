@@ -1,4 +1,4 @@
-"""Checks of Indonesian identity data typed by candidates: NIK and mobile numbers."""
+"""Checks of identity data typed by people: NIK, mobile numbers and email addresses."""
 
 from __future__ import annotations
 
@@ -7,6 +7,13 @@ from datetime import date
 
 _NIK = re.compile(r"^\d{16}$")
 _PHONE = re.compile(r"^(?:\+62|62|0)8\d{7,11}$")
+#: The local part (RFC 5322 dot-atom: no leading, trailing or double dot) and a domain of labels of
+#: letters, digits and inner hyphens (RFC 1035), at least two of them, the last all letters or an
+#: IDN "xn--" label: "siti@contoh" is refused, as it is in mail forms that check the domain.
+_EMAIL = re.compile(
+    r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$"
+)
 
 
 def nik_problem(nik: str) -> str | None:
@@ -53,3 +60,10 @@ def normalise_phone(phone: str) -> str | None:
     if digits.startswith("62"):
         return "+" + digits
     return "+62" + digits[1:]
+
+
+def is_email(address: str) -> bool:
+    """Whether ``address`` (trimmed and lower-cased, as accounts store it) is a deliverable-looking
+    email address: a local part, "@", and a domain with a dot (RFC 5321 limits the lengths)."""
+    address = address or ""
+    return len(address) <= 254 and len(address.partition("@")[0]) <= 64 and _EMAIL.match(address) is not None

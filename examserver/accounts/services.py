@@ -12,7 +12,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
-from examserver.accounts.identity import nik_problem, normalise_phone
+from examserver.accounts.identity import is_email, nik_problem, normalise_phone
 from examserver.accounts.models import LoginSession, User
 from examserver.accounts.passwords import hash_password, needs_rehash, verify_password
 from examserver.accounts.roles import ROLES
@@ -25,6 +25,14 @@ MIN_PASSWORD_LENGTH = 8
 def normalise_email(email: str) -> str:
     """Trim and lower-case an email address, the form in which accounts are stored."""
     return (email or "").strip().lower()
+
+
+def checked_email(email: str) -> str:
+    """``email`` as accounts store it (:func:`normalise_email`); a Refusal if it is not an address."""
+    email = normalise_email(email)
+    if not is_email(email):
+        raise Refusal("account.invalid_email")
+    return email
 
 
 def token_digest(token: str) -> str:
@@ -42,9 +50,7 @@ def full_names(session: Session, user_ids: Iterable[int]) -> dict[int, str]:
 
 def create_user(session: Session, *, email: str, full_name: str, role: str, password: str, locale: str = "id") -> User:
     """Create an account; raises Refusal for a duplicate email, bad role or weak password."""
-    email = normalise_email(email)
-    if "@" not in email or len(email) > 254:
-        raise Refusal("account.invalid_email")
+    email = checked_email(email)
     if role not in ROLES:
         raise Refusal("account.unknown_role")
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -173,9 +179,7 @@ def register_candidate(session: Session, *, email: str, full_name: str, nik: str
         raise Refusal("account.phone_format")
     if not (full_name or "").strip():
         raise Refusal("account.name_missing")
-    email = normalise_email(email)
-    if "@" not in email or len(email) > 254:
-        raise Refusal("account.invalid_email")
+    email = checked_email(email)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Refusal("account.password_too_short")
     owners = session.scalars(select(User).where((User.nik == nik) | (User.email == email))).all()

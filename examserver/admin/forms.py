@@ -1,16 +1,17 @@
 """Forms for managing accounts."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
+from examserver.fields import email_address, understood_field
 from examserver.labels import choices
+from examserver.wtforms_i18n import FlaskForm
 
 
 class UserCreateForm(FlaskForm):
-    # Checked by accounts.services.create_user (wtforms' Email() needs a package we do not install).
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    # Checked as accounts.services.create_user does (wtforms' Email() needs a package we do not install).
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254), email_address])
     full_name = StringField(_l("Nama lengkap"), validators=[DataRequired(), Length(max=200)])
     role = SelectField(_l("Peran"), choices=choices("role"))
     password = PasswordField(
@@ -24,4 +25,16 @@ class UserFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Cari nama atau email"), validators=[Length(max=100)])
-    role = SelectField(_l("Peran"), choices=[("", _l("Semua peran")), *choices("role")])
+    # "" (every role) when the address names none: the list's first load is a valid, empty filter.
+    role = SelectField(_l("Peran"), choices=[("", _l("Semua peran")), *choices("role")], default="")
+
+
+class DisableForm(FlaskForm):
+    """Disabling an account, once the administrator has ticked that they understand what it does."""
+
+    understood = understood_field(
+        _l(
+            "Saya mengerti: pemilik akun ini tidak dapat masuk lagi dan semua sesi masuknya langsung diakhiri, "
+            "juga di tengah ujian, sampai akun diaktifkan kembali."
+        )
+    )

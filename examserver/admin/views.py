@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
@@ -14,12 +15,13 @@ from examserver.accounts import services
 from examserver.accounts.models import LoginSession, User
 from examserver.accounts.roles import ADMIN, ROLES
 from examserver.admin import bp
-from examserver.admin.forms import UserCreateForm, UserFilterForm
+from examserver.admin.forms import DisableForm, UserCreateForm, UserFilterForm
 from examserver.auth.forms import ConfirmForm
 from examserver.errors import back_on_refusal, flash_refusal
 from examserver.extensions import db
 from examserver.formdata import field_values
 from examserver.outcome import committed
+from examserver.wtforms_i18n import FlaskForm
 from itembank.refusal import Refusal
 
 PAGE_SIZE = 50
@@ -37,10 +39,24 @@ def index():
     )
 
 
+#: The query arguments of the users list (its filter and page), kept in the address through actions.
+LIST_ARGUMENTS = ("q", "role", "halaman")
+
+
+def list_arguments() -> dict[str, Any]:
+    """The users list's filter and page from this request's address, to carry through an action."""
+    return {name: request.args[name] for name in LIST_ARGUMENTS if request.args.get(name)}
+
+
 @bp.route("/pengguna")
 @access.roles(ADMIN)
 def users():
     """List and search accounts."""
+    return _users_page(UserCreateForm(formdata=None))
+
+
+def _users_page(create_form: UserCreateForm, status: int = 200):
+    """The users list under the address's filter, with ``create_form`` (and its errors) below it."""
     form = UserFilterForm(request.args)
     query = select(User).order_by(User.role, User.email)
     if form.validate():
@@ -57,32 +73,31 @@ def users():
         has_next=len(rows) > PAGE_SIZE,
         page=page,
         filter_form=form,
-        create_form=UserCreateForm(),
+        list_args=list_arguments(),
+        create_form=create_form,
         confirm=ConfirmForm(),
-    )
+    ), status
 
 
 @bp.route("/pengguna", methods=["POST"])
 @access.roles(ADMIN)
 def create_user():
-    """Create an account with a role."""
+    """Create an account with a role; mistakes are shown beside their fields, with what was typed."""
     form = UserCreateForm()
     if form.validate_on_submit():
-        with flash_refusal():
+        with flash_refusal(form.email):
             user = services.create_user(db.session, **field_values(form, "email", "full_name", "role", "password"))
-            return committed(_("Akun %(email)s dibuat.", email=user.email), url_for("admin.users"))
-    for errors in form.errors.values():
-        for error in errors:
-            flash(error, "error")
-    return redirect(url_for("admin.users")), 303
+            return committed(_("Akun %(email)s dibuat.", email=user.email), url_for("admin.users", **list_arguments()))
+    return _users_page(form, 422)
 
 
-def _account_action(user_id: int, act: Callable[[User], str]):
+def _account_action(user_id: int, act: Callable[[User], str], form: FlaskForm | None = None):
     """A confirmed action on one account from the users page: ``act`` changes it and says what it did;
-    committed, flashed, and back to the list (a refusal goes back the same way, unchanged)."""
+    committed, flashed, and back to the list under the same filter (a refusal goes back the same
+    way, unchanged). ``form``: the action's own confirmation form, else the bare CSRF one."""
     user = db.get_or_404(User, user_id)
-    back = back_on_refusal(url_for("admin.users"))
-    if ConfirmForm().validate_on_submit():
+    back = back_on_refusal(url_for("admin.users", **list_arguments()))
+    if (form or ConfirmForm()).validate_on_submit():
         return committed(act(user), back)
     return redirect(back), 303
 
@@ -104,11 +119,29 @@ def _sign_out_everywhere(user: User) -> str:
     return _("%(count)d sesi %(email)s diakhiri.", count=count, email=user.email)
 
 
+@bp.route("/pengguna/<int:user_id>/nonaktifkan")
+@access.roles(ADMIN)
+def confirm_disable_user(user_id: int):
+    """What disabling an account does, and the box to tick before it is done."""
+    return _disable_page(db.get_or_404(User, user_id), DisableForm(formdata=None))
+
+
+def _disable_page(user: User, form: DisableForm, status: int = 200):
+    """The confirmation page of disabling ``user`` (one's own account is refused, back to the list)."""
+    back_on_refusal(url_for("admin.users", **list_arguments()))
+    if user.id == current_user.id:
+        raise Refusal("account.disable_self")
+    return render_template("admin/disable.html", user=user, form=form, list_args=list_arguments()), status
+
+
 @bp.route("/pengguna/<int:user_id>/nonaktifkan", methods=["POST"])
 @access.roles(ADMIN)
 def disable_user(user_id: int):
-    """Disable an account and end all its sessions (never one's own)."""
-    return _account_action(user_id, _disable)
+    """Disable an account and end all its sessions (never one's own), once confirmed."""
+    form = DisableForm()
+    if not form.validate_on_submit():
+        return _disable_page(db.get_or_404(User, user_id), form, 422)
+    return _account_action(user_id, _disable, form)
 
 
 @bp.route("/pengguna/<int:user_id>/aktifkan", methods=["POST"])

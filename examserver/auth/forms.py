@@ -1,11 +1,14 @@
 """Forms for signing in and managing one's own account."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
+from examserver.accounts.identity import nik_problem, normalise_phone
 from examserver.accounts.services import MIN_PASSWORD_LENGTH
+from examserver.errors import refusal_message
+from examserver.fields import email_address
+from examserver.wtforms_i18n import FlaskForm
 
 
 def new_password_field(label):
@@ -46,15 +49,24 @@ class PasswordChangeForm(FlaskForm):
 
 
 class RegisterForm(FlaskForm):
+    """Every check the registration service makes of the input is made here too, field by field, so
+    one submit shows every mistake beside its field (the service still refuses on its own)."""
+
     full_name = StringField(_l("Nama lengkap (sesuai KTP)"), validators=[DataRequired(), Length(max=200)])
-    nik = StringField(
-        _l("NIK (16 angka)"),
-        validators=[DataRequired(), Length(min=16, max=16, message=_l("NIK harus 16 angka."))],
-    )
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    nik = StringField(_l("NIK (16 angka)"), validators=[DataRequired()])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254), email_address])
     phone = StringField(_l("Nomor ponsel"), validators=[DataRequired(), Length(max=20)])
     password = new_password_field(_l("Kata sandi"))
     confirm = repeat_password_field(_l("Ulangi kata sandi"), "password", _l("Kata sandi tidak sama."))
+
+    def validate_nik(self, field) -> None:
+        problem = nik_problem((field.data or "").strip())
+        if problem:
+            raise ValidationError(refusal_message(f"account.{problem}"))
+
+    def validate_phone(self, field) -> None:
+        if normalise_phone(field.data) is None:
+            raise ValidationError(refusal_message("account.phone_format"))
 
 
 class ResetForm(FlaskForm):

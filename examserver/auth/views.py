@@ -6,7 +6,6 @@ import unicodedata
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -29,6 +28,7 @@ from examserver.errors import flash_refusal, refusal_message
 from examserver.extensions import db, limiter
 from examserver.formdata import field_values
 from examserver.outcome import committed
+from examserver.wib import format_moment
 from itembank.refusal import Refusal
 
 
@@ -100,9 +100,9 @@ def _tell_about_recovery_codes(user) -> None:
     for moment in moments:
         flash(
             _(
-                "Kode pemulihan akun Anda diterbitkan oleh panitia pada %(when)s WIB. Jika Anda tidak "
+                "Kode pemulihan akun Anda diterbitkan oleh panitia pada %(when)s. Jika Anda tidak "
                 "memintanya, segera hubungi panitia seleksi.",
-                when=format_datetime(moment, "medium"),
+                when=format_moment(moment),
             ),
             "error",
         )
@@ -234,8 +234,9 @@ def register():
         except Refusal as error:
             db.session.rollback()
             message = refusal_message(error.code)
-            if error.code.startswith("account.nik"):
-                form.nik.errors.append(message)
+            field = _registration_field(error.code)
+            if field:
+                form[field].errors.append(message)
             else:
                 flash(message, "error")
             return render_template("auth/register.html", form=form), 422
@@ -252,6 +253,20 @@ def register():
         )
         return redirect(url_for("auth.login")), 303
     return render_template("auth/register.html", form=form), (422 if request.method == "POST" else 200)
+
+
+#: The registration form's field a refusal of the accounts service is about (the NIK's: by prefix).
+REGISTRATION_FIELDS = {
+    "account.phone_format": "phone",
+    "account.invalid_email": "email",
+    "account.name_missing": "full_name",
+    "account.password_too_short": "password",
+}
+
+
+def _registration_field(code: str) -> str | None:
+    """Where the registration page shows a refusal: beside its field, or (None) as a flash."""
+    return "nik" if code.startswith("account.nik") else REGISTRATION_FIELDS.get(code)
 
 
 def _tell_owners_of_registration_attempt(owners) -> None:

@@ -6,7 +6,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal, format_scientific
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -23,6 +22,7 @@ from examserver.errors import back_on_refusal, flash_refusal, refusal_message
 from examserver.extensions import db
 from examserver.numbers import MISSING, format_number
 from examserver.outcome import committed
+from examserver.wtforms_i18n import FlaskForm
 from itembank import calibration, calibration_guards
 from itembank.calibration_guards import GuardReason
 from itembank.models import CalibrationRun, Item, ItemParameter

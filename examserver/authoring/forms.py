@@ -4,7 +4,6 @@ not use are ignored, and the page shows only the ones it needs."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -16,6 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from examserver.fields import LocaleFloatField, LocaleIntegerField, MultiCheckboxField
 from examserver.labels import choices
+from examserver.wtforms_i18n import FlaskForm
 from itembank.item_types import LETTERS
 from itembank.models import ITEM_STATUSES
 

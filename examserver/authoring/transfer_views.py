@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import current_app, flash, render_template, request
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -20,6 +19,7 @@ from examserver.downloads import CSV, attachment
 from examserver.errors import refusal_message
 from examserver.extensions import db
 from examserver.labels import choices
+from examserver.wtforms_i18n import FlaskForm
 from itembank import services
 from itembank.csv_format import HEADER, export_csv, parse_csv
 from itembank.models import ITEM_STATUSES, Item

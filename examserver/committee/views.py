@@ -6,7 +6,6 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -22,6 +21,7 @@ from examserver.errors import back_on_refusal, error_response, refusal_message
 from examserver.extensions import db
 from examserver.outcome import committed
 from examserver.selection.services import conflicted_candidates
+from examserver.wtforms_i18n import FlaskForm
 from itembank.refusal import Refusal
 
 
@@ -133,7 +133,8 @@ def confirm_reset_code(reset_id: int):
     if reset is None:
         abort(404)
     _recovery_candidate(reset.user_id)
-    back = back_on_refusal(url_for("committee.candidates"))
+    # Back to the list under the search it was confirmed from (the form's address carries it).
+    back = back_on_refusal(url_for("committee.candidates", q=request.args.get("q") or None))
     if ConfirmForm().validate_on_submit():
         try:
             recovery.confirm_code(db.session, reset, confirmed_by=current_user.id)

@@ -159,6 +159,9 @@ def state(session_id: int) -> dict:
         "last_seq": max((answer["seq"] for answer in answers), default=0),
         "result_url": f"/ujian/{session_id}/hasil" if first.status in ENDED else None,
         "messages": proctor_messages(session_id),
+        # The proctor let the session move to another device: one refused as ``other_device`` polls
+        # the status, reads this, and starts again (taking the session over) by itself.
+        "device_change_allowed": first.status == "in_progress" and bool(first.allows_device_change),
     }
 
 
@@ -295,6 +298,7 @@ def _session_rows(one_position: bool):
         select(
             ExamSession.status,
             ExamSession.active_client_id,
+            ExamSession.allows_device_change,
             ExamSession.deadline_at,
             ExamSession.paused_at,
             TestBlueprint.delivery_mode,

@@ -1,12 +1,12 @@
 """Forms of the delivery pages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from examserver.fields import CODE, LocaleIntegerField
 from examserver.wib import MOMENT
+from examserver.wtforms_i18n import FlaskForm
 
 
 class ScheduleForm(FlaskForm):
@@ -31,7 +31,8 @@ class VerifyForm(FlaskForm):
     class Meta:
         csrf = False
 
-    kode = StringField(_l("Kode verifikasi"), validators=[DataRequired(), Length(max=20)])
+    # Room for the spaces and dashes a person may type around the 12 characters (they are dropped).
+    kode = StringField(_l("Kode verifikasi"), validators=[DataRequired(), Length(max=40)])
 
 
 class AppealForm(FlaskForm):

@@ -197,6 +197,11 @@ def openapi_document() -> dict:
                             "description": "Items given so far; in adaptive mode each next one is chosen on request",
                         },
                         "messages": {"$ref": "#/components/schemas/ProctorMessages"},
+                        "device_change_allowed": {
+                            "type": "boolean",
+                            "description": "The proctor allowed a device change: a device refused as "
+                            "other_device starts again (POST /mulai) to take the session over",
+                        },
                     },
                 },
                 "ProctorMessages": {

@@ -28,7 +28,7 @@ from itembank.item_types import item_type, letters
 from itembank.models import Item, ItemVersion, TestBlueprint, TestForm
 from itembank.refusal import Refusal
 from itembank.services import Actor
-from proctoring import chain, ledger
+from proctoring import chain, ledger, receipts
 
 MAX_SAVES_PER_REQUEST = 50
 #: Start PINs are this many digits, drawn by the server (a person only reads them out and types them).
@@ -39,8 +39,20 @@ PIN_LOCK_MINUTES = 5
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by people
 
 
+#: A result's verification code: three groups of four characters of ``CODE_ALPHABET``, dashed.
+VERIFICATION_GROUP = 4
+VERIFICATION_GROUPS = 3
+
+
 def _code(length: int) -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def verification_code(typed: str) -> str:
+    """A verification code as a person may type it (spaces, no dashes, small letters) in the form it
+    is printed and stored: ``"ab12 cd34ef56"`` -> ``"AB12-CD34-EF56"``."""
+    plain = receipts.normalise(typed)
+    return "-".join(plain[i : i + VERIFICATION_GROUP] for i in range(0, len(plain), VERIFICATION_GROUP))
 
 
 def new_start_pin() -> str:
@@ -633,7 +645,10 @@ def score(session: Session, exam: ExamSession, sheet: AnswerSheet, *, now: datet
     EAP on the current parameters (recorded), and the reporting scale."""
     values = score_session(exam, sheet)
     result = SessionResult(
-        session_id=exam.id, verification_code=f"{_code(4)}-{_code(4)}-{_code(4)}", computed_at=now, **values
+        session_id=exam.id,
+        verification_code=verification_code(_code(VERIFICATION_GROUP * VERIFICATION_GROUPS)),
+        computed_at=now,
+        **values,
     )
     session.add(result)
     session.flush()

@@ -24,7 +24,7 @@ from examserver.delivery.forms import AppealForm, EnrolForm, ScheduleForm, Verif
 from examserver.delivery.integrity import anchor_file
 from examserver.delivery.models import ExamSchedule, ExamSession, SessionResult
 from examserver.delivery.progress import progress_counts
-from examserver.delivery.services import create_schedule, enrol, expire_if_due, new_start_pin
+from examserver.delivery.services import create_schedule, enrol, expire_if_due, new_start_pin, verification_code
 from examserver.errors import back_on_refusal, flash_refusal, refusal_message
 from examserver.extensions import db
 from examserver.oversight.register import refuse_removed_proctors
@@ -231,7 +231,7 @@ def verify():
     form = VerifyForm(request.args)
     found = None
     if request.args and form.validate():
-        code = form.kode.data.strip().upper()
+        code = verification_code(form.kode.data)
         found = db.session.scalar(select(SessionResult).where(SessionResult.verification_code == code))
         if found is None or not found.session.schedule.shows_score:
             found = False

@@ -18,7 +18,6 @@ from examserver.hr.consultation_views import open_from_form
 from examserver.hr.forms import ConsultationForm
 from examserver.hr.models import PublicConsultation
 from examserver.selection.web import newest_periods, period_choices
-from examserver.wib import WIB
 from itembank.database import utcnow
 
 bp = Blueprint("committee_consultation", __name__)
@@ -48,6 +47,5 @@ def consultations():
         form=form,
         rows=rows,
         now=utcnow(),
-        wib=WIB,
         can_open=bool(form.period.choices),
     )

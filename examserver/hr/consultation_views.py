@@ -24,7 +24,7 @@ from examserver.selection.models import SelectionPeriod
 from examserver.selection.rubrics import component_label
 from examserver.selection.rules import rules_from_json
 from examserver.selection.web import chosen_period, list_periods
-from examserver.wib import WIB, from_wib
+from examserver.wib import from_wib
 from itembank.database import utcnow
 
 
@@ -106,7 +106,6 @@ def public_consultation(code: str):
         approved=approved,
         form=form,
         is_open=is_open,
-        wib=WIB,
     )
 
 

@@ -1,7 +1,6 @@
 """Forms of the HR pages and of the public feedback and consultation forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,6 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from examserver.fields import CODE, LocaleFloatField, LocaleIntegerField, RupiahField
 from examserver.labels import choices
 from examserver.wib import MOMENT
+from examserver.wtforms_i18n import FlaskForm
 
 
 class ProgrammeForm(FlaskForm):

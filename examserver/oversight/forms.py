@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
@@ -13,6 +12,7 @@ from examserver.fields import LocaleIntegerField
 from examserver.labels import LABELS, choices
 from examserver.oversight.models import OUTCOMES
 from examserver.oversight.services import MIN_DESCRIPTION, EvidenceFile, check_evidence
+from examserver.wtforms_i18n import FlaskForm
 from itembank.refusal import Refusal
 
 #: Messages of the stock validators in Indonesian (WTForms' own are English only).

@@ -1,12 +1,12 @@
 """Forms of the proctor console."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from examserver.fields import LocaleIntegerField
+from examserver.fields import UNDERSTOOD, LocaleIntegerField, understood_field
 from examserver.proctor.messages import reason_category_label
+from examserver.wtforms_i18n import FlaskForm
 from proctoring.services import REASON_CATEGORIES
 
 
@@ -43,6 +43,28 @@ class DecisionForm(FlaskForm):
         validators=[DataRequired(message=_l("Pilih kategori alasan."))],
     )
     reason = TextAreaField(_l("Alasan (wajib, minimal 10 karakter)"), validators=[DataRequired(), Length(max=4000)])
+    understood = BooleanField(
+        _l(
+            "Untuk pembatalan: saya mengerti bahwa setelah dikonfirmasi orang kedua, hasil ujian ini batal, "
+            "tidak ikut peringkat, dan sertifikatnya dinyatakan tidak berlaku."
+        )
+    )
+
+    def validate_understood(self, field) -> None:
+        # Asked only of an invalidation: clearing or warning changes no result.
+        if self.decision.data == "invalidated" and not field.data:
+            raise ValidationError(str(UNDERSTOOD))
+
+
+class ConfirmInvalidationForm(FlaskForm):
+    """The second person's confirmation of an invalidation, which is when the result falls."""
+
+    understood = understood_field(
+        _l(
+            "Saya mengerti: hasil ujian ini langsung batal, tidak ikut peringkat, dan sertifikatnya dinyatakan "
+            "tidak berlaku; hanya sanggahan yang diterima dapat memulihkannya."
+        )
+    )
 
 
 class AppealOutcomeForm(FlaskForm):

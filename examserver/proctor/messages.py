@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from examserver.labels import LABELS
+from examserver.wib import format_moment
 from proctoring.flags import Flag
 
 #: Refusal code -> message (registered in ``examserver.errors``).
@@ -38,7 +38,7 @@ def standing_note(standing, *, public: bool = False) -> str:
     """
     if standing is None:
         return ""
-    when = format_datetime(standing.since, "medium") if standing.since else ""
+    when = format_moment(standing.since)
     if not standing.counts:
         category = reason_category_label(standing.decision.category)
         if public:

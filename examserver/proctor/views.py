@@ -21,7 +21,7 @@ from examserver.extensions import db
 from examserver.labels import label
 from examserver.proctor import bp
 from examserver.proctor.actions import act, assigned_schedules, can_watch
-from examserver.proctor.forms import ActionForm, AppealOutcomeForm, DecisionForm
+from examserver.proctor.forms import ActionForm, AppealOutcomeForm, ConfirmInvalidationForm, DecisionForm
 from examserver.proctor.live import RefreshToken, Room, read_room
 from examserver.proctor.messages import (
     flag_text,
@@ -257,6 +257,7 @@ def timeline(session_id: int):
         copying=copying,
         people=people,
         decision_form=DecisionForm(),
+        confirm_invalidation=ConfirmInvalidationForm(formdata=None),
         appeal_form=AppealOutcomeForm(),
         action_form=ActionForm(),
         confirm=ConfirmForm(),
@@ -285,11 +286,17 @@ def decide(session_id: int):
         db.session.commit()
         flash(_("Keputusan dicatat."), "success")
     else:
-        for message in form.category.errors:
-            flash(message, "error")
-        if form.reason.errors or not form.category.errors:
-            flash(refusal_message("proctoring.reason_required"), "error")
+        flash_form_errors(form, instead={"reason": refusal_message("proctoring.reason_required")})
     return redirect(back), 303
+
+
+def flash_form_errors(form, instead: dict[str, str] | None = None) -> None:
+    """Every mistake of a form posted from the timeline (which is shown again after a redirect),
+    each once; ``instead``: a field's own message, which says more than WTForms' would."""
+    instead = instead or {}
+    messages = [instead.get(name, error) for name, errors in form.errors.items() for error in errors]
+    for message in dict.fromkeys(messages):
+        flash(message, "error")
 
 
 @bp.route("/keputusan/<int:decision_id>/konfirmasi", methods=["POST"])
@@ -298,10 +305,13 @@ def confirm(decision_id: int):
     """A second proctor or admin confirms an invalidation."""
     decision = db.get_or_404(ProctorDecision, decision_id)
     exam, back = timeline_action(decision.session_id)
-    if ConfirmForm().validate_on_submit():
+    form = ConfirmInvalidationForm()
+    if form.validate_on_submit():
         services.confirm_invalidation(db.session, decision, actor_id=current_user.id, anchor_file=anchor_file())
         db.session.commit()
         flash(_("Pembatalan dikonfirmasi."), "success")
+    else:
+        flash_form_errors(form)
     return redirect(back), 303
 
 

@@ -50,11 +50,15 @@ def my_applications():
 @bp.route("/<code>/lamar", methods=["GET", "POST"])
 @access.roles(CANDIDATE)
 def apply(code: str):
-    """Choose a position and category (one application per period); changeable until submitted."""
+    """Choose a position and category (one application per period); changeable until submitted.
+    Outside the application window the page says so, with the window's dates, instead of a form."""
     period = period_by_code(code)
     existing = db.session.scalar(
         select(Application).where(Application.period_id == period.id, Application.candidate_id == current_user.id)
     )
+    now = utcnow()
+    if not services.is_open(period, now):
+        return render_template("selection/apply_closed.html", period=period, existing=existing, now=now)
     form = ApplyForm(obj=existing if request.method == "GET" else None)
     form.position.choices = [(p.id, f"{p.code} · {p.title} · {p.location}") for p in period.positions]
     categories = sorted({c for p in period.positions for c in p.categories})

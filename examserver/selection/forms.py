@@ -1,7 +1,6 @@
 """Forms of the selection pages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     DateField,
@@ -12,9 +11,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from examserver.fields import CODE, LocaleFloatField, LocaleIntegerField, MultiCheckboxField
+from examserver.fields import CODE, LocaleFloatField, LocaleIntegerField, MultiCheckboxField, understood_field
 from examserver.selection.rubrics import Rubric
 from examserver.wib import MOMENT
+from examserver.wtforms_i18n import FlaskForm
 
 
 class PeriodForm(FlaskForm):
@@ -128,3 +128,9 @@ class AnnouncementForm(FlaskForm):
     title = StringField(_l("Judul pengumuman"), validators=[DataRequired(), Length(max=200)])
     replaces = SelectField(_l("Mengoreksi pengumuman"), coerce=int, validate_choice=False)
     correction_reason = TextAreaField(_l("Alasan koreksi"), validators=[Length(max=2000)])
+    understood = understood_field(
+        _l(
+            "Saya mengerti: pengumuman ini langsung terbuka untuk umum, ditandatangani, dan tidak dapat diubah "
+            "atau ditarik; kesalahan hanya dapat diperbaiki dengan pengumuman koreksi."
+        )
+    )

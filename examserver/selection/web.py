@@ -10,7 +10,6 @@ from typing import TypeVar
 
 from flask import abort, current_app
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from examserver.config import INSTANCE
@@ -20,6 +19,7 @@ from examserver.selection.documents import DOCUMENT_TYPES
 from examserver.selection.messages import category_label
 from examserver.selection.models import Application, SelectionPeriod
 from examserver.selection.rubrics import RUBRICS
+from examserver.wtforms_i18n import FlaskForm
 
 
 def upload_dir(setting: str = "SELECTION_UPLOAD_DIR", name: str = "selection") -> Path:

@@ -187,7 +187,7 @@ def test_admin_disabling_an_account_ends_its_sessions(app, client, make_user, lo
     assert victim_client.get("/peserta/").status_code == 200
     login_as("admin")
     token = csrf_token(client, "/admin/pengguna")
-    response = client.post(f"/admin/pengguna/{victim.id}/nonaktifkan", data={"csrf_token": token})
+    response = client.post(f"/admin/pengguna/{victim.id}/nonaktifkan", data={"csrf_token": token, "understood": "y"})
     assert response.status_code == 303
     assert victim_client.get("/peserta/").status_code == 302
     assert login(victim_client, victim.email).status_code == 422
@@ -198,7 +198,7 @@ def test_an_admin_cannot_disable_their_own_account_and_can_enable_another_again(
 ):
     admin = login_as("admin")
     token = csrf_token(client, "/admin/pengguna")
-    refused = client.post(f"/admin/pengguna/{admin.id}/nonaktifkan", data={"csrf_token": token})
+    refused = client.post(f"/admin/pengguna/{admin.id}/nonaktifkan", data={"csrf_token": token, "understood": "y"})
     assert refused.status_code == 303 and refused.headers["Location"] == "/admin/pengguna"
     page = client.get("/admin/pengguna").get_data(as_text=True)
     assert "Anda tidak dapat menonaktifkan akun Anda sendiri." in page
@@ -206,7 +206,7 @@ def test_an_admin_cannot_disable_their_own_account_and_can_enable_another_again(
     assert not db_session.get(User, admin.id).is_disabled
     other = make_user()
     for action in ("nonaktifkan", "aktifkan"):
-        done = client.post(f"/admin/pengguna/{other.id}/{action}", data={"csrf_token": token})
+        done = client.post(f"/admin/pengguna/{other.id}/{action}", data={"csrf_token": token, "understood": "y"})
         assert done.status_code == 303
     db_session.expire_all()
     assert not db_session.get(User, other.id).is_disabled

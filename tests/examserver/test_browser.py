@@ -108,8 +108,13 @@ def test_admin_switches_to_english_and_disables_a_candidate(live_server, browser
     page.get_by_role("link", name="Manage users").click()
     page.get_by_label("Search name or email").fill("kandidat20@")
     page.get_by_role("button", name="Search").click()
-    page.get_by_role("button", name="Disable kandidat20@demo.id").click()
+    page.get_by_role("link", name="Disable kandidat20@demo.id").click()
+    page.get_by_role("button", name="Disable account").click()  # refused until the box is ticked
+    assert page.get_by_text("Tick this box to confirm").is_visible()
+    page.get_by_label("I understand", exact=False).check()
+    page.get_by_role("button", name="Disable account").click()
     assert page.get_by_text("Account kandidat20@demo.id disabled.").is_visible()
+    assert page.get_by_label("Search name or email").input_value() == "kandidat20@"  # the filter survives
     assert fits_the_screen(page)
     context.close()
 

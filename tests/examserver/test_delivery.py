@@ -172,9 +172,13 @@ def test_another_device_needs_the_proctors_consent(started, app, make_user, db_s
     refused = other.start()
     assert refused.status_code == 409 and refused.get_json()["code"] == "other_device"
     assert other.save({"position": 1, "seq": 1, "response": "1"}).status_code == 409
+    assert other.state()["device_change_allowed"] is False
     db_session.get(ExamSession, exam.id).allows_device_change = True
     db_session.commit()
+    # The refused device's next status poll tells it, and it starts again without a manual reload.
+    assert other.state()["device_change_allowed"] is True
     assert other.start().status_code == 200
+    assert other.state()["device_change_allowed"] is False  # used up by the take-over
     assert player.save({"position": 1, "seq": 2, "response": "1"}).get_json()["code"] == "other_device"
 
 
@@ -198,6 +202,11 @@ def test_submit_scores_and_the_certificate_is_publicly_verifiable(started, app, 
     code = db_session.get(ExamSession, exam.id).result.verification_code
     page = app.test_client().get(f"/ujian/verifikasi?kode={code.lower()}").get_data(as_text=True)
     assert "Sertifikat sah" in page and exam.registration_number in page
+    # As a person types it off paper: with spaces, without dashes, in small letters.
+    for typed in (code.replace("-", " "), code.replace("-", ""), f" {code[:6].lower()} {code[6:].replace('-', '')} "):
+        assert "Sertifikat sah" in app.test_client().get("/ujian/verifikasi", query_string={"kode": typed}).get_data(
+            as_text=True
+        ), typed
     assert "Kode tidak ditemukan" in app.test_client().get("/ujian/verifikasi?kode=XXXX").get_data(as_text=True)
     assert player.save({"position": 1, "seq": 99, "response": "1"}).get_json()["code"] == "session_ended"
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -365,3 +365,39 @@ def test_the_committee_opens_a_consultation_on_a_period_and_reads_its_summary(ap
         other, _user = hr_world.signed_in(app, make_user, role)
         assert other.get(page).status_code == 403, role
     assert app.test_client().get(page).status_code == 302
+
+
+# --------------------------------------------------------------------------- times in WIB
+
+#: 15:59 UTC is 22:59 in Jakarta: these pages used to print the UTC time (once with "UTC" after it).
+LATE_EVENING = datetime(2026, 12, 3, 15, 59, tzinfo=UTC)
+
+
+def test_moderation_and_consultation_times_are_wib_with_the_zone_named(app, make_user, client, db_session, units):
+    _feedback(client, units, comment="Pelayanan cepat.")
+    feedback = db_session.scalar(select(CommunityFeedback))
+    feedback.submitted_at = LATE_EVENING
+    member = make_user("committee")
+    period = selection.save_period(
+        db_session, None, actor_id=member.id, code="CPNS-WIB-2027", title="Seleksi WIB", agency="Instansi",
+        description="", applications_open_at=LATE_EVENING + timedelta(days=30),
+        applications_close_at=LATE_EVENING + timedelta(days=60), appeal_days=3, schedule_id=None,
+        rules=default_rules_json(),
+    )  # fmt: skip
+    consultation = PublicConsultation(
+        period_id=period.id, question="Adilkah?", opens_at=LATE_EVENING, closes_at=LATE_EVENING + timedelta(days=1),
+        created_by_id=member.id, summary="Ringkasan.", summarised_at=LATE_EVENING,
+    )  # fmt: skip
+    db_session.add(consultation)
+    db_session.commit()
+    hr, _user = hr_world.signed_in(app, make_user, "hr_officer")
+    committee, _member = hr_world.signed_in(app, make_user, "committee")
+    pages = {
+        "moderation": hr.get("/sdm/moderasi").get_data(as_text=True),
+        "summary": committee.get(f"/sdm/konsultasi/{consultation.id}/ringkasan").get_data(as_text=True),
+        "public": client.get("/sdm/konsultasi/CPNS-WIB-2027").get_data(as_text=True),
+    }
+    for name, html in pages.items():
+        assert "03/12/26 22.59 WIB" in html, name
+        assert "UTC" not in html and "15.59" not in html and "15:59" not in html and "2026-12-03" not in html, name
+    assert "Dibuka 03/12/26 22.59 WIB sampai 04/12/26 22.59 WIB." in pages["public"]

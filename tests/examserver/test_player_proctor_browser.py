@@ -91,8 +91,19 @@ def test_a_second_device_is_told_to_ask_the_proctor(live, phone):
     second.goto(f"{live.url}/ujian/{exam_id}")
     notice = second.locator("#notice")
     notice.filter(has_text="perangkat lain").wait_for()
+    assert "melanjutkan ujian dengan sendirinya" in notice.inner_text()  # told what happens next
     assert second.locator("#item .opt").count() == 0  # no items for a device that may not sit the exam
     assert stored_answers(live, exam_id) == {1: expected}
+
+    # The proctor allows the change: the second device learns it from its status poll and goes on by
+    # itself, with the answer the first one saved, without anyone reloading it.
+    with live.app_context():
+        db.session.get(ExamSession, exam_id).allows_device_change = True
+        db.session.commit()
+    wait_item(second, 1, timeout=20_000)
+    assert player.shown_response(second) == expected
+    with live.app_context():
+        assert db.session.get(ExamSession, exam_id).allows_device_change is False
 
 
 def test_a_pause_by_the_proctor_holds_the_answers_until_the_exam_goes_on(live, phone):

@@ -158,17 +158,20 @@ def test_invalidation_then_confirmation_then_appeal(app, room, db_session, make_
     room["player"].submit()
     client = room["client"]
     token = csrf_token(client, f"/pengawas/sesi/{exam.id}")
-    client.post(
-        f"/pengawas/sesi/{exam.id}/keputusan",
-        data={
-            "csrf_token": token,
-            "decision": "invalidated",
-            "category": "examinee.collusion",
-            "reason": "Jawaban identik dengan peserta di sebelahnya.",
-        },
-    )
+    decision = {
+        "csrf_token": token,
+        "decision": "invalidated",
+        "category": "examinee.collusion",
+        "reason": "Jawaban identik dengan peserta di sebelahnya.",
+    }
+    timeline = client.get(f"/pengawas/sesi/{exam.id}").get_data(as_text=True)
+    assert "hasil ujian ini batal, tidak ikut peringkat" in timeline  # the box names the consequence
+    unticked = client.post(f"/pengawas/sesi/{exam.id}/keputusan", data=decision, follow_redirects=True)
+    assert "Centang kotak ini" in unticked.get_data(as_text=True)
+    assert db_session.scalar(select(ProctorDecision.id).where(ProctorDecision.session_id == exam.id)) is None
+    client.post(f"/pengawas/sesi/{exam.id}/keputusan", data={**decision, "understood": "y"})
     decision_id = db_session.scalar(select(ProctorDecision.id).where(ProctorDecision.session_id == exam.id))
-    client.post(f"/pengawas/keputusan/{decision_id}/konfirmasi", data={"csrf_token": token})
+    client.post(f"/pengawas/keputusan/{decision_id}/konfirmasi", data={"csrf_token": token, "understood": "y"})
     db_session.expire_all()
     assert db_session.get(ProctorDecision, decision_id).confirmed_by_id is None  # not by the same proctor
     second = make_user("proctor")
@@ -176,10 +179,11 @@ def test_invalidation_then_confirmation_then_appeal(app, room, db_session, make_
     db_session.commit()
     other = app.test_client()
     login(other, second.email)
-    other.post(
-        f"/pengawas/keputusan/{decision_id}/konfirmasi",
-        data={"csrf_token": csrf_token(other, f"/pengawas/sesi/{exam.id}")},
-    )
+    confirmation = {"csrf_token": csrf_token(other, f"/pengawas/sesi/{exam.id}")}
+    other.post(f"/pengawas/keputusan/{decision_id}/konfirmasi", data=confirmation)
+    db_session.expire_all()
+    assert db_session.get(ProctorDecision, decision_id).confirmed_by_id is None  # the box was not ticked
+    other.post(f"/pengawas/keputusan/{decision_id}/konfirmasi", data={**confirmation, "understood": "y"})
     db_session.expire_all()
     assert db_session.get(ProctorDecision, decision_id).confirmed_by_id == second.id
 

@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from examserver.accounts.identity import nik_problem, nik_sex, normalise_phone
+from examserver.accounts import services
+from examserver.accounts.identity import is_email, nik_problem, nik_sex, normalise_phone
 from examserver.accounts.models import User
 from itembank.refusal import Refusal
 from tests.conftest import PASSWORD, csrf_token, login
@@ -106,9 +107,10 @@ def test_committee_recovery_code_resets_the_password_once(app, client, make_user
     code = re.search(r'<p class="big">([A-Z2-9]{5}-[A-Z2-9]{5})</p>', page.get_data(as_text=True)).group(1)
     second = app.test_client()
     login(second, make_user("committee").email)
-    pending = second.get("/panitia/peserta").get_data(as_text=True)
-    confirm = re.search(r'action="(/panitia/kode-pemulihan/\d+/konfirmasi)"', pending).group(1)
-    assert second.post(confirm, data={"csrf_token": csrf_token(second, "/panitia/peserta")}).status_code == 303
+    pending = second.get("/panitia/peserta?q=rina").get_data(as_text=True)
+    confirm = re.search(r'action="(/panitia/kode-pemulihan/\d+/konfirmasi\?q=rina)"', pending).group(1)
+    confirmed = second.post(confirm, data={"csrf_token": csrf_token(second, "/panitia/peserta")})
+    assert confirmed.status_code == 303 and confirmed.headers["Location"] == "/panitia/peserta?q=rina"  # same search
 
     anonymous = app.test_client()
 
@@ -179,3 +181,63 @@ def test_password_recovery_is_throttled(client, make_user):
         },
     )
     assert blocked.status_code == 429
+
+
+#: A field's error as the ``field`` macro writes it, beside the field: (field id, message).
+FIELD_ERROR = re.compile(r'<p class="error" id="([\w-]+)-error">([^<]*)</p>')
+
+
+def field_errors(html: str) -> dict[str, str]:
+    return dict(FIELD_ERROR.findall(html))
+
+
+@pytest.mark.parametrize(
+    ("address", "valid"),
+    [
+        ("siti@contoh.go.id", True),
+        ("a.b+ujian@x.co", True),
+        ("siti@contoh", False),  # no dot in the domain
+        ("siti@contoh.", False),
+        ("a..b@x.co", False),
+        ("siti@-contoh.id", False),
+        ("siti@contoh.i", False),
+        ("siti contoh@x.id", False),
+        ("@contoh.id", False),
+    ],
+)
+def test_email_addresses(address, valid):
+    assert is_email(address) is valid
+
+
+def test_the_service_refuses_an_email_without_a_dotted_domain(db_session):
+    with pytest.raises(Refusal) as refused:
+        services.register_candidate(
+            db_session, email="siti@contoh", full_name="Siti", nik=VALID_NIK, phone="0812 3456 7890", password="x" * 10
+        )
+    assert refused.value.code == "account.invalid_email"
+
+
+def test_every_mistake_is_shown_at_once_beside_its_field_with_what_was_typed(client, db_session):
+    before = db_session.scalar(select(func.count(User.id)))
+    mistakes = {"nik": "3171027508990001", "email": "siti@contoh", "phone": "12345", "confirm": "sandi-lain-1"}
+    response = register(client, full_name="Siti Aminah", **mistakes)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert field_errors(html) == {
+        "nik": "Tanggal lahir pada NIK tidak valid.",
+        "email": "Email tidak valid.",
+        "phone": "Nomor ponsel tidak valid. Contoh: 0812 3456 7890.",
+        "confirm": "Kata sandi tidak sama.",
+    }
+    assert 'class="flash' not in html  # nothing only as a flash, away from its field
+    for typed in ('value="Siti Aminah"', 'value="3171027508990001"', 'value="siti@contoh"', 'value="12345"'):
+        assert typed in html
+    assert db_session.scalar(select(func.count(User.id))) == before
+
+
+def test_wtforms_own_messages_are_in_the_page_language(client):
+    indonesian = field_errors(register(client, full_name="", nik="").get_data(as_text=True))
+    assert indonesian["full_name"] == indonesian["nik"] == "Wajib diisi."
+    client.post("/bahasa", data={"lang": "en", "csrf_token": csrf_token(client, "/daftar")})
+    english = field_errors(register(client, full_name="").get_data(as_text=True))
+    assert english["full_name"] == "Required."

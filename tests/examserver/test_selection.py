@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -261,8 +261,29 @@ def test_applying_outside_the_window_or_to_a_closed_category_is_refused(client, 
     period.applications_close_at = utcnow() - timedelta(minutes=1)
     period.applications_open_at = utcnow() - timedelta(days=2)
     db_session.commit()
-    assert "tidak dibuka" in apply_as(client, period).get_data(as_text=True)
+    assert "Pendaftaran sudah ditutup" in apply_as(client, period).get_data(as_text=True)
     assert db_session.scalars(select(Application)).all() == []
+
+
+def test_a_closed_window_shows_the_closure_and_its_dates_instead_of_the_form(client, login_as, period, db_session):
+    login_as("candidate")
+    period = db_session.get(SelectionPeriod, period.id)
+    period.applications_open_at = datetime(2026, 3, 1, 1, 0, tzinfo=UTC)
+    period.applications_close_at = datetime(2026, 3, 31, 16, 59, tzinfo=UTC)
+    db_session.commit()
+    closed = client.get(f"/seleksi/{period.code}/lamar").get_data(as_text=True)
+    assert "Pendaftaran sudah ditutup" in closed and 'name="position"' not in closed
+    assert "1 Maret 2026 08.00.00 WIB" in closed and "31 Maret 2026 23.59.00 WIB" in closed
+
+
+def test_a_window_not_yet_open_says_when_it_opens(client, login_as, period, db_session):
+    login_as("candidate")
+    period = db_session.get(SelectionPeriod, period.id)
+    period.applications_open_at = utcnow() + timedelta(days=1)
+    period.applications_close_at = utcnow() + timedelta(days=2)
+    db_session.commit()
+    early = client.get(f"/seleksi/{period.code}/lamar").get_data(as_text=True)
+    assert "Pendaftaran belum dibuka" in early and 'name="position"' not in early
 
 
 def verify_all(client, application, *, reject=None):

@@ -104,6 +104,7 @@ def test_apply_verify_publish_and_verify_the_signature_on_a_phone(selection_serv
     assert fits_the_screen(member)
     member.goto(f"{url}/seleksi/panitia/periode/{selection_server['period_id']}/umumkan")
     member.get_by_label("Judul pengumuman").fill("Hasil seleksi administrasi")
+    member.get_by_label("Saya mengerti", exact=False).check()
     member.get_by_role("button", name="Terbitkan").click()
     assert member.get_by_text("Pengumuman diterbitkan dan ditandatangani.").is_visible()
     announcement_url = member.url

@@ -207,8 +207,19 @@ def test_rubrics_are_blind_until_two_are_in_and_the_final_ranking_uses_them(app,
 def publish(client, period_id, stage="basic", **extra):
     token = csrf_token(client, f"/seleksi/panitia/periode/{period_id}/umumkan")
     data = {"csrf_token": token, "stage": stage, "title": "Hasil SKD", "replaces": "0", "correction_reason": ""}
+    data["understood"] = "y"  # the box saying the announcement is public and final
     data.update(extra)
     return client.post(f"/seleksi/panitia/periode/{period_id}/umumkan", data=data)
+
+
+def test_publishing_asks_to_tick_that_the_announcement_is_public_and_final(app, ranked, make_user, db_session):
+    client, _member = committee(app, make_user)
+    form = client.get(f"/seleksi/panitia/periode/{ranked['period_id']}/umumkan").get_data(as_text=True)
+    assert "tidak dapat diubah atau ditarik" in form and 'name="understood"' in form
+    unticked = publish(client, ranked["period_id"], understood="")
+    assert unticked.status_code == 200 and 'id="understood-error"' in unticked.get_data(as_text=True)
+    assert 'value="Hasil SKD"' in unticked.get_data(as_text=True)  # what was typed is kept
+    assert db_session.scalar(select(Announcement)) is None
 
 
 def test_a_published_announcement_verifies_and_one_changed_byte_fails(app, ranked, make_user, tmp_path, db_session):

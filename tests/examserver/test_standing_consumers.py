@@ -215,12 +215,14 @@ def test_acceptance_walk_invalidate_confirm_appeal_restore(app, info, clients):
     # The proctor invalidates; the session is under review until a second person confirms.
     timeline = f"/pengawas/sesi/{sid}"
     response = post_form(proctor, timeline, f"/pengawas/sesi/{sid}/keputusan",
-                         {"decision": "invalidated", "category": "examinee.collusion", "reason": REASON})  # fmt: skip
+                         {"decision": "invalidated", "category": "examinee.collusion", "reason": REASON,
+                          "understood": "y"})  # fmt: skip
     assert response.status_code == 303
     assert "sedang ditinjau" in candidate.get(f"/ujian/{sid}/hasil").get_data(as_text=True)
     assert "Sertifikat sedang ditinjau" in public.get(f"/ujian/verifikasi?kode={k7['code']}").get_data(as_text=True)
     publish = f"/seleksi/panitia/periode/{period_id}/umumkan"
     new_list = {"stage": "basic", "title": "Hasil SKD ulang", "replaces": "0", "correction_reason": ""}
+    new_list["understood"] = "y"
     refused = post_form(committee, publish, publish, new_list)
     assert "sedang ditinjau" in refused.get_data(as_text=True)
     with app.app_context():
@@ -228,7 +230,7 @@ def test_acceptance_walk_invalidate_confirm_appeal_restore(app, info, clients):
         decision_id = db.session.scalar(select(ProctorDecision.id).where(ProctorDecision.session_id == sid))
 
     # An admin confirms: now it is invalidated everywhere.
-    response = post_form(admin, timeline, f"/pengawas/keputusan/{decision_id}/konfirmasi", {})
+    response = post_form(admin, timeline, f"/pengawas/keputusan/{decision_id}/konfirmasi", {"understood": "y"})
     assert response.status_code == 303
     basic, final = ranking(app, info, final=False), ranking(app, info, final=True)
     assert basic[k7["application"]][:2] == ("INVALIDATED", 0) and final[k7["application"]][:2] == ("INVALIDATED", 0)
@@ -405,7 +407,7 @@ def test_announcement_marked_affected_and_corrected(app, info, clients):
     assert re.search(rf'<option selected value="{info["basic_id"]}"|<option value="{info["basic_id"]}" selected', form)
     response = post_form(committee, publish_url, publish_url, {
         "stage": "basic", "title": title, "replaces": str(info["basic_id"]),
-        "correction_reason": reason.replace("&#34;", '"').replace("&#39;", "'"),
+        "correction_reason": reason.replace("&#34;", '"').replace("&#39;", "'"), "understood": "y",
     })  # fmt: skip
     assert response.status_code == 303
     with app.app_context():

@@ -68,6 +68,9 @@ function start(D) {
       sync.block();
       notice(T.other_device);
       lock(true);
+      // Ask the status until the proctor allows this device (poll() then takes the session over).
+      clearTimeout(timers.poll);
+      timers.poll = setTimeout(poll, PAUSED_POLL);
       return null;
     }
     notice(message || T.error);
@@ -189,6 +192,7 @@ function start(D) {
       const res = await api('GET', '/status');
       if (res.ok) {
         if (res.data.status !== 'in_progress') return goResult();
+        if (sync.blocked && res.data.device_change_allowed) return takeOver();
         if (!res.data.paused && clock.paused) return setPaused(false);
         if (clock.timeUp && res.data.remaining_seconds > 2) {
           clock.timeUp = false;
@@ -200,7 +204,15 @@ function start(D) {
         return goResult();
       }
     } catch (e) { sync.failed = true; view.status(); }
-    timers.poll = setTimeout(poll, clock.timeUp || clock.paused ? PAUSED_POLL : 10000);
+    timers.poll = setTimeout(poll, clock.timeUp || clock.paused || sync.blocked ? PAUSED_POLL : 10000);
+    return null;
+  }
+
+  // The proctor allowed this device: say so, and load the page again, whose start takes the session
+  // over from the other device (the answers this device holds are sent after it).
+  function takeOver() {
+    notice(T.device_allowed);
+    setTimeout(() => location.reload(), 1500);
     return null;
   }
 

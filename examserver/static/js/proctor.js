@@ -53,7 +53,9 @@
     if (missing) { window.location.reload(); return; }  // a candidate enrolled since the page loaded
     token = data.token || "";
     tick();
-    updated.textContent = new Date().toLocaleTimeString();
+    // In WIB with the zone named, as every time on the server's pages; not the device's own zone.
+    updated.textContent = new Date().toLocaleTimeString(document.documentElement.lang || "id",
+      { timeZone: "Asia/Jakarta", hour: "2-digit", minute: "2-digit", second: "2-digit" }) + " WIB";
   }
   function poll() {
     var url = table.getAttribute("data-source") + (token ? "?sejak=" + encodeURIComponent(token) : "");
