@@ -19,7 +19,7 @@ import math
 import re
 
 from babel.numbers import NumberFormatError, get_currency_symbol, parse_decimal
-from flask_babel import format_currency, format_decimal, format_percent, get_locale
+from flask_babel import format_decimal, format_percent, get_locale
 
 #: What a typed number may hold: a sign, then digits and the marks locales group and separate them
 #: with (Decimal alone would also take "nan", "inf", "1e3" and "1_0").
@@ -62,7 +62,6 @@ PRECISION = {
 #: where a tenth matters ("share": pass rates, item exposure).
 PERCENT = {"percent": "#,##0%", "share": "#,##0.0%"}
 #: Whole rupiah with the grouping of the locale and a sign that does not break from the amount.
-RUPIAH = "¤\u00a0#,##0"
 #: What stands where there is no number.
 MISSING = "–"
 
@@ -125,7 +124,9 @@ def readable_cell(text: str) -> str:
 
 
 def format_rupiah(value) -> str:
-    """An amount in whole rupiah in the reader's locale: "Rp 250.000.000"; a dash when there is none."""
+    """An amount in whole rupiah, grouped in the reader's locale, always with the sign people write:
+    "Rp 250.000.000", "Rp 250,000,000" in English (Babel's English names the currency "IDR", a
+    code); a dash when there is none."""
     if _missing(value):
         return MISSING
-    return format_currency(value, CURRENCY, RUPIAH, currency_digits=False)
+    return f"{RUPIAH_SIGN}\u00a0{format_decimal(round(value), '#,##0')}"

@@ -129,7 +129,7 @@ def test_a_number_is_read_as_the_reader_types_it(app, locale, typed, value):
         ("en", {"whole": "3.5"}, "Enter a whole number, for example 12."),
         ("id", {"amount": "Rp 1.000,50"}, "Tulis jumlah rupiah tanpa sen, misalnya Rp\u00a0250.000.000."),
         ("id", {"amount": "Rp"}, "Tulis jumlah rupiah tanpa sen, misalnya Rp\u00a0250.000.000."),
-        ("en", {"amount": "250.000.000"}, "Enter an amount in whole rupiah, for example IDR\u00a0250,000,000."),
+        ("en", {"amount": "250.000.000"}, "Enter an amount in whole rupiah, for example Rp\u00a0250,000,000."),
     ],
 )
 def test_what_cannot_be_read_is_refused_once_in_the_readers_language(app, locale, typed, message):
@@ -155,7 +155,7 @@ def test_a_number_field_offers_the_phone_number_keyboard_and_shows_the_value_as_
     ("locale", "shown"),
     [
         ("id", ["76,96", "-0,50", "0,31", "Rp\u00a0400.000.000", "12,5%", "13%", "1.234", "–", "–"]),
-        ("en", ["76.96", "-0.50", "0.31", "IDR\u00a0400,000,000", "12.5%", "13%", "1,234", "–", "–"]),
+        ("en", ["76.96", "-0.50", "0.31", "Rp\u00a0400,000,000", "12.5%", "13%", "1,234", "–", "–"]),
     ],
 )
 def test_numbers_are_written_with_the_precision_of_their_quantity(app, locale, shown):

@@ -72,7 +72,7 @@ def test_a_budget_that_cannot_be_read_is_refused_beside_its_field_and_nothing_is
     assert expected in html and f'value="{typed}"' in html  # what was typed stays, to be corrected
     with english(hr, "/sdm/rencana-pelatihan"):
         in_english = _plan(hr, typed).get_data(as_text=True)
-    assert f"Enter an amount in whole rupiah, for example IDR{NBSP}250,000,000." in in_english
+    assert f"Enter an amount in whole rupiah, for example Rp{NBSP}250,000,000." in in_english
     assert _count(demo, TrainingPlan) == plans
 
 
