@@ -75,6 +75,18 @@ class UploadRefused(ValueError):
         self.params = params
 
 
+def readable_reason(reason: str | None) -> str:
+    """An application's stored decision reason as a person reads it: each "kind: why" part names
+    the document by its label ("Surat lamaran: tidak ditandatangani"), not by its code. The code is
+    what is stored (decided outside any request, in the reader's language later)."""
+    parts = []
+    for part in (reason or "").split("; "):
+        key, sep, why = part.partition(": ")
+        kind = DOCUMENT_TYPES.get(key) if sep else None
+        parts.append(f"{kind.label}: {why}" if kind else part)
+    return "; ".join(parts)
+
+
 def detected_format(data: bytes) -> str | None:
     """The format whose magic number starts ``data``, or None."""
     for name, magics in SIGNATURES.items():

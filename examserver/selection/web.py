@@ -15,7 +15,7 @@ from sqlalchemy import select
 from examserver.config import INSTANCE
 from examserver.extensions import db
 from examserver.selection import bp, services
-from examserver.selection.documents import DOCUMENT_TYPES
+from examserver.selection.documents import DOCUMENT_TYPES, readable_reason
 from examserver.selection.messages import category_label
 from examserver.selection.models import Application, SelectionPeriod
 from examserver.selection.rubrics import RUBRICS
@@ -86,5 +86,6 @@ def selection_labels():
     return {
         "category_label": category_label,
         "document_types": DOCUMENT_TYPES,
+        "readable_reason": readable_reason,
         "rubrics": RUBRICS,
     }

@@ -334,6 +334,9 @@ def test_verification_rejection_appeal_decided_by_someone_else(
 
     page = candidate_client.get(f"/seleksi/lamaran/{application.id}").get_data(as_text=True)
     assert "tidak memenuhi syarat" in page and "Ijazah tidak dilegalisasi." in page
+    # The stored reason keeps the document's code; every page names the document by its label.
+    assert application.decision_reason.startswith("ijazah: ")
+    assert "Alasan: Ijazah: Ijazah tidak dilegalisasi." in page and "ijazah:" not in page
     token = csrf_token(candidate_client, f"/seleksi/lamaran/{application.id}")
     short = candidate_client.post(
         f"/seleksi/lamaran/{application.id}/sanggah", data={"csrf_token": token, "text": "Keberatan."}
