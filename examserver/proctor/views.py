@@ -18,6 +18,7 @@ from examserver.delivery.models import Answer, ExamSchedule, ExamSession, Sessio
 from examserver.downloads import csv_attachment
 from examserver.errors import back_on_refusal, refusal_message
 from examserver.extensions import db
+from examserver.formdata import flash_form_errors
 from examserver.labels import label
 from examserver.proctor import bp
 from examserver.proctor.actions import act, assigned_schedules, can_watch
@@ -133,7 +134,7 @@ def session_action(session_id: int):
         db.session.commit()
         flash(_("%(reg)s: tindakan dicatat.", reg=exam.registration_number), "success")
     else:
-        flash(_("Pilih kategori alasan."), "error")
+        flash_form_errors(form)
     return redirect(back), 303
 
 
@@ -288,15 +289,6 @@ def decide(session_id: int):
     else:
         flash_form_errors(form, instead={"reason": refusal_message("proctoring.reason_required")})
     return redirect(back), 303
-
-
-def flash_form_errors(form, instead: dict[str, str] | None = None) -> None:
-    """Every mistake of a form posted from the timeline (which is shown again after a redirect),
-    each once; ``instead``: a field's own message, which says more than WTForms' would."""
-    instead = instead or {}
-    messages = [instead.get(name, error) for name, errors in form.errors.items() for error in errors]
-    for message in dict.fromkeys(messages):
-        flash(message, "error")
 
 
 @bp.route("/keputusan/<int:decision_id>/konfirmasi", methods=["POST"])

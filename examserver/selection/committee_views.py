@@ -17,6 +17,7 @@ from examserver.delivery.models import ExamSchedule
 from examserver.downloads import csv_attachment, xlsx_attachment
 from examserver.errors import back_on_refusal, flash_refusal, refusal_message
 from examserver.extensions import db
+from examserver.formdata import flash_form_errors
 from examserver.labels import label
 from examserver.outcome import committed
 from examserver.oversight.register import candidate_bar
@@ -338,8 +339,11 @@ def enter_score(application_id: int):
     if form.validate_on_submit():
         services.enter_field_score(db.session, item, current_user.id, form.component.data, form.score.data)
         return committed(_("Nilai disimpan."), _review_url(application_id))
-    else:
-        flash(refusal_message("selection.score_range", maximum=100), "error")
+    else:  # a number that cannot be read says so ("Tulis angka, ..."); one read but out of range, the range
+        out_of_range = form.score.data is not None
+        flash_form_errors(
+            form, instead={"score": refusal_message("selection.score_range", maximum=100)} if out_of_range else None
+        )
     return _back(application_id)
 
 
