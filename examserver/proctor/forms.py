@@ -22,7 +22,14 @@ def required_category_choices():
 
 class ActionForm(FlaskForm):
     action = HiddenField(validators=[DataRequired()])
-    category = SelectField(_l("Kategori alasan"), choices=category_choices, validate_choice=True)
+    # Chosen, never defaulted (the first category used to be logged unseen); its own id and label,
+    # as the timeline shows this form beside the decision form and its category.
+    category = SelectField(
+        _l("Kategori alasan tindakan"),
+        choices=required_category_choices,
+        validators=[DataRequired(message=_l("Pilih kategori alasan."))],
+        id="action-category",
+    )
     comment = TextAreaField(_l("Keterangan"), validators=[Length(max=1000)])
     seconds = LocaleIntegerField(_l("Tambahan waktu (detik)"), validators=[Optional(), NumberRange(1, 7200)])
     message = StringField(_l("Pesan untuk peserta"), validators=[Length(max=300)])

@@ -173,10 +173,12 @@ def test_a_proctor_sees_focus_losses_and_the_candidate_sees_the_warning_and_extr
 
     # The proctor warns the candidate and gives ten more minutes.
     watcher.goto(f"{live.url}/pengawas/sesi/{exam_id}")
+    watcher.get_by_label("Kategori alasan tindakan").select_option("examinee.misconduct")
     watcher.get_by_label("Keterangan").fill("Peserta meninggalkan jendela ujian")
     watcher.get_by_label("Pesan untuk peserta").fill("Tetap di jendela ujian, ya.")
     watcher.get_by_role("button", name="Kirim pesan").click()
     watcher.wait_for_load_state()
+    watcher.get_by_label("Kategori alasan tindakan").select_option("environment.power")
     watcher.get_by_label("Keterangan").fill("Gangguan listrik di lokasi")
     watcher.get_by_label("Tambahan waktu (detik)").fill("600")
     watcher.get_by_role("button", name="Tambah waktu").click()

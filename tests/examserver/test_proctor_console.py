@@ -8,10 +8,10 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from examserver.delivery.models import ExamSession
-from proctoring.models import ProctorDecision, ScheduleProctor
+from proctoring.models import IntegrityEvent, ProctorDecision, ScheduleProctor
 from tests.conftest import csrf_token, login
 from tests.examserver.player_client import Player
 
@@ -236,6 +236,27 @@ def test_a_decision_needs_its_category_chosen(room, db_session):
     page = decide(room, category="", reason="Peserta berbicara dengan orang lain.").get_data(as_text=True)
     assert "Pilih kategori alasan." in page
     assert db_session.scalar(select(ProctorDecision.id).where(ProctorDecision.session_id == exam.id)) is None
+
+
+def test_an_action_needs_its_category_chosen_and_says_what_else_was_wrong(room, db_session):
+    """The action form's category starts empty too, with an id of its own beside the decision's; a
+    refused action names each mistake (not always "choose a category")."""
+    exam = room["exam"]
+    page = room["client"].get(f"/pengawas/sesi/{exam.id}").get_data(as_text=True)
+    assert page.count('id="category"') == 1 and page.count('id="action-category"') == 1
+    first_choice = re.search(r'<select[^>]*id="action-category"[^>]*>\s*<option([^>]*)>', page)
+    assert first_choice and first_choice.group(1) == ' value=""'
+    events = db_session.scalar(select(func.count(IntegrityEvent.id)).where(IntegrityEvent.session_id == exam.id))
+    refused = room["client"].post(
+        f"/pengawas/sesi/{exam.id}/tindakan",
+        data={"csrf_token": csrf_token(room["client"], f"/pengawas/sesi/{exam.id}"), "action": "extend",
+              "category": "", "seconds": "sepuluh"},
+        follow_redirects=True,
+    ).get_data(as_text=True)  # fmt: skip
+    assert "Pilih kategori alasan." in refused and "Tulis bilangan bulat, misalnya 12." in refused
+    db_session.expire_all()
+    after = db_session.scalar(select(func.count(IntegrityEvent.id)).where(IntegrityEvent.session_id == exam.id))
+    assert after == events
 
 
 def test_decisions_show_and_export_labels_next_to_codes(room):
