@@ -257,7 +257,7 @@ def _register_cli(app: Flask) -> None:
 
 
 #: The macros of templates/macros.html, callable from every template without an import.
-SHARED_MACROS = ("field", "data_table", "pager", "post_form", "form_card", "chart")
+SHARED_MACROS = ("field", "data_table", "pager", "post_form", "form_card", "chart", "account_facts")
 
 
 def _register_template_globals(app: Flask) -> None:

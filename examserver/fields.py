@@ -17,7 +17,6 @@ from collections.abc import Callable
 from typing import Any
 
 from flask_babel import format_decimal
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, FloatField, IntegerField, SelectMultipleField
 from wtforms.validators import DataRequired, Regexp, StopValidation, ValidationError
@@ -63,13 +62,20 @@ class LocaleNumber:
     #: Reads what is typed; raises ValueError.
     parse: Callable[[str], float | int] = staticmethod(parse_number)
 
+    #: The message for what could not be read, with an example (:meth:`example`) in the reader's notation.
+    refusal_text = _l("Tulis angka, misalnya %(example)s.")
+    #: How the value is shown back in the input: no grouping, as it is typed back.
+    pattern = "0.######"
+
+    def example(self) -> str:
+        return format_decimal(3.45)
+
     def refusal(self) -> str:
-        """The message for what could not be read, with an example in the reader's notation."""
-        return _("Tulis angka, misalnya %(example)s.", example=format_decimal(3.45))
+        return str(self.refusal_text) % {"example": self.example()}
 
     def shown(self, value) -> str:
-        """The value as the reader writes it, in the input (no grouping: it is typed back)."""
-        return format_decimal(value, "0.######")
+        """The value as the reader writes it, in the input."""
+        return format_decimal(value, self.pattern)
 
     def process_formdata(self, valuelist) -> None:
         if not valuelist:
@@ -108,25 +114,22 @@ class LocaleIntegerField(LocaleNumber, IntegerField):
 
     inputmode = "numeric"
     parse = staticmethod(parse_whole)
+    refusal_text = _l("Tulis bilangan bulat, misalnya %(example)s.")
+    pattern = "0"
 
-    def refusal(self) -> str:
-        return _("Tulis bilangan bulat, misalnya %(example)s.", example=format_decimal(12))
-
-    def shown(self, value) -> str:
-        return format_decimal(value, "0")
+    def example(self) -> str:
+        return format_decimal(12)
 
 
 class RupiahField(LocaleIntegerField):
     """An amount in whole rupiah: "250.000.000" or "Rp 250.000.000" in Indonesian."""
 
     parse = staticmethod(parse_rupiah)
+    refusal_text = _l("Tulis jumlah rupiah tanpa sen, misalnya %(example)s.")
+    pattern = "#,##0"  # grouped, as amounts are read and typed; the label says "(Rp)"
 
-    def refusal(self) -> str:
-        return _("Tulis jumlah rupiah tanpa sen, misalnya %(example)s.", example=format_rupiah(250_000_000))
-
-    def shown(self, value) -> str:
-        # Grouped, as amounts are read and typed; the label says "(Rp)".
-        return format_decimal(value, "#,##0")
+    def example(self) -> str:
+        return format_rupiah(250_000_000)
 
 
 class MultiCheckboxField(SelectMultipleField):

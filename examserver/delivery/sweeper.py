@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -19,12 +21,8 @@ def sweep_once(app: Flask) -> int:
     """End every overdue session and score it; returns how many. Then store the forensic
     statistics of the sittings that have closed. Errors are logged, not raised."""
     with app.app_context():
-        try:
-            count = expire_overdue(db.session, now=utcnow())
-            db.session.commit()
-        except Exception:  # the sweeper must keep running whatever one pass meets
-            db.session.rollback()
-            app.logger.exception("expiry sweep failed")
+        count = _guarded(app, expire_overdue, "expiry sweep failed")
+        if count is None:
             return 0
         if count:
             app.logger.info("expired overdue sessions", extra={"count": count})
@@ -37,15 +35,22 @@ def store_forensics(app: Flask) -> None:
     review queue opens without computing them; a failure is logged and left to the next pass."""
     from examserver.proctor.stored_forensics import store_closed_sittings  # noqa: PLC0415 (the web side of proctoring)
 
-    try:
-        stored = store_closed_sittings(db.session, now=utcnow())
-        db.session.commit()
-    except Exception:  # the sweeper must keep running whatever one pass meets
-        db.session.rollback()
-        app.logger.exception("storing forensic statistics failed")
-        return
+    stored = _guarded(app, store_closed_sittings, "storing forensic statistics failed")
     if stored:
         app.logger.info("stored forensic statistics", extra={"sittings": stored})
+
+
+def _guarded(app: Flask, step: Callable[..., int], failure: str) -> int | None:
+    """One step of a pass, committed; None when it failed (logged as ``failure``, rolled back): the
+    sweeper must keep running whatever one pass meets."""
+    try:
+        done = step(db.session, now=utcnow())
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        app.logger.exception(failure)
+        return None
+    return done
 
 
 @delivery_cli.command("expire")
