@@ -29,6 +29,7 @@ from examserver.extensions import db
 from examserver.labels import LABELS
 from tests.conftest import csrf_token, demo_client
 from tests.demo_crawl import ACCOUNTS, Page, crawl, unreached
+from tests.examserver.test_number_pages import english_notation
 
 #: Abbreviations a reader of these pages knows; a word in capitals outside this list is a code.
 ABBREVIATIONS = frozenset(
@@ -242,6 +243,13 @@ def test_no_code_on_any_page_or_export_of_the_role(demo, role):
         pages, found = findings(demo, role, locale)
         assert not found, f"{role} ({locale}): {sorted(set(found))}"
         reached[locale] = pages
+    # The same Indonesian pages hold no number written the English way ("76.964791", "400,000,000"):
+    # checked on this crawl rather than on one more of its own (test_number_pages.english_notation).
+    english = {page.url: numbers for page in reached["id"] if page.mimetype == "text/html" and page.status == 200
+               if (numbers := english_notation(page.body))}  # fmt: skip
+    assert not english, f"{role}: numbers written the English way: {english}"
+    for locale in ("id", "en"):
+        pages = reached[locale]
         forbidden = [page.url for page in pages if page.status == 403]
         assert not forbidden, f"{role} is linked to pages it may not open: {forbidden}"
     missed = unreached(demo, role, reached["id"]) - set(NOT_CRAWLED)

@@ -16,7 +16,6 @@ from examserver.extensions import db
 from examserver.hr.models import Employee, EvaluationPeriod, SupervisorRating, TrainingPlan
 from examserver.selection.models import Application, FieldScore, SelectionPeriod
 from tests.conftest import csrf_token, demo_client
-from tests.demo_crawl import ACCOUNTS, crawl
 
 NBSP = "\u00a0"
 
@@ -191,11 +190,5 @@ def test_the_check_finds_numbers_written_the_english_way():
     assert english_notation("<p>76,96 · 80,0 · 1.234 · 3 Des 2026 02.10.23 · QTI 3.0</p><pre>1.5</pre>") == []
 
 
-def test_no_page_of_the_demo_writes_a_number_the_english_way(demo_app):
-    clients = [demo_app.test_client()] + [demo_client(demo_app, email) for email in ACCOUNTS.values()]
-    found = {}
-    for client in clients:
-        for page in crawl(demo_app, client, ["/"]):
-            if page.mimetype == "text/html" and (numbers := english_notation(page.body)):
-                found[page.url] = numbers
-    assert found == {}
+# Every page of every role is checked with english_notation on the crawl of
+# tests/examserver/test_no_codes_on_screen.py (one crawl per role for both checks).
