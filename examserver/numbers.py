@@ -61,7 +61,6 @@ PRECISION = {
 #: Shares (0 to 1) shown as percentages: whole ("percent": weights, probabilities) or to a tenth
 #: where a tenth matters ("share": pass rates, item exposure).
 PERCENT = {"percent": "#,##0%", "share": "#,##0.0%"}
-#: Whole rupiah with the grouping of the locale and a sign that does not break from the amount.
 #: What stands where there is no number.
 MISSING = "–"
 

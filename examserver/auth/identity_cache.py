@@ -28,11 +28,13 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from examserver.accounts.models import LoginSession, User
+
 #: An execution option for the lookup's own writes (the last-seen touch): they change nothing the
 #: cache holds, and forgetting every entry at each touch would empty it once a minute per candidate.
 KEEPS_IDENTITIES = "keeps_identities"
 #: The tables whose changes can end or change a sign-in.
-WATCHED = ("user", "login_session")
+WATCHED = (User.__tablename__, LoginSession.__tablename__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +113,9 @@ def _after_flush(session: Session, flush_context: Any) -> None:
     changed) forgets that account's entries."""
     touched: set[int] = set()
     for instance in (*session.dirty, *session.deleted):
-        table = getattr(instance, "__tablename__", None)
-        if table == "user":
+        if isinstance(instance, User):
             touched.add(instance.id)
-        elif table == "login_session":
+        elif isinstance(instance, LoginSession):
             touched.add(instance.user_id)
     if touched:
         _forget_users(touched)
