@@ -167,6 +167,8 @@ def load_config(base: type[Config] | None = None) -> dict:
     )
     if env.get("TRUSTED_PROXIES"):
         values["TRUSTED_PROXIES"] = int(env["TRUSTED_PROXIES"])
+    if env.get("IDENTITY_CACHE_SECONDS"):
+        values["IDENTITY_CACHE_SECONDS"] = float(env["IDENTITY_CACHE_SECONDS"])
     if env.get("REDIS_URL"):
         values["REDIS_URL"] = env["REDIS_URL"]
         values["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]

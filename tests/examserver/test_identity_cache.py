@@ -104,3 +104,15 @@ def test_a_change_to_the_account_is_seen_at_once(app, db_session, make_user):
     db_session.commit()
     assert all(entry.identity.user_id != user.id for entry in identity_cache(app)._entries.values())
     assert client.get("/ujian/ping").status_code == 403
+
+
+def test_the_cache_time_is_read_from_the_environment(monkeypatch, tmp_path):
+    import examserver.config as config
+    from examserver.config import Config, load_config
+
+    monkeypatch.setattr(config, "INSTANCE", tmp_path)  # nothing written under the checkout's instance/
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("IDENTITY_CACHE_SECONDS", "0")
+    assert load_config(Config)["IDENTITY_CACHE_SECONDS"] == 0.0
+    monkeypatch.delenv("IDENTITY_CACHE_SECONDS")
+    assert load_config(Config)["IDENTITY_CACHE_SECONDS"] == 5.0
