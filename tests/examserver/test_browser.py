@@ -51,9 +51,17 @@ def phone(browser):
 def fits_the_screen(page) -> bool:
     """Nothing wider than the device: the page's width against the viewport the context was given.
     Not ``window.innerWidth``: in a mobile context the layout viewport widens to the content, so a
-    page 600 px wide would have passed."""
+    page 600 px wide would have passed.
+
+    A click that navigates returns before the next page exists, so the width is read by a
+    polling function once the document has loaded: Playwright re-runs it in the new page after a
+    navigation instead of failing on a document that is not there yet."""
     width = page.viewport_size["width"] if page.viewport_size else PHONE["width"]
-    return page.evaluate("document.documentElement.scrollWidth") <= width
+    page.wait_for_load_state()
+    wide = page.wait_for_function(
+        "document.readyState === 'complete' && document.documentElement ? document.documentElement.scrollWidth : 0"
+    ).json_value()
+    return wide <= width
 
 
 def test_candidate_signs_in_on_a_phone_with_the_keyboard(live_server, phone):

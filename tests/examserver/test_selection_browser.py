@@ -77,6 +77,7 @@ def test_apply_verify_publish_and_verify_the_signature_on_a_phone(selection_serv
     sign_in(candidate, url, "kandidat1@demo.id")
     candidate.get_by_role("link", name="Lihat lowongan").click()
     candidate.get_by_role("link", name="Seleksi Uji Langsung").click()
+    candidate.wait_for_url("**/seleksi/LIVE26")
     assert fits_the_screen(candidate)
     candidate.get_by_role("link", name="Lamar sekarang").click()
     candidate.get_by_label("IPK").fill("3.4")
