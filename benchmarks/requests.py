@@ -61,6 +61,8 @@ PASSWORD = "bench-sandi-2026"
 ROOM = 40
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+#: One request in this many of the ping, save and status rows finds its sign-in not remembered.
+MISS_EVERY = 10
 ROWS = (
     "ping", "sign-in", "start", "player page", "resume", "one item", "all items", "save (1 answer)",
     "save (10 answers)", "status", "submit", "server-side expiry", f"live room ({ROOM} candidates)",
@@ -249,10 +251,22 @@ def run(name: str, url: str, folder: str, rounds: int, profiled: str | None = No
     players = start_players(meter, app, people)
     ids = list(players)
     seq: dict[int, int] = dict.fromkeys(ids, 0)
-    # A candidate pings, saves and asks for the status about once a minute, longer than a process
-    # remembers a sign-in (IDENTITY_CACHE_SECONDS): those rows pay the lookup, as in a real sitting.
-    # The start's four requests come within a second of each other and are measured as they come.
+    # A process remembers a sign-in until it is revoked (the revocation feed) or for LIFETIME_SECONDS
+    # (10 min). A candidate pings, saves and asks for the status about once a minute, each time to any
+    # of the node's worker processes (2 by default): in 10 minutes about 20 requests, of which the
+    # first to reach each process looks the sign-in up. So one request in ten of those rows pays the
+    # lookup here (every MISS_EVERY-th of each row, the sign-in forgotten first): it shows in the p99,
+    # not the median. The feed itself runs as in production, once per IDENTITY_CACHE_SECONDS of wall
+    # clock, in whichever request finds it due.
     remembered = identity_cache(app)
+    asked: dict[str, int] = {}
+    with app.app_context():
+        owners = dict(db.session.execute(select(ExamSession.id, ExamSession.candidate_id)).tuples().all())
+
+    def now_and_then(label: str, exam_id: int) -> None:
+        asked[label] = asked.get(label, 0) + 1
+        if asked[label] % MISS_EVERY == 0:
+            remembered.forget_user(owners[exam_id])
 
     def save(exam_id: int, count: int, label: str) -> None:
         client, device, headers, _, items = players[exam_id]
@@ -262,14 +276,14 @@ def run(name: str, url: str, folder: str, rounds: int, profiled: str | None = No
             item = items[(seq[exam_id] * 7) % len(items)]
             saves.append({"position": item["position"], "seq": seq[exam_id], "response": valid_response(item)})
         body = {"client_id": device, "saves": saves}
-        remembered.clear()
+        now_and_then(label, exam_id)
         response = meter.measure(label, client.post, f"/api/sesi/{exam_id}/jawaban", json=body, headers=headers)
         assert response.status_code == 200, response.get_data(as_text=True)
 
     for r in range(rounds):
         exam_id = ids[r % len(ids)]
         client = players[exam_id][0]
-        remembered.clear()
+        now_and_then("ping", exam_id)
         meter.measure("ping", client.get, "/ujian/ping")
         save(exam_id, 1, "save (1 answer)")
         if r % 2 == 0:
@@ -277,7 +291,7 @@ def run(name: str, url: str, folder: str, rounds: int, profiled: str | None = No
             position = 1 + (r * 13) % 110
             response = meter.measure("one item", client.get, f"/api/sesi/{exam_id}/butir/{position}")
             assert response.status_code == 200
-            remembered.clear()
+            now_and_then("status", exam_id)
             meter.measure("status", client.get, f"/api/sesi/{exam_id}/status")
         if r % 5 == 0:
             meter.measure("all items", client.get, f"/api/sesi/{exam_id}/butir")
@@ -318,7 +332,9 @@ def run(name: str, url: str, folder: str, rounds: int, profiled: str | None = No
 def print_profile(meter: Meter, name: str) -> None:
     if meter.profiled:
         out = io.StringIO()
-        pstats.Stats(meter.profile, stream=out).sort_stats("cumulative").print_stats(40)
+        stats = pstats.Stats(meter.profile, stream=out)
+        stats.sort_stats("cumulative").print_stats(40)
+        stats.sort_stats("tottime").print_stats(30)
         print(f"\ncProfile of {meter.profiled!r} on {name} (process time, cumulative):\n{out.getvalue()}")
 
 

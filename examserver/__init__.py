@@ -147,17 +147,22 @@ class JSONProvider(DefaultJSONProvider):
 
 
 def select_locale() -> str:
-    """The user's saved language, else the one chosen in this browser, else Indonesian."""
+    """The language chosen in this browser (the signed cookie; a sign-in copies the account's saved
+    one into it), else the signed-in user's saved language, else Indonesian. The cookie comes
+    first because it changes with the switch in the same response, while the account's language
+    is read through the remembered sign-in (:mod:`examserver.auth.identity_cache`)."""
     from flask import current_app
 
     from examserver.auth.login import identity
 
     languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if isinstance(chosen, str) and chosen in languages:
+        return chosen
     signed_in = identity()
     if signed_in is not None and signed_in.locale and signed_in.locale in languages:
         return signed_in.locale
-    chosen = session.get("lang")
-    return chosen if isinstance(chosen, str) and chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 @event.listens_for(Engine, "connect")

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from flask import current_app, g, has_request_context, request, session
 from flask_login import login_user, logout_user
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 
 from examserver.accounts import services
 from examserver.accounts.models import LoginSession, User
-from examserver.auth.identity_cache import KEEPS_IDENTITIES, IdentityCache
+from examserver.auth.identity_cache import FEED_OVERLAP, KEEPS_IDENTITIES, IdentityCache
 from examserver.extensions import db, login_manager
 from itembank.database import utcnow
 
@@ -46,6 +47,14 @@ _LOOKUP = (
     .where(LoginSession.token_hash == bindparam("digest"))
 )
 _UNKNOWN = object()
+#: The last-seen write: it changes nothing a remembered identity holds (:data:`KEEPS_IDENTITIES`).
+_TOUCH = update(LoginSession).execution_options(**{KEEPS_IDENTITIES: True})
+#: The revocation feed and its queued last-seen writes (one executemany), as Core statements.
+_REVOKED_SINCE = select(LoginSession.id).where(LoginSession.revoked_at >= bindparam("since"))
+_LOGIN_TABLE = cast(Table, LoginSession.__table__)
+_TOUCH_MANY = (
+    update(_LOGIN_TABLE).where(_LOGIN_TABLE.c.id == bindparam("row_id")).values(last_seen_at=bindparam("seen"))
+)
 
 
 def identity() -> Identity | None:
@@ -80,13 +89,15 @@ def _look_up() -> Identity | None:
     config = current_app.config
     now = utcnow()
     cache = identity_cache()
+    if cache.seconds > 0 and cache.feed_due():
+        _read_feed(cache, now)
     remembered = cache.get(digest)
     if (
         remembered is not None
-        and now - remembered.last_seen_at < config["SESSION_TOUCH_INTERVAL"]
         and _live(remembered.created_at, remembered.last_seen_at, now)
         and str(remembered.identity.user_id) == session.get("_user_id")
     ):
+        cache.seen(remembered, now, config["SESSION_TOUCH_INTERVAL"])
         g.login_session_id = remembered.identity.login_session_id
         return remembered.identity
     found = db.session.connection().execute(_LOOKUP, {"digest": digest}).first()
@@ -101,18 +112,26 @@ def _look_up() -> Identity | None:
         return None
     last_seen = found.last_seen_at
     if now - last_seen >= config["SESSION_TOUCH_INTERVAL"]:
-        db.session.execute(
-            update(LoginSession)
-            .where(LoginSession.id == row_id)
-            .values(last_seen_at=now)
-            .execution_options(**{KEEPS_IDENTITIES: True})
-        )
+        db.session.execute(_TOUCH.values(last_seen_at=now).where(LoginSession.id == row_id))
         db.session.commit()
         last_seen = now
     g.login_session_id = row_id
     found_identity = Identity(found.id, found.role, found.locale, row_id)
     cache.put(digest, found_identity, found.created_at, last_seen)
     return found_identity
+
+
+def _read_feed(cache: IdentityCache, now) -> None:
+    """The revocation feed (:mod:`examserver.auth.identity_cache`): forget the login sessions
+    revoked since a little before the last read, and write the queued last-seen times in one
+    statement. Runs in the request's own transaction, before anything else of the request."""
+    revoked = db.session.connection().execute(_REVOKED_SINCE, {"since": cache.fed_at - FEED_OVERLAP}).scalars().all()
+    touches, cache.touches = cache.touches, {}
+    if touches:
+        connection = db.session.connection()
+        connection.execute(_TOUCH_MANY, [{"row_id": row_id, "seen": seen} for row_id, seen in touches.items()])
+        db.session.commit()
+    cache.fed(now, list(revoked))
 
 
 def _live(created_at, last_seen_at, now) -> bool:
@@ -144,6 +163,8 @@ def sign_in(user: User) -> None:
     g.pop("identity", None)
     if kept.get("lang") in current_app.config["LANGUAGES"]:
         user.locale = kept["lang"]  # a language picked on the sign-in page sticks to the account
+    elif user.locale in current_app.config["LANGUAGES"]:
+        session["lang"] = user.locale  # and the account's language follows it to a new browser
     new = services.start_login_session(
         db.session,
         user,

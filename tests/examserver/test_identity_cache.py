@@ -1,19 +1,28 @@
-"""The sign-in lookup remembered for a few seconds (examserver/auth/identity_cache.py): a signed-in
-request sends no statement for who it is, a revocation in this process takes effect at once, and one
-made elsewhere (another node) within ``IDENTITY_CACHE_SECONDS``."""
+"""The sign-in lookup remembered per process (examserver/auth/identity_cache.py): a signed-in
+request sends no statement for who it is, a revocation in this process takes effect at once, one
+made elsewhere (another node) within ``IDENTITY_CACHE_SECONDS`` through the revocation feed, and the
+last-seen times are written in one statement with the feed."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, text
 
 from examserver.accounts.models import LoginSession, User
 from examserver.auth import identity_cache as cache_module
 from examserver.auth.login import identity_cache
-from tests.conftest import login, statements
+from tests.conftest import CSRF_FIELD, login, statements
 
 LOOKUP = "login_session.token_hash"
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache(app):
+    """Each test starts with a new cache: a clock moved by an earlier test must not leave its
+    schedule in the application's cache."""
+    app.extensions.pop("identity_cache", None)
 
 
 def signed_in(app, make_user):
@@ -66,9 +75,8 @@ def test_a_remembered_sign_in_still_ends_when_idle(app, db_session, make_user):
         (digest, entry) for digest, entry in cache._entries.items() if entry.identity.user_id == user.id
     )
     idle = app.config["SESSION_IDLE_TIMEOUT"] + timedelta(minutes=1)
-    cache._entries[digest] = remembered.__class__(
-        remembered.identity, remembered.created_at - idle, remembered.last_seen_at - idle, remembered.until
-    )
+    remembered.created_at -= idle
+    remembered.last_seen_at -= idle
     row = db_session.scalar(select(LoginSession).where(LoginSession.user_id == user.id))
     db_session.execute(
         text("UPDATE login_session SET last_seen_at = :t, created_at = :t WHERE id = :i"),
@@ -80,21 +88,109 @@ def test_a_remembered_sign_in_still_ends_when_idle(app, db_session, make_user):
     assert db_session.get(LoginSession, row.id).revoked_at is not None
 
 
-def test_a_due_touch_reads_and_writes_the_database(app, db_session, make_user):
-    """The last-seen time is still written back once per SESSION_TOUCH_INTERVAL: a remembered entry
-    whose touch is due is not used."""
+def feed_now(monkeypatch, app):
+    """Move the monotonic clock past the feed's interval, so the next request reads the feed."""
+    later = cache_module.time.monotonic() + app.config["IDENTITY_CACHE_SECONDS"] + 0.1
+    monkeypatch.setattr(cache_module.time, "monotonic", lambda: later)
+
+
+def entry_of(app, user):
+    return next(entry for entry in identity_cache(app)._entries.values() if entry.identity.user_id == user.id)
+
+
+def test_a_due_touch_is_written_with_the_next_feed_in_one_statement(app, db_session, make_user, monkeypatch):
+    """A remembered request whose last-seen time is due to be written is still answered from memory;
+    the write waits for the feed, which writes every queued row of the process at once."""
+    users = [signed_in(app, make_user) for _ in range(3)]
+    interval = app.config["SESSION_TOUCH_INTERVAL"]
+    for user, client in users:
+        assert client.get("/ujian/ping").status_code == 200
+        entry = entry_of(app, user)
+        entry.written_at -= interval  # the database's last-seen time is an interval old
+    for _, client in users:
+        with statements(db_session) as sent:
+            assert client.get("/ujian/ping").status_code == 200
+        assert sent == [], sent
+    assert len(identity_cache(app).touches) == 3
+    feed_now(monkeypatch, app)
+    with statements(db_session) as sent:
+        assert users[0][1].get("/ujian/ping").status_code == 200
+    sent = [sql for sql in sent if "SAVEPOINT" not in sql]  # the test's transaction, not the app's
+    assert [sql.split()[0] for sql in sent] == ["SELECT", "UPDATE"], sent
+    assert identity_cache(app).touches == {}
+    db_session.expire_all()
+    for user, _ in users:
+        row = db_session.scalar(select(LoginSession).where(LoginSession.user_id == user.id))
+        assert row.last_seen_at == entry_of(app, user).written_at
+
+
+def test_the_feed_forgets_only_the_revoked_sign_ins(app, db_session, make_user, monkeypatch):
+    (revoked, revoked_client), (kept, kept_client) = signed_in(app, make_user), signed_in(app, make_user)
+    for client in (revoked_client, kept_client):
+        assert client.get("/ujian/ping").status_code == 200
+    db_session.execute(text("UPDATE login_session SET revoked_at = last_seen_at WHERE user_id = :u"), {"u": revoked.id})
+    db_session.commit()
+    feed_now(monkeypatch, app)
+    with statements(db_session) as sent:
+        assert kept_client.get("/ujian/ping").status_code == 200  # the feed runs here, before the answer
+    sent = [sql for sql in sent if "SAVEPOINT" not in sql]
+    assert len(sent) == 1 and "revoked_at >=" in sent[0], sent
+    assert all(entry.identity.user_id != revoked.id for entry in identity_cache(app)._entries.values())
+    assert entry_of(app, kept)
+    assert revoked_client.get("/ujian/ping").status_code != 200
+
+
+def test_an_entry_idle_here_is_looked_up_again_not_refused(app, db_session, make_user):
+    """The candidate's requests went to another process for half an hour: this process's entry
+    looks idle, but the database (touched by the other process) says live."""
     user, client = signed_in(app, make_user)
     assert client.get("/ujian/ping").status_code == 200
-    cache = identity_cache(app)
-    interval = app.config["SESSION_TOUCH_INTERVAL"]
-    for digest, entry in list(cache._entries.items()):
-        if entry.identity.user_id == user.id:
-            cache._entries[digest] = entry.__class__(
-                entry.identity, entry.created_at, entry.last_seen_at - interval, entry.until
-            )
+    idle = app.config["SESSION_IDLE_TIMEOUT"] + timedelta(minutes=1)
+    entry_of(app, user).last_seen_at -= idle
     with statements(db_session) as sent:
         assert client.get("/ujian/ping").status_code == 200
     assert any(LOOKUP in sql for sql in sent), sent
+
+
+def test_an_entry_ends_after_its_lifetime(app, db_session, make_user, monkeypatch):
+    user, client = signed_in(app, make_user)
+    assert client.get("/ujian/ping").status_code == 200
+    later = cache_module.time.monotonic() + cache_module.LIFETIME_SECONDS + 1
+    monkeypatch.setattr(cache_module.time, "monotonic", lambda: later)
+    with statements(db_session) as sent:
+        assert client.get("/ujian/ping").status_code == 200
+    assert any(LOOKUP in sql for sql in sent), sent
+
+
+def test_the_language_follows_the_browser_and_the_account_to_a_new_one(app, make_user):
+    """The switch sets this browser's language at once, whatever a remembered sign-in holds; a new
+    browser signing in gets the account's saved language."""
+    user, client = signed_in(app, make_user)
+    page = client.get("/peserta/").get_data(as_text=True)
+    assert '<html lang="id">' in page  # and the sign-in is remembered, with no saved language
+    token = CSRF_FIELD.search(page).group(1)  # the language switch in the header is a form
+    response = client.post("/bahasa", data={"lang": "en", "next": "/peserta/", "csrf_token": token})
+    assert response.status_code == 302
+    assert '<html lang="en">' in client.get("/peserta/").get_data(as_text=True)
+    other = app.test_client()
+    assert login(other, user.email).status_code == 302
+    assert '<html lang="en">' in other.get("/peserta/").get_data(as_text=True)
+
+
+def test_a_switch_made_on_another_node_shows_at_once(app, db_session, make_user):
+    """The switch was answered by another node (its write reaches this one's database, not its
+    cache): this browser's next page is in the language its cookie now carries, not in the one the
+    remembered sign-in read."""
+    user, client = signed_in(app, make_user)
+    db_session.execute(text("UPDATE \"user\" SET locale = 'id' WHERE id = :u"), {"u": user.id})
+    db_session.commit()
+    identity_cache(app).clear()
+    assert '<html lang="id">' in client.get("/peserta/").get_data(as_text=True)  # remembered: "id"
+    db_session.execute(text("UPDATE \"user\" SET locale = 'en' WHERE id = :u"), {"u": user.id})
+    db_session.commit()
+    with client.session_transaction() as cookie:
+        cookie["lang"] = "en"  # what the other node's answer to the switch set
+    assert '<html lang="en">' in client.get("/peserta/").get_data(as_text=True)
 
 
 def test_a_change_to_the_account_is_seen_at_once(app, db_session, make_user):
