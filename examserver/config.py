@@ -37,7 +37,10 @@ class Config:
     TESTING = False
     DEBUG = False
 
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    #: No pool_pre_ping: a connection is pinged at checkout only after it rested in the pool this
+    #: long (examserver/pool.py), not on every request.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    DATABASE_PING_AFTER_IDLE_SECONDS = 10.0
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
     SESSION_COOKIE_HTTPONLY = True
