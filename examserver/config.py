@@ -173,8 +173,9 @@ def load_config(base: type[Config] | None = None) -> dict:
     )
     if env.get("TRUSTED_PROXIES"):
         values["TRUSTED_PROXIES"] = int(env["TRUSTED_PROXIES"])
-    if env.get("IDENTITY_CACHE_SECONDS"):
-        values["IDENTITY_CACHE_SECONDS"] = float(env["IDENTITY_CACHE_SECONDS"])
+    for seconds in ("IDENTITY_CACHE_SECONDS", "DATABASE_PING_AFTER_IDLE_SECONDS"):
+        if env.get(seconds):
+            values[seconds] = float(env[seconds])
     if env.get("REDIS_URL"):
         values["REDIS_URL"] = env["REDIS_URL"]
         values["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]

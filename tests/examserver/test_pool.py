@@ -83,3 +83,15 @@ def test_without_the_rest_a_dropped_connection_fails_once_then_the_pool_recovers
         connection.execute(text("SELECT 1"))
     with engine.connect() as connection:
         assert connection.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_the_rest_is_read_from_the_environment(monkeypatch, tmp_path):
+    import examserver.config as config
+    from examserver.config import Config, load_config
+
+    monkeypatch.setattr(config, "INSTANCE", tmp_path)
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("DATABASE_PING_AFTER_IDLE_SECONDS", "0")
+    assert load_config(Config)["DATABASE_PING_AFTER_IDLE_SECONDS"] == 0.0
+    monkeypatch.delenv("DATABASE_PING_AFTER_IDLE_SECONDS")
+    assert load_config(Config)["DATABASE_PING_AFTER_IDLE_SECONDS"] == 10.0
