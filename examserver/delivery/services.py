@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from sqlalchemy import select, update
@@ -294,7 +294,7 @@ def note_pin_failure(session: Session, exam: ExamSession, *, now: datetime, ip_a
     return True
 
 
-def remaining_seconds(exam: ExamSession | SessionFacts, now: datetime) -> float:
+def remaining_seconds(exam: Clocked, now: datetime) -> float:
     """Seconds left on the server's clock (frozen while paused)."""
     if exam.deadline_at is None:
         assert isinstance(exam, ExamSession), "the facts of a save are of a running session, which has a deadline"
@@ -408,7 +408,21 @@ def touch_for_save(session: Session, session_id: int, candidate_id: int, *, now:
     return SessionFacts(*row[:7]) if row is not None else None
 
 
-def overdue(exam: ExamSession | SessionFacts, now: datetime) -> bool:
+class Clocked(Protocol):
+    """What the clock rules read of a session: a session row, the facts of a save, or a row of the
+    proctor's live room."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def paused_at(self) -> datetime | None: ...
+    @property
+    def deadline_at(self) -> datetime | None: ...
+    @property
+    def grace_seconds(self) -> int: ...
+
+
+def overdue(exam: Clocked, now: datetime) -> bool:
     """Whether a running session is past its deadline and grace at ``now`` (a paused clock stands
     still): the one rule :func:`expire_if_due` ends sessions by and saves are refused by."""
     if exam.status != "in_progress" or exam.paused_at is not None:

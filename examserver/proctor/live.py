@@ -23,7 +23,7 @@ from sqlalchemy.sql import ColumnElement
 from examserver.accounts.models import User
 from examserver.delivery.models import Answer, ExamSchedule, ExamSession, SessionItem
 from examserver.delivery.progress import progress_counts
-from examserver.delivery.services import expire_if_due, remaining_seconds
+from examserver.delivery.services import expire_if_due, overdue, remaining_seconds
 from examserver.labels import label
 from proctoring.models import IntegrityEvent
 
@@ -119,17 +119,65 @@ def changed_since(schedule: ExamSchedule, since: datetime, now: datetime) -> Col
     return or_(*stamped, event, answer, deadline_passed, due)
 
 
-def _sessions(session: Session, schedule: ExamSchedule, where: ColumnElement[bool]) -> list[tuple[ExamSession, str]]:
+@dataclass(slots=True)
+class Seat:
+    """What a row of the room shows of one session, read as plain columns (the room is polled
+    every few seconds by every proctor: no ORM object per candidate), with the schedule's grace
+    for :func:`examserver.delivery.services.overdue`."""
+
+    id: int
+    registration_number: str
+    status: str
+    paused_at: datetime | None
+    authorised_at: datetime | None
+    last_seen_at: datetime | None
+    deadline_at: datetime | None
+    browser_events_dropped: dict | None
+    grace_seconds: int
+
+    @classmethod
+    def of(cls, exam: ExamSession) -> Seat:
+        return cls(
+            exam.id, exam.registration_number, exam.status, exam.paused_at, exam.authorised_at,
+            exam.last_seen_at, exam.deadline_at, exam.browser_events_dropped, exam.grace_seconds,
+        )  # fmt: skip
+
+
+_SEATS = (
+    ExamSession.id, ExamSession.registration_number, ExamSession.status, ExamSession.paused_at,
+    ExamSession.authorised_at, ExamSession.last_seen_at, ExamSession.deadline_at, ExamSession.browser_events_dropped,
+)  # fmt: skip
+
+
+def _sessions(session: Session, schedule: ExamSchedule, where: ColumnElement[bool]) -> list[tuple[Seat, str]]:
     query = (
-        select(ExamSession, User.full_name)
+        select(*_SEATS, User.full_name)
         .join(User, User.id == ExamSession.candidate_id)
         .where(ExamSession.schedule_id == schedule.id, where)
         .order_by(ExamSession.id)
     )
-    return [(exam, name) for exam, name in session.execute(query).tuples()]
+    grace = schedule.grace_seconds
+    return [
+        (Seat(id_, number, status, paused, authorised, seen, deadline, dropped, grace), name)
+        for id_, number, status, paused, authorised, seen, deadline, dropped, name in session.execute(query).tuples()
+    ]
 
 
-def _row(exam: ExamSession, name: str, kinds: EventCounts, progress: tuple[int, int], moment: datetime) -> dict:
+def _expire_due(session: Session, found: list[tuple[Seat, str]], now: datetime) -> int:
+    """Expire the overdue sessions among ``found`` (loaded as ORM objects, only those), and show
+    them as they are left."""
+    expired = 0
+    for index, (seat, name) in enumerate(found):
+        if overdue(seat, now):
+            exam = session.get(ExamSession, seat.id)
+            assert exam is not None, "read a moment ago, in this transaction"
+            if expire_if_due(session, exam, now=now):
+                expired += 1
+                found[index] = (Seat.of(exam), name)
+    return expired
+
+
+def _row(exam: Seat, name: str, kinds: EventCounts, progress: tuple[int, int], moment: datetime, labels: dict) -> dict:
     focus_losses, away_ms, _, _ = kinds.get("focus_lost", (0, 0, 0, None))
     last = max(kinds, key=lambda kind: kinds[kind][2], default=None)
     last_at = kinds[last][3] if last is not None else None
@@ -149,9 +197,17 @@ def _row(exam: ExamSession, name: str, kinds: EventCounts, progress: tuple[int, 
         "clipboard": sum(kinds.get(kind, (0,))[0] for kind in ("copy", "cut", "paste")),
         "dropped_events": sum((exam.browser_events_dropped or {}).values()),
         "last_event": last,
-        "last_event_label": label("session_event", last) if last is not None else None,
+        "last_event_label": _label_once(labels, last) if last is not None else None,
         "last_event_ago": round((moment - last_at).total_seconds()) if last_at is not None else None,
     }
+
+
+def _label_once(labels: dict, kind: str) -> str:
+    """The event's label, translated once per reading of the room (a few kinds, forty rows)."""
+    found = labels.get(kind)
+    if found is None:
+        found = labels[kind] = str(label("session_event", kind))
+    return found
 
 
 @dataclass(frozen=True)
@@ -172,13 +228,14 @@ def read_room(session: Session, schedule: ExamSchedule, *, now: datetime, since:
     and one when nothing changed."""
     where = changed_since(schedule, since.read_at - OVERLAP, now) if since is not None else true()
     found = _sessions(session, schedule, where)
-    expired = sum(expire_if_due(session, exam, now=now) for exam, _ in found)
+    expired = _expire_due(session, found, now)
     token = RefreshToken(full_at=now if since is None else since.full_at, read_at=now)
     rows: list[dict] = []
     if found:
         ids = None if since is None else [exam.id for exam, _ in found]
         counts = event_counts(session, schedule.id, ids)
         progress = progress_counts(session, schedule.id, ids)
+        labels: dict[str, str] = {}
         for exam, name in found:
-            rows.append(_row(exam, name, counts.get(exam.id, {}), progress.get(exam.id, (0, 0)), now))
+            rows.append(_row(exam, name, counts.get(exam.id, {}), progress.get(exam.id, (0, 0)), now, labels))
     return Room(rows, token, since is None, expired)
