@@ -282,6 +282,55 @@ def session_state(session_id: int):
     return jsonify(reply)
 
 
+_CLOCK = (
+    select(
+        ExamSession.status,
+        ExamSession.allows_device_change,
+        ExamSession.deadline_at,
+        ExamSession.paused_at,
+        TestBlueprint.time_limit_minutes,
+    )
+    .join(ExamSchedule, ExamSchedule.id == ExamSession.schedule_id)
+    .join(TestBlueprint, TestBlueprint.id == ExamSchedule.blueprint_id)
+    .where(ExamSession.id == bindparam("session_id"), ExamSession.candidate_id == bindparam("candidate_id"))
+)
+
+
+def clock_state(session_id: int) -> dict:
+    """The session's clock and status only, in one small statement: what the player polls every few
+    seconds while it waits (paused, refused on another device, time up)."""
+    moment = now()
+    row = db.session.connection().execute(_CLOCK, {"session_id": session_id, "candidate_id": candidate_id()}).first()
+    if row is None:
+        abort(404)
+    if row.deadline_at is None:
+        remaining = float(row.time_limit_minutes * 60)
+    else:
+        remaining = max(0.0, (row.deadline_at - (row.paused_at or moment)).total_seconds())
+    return {
+        "status": row.status,
+        "server_time": iso(moment),
+        "remaining_seconds": round(remaining, 1),
+        "paused": row.paused_at is not None,
+        "device_change_allowed": row.status == "in_progress" and bool(row.allows_device_change),
+    }
+
+
+@api.route("/sesi/<int:session_id>/jam")
+@access.roles(CANDIDATE)
+def session_clock(session_id: int):
+    """The clock and status of the session, for the player's poll while it waits: the same fields as
+    the status with the same expiry on the way, without the items, answers and messages (a paused
+    room of candidates polls every 3 seconds)."""
+    reply = clock_state(session_id)
+    if reply["status"] == "in_progress" and not reply["paused"] and reply["remaining_seconds"] <= 0:
+        exam = own_session(session_id)  # past the deadline: end it if the grace is over too
+        if expire_if_due(db.session, exam, now=now()):
+            db.session.commit()
+            reply = clock_state(session_id)
+    return jsonify(reply)
+
+
 def item_payload(si: SessionItem) -> dict:
     """What the browser may know about a loaded item: no key, no weights, no parameters, no letters."""
     version = payloads.rendered_versions(db.session, [(si.version_id, si.version.created_at)])[si.version_id]

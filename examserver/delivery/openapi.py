@@ -106,6 +106,14 @@ def openapi_document() -> dict:
                     "getSessionState", "Clock, status and saved answers", [session_id], {**state, **common_errors}
                 )
             },
+            "/sesi/{session_id}/jam": {
+                "get": _operation(
+                    "getSessionClock",
+                    "Clock and status only (the player's poll while paused, blocked or at time up)",
+                    [session_id],
+                    {"200": _answer("Session clock", _schema("SessionClock")), **common_errors},
+                )
+            },
             "/sesi/{session_id}/butir/{position}": {
                 "get": _operation(
                     "getItem",
@@ -202,6 +210,19 @@ def openapi_document() -> dict:
                             "description": "The proctor allowed a device change: a device refused as "
                             "other_device starts again (POST /mulai) to take the session over",
                         },
+                    },
+                },
+                "SessionClock": {
+                    "type": "object",
+                    "properties": {
+                        "status": {
+                            "type": "string",
+                            "enum": ["scheduled", "in_progress", "submitted", "expired", "terminated"],
+                        },
+                        "server_time": {"type": "string"},
+                        "remaining_seconds": {"type": "number"},
+                        "paused": {"type": "boolean"},
+                        "device_change_allowed": {"type": "boolean"},
                     },
                 },
                 "ProctorMessages": {

@@ -189,7 +189,7 @@ function start(D) {
 
   async function poll() {
     try {
-      const res = await api('GET', '/status');
+      const res = await api('GET', '/jam');
       if (res.ok) {
         if (res.data.status !== 'in_progress') return goResult();
         if (sync.blocked && res.data.device_change_allowed) return takeOver();
