@@ -30,7 +30,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Row, func, insert, literal_column, select, text
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Row,
+    Select,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from itembank.database import utcnow
@@ -190,6 +203,25 @@ def head(session: Session, chain_id: int) -> Row[tuple[int, str]] | None:
 
 
 _ENTRIES = insert(LogEntry.metadata.tables[LogEntry.__tablename__])
+_CHECKPOINTS = insert(Checkpoint.metadata.tables[Checkpoint.__tablename__])
+
+
+def _linked(
+    chain_id: int, position: int, prev: str, records: Sequence[tuple[str, int | None, dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """The entry rows of ``records`` appended in order after the entry at ``position`` whose hash is
+    ``prev`` (position 0 and the genesis hash for an empty chain)."""
+    rows = []
+    for record_type, record_id, payload in records:
+        position += 1
+        payload_hash = sha256_hex(canonical_bytes(payload))
+        entry_hash = link_hash(prev, payload_hash, chain_id, position)
+        rows.append({
+            "chain_id": chain_id, "position": position, "record_type": record_type, "record_id": record_id,
+            "payload": payload, "payload_hash": payload_hash, "prev_hash": prev, "entry_hash": entry_hash,
+        })  # fmt: skip
+        prev = entry_hash
+    return rows
 
 
 def append_many(
@@ -212,20 +244,69 @@ def append_many(
     position, prev = known_head
     if prev is None:
         position, prev = 0, genesis_hash(chain_id)
-    rows = []
-    for record_type, record_id, payload in records:
-        position += 1
-        payload_hash = sha256_hex(canonical_bytes(payload))
-        entry_hash = link_hash(prev, payload_hash, chain_id, position)
-        rows.append({
-            "chain_id": chain_id, "position": position, "record_type": record_type, "record_id": record_id,
-            "payload": payload, "payload_hash": payload_hash, "prev_hash": prev, "entry_hash": entry_hash,
-        })  # fmt: skip
-        prev = entry_hash
+    rows = _linked(chain_id, position, prev, records)
     if rows:
-        session.flush()  # as the ORM's own execute would (nothing to do on the save path)
-        session.connection().execute(_ENTRIES, rows)  # Core: no ORM bulk machinery per save
+        insert_entries(session, rows)
+        return rows[-1]["position"], rows[-1]["entry_hash"]
     return position, prev
+
+
+def insert_entries(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert entry rows (of one chain or several) in one statement."""
+    session.flush()  # as the ORM's own execute would (nothing to do on the save path)
+    session.connection().execute(_ENTRIES, list(rows))  # Core: no ORM bulk machinery per save
+
+
+def _tail_rows() -> Select[tuple[int, str, str | None]]:
+    chain_id = bindparam("chain_id", type_=Integer)
+    last = select(func.max(LogEntry.position)).where(LogEntry.chain_id == chain_id).scalar_subquery()
+    return (
+        select(LogEntry.position, LogEntry.payload_hash, case((LogEntry.position == last, LogEntry.entry_hash)))
+        .where(LogEntry.chain_id == chain_id)
+        .order_by(LogEntry.position)
+    )
+
+
+#: A chain's entries in position order: position and payload hash, and the entry hash of the last
+#: one only (every other is NULL). Parameter: ``chain_id``.
+TAIL_ROWS = _tail_rows()
+
+
+@dataclass
+class Tail:
+    """The end of a chain as an appender holding its lock sees it (:func:`read_tail`): the head's
+    position and entry hash, and every payload hash in position order (the leaves of the chain's
+    next checkpoint). :meth:`extend` moves it as records are appended in memory."""
+
+    chain_id: int
+    position: int
+    head_hash: str
+    payload_hashes: list[str]
+
+    def extend(self, records: Sequence[tuple[str, int | None, dict[str, Any]]]) -> list[dict[str, Any]]:
+        """The entry rows of ``records`` after the head, in order (to insert with
+        :func:`insert_entries`); the tail then ends with the last of them."""
+        rows = _linked(self.chain_id, self.position, self.head_hash, records)
+        if rows:
+            self.position, self.head_hash = rows[-1]["position"], rows[-1]["entry_hash"]
+            self.payload_hashes.extend(row["payload_hash"] for row in rows)
+        return rows
+
+    def checkpoint_record(self) -> dict[str, Any]:
+        """The record of a checkpoint over every entry of the tail (as :func:`checkpoint` makes it)."""
+        return _checkpoint_record(self.chain_id, self.payload_hashes)
+
+
+def read_tail(session: Session, chain_id: int) -> Tail:
+    """A chain's :class:`Tail` in one statement (:data:`TAIL_ROWS`). The caller holds the chain's
+    lock (:func:`lock_chain`, or :func:`lock_expression` in a statement of its own) in this
+    transaction, so the tail stays the chain's end until it commits."""
+    session.flush()
+    rows = session.connection().execute(TAIL_ROWS, {"chain_id": chain_id}).all()
+    if not rows:
+        return Tail(chain_id, 0, genesis_hash(chain_id), [])
+    position, _, entry_hash = rows[-1]
+    return Tail(chain_id, position, entry_hash, [payload_hash for _, payload_hash, _ in rows])
 
 
 # ------------------------------------------------------------------------------- checkpoints
@@ -247,20 +328,42 @@ def checkpoint(session: Session, chain_id: int, *, anchor_file: Path | None = No
     latest = latest_checkpoint(session, chain_id)
     if latest is not None and latest.tree_size >= len(hashes) - 1:
         return latest
-    root = tree_hash([bytes.fromhex(h) for h in hashes]).hex()
-    head = Checkpoint(chain_id=chain_id, tree_size=len(hashes), root_hash=root)
+    record = _checkpoint_record(chain_id, hashes)
+    head = Checkpoint(chain_id=chain_id, tree_size=record["tree_size"], root_hash=record["root_hash"])
     session.add(head)
-    record = {"type": "checkpoint", "chain_id": chain_id, "tree_size": len(hashes), "root_hash": root}
     # Core inserts (append_many): a checkpoint rides on a candidate's save, where the ORM's unit of
     # work for two entries cost about two thirds of it.
     append_many(session, chain_id, [("checkpoint", None, record)])
     if chain_id != PLATFORM_CHAIN:
-        append_many(session, PLATFORM_CHAIN, [(CHAIN_CHECKPOINT, chain_id, {**record, "type": CHAIN_CHECKPOINT})])
+        append_many(session, PLATFORM_CHAIN, [platform_record(record)])
+    anchor(anchor_file, record)
+    return head
+
+
+def _checkpoint_record(chain_id: int, payload_hashes: Sequence[str]) -> dict[str, Any]:
+    root = tree_hash([bytes.fromhex(h) for h in payload_hashes]).hex()
+    return {"type": "checkpoint", "chain_id": chain_id, "tree_size": len(payload_hashes), "root_hash": root}
+
+
+def platform_record(record: dict[str, Any]) -> tuple[str, int, dict[str, Any]]:
+    """The platform chain's record of a session chain's checkpoint ``record``."""
+    return (CHAIN_CHECKPOINT, record["chain_id"], {**record, "type": CHAIN_CHECKPOINT})
+
+
+def insert_checkpoint(session: Session, record: dict[str, Any]) -> None:
+    """Store the published tree head of a checkpoint ``record`` (one Core insert)."""
+    session.connection().execute(
+        _CHECKPOINTS,
+        {"chain_id": record["chain_id"], "tree_size": record["tree_size"], "root_hash": record["root_hash"]},
+    )
+
+
+def anchor(anchor_file: Path | None, record: dict[str, Any]) -> None:
+    """Append a checkpoint ``record``'s head to the anchor file (one line: chain, size, root)."""
     if anchor_file is not None:
         anchor_file.parent.mkdir(parents=True, exist_ok=True)
         with anchor_file.open("a", encoding="ascii") as handle:
-            handle.write(f"{chain_id} {len(hashes)} {root}\n")
-    return head
+            handle.write(f"{record['chain_id']} {record['tree_size']} {record['root_hash']}\n")
 
 
 def checkpoint_due(session: Session, chain_id: int, *, now: datetime, every_entries: int, every_seconds: float) -> bool:

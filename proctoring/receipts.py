@@ -14,18 +14,23 @@ the chain, and a changed head no longer proves inclusion.
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Select, bindparam, insert, select, text
 from sqlalchemy.orm import Session
 
 from proctoring import chain
-from proctoring.chain import PLATFORM_CHAIN, Break
+from proctoring.chain import LOCK_KEY_OFFSET, PLATFORM_CHAIN, Break
 from proctoring.merkle import inclusion_proof, leaf_hash, tree_hash, verify_inclusion
 from proctoring.models import LogEntry, Receipt, SittingRoot
 
 CODE_LENGTH = 20  # 100 bits
 GROUP = 5
+#: Advisory lock keys of the sittings: this offset plus the schedule id.
+SITTING_LOCK_OFFSET = 8_000_000_000
 
 
 def receipt_code(final_head: str) -> str:
@@ -43,12 +48,6 @@ def normalise(typed: str) -> str:
     return "".join(ch for ch in (typed or "").upper() if ch.isalnum())
 
 
-def _lock_sitting(session: Session, schedule_id: int) -> None:
-    """Serialise seals of one sitting (PostgreSQL advisory lock; SQLite serialises writers)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": 8_000_000_000 + schedule_id})
-
-
 def _heads(session: Session, schedule_id: int) -> list[str]:
     return list(
         session.scalars(
@@ -57,29 +56,83 @@ def _heads(session: Session, schedule_id: int) -> list[str]:
     )
 
 
-def seal(session: Session, chain_id: int, schedule_id: int) -> Receipt:
-    """Seal an ended session's chain head into its sitting's tree and publish the new root
-    (idempotent). Call after the session's last entry (its end checkpoint) is appended."""
-    existing = session.get(Receipt, chain_id)
-    if existing is not None:
-        return existing
-    _lock_sitting(session, schedule_id)
-    head = chain.head(session, chain_id)
-    if head is None:
-        raise ValueError(f"session {chain_id} has no chain to seal")
-    heads = [*_heads(session, schedule_id), head.entry_hash]
-    receipt = Receipt(
-        session_id=chain_id,
-        schedule_id=schedule_id,
-        leaf_index=len(heads) - 1,
-        chain_size=head.position,
-        final_head=head.entry_hash,
-        code=receipt_code(head.entry_hash),
+#: The platform chain's lock, then the sitting's (serialising the seals of one sitting), in one round
+#: trip: PostgreSQL evaluates the list in order, the order a checkpoint and then a seal take them.
+_PLATFORM_AND_SITTING_LOCKS = text("SELECT pg_advisory_xact_lock(:platform), pg_advisory_xact_lock(:sitting)")
+_RECEIPTS = insert(Receipt.metadata.tables[Receipt.__tablename__])
+_ROOTS = insert(SittingRoot.metadata.tables[SittingRoot.__tablename__])
+
+
+def _sealing_rows() -> Select[tuple[int | None, str | None, int | None, str | None]]:
+    platform = (
+        select(LogEntry.position, LogEntry.entry_hash)
+        .where(LogEntry.chain_id == PLATFORM_CHAIN)
+        .order_by(LogEntry.position.desc())
+        .limit(1)
     )
+    facts = select(
+        platform.with_only_columns(LogEntry.position).scalar_subquery().label("platform_position"),
+        platform.with_only_columns(LogEntry.entry_hash).scalar_subquery().label("platform_hash"),
+    ).subquery()
+    return (
+        select(facts, Receipt.session_id, Receipt.final_head)
+        .select_from(facts)
+        .outerjoin(Receipt, Receipt.schedule_id == bindparam("schedule_id"))
+        .order_by(Receipt.leaf_index)
+    )
+
+
+#: The platform chain's head and the sitting's sealed heads in leaf order (always one row, of the
+#: head, when the sitting has none). Parameter: ``schedule_id``.
+SEALING_ROWS = _sealing_rows()
+
+
+def close(
+    session: Session,
+    tail: chain.Tail,
+    records: Sequence[tuple[str, int | None, dict[str, Any]]],
+    *,
+    schedule_id: int,
+    anchor_file: Path | None = None,
+) -> str:
+    """End an ended session's chain: append ``records`` (at least one) after ``tail`` (read under the
+    chain's lock, :func:`proctoring.chain.read_tail`), then its checkpoint (stored, recorded on the
+    platform chain, anchored, as :func:`proctoring.chain.checkpoint` makes one), and seal the new
+    head into the sitting's tree: the next leaf, and the new root published. Returns the receipt code.
+
+    Few round trips: on PostgreSQL one statement takes the platform chain's and the sitting's locks
+    and one reads both heads, then one insert writes the entries of both chains."""
+    if not records:
+        raise ValueError("closing a chain appends its last records")
+    rows = tail.extend(records)
+    record = tail.checkpoint_record()  # the records are new since any checkpoint: one is due
+    rows += tail.extend([("checkpoint", None, record)])
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            _PLATFORM_AND_SITTING_LOCKS,
+            {"platform": LOCK_KEY_OFFSET + PLATFORM_CHAIN, "sitting": SITTING_LOCK_OFFSET + schedule_id},
+        )
+    found = connection.execute(SEALING_ROWS, {"schedule_id": schedule_id}).all()
+    if any(row.session_id == tail.chain_id for row in found):
+        raise ValueError(f"session {tail.chain_id} was sealed already")
+    platform_position, platform_hash = found[0].platform_position, found[0].platform_hash
+    platform = chain.Tail(
+        PLATFORM_CHAIN, platform_position or 0, platform_hash or chain.genesis_hash(PLATFORM_CHAIN), []
+    )
+    rows += platform.extend([chain.platform_record(record)])
+    chain.insert_entries(session, rows)
+    chain.insert_checkpoint(session, record)
+    heads = [row.final_head for row in found if row.final_head is not None] + [tail.head_hash]
+    code = receipt_code(tail.head_hash)
+    connection.execute(_RECEIPTS, {
+        "session_id": tail.chain_id, "schedule_id": schedule_id, "leaf_index": len(heads) - 1,
+        "chain_size": tail.position, "final_head": tail.head_hash, "code": code,
+    })  # fmt: skip
     root = tree_hash([bytes.fromhex(h) for h in heads]).hex()
-    session.add_all([receipt, SittingRoot(schedule_id=schedule_id, tree_size=len(heads), root_hash=root)])
-    session.flush()
-    return receipt
+    connection.execute(_ROOTS, {"schedule_id": schedule_id, "tree_size": len(heads), "root_hash": root})
+    chain.anchor(anchor_file, record)
+    return code
 
 
 def latest_root(session: Session, schedule_id: int) -> SittingRoot | None:
@@ -123,7 +176,7 @@ def prove(session: Session, typed: str) -> Proof | None:
     if receipt is None:
         return None
     root = latest_root(session, receipt.schedule_id)
-    if root is None:  # seal() publishes a root with every receipt: only a deleted row gets here
+    if root is None:  # close() publishes a root with every receipt: only a deleted row gets here
         raise LookupError(f"sitting {receipt.schedule_id} has a receipt but no published root")
     leaves = [bytes.fromhex(h) for h in _heads(session, receipt.schedule_id)][: root.tree_size]
     head = bytes.fromhex(receipt.final_head)

@@ -91,6 +91,44 @@ def record_event(
     return event
 
 
+_EVENTS = IntegrityEvent.metadata.tables[IntegrityEvent.__tablename__]
+#: Server events in one INSERT ... RETURNING: each row's id with its (unique) chain position, so
+#: the ids are matched to the rows whatever order the database returns them in.
+_INSERT_EVENTS = insert(_EVENTS).returning(_EVENTS.c.id, _EVENTS.c.chain_position)
+
+
+def record_server_events(
+    session: Session,
+    exam_session_id: int,
+    events: Sequence[tuple[str, dict[str, Any]]],
+    *,
+    now: datetime,
+    position: int,
+) -> list[tuple[str, int | None, dict[str, Any]]]:
+    """Store server events ``(kind, details)`` in one insert, the first to be chained at
+    ``position`` and the others after it, and return their chain records in that order, for the
+    caller to append there (it holds the chain's lock and knows its head). The rows are those
+    :func:`record_event` stores, without the ORM's flush and update per event."""
+    rows = []
+    for offset, (kind, details) in enumerate(events):
+        if kind not in SERVER_KINDS:
+            raise Refusal("proctoring.event_kind_unknown", kind=kind)
+        rows.append({
+            "session_id": exam_session_id, "source": "server", "kind": kind, "details": details or {},
+            "duration_ms": None, "client_at": None, "actor_id": None, "received_at": now,
+            "chain_position": position + offset,
+        })  # fmt: skip
+    if not rows:
+        return []
+    session.flush()
+    ids = {chained: event_id for event_id, chained in session.connection().execute(_INSERT_EVENTS, rows)}
+    records: list[tuple[str, int | None, dict[str, Any]]] = []
+    for row in rows:
+        event_id = ids[row["chain_position"]]
+        records.append(("event", event_id, chain.event_record(IntegrityEvent(id=event_id, **row))))
+    return records
+
+
 def _clean_browser_event(raw: Any) -> dict[str, Any] | None:
     if not isinstance(raw, dict):
         return None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from flask import current_app, has_app_context
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from examserver.delivery.models import Answer, ExamSession, SessionItem, Session
 from examserver.delivery.scoring import AnswerSheet
 from itembank.database import utcnow
 from proctoring import chain, ledger, receipts, services
-from proctoring.models import IntegrityEvent, Receipt
+from proctoring.models import IntegrityEvent
 
 #: Answers this close together count as implausibly fast (a first answer every 3 s or faster).
 FAST_ANSWER_SECONDS = 3.0
@@ -24,6 +25,8 @@ FAST_ANSWER_MIN_COUNT = 5
 #: entries after the latest checkpoint can be deleted unnoticed.
 CHECKPOINT_EVERY_ENTRIES = 50
 CHECKPOINT_EVERY_SECONDS = 120
+#: The server event that logs an ending, by the session's status.
+END_EVENTS = {"submitted": "session_submitted", "expired": "session_expired", "terminated": "session_terminated"}
 
 
 def anchor_file() -> Path | None:
@@ -74,18 +77,6 @@ def on_start(session, exam: ExamSession, *, first: bool, ip_address: str | None,
         server_event(session, exam, "new_address", now, ip=ip_address, previous_ip=last_ip)
 
 
-def on_end(session, exam: ExamSession, sheet: AnswerSheet, *, now: datetime) -> None:
-    """Log the end, count implausibly fast answers on the answer sheet, and publish the session's
-    checkpoint."""
-    times = sorted(line.saved_at for line in sheet.items if line.saved_at is not None and line.response is not None)
-    fast = sum(1 for a, b in zip(times, times[1:], strict=False) if (b - a).total_seconds() < FAST_ANSWER_SECONDS)
-    if fast >= FAST_ANSWER_MIN_COUNT:
-        server_event(session, exam, "fast_answers", now, count=fast, threshold_seconds=FAST_ANSWER_SECONDS)
-    kind = {"submitted": "session_submitted", "expired": "session_expired", "terminated": "session_terminated"}
-    server_event(session, exam, kind[exam.status], now, reason=exam.end_reason)
-    chain.checkpoint(session, exam.id, anchor_file=anchor_file())
-
-
 def on_saves(session, exam: ExamSession, applied: list[tuple[SessionItem, Answer, object, int]]) -> None:
     """Chain one record per applied save (item, answer, response set, sequence), with one read of the
     chain's head and one insert for the whole batch; replays and ignored saves add nothing."""
@@ -131,19 +122,36 @@ def after_save(
         chain.checkpoint(session, exam_id, anchor_file=anchor_file())
 
 
-def on_outcome(session, exam: ExamSession, sheet: AnswerSheet, result: SessionResult) -> None:
-    """Chain the ended session's answer sheet (every shown item, as scored) and its result."""
+def on_close(session, exam: ExamSession, sheet: AnswerSheet, result: SessionResult, *, now: datetime) -> str:
+    """Close the ended session's chain: its answer sheet (every shown item, as scored) and result,
+    a count of implausibly fast answers on the sheet (when there are enough) and the end as server
+    events, then the checkpoint, and seal the head into the sitting's tree; returns the receipt code.
+
+    The caller holds the session chain's lock (the end's ``UPDATE`` takes it on PostgreSQL): the
+    chain is read once, the events go in with one insert and every entry with one more
+    (:func:`proctoring.receipts.close`)."""
+    tail = chain.read_tail(session, exam.id)
     lines = [
         ledger.SheetLine(line.position, line.version_id, line.answer_id, line.response, line.client_seq)
         for line in sheet.items
     ]
     values = {name: getattr(result, name) for name in ledger.RESULT_FIELDS}
-    chain.append_many(session, exam.id, [
+    records: list[tuple[str, int | None, dict[str, Any]]] = [
         ("answer_sheet", None, ledger.sheet_record(exam.id, lines)),
         ("result", exam.id, ledger.result_record(exam.id, values)),
-    ])  # fmt: skip
+    ]
+    events: list[tuple[str, dict[str, Any]]] = []
+    fast = _fast_answers(sheet)
+    if fast >= FAST_ANSWER_MIN_COUNT:
+        events.append(("fast_answers", {"count": fast, "threshold_seconds": FAST_ANSWER_SECONDS}))
+    events.append((END_EVENTS[exam.status], {"reason": exam.end_reason}))
+    records += services.record_server_events(
+        session, exam.id, events, now=now, position=tail.position + len(records) + 1
+    )
+    return receipts.close(session, tail, records, schedule_id=exam.schedule_id, anchor_file=anchor_file())
 
 
-def seal(session, exam: ExamSession) -> Receipt:
-    """Seal the ended session's chain head into the sitting's Merkle tree: the candidate's receipt."""
-    return receipts.seal(session, exam.id, exam.schedule_id)
+def _fast_answers(sheet: AnswerSheet) -> int:
+    """How many answers on the sheet came implausibly fast after the one before (by saved time)."""
+    times = sorted(line.saved_at for line in sheet.items if line.saved_at is not None and line.response is not None)
+    return sum(1 for a, b in zip(times, times[1:], strict=False) if (b - a).total_seconds() < FAST_ANSWER_SECONDS)

@@ -83,23 +83,24 @@ def read_sheet(session: Session, exam_id: int) -> AnswerSheet:
     """The session's answer sheet in one statement (:data:`statements.SHEET_ROWS`), as the database
     holds it: pending ORM changes are flushed first."""
     session.flush()
-    rows = session.connection().execute(statements.SHEET_ROWS, {"exam_id": exam_id})
+    rows = session.connection().execute(statements.SHEET_ROWS, {"exam_id": exam_id}).all()  # one fetch, not per row
     return AnswerSheet(exam_id, tuple(_sheet_item(row) for row in rows))
 
 
 def _sheet_item(row: Row[Any]) -> SheetItem:
-    mapping = row._mapping  # built anew on each access of ``_mapping``: once per row, not per column
-    parameter = None
-    if row.parameter_id is not None:
-        parameter = Parameters(
-            row.parameter_id,
-            row.parameter_model,
-            row.parameter_a,
-            row.parameter_b,
-            row.parameter_c,
-            row.parameter_thresholds,
-        )
-    return SheetItem(**{name: mapping[name] for name in _ITEM_COLUMNS}, parameter=parameter)
+    position, section_id, version_id, kind, key, answer_id, response, seq, saved_at, *parameter = row
+    return SheetItem(
+        position, section_id, version_id, kind, key, answer_id, response, seq, saved_at,
+        Parameters(*parameter) if row.parameter_id is not None else None,
+    )  # fmt: skip
+
+
+# The sheet's row is read by position: an item's fields in the order of SheetItem, then its
+# parameter's (the ``parameter_*`` columns) in the order of Parameters.
+assert tuple(statements.SHEET_ROWS.selected_columns.keys()) == (
+    *_ITEM_COLUMNS,
+    *(f"parameter_{field.name}" for field in fields(Parameters)),
+), "the sheet's columns are its items' fields, then their parameters', in order"
 
 
 def reporting_scale(scale: dict) -> ReportingScale:

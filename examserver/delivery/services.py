@@ -11,11 +11,12 @@ import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, Protocol
 
 import numpy as np
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, bindparam, insert, inspect, select, update
+from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from examserver.delivery import adaptive, integrity, statements
@@ -579,22 +580,79 @@ def save_answers(
 # ------------------------------------------------------------------------- ending and scoring
 
 
+#: The status an ending gives, by its reason.
+ENDINGS = {"candidate": "submitted", "deadline": "expired", "proctor": "terminated"}
+
+
 def end(session: Session, exam: ExamSession, *, now: datetime, reason: str) -> SessionResult:
-    """End the session (candidate submit, deadline, proctor) and score it; idempotent."""
+    """End the session (candidate submit, deadline, proctor) and score it; idempotent.
+
+    One statement marks it ended (and, on PostgreSQL, takes its chain's lock), one reads the answer
+    sheet, one stores the result; :func:`integrity.on_close` chains and seals the outcome."""
     if exam.is_ended:
         assert exam.result is not None, "an ended session was scored when it ended"
         return exam.result
-    exam.status = {"candidate": "submitted", "deadline": "expired", "proctor": "terminated"}[reason]
-    exam.end_reason = reason
-    exam.ended_at = now
-    exam.paused_at = None
-    session.flush()
+    _load_rules(session, exam)
+    if not _mark_ended(session, exam, ENDINGS[reason], reason, now):
+        session.refresh(exam)  # another transaction ended it first (the sweeper reads without a lock)
+        assert exam.is_ended and exam.result is not None, "an ended session was scored when it ended"
+        return exam.result
     sheet = read_sheet(session, exam.id)  # one statement: what is scored is what is chained
     result = score(session, exam, sheet, now=now)
-    integrity.on_outcome(session, exam, sheet, result)  # the answer sheet and the result, before the checkpoint
-    integrity.on_end(session, exam, sheet, now=now)
-    integrity.seal(session, exam)
+    integrity.on_close(session, exam, sheet, result, now=now)
     return result
+
+
+def _load_rules(session: Session, exam: ExamSession) -> None:
+    """The session's schedule, its blueprint and the blueprint's sections (what the deadline's grace
+    and scoring read) in one statement, unless they are loaded already."""
+    loaded = "schedule" not in inspect(exam).unloaded
+    if loaded and "blueprint" not in inspect(exam.schedule).unloaded:
+        loaded = "sections" not in inspect(exam.schedule.blueprint).unloaded
+    if not loaded:
+        schedule = session.scalars(_RULES, {"schedule_id": exam.schedule_id}).unique().one()
+        set_committed_value(exam, "schedule", schedule)  # held by the session only weakly otherwise
+
+
+#: A schedule with its blueprint and the blueprint's sections (parameter ``schedule_id``).
+_RULES = (
+    select(ExamSchedule)
+    .where(ExamSchedule.id == bindparam("schedule_id"))
+    .options(joinedload(ExamSchedule.blueprint).joinedload(TestBlueprint.sections))
+)
+
+
+@cache
+def _ending(dialect: str):
+    """Mark a session ended unless it changed status meanwhile: ``UPDATE ... RETURNING`` its id
+    (and, on PostgreSQL, the session chain's lock, after the row's, as a save takes them).
+    Parameters: ``sid``, ``was`` (the status it had), ``new_status``, ``reason``, ``at``."""
+    sessions = statements.sessions
+    returned: list[ColumnElement[Any]] = [sessions.c.id]
+    lock = chain.lock_expression(dialect, sessions.c.id)
+    if lock is not None:
+        returned.append(lock)
+    return (
+        update(sessions)
+        .where(sessions.c.id == bindparam("sid"), sessions.c.status == bindparam("was"))
+        .values(
+            status=bindparam("new_status"), end_reason=bindparam("reason"), ended_at=bindparam("at"), paused_at=None
+        )
+        .returning(*returned)
+    )
+
+
+def _mark_ended(session: Session, exam: ExamSession, status: str, reason: str, now: datetime) -> bool:
+    """End the session's row (False when it was no longer in the status loaded) and take its chain's
+    lock; the loaded object is told the new values, so nothing is flushed again."""
+    session.flush()
+    connection = session.connection()
+    values = {"sid": exam.id, "was": exam.status, "new_status": status, "reason": reason, "at": now}
+    if connection.execute(_ending(connection.dialect.name), values).first() is None:
+        return False
+    for name, value in (("status", status), ("end_reason", reason), ("ended_at", now), ("paused_at", None)):
+        set_committed_value(exam, name, value)
+    return True
 
 
 def submit(session: Session, exam: ExamSession, client_id: str, *, now: datetime) -> SessionResult:
@@ -602,28 +660,43 @@ def submit(session: Session, exam: ExamSession, client_id: str, *, now: datetime
     if exam.is_ended:
         assert exam.result is not None, "an ended session was scored when it ended"
         return exam.result
+    _load_rules(session, exam)  # the grace, and then the scoring rules, in one statement
     _check_writable(exam, client_id, now)
     return end(session, exam, now=now, reason="candidate")
 
 
 def expire_if_due(session: Session, exam: ExamSession, *, now: datetime) -> bool:
     """End a session whose deadline (plus grace) has passed, even with nobody connected."""
+    if exam.status != "in_progress" or exam.paused_at is not None:
+        return False
+    assert exam.deadline_at is not None, "a running session has a deadline (deadline_with_start)"
+    if now <= exam.deadline_at:
+        return False  # not due whatever the grace: the schedule need not be read
+    _load_rules(session, exam)  # the grace, and the scoring rules when it is due, in one statement
     if not overdue(exam, now):
         return False
-    assert exam.deadline_at is not None, "an overdue session has a deadline"
     end(session, exam, now=exam.deadline_at, reason="deadline")
     return True
 
 
 def expire_overdue(session: Session, *, now: datetime) -> int:
-    """End every overdue session; run periodically by the server and by ``flask delivery expire``."""
-    candidates = session.scalars(
-        select(ExamSession).where(
-            ExamSession.status == "in_progress",
-            ExamSession.paused_at.is_(None),
-            ExamSession.deadline_at < now,
+    """End every overdue session; run periodically by the server and by ``flask delivery expire``.
+    The sessions come with their schedules, blueprints and sections in the same statement."""
+    candidates = (
+        session.scalars(
+            select(ExamSession)
+            .where(
+                ExamSession.status == "in_progress",
+                ExamSession.paused_at.is_(None),
+                ExamSession.deadline_at < now,
+            )
+            .options(
+                joinedload(ExamSession.schedule).joinedload(ExamSchedule.blueprint).joinedload(TestBlueprint.sections)
+            )
         )
-    ).all()
+        .unique()
+        .all()
+    )
     return sum(expire_if_due(session, exam, now=now) for exam in candidates)
 
 
@@ -657,15 +730,20 @@ def credit_outage(session: Session, *, start: datetime, end: datetime) -> int:
 def score(session: Session, exam: ExamSession, sheet: AnswerSheet, *, now: datetime) -> SessionResult:
     """Raw score per section under the blueprint's rules, pass/fail against each threshold, θ by
     EAP on the current parameters (recorded), and the reporting scale."""
-    values = score_session(exam, sheet)
-    result = SessionResult(
-        session_id=exam.id,
-        verification_code=verification_code(_code(VERIFICATION_GROUP * VERIFICATION_GROUPS)),
-        computed_at=now,
-        **values,
-    )
+    values = {
+        "session_id": exam.id,
+        "verification_code": verification_code(_code(VERIFICATION_GROUP * VERIFICATION_GROUPS)),
+        "computed_at": now,
+        "note": None,
+        **score_session(exam, sheet),
+    }
+    session.connection().execute(_RESULTS, values)  # Core: no unit of work for one row
+    result = SessionResult(**values)
+    make_transient_to_detached(result)  # the row exists: the session holds it as loaded, not new
     session.add(result)
-    session.flush()
     # The session had no result (it was running): known, so not read again to be replaced.
     set_committed_value(exam, "result", result)
     return result
+
+
+_RESULTS = insert(SessionResult.metadata.tables[SessionResult.__tablename__])

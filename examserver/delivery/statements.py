@@ -138,12 +138,16 @@ def upsert_parameters(written: list[dict]) -> dict:
 
 
 def _sheet():
-    # The item's current parameter row as ``Item.current_parameter`` picks it: the newest current one.
+    # Each shown item's current parameter row as ``Item.current_parameter`` picks it (the newest
+    # current one), grouped once over the session's items: a correlated subquery in the join ran
+    # twice per item on PostgreSQL (most of the submit's database time).
+    shown = items.alias("shown")
     current = (
-        select(func.max(ItemParameter.id))
-        .where(ItemParameter.item_id == items.c.item_id, ItemParameter.is_current.is_(True))
-        .correlate(items)
-        .scalar_subquery()
+        select(ItemParameter.item_id, func.max(ItemParameter.id).label("id"))
+        .join(shown, shown.c.item_id == ItemParameter.item_id)
+        .where(shown.c.session_id == bindparam("exam_id"), ItemParameter.is_current.is_(True))
+        .group_by(ItemParameter.item_id)
+        .subquery("current_parameter")
     )
     return (
         select(
@@ -166,7 +170,8 @@ def _sheet():
         .select_from(items)
         .join(Item, Item.id == items.c.item_id)
         .join(ItemVersion, ItemVersion.id == items.c.version_id)
-        .outerjoin(ItemParameter, ItemParameter.id == current)
+        .outerjoin(current, current.c.item_id == items.c.item_id)
+        .outerjoin(ItemParameter, ItemParameter.id == current.c.id)
         .outerjoin(answers, answers.c.session_item_id == items.c.id)
         .where(items.c.session_id == bindparam("exam_id"))
         .order_by(items.c.position)

@@ -40,9 +40,17 @@ BUDGET = {
     #                 their names, grouped events, grouped progress (the same for 20 candidates or 2,000)
     "schedule_page": 12,  # + the schedule with its blueprint, its sessions, their results, the proctors,
     #                      the assignments, the names, grouped progress, decisions and appeals
-    "submit": 35,  # + the answer sheet (the session's items with their item type, version key,
-    #               current parameters and answer: one statement), the result, the answer sheet and
-    #               the outcome chained, the seal
+    "submit": 18,  # + the session locked, its schedule with blueprint and sections (one statement),
+    #               the end (UPDATE ... RETURNING, which takes the chain's lock on PostgreSQL), the
+    #               answer sheet (the session's items with their item type, version key, current
+    #               parameters and answer: one statement), the result, the chain's tail, the end
+    #               events, the platform head with the sitting's receipts, the entries of both chains
+    #               (one insert), the checkpoint, the receipt, the sitting's root; then the reply's
+    #               reads after the commit (a BEGIN, the session, schedule and result again).
+    #               PostgreSQL sends no BEGIN, and one statement for the platform and sitting locks.
+    "expiry": 12,  # not a request: the sweeper's pass over one overdue session, BEGIN, the overdue
+    #               sessions with their schedules, blueprints and sections (one statement), then the
+    #               submit's statements from the end to the sitting's root
 }
 
 
@@ -251,6 +259,46 @@ def test_a_submit_reads_the_answer_sheet_in_a_few_statements_and_scores_as_befor
             again["passed"],
         )
         assert stored.total_raw > 0
+
+
+def test_the_sweeper_ends_an_overdue_session_within_its_budget_and_the_log_verifies(app):
+    """The sweeper's pass over one session past its deadline and grace: ended at its deadline,
+    scored, its outcome chained, checkpointed and sealed in a fixed number of statements (the same
+    for 15 items or 110), and the whole log still verifies."""
+    from datetime import timedelta
+
+    from examserver.delivery.services import expire_overdue
+    from itembank.database import utcnow
+    from proctoring import chain
+    from proctoring.models import Checkpoint, Receipt
+
+    client = demo_client(app, "kandidat16@demo.id")
+    other = Player(client, session_id(app, 16))
+    assert other.start().status_code == 200
+    answers = [{"position": p, "seq": 1, "response": str(1 + p % 4)} for p in range(1, 16)]
+    assert other.save(*answers).status_code == 200
+    with app.app_context():
+        deadline = utcnow() - timedelta(hours=1)
+        db.session.get(ExamSession, other.exam_id).deadline_at = deadline
+        db.session.commit()
+        checkpoints = db.session.scalar(select(func.count(Checkpoint.id)))
+    with app.app_context(), counted(app) as n:
+        assert expire_overdue(db.session, now=utcnow()) == 1
+        db.session.commit()
+    assert n[0] <= BUDGET["expiry"], n[0]
+    with app.app_context():
+        exam = db.session.get(ExamSession, other.exam_id)
+        assert exam.status == "expired" and exam.ended_at == deadline and exam.result is not None
+        assert db.session.scalar(select(func.count(Checkpoint.id))) == checkpoints + 1
+        last = db.session.scalar(
+            select(LogEntry).where(LogEntry.chain_id == other.exam_id).order_by(LogEntry.position.desc()).limit(1)
+        )
+        receipt = db.session.get(Receipt, other.exam_id)
+        assert last.record_type == "checkpoint" and (receipt.chain_size, receipt.final_head) == (
+            last.position,
+            last.entry_hash,
+        )
+        assert chain.verify(db.session).ok
 
 
 def test_the_live_room_and_the_schedule_page_stay_within_their_budgets(app, player):
