@@ -524,7 +524,8 @@ def submit_session(session_id: int):
     data = body()
     exam = own_session(session_id, lock=True)
     result = submit(db.session, exam, str(data.get("client_id", "")), now=now())
-    db.session.commit()
+    # The reply is built before the commit (which expires every loaded object: reading them after
+    # it would load the session, its schedule and the result again) and sent only after it.
     payload: dict[str, Any] = {
         "status": exam.status,
         "result_url": f"/ujian/{exam.id}/hasil",
@@ -537,6 +538,7 @@ def submit_session(session_id: int):
             "passed": result.passed,
             "scaled": result.scaled,
         }
+    db.session.commit()
     return jsonify(payload)
 
 

@@ -40,13 +40,13 @@ BUDGET = {
     #                 their names, grouped events, grouped progress (the same for 20 candidates or 2,000)
     "schedule_page": 12,  # + the schedule with its blueprint, its sessions, their results, the proctors,
     #                      the assignments, the names, grouped progress, decisions and appeals
-    "submit": 18,  # + the session locked, its schedule with blueprint and sections (one statement),
+    "submit": 14,  # + the session locked, its schedule with blueprint and sections (one statement),
     #               the end (UPDATE ... RETURNING, which takes the chain's lock on PostgreSQL), the
     #               answer sheet (the session's items with their item type, version key, current
     #               parameters and answer: one statement), the result, the chain's tail, the end
     #               events, the platform head with the sitting's receipts, the entries of both chains
-    #               (one insert), the checkpoint, the receipt, the sitting's root; then the reply's
-    #               reads after the commit (a BEGIN, the session, schedule and result again).
+    #               (one insert), the checkpoint, the receipt, the sitting's root (the reply is
+    #               built before the commit, so nothing is read again after it).
     #               PostgreSQL sends no BEGIN, and one statement for the platform and sitting locks.
     "expiry": 12,  # not a request: the sweeper's pass over one overdue session, BEGIN, the overdue
     #               sessions with their schedules, blueprints and sections (one statement), then the
