@@ -119,7 +119,7 @@ def after_save(
         every_entries=CHECKPOINT_EVERY_ENTRIES,
         every_seconds=CHECKPOINT_EVERY_SECONDS,
     ):
-        chain.checkpoint(session, exam_id, anchor_file=anchor_file())
+        chain.checkpoint_tail(session, chain.read_tail(session, exam_id), anchor_file=anchor_file())
 
 
 def on_close(session, exam: ExamSession, sheet: AnswerSheet, result: SessionResult, *, now: datetime) -> str:
