@@ -85,6 +85,8 @@ class Meter:
         #: ``--profile ROW``: that row's requests run under cProfile (process time), printed at the end.
         self.profiled: str | None = None
         self.profile = cProfile.Profile(time.process_time)
+        #: How the profile is sorted when printed (``--profile-sort``).
+        self.sort = "cumulative"
 
     def _statement(self, *args, **kwargs):
         self.statements += 1
@@ -242,11 +244,14 @@ def start_players(meter: Meter, app, people) -> dict:
     return players
 
 
-def run(name: str, url: str, folder: str, rounds: int, profiled: str | None = None) -> dict[str, np.ndarray]:
+def run(
+    name: str, url: str, folder: str, rounds: int, profiled: str | None = None, sort: str = "cumulative"
+) -> dict[str, np.ndarray]:
     app, schedules, people = prepare(url, folder, rooms=2)
     with app.app_context():
         meter = Meter(db.engine)
     meter.profiled = profiled
+    meter.sort = sort
     meter.serve(app)
     players = start_players(meter, app, people)
     ids = list(players)
@@ -332,10 +337,8 @@ def run(name: str, url: str, folder: str, rounds: int, profiled: str | None = No
 def print_profile(meter: Meter, name: str) -> None:
     if meter.profiled:
         out = io.StringIO()
-        stats = pstats.Stats(meter.profile, stream=out)
-        stats.sort_stats("cumulative").print_stats(40)
-        stats.sort_stats("tottime").print_stats(30)
-        print(f"\ncProfile of {meter.profiled!r} on {name} (process time, cumulative):\n{out.getvalue()}")
+        pstats.Stats(meter.profile, stream=out).sort_stats(meter.sort).print_stats(40)
+        print(f"\ncProfile of {meter.profiled!r} on {name} (process time, {meter.sort}):\n{out.getvalue()}")
 
 
 def sweep_one() -> int:
@@ -394,12 +397,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=400, help="save requests per database (default 400)")
     parser.add_argument("--profile", choices=ROWS, help="profile this row's requests (cProfile)")
+    parser.add_argument(
+        "--profile-sort", default="cumulative", choices=("cumulative", "tottime"), help="order of the profile"
+    )
+    parser.add_argument(
+        "--skip-sqlite", action="store_true", help="measure PostgreSQL only (BENCH_DATABASE_URL must be set)"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
-        report("SQLite", run("SQLite", f"sqlite:///{folder}/bench.db", folder, args.rounds, args.profile))
+        if not args.skip_sqlite:
+            report(
+                "SQLite",
+                run("SQLite", f"sqlite:///{folder}/bench.db", folder, args.rounds, args.profile, args.profile_sort),
+            )
         if os.environ.get("BENCH_DATABASE_URL"):
-            report("PostgreSQL", run("PostgreSQL", os.environ["BENCH_DATABASE_URL"], folder, args.rounds, args.profile))
+            report(
+                "PostgreSQL",
+                run(
+                    "PostgreSQL", os.environ["BENCH_DATABASE_URL"], folder, args.rounds, args.profile, args.profile_sort
+                ),
+            )
     print(
         f"\n({time.perf_counter() - started:.0f} s wall clock; load average {os.getloadavg()[0]:.2f};"
         f" machine speed: a pure-Python loop of 10^7 additions takes {machine_speed():.2f} s of CPU)"

@@ -218,6 +218,41 @@ def section_pool_entries(session: Session, section: BlueprintSection) -> list[Po
     return [PoolEntry(item, kind, bool(shuffle), version, count) for item, kind, shuffle, version, count in rows]
 
 
+def _blueprint_pool_statement() -> Select[tuple[int, int, str, bool, int, int]]:
+    # Each section's competency subtree, tagged with the section: one recursive CTE for them all.
+    seeds = select(BlueprintSection.id.label("section_id"), BlueprintSection.competency_id.label("id")).where(
+        BlueprintSection.blueprint_id == bindparam("blueprint_id")
+    )
+    subtree = seeds.cte("section_subtree", recursive=True)
+    subtree = subtree.union_all(select(subtree.c.section_id, Competency.id).where(Competency.parent_id == subtree.c.id))
+    newest = (
+        select(func.max(ItemVersion.number)).where(ItemVersion.item_id == Item.id).correlate(Item).scalar_subquery()
+    )
+    calibrated = select(ItemParameter.id).where(ItemParameter.item_id == Item.id, ItemParameter.is_current)
+    return (
+        select(subtree.c.section_id, Item.id, Item.item_type, Item.shuffle_options, ItemVersion.id, _option_count)
+        .join(subtree, subtree.c.id == Item.competency_id)
+        .join(ItemVersion, (ItemVersion.item_id == Item.id) & (ItemVersion.number == newest))
+        .where(Item.status.in_(DELIVERABLE), calibrated.exists())
+        .order_by(subtree.c.section_id, Item.code)
+    )
+
+
+#: Built once. Parameter: ``blueprint_id``.
+_BLUEPRINT_POOL = _blueprint_pool_statement()
+
+
+def blueprint_pool_entries(session: Session, blueprint_id: int) -> dict[int, list[PoolEntry]]:
+    """:func:`section_pool_entries` of every section of a blueprint in one statement, by section id
+    (a section with an empty pool is missing): what a random form's start draws from."""
+    pools: dict[int, list[PoolEntry]] = {}
+    for section_id, item, kind, shuffle, version, count in session.connection().execute(
+        _BLUEPRINT_POOL, {"blueprint_id": blueprint_id}
+    ):
+        pools.setdefault(section_id, []).append(PoolEntry(item, kind, bool(shuffle), version, count))
+    return pools
+
+
 def form_entries(session: Session, form_id: int) -> list[tuple[int, PoolEntry]]:
     """A fixed form's entries in position order as ``(section id, entry)``, in one Core statement
     (each at the version the form pins, not the item's current one)."""

@@ -4,11 +4,14 @@ so the player can correct for a wrong device clock."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
-from flask import abort, jsonify, make_response, request
-from sqlalchemy import Row, bindparam, func, select
+import orjson
+from flask import Response, abort, current_app, jsonify, make_response, request
+from sqlalchemy import Row, Text, bindparam, cast, func, null, select, type_coerce, union_all
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from examserver import access
 from examserver.accounts.passwords import verify_password
@@ -19,15 +22,16 @@ from examserver.delivery.models import ENDED, Answer, ExamSchedule, ExamSession,
 from examserver.delivery.openapi import openapi_document
 from examserver.delivery.services import (
     Save,
+    Started,
     StartRequest,
     apply_saves,
+    begin,
     check_device,
     expire_if_due,
     note_pin_failure,
     overdue,
     reach_item,
     remaining_seconds,
-    start,
     submit,
     touch_for_save,
 )
@@ -55,11 +59,18 @@ def candidate_id() -> int:
     return signed_in.user_id
 
 
-def own_session(session_id: int, *, lock: bool = False) -> ExamSession:
-    """The current candidate's session, or 404 (never reveal other candidates' sessions)."""
+#: A start or resume reads the session's schedule and blueprint: loaded with the session, in one statement.
+_WITH_BLUEPRINT = joinedload(ExamSession.schedule, innerjoin=True).joinedload(ExamSchedule.blueprint, innerjoin=True)
+
+
+def own_session(session_id: int, *, lock: bool = False, with_blueprint: bool = False) -> ExamSession:
+    """The current candidate's session, or 404 (never reveal other candidates' sessions); ``lock``
+    locks the session's row (only that row), ``with_blueprint`` loads its schedule and blueprint too."""
     query = select(ExamSession).where(ExamSession.id == session_id, ExamSession.candidate_id == candidate_id())
+    if with_blueprint:
+        query = query.options(_WITH_BLUEPRINT)
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update(of=ExamSession)
     exam = db.session.scalar(query)
     if exam is None:
         abort(404)
@@ -87,6 +98,12 @@ def holding_device(session_id: int, exam: ExamSession) -> None:
         raise
 
 
+def json_reply(payload: dict) -> Response:
+    """``payload`` as a JSON response through the app's JSON provider as it stands (orjson): Flask's
+    ``jsonify`` passes compact separators, which sends the provider to the standard library's encoder."""
+    return current_app.response_class(current_app.json.dumps(payload), mimetype="application/json")
+
+
 def iso(moment) -> str | None:
     return moment.isoformat().replace("+00:00", "Z") if moment else None
 
@@ -109,16 +126,61 @@ def refused(exc: Refusal):
     )
 
 
-def state(session_id: int) -> dict:
+def state(session_id: int, *, messages: bool = True) -> dict:
     """The session as the player needs it: clock, status, and what the server holds per item (one
-    statement for the session and its items, one for the proctor's messages)."""
+    statement for the session and its items, one for the proctor's messages unless ``messages`` is
+    False: there are none)."""
     moment = now()
     rows = session_rows(session_id)
     if not rows:
         abort(404)
-    first = rows[0]
-    items = [row for row in rows if row.position is not None]
-    versions = payloads.rendered_versions(db.session, {(row.version_id, row.version_at) for row in items})
+    return state_of(session_id, rows[0], [row for row in rows if row.position is not None], moment, messages)
+
+
+class StartFacts(NamedTuple):
+    """The session's part of a :func:`session_rows` row, as :func:`state_of` reads it."""
+
+    status: str
+    deadline_at: datetime | None
+    paused_at: datetime | None
+    allows_device_change: bool
+    delivery_mode: str
+    blueprint_id: int
+    time_limit_minutes: int
+
+
+class PlacedItem(NamedTuple):
+    """An item's part of a :func:`session_rows` row, as :func:`state_of` reads it (no answer yet)."""
+
+    position: int
+    section_id: int
+    title: str
+    section_position: int
+    answer_id: None = None
+
+
+def started_state(started: Started) -> tuple[StartFacts, list[PlacedItem]]:
+    """What :func:`state_of` needs of a first start, from the objects the start holds (taken before
+    the commit expires them): the session as written and the items it drew, which have no answers."""
+    exam, blueprint = started.exam, started.exam.schedule.blueprint
+    assert started.drawn is not None, "a first start of a fixed or random form"
+    sections = {section.id: section for section in blueprint.sections}
+    facts = StartFacts(
+        exam.status, exam.deadline_at, exam.paused_at, bool(exam.allows_device_change), blueprint.delivery_mode,
+        blueprint.id, blueprint.time_limit_minutes,
+    )  # fmt: skip
+    items = [
+        PlacedItem(item.position, item.section_id, sections[item.section_id].title, sections[item.section_id].position)
+        for item in started.drawn
+    ]
+    return facts, items
+
+
+def state_of(session_id: int, first: Any, items: Sequence[Any], moment: datetime, messages: bool = True) -> dict:
+    """:func:`state` of the session's facts ``first`` and its ``items`` (rows of :func:`session_rows`,
+    or a first start's :func:`started_state`); reads the proctor's messages if ``messages``."""
+    answered = [row for row in items if row.answer_id is not None]
+    versions = payloads.rendered_versions(db.session, {(row.version_id, row.version_at) for row in answered})
     answers = []
     sections: dict[int, dict] = {}
     for row in items:
@@ -126,15 +188,17 @@ def state(session_id: int) -> dict:
             row.section_id, {"title": row.title, "first": row.position, "count": 0, "order": row.section_position}
         )
         section["count"] += 1
-        if row.answer_id is not None:
-            answers.append(
-                {
-                    "position": row.position,
-                    "seq": row.client_seq,
-                    "response": payloads.display(versions[row.version_id].kind, row.option_order, row.response),
-                    "flagged": row.is_flagged,
-                }
-            )
+    for row in answered:
+        answers.append(
+            {
+                "position": row.position,
+                "seq": row.client_seq,
+                "response": payloads.display(
+                    versions[row.version_id].kind, orjson.loads(row.option_order), row.response
+                ),
+                "flagged": row.is_flagged,
+            }
+        )
     if first.deadline_at is None:
         remaining = float(first.time_limit_minutes * 60)
     else:
@@ -158,7 +222,7 @@ def state(session_id: int) -> dict:
         "answers": answers,
         "last_seq": max((answer["seq"] for answer in answers), default=0),
         "result_url": f"/ujian/{session_id}/hasil" if first.status in ENDED else None,
-        "messages": proctor_messages(session_id),
+        "messages": proctor_messages(session_id) if messages else [],
         # The proctor let the session move to another device: one refused as ``other_device`` polls
         # the status, reads this, and starts again (taking the session over) by itself.
         "device_change_allowed": first.status == "in_progress" and bool(first.allows_device_change),
@@ -246,12 +310,12 @@ def ended_sessions():
 def start_session(session_id: int):
     """Start the exam, or resume it (same device, or another one the proctor allowed)."""
     data = body()
-    exam = own_session(session_id, lock=True)
+    exam = own_session(session_id, lock=True, with_blueprint=True)
     request_data = StartRequest(
         client_id=str(data.get("client_id", "")), pin=data.get("pin"), ip_address=request.remote_addr
     )
     try:
-        start(db.session, exam, request_data, now=now(), pin_ok=verify_password)
+        started = begin(db.session, exam, request_data, now=now(), pin_ok=verify_password)
     except Refusal as refused:
         if refused.code in (
             "delivery.other_device",
@@ -265,8 +329,13 @@ def start_session(session_id: int):
                 note_pin_failure(db.session, exam, now=now(), ip_address=request.remote_addr)
             db.session.commit()
         raise
+    if started.drawn is None:
+        db.session.commit()
+        # not exam.id: the commit expired it, and reading it reloads the row
+        return json_reply(state(session_id, messages=started.has_messages))
+    first, items = started_state(started)  # before the commit expires what the start holds
     db.session.commit()
-    return jsonify(state(session_id))  # not exam.id: the commit expired it, and reading it reloads the row
+    return json_reply(state_of(session_id, first, items, now(), started.has_messages))
 
 
 @api.route("/sesi/<int:session_id>/status")
@@ -339,10 +408,10 @@ def item_payload(si: SessionItem) -> dict:
     return payloads.item_payload(si.session_id, si.position, si.section.title, si.option_order, version, held)
 
 
-def _session_rows(one_position: bool):
-    placed = SessionItem.session_id == ExamSession.id
-    if one_position:
-        placed &= SessionItem.position == bindparam("position")
+def _one_row():
+    """:func:`session_rows` of the item at ``position``: the session's facts and the item in one row
+    (the item's columns None when no item is there)."""
+    placed = (SessionItem.session_id == ExamSession.id) & (SessionItem.position == bindparam("position"))
     return (
         select(
             ExamSession.status,
@@ -355,7 +424,9 @@ def _session_rows(one_position: bool):
             TestBlueprint.time_limit_minutes,
             SessionItem.position,
             SessionItem.version_id,
-            SessionItem.option_order,
+            # As its JSON text, decoded where it is used by orjson: the driver's JSON decoding
+            # of 110 orders was most of the Python time of reading a session's rows.
+            cast(SessionItem.option_order, Text).label("option_order"),
             SessionItem.section_id,
             ItemVersion.created_at.label("version_at"),
             BlueprintSection.title,
@@ -377,14 +448,54 @@ def _session_rows(one_position: bool):
     )
 
 
+def _all_rows():
+    """:func:`session_rows` of every item: the session's facts once, then its items without
+    them (``UNION ALL``, the facts' row first): 110 copies of the session's columns, two of them
+    times, cost the database and the driver more than the items' own columns."""
+    session_id, candidate = bindparam("session_id"), bindparam("candidate_id")
+    facts = [
+        ExamSession.status, ExamSession.active_client_id, ExamSession.allows_device_change, ExamSession.deadline_at,
+        ExamSession.paused_at, TestBlueprint.delivery_mode, TestBlueprint.id.label("blueprint_id"),
+        TestBlueprint.time_limit_minutes,
+    ]  # fmt: skip
+    placed = [
+        SessionItem.position, SessionItem.version_id, cast(SessionItem.option_order, Text).label("option_order"),
+        SessionItem.section_id, ItemVersion.created_at.label("version_at"), BlueprintSection.title,
+        BlueprintSection.position.label("section_position"), Answer.id.label("answer_id"), Answer.response,
+        Answer.is_flagged, Answer.client_seq,
+    ]  # fmt: skip
+
+    def blank(columns):
+        return [type_coerce(null(), column.type).label(column.key) for column in columns]
+
+    session = (
+        select(*facts, *blank(placed))
+        .join(ExamSchedule, ExamSchedule.id == ExamSession.schedule_id)
+        .join(TestBlueprint, TestBlueprint.id == ExamSchedule.blueprint_id)
+        .where(ExamSession.id == session_id, ExamSession.candidate_id == candidate)
+    )
+    items = (
+        select(*blank(facts), *placed)
+        .select_from(SessionItem)
+        .join(ExamSession, (ExamSession.id == SessionItem.session_id) & (ExamSession.candidate_id == candidate))
+        .outerjoin(BlueprintSection, BlueprintSection.id == SessionItem.section_id)
+        .outerjoin(ItemVersion, ItemVersion.id == SessionItem.version_id)
+        .outerjoin(Answer, Answer.session_item_id == SessionItem.id)
+        .where(SessionItem.session_id == session_id)
+    )
+    rows = union_all(session, items)
+    return rows.order_by(rows.selected_columns.position.asc().nulls_first())
+
+
 #: Built once (a reused statement keeps its cache key): every item, or the one at ``position``.
-_ALL_ROWS, _ONE_ROW = _session_rows(False), _session_rows(True)
+_ALL_ROWS, _ONE_ROW = _all_rows(), _one_row()
 
 
 def session_rows(session_id: int, position: int | None = None) -> Sequence[Row[Any]]:
     """The candidate's session (status, device, mode) with its items, each with its section title and
     the answer held, in one Core statement: every item, or only the one at ``position``. Empty when
-    the session is not the candidate's; one row with ``position`` None when no item matches."""
+    the session is not the candidate's. The first row holds the session's facts (with every item,
+    only those, ``position`` None: :func:`_all_rows`); the items are the rows with a ``position``."""
     parameters = {"session_id": session_id, "candidate_id": candidate_id()}
     if position is not None:
         parameters["position"] = position
@@ -412,7 +523,7 @@ def row_payloads(session_id: int, rows: Sequence[Row[Any]]) -> list[dict]:
             session_id,
             row.position,
             row.title,
-            row.option_order,
+            orjson.loads(row.option_order),
             versions[row.version_id],
             (row.response, row.is_flagged, row.client_seq) if row.answer_id is not None else None,
         )  # fmt: skip
@@ -434,7 +545,7 @@ def get_item(session_id: int, position: int):
         payload = item_payload(adaptive_step(session_id, position))
     else:
         raise Refusal("delivery.position_unknown", 404, position=position)
-    response = jsonify(payload)
+    response = json_reply(payload)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -460,7 +571,7 @@ def get_all_items(session_id: int):
     status = rows[0].status
     if status != "in_progress":
         raise Refusal("delivery.session_ended" if status in ENDED else "delivery.not_started")
-    return jsonify(items=row_payloads(session_id, rows), server_time=iso(now()))
+    return json_reply({"items": row_payloads(session_id, rows), "server_time": iso(now())})
 
 
 def parse_saves(data: dict) -> list[Save]:

@@ -14,8 +14,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
+from sqlalchemy.schema import DDL
 
 from itembank.database import Base, UTCDateTime, one_of, utcnow
 from itembank.models import BlueprintSection, Item, ItemVersion, TestBlueprint, TestForm
@@ -126,24 +128,36 @@ class ExamSession(Base):
 
 
 class SessionItem(Base):
-    """An item as this session shows it: position, the content version, the option order."""
+    """An item as this session shows it: position, the content version, the option order.
+
+    ``section_id``, ``item_id`` and ``version_id`` name rows that are never deleted while a session
+    shows them, kept so by triggers on those tables (:func:`delivered_row_ddl`) instead of foreign
+    keys: a foreign key check locks the referenced row (``FOR KEY SHARE``) for every inserted row,
+    three locks per item on rows every candidate shares, most of a start's database time."""
 
     __tablename__ = "session_item"
     __table_args__ = (UniqueConstraint("session_id", "position"), UniqueConstraint("session_id", "item_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("exam_session.id", ondelete="CASCADE"), index=True)
+    #: Looked up through the unique (session_id, position) index: an index of its own would be
+    #: one more index entry for each drawn item to write.
+    session_id: Mapped[int] = mapped_column(ForeignKey("exam_session.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
-    section_id: Mapped[int] = mapped_column(ForeignKey("blueprint_section.id", ondelete="RESTRICT"))
-    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="RESTRICT"), index=True)
-    version_id: Mapped[int] = mapped_column(ForeignKey("item_version.id", ondelete="RESTRICT"))
+    #: A ``blueprint_section`` id (no foreign key: see the class docstring).
+    section_id: Mapped[int] = mapped_column(Integer)
+    #: An ``item`` id (no foreign key: see the class docstring).
+    item_id: Mapped[int] = mapped_column(Integer, index=True)
+    #: An ``item_version`` id (no foreign key: see the class docstring).
+    version_id: Mapped[int] = mapped_column(Integer)
     #: Option letters in the order shown (the browser only sees display numbers 1..n).
     option_order: Mapped[list] = mapped_column(JSON, default=list)
 
     session: Mapped[ExamSession] = relationship(back_populates="items")
-    section: Mapped[BlueprintSection] = relationship()
-    item: Mapped[Item] = relationship()
-    version: Mapped[ItemVersion] = relationship()
+    section: Mapped[BlueprintSection] = relationship(
+        primaryjoin=lambda: foreign(SessionItem.section_id) == BlueprintSection.id
+    )
+    item: Mapped[Item] = relationship(primaryjoin=lambda: foreign(SessionItem.item_id) == Item.id)
+    version: Mapped[ItemVersion] = relationship(primaryjoin=lambda: foreign(SessionItem.version_id) == ItemVersion.id)
     answer: Mapped[Answer | None] = relationship(back_populates="session_item", uselist=False)
 
 
@@ -200,3 +214,50 @@ class SessionResult(Base):
     def verdict(self) -> str:
         """ "pass", "fail" or "none" (no threshold at all), as :mod:`scoring.verdict` decides."""
         return "none" if self.passed is None else ("pass" if self.passed else "fail")
+
+
+# What the foreign keys session_item no longer has refused, triggers refuse: deleting (or
+# renumbering) an item, item version or blueprint section a session shows. A section is also kept
+# once its blueprint is scheduled: a start reads committed sections of a committed schedule, so no
+# start still in flight names a section this check lets go. Migration c41d7e9a2b58 installs these
+# on existing databases. Each table, and the session_item column naming it:
+DELIVERED_TABLES = {"item": "item_id", "item_version": "version_id", "blueprint_section": "section_id"}
+
+
+def _in_use(table: str, column: str) -> str:
+    shown = f"EXISTS (SELECT 1 FROM session_item WHERE {column} = OLD.id)"
+    if table == "blueprint_section":
+        return f"({shown} OR EXISTS (SELECT 1 FROM exam_schedule WHERE blueprint_id = OLD.blueprint_id))"
+    return shown
+
+
+def delivered_row_ddl(dialect: str) -> list[str]:
+    """The statements that make ``item``, ``item_version`` and ``blueprint_section`` refuse to lose
+    a row a session shows, on ``dialect``."""
+    statements = []
+    for table, column in DELIVERED_TABLES.items():
+        message = f"{table} rows shown in an exam session are never deleted"
+        if dialect == "postgresql":
+            statements += [
+                f"CREATE OR REPLACE FUNCTION refuse_{table}_in_use() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                "BEGIN IF TG_OP = 'UPDATE' THEN IF NEW.id = OLD.id THEN RETURN NEW; END IF; END IF; "
+                f"IF {_in_use(table, column)} THEN "
+                f"RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation', MESSAGE = '{message}'; END IF; "
+                "IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$",
+                f"CREATE TRIGGER {table}_in_use BEFORE DELETE OR UPDATE OF id ON {table} "
+                f"FOR EACH ROW EXECUTE FUNCTION refuse_{table}_in_use()",
+            ]
+        else:
+            statements += [
+                f"CREATE TRIGGER {table}_in_use_delete BEFORE DELETE ON {table} WHEN {_in_use(table, column)} "
+                f"BEGIN SELECT RAISE(ABORT, '{message}'); END",
+                f"CREATE TRIGGER {table}_in_use_update BEFORE UPDATE OF id ON {table} "
+                f"WHEN NEW.id <> OLD.id AND {_in_use(table, column)} BEGIN SELECT RAISE(ABORT, '{message}'); END",
+            ]
+    return statements
+
+
+# On the metadata, after every table exists: the triggers name session_item and exam_schedule.
+for _dialect in ("sqlite", "postgresql"):
+    for _statement in delivered_row_ddl(_dialect):
+        event.listen(Base.metadata, "after_create", DDL(_statement).execute_if(dialect=_dialect))

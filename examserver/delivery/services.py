@@ -7,6 +7,7 @@ clock is never used for any decision.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from functools import cache
 from typing import Any, Protocol
 
 import numpy as np
-from sqlalchemy import ColumnElement, bindparam, insert, inspect, select, update
+from sqlalchemy import ColumnElement, bindparam, insert, inspect, select, text, update
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -23,13 +24,14 @@ from examserver.delivery import adaptive, integrity, statements
 from examserver.delivery.models import ENDED, Answer, ExamSchedule, ExamSession, SessionItem, SessionResult
 from examserver.delivery.scoring import AnswerSheet, read_sheet, score_session
 from examserver.delivery.version_cache import VersionCache
-from itembank.blueprints import PoolEntry, form_entries, section_pool_entries
+from itembank.blueprints import PoolEntry, blueprint_pool_entries, form_entries
 from itembank.database import MAX_INTEGER
 from itembank.item_types import item_type, letters
 from itembank.models import Item, ItemVersion, TestBlueprint, TestForm
 from itembank.refusal import Refusal
 from itembank.services import Actor
 from proctoring import chain, ledger, receipts
+from proctoring.models import IntegrityEvent, LogEntry
 
 MAX_SAVES_PER_REQUEST = 50
 #: Start PINs are this many digits, drawn by the server (a person only reads them out and types them).
@@ -132,43 +134,87 @@ def enrol(session: Session, schedule: ExamSchedule, candidate_id: int) -> ExamSe
 # ------------------------------------------------------------------------------- start, resume
 
 
-def _draw_items(session: Session, exam: ExamSession, rng: np.random.Generator) -> None:
+@dataclass(frozen=True, slots=True)
+class DrawnItem:
+    """Where a start put an item: its position and section (what the start's reply tells)."""
+
+    position: int
+    section_id: int
+
+
+def _draw_items(
+    session: Session, exam: ExamSession, rng: np.random.Generator, started: dict[str, Any]
+) -> list[DrawnItem] | None:
     """Put the session's items in place: its fixed form, or a random draw to the blueprint, written
-    in one insert (a random draw reads each section's pool in one statement, no ORM objects)."""
+    in one insert (a random draw reads every section's pool in one statement, no ORM objects).
+    Returns the items written, in position order (None for an adaptive session's first item); the
+    fixed form given goes into ``started``, the values the start writes to the session's row."""
     blueprint = exam.schedule.blueprint
     if blueprint.delivery_mode == "adaptive":
         _choose_next(session, exam, rng)  # the first item only; each next one on request
-        return
+        return None
     entries: list[tuple[int, PoolEntry]] = []  # (section id, item) in position order
     if blueprint.delivery_mode == "fixed":
         forms = [f for f in blueprint.forms if f.status == "published"]
         if not forms:
             raise Refusal("delivery.no_published_form", 422)
         form: TestForm = forms[exam.id % len(forms)]  # spread candidates over parallel forms
-        exam.form = form
+        started["form_id"] = form.id
         entries = form_entries(session, form.id)
     else:
+        pools = blueprint_pool_entries(session, blueprint.id)  # every section's pool in one statement
         for section in blueprint.sections:
-            pool = section_pool_entries(session, section)
+            pool = pools.get(section.id, [])
             if len(pool) < section.item_count:
                 raise Refusal("delivery.pool_too_small", 422, section=section.title)
             entries.extend(
                 (section.id, pool[int(index)]) for index in rng.choice(len(pool), section.item_count, replace=False)
             )
-    rows = []
-    for position, (section_id, member) in enumerate(entries, start=1):
+    orders = []
+    for _, member in entries:
         order = letters(member.option_count)
         if member.shuffle_options and item_type(member.item_type).shufflable:
             order = [order[i] for i in rng.permutation(len(order))]
-        rows.append({
-            "session_id": exam.id, "position": position, "section_id": section_id, "item_id": member.item_id,
-            "version_id": member.version_id, "option_order": order,
-        })  # fmt: skip
+        orders.append(order)
     session.flush()
-    # RETURNING makes SQLAlchemy send the rows as multi-row VALUES ("insertmanyvalues"): one
-    # statement on the wire instead of one execution per item, which cost PostgreSQL 14 ms a start.
-    session.connection().execute(statements.items.insert().returning(statements.items.c.id), rows).all()
+    _insert_drawn(session, exam.id, entries, orders)
     session.expire(exam, ["items"])
+    return [DrawnItem(position, section_id) for position, (section_id, _) in enumerate(entries, start=1)]
+
+
+#: PostgreSQL: the drawn items as one JSON parameter (``json_to_recordset`` makes the rows), so
+#: neither psycopg nor the server handles a statement of 660 placeholders at every start (nor
+#: psycopg's per-element quoting of arrays); the statement is built once and stays in both caches.
+_DRAWN_RECORDSET = text(
+    "INSERT INTO session_item (session_id, position, section_id, item_id, version_id, option_order) "
+    "SELECT :session_id, drawn.position, drawn.section_id, drawn.item_id, drawn.version_id, drawn.option_order "
+    "FROM json_to_recordset(CAST(:drawn AS JSON)) AS drawn(position INTEGER, section_id INTEGER, "
+    "item_id INTEGER, version_id INTEGER, option_order JSON)"
+)
+#: Elsewhere (SQLite): RETURNING makes SQLAlchemy send the rows as one multi-row VALUES
+#: ("insertmanyvalues") instead of one execution per item.
+_DRAWN_ROWS = statements.items.insert().returning(statements.items.c.id)
+
+
+def _insert_drawn(
+    session: Session, exam_id: int, entries: list[tuple[int, PoolEntry]], orders: list[list[str]]
+) -> None:
+    """Insert the session's drawn items, ``entries`` with their option ``orders``, in position order."""
+    rows = [
+        {
+            "position": position,
+            "section_id": section_id,
+            "item_id": member.item_id,
+            "version_id": member.version_id,
+            "option_order": order,
+        }
+        for position, ((section_id, member), order) in enumerate(zip(entries, orders, strict=True), start=1)
+    ]
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_DRAWN_RECORDSET, {"session_id": exam_id, "drawn": json.dumps(rows)})
+    else:
+        connection.execute(_DRAWN_ROWS, [{"session_id": exam_id, **row} for row in rows]).all()
 
 
 def _choose_next(session: Session, exam: ExamSession, rng: np.random.Generator | None = None) -> SessionItem | None:
@@ -213,6 +259,17 @@ class StartRequest:
     ip_address: str | None = None
 
 
+@dataclass(frozen=True)
+class Started:
+    """A start or resume as :func:`begin` made it: the session, and the items a first start drew
+    (None for a resume and for an adaptive session, whose items come one by one)."""
+
+    exam: ExamSession
+    drawn: list[DrawnItem] | None
+    #: Whether the proctor has sent the session any message (read with the chain's head).
+    has_messages: bool = True
+
+
 def start(
     session: Session,
     exam: ExamSession,
@@ -226,6 +283,19 @@ def start(
 
     ``pin_ok(hash, pin)`` checks the start PIN; the deadline is set once, at the first start.
     """
+    return begin(session, exam, request, now=now, pin_ok=pin_ok, rng=rng).exam
+
+
+def begin(
+    session: Session,
+    exam: ExamSession,
+    request: StartRequest,
+    *,
+    now: datetime,
+    pin_ok=None,
+    rng: np.random.Generator | None = None,
+) -> Started:
+    """:func:`start`, telling which items a first start drew (the API answers with them unread)."""
     client_id = (request.client_id or "").strip()
     if not 8 <= len(client_id) <= 64:
         raise Refusal("delivery.client_id_invalid", 400)
@@ -234,15 +304,14 @@ def start(
         raise Refusal("delivery.session_ended")
     schedule = exam.schedule
     if exam.status == "in_progress":
+        changes: dict[str, Any] = {"last_seen_at": now}
         if exam.active_client_id != client_id:
             if not exam.allows_device_change:
                 raise Refusal("delivery.other_device")
-            exam.active_client_id = client_id
-            exam.allows_device_change = False
-        exam.last_seen_at = now
-        session.flush()
-        integrity.on_start(session, exam, first=False, ip_address=request.ip_address, now=now)
-        return exam
+            changes.update(active_client_id=client_id, allows_device_change=False)
+        _write_and_lock(session, exam, changes)
+        messages = _log_start(session, exam.id, first=False, ip_address=request.ip_address, now=now)
+        return Started(exam, None, messages)
     if now < schedule.opens_at:
         raise Refusal("delivery.not_open_yet")
     if now >= schedule.closes_at:
@@ -255,18 +324,86 @@ def start(
             raise Refusal("delivery.pin_wrong", 403)
     if schedule.requires_authorisation and exam.authorised_at is None:
         raise Refusal("delivery.awaiting_authorisation", 403)
-    _draw_items(session, exam, rng or np.random.default_rng())
+    started: dict[str, Any] = {}
+    drawn = _draw_items(session, exam, rng or np.random.default_rng(), started)
     limit = timedelta(minutes=schedule.blueprint.time_limit_minutes)
-    exam.status = "in_progress"
-    exam.started_at = now
-    exam.deadline_at = now + limit + timedelta(seconds=exam.credited_seconds)
-    exam.active_client_id = client_id
-    exam.last_seen_at = now
-    exam.pin_failures = 0
-    exam.pin_locked_until = None
+    started |= {
+        "status": "in_progress", "started_at": now,
+        "deadline_at": now + limit + timedelta(seconds=exam.credited_seconds), "active_client_id": client_id,
+        "last_seen_at": now, "pin_failures": 0, "pin_locked_until": None,
+    }  # fmt: skip
+    _write_and_lock(session, exam, started)
+    messages = _log_start(session, exam.id, first=True, ip_address=request.ip_address, now=now)
+    return Started(exam, drawn, messages)
+
+
+def _write_and_lock(session: Session, exam: ExamSession, values: dict[str, Any]) -> None:
+    """Write ``values`` to the session's row and, on PostgreSQL, take the session chain's lock in
+    the same ``UPDATE ... RETURNING`` (:func:`proctoring.chain.lock_expression`): after the row lock
+    the start holds, the order a save takes them in, and one round trip fewer. The loaded session
+    keeps the values as its committed state (nothing left for the ORM to write)."""
     session.flush()
-    integrity.on_start(session, exam, first=True, ip_address=request.ip_address, now=now)
-    return exam
+    connection = session.connection()
+    lock = chain.lock_expression(connection.dialect.name, statements.sessions.c.id)
+    written = update(statements.sessions).where(statements.sessions.c.id == exam.id).values(**values)
+    connection.execute(written if lock is None else written.returning(lock)).close()
+    for name, value in values.items():
+        set_committed_value(exam, name, value)
+
+
+_EVENTS = IntegrityEvent.metadata.tables[IntegrityEvent.__tablename__]
+
+
+def _start_facts():
+    session_id = bindparam("session_id")
+    head = select(LogEntry.position, LogEntry.entry_hash).where(LogEntry.chain_id == session_id)
+    head = head.order_by(LogEntry.position.desc()).limit(1)
+    last_start = (
+        select(_EVENTS.c.details)
+        .where(_EVENTS.c.session_id == session_id, _EVENTS.c.kind.in_(("session_started", "session_resumed")))
+        .order_by(_EVENTS.c.id.desc())
+        .limit(1)
+    )
+    messages = select(_EVENTS.c.id).where(_EVENTS.c.session_id == session_id, _EVENTS.c.kind == "message")
+    return select(
+        head.with_only_columns(LogEntry.position).scalar_subquery().label("head_position"),
+        head.with_only_columns(LogEntry.entry_hash).scalar_subquery().label("head_hash"),
+        last_start.scalar_subquery().label("last_start"),
+        messages.exists().label("has_messages"),
+    )
+
+
+#: The session chain's head, the details of the session's latest start or resume event and whether
+#: a proctor has messaged the session, in one statement (read under the chain's lock). Parameter:
+#: ``session_id``.
+_START_FACTS = _start_facts()
+#: A server event, already at its chain position; returns its id.
+_NEW_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
+
+
+def _log_start(session: Session, exam_id: int, *, first: bool, ip_address: str | None, now: datetime) -> bool:
+    """:func:`integrity.on_start` in Core statements: log the start or resume, and a network address
+    other than the previous start's, on the session's chain. With the chain locked (by the caller),
+    its head and the previous start are read in one statement, so each event is inserted at its
+    chain position (no update after) and chained as :func:`proctoring.chain.event_record` writes it.
+    Returns whether a proctor has messaged the session (so a reply without messages skips their read)."""
+    logged: list[tuple[str, dict[str, Any]]] = [("session_started" if first else "session_resumed", {"ip": ip_address})]
+    connection = session.connection()  # the chain is locked (:func:`_write_and_lock`)
+    facts = connection.execute(_START_FACTS, {"session_id": exam_id}).one()
+    last_ip = (facts.last_start or {}).get("ip")
+    if last_ip and ip_address and last_ip != ip_address:
+        logged.append(("new_address", {"ip": ip_address, "previous_ip": last_ip}))
+    known_head = (facts.head_position or 0, facts.head_hash)
+    records = []
+    for offset, (kind, details) in enumerate(logged, start=1):
+        values = {
+            "session_id": exam_id, "source": "server", "kind": kind, "received_at": now, "client_at": None,
+            "duration_ms": None, "details": details, "actor_id": None,
+        }  # fmt: skip
+        event_id = connection.execute(_NEW_EVENT, {**values, "chain_position": known_head[0] + offset}).scalar_one()
+        records.append(("event", event_id, chain.event_record(IntegrityEvent(id=event_id, **values))))
+    chain.append_many(session, exam_id, records, known_head=known_head)
+    return bool(facts.has_messages)
 
 
 def note_pin_failure(session: Session, exam: ExamSession, *, now: datetime, ip_address: str | None = None) -> bool:

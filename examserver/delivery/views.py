@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import delete, func, select
@@ -19,6 +20,7 @@ from examserver.accounts.passwords import hash_password
 from examserver.accounts.roles import ADMIN, CANDIDATE, COMMITTEE, PROCTOR
 from examserver.accounts.services import full_names
 from examserver.auth.forms import ConfirmForm
+from examserver.auth.login import identity
 from examserver.delivery import bp
 from examserver.delivery.forms import AppealForm, EnrolForm, ScheduleForm, VerifyForm
 from examserver.delivery.integrity import anchor_file
@@ -52,9 +54,21 @@ PLAYER_FILES = (
 )
 
 
-def own_session(session_id: int) -> ExamSession:
-    exam = db.session.get(ExamSession, session_id)
-    if exam is None or exam.candidate_id != current_user.id:
+def own_session(session_id: int, *, with_schedule: bool = False) -> ExamSession:
+    """The signed-in candidate's session, or 404; ``with_schedule`` loads its schedule in the same
+    statement. The candidate is the sign-in's identity: no account row is read."""
+    signed_in = identity()
+    if signed_in is None:
+        abort(404)
+    if with_schedule:
+        exam = db.session.scalar(
+            select(ExamSession)
+            .where(ExamSession.id == session_id)
+            .options(joinedload(ExamSession.schedule, innerjoin=True))
+        )
+    else:
+        exam = db.session.get(ExamSession, session_id)
+    if exam is None or exam.candidate_id != signed_in.user_id:
         abort(404)
     return exam
 
@@ -104,25 +118,39 @@ def candidate_sessions(user_id: int) -> Sequence[ExamSession]:
 @access.roles(CANDIDATE)
 def session_page(session_id: int):
     """Before the start: rules, PIN and the start button; during: the player; after: the result."""
-    exam = own_session(session_id)
+    exam = own_session(session_id, with_schedule=True)
     moment = utcnow()
     if expire_if_due(db.session, exam, now=moment):
         db.session.commit()
     if exam.is_ended:
         return redirect(url_for("delivery.result", session_id=exam.id))
     device, new = device_id()
-    template = "delivery/player.html" if exam.status == "in_progress" else "delivery/start.html"
-    response = make_response(
-        render_template(
-            template,
+    if exam.status == "in_progress":
+        page = player_page(exam, device, moment.isoformat())
+    else:
+        page = render_template(
+            "delivery/start.html",
             exam=exam,
             device_id=device,
             server_time=moment.isoformat(),
             opens=exam.schedule.opens_at <= moment < exam.schedule.closes_at,
             player_files=PLAYER_FILES,
         )
+    return with_device_cookie(make_response(page), device, new)
+
+
+def player_page(exam: ExamSession, device: str, server_time: str) -> str:
+    """The player, which every candidate of a room loads at the start. It has no layout (no menu,
+    account or language form), so it is rendered without the context processors that feed the
+    layout: Flask-Login's would read the candidate's account row for nothing."""
+    template = current_app.jinja_env.get_template("delivery/player.html")
+    return template.render(
+        exam=exam,
+        device_id=device,
+        server_time=server_time,
+        player_files=PLAYER_FILES,
+        current_locale=str(get_locale()),
     )
-    return with_device_cookie(response, device, new)
 
 
 @bp.route("/<int:session_id>/kartu")
