@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "c41d7e9a2b58"
-down_revision = "f6fe99fa6523"
+down_revision = "64333223c021"
 branch_labels = None
 depends_on = None
 
