@@ -129,8 +129,11 @@ class JSONProvider(DefaultJSONProvider):
         | orjson.OPT_PASSTHROUGH_DATACLASS
     )
 
+    #: What ``jsonify`` asks for outside debug mode: compact output, which orjson writes anyway.
+    COMPACT = {"separators": (",", ":")}
+
     def dumps(self, obj, **kwargs):
-        if kwargs:  # options orjson does not take (indent in debug): Flask's own encoder
+        if kwargs and kwargs != self.COMPACT:  # options orjson does not take (indent in debug): Flask's own
             return super().dumps(obj, **kwargs)
         return orjson.dumps(obj, default=self._fallback, option=self.OPTIONS).decode()
 

@@ -244,20 +244,21 @@ def delivered_row_ddl(dialect: str) -> list[str]:
                 f"IF {_in_use(table, column)} THEN "
                 f"RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation', MESSAGE = '{message}'; END IF; "
                 "IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$",
-                f"CREATE TRIGGER {table}_in_use BEFORE DELETE OR UPDATE OF id ON {table} "
+                f"CREATE OR REPLACE TRIGGER {table}_in_use BEFORE DELETE OR UPDATE OF id ON {table} "
                 f"FOR EACH ROW EXECUTE FUNCTION refuse_{table}_in_use()",
             ]
         else:
             statements += [
-                f"CREATE TRIGGER {table}_in_use_delete BEFORE DELETE ON {table} WHEN {_in_use(table, column)} "
-                f"BEGIN SELECT RAISE(ABORT, '{message}'); END",
-                f"CREATE TRIGGER {table}_in_use_update BEFORE UPDATE OF id ON {table} "
+                f"CREATE TRIGGER IF NOT EXISTS {table}_in_use_delete BEFORE DELETE ON {table} "
+                f"WHEN {_in_use(table, column)} BEGIN SELECT RAISE(ABORT, '{message}'); END",
+                f"CREATE TRIGGER IF NOT EXISTS {table}_in_use_update BEFORE UPDATE OF id ON {table} "
                 f"WHEN NEW.id <> OLD.id AND {_in_use(table, column)} BEGIN SELECT RAISE(ABORT, '{message}'); END",
             ]
     return statements
 
 
-# On the metadata, after every table exists: the triggers name session_item and exam_schedule.
+# On the metadata, after every table exists: the triggers name session_item and exam_schedule. The
+# event fires at every create_all, tables already there or not: the statements replace or skip.
 for _dialect in ("sqlite", "postgresql"):
     for _statement in delivered_row_ddl(_dialect):
         event.listen(Base.metadata, "after_create", DDL(_statement).execute_if(dialect=_dialect))

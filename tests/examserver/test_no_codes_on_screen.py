@@ -192,6 +192,7 @@ NOT_CRAWLED = {
     "delivery_api.get_item": "JSON",
     "delivery_api.item_image": "an image",
     "delivery_api.session_state": "JSON",
+    "delivery_api.session_clock": "JSON",
     "selection.apply": "the demo candidate has applied already",
     "authoring.asset": "an image",
     "authoring.diff": "compares versions the demo items do not have",
