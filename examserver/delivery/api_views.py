@@ -342,13 +342,18 @@ def start_session(session_id: int):
 @access.roles(CANDIDATE)
 def session_state(session_id: int):
     """Where the session stands: clock, status and the answers the server holds."""
-    reply = state(session_id)
+    return jsonify(read_expiring(session_id, state))
+
+
+def read_expiring(session_id: int, read) -> dict:
+    """``read(session_id)``, read again after ending the session if its deadline and grace passed."""
+    reply = read(session_id)
     if reply["status"] == "in_progress" and not reply["paused"] and reply["remaining_seconds"] <= 0:
         exam = own_session(session_id)  # past the deadline: end it if the grace is over too
         if expire_if_due(db.session, exam, now=now()):
             db.session.commit()
-            reply = state(session_id)
-    return jsonify(reply)
+            reply = read(session_id)
+    return reply
 
 
 _CLOCK = (
@@ -391,13 +396,7 @@ def session_clock(session_id: int):
     """The clock and status of the session, for the player's poll while it waits: the same fields as
     the status with the same expiry on the way, without the items, answers and messages (a paused
     room of candidates polls every 3 seconds)."""
-    reply = clock_state(session_id)
-    if reply["status"] == "in_progress" and not reply["paused"] and reply["remaining_seconds"] <= 0:
-        exam = own_session(session_id)  # past the deadline: end it if the grace is over too
-        if expire_if_due(db.session, exam, now=now()):
-            db.session.commit()
-            reply = clock_state(session_id)
-    return jsonify(reply)
+    return jsonify(read_expiring(session_id, clock_state))
 
 
 def item_payload(si: SessionItem) -> dict:

@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any, Protocol
 
 import numpy as np
-from sqlalchemy import ColumnElement, bindparam, insert, inspect, select, text, update
+from sqlalchemy import bindparam, insert, inspect, select, text, update
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -270,20 +270,11 @@ class Started:
     has_messages: bool = True
 
 
-def start(
-    session: Session,
-    exam: ExamSession,
-    request: StartRequest,
-    *,
-    now: datetime,
-    pin_ok=None,
-    rng: np.random.Generator | None = None,
-) -> ExamSession:
-    """Start the session, or resume it on the same device (or another, if the proctor allowed).
-
-    ``pin_ok(hash, pin)`` checks the start PIN; the deadline is set once, at the first start.
-    """
-    return begin(session, exam, request, now=now, pin_ok=pin_ok, rng=rng).exam
+def start(session: Session, exam: ExamSession, request: StartRequest, **options: Any) -> ExamSession:
+    """Start the session, or resume it on the same device (or another, if the proctor allowed):
+    :func:`begin` (``now``, ``pin_ok(hash, pin)`` to check the start PIN, ``rng``), the session only.
+    The deadline is set once, at the first start."""
+    return begin(session, exam, request, **options).exam
 
 
 def begin(
@@ -765,10 +756,7 @@ def _ending(dialect: str):
     (and, on PostgreSQL, the session chain's lock, after the row's, as a save takes them).
     Parameters: ``sid``, ``was`` (the status it had), ``new_status``, ``reason``, ``at``."""
     sessions = statements.sessions
-    returned: list[ColumnElement[Any]] = [sessions.c.id]
-    lock = chain.lock_expression(dialect, sessions.c.id)
-    if lock is not None:
-        returned.append(lock)
+    returned = statements.with_chain_lock(dialect, [sessions.c.id])
     return (
         update(sessions)
         .where(sessions.c.id == bindparam("sid"), sessions.c.status == bindparam("was"))

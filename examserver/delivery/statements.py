@@ -31,6 +31,14 @@ ANSWER_FIELDS = (
 )  # fmt: skip
 
 
+def with_chain_lock(dialect: str, returned: list[ColumnElement[Any]]) -> list[ColumnElement[Any]]:
+    """``returned`` and, on PostgreSQL, the session chain's advisory lock
+    (:func:`proctoring.chain.lock_expression`), for an ``UPDATE ... RETURNING`` of the session row
+    that takes the row's lock first, as a save does."""
+    lock = chain.lock_expression(dialect, sessions.c.id)
+    return [*returned, lock] if lock is not None else returned
+
+
 @cache
 def touch(dialect: str):
     """Lock the candidate's session row, mark it seen and read its facts: ``UPDATE ... RETURNING``
@@ -52,14 +60,11 @@ def touch(dialect: str):
         sessions.c.id, sessions.c.status, sessions.c.active_client_id, sessions.c.paused_at,
         sessions.c.deadline_at, grace, mode,
     ]  # fmt: skip
-    lock = chain.lock_expression(dialect, sessions.c.id)
-    if lock is not None:
-        returned.append(lock)
     return (
         update(sessions)
         .where(sessions.c.id == bindparam("sid"), sessions.c.candidate_id == bindparam("uid"))
         .values(last_seen_at=bindparam("seen"))
-        .returning(*returned)
+        .returning(*with_chain_lock(dialect, returned))
     )
 
 
