@@ -41,9 +41,6 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from examserver.accounts.models import LoginSession, User
 from itembank.database import utcnow
 
-#: An execution option for the lookup's own writes (the last-seen touch): they change nothing the
-#: cache holds, and forgetting every entry at each touch would empty it once a minute per candidate.
-KEEPS_IDENTITIES = "keeps_identities"
 #: The tables whose changes can end or change a sign-in.
 WATCHED = (User.__tablename__, LoginSession.__tablename__)
 #: The longest an entry is used without reading its row again, whatever the feed says.
@@ -178,7 +175,7 @@ def _after_flush(session: Session, flush_context: Any) -> None:
 def _on_bulk_change(state: ORMExecuteState) -> None:
     """An ORM UPDATE or DELETE of the watched tables (sign out everywhere, disable an account)
     changes rows the flush never sees: forget everything, as such changes are rare."""
-    if not (state.is_update or state.is_delete) or state.execution_options.get(KEEPS_IDENTITIES):
+    if not (state.is_update or state.is_delete):
         return
     table = getattr(state.statement, "table", None)
     if getattr(table, "name", None) in WATCHED:

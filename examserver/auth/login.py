@@ -11,7 +11,7 @@ from sqlalchemy import Table, bindparam, select, update
 
 from examserver.accounts import services
 from examserver.accounts.models import LoginSession, User
-from examserver.auth.identity_cache import FEED_OVERLAP, KEEPS_IDENTITIES, IdentityCache
+from examserver.auth.identity_cache import FEED_OVERLAP, IdentityCache
 from examserver.extensions import db, login_manager
 from itembank.database import utcnow
 
@@ -47,9 +47,9 @@ _LOOKUP = (
     .where(LoginSession.token_hash == bindparam("digest"))
 )
 _UNKNOWN = object()
-#: The last-seen write: it changes nothing a remembered identity holds (:data:`KEEPS_IDENTITIES`).
-_TOUCH = update(LoginSession).execution_options(**{KEEPS_IDENTITIES: True})
-#: The revocation feed and its queued last-seen writes (one executemany), as Core statements.
+#: The revocation feed, and the last-seen write (one row at a lookup, the queued rows with the
+#: feed): Core statements, which the cache's ORM change listeners do not see (a touch changes
+#: nothing a remembered identity holds).
 _REVOKED_SINCE = select(LoginSession.id).where(LoginSession.revoked_at >= bindparam("since"))
 _LOGIN_TABLE = cast(Table, LoginSession.__table__)
 _TOUCH_MANY = (
@@ -112,7 +112,7 @@ def _look_up() -> Identity | None:
         return None
     last_seen = found.last_seen_at
     if now - last_seen >= config["SESSION_TOUCH_INTERVAL"]:
-        db.session.execute(_TOUCH.values(last_seen_at=now).where(LoginSession.id == row_id))
+        db.session.connection().execute(_TOUCH_MANY, [{"row_id": row_id, "seen": now}])
         db.session.commit()
         last_seen = now
     g.login_session_id = row_id

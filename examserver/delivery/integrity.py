@@ -9,13 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import select
 
 from examserver.delivery.models import Answer, ExamSession, SessionItem, SessionResult
 from examserver.delivery.scoring import AnswerSheet
 from itembank.database import utcnow
 from proctoring import chain, ledger, receipts, services
-from proctoring.models import IntegrityEvent
 
 #: Answers this close together count as implausibly fast (a first answer every 3 s or faster).
 FAST_ANSWER_SECONDS = 3.0
@@ -58,23 +56,6 @@ def browser_events(session, session_id: int, events, now: datetime) -> services.
             counts[kind] = counts.get(kind, 0) + count
         exam.browser_events_dropped = counts
     return outcome
-
-
-def on_start(session, exam: ExamSession, *, first: bool, ip_address: str | None, now: datetime) -> None:
-    """Log a start or resume, and a new network address compared with the previous one."""
-    previous = session.scalar(
-        select(IntegrityEvent)
-        .where(
-            IntegrityEvent.session_id == exam.id,
-            IntegrityEvent.kind.in_(("session_started", "session_resumed")),
-        )
-        .order_by(IntegrityEvent.id.desc())
-        .limit(1)
-    )
-    server_event(session, exam, "session_started" if first else "session_resumed", now, ip=ip_address)
-    last_ip = (previous.details or {}).get("ip") if previous is not None else None
-    if last_ip and ip_address and last_ip != ip_address:
-        server_event(session, exam, "new_address", now, ip=ip_address, previous_ip=last_ip)
 
 
 def on_saves(session, exam: ExamSession, applied: list[tuple[SessionItem, Answer, object, int]]) -> None:

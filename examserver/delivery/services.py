@@ -373,8 +373,8 @@ _NEW_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
 
 
 def _log_start(session: Session, exam_id: int, *, first: bool, ip_address: str | None, now: datetime) -> bool:
-    """:func:`integrity.on_start` in Core statements: log the start or resume, and a network address
-    other than the previous start's, on the session's chain. With the chain locked (by the caller),
+    """Log the start or resume, and a network address other than the previous start's, on the
+    session's chain, in Core statements. With the chain locked (by the caller),
     its head and the previous start are read in one statement, so each event is inserted at its
     chain position (no update after) and chained as :func:`proctoring.chain.event_record` writes it.
     Returns whether a proctor has messaged the session (so a reply without messages skips their read)."""
