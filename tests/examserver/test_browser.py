@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from examserver import create_app
@@ -68,7 +69,7 @@ def test_candidate_signs_in_on_a_phone_with_the_keyboard(live_server, phone):
     phone.goto(live_server + "/")
     assert phone.url.endswith("/masuk")
     assert phone.locator("html").get_attribute("lang") == "id"
-    assert phone.get_by_role("heading", name="Masuk").is_visible()
+    expect(phone.get_by_role("heading", name="Masuk")).to_be_visible()
     assert fits_the_screen(phone)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     phone.screenshot(path=str(SCREENSHOTS / "login-360.png"), full_page=True)
@@ -78,7 +79,7 @@ def test_candidate_signs_in_on_a_phone_with_the_keyboard(live_server, phone):
     phone.get_by_label("Kata sandi").fill("demo12345")
     phone.keyboard.press("Enter")
     phone.wait_for_url("**/peserta/")
-    assert phone.get_by_role("heading", name="Beranda peserta").is_visible()
+    expect(phone.get_by_role("heading", name="Beranda peserta")).to_be_visible()
     assert "Ahmad Fauzi" in phone.content()
     assert fits_the_screen(phone)
     phone.screenshot(path=str(SCREENSHOTS / "candidate-home-360.png"), full_page=True)
@@ -108,7 +109,7 @@ def test_admin_switches_to_english_and_disables_a_candidate(live_server, browser
     page.goto(live_server + "/masuk")
     page.get_by_label("Bahasa").select_option("en")
     page.get_by_role("button", name="Ganti").click()
-    assert page.get_by_role("heading", name="Sign in").is_visible()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     page.get_by_label("Email").fill("admin@demo.id")
     page.get_by_label("Password").fill("demo12345")
     page.get_by_role("button", name="Sign in").click()
@@ -118,10 +119,10 @@ def test_admin_switches_to_english_and_disables_a_candidate(live_server, browser
     page.get_by_role("button", name="Search").click()
     page.get_by_role("link", name="Disable kandidat20@demo.id").click()
     page.get_by_role("button", name="Disable account").click()  # refused until the box is ticked
-    assert page.get_by_text("Tick this box to confirm").is_visible()
+    expect(page.get_by_text("Tick this box to confirm")).to_be_visible()
     page.get_by_label("I understand", exact=False).check()
     page.get_by_role("button", name="Disable account").click()
-    assert page.get_by_text("Account kandidat20@demo.id disabled.").is_visible()
+    expect(page.get_by_text("Account kandidat20@demo.id disabled.")).to_be_visible()
     assert page.get_by_label("Search name or email").input_value() == "kandidat20@"  # the filter survives
     assert fits_the_screen(page)
     context.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from examserver.demo.finished import CODE
 from tests.examserver import player_browser as player
 
@@ -18,11 +20,11 @@ def test_the_certificate_has_a_print_button_and_prints_without_the_page_furnitur
     player.sign_in(page, live, 1)
     page.goto(f"{live.url}/ujian/{player.session_id(live, 1, CODE)}/sertifikat")
     button = page.get_by_role("button", name="Cetak sertifikat")
-    assert button.is_visible()
+    expect(button).to_be_visible()
     button.click()
     assert page.evaluate("window.printed") == 1
     assert problems == [] and page.errors == []  # no CSP violation: the handler comes from a file
 
     page.emulate_media(media="print")
     assert button.is_hidden() and page.locator("header.top").is_hidden()
-    assert page.get_by_role("heading", name="Sertifikat hasil ujian").is_visible()
+    expect(page.get_by_role("heading", name="Sertifikat hasil ujian")).to_be_visible()

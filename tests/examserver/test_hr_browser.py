@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from examserver import create_app
@@ -64,7 +65,7 @@ def test_hr_officer_goes_from_a_new_hire_to_a_downloaded_budget_plan(hr_server, 
     items = plan.get_by_role("listitem")
     assert items.count() == 2 and "Program ORIENT" in items.nth(0).inner_text()
     page.get_by_role("button", name="Simpan sebagai rencana pengembangan").click()
-    assert page.get_by_text("Rencana pengembangan disimpan.").is_visible()
+    expect(page.get_by_text("Rencana pengembangan disimpan.")).to_be_visible()
 
     page.get_by_role("link", name="Beranda").click()
     page.get_by_role("link", name="Peta kesenjangan kohort").click()
@@ -74,13 +75,13 @@ def test_hr_officer_goes_from_a_new_hire_to_a_downloaded_budget_plan(hr_server, 
     image.wait_for()
     page.wait_for_function("document.querySelector('figure img').complete")
     assert page.evaluate("document.querySelector('figure img').naturalWidth") > 300
-    assert page.get_by_role("cell", name="Papua").is_visible()
+    expect(page.get_by_role("cell", name="Papua")).to_be_visible()
 
     page.get_by_role("link", name="Rencana pelatihan dalam anggaran").first.click()
     page.get_by_label("Judul rencana").fill("Rencana triwulan I")
     page.get_by_label("Anggaran (Rp)").fill("4500000")
     page.get_by_role("button", name="Susun rencana").click()
-    assert page.get_by_role("heading", name="Rencana triwulan I").is_visible()
+    expect(page.get_by_role("heading", name="Rencana triwulan I")).to_be_visible()
     assert "Rp\u00a04.500.000" in page.locator("dl.facts").inner_text()
     with page.expect_download() as download:
         page.get_by_role("link", name="Unduh CSV").click()

@@ -9,6 +9,7 @@ import re
 import time
 from pathlib import Path
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from examserver.delivery.models import ExamSession
@@ -67,11 +68,11 @@ def test_a_candidate_takes_the_whole_exam_on_a_phone(live, phone):
 
     page.get_by_role("button", name="Selesai").click()
     dialog = page.locator("#confirm-finish")
-    assert dialog.is_visible()
+    expect(dialog).to_be_visible()
     assert "15 dari 15" in dialog.inner_text() and "0 belum dijawab" in dialog.inner_text()
     page.get_by_role("button", name="Ya, selesai").click()
     page.wait_for_url(f"**/ujian/{exam_id}/hasil")
-    assert page.get_by_role("heading", name="Hasil ujian").is_visible()
+    expect(page.get_by_role("heading", name="Hasil ujian")).to_be_visible()
     assert page.locator("tfoot").inner_text().startswith("Total")
     assert fits_the_screen(page)
 

@@ -7,6 +7,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from examserver import create_app
@@ -83,12 +84,12 @@ def test_apply_verify_publish_and_verify_the_signature_on_a_phone(selection_serv
     candidate.get_by_label("IPK").fill("3.4")
     candidate.get_by_label("Tanggal lahir").fill("1998-05-01")
     candidate.get_by_role("button", name="Simpan").click()
-    assert candidate.get_by_text("Lamaran disimpan sebagai draf").is_visible()
+    expect(candidate.get_by_text("Lamaran disimpan sebagai draf")).to_be_visible()
     candidate.get_by_label("Berkas (PDF, JPG atau PNG)").set_input_files(str(ktp))
     candidate.get_by_role("button", name="Unggah").click()
-    assert candidate.get_by_text("Dokumen diunggah.").is_visible()
+    expect(candidate.get_by_text("Dokumen diunggah.")).to_be_visible()
     candidate.get_by_role("button", name="Kirim lamaran").click()
-    assert candidate.get_by_text("Lamaran terkirim.").is_visible()
+    expect(candidate.get_by_text("Lamaran terkirim.")).to_be_visible()
     assert fits_the_screen(candidate)
 
     member = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
@@ -101,13 +102,13 @@ def test_apply_verify_publish_and_verify_the_signature_on_a_phone(selection_serv
         member.get_by_label(item).check()
     member.get_by_role("button", name="Simpan pemeriksaan").click()
     member.get_by_role("button", name="Tetapkan hasil verifikasi").click()
-    assert member.get_by_text("Hasil verifikasi ditetapkan.").is_visible()
+    expect(member.get_by_text("Hasil verifikasi ditetapkan.")).to_be_visible()
     assert fits_the_screen(member)
     member.goto(f"{url}/seleksi/panitia/periode/{selection_server['period_id']}/umumkan")
     member.get_by_label("Judul pengumuman").fill("Hasil seleksi administrasi")
     member.get_by_label("Saya mengerti", exact=False).check()
     member.get_by_role("button", name="Terbitkan").click()
-    assert member.get_by_text("Pengumuman diterbitkan dan ditandatangani.").is_visible()
+    expect(member.get_by_text("Pengumuman diterbitkan dan ditandatangani.")).to_be_visible()
     announcement_url = member.url
 
     public = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
