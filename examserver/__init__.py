@@ -21,7 +21,7 @@ from werkzeug.wsgi import LimitedStream, get_input_stream
 from examserver import access
 from examserver.config import Config, load_config
 from examserver.extensions import babel, csrf, db, limiter, login_manager, migrate
-from examserver.pool import install_idle_ping
+from examserver.pool import end_reads_with_commit, install_idle_ping
 from itembank.database import MAX_INTEGER
 
 
@@ -208,6 +208,7 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         install_idle_ping(db.engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
+        end_reads_with_commit(db.engine)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -1,6 +1,8 @@
 """Connections pinged only after they rested in the pool (examserver/pool.py): a busy pool sends no
 ping, a rested connection is pinged, and one the database dropped while it rested is replaced
-before a request uses it. On PostgreSQL (SQLite is a file: nothing is installed there)."""
+before a request uses it. Read-only transactions end without making psycopg forget its prepared
+statements; one that wrote or failed is still rolled back. On PostgreSQL (SQLite is a file:
+nothing is installed there)."""
 
 from __future__ import annotations
 
@@ -8,10 +10,11 @@ import os
 
 import pytest
 from sqlalchemy import create_engine, exc, text
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from examserver import pool as pool_module
-from examserver.pool import install_idle_ping
+from examserver.pool import end_reads_with_commit, install_idle_ping
 from tests.conftest import require
 
 URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -95,3 +98,57 @@ def test_the_rest_is_read_from_the_environment(monkeypatch, tmp_path):
     assert load_config(Config)["DATABASE_PING_AFTER_IDLE_SECONDS"] == 0.0
     monkeypatch.delenv("DATABASE_PING_AFTER_IDLE_SECONDS")
     assert load_config(Config)["DATABASE_PING_AFTER_IDLE_SECONDS"] == 10.0
+
+
+#: Read six times, each in its own transaction: psycopg prepares a statement at its fifth execution.
+READ = text("SELECT count(*) FROM pg_class WHERE oid > :above")
+
+
+def prepared_after_six_reads(engine) -> int:
+    for _ in range(6):
+        with Session(engine) as session:  # as a request's session: closed, so rolled back, after reading
+            session.execute(READ, {"above": 0}).scalar()
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar()
+
+
+def test_read_only_transactions_keep_the_prepared_statements(engine):
+    assert prepared_after_six_reads(engine) == 0  # as psycopg does by itself: each rollback forgets them
+    engine.dispose()
+    end_reads_with_commit(engine)
+    assert prepared_after_six_reads(engine) == 1
+
+
+@pytest.fixture
+def scratch_table(engine):
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE IF NOT EXISTS pool_scratch (n integer)"))
+        connection.execute(text("DELETE FROM pool_scratch"))
+    yield
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE pool_scratch"))
+
+
+def test_a_transaction_that_wrote_is_still_rolled_back(engine, scratch_table):
+    end_reads_with_commit(engine)
+    for _ in range(6):
+        with Session(engine) as session:
+            session.execute(READ, {"above": 0}).scalar()
+            session.execute(text("INSERT INTO pool_scratch (n) VALUES (1)"))
+            session.execute(READ, {"above": 0}).scalar()  # a read after the write changes nothing
+    with Session(engine) as session:
+        session.execute(text("INSERT INTO pool_scratch (n) VALUES (2)"))
+        session.rollback()
+        session.execute(READ, {"above": 0}).scalar()  # the next transaction only reads: committed
+        session.commit()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM pool_scratch")).scalar() == 0
+
+
+def test_a_failed_transaction_is_rolled_back_and_the_connection_serves_again(engine, scratch_table):
+    end_reads_with_commit(engine)
+    with Session(engine) as session:
+        with pytest.raises(exc.ProgrammingError):
+            session.execute(text("SELECT no_such_column FROM pool_scratch"))
+        session.rollback()
+        assert session.execute(READ, {"above": 0}).scalar() > 0
