@@ -31,6 +31,7 @@ from examserver.delivery.services import (
     note_pin_failure,
     overdue,
     reach_item,
+    resume_here,
     remaining_seconds,
     submit,
     touch_for_save,
@@ -310,10 +311,16 @@ def ended_sessions():
 def start_session(session_id: int):
     """Start the exam, or resume it (same device, or another one the proctor allowed)."""
     data = body()
-    exam = own_session(session_id, lock=True, with_blueprint=True)
-    request_data = StartRequest(
-        client_id=str(data.get("client_id", "")), pin=data.get("pin"), ip_address=request.remote_addr
+    client_id, moment = str(data.get("client_id", "")), now()
+    has_messages = resume_here(
+        db.session, session_id, candidate_id(), client_id, now=moment, ip_address=request.remote_addr
     )
+    if has_messages is not None:  # the player loaded again on its device: the session is not loaded
+        reply = state(session_id, messages=has_messages)  # read before the commit: one transaction
+        db.session.commit()
+        return json_reply(reply)
+    exam = own_session(session_id, lock=True, with_blueprint=True)
+    request_data = StartRequest(client_id=client_id, pin=data.get("pin"), ip_address=request.remote_addr)
     try:
         started = begin(db.session, exam, request_data, now=now(), pin_ok=verify_password)
     except Refusal as refused:
@@ -330,9 +337,9 @@ def start_session(session_id: int):
             db.session.commit()
         raise
     if started.drawn is None:
+        reply = state(session_id, messages=started.has_messages)  # read before the commit: one transaction
         db.session.commit()
-        # not exam.id: the commit expired it, and reading it reloads the row
-        return json_reply(state(session_id, messages=started.has_messages))
+        return json_reply(reply)
     first, items = started_state(started)  # before the commit expires what the start holds
     db.session.commit()
     return json_reply(state_of(session_id, first, items, now(), started.has_messages))

@@ -328,6 +328,21 @@ def begin(
     return Started(exam, drawn, messages)
 
 
+def resume_here(
+    session: Session, session_id: int, candidate_id: int, client_id: str, *, now: datetime, ip_address: str | None
+) -> bool | None:
+    """The common resume (the player's page loaded again on the device that holds the running
+    session, before its deadline) without loading the session: mark it seen and lock it and its chain
+    in one statement (:func:`statements.resume_touch`), then log the resume as :func:`begin` does.
+    Returns whether a proctor has messaged the session, or None when this is not such a resume
+    (nothing was written: :func:`begin` decides, on the loaded session)."""
+    connection = session.connection()
+    values = {"sid": session_id, "uid": candidate_id, "client": client_id, "seen": now}
+    if connection.execute(statements.resume_touch(connection.dialect.name), values).first() is None:
+        return None
+    return _log_start(session, session_id, first=False, ip_address=ip_address, now=now)
+
+
 def _write_and_lock(session: Session, exam: ExamSession, values: dict[str, Any]) -> None:
     """Write ``values`` to the session's row and, on PostgreSQL, take the session chain's lock in
     the same ``UPDATE ... RETURNING`` (:func:`proctoring.chain.lock_expression`): after the row lock

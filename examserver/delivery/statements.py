@@ -68,6 +68,26 @@ def touch(dialect: str):
     )
 
 
+@cache
+def resume_touch(dialect: str):
+    """Mark the candidate's running session seen on the device that holds it, with its clock still
+    running within the deadline (or paused), and, on PostgreSQL, take the session chain's lock:
+    ``UPDATE ... RETURNING`` its id (no row: not such a resume, the full start path decides).
+    Parameters: ``sid``, ``uid`` (its candidate), ``client`` (the device), ``seen``."""
+    return (
+        update(sessions)
+        .where(
+            sessions.c.id == bindparam("sid"),
+            sessions.c.candidate_id == bindparam("uid"),
+            sessions.c.status == "in_progress",
+            sessions.c.active_client_id == bindparam("client"),
+            sessions.c.paused_at.is_not(None) | (sessions.c.deadline_at >= bindparam("seen")),
+        )
+        .values(last_seen_at=bindparam("seen"))
+        .returning(*with_chain_lock(dialect, [sessions.c.id]))
+    )
+
+
 def _rows():
     exam_id = bindparam("exam_id")
     head = select(LogEntry.position, LogEntry.entry_hash).where(LogEntry.chain_id == exam_id)

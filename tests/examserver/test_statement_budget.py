@@ -32,15 +32,16 @@ BUDGET = {
     "status": 4,  # + the session with its items and answers, the proctor's messages
     "one_item": 3,  # + the session with the item and its answer (item versions are kept in process)
     "all_items": 3,  # + the session with every item and answer
-    "start": 10,  # + the session locked with its schedule and blueprint, its forms, the form's entries
+    "start": 11,  # + the common resume's UPDATE (it matches no row: not started yet),
+    #              the session locked with its schedule and blueprint, its forms, the form's entries
     #              (one statement; a random form reads every section's pool in one), the draw in one
     #              insert, the start written (with the chain's lock on PostgreSQL), the chain's head with
     #              the previous start and whether a proctor wrote, the start event and its chain entry,
     #              the sections; the reply is built from the draw (no answers yet), not read back
-    "resume": 8,  # + the session locked with its schedule and blueprint, seen (and the chain's lock), the
-    #              chain's head with the previous start, the resume event and its chain entry; after the
-    #              commit the reply (SQLite's second BEGIN, the session's rows; the proctor's messages
-    #              only when there are some)
+    "resume": 6,  # + the session seen on its device within its deadline (UPDATE ... RETURNING, with the
+    #              chain's lock on PostgreSQL; the session is not loaded), the chain's head with the
+    #              previous start, the resume event and its chain entry, the reply's session rows before
+    #              the commit (the proctor's messages only when there are some)
     "live_room": 8,  # + the schedule, the proctor's account and assignment, the room's sessions with
     #                 their names, grouped events, grouped progress (the same for 20 candidates or 2,000)
     "schedule_page": 12,  # + the schedule with its blueprint, its sessions, their results, the proctors,
