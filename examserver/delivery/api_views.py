@@ -327,13 +327,16 @@ def start_session(session_id: int):
         if refused.code in (
             "delivery.other_device",
             "delivery.pin_wrong",
-        ):  # log or count the attempt before refusing it
+            "delivery.session_ended",
+        ):  # log or count the attempt, or keep the expiry the start found due, before refusing it
             db.session.rollback()
             exam = own_session(session_id, lock=True)
             if refused.code == "delivery.other_device":
                 integrity.server_event(db.session, exam, "other_device_refused", ip=request.remote_addr)
-            else:
+            elif refused.code == "delivery.pin_wrong":
                 note_pin_failure(db.session, exam, now=now(), ip_address=request.remote_addr)
+            else:
+                expire_if_due(db.session, exam, now=now())
             db.session.commit()
         raise
     if started.drawn is None:
