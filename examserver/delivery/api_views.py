@@ -31,8 +31,8 @@ from examserver.delivery.services import (
     note_pin_failure,
     overdue,
     reach_item,
-    resume_here,
     remaining_seconds,
+    resume_here,
     submit,
     touch_for_save,
 )
