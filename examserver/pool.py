@@ -34,6 +34,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import psycopg
 from psycopg import pq
 from sqlalchemy import Engine, event, exc
 
@@ -88,7 +89,10 @@ def end_reads_with_commit(engine: Engine) -> None:
         if info.pop(WROTE, False):
             return
         if dbapi_connection.info.transaction_status == pq.TransactionStatus.INTRANS:
-            dbapi_connection.commit()  # the rollback that follows finds no transaction: a no-op
+            try:
+                dbapi_connection.commit()  # the rollback that follows finds no transaction: a no-op
+            except psycopg.Error:
+                return  # a lost connection: the rollback meets the error, and SQLAlchemy handles it
 
     @event.listens_for(engine, "commit")
     def _committed(connection: Any) -> None:
@@ -96,4 +100,8 @@ def end_reads_with_commit(engine: Engine) -> None:
 
     @event.listens_for(engine, "rollback")
     def _rolling_back(connection: Any) -> None:
+        # Called before SQLAlchemy's own rollback, also on a connection it invalidated or closed
+        # (nothing to keep then: it deals with the connection itself).
+        if connection.closed or connection.invalidated or not connection.connection.is_valid:
+            return
         _end_a_read(connection.connection.dbapi_connection, connection.connection.info)

@@ -152,3 +152,18 @@ def test_a_failed_transaction_is_rolled_back_and_the_connection_serves_again(eng
             session.execute(text("SELECT no_such_column FROM pool_scratch"))
         session.rollback()
         assert session.execute(READ, {"above": 0}).scalar() > 0
+
+
+@pytest.mark.parametrize("installed", [False, True])
+def test_a_read_whose_connection_was_dropped_fails_as_before_and_the_pool_recovers(engine, installed):
+    """The commit in place of the rollback fails on a lost connection; SQLAlchemy's own rollback
+    then meets the error as it does without the hook (its OperationalError, the connection replaced)."""
+    if installed:
+        end_reads_with_commit(engine)
+    session = Session(engine)
+    pid = session.execute(text("SELECT pg_backend_pid()")).scalar()
+    terminate(pid)  # the database drops it in the middle of the read-only transaction
+    with pytest.raises(exc.OperationalError):
+        session.close()
+    with Session(engine) as session:
+        assert session.execute(text("SELECT pg_backend_pid()")).scalar() != pid
