@@ -59,6 +59,9 @@ PRESTARTED = os.environ.get("LOAD_PRESTARTED") == "1"
 SUBMIT_AT_DROP = os.environ.get("LOAD_SUBMIT_AT_DROP") == "1"
 if PRESTARTED:
     LOGIN_SECONDS = SPIKE_SECONDS = 0.0
+#: The device cookie the session page sets (``examserver.delivery.views.DEVICE_COOKIE``): the player
+#: sends its value as ``client_id``, and the server reads a GET's device from it.
+DEVICE_COOKIE = "ujian_perangkat"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -191,11 +194,12 @@ class Candidate(FastHttpUser):
         self.rng = random.Random(self.number)
         self.api = f"/api/sesi/{self.session_id}"
         if PRESTARTED:
-            self.client.cookiejar.set_cookie(http.cookiejar.Cookie(
-                0, "ujian_session", row["cookie"], None, False, "127.0.0.1", False, False, "/", True, False,
-                None, False, None, None, {},
-            ))  # fmt: skip
             self.token, self.device = row["csrf"], row["device"]
+            for name, value in (("ujian_session", row["cookie"]), (DEVICE_COOKIE, self.device)):
+                self.client.cookiejar.set_cookie(http.cookiejar.Cookie(
+                    0, name, value, None, False, "127.0.0.1", False, False, "/", True, False,
+                    None, False, None, None, {},
+                ))  # fmt: skip
             self.items = [
                 {"position": p, "kind": {"n": "numeric", "m": "multiple"}.get(shape[0], "single"),
                  "options": [{"id": str(i)} for i in range(1, int(shape[1:]) + 1)]}
@@ -233,6 +237,10 @@ class Candidate(FastHttpUser):
         start_page = self.get(f"/ujian/{self.session_id}", "GET /ujian/<id> (start page)")
         match = CSRF_META.search(start_page.text or "")
         self.token = match.group(1) if match else None
+        # As start.js and the player: the device is the one the page's cookie names (reads of the
+        # items from any other device are refused while the session runs).
+        named = [cookie.value for cookie in self.client.cookiejar if cookie.name == DEVICE_COOKIE]
+        self.device = named[0] if named and named[0] else self.device
 
     def start_exam(self):
         for _attempt in range(3):  # a candidate presses the button again when nothing happens

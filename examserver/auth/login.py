@@ -128,8 +128,10 @@ def _read_feed(cache: IdentityCache, now) -> None:
     revoked = db.session.connection().execute(_REVOKED_SINCE, {"since": cache.fed_at - FEED_OVERLAP}).scalars().all()
     touches, cache.touches = cache.touches, {}
     if touches:
-        connection = db.session.connection()
-        connection.execute(_TOUCH_MANY, [{"row_id": row_id, "seen": seen} for row_id, seen in touches.items()])
+        # In the rows' id order, as every process writes its batch: two batches sharing rows, each
+        # taking row locks in its own order, deadlocked under a sign-in storm (one request failed).
+        rows = [{"row_id": row_id, "seen": touches[row_id]} for row_id in sorted(touches)]
+        db.session.connection().execute(_TOUCH_MANY, rows)
         db.session.commit()
     cache.fed(now, list(revoked))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from examserver.accounts.models import LoginSession, User
 from examserver.auth import identity_cache as cache_module
@@ -122,6 +122,36 @@ def test_a_due_touch_is_written_with_the_next_feed_in_one_statement(app, db_sess
     for user, _ in users:
         row = db_session.scalar(select(LoginSession).where(LoginSession.user_id == user.id))
         assert row.last_seen_at == entry_of(app, user).written_at
+
+
+def test_every_process_writes_its_touches_in_the_rows_order(app, db_session, make_user, monkeypatch):
+    """Two processes' batches share rows; each takes the rows' locks in id order, so neither waits for
+    the other in a cycle (a deadlock, which failed a request under load)."""
+    users = [signed_in(app, make_user) for _ in range(4)]
+    interval = app.config["SESSION_TOUCH_INTERVAL"]
+    for user, client in reversed(users):  # queued newest row first
+        assert client.get("/ujian/ping").status_code == 200
+        entry_of(app, user).written_at -= interval
+    for _, client in reversed(users):
+        assert client.get("/ujian/ping").status_code == 200
+    assert list(identity_cache(app).touches) != sorted(identity_cache(app).touches)
+    written: list[list[int]] = []
+
+    def batch(connection, cursor, statement, parameters, context, executemany):
+        if executemany and statement.startswith("UPDATE login_session"):
+            # named on PostgreSQL; positional on SQLite, the row's id last (SET, then WHERE)
+            written.append([row["row_id"] if isinstance(row, dict) else row[-1] for row in parameters])
+
+    feed_now(monkeypatch, app)
+    with app.app_context():
+        from examserver.extensions import db
+
+        event.listen(db.engine, "before_cursor_execute", batch)
+        try:
+            assert users[0][1].get("/ujian/ping").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", batch)
+    assert len(written) == 1 and len(written[0]) == 4 and written[0] == sorted(written[0]), written
 
 
 def test_the_feed_forgets_only_the_revoked_sign_ins(app, db_session, make_user, monkeypatch):
