@@ -60,8 +60,13 @@ def candidate_id() -> int:
     return signed_in.user_id
 
 
-#: A start or resume reads the session's schedule and blueprint: loaded with the session, in one statement.
-_WITH_BLUEPRINT = joinedload(ExamSession.schedule, innerjoin=True).joinedload(ExamSchedule.blueprint, innerjoin=True)
+#: A start reads the session's schedule, blueprint and the blueprint's sections (what the draw and the
+#: first reply read): loaded with the session, in one statement.
+_WITH_BLUEPRINT = (
+    joinedload(ExamSession.schedule, innerjoin=True)
+    .joinedload(ExamSchedule.blueprint, innerjoin=True)
+    .joinedload(TestBlueprint.sections)
+)
 
 
 def own_session(session_id: int, *, lock: bool = False, with_blueprint: bool = False) -> ExamSession:
@@ -72,7 +77,7 @@ def own_session(session_id: int, *, lock: bool = False, with_blueprint: bool = F
         query = query.options(_WITH_BLUEPRINT)
     if lock:
         query = query.with_for_update(of=ExamSession)
-    exam = db.session.scalar(query)
+    exam = db.session.scalars(query).unique().first()  # unique: the sections' rows repeat the session
     if exam is None:
         abort(404)
     return exam

@@ -7,7 +7,6 @@ clock is never used for any decision.
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from functools import cache
 from typing import Any, Protocol
 
 import numpy as np
+import orjson
 from sqlalchemy import bindparam, insert, inspect, select, text, update
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -212,7 +212,7 @@ def _insert_drawn(
     ]
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        connection.execute(_DRAWN_RECORDSET, {"session_id": exam_id, "drawn": json.dumps(rows)})
+        connection.execute(_DRAWN_RECORDSET, {"session_id": exam_id, "drawn": orjson.dumps(rows).decode()})
     else:
         connection.execute(_DRAWN_ROWS, [{"session_id": exam_id, **row} for row in rows]).all()
 

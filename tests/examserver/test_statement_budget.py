@@ -32,12 +32,12 @@ BUDGET = {
     "status": 4,  # + the session with its items and answers, the proctor's messages
     "one_item": 3,  # + the session with the item and its answer (item versions are kept in process)
     "all_items": 3,  # + the session with every item and answer
-    "start": 11,  # + the common resume's UPDATE (it matches no row: not started yet),
-    #              the session locked with its schedule and blueprint, its forms, the form's entries
-    #              (one statement; a random form reads every section's pool in one), the draw in one
-    #              insert, the start written (with the chain's lock on PostgreSQL), the chain's head with
-    #              the previous start and whether a proctor wrote, the start event and its chain entry,
-    #              the sections; the reply is built from the draw (no answers yet), not read back
+    "start": 10,  # + the common resume's UPDATE (it matches no row: not started yet),
+    #              the session locked with its schedule, blueprint and sections, its forms, the form's
+    #              entries (one statement; a random form reads every section's pool in one), the draw in
+    #              one insert, the start written (with the chain's lock on PostgreSQL), the chain's head
+    #              with the previous start and whether a proctor wrote, the start event and its chain
+    #              entry; the reply is built from the draw (no answers yet), not read back
     "resume": 6,  # + the session seen on its device within its deadline (UPDATE ... RETURNING, with the
     #              chain's lock on PostgreSQL; the session is not loaded), the chain's head with the
     #              previous start, the resume event and its chain entry, the reply's session rows before
