@@ -6,11 +6,14 @@
 
 from __future__ import annotations
 
+import gc
+import inspect
 import os
 import re
 import shutil
 import sqlite3
 import time as _time
+import traceback
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -40,6 +43,21 @@ CHROMIUM = os.environ.get(
     "/usr/bin/chromium-headless-shell" if os.path.exists("/usr/bin/chromium-headless-shell") else "/usr/bin/chromium",
 )
 
+
+
+def _name_the_pseudo_files() -> None:
+    """Playwright's sync API takes ``inspect.stack()`` on every call, and ``inspect.getmodule``
+    walks the whole of ``sys.modules`` (about 3 ms here) for each frame whose file belongs to no
+    module: the frames pytest-xdist's workers run from ``<string>``, pytest's own from
+    ``<frozen runpy>``. Naming those files once in ``inspect``'s file-to-module cache ends the walks
+    (measured: 812 walks, 2.6 s of CPU, in one browser test module; about a tenth of the suite's CPU)."""
+    for frame in traceback.extract_stack():
+        if frame.filename.startswith("<"):
+            for name in (frame.filename, os.path.normcase(os.path.abspath(frame.filename))):
+                inspect.modulesbyfile.setdefault(name, "__main__")
+
+
+_name_the_pseudo_files()
 
 def require(condition: bool, reason: str) -> None:
     """Skip when a resource is missing locally; in CI a missing resource is a failure."""
@@ -380,9 +398,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Start the demo seed as soon as a run that needs it is collected, so tests run meanwhile."""
+    """Start the demo seed as soon as a run that needs it is collected, so tests run meanwhile.
+
+    Everything imported by then (the libraries, the app's modules, the tests: about 290,000 objects
+    that live as long as the process) is moved out of the garbage collector's sight with
+    ``gc.freeze()``: every full collection during the run, and the five pytest makes at its end to
+    find unraisable exceptions, walked them all (140 ms a walk; about 30 s of CPU over the suite)."""
     if session.config.option.collectonly:
         return
+    gc.collect()
+    gc.freeze()
     if any("demo_database" in item.fixturenames for item in session.items):
         demo_seed.start(_demo_folder(session.config))
 
