@@ -16,6 +16,11 @@ COMPRESSIBLE = {
     "image/svg+xml", "text/csv", "text/plain",
 }  # fmt: skip
 MIN_BYTES = 512
+#: Level for replies made per request. Measured on the demo's 110 items as the all-items reply
+#: (35.5 KB of JSON): level 6 gives 9,505 bytes in 1.12 ms of CPU, level 4 9,770 bytes in 0.62 ms:
+#: 3% more bytes for 45% less CPU on the request a whole room sends at once. Static files, compressed
+#: once per version, keep level 9.
+DYNAMIC_LEVEL = 4
 
 
 @lru_cache(maxsize=256)
@@ -45,7 +50,7 @@ def install_compression(app: Flask) -> None:
         if request.endpoint == "static":
             body = _gzip_static((request.path, response.headers.get("ETag", "")), data)
         else:
-            body = gzip.compress(data, compresslevel=6, mtime=0)
+            body = gzip.compress(data, compresslevel=DYNAMIC_LEVEL, mtime=0)
         response.set_data(body)
         response.headers["Content-Encoding"] = "gzip"
         response.vary.add("Accept-Encoding")

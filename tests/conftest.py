@@ -44,7 +44,6 @@ CHROMIUM = os.environ.get(
 )
 
 
-
 def _name_the_pseudo_files() -> None:
     """Playwright's sync API takes ``inspect.stack()`` on every call, and ``inspect.getmodule``
     walks the whole of ``sys.modules`` (about 3 ms here) for each frame whose file belongs to no
@@ -58,6 +57,7 @@ def _name_the_pseudo_files() -> None:
 
 
 _name_the_pseudo_files()
+
 
 def require(condition: bool, reason: str) -> None:
     """Skip when a resource is missing locally; in CI a missing resource is a failure."""
