@@ -397,6 +397,11 @@ def report(name: str, samples: dict[str, np.ndarray]) -> None:
     print(f"\nTargets ({name}, medians):")
     for label, met in targets:
         print(f"- {label}: {'met' if met else 'NOT MET'}")
+    sent = start - totals["resume"]
+    print(
+        f"- (the start as the player now sends it: start + player page + all items, the start's answer handed "
+        f"to the player instead of a resume: {sent:.2f} ms; a reload still sends the resume)"
+    )
 
 
 def machine_speed() -> float:

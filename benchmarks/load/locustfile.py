@@ -250,7 +250,8 @@ class Candidate(FastHttpUser):
         player = self.get(f"/ujian/{self.session_id}", "GET /ujian/<id> (player)")
         match = CSRF_META.search(player.text or "")
         self.token = match.group(1) if match else self.token
-        _, state = self.post_json(f"{self.api}/mulai", {"client_id": self.device}, "POST mulai (player resume)")
+        if state is None:  # as player.js: it asks the server only when the start page handed it no answer
+            _, state = self.post_json(f"{self.api}/mulai", {"client_id": self.device}, "POST mulai (player resume)")
         response = self.get(f"{self.api}/butir", "GET butir (all items)")
         try:
             self.items = response.json()["items"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from playwright.sync_api import expect
@@ -92,6 +93,39 @@ def test_a_candidate_takes_the_whole_exam_on_a_phone(live, phone):
     )
     assert [u for u in left_behind if f"/sesi/{exam_id}/" in u or u.endswith(f"/ujian/{exam_id}")] == []
     assert not [u for u in left_behind if u.startswith(f"ujian.{exam_id}.")]
+    assert page.errors == []
+
+
+def test_the_player_takes_the_start_pages_answer_and_asks_again_after_a_reload(live, phone):
+    """The start's answer is handed to the player (start.js handOver, player.js handedOver): a
+    start costs the server one start request, not a start and a resume, and the clock still comes
+    from the server; a reload asks the server again, and the answer is taken only once."""
+    context, page = phone()
+    exam_id = session_id(live, 8)
+    sign_in(page, live, 8)
+    starts = []
+    page.on("request", lambda r: starts.append(r.url) if r.method == "POST" and r.url.endswith("/mulai") else None)
+    start_exam(page, live, exam_id)
+    answered = answer(page, 1)
+    wait_saved(page)
+    assert starts == [f"{live.url}/api/sesi/{exam_id}/mulai"]  # start.js's only
+
+    def logged() -> tuple[datetime, list[str]]:
+        with live.app_context():
+            kinds = db.session.scalars(select(IntegrityEvent.kind).where(IntegrityEvent.session_id == exam_id))
+            return db.session.get(ExamSession, exam_id).deadline_at, list(kinds)
+
+    deadline, kinds = logged()
+    assert "session_started" in kinds and "session_resumed" not in kinds
+    left = (deadline.replace(tzinfo=None) - datetime.now(UTC).replace(tzinfo=None)).total_seconds()
+    assert abs(remaining_shown(page) - left) <= 5  # the server's clock, from the handed-over answer
+
+    with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/mulai")):
+        page.reload()
+    wait_item(page, 1)
+    assert len(starts) == 2  # the reload asked the server: the answer is taken once
+    assert "session_resumed" in logged()[1]
+    assert shown_response(page) == answered
     assert page.errors == []
 
 

@@ -13,6 +13,7 @@ import { createSync } from './player/sync.js';
 // While paused or past the deadline the player asks the server every 3 s (a paused candidate
 // sees the exam go on at once, and those are few); otherwise every 10 s.
 const PAUSED_POLL = 3000;
+const HANDOVER_MS = 30000; // how old the start page's answer may be for the player to use it
 
 const root = document.getElementById('player');
 if (root) start(root.dataset);
@@ -26,10 +27,12 @@ function start(D) {
   const saveMeta = () => store.keep('meta', meta);
   const leaving = () => store.closed;
   const clock = createClock(meta, saveMeta, $('clock'), () => !leaving(), onTimeUp);
-  const api = createApi(D.api, CSRF, (data, started, ended) => {
+  // Every API answer: the clock and the proctor's messages ride on it.
+  const answered = (data, started, ended) => {
     clock.sync(data, started, ended);
     if (data && Array.isArray(data.messages)) showProctorMessage(data.messages);
-  });
+  };
+  const api = createApi(D.api, CSRF, answered);
   let view = null;
   const integrity = createIntegrity(store, clock.serverNow, () => view.current);
   const sync = createSync(store, api, CLIENT, {
@@ -347,6 +350,19 @@ function start(D) {
       .catch(() => { /* the exam still works online */ });
   }
 
+  // The start page's answer (start.js handOver), taken once: the player's first state, seconds old,
+  // without asking the server again. Only for this device, and only fresh; else null (ask).
+  function handedOver() {
+    try {
+      const key = 'ujian-mulai-' + D.session;
+      const kept = JSON.parse(sessionStorage.getItem(key) || 'null');
+      sessionStorage.removeItem(key);
+      const age = kept ? Date.now() - kept.ended : Infinity;
+      if (kept && kept.data && kept.device === CLIENT && age >= 0 && age < HANDOVER_MS) return kept;
+    } catch (e) { /* no storage */ }
+    return null;
+  }
+
   async function boot() {
     T.loading = $('item').textContent.trim();
     bindPrefs();
@@ -360,7 +376,9 @@ function start(D) {
     view.status();
     let online = true;
     try {
-      const res = await api('POST', '/mulai', { client_id: CLIENT });
+      const kept = handedOver();
+      if (kept) answered(kept.data, kept.started, kept.ended);
+      const res = kept ? { ok: true, status: 200, data: kept.data } : await api('POST', '/mulai', { client_id: CLIENT });
       if (!res.ok) {
         handleCode(res.data.code, res.data.message);
         if (res.status === 409 || res.status === 404) return;

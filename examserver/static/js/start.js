@@ -9,10 +9,21 @@
   const csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || '';
   let retry = 0;
 
+  // The start's answer is the state the player asks for first: handed to the player's page (this tab
+  // only, read once, for 30 s: player.js handedOver), which then does not ask the server again.
+  function handOver(data, started, ended) {
+    try {
+      sessionStorage.setItem('ujian-mulai-' + form.dataset.session, JSON.stringify({
+        device: form.dataset.device, started: started, ended: ended, data: data,
+      }));
+    } catch (e) { /* no storage: the player asks the server */ }
+  }
+
   async function start() {
     clearTimeout(retry);
     button.disabled = true;
     try {
+      const started = Date.now();
       const response = await fetch(form.dataset.api, {
         method: 'POST',
         credentials: 'same-origin',
@@ -22,6 +33,7 @@
       let data = {};
       try { data = await response.json(); } catch (e) { data = {}; }
       if (response.ok) {
+        handOver(data, started, Date.now());
         location.assign(form.dataset.player);
         return;
       }
