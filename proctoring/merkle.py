@@ -80,3 +80,47 @@ def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes],
         fn >>= 1
         sn >>= 1
     return sn == 0 and node == root
+
+
+# ------------------------------------------------------------------ appending one leaf at a time
+#
+# A tree that only grows (a sitting's sealed heads) need not be hashed again from its leaves for
+# each new head: its *frontier*, the roots of the perfect subtrees that make up MTH(D[n]) from
+# left to right (one per set bit of n, largest first: the "compact range" of Certificate
+# Transparency's log implementations, cf. RFC 9162 section 2.1.4's consistency proofs, which are
+# built from the same subtrees), gives the next frontier in at most log2(n) node hashes and the
+# tree head in as many. A seal then costs O(log n) instead of reading and hashing every leaf.
+
+
+def frontier_append(frontier: Sequence[bytes], size: int, leaf: bytes) -> list[bytes]:
+    """The frontier of D[size + 1] from that of D[size] (``frontier``) and the new ``leaf`` (raw
+    leaf data): like adding one to a binary counter, each trailing set bit of ``size`` merges the
+    rightmost subtree with the new one."""
+    if len(frontier) != size.bit_count():
+        raise ValueError(f"a frontier of a tree of {size} leaves has {size.bit_count()} subtrees, not {len(frontier)}")
+    merged = list(frontier)
+    node = leaf_hash(leaf)
+    while size & 1:
+        node = node_hash(merged.pop(), node)
+        size >>= 1
+    merged.append(node)
+    return merged
+
+
+def frontier_root(frontier: Sequence[bytes]) -> bytes:
+    """MTH(D[n]) from the frontier of D[n]: the subtrees folded from the right, which is RFC 6962's
+    split at the largest power of two below n applied at every level."""
+    if not frontier:
+        return hashlib.sha256(b"").digest()
+    node = frontier[-1]
+    for left in reversed(frontier[:-1]):
+        node = node_hash(left, node)
+    return node
+
+
+def frontier_of(leaves: Sequence[bytes]) -> list[bytes]:
+    """The frontier of the tree of ``leaves`` (raw leaf data)."""
+    frontier: list[bytes] = []
+    for size, leaf in enumerate(leaves):
+        frontier = frontier_append(frontier, size, leaf)
+    return frontier

@@ -162,6 +162,10 @@ class SittingRoot(Base):
     schedule_id: Mapped[int] = mapped_column(ForeignKey("exam_schedule.id", ondelete="RESTRICT"), index=True)
     tree_size: Mapped[int] = mapped_column(Integer)
     root_hash: Mapped[str] = mapped_column(String(64))
+    #: The tree's frontier (:func:`proctoring.merkle.frontier_append`), its subtree hashes in hex one
+    #: after another, from which the next seal computes the next head without reading every leaf;
+    #: None on heads published before it was kept (the next seal reads the leaves once).
+    frontier: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -19,12 +19,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, bindparam, insert, select, text
+from sqlalchemy import Select, bindparam, exists, insert, select, text
 from sqlalchemy.orm import Session
 
 from proctoring import chain
 from proctoring.chain import LOCK_KEY_OFFSET, PLATFORM_CHAIN, Break
-from proctoring.merkle import inclusion_proof, leaf_hash, tree_hash, verify_inclusion
+from proctoring.merkle import (
+    frontier_append,
+    frontier_of,
+    frontier_root,
+    inclusion_proof,
+    leaf_hash,
+    verify_inclusion,
+)
 from proctoring.models import LogEntry, Receipt, SittingRoot
 
 CODE_LENGTH = 20  # 100 bits
@@ -63,28 +70,50 @@ _RECEIPTS = insert(Receipt.metadata.tables[Receipt.__tablename__])
 _ROOTS = insert(SittingRoot.metadata.tables[SittingRoot.__tablename__])
 
 
-def _sealing_rows() -> Select[tuple[int | None, str | None, int | None, str | None]]:
+def _sealing_row() -> Select[tuple[int | None, str | None, int | None, str | None, bool]]:
     platform = (
         select(LogEntry.position, LogEntry.entry_hash)
         .where(LogEntry.chain_id == PLATFORM_CHAIN)
         .order_by(LogEntry.position.desc())
         .limit(1)
     )
-    facts = select(
+    latest = (
+        select(SittingRoot.tree_size, SittingRoot.frontier)
+        .where(SittingRoot.schedule_id == bindparam("schedule_id"))
+        .order_by(SittingRoot.tree_size.desc())
+        .limit(1)
+    )
+    return select(
         platform.with_only_columns(LogEntry.position).scalar_subquery().label("platform_position"),
         platform.with_only_columns(LogEntry.entry_hash).scalar_subquery().label("platform_hash"),
-    ).subquery()
-    return (
-        select(facts, Receipt.session_id, Receipt.final_head)
-        .select_from(facts)
-        .outerjoin(Receipt, Receipt.schedule_id == bindparam("schedule_id"))
-        .order_by(Receipt.leaf_index)
+        latest.with_only_columns(SittingRoot.tree_size).scalar_subquery().label("tree_size"),
+        latest.with_only_columns(SittingRoot.frontier).scalar_subquery().label("frontier"),
+        exists().where(Receipt.session_id == bindparam("session_id")).label("sealed"),
     )
 
 
-#: The platform chain's head and the sitting's sealed heads in leaf order (always one row, of the
-#: head, when the sitting has none). Parameter: ``schedule_id``.
-SEALING_ROWS = _sealing_rows()
+#: In one row: the platform chain's head, the sitting's latest published tree head (its size and
+#: frontier) and whether the session is sealed already. Parameters: ``schedule_id``, ``session_id``.
+SEALING_ROW = _sealing_row()
+HASH_HEX = 64
+
+
+def pack(frontier: Sequence[bytes]) -> str:
+    """A frontier as stored (:attr:`SittingRoot.frontier`): its hashes in hex, one after another."""
+    return "".join(node.hex() for node in frontier)
+
+
+def unpack(stored: str | None, size: int) -> list[bytes] | None:
+    """The frontier of a tree of ``size`` leaves as stored; None when it is not (an older head) or
+    is not one of that size (the next seal then rebuilds it from the leaves). An empty tree's is empty."""
+    if size == 0:
+        return []
+    if stored is None or len(stored) != HASH_HEX * size.bit_count():
+        return None
+    try:
+        return [bytes.fromhex(stored[i : i + HASH_HEX]) for i in range(0, len(stored), HASH_HEX)]
+    except ValueError:
+        return None
 
 
 def close(
@@ -101,7 +130,10 @@ def close(
     head into the sitting's tree: the next leaf, and the new root published. Returns the receipt code.
 
     Few round trips: on PostgreSQL one statement takes the platform chain's and the sitting's locks
-    and one reads both heads, then one insert writes the entries of both chains."""
+    and one reads both heads, then one insert writes the entries of both chains. The new root comes
+    from the previous head's frontier (:func:`proctoring.merkle.frontier_append`): a seal costs the
+    same for the first session of a sitting and the five-thousandth, and the locks it holds until
+    its commit are held for as long."""
     if not records:
         raise ValueError("closing a chain appends its last records")
     rows = tail.extend(records)
@@ -113,24 +145,29 @@ def close(
             _PLATFORM_AND_SITTING_LOCKS,
             {"platform": LOCK_KEY_OFFSET + PLATFORM_CHAIN, "sitting": SITTING_LOCK_OFFSET + schedule_id},
         )
-    found = connection.execute(SEALING_ROWS, {"schedule_id": schedule_id}).all()
-    if any(row.session_id == tail.chain_id for row in found):
+    found = connection.execute(SEALING_ROW, {"schedule_id": schedule_id, "session_id": tail.chain_id}).one()
+    if found.sealed:
         raise ValueError(f"session {tail.chain_id} was sealed already")
-    platform_position, platform_hash = found[0].platform_position, found[0].platform_hash
     platform = chain.Tail(
-        PLATFORM_CHAIN, platform_position or 0, platform_hash or chain.genesis_hash(PLATFORM_CHAIN), []
+        PLATFORM_CHAIN, found.platform_position or 0, found.platform_hash or chain.genesis_hash(PLATFORM_CHAIN), []
     )
     rows += platform.extend([chain.platform_record(record)])
     chain.insert_entries(session, rows)
     chain.insert_checkpoint(session, record)
-    heads = [row.final_head for row in found if row.final_head is not None] + [tail.head_hash]
+    size = found.tree_size or 0
+    frontier = unpack(found.frontier, size)
+    if frontier is None:  # a head published before frontiers were kept: read the leaves, once
+        frontier = frontier_of([bytes.fromhex(h) for h in _heads(session, schedule_id)[:size]])
+    frontier = frontier_append(frontier, size, bytes.fromhex(tail.head_hash))
     code = receipt_code(tail.head_hash)
     connection.execute(_RECEIPTS, {
-        "session_id": tail.chain_id, "schedule_id": schedule_id, "leaf_index": len(heads) - 1,
+        "session_id": tail.chain_id, "schedule_id": schedule_id, "leaf_index": size,
         "chain_size": tail.position, "final_head": tail.head_hash, "code": code,
     })  # fmt: skip
-    root = tree_hash([bytes.fromhex(h) for h in heads]).hex()
-    connection.execute(_ROOTS, {"schedule_id": schedule_id, "tree_size": len(heads), "root_hash": root})
+    connection.execute(_ROOTS, {
+        "schedule_id": schedule_id, "tree_size": size + 1, "root_hash": frontier_root(frontier).hex(),
+        "frontier": pack(frontier),
+    })  # fmt: skip
     chain.anchor(anchor_file, record)
     return code
 
@@ -214,9 +251,20 @@ def check(session: Session) -> Break | None:
         if receipt_code(receipt.final_head) != receipt.code:
             return Break(receipt.session_id, None, f"receipt code of session {receipt.session_id} was changed")
         leaves.setdefault(receipt.schedule_id, []).append(bytes.fromhex(receipt.final_head))
+    # Each sitting's leaves are walked once, the frontier grown leaf by leaf, and every published
+    # head compared on the way (hashing the leaves again for each head was quadratic).
+    grown: dict[int, tuple[int, list[bytes]]] = {}
     for root in session.scalars(select(SittingRoot).order_by(SittingRoot.schedule_id, SittingRoot.tree_size)):
-        sealed = leaves.get(root.schedule_id, [])[: root.tree_size]
-        if len(sealed) != root.tree_size or tree_hash(sealed).hex() != root.root_hash:
+        sealed = leaves.get(root.schedule_id, [])
+        size, frontier = grown.get(root.schedule_id, (0, []))
+        while size < min(root.tree_size, len(sealed)):
+            frontier = frontier_append(frontier, size, sealed[size])
+            size += 1
+        grown[root.schedule_id] = (size, frontier)
+        if size != root.tree_size or frontier_root(frontier).hex() != root.root_hash:
             return Break(PLATFORM_CHAIN, None, f"published root of sitting {root.schedule_id} "
+                         f"of size {root.tree_size} no longer matches its receipts")  # fmt: skip
+        if root.frontier is not None and root.frontier != pack(frontier):
+            return Break(PLATFORM_CHAIN, None, f"stored frontier of sitting {root.schedule_id} "
                          f"of size {root.tree_size} no longer matches its receipts")  # fmt: skip
     return None

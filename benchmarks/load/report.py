@@ -16,7 +16,7 @@ import numpy as np
 
 TARGET_SAVE_P99_MS = 200
 TARGET_SPIKE_P99_MS = 1000
-TARGET_RATIO = 0.5
+TARGET_RATIO = 0.6  # issue 16: saves/s at least 60% of pings/s
 
 
 def load(folder: Path):
@@ -41,6 +41,17 @@ def cpu_share(cpu, start, end, cores):
     first, last = inside[0], inside[-1]
     wall = (last["t"] - first["t"]) * cores
     return {k: (last[k] - first[k]) / wall for k in ("locust", "gunicorn", "postgres", "postgres_other", "other")}
+
+
+def cpu_per_request(cpu, start, end, requests):
+    """Per group, milliseconds of CPU per request answered between start and end (the sampler's
+    counters are cumulative CPU seconds): what a request costs under load, scheduling, connection
+    handling and contention included, for the sizing table."""
+    inside = [row for row in cpu if start <= row["t"] <= end]
+    if len(inside) < 2 or not requests:
+        return None
+    first, last = inside[0], inside[-1]
+    return {k: 1000 * (last[k] - first[k]) / requests for k in ("locust", "gunicorn", "postgres")}
 
 
 def fmt_ms(value):
@@ -127,6 +138,17 @@ def report(folder: Path, cores: int = 2) -> str:
                         f"{ping_rate:.0f} pings/s = {ratio:.0%})")  # fmt: skip
         lines.append(f"CPU during saturation (saves): {cpu_cells('saturation-save')}; "
                      f"(ping): {cpu_cells('saturation-ping')} — locust | gunicorn | PostgreSQL | other")  # fmt: skip
+        lines.append("")
+    if cpu:
+        lines.append("CPU per request answered (ms; the sampler's counters over the phase, divided by its requests):")
+        lines.append("")
+        lines.append("| phase | requests | gunicorn | PostgreSQL | locust |")
+        lines.append("|---|---:|---:|---:|---:|")
+        for phase, _, _ in phases["phases"]:
+            per = cpu_per_request(cpu, *bounds[phase], len(by_phase[phase]))
+            if per is not None:
+                lines.append(f"| {phase} | {len(by_phase[phase]):,} | {per['gunicorn']:.2f} | {per['postgres']:.2f} "
+                             f"| {per['locust']:.2f} |")  # fmt: skip
         lines.append("")
     all_errors = [r for r in rows if not r["ok"]]
     kinds = defaultdict(int)

@@ -17,6 +17,7 @@ from examserver.delivery import services as delivery
 from examserver.delivery.models import Answer, ExamSession, SessionItem
 from itembank.database import utcnow
 from proctoring import chain, ledger, receipts
+from proctoring.merkle import tree_hash
 from proctoring.models import LogEntry, Receipt, SittingRoot
 
 DEVICE = "perangkat-uji-0001"
@@ -213,6 +214,41 @@ def test_the_candidate_gets_a_receipt_that_proves_inclusion(db_session, ended, e
     assert _verify(db_session).ok
     message = _tamper(db_session, "UPDATE sitting_root SET root_hash = :h WHERE tree_size = 2", h="0" * 64)
     assert "published root of sitting" in message
+
+
+def test_every_seal_publishes_the_tree_head_of_all_heads_sealed_so_far(db_session, ended, exam_factory):
+    """A seal grows the sitting's tree from the previous head's frontier: each published head is
+    still the RFC 6962 root of every sealed head (hashed again here from the receipts), a head
+    published before frontiers were kept is grown from its leaves, and a changed frontier is named."""
+    exam = db_session.get(ExamSession, ended.id)
+    for number in range(5):
+        other = delivery.enrol(db_session, exam.schedule, exam_factory()[0].id)
+        delivery.start(
+            db_session, other, delivery.StartRequest(client_id=DEVICE), now=utcnow(), rng=np.random.default_rng(3)
+        )
+        delivery.end(db_session, other, now=utcnow() + timedelta(minutes=1), reason="candidate")
+        db_session.commit()
+        if number == 2:  # the heads so far as an older release left them: no frontier
+            db_session.execute(text("UPDATE sitting_root SET frontier = NULL"))
+            db_session.commit()
+    db_session.expire_all()
+    sealed = db_session.scalars(
+        select(Receipt).where(Receipt.schedule_id == exam.schedule_id).order_by(Receipt.leaf_index)
+    ).all()
+    assert [r.leaf_index for r in sealed] == list(range(6))
+    heads = [bytes.fromhex(r.final_head) for r in sealed]
+    roots = db_session.scalars(
+        select(SittingRoot).where(SittingRoot.schedule_id == exam.schedule_id).order_by(SittingRoot.tree_size)
+    ).all()
+    assert [r.tree_size for r in roots] == list(range(1, 7))
+    assert [r.root_hash for r in roots] == [tree_hash(heads[:size]).hex() for size in range(1, 7)]
+    assert [r.frontier is None for r in roots] == [True, True, True, True, False, False]
+    for receipt in sealed:
+        proof = receipts.prove(db_session, receipt.code)
+        assert proof is not None and proof.valid and proof.root.tree_size == 6
+    assert _verify(db_session).ok
+    message = _tamper(db_session, "UPDATE sitting_root SET frontier = :f WHERE tree_size = 6", f="0" * 128)
+    assert "stored frontier of sitting" in message
 
 
 def test_a_record_built_from_the_row_equals_the_chained_one(db_session, ended):

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from proctoring.merkle import inclusion_proof, tree_hash, verify_inclusion
+from proctoring.merkle import (
+    frontier_append,
+    frontier_of,
+    frontier_root,
+    inclusion_proof,
+    tree_hash,
+    verify_inclusion,
+)
 
 # The test leaves and roots of the Certificate Transparency reference implementation.
 LEAVES = [
@@ -50,3 +57,31 @@ def test_every_inclusion_proof_verifies_and_forgeries_fail(size):
             bent = [bytes(32)] + proof[1:]
             assert not verify_inclusion(leaves[index], index, size, bent, root)
     assert not verify_inclusion(leaves[0], size, size, [], root)
+
+
+def test_a_tree_grown_one_leaf_at_a_time_has_the_reference_roots():
+    """The frontier's root after each appended leaf is the reference root of that many leaves (the
+    empty tree's too), so a seal that grows the sitting's tree publishes the RFC 6962 head."""
+    frontier: list[bytes] = []
+    assert frontier_root(frontier) == tree_hash([])
+    for size, leaf in enumerate(LEAVES):
+        frontier = frontier_append(frontier, size, leaf)
+        assert frontier_root(frontier).hex() == ROOTS[size]
+        assert len(frontier) == (size + 1).bit_count()
+
+
+@pytest.mark.parametrize("size", [9, 16, 31, 64, 100])
+def test_the_grown_root_equals_hashing_every_leaf_again(size):
+    leaves = [f"kepala-{i}".encode() for i in range(size)]
+    assert frontier_root(frontier_of(leaves)) == tree_hash(leaves)
+    # and each perfect subtree of the frontier is the hash of its own leaves
+    start = 0
+    for node, bit in zip(frontier_of(leaves), [b for b in reversed(range(size.bit_length())) if size >> b & 1]):
+        assert node == tree_hash(leaves[start : start + (1 << bit)])
+        start += 1 << bit
+
+
+def test_a_frontier_of_the_wrong_size_is_refused():
+    frontier = frontier_of([b"a", b"b", b"c"])  # 3 leaves: subtrees of 2 and 1
+    with pytest.raises(ValueError, match="3 leaves has 2 subtrees, not 1"):
+        frontier_append(frontier[:1], 3, b"d")
