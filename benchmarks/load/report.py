@@ -54,6 +54,19 @@ def cpu_per_request(cpu, start, end, requests):
     return {k: 1000 * (last[k] - first[k]) / requests for k in ("locust", "gunicorn", "postgres")}
 
 
+def cpu_table(phases, bounds, by_phase, cpu) -> list[str]:
+    """The CPU per request of every phase (:func:`cpu_per_request`), as Markdown lines."""
+    lines = ["CPU per request answered (ms; the sampler's counters over the phase, divided by its requests):", ""]
+    lines.append("| phase | requests | gunicorn | PostgreSQL | locust |")
+    lines.append("|---|---:|---:|---:|---:|")
+    for phase, _, _ in phases["phases"]:
+        per = cpu_per_request(cpu, *bounds[phase], len(by_phase[phase]))
+        if per is not None:
+            lines.append(f"| {phase} | {len(by_phase[phase]):,} | {per['gunicorn']:.2f} | {per['postgres']:.2f} "
+                         f"| {per['locust']:.2f} |")  # fmt: skip
+    return [*lines, ""]
+
+
 def fmt_ms(value):
     return "n/a" if value != value else f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
 
@@ -140,16 +153,7 @@ def report(folder: Path, cores: int = 2) -> str:
                      f"(ping): {cpu_cells('saturation-ping')} — locust | gunicorn | PostgreSQL | other")  # fmt: skip
         lines.append("")
     if cpu:
-        lines.append("CPU per request answered (ms; the sampler's counters over the phase, divided by its requests):")
-        lines.append("")
-        lines.append("| phase | requests | gunicorn | PostgreSQL | locust |")
-        lines.append("|---|---:|---:|---:|---:|")
-        for phase, _, _ in phases["phases"]:
-            per = cpu_per_request(cpu, *bounds[phase], len(by_phase[phase]))
-            if per is not None:
-                lines.append(f"| {phase} | {len(by_phase[phase]):,} | {per['gunicorn']:.2f} | {per['postgres']:.2f} "
-                             f"| {per['locust']:.2f} |")  # fmt: skip
-        lines.append("")
+        lines.extend(cpu_table(phases, bounds, by_phase, cpu))
     all_errors = [r for r in rows if not r["ok"]]
     kinds = defaultdict(int)
     for r in all_errors:

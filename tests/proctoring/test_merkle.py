@@ -76,7 +76,9 @@ def test_the_grown_root_equals_hashing_every_leaf_again(size):
     assert frontier_root(frontier_of(leaves)) == tree_hash(leaves)
     # and each perfect subtree of the frontier is the hash of its own leaves
     start = 0
-    for node, bit in zip(frontier_of(leaves), [b for b in reversed(range(size.bit_length())) if size >> b & 1]):
+    for node, bit in zip(
+        frontier_of(leaves), [b for b in reversed(range(size.bit_length())) if size >> b & 1], strict=True
+    ):
         assert node == tree_hash(leaves[start : start + (1 << bit)])
         start += 1 << bit
 
