@@ -8,7 +8,7 @@ clock is never used for any decision.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 import orjson
-from sqlalchemy import bindparam, insert, inspect, select, text, update
+from sqlalchemy import ColumnElement, and_, bindparam, insert, inspect, select, text, update
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -819,17 +819,25 @@ def expire_if_due(session: Session, exam: ExamSession, *, now: datetime) -> bool
     return True
 
 
-def expire_overdue(session: Session, *, now: datetime) -> int:
-    """End every overdue session; run periodically by the server and by ``flask delivery expire``.
-    The sessions come with their schedules, blueprints and sections in the same statement."""
+def _past_deadline(now: datetime) -> ColumnElement[bool]:
+    """Running, not paused and past the deadline (the grace is the schedule's: checked per session)."""
+    return and_(ExamSession.status == "in_progress", ExamSession.paused_at.is_(None), ExamSession.deadline_at < now)
+
+
+def past_deadline_ids(session: Session, *, now: datetime) -> list[int]:
+    """The ids of the sessions :func:`expire_overdue` would look at, earliest deadline first."""
+    return list(session.scalars(select(ExamSession.id).where(_past_deadline(now)).order_by(ExamSession.deadline_at)))
+
+
+def expire_overdue(session: Session, *, now: datetime, ids: Sequence[int] | None = None) -> int:
+    """End every overdue session (of ``ids`` only, when given); run periodically by the server and
+    by ``flask delivery expire``. The sessions come with their schedules, blueprints and sections
+    in the same statement."""
+    where = _past_deadline(now) if ids is None else and_(_past_deadline(now), ExamSession.id.in_(ids))
     candidates = (
         session.scalars(
             select(ExamSession)
-            .where(
-                ExamSession.status == "in_progress",
-                ExamSession.paused_at.is_(None),
-                ExamSession.deadline_at < now,
-            )
+            .where(where)
             .options(
                 joinedload(ExamSession.schedule).joinedload(ExamSchedule.blueprint).joinedload(TestBlueprint.sections)
             )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from sqlalchemy.orm import Session
 
-from examserver.delivery.services import credit_outage, expire_overdue
+from examserver.delivery.services import credit_outage, expire_overdue, past_deadline_ids
 from examserver.extensions import db
 from itembank.database import utcnow
 from itembank.refusal import Refusal
@@ -17,11 +19,29 @@ delivery_cli = AppGroup("delivery", help="Exam delivery maintenance.")
 MOMENT_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z"]
 
 
+#: Sessions ended per transaction by a pass. Each end seals the session into its sitting's tree,
+#: which takes the platform chain's and the sitting's locks until the commit: one transaction over
+#: every session of a deadline (thousands, about 16 ms each) would hold them for a minute and more,
+#: while every submit and every save due a checkpoint waits for them.
+SWEEP_BATCH = 20
+
+
+def expire_in_batches(session: Session, *, now: datetime, batch: int = SWEEP_BATCH) -> int:
+    """:func:`expire_overdue`, committed every ``batch`` sessions; returns how many ended. A batch
+    that fails is rolled back by the caller, the batches before it stay ended."""
+    ids = past_deadline_ids(session, now=now)
+    ended = 0
+    for start in range(0, len(ids), batch):
+        ended += expire_overdue(session, now=now, ids=ids[start : start + batch])
+        session.commit()
+    return ended
+
+
 def sweep_once(app: Flask) -> int:
-    """End every overdue session and score it; returns how many. Then store the forensic
-    statistics of the sittings that have closed. Errors are logged, not raised."""
+    """End every overdue session and score it, in batches (:data:`SWEEP_BATCH`); returns how many.
+    Then store the forensic statistics of the sittings that have closed. Errors are logged, not raised."""
     with app.app_context():
-        count = _guarded(app, expire_overdue, "expiry sweep failed")
+        count = _guarded(app, expire_in_batches, "expiry sweep failed")
         if count is None:
             return 0
         if count:
@@ -56,8 +76,7 @@ def _guarded(app: Flask, step: Callable[..., int], failure: str) -> int | None:
 @delivery_cli.command("expire")
 def expire_command() -> None:
     """End and score every session whose deadline (plus grace) has passed."""
-    count = expire_overdue(db.session, now=utcnow())
-    db.session.commit()
+    count = expire_in_batches(db.session, now=utcnow())
     click.echo(f"sessions expired: {count}")
 
 

@@ -359,6 +359,48 @@ def test_the_sweeper_ends_overdue_sessions(app, started, db_session, monkeypatch
     assert db_session.get(ExamSession, exam.id).status == "expired"
 
 
+def test_the_sweeper_commits_a_deadline_in_batches(exam_factory, make_user, db_session):
+    """Each end seals into the sitting's tree under the platform chain's lock until the commit, so
+    the sweeper commits every few sessions (a deadline of thousands in one transaction would hold
+    the lock for minutes); every overdue session ends once, each sealed, and one inside its grace
+    period is left running."""
+    import numpy as np
+    from sqlalchemy import event
+
+    from examserver.delivery import services as delivery
+    from examserver.delivery import sweeper
+    from proctoring.models import Receipt
+
+    first_id = exam_factory()[1].id
+    others = [make_user().id for _ in range(5)]
+    first = db_session.get(ExamSession, first_id)
+    exams = [first] + [delivery.enrol(db_session, first.schedule, candidate) for candidate in others]
+    now = utcnow()
+    for exam in exams:
+        delivery.start(db_session, exam, delivery.StartRequest(client_id=DEVICE), now=now, rng=np.random.default_rng(7))
+    grace = timedelta(seconds=first.schedule.grace_seconds)
+    later = max(exam.deadline_at for exam in exams) + grace + timedelta(seconds=1)
+    exams[-1].deadline_at = later  # past its deadline but inside its grace
+    db_session.commit()
+    ids = [exam.id for exam in exams]
+    commits = []
+
+    def committed(session):
+        commits.append(session)
+
+    event.listen(db_session, "after_commit", committed)
+    try:
+        assert sweeper.expire_in_batches(db_session, now=later, batch=2) == 5
+    finally:
+        event.remove(db_session, "after_commit", committed)
+    assert len(commits) == 3  # batches of 2, 2 and 2 (the last holds the one in its grace)
+    db_session.expire_all()
+    statuses = [db_session.get(ExamSession, exam_id).status for exam_id in ids]
+    assert statuses == ["expired"] * 5 + ["in_progress"]
+    assert all(db_session.get(Receipt, exam_id) is not None for exam_id in ids[:5])
+    assert sweeper.expire_in_batches(db_session, now=later, batch=2) == 0
+
+
 def test_the_session_is_logged_and_checkpointed(started, db_session, app):
     from proctoring import chain, services
 
