@@ -151,6 +151,26 @@ class Receipt(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class SealQueue(Base):
+    """An ended session's chain head waiting to be sealed into its sitting's tree: queued by an end
+    that found the seal's locks busy (a deadline of thousands of sessions), sealed by the sweeper's
+    next pass, in batches (:func:`proctoring.receipts.seal_queued`). It keeps what the end saw: the
+    head and its size, and the end checkpoint the platform chain is to record (a decision may
+    extend the chain before the seal)."""
+
+    __tablename__ = "seal_queue"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("exam_session.id", ondelete="RESTRICT"), primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("exam_schedule.id", ondelete="RESTRICT"), index=True)
+    #: Position and ``entry_hash`` of the end checkpoint's entry: the head to seal.
+    chain_size: Mapped[int] = mapped_column(Integer)
+    final_head: Mapped[str] = mapped_column(String(64))
+    #: The end checkpoint (its tree size and root), for the platform chain's record of it.
+    tree_size: Mapped[int] = mapped_column(Integer)
+    root_hash: Mapped[str] = mapped_column(String(64))
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class SittingRoot(Base):
     """An RFC 6962 tree head over the sealed heads of a sitting's first ``tree_size`` ended
     sessions; a new one is published each time a session of the sitting is sealed."""

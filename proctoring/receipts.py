@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, bindparam, exists, insert, select, text
+from sqlalchemy import Connection, Select, bindparam, delete, exists, insert, select, text
 from sqlalchemy.orm import Session
 
+from itembank.database import utcnow
 from proctoring import chain
 from proctoring.chain import LOCK_KEY_OFFSET, PLATFORM_CHAIN, Break
 from proctoring.merkle import (
@@ -32,7 +33,7 @@ from proctoring.merkle import (
     leaf_hash,
     verify_inclusion,
 )
-from proctoring.models import LogEntry, Receipt, SittingRoot
+from proctoring.models import LogEntry, Receipt, SealQueue, SittingRoot
 
 CODE_LENGTH = 20  # 100 bits
 GROUP = 5
@@ -65,7 +66,13 @@ def _heads(session: Session, schedule_id: int) -> list[str]:
 
 #: The platform chain's lock, then the sitting's (serialising the seals of one sitting), in one round
 #: trip: PostgreSQL evaluates the list in order, the order a checkpoint and then a seal take them.
-_PLATFORM_AND_SITTING_LOCKS = text("SELECT pg_advisory_xact_lock(:platform), pg_advisory_xact_lock(:sitting)")
+_PLATFORM_AND_SITTING_LOCKS = text(
+    "SELECT CASE WHEN pg_try_advisory_xact_lock(:platform) THEN pg_try_advisory_xact_lock(:sitting) ELSE false END"
+)
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_QUEUE = insert(SealQueue.metadata.tables[SealQueue.__tablename__])
+#: Heads sealed per transaction by :func:`seal_queued`.
+SEAL_BATCH = 500
 _RECEIPTS = insert(Receipt.metadata.tables[Receipt.__tablename__])
 _ROOTS = insert(SittingRoot.metadata.tables[SittingRoot.__tablename__])
 
@@ -91,6 +98,13 @@ def _sealing_row() -> Select[tuple[int | None, str | None, int | None, str | Non
         exists().where(Receipt.session_id == bindparam("session_id")).label("sealed"),
     )
 
+
+_LATEST_ROOT = (
+    select(SittingRoot.tree_size, SittingRoot.frontier)
+    .where(SittingRoot.schedule_id == bindparam("schedule_id"))
+    .order_by(SittingRoot.tree_size.desc())
+    .limit(1)
+)
 
 #: In one row: the platform chain's head, the sitting's latest published tree head (its size and
 #: frontier) and whether the session is sealed already. Parameters: ``schedule_id``, ``session_id``.
@@ -123,11 +137,14 @@ def close(
     *,
     schedule_id: int,
     anchor_file: Path | None = None,
-) -> str:
+) -> str | None:
     """End an ended session's chain: append ``records`` (at least one) after ``tail`` (read under the
     chain's lock, :func:`proctoring.chain.read_tail`), then its checkpoint (stored, recorded on the
     platform chain, anchored, as :func:`proctoring.chain.checkpoint` makes one), and seal the new
     head into the sitting's tree: the next leaf, and the new root published. Returns the receipt code.
+    When another seal holds the locks (many sessions ending at once), the chain is closed all the
+    same but the head is queued, and the sweeper seals the queue in batches (:func:`seal_queued`):
+    None, and the receipt comes with its next pass.
 
     Few round trips: on PostgreSQL one statement takes the platform chain's and the sitting's locks
     and one reads both heads, then one insert writes the entries of both chains. The new root comes
@@ -140,11 +157,16 @@ def close(
     record = tail.checkpoint_record()  # the records are new since any checkpoint: one is due
     rows += tail.extend([("checkpoint", None, record)])
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(
-            _PLATFORM_AND_SITTING_LOCKS,
-            {"platform": LOCK_KEY_OFFSET + PLATFORM_CHAIN, "sitting": SITTING_LOCK_OFFSET + schedule_id},
-        )
+    if not seal_locks(connection, schedule_id):  # another seal holds them (a deadline): queue the head
+        chain.insert_entries(session, rows)
+        chain.insert_checkpoint(session, record)
+        connection.execute(_QUEUE, {
+            "session_id": tail.chain_id, "schedule_id": schedule_id, "chain_size": tail.position,
+            "final_head": tail.head_hash, "tree_size": record["tree_size"], "root_hash": record["root_hash"],
+            "queued_at": utcnow(),
+        })  # fmt: skip
+        chain.anchor(anchor_file, record)
+        return None
     found = connection.execute(SEALING_ROW, {"schedule_id": schedule_id, "session_id": tail.chain_id}).one()
     if found.sealed:
         raise ValueError(f"session {tail.chain_id} was sealed already")
@@ -155,21 +177,118 @@ def close(
     chain.insert_entries(session, rows)
     chain.insert_checkpoint(session, record)
     size = found.tree_size or 0
-    frontier = unpack(found.frontier, size)
-    if frontier is None:  # a head published before frontiers were kept: read the leaves, once
-        frontier = frontier_of([bytes.fromhex(h) for h in _heads(session, schedule_id)[:size]])
-    frontier = frontier_append(frontier, size, bytes.fromhex(tail.head_hash))
-    code = receipt_code(tail.head_hash)
-    connection.execute(_RECEIPTS, {
-        "session_id": tail.chain_id, "schedule_id": schedule_id, "leaf_index": size,
-        "chain_size": tail.position, "final_head": tail.head_hash, "code": code,
-    })  # fmt: skip
-    connection.execute(_ROOTS, {
-        "schedule_id": schedule_id, "tree_size": size + 1, "root_hash": frontier_root(frontier).hex(),
-        "frontier": pack(frontier),
-    })  # fmt: skip
+    sitting = _Sitting(schedule_id, size, _frontier(session, schedule_id, size, found.frontier))
+    receipt, root = sitting.seal(tail.chain_id, tail.position, tail.head_hash)
+    connection.execute(_RECEIPTS, receipt)
+    connection.execute(_ROOTS, root)
     chain.anchor(anchor_file, record)
-    return code
+    return str(receipt["code"])
+
+
+def seal_locks(connection: Connection, schedule_id: int) -> bool:
+    """Take the platform chain's lock and the sitting's if both are free (PostgreSQL; one round
+    trip, in that order): a seal never waits for another. SQLite serialises writers: always True."""
+    if connection.dialect.name != "postgresql":
+        return True
+    keys = {"platform": LOCK_KEY_OFFSET + PLATFORM_CHAIN, "sitting": SITTING_LOCK_OFFSET + schedule_id}
+    return bool(connection.execute(_PLATFORM_AND_SITTING_LOCKS, keys).scalar())
+
+
+def _frontier(session: Session, schedule_id: int, size: int, stored: str | None) -> list[bytes]:
+    """The sitting tree's frontier as its latest head stored it; read from the leaves, once, for a
+    head published before frontiers were kept."""
+    frontier = unpack(stored, size)
+    if frontier is None:
+        frontier = frontier_of([bytes.fromhex(h) for h in _heads(session, schedule_id)[:size]])
+    return frontier
+
+
+@dataclass
+class _Sitting:
+    """A sitting's tree while heads are sealed into it: its size and frontier."""
+
+    schedule_id: int
+    size: int
+    frontier: list[bytes]
+
+    def seal(self, session_id: int, chain_size: int, final_head: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The receipt row of a new leaf and the row of the tree head it makes (to insert)."""
+        self.frontier = frontier_append(self.frontier, self.size, bytes.fromhex(final_head))
+        receipt = {
+            "session_id": session_id, "schedule_id": self.schedule_id, "leaf_index": self.size,
+            "chain_size": chain_size, "final_head": final_head, "code": receipt_code(final_head),
+        }  # fmt: skip
+        self.size += 1
+        root = {
+            "schedule_id": self.schedule_id, "tree_size": self.size,
+            "root_hash": frontier_root(self.frontier).hex(), "frontier": pack(self.frontier),
+        }  # fmt: skip
+        return receipt, root
+
+
+_QUEUED = (
+    select(
+        SealQueue.session_id, SealQueue.schedule_id, SealQueue.chain_size, SealQueue.final_head,
+        SealQueue.tree_size, SealQueue.root_hash,
+    )
+    .order_by(SealQueue.queued_at, SealQueue.session_id)
+    .limit(bindparam("limit"))
+)  # fmt: skip
+
+
+def seal_queued(session: Session, *, limit: int = SEAL_BATCH) -> int:
+    """Seal up to ``limit`` queued heads (:class:`proctoring.models.SealQueue`), oldest first, as
+    :func:`close` would have: each end checkpoint recorded on the platform chain, each head the
+    next leaf of its sitting's tree with the new head published, the receipt made. The locks are
+    taken once for the batch (waiting for them: the sweeper's pass, not a request), the platform
+    chain's first, as every seal takes them. Returns how many were sealed."""
+    connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    if postgres:
+        connection.execute(_LOCK, {"key": LOCK_KEY_OFFSET + PLATFORM_CHAIN})
+    queued = connection.execute(_QUEUED, {"limit": limit}).all()
+    if not queued:
+        return 0
+    ids = [row.session_id for row in queued]
+    sittings: dict[int, _Sitting] = {}
+    for schedule_id in sorted({row.schedule_id for row in queued}):
+        if postgres:
+            connection.execute(_LOCK, {"key": SITTING_LOCK_OFFSET + schedule_id})
+        latest = connection.execute(_LATEST_ROOT, {"schedule_id": schedule_id}).first()
+        size = latest.tree_size if latest is not None else 0
+        stored = latest.frontier if latest is not None else None
+        sittings[schedule_id] = _Sitting(schedule_id, size, _frontier(session, schedule_id, size, stored))
+    sealed = set(session.scalars(select(Receipt.session_id).where(Receipt.session_id.in_(ids))))
+    last = chain.head(session, PLATFORM_CHAIN)
+    platform = chain.Tail(
+        PLATFORM_CHAIN,
+        last.position if last is not None else 0,
+        last.entry_hash if last is not None else chain.genesis_hash(PLATFORM_CHAIN),
+        [],
+    )
+    entries: list[dict[str, Any]] = []
+    receipt_rows: list[dict[str, Any]] = []
+    root_rows: list[dict[str, Any]] = []
+    for row in queued:
+        if row.session_id in sealed:  # cannot happen (an end seals or queues, once): left as it was
+            continue
+        record = {"type": "checkpoint", "chain_id": row.session_id, "tree_size": row.tree_size,
+                  "root_hash": row.root_hash}  # fmt: skip
+        entries += platform.extend([chain.platform_record(record)])
+        receipt, root = sittings[row.schedule_id].seal(row.session_id, row.chain_size, row.final_head)
+        receipt_rows.append(receipt)
+        root_rows.append(root)
+    if entries:
+        chain.insert_entries(session, entries)
+        connection.execute(_RECEIPTS, receipt_rows)
+        connection.execute(_ROOTS, root_rows)
+    connection.execute(delete(SealQueue).where(SealQueue.session_id.in_(ids)))
+    return len(receipt_rows)
+
+
+def is_queued(session: Session, session_id: int) -> bool:
+    """Whether the session's head waits in the seal queue (its receipt comes with the next pass)."""
+    return session.get(SealQueue, session_id) is not None
 
 
 def latest_root(session: Session, schedule_id: int) -> SittingRoot | None:

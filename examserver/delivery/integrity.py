@@ -103,10 +103,11 @@ def after_save(
         chain.checkpoint_tail(session, chain.read_tail(session, exam_id), anchor_file=anchor_file())
 
 
-def on_close(session, exam: ExamSession, sheet: AnswerSheet, result: SessionResult, *, now: datetime) -> str:
+def on_close(session, exam: ExamSession, sheet: AnswerSheet, result: SessionResult, *, now: datetime) -> str | None:
     """Close the ended session's chain: its answer sheet (every shown item, as scored) and result,
     a count of implausibly fast answers on the sheet (when there are enough) and the end as server
-    events, then the checkpoint, and seal the head into the sitting's tree; returns the receipt code.
+    events, then the checkpoint, and seal the head into the sitting's tree; returns the receipt code
+    (None when the seal was queued: :func:`proctoring.receipts.close`).
 
     The caller holds the session chain's lock (the end's ``UPDATE`` takes it on PostgreSQL): the
     chain is read once, the events go in with one insert and every entry with one more

@@ -22,6 +22,12 @@ def receipt_for(session_id: int) -> str | None:
 
 
 @bp.app_template_global()
+def receipt_queued(session_id: int) -> bool:
+    """Whether the session's receipt waits for the next sealing pass (many sessions ended at once)."""
+    return receipts.is_queued(db.session, session_id)
+
+
+@bp.app_template_global()
 def sitting_root(schedule_id: int) -> SittingRoot | None:
     """The newest published Merkle root of a sitting's sealed sessions."""
     return receipts.latest_root(db.session, schedule_id)

@@ -14,6 +14,7 @@ from examserver.delivery.services import credit_outage, expire_overdue, past_dea
 from examserver.extensions import db
 from itembank.database import utcnow
 from itembank.refusal import Refusal
+from proctoring import receipts
 
 delivery_cli = AppGroup("delivery", help="Exam delivery maintenance.")
 MOMENT_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z"]
@@ -37,15 +38,30 @@ def expire_in_batches(session: Session, *, now: datetime, batch: int = SWEEP_BAT
     return ended
 
 
+def seal_in_batches(session: Session, *, now: datetime) -> int:
+    """Seal every queued head (:func:`proctoring.receipts.seal_queued`), committed per batch;
+    returns how many. ``now`` is unused: the signature of a pass's steps."""
+    del now
+    sealed = 0
+    while done := receipts.seal_queued(session):
+        session.commit()
+        sealed += done
+    return sealed
+
+
 def sweep_once(app: Flask) -> int:
     """End every overdue session and score it, in batches (:data:`SWEEP_BATCH`); returns how many.
-    Then store the forensic statistics of the sittings that have closed. Errors are logged, not raised."""
+    Then seal the heads queued by ends that found the locks busy, and store the forensic statistics of
+    the sittings that have closed. Errors are logged, not raised."""
     with app.app_context():
         count = _guarded(app, expire_in_batches, "expiry sweep failed")
         if count is None:
             return 0
         if count:
             app.logger.info("expired overdue sessions", extra={"count": count})
+        sealed = _guarded(app, seal_in_batches, "sealing the queued heads failed")
+        if sealed:
+            app.logger.info("sealed queued sessions", extra={"count": sealed})
         store_forensics(app)
         return count
 

@@ -15,10 +15,11 @@ from sqlalchemy import select, text
 from examserver.delivery import integrity
 from examserver.delivery import services as delivery
 from examserver.delivery.models import Answer, ExamSession, SessionItem
+from examserver.extensions import db
 from itembank.database import utcnow
 from proctoring import chain, ledger, receipts
 from proctoring.merkle import tree_hash
-from proctoring.models import LogEntry, Receipt, SittingRoot
+from proctoring.models import LogEntry, Receipt, SealQueue, SittingRoot
 
 DEVICE = "perangkat-uji-0001"
 
@@ -249,6 +250,88 @@ def test_every_seal_publishes_the_tree_head_of_all_heads_sealed_so_far(db_sessio
     assert _verify(db_session).ok
     message = _tamper(db_session, "UPDATE sitting_root SET frontier = :f WHERE tree_size = 6", f="0" * 128)
     assert "stored frontier of sitting" in message
+
+
+def test_an_end_that_finds_the_seal_busy_queues_its_head_and_a_batch_seals_it(
+    db_session, ended, exam_factory, monkeypatch
+):
+    """At a deadline the ends must not wait in line for the seal's locks: an end that finds them
+    held closes its chain, checkpoint and anchor as ever and queues its head; the batch seals it as
+    the next leaf, with the platform chain's record of its end checkpoint, and every published
+    head and the whole log still verify."""
+    candidates = [exam_factory()[0].id for _ in range(2)]
+    exam = db_session.get(ExamSession, ended.id)
+    busy, quiet = (delivery.enrol(db_session, exam.schedule, candidate) for candidate in candidates)
+    for other in (busy, quiet):
+        delivery.start(
+            db_session, other, delivery.StartRequest(client_id=DEVICE), now=utcnow(), rng=np.random.default_rng(4)
+        )
+    db_session.commit()
+    # The test's transaction holds the locks from the fixture's seal (test_seal_locks_are_tried, not
+    # waited for, shows the real refusal between two connections): the answer is forced here.
+    monkeypatch.setattr(receipts, "seal_locks", lambda connection, schedule_id: False)
+    delivery.end(db_session, busy, now=utcnow() + timedelta(minutes=1), reason="candidate")
+    db_session.commit()
+    monkeypatch.undo()
+    last = db_session.scalar(
+        select(LogEntry).where(LogEntry.chain_id == busy.id).order_by(LogEntry.position.desc()).limit(1)
+    )
+    queued = db_session.get(SealQueue, busy.id)
+    assert last.record_type == "checkpoint" and db_session.get(Receipt, busy.id) is None
+    assert (queued.chain_size, queued.final_head, queued.tree_size) == (
+        last.position,
+        last.entry_hash,
+        last.position - 1,
+    )
+    assert receipts.is_queued(db_session, busy.id) and _verify(db_session).ok
+
+    delivery.end(db_session, quiet, now=utcnow() + timedelta(minutes=1), reason="candidate")  # the locks are free
+    db_session.commit()
+    assert db_session.get(Receipt, quiet.id).leaf_index == 1
+    assert receipts.seal_queued(db_session) == 1
+    db_session.commit()
+    assert receipts.seal_queued(db_session) == 0 and not receipts.is_queued(db_session, busy.id)
+    db_session.expire_all()
+    receipt = db_session.get(Receipt, busy.id)
+    assert (receipt.leaf_index, receipt.chain_size, receipt.final_head) == (2, last.position, last.entry_hash)
+    sealed = db_session.scalars(
+        select(Receipt.final_head).where(Receipt.schedule_id == exam.schedule_id).order_by(Receipt.leaf_index)
+    ).all()
+    roots = db_session.scalars(
+        select(SittingRoot).where(SittingRoot.schedule_id == exam.schedule_id).order_by(SittingRoot.tree_size)
+    ).all()
+    heads = [bytes.fromhex(h) for h in sealed]
+    assert [(r.tree_size, r.root_hash) for r in roots] == [(n, tree_hash(heads[:n]).hex()) for n in (1, 2, 3)]
+    recorded = db_session.scalars(
+        select(LogEntry.payload).where(
+            LogEntry.chain_id == chain.PLATFORM_CHAIN, LogEntry.record_type == chain.CHAIN_CHECKPOINT
+        )
+    ).all()
+    assert {"chain_id": busy.id, "tree_size": last.position - 1, "type": chain.CHAIN_CHECKPOINT} in [
+        {k: v for k, v in payload.items() if k != "root_hash"} for payload in recorded
+    ]
+    proof = receipts.prove(db_session, receipt.code)
+    assert proof is not None and proof.valid and proof.root.tree_size == 3
+    assert _verify(db_session).ok
+
+
+def test_seal_locks_are_tried_not_waited_for(app):
+    """Two connections: while one holds the seal's locks in its transaction the other is refused at
+    once (PostgreSQL), and gets them when that transaction ends; SQLite's writers are serialised by
+    the database, so there the answer is always yes."""
+    with app.app_context():
+        engine = db.engine
+    with engine.connect() as first, engine.connect() as second:
+        with first.begin():
+            assert receipts.seal_locks(first, 1)
+            assert receipts.seal_locks(first, 1)  # a transaction's own locks: taken again
+            if engine.dialect.name != "postgresql":
+                return  # SQLite: a second writer would wait for the database's own lock, not for these
+            with second.begin():
+                assert not receipts.seal_locks(second, 1)  # held: refused, not waited for
+                assert not receipts.seal_locks(second, 2)  # another sitting: the platform chain's is held
+        with second.begin():
+            assert receipts.seal_locks(second, 1)  # the first transaction ended: its locks went with it
 
 
 def test_a_record_built_from_the_row_equals_the_chained_one(db_session, ended):
