@@ -91,9 +91,12 @@ def _guarded(app: Flask, step: Callable[..., int], failure: str) -> int | None:
 
 @delivery_cli.command("expire")
 def expire_command() -> None:
-    """End and score every session whose deadline (plus grace) has passed."""
+    """End and score every session whose deadline (plus grace) has passed, and seal the heads
+    queued by ends that found the seal's locks busy."""
     count = expire_in_batches(db.session, now=utcnow())
     click.echo(f"sessions expired: {count}")
+    sealed = seal_in_batches(db.session, now=utcnow())
+    click.echo(f"queued receipts sealed: {sealed}")
 
 
 @delivery_cli.command("credit-outage")

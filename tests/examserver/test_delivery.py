@@ -330,6 +330,7 @@ def test_delivery_cli_expires_and_credits(app, started, db_session):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["delivery", "expire"])
     assert result.exit_code == 0 and "sessions expired: 0" in result.output
+    assert "queued receipts sealed: 0" in result.output
     start = db_session.get(ExamSession, exam.id).started_at
     result = runner.invoke(
         args=[
