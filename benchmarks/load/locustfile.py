@@ -16,7 +16,14 @@ cookies and device id, and goes through the phases the session's real timetable 
 4. ``saturation``: ``LOAD_SAT_USERS`` users send saves back to back for ``LOAD_SAT_SECONDS``,
    then the same users call ``GET /ujian/ping`` (signed-in candidate, no exam work: the trivial
    endpoint on the same stack) back to back; the other users pause meanwhile.
-5. ``finish``: everybody left submits.
+5. ``finish``: everybody left submits (``LOAD_FINISH=submit``, the default: every candidate presses
+   "Selesai" within 20 s). With ``LOAD_FINISH=deadline`` nobody submits: the time runs out, as in
+   a real sitting. At the phase's start the harness moves every running session's deadline to
+   the phase start plus its place among the sessions (by id) spread over ``LOAD_DEADLINE_SPREAD``,
+   as deadlines follow the starts; at its deadline each user does what ``player.js`` does at time
+   up: it stops answering and asks ``GET /jam`` every 3 s until the server has ended the session
+   (its expiry comes ``grace_seconds`` later, from that request or from the sweeper), then opens
+   the result page. Needs ``LOAD_DATABASE_URL``.
 
 With ``LOAD_PRESTARTED=1`` (a CSV from ``setup.py --prestart``) phases 1 and 2 are skipped: every
 candidate is already signed in (pre-signed cookie) and started, and answering begins at ``LOAD_T0``.
@@ -57,6 +64,13 @@ PRESTARTED = os.environ.get("LOAD_PRESTARTED") == "1"
 #: Whether candidates leaving at a level drop submit (a submit scores the session: ~170 ms of CPU
 #: each, so 3,000 at once would be a spike of their own); by default they stop answering quietly.
 SUBMIT_AT_DROP = os.environ.get("LOAD_SUBMIT_AT_DROP") == "1"
+FINISH = os.environ.get("LOAD_FINISH", "submit")
+#: ``LOAD_FINISH=deadline``: the deadlines spread over the start wave's length, the grace (the
+#: schedule's default) and a minute for the last expiries and result pages.
+DEADLINE_SPREAD = float(os.environ.get("LOAD_DEADLINE_SPREAD", "120"))
+GRACE_SECONDS = 30.0
+POLL_SECONDS = 3.0
+FINISH_SECONDS = DEADLINE_SPREAD + GRACE_SECONDS + 60 if FINISH == "deadline" else 25.0
 if PRESTARTED:
     LOGIN_SECONDS = SPIKE_SECONDS = 0.0
 #: The device cookie the session page sets (``examserver.delivery.views.DEVICE_COOKIE``): the player
@@ -68,6 +82,8 @@ CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 with CANDIDATES.open() as handle:
     ROWS = list(csv.DictReader(handle))
 TOTAL = int(os.environ.get("LOAD_USERS", len(ROWS)))
+#: Each session's place among the run's sessions by id (``LOAD_FINISH=deadline``: its deadline's).
+PLACE = {sid: place for place, sid in enumerate(sorted(int(row["session_id"]) for row in ROWS))}
 LEVELS = [int(x) for x in os.environ.get("LOAD_LEVELS", f"{TOTAL}").split(",")]
 
 
@@ -94,7 +110,7 @@ def timeline(steady_from: float | None = None) -> list[tuple[str, float, float]]
     phases.append(("saturation-save", at, at + SAT_SECONDS))
     phases.append(("saturation-ping", at + SAT_SECONDS, at + 2 * SAT_SECONDS))
     at += 2 * SAT_SECONDS
-    phases.append(("finish", at, at + SETTLE_SECONDS))
+    phases.append(("finish", at, at + FINISH_SECONDS))
     return phases
 
 
@@ -144,6 +160,28 @@ def _open_log(environment, **_kwargs):
         ALL_STARTED.set()
     else:
         gevent.spawn(_drain_watchdog)
+    if FINISH == "deadline":
+        gevent.spawn(move_deadlines)
+
+
+def move_deadlines() -> None:
+    """``LOAD_FINISH=deadline``: when the finish phase begins, every running session's deadline
+    becomes the phase start plus its place among them (by id) spread
+    over ``DEADLINE_SPREAD`` seconds, in one statement, as the deadlines of a sitting follow its
+    start wave (the users compute the same from :data:`PLACE`)."""
+    import psycopg  # noqa: PLC0415 (only this mode needs it)
+
+    ALL_STARTED.wait()
+    sleep_until(BOUNDS["finish"][0])
+    url = os.environ["LOAD_DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(
+            """UPDATE exam_session AS s
+                  SET deadline_at = to_timestamp(%(start)s) + make_interval(secs => %(spread)s * r.place / %(total)s)
+                 FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS place FROM exam_session) AS r
+                WHERE s.id = r.id AND s.status = 'in_progress'""",
+            {"start": BOUNDS["finish"][0], "spread": DEADLINE_SPREAD, "total": TOTAL},
+        )
 
 
 @events.request.add_listener
@@ -218,6 +256,11 @@ class Candidate(FastHttpUser):
             self.check(response, name)
             return response
 
+    def get_json(self, path: str, name: str):
+        with self.client.get(path, name=name, catch_response=True) as response:
+            ok = self.check(response, name)
+            return response, (response.json() if ok else None)
+
     def post_json(self, path: str, body: dict, name: str):
         headers = {"X-CSRFToken": self.token or "", "Content-Type": "application/json"}
         with self.client.post(path, data=json.dumps(body), headers=headers, name=name, catch_response=True) as response:
@@ -289,6 +332,21 @@ class Candidate(FastHttpUser):
     def submit(self, name: str = "POST selesai"):
         self.post_json(f"{self.api}/selesai", {"client_id": self.device}, name)
 
+    def until_the_server_ends_it(self) -> None:
+        """``LOAD_FINISH=deadline``: answer until this session's deadline (``move_deadlines``), then
+        what the player does at time up: ask for the clock every 3 s until the session has ended,
+        and open the result."""
+        start, end = BOUNDS["finish"]
+        deadline = start + DEADLINE_SPREAD * PLACE[self.session_id] / TOTAL
+        self.answer_until(deadline)
+        sleep_until(deadline)
+        while time.time() < end:
+            response, state = self.get_json(f"{self.api}/jam", "GET jam (time up)")
+            if state is not None and state.get("status") != "in_progress":
+                self.get(f"/ujian/{self.session_id}/hasil", "GET hasil (after the deadline)")
+                return
+            gevent.sleep(POLL_SECONDS)
+
     def level_of(self) -> tuple[int, float]:
         """The level this user leaves after (its last steady level) and when it submits."""
         kept = [lvl for lvl in LEVELS if self.number < lvl]
@@ -343,9 +401,12 @@ class Candidate(FastHttpUser):
                     self.get("/ujian/ping", "GET /ujian/ping (saturation)")
             self.next_answer = sat_end + self.rng.uniform(0, 10)
             self.answer_until(submit_at)
-        sleep_until(submit_at)
-        if SUBMIT_AT_DROP or submit_at >= BOUNDS["finish"][0]:
-            self.submit()
+        if FINISH == "deadline" and submit_at >= BOUNDS["finish"][0]:
+            self.until_the_server_ends_it()
+        else:
+            sleep_until(submit_at)
+            if SUBMIT_AT_DROP or submit_at >= BOUNDS["finish"][0]:
+                self.submit()
         _finished += 1
         if _finished >= TOTAL:
             self.environment.runner.quit()

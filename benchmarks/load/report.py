@@ -67,6 +67,21 @@ def cpu_table(phases, bounds, by_phase, cpu) -> list[str]:
     return [*lines, ""]
 
 
+def deadline_verdict(finish, candidates: int) -> list[str]:
+    """``LOAD_FINISH=deadline``: every candidate's time ran out and the server ended the session
+    (the player asks ``/jam`` meanwhile, then opens the result): met when every one saw its result
+    and no request of the phase failed or timed out."""
+    polls = [r["ms"] for r in finish if r["name"] == "GET jam (time up)"]
+    if not polls:
+        return []
+    results = sum(1 for r in finish if r["name"] == "GET hasil (after the deadline)" and r["ok"])
+    errors = sum(not r["ok"] for r in finish)
+    ok = results == candidates and errors == 0
+    return [f"- {candidates:,} deadlines absorbed by the expiry path without a timeout: {'met' if ok else 'NOT met'} "
+            f"({results:,} result pages after the server ended the session; {len(polls):,} clock polls, p99 "
+            f"{fmt_ms(pct(polls, 99))} ms; {errors} errors in the phase)"]  # fmt: skip
+
+
 def fmt_ms(value):
     return "n/a" if value != value else f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
 
@@ -140,6 +155,7 @@ def report(folder: Path, cores: int = 2) -> str:
                         f"p99 start ≤ {TARGET_SPIKE_P99_MS} ms: {'met' if ok else 'NOT met'} "
                         f"(start p99 {fmt_ms(pct(starts, 99))} ms; every spike request p99 "
                         f"{fmt_ms(pct(everything, 99))} ms; {errors} errors)")  # fmt: skip
+    verdicts.extend(deadline_verdict(by_phase["finish"], max(phases["levels"])))
     sat_save = [r for r in by_phase["saturation-save"] if r["name"] == "POST jawaban (saturation)"]
     sat_ping = [r for r in by_phase["saturation-ping"] if r["name"] == "GET /ujian/ping (saturation)"]
     if sat_save and sat_ping:
@@ -152,8 +168,7 @@ def report(folder: Path, cores: int = 2) -> str:
         lines.append(f"CPU during saturation (saves): {cpu_cells('saturation-save')}; "
                      f"(ping): {cpu_cells('saturation-ping')} — locust | gunicorn | PostgreSQL | other")  # fmt: skip
         lines.append("")
-    if cpu:
-        lines.extend(cpu_table(phases, bounds, by_phase, cpu))
+    lines.extend(cpu_table(phases, bounds, by_phase, cpu) if cpu else [])
     all_errors = [r for r in rows if not r["ok"]]
     kinds = defaultdict(int)
     for r in all_errors:

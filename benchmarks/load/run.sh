@@ -6,6 +6,7 @@
 #   benchmarks/load/run.sh                       # 5,000 candidates, levels 5000,2000,1000
 #   N=600 LEVELS=600,200 STEADY=60 LOGIN=40 benchmarks/load/run.sh   # a quick smoke run
 #   PRESTART=1 benchmarks/load/run.sh            # sessions started and signed in by setup.py (steady levels only)
+#   FINISH=deadline benchmarks/load/run.sh       # nobody submits: the deadlines pass, spread over SPREAD=120 s
 #
 # Needs PostgreSQL on 127.0.0.1:5432 (trust auth; the database $LOAD_DB is dropped and made
 # again) and Redis on 127.0.0.1:6379 (rate limits, as in a multi-node deployment).
@@ -71,11 +72,15 @@ curl -fs -m 5 "http://127.0.0.1:$PORT/healthz"; echo
 ulimit -n 65536 2>/dev/null || true
 T0=$(python3 -c "import time; print(time.time() + 15)")
 IFS=, read -ra LV <<<"$LEVELS"
-RUNTIME=$(python3 -c "print(int($LOGIN + 10 + $SPIKE + $MAX_DRAIN + ${#LV[@]} * $STEADY + (${#LV[@]} - 1) * 25 + 2 * $SAT + 25 + 60))")
+FINISH=${FINISH:-submit}
+SPREAD=${SPREAD:-120}
+FINISH_SECONDS=$([ "$FINISH" = deadline ] && echo "$SPREAD + 30 + 60" || echo 25)
+RUNTIME=$(python3 -c "print(int($LOGIN + 10 + $SPIKE + $MAX_DRAIN + ${#LV[@]} * $STEADY + (${#LV[@]} - 1) * 25 + 2 * $SAT + $FINISH_SECONDS + 60))")
 echo "== locust: $N users, levels $LEVELS, about $RUNTIME s; output $OUT"
 LOAD_T0=$T0 LOAD_CANDIDATES="$OUT/candidates.csv" LOAD_OUT="$OUT" LOAD_LOGIN_SECONDS=$LOGIN \
   LOAD_SPIKE_SECONDS=$SPIKE LOAD_STEADY_SECONDS=$STEADY LOAD_SAT_SECONDS=$SAT LOAD_SAT_USERS=$SAT_USERS \
   LOAD_LEVELS=$LEVELS LOAD_USERS=$N LOAD_MAX_DRAIN_SECONDS=$MAX_DRAIN LOAD_PRESTARTED=$PRESTART \
+  LOAD_FINISH=$FINISH LOAD_DEADLINE_SPREAD=$SPREAD LOAD_DATABASE_URL="$DB_URL" \
   $BIN/locust -f benchmarks/load/locustfile.py --headless -u "$N" -r 1000 --run-time "${RUNTIME}s" \
   --host "http://127.0.0.1:$PORT" --only-summary --stop-timeout 10 >"$OUT/locust.log" 2>&1 &
 LOCUST=$!
