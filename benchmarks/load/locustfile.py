@@ -7,8 +7,9 @@ cookies and device id, and goes through the phases the session's real timetable 
    dashboard and the start page. Logins are spread evenly over ``LOAD_LOGIN_SECONDS``, as real
    candidates sign in while the room opens, before the start time.
 2. ``spike``: every candidate starts within ``LOAD_SPIKE_SECONDS`` (uniformly): ``POST mulai``,
-   the player page, the player's own resume ``POST mulai`` and ``GET butir`` (all items, for
-   offline work), exactly what ``start.js`` and ``player.js`` do.
+   the player page and ``GET butir`` (all items, for offline work), exactly what ``start.js`` and
+   ``player.js`` do (the player takes the start's answer from the start page and sends its own
+   resume ``POST mulai`` only after a reload: so does a user here, only when the start gave no state).
 3. ``steady@N``: answers one item every 55 s (±5 s, uniformly), one save per request with the
    player's body; every fifth save carries an integrity event (focus lost), and one in ten saves
    first fetches the item again (``GET butir/<p>``). Levels step down from all users to
