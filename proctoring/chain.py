@@ -297,6 +297,12 @@ class Tail:
         return _checkpoint_record(self.chain_id, self.payload_hashes)
 
 
+def tail_after(chain_id: int, position: int | None, entry_hash: str | None) -> Tail:
+    """The :class:`Tail` of a chain whose last entry is at ``position`` with ``entry_hash`` (both
+    None: an empty chain, at its genesis), for appending only (no payload hashes)."""
+    return Tail(chain_id, position or 0, entry_hash or genesis_hash(chain_id), [])
+
+
 def read_tail(session: Session, chain_id: int) -> Tail:
     """A chain's :class:`Tail` in one statement (:data:`TAIL_ROWS`). The caller holds the chain's
     lock (:func:`lock_chain`, or :func:`lock_expression` in a statement of its own) in this
@@ -351,12 +357,7 @@ def checkpoint_tail(session: Session, tail: Tail, *, anchor_file: Path | None = 
     rows = tail.extend([("checkpoint", None, record)])
     lock_chain(session, PLATFORM_CHAIN)
     last = head(session, PLATFORM_CHAIN)
-    platform = Tail(
-        PLATFORM_CHAIN,
-        last.position if last is not None else 0,
-        last.entry_hash if last is not None else genesis_hash(PLATFORM_CHAIN),
-        [],
-    )
+    platform = tail_after(PLATFORM_CHAIN, *(last or (None, None)))
     rows += platform.extend([platform_record(record)])
     insert_entries(session, rows)
     insert_checkpoint(session, record)
@@ -366,7 +367,13 @@ def checkpoint_tail(session: Session, tail: Tail, *, anchor_file: Path | None = 
 
 def _checkpoint_record(chain_id: int, payload_hashes: Sequence[str]) -> dict[str, Any]:
     root = tree_hash([bytes.fromhex(h) for h in payload_hashes]).hex()
-    return {"type": "checkpoint", "chain_id": chain_id, "tree_size": len(payload_hashes), "root_hash": root}
+    return checkpoint_record(chain_id, len(payload_hashes), root)
+
+
+def checkpoint_record(chain_id: int, tree_size: int, root_hash: str) -> dict[str, Any]:
+    """The record of a checkpoint of ``chain_id`` (the one shape every checkpoint entry, anchor line
+    and platform record is made from)."""
+    return {"type": "checkpoint", "chain_id": chain_id, "tree_size": tree_size, "root_hash": root_hash}
 
 
 def platform_record(record: dict[str, Any]) -> tuple[str, int, dict[str, Any]]:

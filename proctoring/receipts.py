@@ -77,6 +77,15 @@ _RECEIPTS = insert(Receipt.metadata.tables[Receipt.__tablename__])
 _ROOTS = insert(SittingRoot.metadata.tables[SittingRoot.__tablename__])
 
 
+#: A sitting's latest published tree head: its size and frontier. Parameter: ``schedule_id``.
+_LATEST_ROOT = (
+    select(SittingRoot.tree_size, SittingRoot.frontier)
+    .where(SittingRoot.schedule_id == bindparam("schedule_id"))
+    .order_by(SittingRoot.tree_size.desc())
+    .limit(1)
+)
+
+
 def _sealing_row() -> Select[tuple[int | None, str | None, int | None, str | None, bool]]:
     platform = (
         select(LogEntry.position, LogEntry.entry_hash)
@@ -84,27 +93,14 @@ def _sealing_row() -> Select[tuple[int | None, str | None, int | None, str | Non
         .order_by(LogEntry.position.desc())
         .limit(1)
     )
-    latest = (
-        select(SittingRoot.tree_size, SittingRoot.frontier)
-        .where(SittingRoot.schedule_id == bindparam("schedule_id"))
-        .order_by(SittingRoot.tree_size.desc())
-        .limit(1)
-    )
     return select(
         platform.with_only_columns(LogEntry.position).scalar_subquery().label("platform_position"),
         platform.with_only_columns(LogEntry.entry_hash).scalar_subquery().label("platform_hash"),
-        latest.with_only_columns(SittingRoot.tree_size).scalar_subquery().label("tree_size"),
-        latest.with_only_columns(SittingRoot.frontier).scalar_subquery().label("frontier"),
+        _LATEST_ROOT.with_only_columns(SittingRoot.tree_size).scalar_subquery().label("tree_size"),
+        _LATEST_ROOT.with_only_columns(SittingRoot.frontier).scalar_subquery().label("frontier"),
         exists().where(Receipt.session_id == bindparam("session_id")).label("sealed"),
     )
 
-
-_LATEST_ROOT = (
-    select(SittingRoot.tree_size, SittingRoot.frontier)
-    .where(SittingRoot.schedule_id == bindparam("schedule_id"))
-    .order_by(SittingRoot.tree_size.desc())
-    .limit(1)
-)
 
 #: In one row: the platform chain's head, the sitting's latest published tree head (its size and
 #: frontier) and whether the session is sealed already. Parameters: ``schedule_id``, ``session_id``.
@@ -170,9 +166,7 @@ def close(
     found = connection.execute(SEALING_ROW, {"schedule_id": schedule_id, "session_id": tail.chain_id}).one()
     if found.sealed:
         raise ValueError(f"session {tail.chain_id} was sealed already")
-    platform = chain.Tail(
-        PLATFORM_CHAIN, found.platform_position or 0, found.platform_hash or chain.genesis_hash(PLATFORM_CHAIN), []
-    )
+    platform = chain.tail_after(PLATFORM_CHAIN, found.platform_position, found.platform_hash)
     rows += platform.extend([chain.platform_record(record)])
     chain.insert_entries(session, rows)
     chain.insert_checkpoint(session, record)
@@ -259,21 +253,14 @@ def seal_queued(session: Session, *, limit: int = SEAL_BATCH) -> int:
         stored = latest.frontier if latest is not None else None
         sittings[schedule_id] = _Sitting(schedule_id, size, _frontier(session, schedule_id, size, stored))
     sealed = set(session.scalars(select(Receipt.session_id).where(Receipt.session_id.in_(ids))))
-    last = chain.head(session, PLATFORM_CHAIN)
-    platform = chain.Tail(
-        PLATFORM_CHAIN,
-        last.position if last is not None else 0,
-        last.entry_hash if last is not None else chain.genesis_hash(PLATFORM_CHAIN),
-        [],
-    )
+    platform = chain.tail_after(PLATFORM_CHAIN, *(chain.head(session, PLATFORM_CHAIN) or (None, None)))
     entries: list[dict[str, Any]] = []
     receipt_rows: list[dict[str, Any]] = []
     root_rows: list[dict[str, Any]] = []
     for row in queued:
         if row.session_id in sealed:  # cannot happen (an end seals or queues, once): left as it was
             continue
-        record = {"type": "checkpoint", "chain_id": row.session_id, "tree_size": row.tree_size,
-                  "root_hash": row.root_hash}  # fmt: skip
+        record = chain.checkpoint_record(row.session_id, row.tree_size, row.root_hash)
         entries += platform.extend([chain.platform_record(record)])
         receipt, root = sittings[row.schedule_id].seal(row.session_id, row.chain_size, row.final_head)
         receipt_rows.append(receipt)

@@ -33,12 +33,18 @@ def pct(values, q):
     return float(np.percentile(values, q)) if len(values) else float("nan")
 
 
+def _span(cpu, start, end):
+    """The sampler's first and last rows between start and end (None: fewer than two)."""
+    inside = [row for row in cpu if start <= row["t"] <= end]
+    return (inside[0], inside[-1]) if len(inside) >= 2 else None
+
+
 def cpu_share(cpu, start, end, cores):
     """Per group, the share of the machine's capacity (all cores) used between start and end."""
-    inside = [row for row in cpu if start <= row["t"] <= end]
-    if len(inside) < 2:
+    span = _span(cpu, start, end)
+    if span is None:
         return None
-    first, last = inside[0], inside[-1]
+    first, last = span
     wall = (last["t"] - first["t"]) * cores
     return {k: (last[k] - first[k]) / wall for k in ("locust", "gunicorn", "postgres", "postgres_other", "other")}
 
@@ -47,10 +53,10 @@ def cpu_per_request(cpu, start, end, requests):
     """Per group, milliseconds of CPU per request answered between start and end (the sampler's
     counters are cumulative CPU seconds): what a request costs under load, scheduling, connection
     handling and contention included, for the sizing table."""
-    inside = [row for row in cpu if start <= row["t"] <= end]
-    if len(inside) < 2 or not requests:
+    span = _span(cpu, start, end)
+    if span is None or not requests:
         return None
-    first, last = inside[0], inside[-1]
+    first, last = span
     return {k: 1000 * (last[k] - first[k]) / requests for k in ("locust", "gunicorn", "postgres")}
 
 
