@@ -22,9 +22,9 @@ cookies and device id, and goes through the phases the session's real timetable 
    a real sitting. At the phase's start the harness moves every running session's deadline to
    the phase start plus its place among the sessions (by id) spread over ``LOAD_DEADLINE_SPREAD``,
    as deadlines follow the starts; at its deadline each user does what ``player.js`` does at time
-   up: it stops answering and asks ``GET /jam`` every 3 s until the server has ended the session
-   (its expiry comes ``grace_seconds`` later, from that request or from the sweeper), then opens
-   the result page. Needs ``LOAD_DATABASE_URL``.
+   up: it stops answering, waits for the grace (``grace_seconds``) and a random share of 15 s,
+   asks ``GET /jam``, and again every 10-15 s until the server has ended the session (from that
+   request or from the sweeper), then opens the result page. Needs ``LOAD_DATABASE_URL``.
 
 With ``LOAD_PRESTARTED=1`` (a CSV from ``setup.py --prestart``) phases 1 and 2 are skipped: every
 candidate is already signed in (pre-signed cookie) and started, and answering begins at ``LOAD_T0``.
@@ -70,8 +70,11 @@ FINISH = os.environ.get("LOAD_FINISH", "submit")
 #: schedule's default) and a minute for the last expiries and result pages.
 DEADLINE_SPREAD = float(os.environ.get("LOAD_DEADLINE_SPREAD", "120"))
 GRACE_SECONDS = 30.0
-POLL_SECONDS = 3.0
-FINISH_SECONDS = DEADLINE_SPREAD + GRACE_SECONDS + 60 if FINISH == "deadline" else 25.0
+#: player.js at time up: the first ask after the grace and a random share of AFTER_GRACE seconds,
+#: then every POLL_SECONDS plus a random share of POLL_JITTER.
+AFTER_GRACE = 15.0
+POLL_SECONDS, POLL_JITTER = 10.0, 5.0
+FINISH_SECONDS = DEADLINE_SPREAD + GRACE_SECONDS + AFTER_GRACE + 60 if FINISH == "deadline" else 25.0
 if PRESTARTED:
     LOGIN_SECONDS = SPIKE_SECONDS = 0.0
 #: The device cookie the session page sets (``examserver.delivery.views.DEVICE_COOKIE``): the player
@@ -335,18 +338,18 @@ class Candidate(FastHttpUser):
 
     def until_the_server_ends_it(self) -> None:
         """``LOAD_FINISH=deadline``: answer until this session's deadline (``move_deadlines``), then
-        what the player does at time up: ask for the clock every 3 s until the session has ended,
-        and open the result."""
+        what the player does at time up: ask for the clock once the grace is over, then every
+        10-15 s until the session has ended, and open the result."""
         start, end = BOUNDS["finish"]
         deadline = start + DEADLINE_SPREAD * PLACE[self.session_id] / TOTAL
         self.answer_until(deadline)
-        sleep_until(deadline)
+        sleep_until(deadline + GRACE_SECONDS + 0.5 + self.rng.uniform(0, AFTER_GRACE))
         while time.time() < end:
             response, state = self.get_json(f"{self.api}/jam", "GET jam (time up)")
             if state is not None and state.get("status") != "in_progress":
                 self.get(f"/ujian/{self.session_id}/hasil", "GET hasil (after the deadline)")
                 return
-            gevent.sleep(POLL_SECONDS)
+            gevent.sleep(POLL_SECONDS + self.rng.uniform(0, POLL_JITTER))
 
     def level_of(self) -> tuple[int, float]:
         """The level this user leaves after (its last steady level) and when it submits."""

@@ -4,6 +4,7 @@ adaptive sitting one item at a time (helpers in ``player_browser.py``)."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -53,14 +54,20 @@ def test_the_readiness_check_gives_a_verdict_in_plain_indonesian(live, phone):
 def test_at_time_up_the_player_hands_over_to_the_server_and_shows_the_result(live, phone):
     context, page = phone()
     exam_id = session_id(live, 9)
+    with live.app_context():  # the schedule's grace, which the player page carries
+        exam = db.session.get(ExamSession, exam_id)
+        grace = exam.schedule.grace_seconds
+        exam.schedule.grace_seconds = 3
+        db.session.commit()
     sign_in(page, live, 9)
     start_exam(page, live, exam_id)
     with live.app_context():
         exam = db.session.get(ExamSession, exam_id)
-        grace = exam.schedule.grace_seconds
-        exam.schedule.grace_seconds = 2
         exam.deadline_at = utcnow() + timedelta(seconds=6)
+        deadline = exam.deadline_at.timestamp()
         db.session.commit()
+    asked: list[float] = []  # when the player asked the server for its clock
+    page.on("request", lambda request: asked.append(time.time()) if request.url.endswith("/jam") else None)
     try:
         expected = answer(page, 1)  # the save's answer brings the new deadline to the clock
         wait_saved(page)
@@ -76,6 +83,10 @@ def test_at_time_up_the_player_hands_over_to_the_server_and_shows_the_result(liv
     assert stored_answers(live, exam_id) == {1: expected}
     with live.app_context():
         assert db.session.get(ExamSession, exam_id).status == "expired"
+    # A room reaches time up together: nobody asks before the grace is over (the server could not
+    # answer anything new), and then once, when the server ends the session on that ask.
+    after_time_up = [moment - deadline for moment in asked if moment > deadline]
+    assert len(after_time_up) == 1 and 3 <= after_time_up[0] <= 3 + 16, after_time_up
 
 
 def test_a_second_device_is_told_to_ask_the_proctor(live, phone):

@@ -50,6 +50,7 @@ export function createClock(meta, save, display, live, onTimeUp) {
 
   return {
     tick, sync, restore, serverNow,
+    get deadline() { return state.deadline; }, // on the device's clock (ms), null before the first answer
     get paused() { return state.paused; },
     set paused(value) { state.paused = value; },
     get timeUp() { return state.timeUp; },
