@@ -231,8 +231,9 @@ def valid_response(item: dict):
 
 
 def start_players(meter: Meter, app, people) -> dict:
-    """Sign every candidate in and start their session as a phone does: start, player page, resume
-    and all items, back to back (the start's four requests come within a second)."""
+    """Sign every candidate in and start their session as a phone does: the start (whose reply
+    carries every item) and the player page, back to back; then what a reload of the player sends
+    (player page, resume, all items) to measure those rows."""
     players = {}
     for email, exam_id, room in people:
         device = f"perangkat-bench-{exam_id:06d}"
@@ -248,6 +249,7 @@ def start_players(meter: Meter, app, people) -> dict:
             headers=headers,
         )
         assert response.status_code == 200, body(response).decode()
+        assert len(json_of(response)["items"]) == json_of(response)["item_count"]  # the start's items
         meter.measure("player page", client.get, f"/ujian/{exam_id}")
         response = meter.measure(
             "resume",
@@ -384,23 +386,26 @@ def report(name: str, samples: dict[str, np.ndarray]) -> None:
             f"{np.median(values[:, 0]):.2f} | {np.median(values[:, 1]):.2f} | "
             f"{np.median(values[:, 2]):.0f} / {values[:, 2].max():.0f} |"
         )
-    start = sum(totals[r] for r in ("start", "player page", "resume", "all items"))
+    # A candidate's whole start is what the phone sends: the start, whose reply carries every item
+    # (it was start, player page, resume and all items until the start handed its answer and its
+    # items to the player); a reload sends player page, resume and all items.
+    start = totals["start"] + totals["player page"]
+    reload = totals["player page"] + totals["resume"] + totals["all items"]
     save, ping = totals["save (1 answer)"], totals["ping"]
     targets = (
         (f"save <= 2.5 ms ({save:.2f})", save <= 2.5),
         (f"save rate >= 60% of ping's ({100 * ping / save:.0f}%)", ping / save >= 0.6),
         (f"ping <= 1 ms ({ping:.2f})", ping <= 1.0),
-        (f"whole start (start + player page + resume + all items) <= 20 ms ({start:.2f})", start <= 20.0),
+        (f"whole start (start with every item + player page) <= 20 ms ({start:.2f})", start <= 20.0),
         (f"submit <= 20 ms ({totals['submit']:.2f})", totals["submit"] <= 20.0),
         (f"live room of {ROOM} <= 10 ms ({totals[ROWS[-1]]:.2f})", totals[ROWS[-1]] <= 10.0),
     )
     print(f"\nTargets ({name}, medians):")
     for label, met in targets:
         print(f"- {label}: {'met' if met else 'NOT MET'}")
-    sent = start - totals["resume"]
     print(
-        f"- (the start as the player now sends it: start + player page + all items, the start's answer handed "
-        f"to the player instead of a resume: {sent:.2f} ms; a reload still sends the resume)"
+        f"- (the four requests the issue counted, start + player page + resume + all items: "
+        f"{start + totals['resume'] + totals['all items']:.2f} ms; a reload of the player: {reload:.2f} ms)"
     )
 
 

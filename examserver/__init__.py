@@ -8,8 +8,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import orjson
-from flask import Flask, Request, current_app, session
+from babel.support import NullTranslations
+from flask import Flask, Request, current_app, g, session
 from flask.json.provider import DefaultJSONProvider
+from flask_babel import get_translations
+from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug import routing
@@ -215,9 +218,34 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = None  # mobile candidates change address often; see auth.login
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
+        gettext=lambda string: request_translations().ugettext(string),
+        ngettext=lambda singular, plural, n: request_translations().ungettext(singular, plural, n),
+        pgettext=lambda context, string: request_translations().upgettext(context, string),
+        npgettext=lambda context, singular, plural, n: request_translations().unpgettext(context, singular, plural, n),
+        newstyle=True,
+    )
     limiter.init_app(app)
     # Import for the user_loader registration.
     from examserver.auth import login  # noqa: F401
+
+
+def request_translations() -> NullTranslations:
+    """The catalogue of this request's locale, looked up once per request for the templates' ``_``.
+
+    Flask-Babel's own template callables look the catalogue up again for every string (the request
+    context, the locale, its name, the cache: about a third of the player page's rendering, which
+    has 37 strings). The catalogue is kept where Flask-Babel keeps its request state, under the name
+    ``force_locale`` and ``refresh`` reset, so a locale forced or changed mid-request is followed."""
+    state = g.get("_flask_babel")
+    cached = getattr(state, "babel_translations", None)
+    if cached is not None:
+        return cached
+    translations = get_translations()
+    state = g.get("_flask_babel")
+    if state is not None:
+        state.babel_translations = translations
+    return translations
 
 
 def _limit_only_where_declared(app: Flask) -> None:
@@ -285,6 +313,25 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(backup_cli)
 
 
+class ProcessBytecodeCache(BytecodeCache):
+    """Jinja's compiled templates kept in the process for every app it builds. Jinja keys each
+    entry by the template's name and file and checks the source's checksum before using it, so an
+    edited template is compiled again."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        compiled = self._compiled.get(bucket.key)
+        if compiled is not None:
+            bucket.bytecode_from_string(compiled)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = ProcessBytecodeCache()
+
 #: The macros of templates/macros.html, callable from every template without an import.
 SHARED_MACROS = ("field", "data_table", "pager", "post_form", "form_card", "chart", "account_facts")
 
@@ -309,6 +356,9 @@ def _register_template_globals(app: Flask) -> None:
     # filters of the same names, which name no zone.
     app.jinja_env.filters["datetimeformat"] = format_moment
     app.jinja_env.filters["dateformat"] = format_day
+    # Every app of the process shares the compiled templates (tests build many apps; a template
+    # compiles once per process, not once per app).
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     # The module is what `{% from "macros.html" import ... %}` would give each template (imports
     # are without context): the macros see only the environment's globals, such as `_` and url_for.
     macros = app.jinja_env.get_template("macros.html").module

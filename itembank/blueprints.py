@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 import numpy as np
@@ -179,6 +180,8 @@ class PoolEntry:
     shuffle_options: bool
     version_id: int
     option_count: int
+    #: When the version was made: with its id, the key of what is rendered of it once per process.
+    version_at: datetime
 
 
 #: A version's option count, counted by the database (PostgreSQL's ``json`` and SQLite's JSON1 both
@@ -186,7 +189,7 @@ class PoolEntry:
 _option_count = func.json_array_length(ItemVersion.options)
 
 
-def _pool_statement() -> Select[tuple[int, str, bool, int, int]]:
+def _pool_statement() -> Select[tuple[int, str, bool, int, int, datetime]]:
     subtree = select(Competency.id).where(Competency.id == bindparam("competency_id")).cte("subtree", recursive=True)
     subtree = subtree.union_all(select(Competency.id).where(Competency.parent_id == subtree.c.id))
     newest = (
@@ -194,7 +197,7 @@ def _pool_statement() -> Select[tuple[int, str, bool, int, int]]:
     )
     calibrated = select(ItemParameter.id).where(ItemParameter.item_id == Item.id, ItemParameter.is_current)
     return (
-        select(Item.id, Item.item_type, Item.shuffle_options, ItemVersion.id, _option_count)
+        select(Item.id, Item.item_type, Item.shuffle_options, ItemVersion.id, _option_count, ItemVersion.created_at)
         .join(ItemVersion, (ItemVersion.item_id == Item.id) & (ItemVersion.number == newest))
         .where(
             Item.competency_id.in_(select(subtree.c.id)),
@@ -215,10 +218,12 @@ def section_pool_entries(session: Session, section: BlueprintSection) -> list[Po
     parameter, under the section's competency or one below it), in the same order (by code), each
     with its current version (the highest number). A random form's start draws from this."""
     rows = session.connection().execute(_POOL, {"competency_id": section.competency_id})
-    return [PoolEntry(item, kind, bool(shuffle), version, count) for item, kind, shuffle, version, count in rows]
+    return [
+        PoolEntry(item, kind, bool(shuffle), version, count, at) for item, kind, shuffle, version, count, at in rows
+    ]
 
 
-def _blueprint_pool_statement() -> Select[tuple[int, int, str, bool, int, int]]:
+def _blueprint_pool_statement() -> Select[tuple[int, int, str, bool, int, int, datetime]]:
     # Each section's competency subtree, tagged with the section: one recursive CTE for them all.
     seeds = select(BlueprintSection.id.label("section_id"), BlueprintSection.competency_id.label("id")).where(
         BlueprintSection.blueprint_id == bindparam("blueprint_id")
@@ -230,7 +235,15 @@ def _blueprint_pool_statement() -> Select[tuple[int, int, str, bool, int, int]]:
     )
     calibrated = select(ItemParameter.id).where(ItemParameter.item_id == Item.id, ItemParameter.is_current)
     return (
-        select(subtree.c.section_id, Item.id, Item.item_type, Item.shuffle_options, ItemVersion.id, _option_count)
+        select(
+            subtree.c.section_id,
+            Item.id,
+            Item.item_type,
+            Item.shuffle_options,
+            ItemVersion.id,
+            _option_count,
+            ItemVersion.created_at,
+        )
         .join(subtree, subtree.c.id == Item.competency_id)
         .join(ItemVersion, (ItemVersion.item_id == Item.id) & (ItemVersion.number == newest))
         .where(Item.status.in_(DELIVERABLE), calibrated.exists())
@@ -246,10 +259,10 @@ def blueprint_pool_entries(session: Session, blueprint_id: int) -> dict[int, lis
     """:func:`section_pool_entries` of every section of a blueprint in one statement, by section id
     (a section with an empty pool is missing): what a random form's start draws from."""
     pools: dict[int, list[PoolEntry]] = {}
-    for section_id, item, kind, shuffle, version, count in session.connection().execute(
+    for section_id, item, kind, shuffle, version, count, at in session.connection().execute(
         _BLUEPRINT_POOL, {"blueprint_id": blueprint_id}
     ):
-        pools.setdefault(section_id, []).append(PoolEntry(item, kind, bool(shuffle), version, count))
+        pools.setdefault(section_id, []).append(PoolEntry(item, kind, bool(shuffle), version, count, at))
     return pools
 
 
@@ -257,15 +270,23 @@ def form_entries(session: Session, form_id: int) -> list[tuple[int, PoolEntry]]:
     """A fixed form's entries in position order as ``(section id, entry)``, in one Core statement
     (each at the version the form pins, not the item's current one)."""
     rows = session.execute(
-        select(TestFormItem.section_id, Item.id, Item.item_type, Item.shuffle_options, ItemVersion.id, _option_count)
+        select(
+            TestFormItem.section_id,
+            Item.id,
+            Item.item_type,
+            Item.shuffle_options,
+            ItemVersion.id,
+            _option_count,
+            ItemVersion.created_at,
+        )
         .join(Item, Item.id == TestFormItem.item_id)
         .join(ItemVersion, ItemVersion.id == TestFormItem.version_id)
         .where(TestFormItem.form_id == form_id)
         .order_by(TestFormItem.position)
     )
     return [
-        (section_id, PoolEntry(item_id, kind, bool(shuffle), version_id, count))
-        for section_id, item_id, kind, shuffle, version_id, count in rows
+        (section_id, PoolEntry(item_id, kind, bool(shuffle), version_id, count, at))
+        for section_id, item_id, kind, shuffle, version_id, count, at in rows
     ]
 
 

@@ -165,6 +165,20 @@ class PlacedItem(NamedTuple):
     answer_id: None = None
 
 
+def drawn_payloads(session_id: int, started: Started) -> list[dict]:
+    """The payload of every item a first start drew, as ``GET butir`` gives them (none answered
+    yet), from what the start holds and the rendered versions kept per process."""
+    assert started.drawn is not None, "a first start of a fixed or random form"
+    titles = {section.id: section.title for section in started.exam.schedule.blueprint.sections}
+    versions = payloads.rendered_versions(db.session, {(item.version_id, item.version_at) for item in started.drawn})
+    return [
+        payloads.item_payload(
+            session_id, item.position, titles[item.section_id], item.option_order, versions[item.version_id], None
+        )
+        for item in started.drawn
+    ]
+
+
 def started_state(started: Started) -> tuple[StartFacts, list[PlacedItem]]:
     """What :func:`state_of` needs of a first start, from the objects the start holds (taken before
     the commit expires them): the session as written and the items it drew, which have no answers."""
@@ -349,8 +363,11 @@ def start_session(session_id: int):
         db.session.commit()
         return json_reply(reply)
     first, items = started_state(started)  # before the commit expires what the start holds
+    drawn = drawn_payloads(session_id, started)
     db.session.commit()
-    return json_reply(state_of(session_id, first, items, now(), started.has_messages))
+    reply = state_of(session_id, first, items, now(), started.has_messages)
+    reply["items"] = drawn  # the player's next request would ask for them (GET butir)
+    return json_reply(reply)
 
 
 @api.route("/sesi/<int:session_id>/status")

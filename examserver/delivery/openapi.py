@@ -210,6 +210,12 @@ def openapi_document() -> dict:
                             "description": "The proctor allowed a device change: a device refused as "
                             "other_device starts again (POST /mulai) to take the session over",
                         },
+                        "items": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Item"},
+                            "description": "Only in the reply of a first start of a fixed or random form: "
+                            "every item drawn, as GET /butir gives them",
+                        },
                     },
                 },
                 "SessionClock": {

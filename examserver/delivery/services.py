@@ -136,10 +136,14 @@ def enrol(session: Session, schedule: ExamSchedule, candidate_id: int) -> ExamSe
 
 @dataclass(frozen=True, slots=True)
 class DrawnItem:
-    """Where a start put an item: its position and section (what the start's reply tells)."""
+    """Where a start put an item and what it put there: what the start's reply carries (the state
+    and every item's payload, so the player need not ask for the items again)."""
 
     position: int
     section_id: int
+    version_id: int
+    version_at: datetime
+    option_order: list[str]
 
 
 def _draw_items(
@@ -179,7 +183,10 @@ def _draw_items(
     session.flush()
     _insert_drawn(session, exam.id, entries, orders)
     session.expire(exam, ["items"])
-    return [DrawnItem(position, section_id) for position, (section_id, _) in enumerate(entries, start=1)]
+    return [
+        DrawnItem(position, section_id, member.version_id, member.version_at, order)
+        for position, ((section_id, member), order) in enumerate(zip(entries, orders, strict=True), start=1)
+    ]
 
 
 #: PostgreSQL: the drawn items as one JSON parameter (``json_to_recordset`` makes the rows), so

@@ -67,6 +67,21 @@ def test_items_never_carry_keys_weights_or_parameters(started, db_session):
     assert [o["id"] for o in item["options"]] == [str(i) for i in range(1, len(item["options"]) + 1)]
 
 
+def test_the_first_start_carries_every_item_as_the_items_request_gives_them(client, exam_factory, db_session):
+    candidate, exam = exam_factory()
+    login(client, candidate.email)
+    player = Player(client, exam.id)
+    reply = player.start()
+    assert reply.status_code == 200
+    started = reply.get_json()
+    items = client.get(f"/api/sesi/{exam.id}/butir").get_json()["items"]
+    assert len(items) == started["item_count"] == 6
+    assert started["items"] == items  # the same payloads, in position order, none answered yet
+    for secret in ('"correct"', '"weights"', '"answer"', '"a":', '"b":', "item_id", "TWK-", "TKP-"):
+        assert secret not in reply.get_data(as_text=True), secret
+    assert "items" not in player.start().get_json()  # a resume: the player holds them, or asks
+
+
 def test_saves_are_idempotent_and_stale_saves_never_win(started, db_session):
     player, exam = started
     assert player.save({"position": 1, "seq": 5, "response": "2"}).get_json()["saved"][0]["applied"] is True

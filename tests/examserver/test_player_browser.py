@@ -98,17 +98,20 @@ def test_a_candidate_takes_the_whole_exam_on_a_phone(live, phone):
 
 def test_the_player_takes_the_start_pages_answer_and_asks_again_after_a_reload(live, phone):
     """The start's answer is handed to the player (start.js handOver, player.js handedOver): a
-    start costs the server one start request, not a start and a resume, and the clock still comes
-    from the server; a reload asks the server again, and the answer is taken only once."""
+    start costs the server one start request, not a start, a resume and the items (the start's
+    answer carries them), and the clock still comes from the server; a reload asks the server
+    again, and the answer is taken only once."""
     context, page = phone()
     exam_id = session_id(live, 8)
     sign_in(page, live, 8)
-    starts = []
+    starts, fetched = [], []
     page.on("request", lambda r: starts.append(r.url) if r.method == "POST" and r.url.endswith("/mulai") else None)
+    page.on("request", lambda r: fetched.append(r.url) if "/butir" in r.url else None)
     start_exam(page, live, exam_id)
     answered = answer(page, 1)
     wait_saved(page)
     assert starts == [f"{live.url}/api/sesi/{exam_id}/mulai"]  # start.js's only
+    assert fetched == []  # every item came with the start's answer (the player asks before it shows one)
 
     def logged() -> tuple[datetime, list[str]]:
         with live.app_context():
@@ -276,10 +279,19 @@ def test_no_answer_key_reaches_the_browser(live, phone):
             except Exception:  # noqa: BLE001 - redirects and aborted requests have no body
                 continue
 
+    def keep_the_start(route):
+        """The start's reply carries every item, and its page navigates away as soon as it has read
+        it (its body is gone by then): read it on its way to the page."""
+        reply = route.fetch()
+        texts.append(reply.text())
+        route.fulfill(response=reply)
+
     sign_in(page, live, 5)
     page.goto(f"{live.url}/ujian/{exam_id}")
+    page.route("**/mulai", keep_the_start)
     page.get_by_role("button", name="Mulai ujian").click()
     page.wait_for_url(f"**/ujian/{exam_id}")
+    page.unroute("**/mulai")
     harvest()
     wait_item(page, 1)
     answer(page, 1)

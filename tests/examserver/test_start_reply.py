@@ -31,6 +31,8 @@ def test_the_first_start_replies_what_the_status_reads(client, exam_factory):
     reply = player.start().get_json()
     assert reply["status"] == "in_progress" and reply["reached"] == 6 and reply["messages"] == []
     assert [section["count"] for section in reply["sections"]] == [3, 3]
+    # A first start also carries every item drawn, as the items request gives them.
+    assert reply.pop("items") == client.get(f"/api/sesi/{exam.id}/butir").get_json()["items"]
     same_state(reply, client.get(f"/api/sesi/{exam.id}/status").get_json())
     resumed = player.start().get_json()
     same_state(resumed, client.get(f"/api/sesi/{exam.id}/status").get_json())
@@ -45,6 +47,7 @@ def test_a_proctors_message_reaches_the_start_and_the_resume(client, exam_factor
     player = Player(client, exam.id)
     started = player.start().get_json()
     assert [message["text"] for message in started["messages"]] == ["Tenang"]
+    assert len(started.pop("items")) == 6
     same_state(started, client.get(f"/api/sesi/{exam.id}/status").get_json())
     integrity.proctor_event(db_session, db_session.get(ExamSession, exam.id), "message", proctor.id, text="Lagi")
     db_session.commit()

@@ -112,6 +112,10 @@ function start(D) {
     meta.lastSeq = Math.max(meta.lastSeq || 0, state.last_seq || 0);
     saveMeta();
     await sync.settleAll(state.answers || []);
+    if (Array.isArray(state.items)) { // a first start's answer carries every item drawn
+      state.items.forEach(storeItem);
+      store.keep('items', view.items);
+    }
     if (state.status && state.status !== 'in_progress') {
       if (state.result_url) goResult();
       return false;
