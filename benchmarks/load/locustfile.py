@@ -6,10 +6,11 @@ cookies and device id, and goes through the phases the session's real timetable 
 1. ``login``: signs in (``/masuk`` with its CSRF token, Argon2id on the server), opens the
    dashboard and the start page. Logins are spread evenly over ``LOAD_LOGIN_SECONDS``, as real
    candidates sign in while the room opens, before the start time.
-2. ``spike``: every candidate starts within ``LOAD_SPIKE_SECONDS`` (uniformly): ``POST mulai``,
-   the player page and ``GET butir`` (all items, for offline work), exactly what ``start.js`` and
-   ``player.js`` do (the player takes the start's answer from the start page and sends its own
-   resume ``POST mulai`` only after a reload: so does a user here, only when the start gave no state).
+2. ``spike``: every candidate starts within ``LOAD_SPIKE_SECONDS`` (uniformly): ``POST mulai``
+   (whose reply carries every item) and the player page, exactly what ``start.js`` and
+   ``player.js`` do (the player takes the start's answer and items from the start page and sends its
+   own resume ``POST mulai`` and ``GET butir`` only after a reload: so does a user here, only when
+   the start gave no state or no items).
 3. ``steady@N``: answers one item every 55 s (±5 s, uniformly), one save per request with the
    player's body; every fifth save carries an integrity event (focus lost), and one in ten saves
    first fetches the item again (``GET butir/<p>``). Levels step down from all users to
@@ -299,11 +300,13 @@ class Candidate(FastHttpUser):
         self.token = match.group(1) if match else self.token
         if state is None:  # as player.js: it asks the server only when the start page handed it no answer
             _, state = self.post_json(f"{self.api}/mulai", {"client_id": self.device}, "POST mulai (player resume)")
-        response = self.get(f"{self.api}/butir", "GET butir (all items)")
-        try:
-            self.items = response.json()["items"]
-        except (ValueError, KeyError, TypeError):
-            self.items = []
+        self.items = (state or {}).get("items") or []
+        if not self.items:  # a resume carries no items: the player asks for them
+            response = self.get(f"{self.api}/butir", "GET butir (all items)")
+            try:
+                self.items = response.json()["items"]
+            except (ValueError, KeyError, TypeError):
+                self.items = []
         if not self.items:  # the player falls back to one item at a time
             self.items = [{"position": p, "kind": "single", "options": [{"id": "1"}]} for p in range(1, 6)]
         self.seq = (state or {}).get("last_seq", 0)
