@@ -8,10 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import orjson
-from babel.support import NullTranslations
-from flask import Flask, Request, current_app, g, session
+from flask import Flask, Request, current_app, session
 from flask.json.provider import DefaultJSONProvider
-from flask_babel import get_translations
 from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -218,34 +216,9 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = None  # mobile candidates change address often; see auth.login
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
-        gettext=lambda string: request_translations().ugettext(string),
-        ngettext=lambda singular, plural, n: request_translations().ungettext(singular, plural, n),
-        pgettext=lambda context, string: request_translations().upgettext(context, string),
-        npgettext=lambda context, singular, plural, n: request_translations().unpgettext(context, singular, plural, n),
-        newstyle=True,
-    )
     limiter.init_app(app)
     # Import for the user_loader registration.
     from examserver.auth import login  # noqa: F401
-
-
-def request_translations() -> NullTranslations:
-    """The catalogue of this request's locale, looked up once per request for the templates' ``_``.
-
-    Flask-Babel's own template callables look the catalogue up again for every string (the request
-    context, the locale, its name, the cache: about a third of the player page's rendering, which
-    has 37 strings). The catalogue is kept where Flask-Babel keeps its request state, under the name
-    ``force_locale`` and ``refresh`` reset, so a locale forced or changed mid-request is followed."""
-    state = g.get("_flask_babel")
-    cached = getattr(state, "babel_translations", None)
-    if cached is not None:
-        return cached
-    translations = get_translations()
-    state = g.get("_flask_babel")
-    if state is not None:
-        state.babel_translations = translations
-    return translations
 
 
 def _limit_only_where_declared(app: Flask) -> None:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from flask import request
-from flask_babel import Babel
+from babel.support import NullTranslations
+from flask import g, request
+from flask_babel import Babel, Domain
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from werkzeug.utils import cached_property
 
 import examserver.ratelimit_storage  # noqa: F401  (registers the sqlite:// rate-limit storage)
 from itembank.database import Base
@@ -50,7 +52,38 @@ db = cast("Database", SQLAlchemy(model_class=Base))
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-babel = Babel()
+
+
+class RequestDomain(Domain):
+    """Flask-Babel's message domain, with this request's catalogue looked up once per request.
+
+    Flask-Babel looks the catalogue up again for every string it translates (the request context,
+    the locale, its name, the cache): about a third of rendering the player page, whose 37 strings
+    are each one lookup, and as much again on every staff page. The catalogue is kept where
+    Flask-Babel keeps its request state, under the name its ``force_locale`` and ``refresh`` reset,
+    so a locale forced or changed mid-request is followed."""
+
+    def get_translations(self) -> NullTranslations:
+        state = g.get("_flask_babel") if g else None
+        cached = getattr(state, "babel_translations", None)
+        if cached is not None:
+            return cached
+        translations = super().get_translations()
+        state = g.get("_flask_babel") if g else None
+        if state is not None:
+            state.babel_translations = translations
+        return translations
+
+
+class RequestBabel(Babel):
+    """Flask-Babel with :class:`RequestDomain` as its default domain."""
+
+    @cached_property
+    def domain_instance(self) -> Domain:
+        return RequestDomain(domain=self.domain)
+
+
+babel = RequestBabel()
 
 
 def client_address() -> str:

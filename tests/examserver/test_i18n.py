@@ -8,7 +8,7 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from flask import render_template_string, session
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext, lazy_gettext
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
@@ -98,14 +98,17 @@ def test_templates_have_no_untranslated_visible_text():
 
 
 def test_templates_follow_the_locale_of_the_request_and_a_forced_one(app):
-    """The templates' ``_`` looks the catalogue up once per request (examserver.request_translations):
-    it still follows the request's locale, a locale forced mid-request and its end."""
+    """The catalogue is looked up once per request (examserver.extensions.RequestDomain), in the
+    templates and in Python: it still follows the request's locale, a locale forced mid-request
+    and its end."""
     page = "{{ _('Selesai') }} {{ ngettext('%(num)d soal', '%(num)d soal', 2) }}"
     with app.test_request_context():
         session["lang"] = "en"
         assert render_template_string("{{ _('Selesai') }}") == "Finished"
         with force_locale("id"):
             assert render_template_string("{{ _('Selesai') }}") == "Selesai"
+            assert str(lazy_gettext("Selesai")) == gettext("Selesai") == "Selesai"
         assert render_template_string("{{ _('Selesai') }}") == "Finished"
+        assert str(lazy_gettext("Selesai")) == gettext("Selesai") == "Finished"
     with app.test_request_context():
         assert render_template_string(page) == "Selesai 2 soal"
