@@ -170,13 +170,11 @@ def drawn_payloads(session_id: int, started: Started) -> list[dict]:
     yet), from what the start holds and the rendered versions kept per process."""
     assert started.drawn is not None, "a first start of a fixed or random form"
     titles = {section.id: section.title for section in started.exam.schedule.blueprint.sections}
-    versions = payloads.rendered_versions(db.session, {(item.version_id, item.version_at) for item in started.drawn})
-    return [
-        payloads.item_payload(
-            session_id, item.position, titles[item.section_id], item.option_order, versions[item.version_id], None
-        )
+    placed = [
+        (item.position, titles[item.section_id], item.option_order, item.version_id, item.version_at, None)
         for item in started.drawn
     ]
+    return payloads.session_payloads(db.session, session_id, placed)
 
 
 def started_state(started: Started) -> tuple[StartFacts, list[PlacedItem]]:
@@ -547,19 +545,19 @@ def readable_rows(session_id: int, position: int | None = None) -> Sequence[Row[
 
 def row_payloads(session_id: int, rows: Sequence[Row[Any]]) -> list[dict]:
     """The payload of every item row of :func:`session_rows`."""
-    rows = [row for row in rows if row.position is not None]
-    versions = payloads.rendered_versions(db.session, {(row.version_id, row.version_at) for row in rows})
-    return [
-        payloads.item_payload(
-            session_id,
+    placed = [
+        (
             row.position,
             row.title,
             orjson.loads(row.option_order),
-            versions[row.version_id],
+            row.version_id,
+            row.version_at,
             (row.response, row.is_flagged, row.client_seq) if row.answer_id is not None else None,
-        )  # fmt: skip
+        )
         for row in rows
+        if row.position is not None
     ]
+    return payloads.session_payloads(db.session, session_id, placed)
 
 
 @api.route("/sesi/<int:session_id>/butir/<int:position>")

@@ -106,3 +106,18 @@ def item_payload(
         "flagged": bool(answer and answer[1]),
         "seq": answer[2] if answer else 0,
     }
+
+
+#: Where an item sits in a session and what the server holds of its answer: (position, section
+#: title, option order, version id, version created_at, held answer or None).
+Placed = tuple[int, str, list[str], int, datetime, "tuple[Any, bool, int] | None"]
+
+
+def session_payloads(session: Session, session_id: int, placed: Iterable[Placed]) -> list[dict]:
+    """The payload of each placed item (:data:`Placed`), its version rendered once per process."""
+    placed = list(placed)
+    versions = rendered_versions(session, {(version_id, at) for _, _, _, version_id, at, _ in placed})
+    return [
+        item_payload(session_id, position, section, order, versions[version_id], held)
+        for position, section, order, version_id, _, held in placed
+    ]
