@@ -16,7 +16,10 @@ COMPILED := $(CATALOGS:.po=.mo)
 # machine, a sixth of `make test` there); the system's pip does it where uv cannot reach an index.
 # The environment is made without a pip of its own (3 s less): the system's pip puts uv in it.
 PIP := $(PYTHON) -m pip --python $(BIN)/python
-INSTALL = $(BIN)/uv pip install --quiet --python $(BIN)/python -e $(1) || $(PIP) install --quiet -e $(1)
+INSTALL = $(BIN)/uv pip install --quiet --python $(BIN)/python -e '$(1)' || $(PIP) install --quiet -e '$(1)'
+# (call splits its arguments at commas: the extras go through variables)
+DEV := .[dev]
+DEV_BENCH := .[dev,bench]
 
 $(BIN)/python:
 	$(PYTHON) -m venv --without-pip $(VENV)
@@ -27,7 +30,7 @@ $(STAMP_RUN): pyproject.toml | $(BIN)/python
 	touch $@
 
 $(STAMP_DEV): pyproject.toml | $(BIN)/python
-	$(call INSTALL,'.[dev]')
+	$(call INSTALL,$(DEV))
 	touch $@ $(STAMP_RUN)
 
 install: $(STAMP_RUN)
@@ -78,16 +81,16 @@ docs: install-dev
 	$(BIN)/mkdocs build --strict
 
 bench: install-dev
-	$(call INSTALL,'.[dev,bench]')
+	$(call INSTALL,$(DEV_BENCH))
 	$(BIN)/python benchmarks/calibration.py
 
 # Load harness (PostgreSQL on 127.0.0.1:5432, Redis on :6379): see benchmarks/README.md.
 load: install-dev
-	$(call INSTALL,'.[dev,bench]')
+	$(call INSTALL,$(DEV_BENCH))
 	benchmarks/load/run.sh
 
 faults: install-dev
-	$(call INSTALL,'.[dev,bench]')
+	$(call INSTALL,$(DEV_BENCH))
 	$(BIN)/python benchmarks/load/faults.py
 
 clean:
