@@ -25,6 +25,7 @@ from examserver.delivery import bp
 from examserver.delivery.forms import AppealForm, EnrolForm, ScheduleForm, VerifyForm
 from examserver.delivery.integrity import anchor_file
 from examserver.delivery.models import ExamSchedule, ExamSession, SessionResult
+from examserver.delivery.player_text import player_text
 from examserver.delivery.progress import progress_counts
 from examserver.delivery.services import create_schedule, enrol, expire_if_due, new_start_pin, verification_code
 from examserver.errors import back_on_refusal, flash_refusal, refusal_message
@@ -144,7 +145,10 @@ def player_page(exam: ExamSession, device: str, server_time: str) -> str:
     account or language form), so it is rendered without the context processors that feed the
     layout: Flask-Login's would read the candidate's account row for nothing."""
     template = current_app.jinja_env.get_template("delivery/player.html")
+    text, messages = player_text()
     return template.render(
+        text=text,
+        messages=messages,
         exam=exam,
         device_id=device,
         server_time=server_time,

@@ -12,7 +12,7 @@ from examserver.delivery import api_views
 from examserver.delivery.models import Answer, ExamSession
 from examserver.delivery.services import credit_outage, expire_overdue
 from itembank.database import utcnow
-from tests.conftest import login
+from tests.conftest import csrf_token, login
 from tests.examserver.player_client import DEVICE, Player
 
 
@@ -80,6 +80,26 @@ def test_the_first_start_carries_every_item_as_the_items_request_gives_them(clie
     for secret in ('"correct"', '"weights"', '"answer"', '"a":', '"b":', "item_id", "TWK-", "TKP-"):
         assert secret not in reply.get_data(as_text=True), secret
     assert "items" not in player.start().get_json()  # a resume: the player holds them, or asks
+
+
+def test_the_player_page_speaks_the_candidates_language_each_time(started, client):
+    """The player's words are translated once per language and kept (delivery/player_text.py):
+    each page still comes in the language its reader chose, back and forth."""
+    player, exam = started
+
+    def words() -> tuple[str, dict]:
+        page = client.get(f"/ujian/{exam.id}").get_data(as_text=True)
+        messages = json.loads(
+            re.search(r'<script id="player-text" type="application/json">(.*?)</script>', page).group(1)
+        )
+        return page, messages
+
+    for language, label, saved in (("id", "Sisa waktu", "Tersimpan"), ("en", "Time left", "Saved"),
+                                   ("id", "Sisa waktu", "Tersimpan")):  # fmt: skip
+        client.post("/bahasa", data={"csrf_token": csrf_token(client, "/tentang"), "lang": language, "next": "/"})
+        page, messages = words()
+        assert f'<html lang="{language}">' in page and f'aria-label="{label}"' in page
+        assert messages["saved"] == saved and "{n}" in messages["waiting"]
 
 
 def test_saves_are_idempotent_and_stale_saves_never_win(started, db_session):
