@@ -188,6 +188,14 @@ class PoolEntry:
 #: have ``json_array_length``): the draw needs the count, not the options' text.
 _option_count = func.json_array_length(ItemVersion.options)
 
+#: What each pool and form statement reads of an entry, in :class:`PoolEntry`'s field order.
+_ENTRY_COLUMNS = (Item.id, Item.item_type, Item.shuffle_options, ItemVersion.id, _option_count, ItemVersion.created_at)
+
+
+def _entry(item: int, kind: str, shuffle: bool, version: int, count: int, at: datetime) -> PoolEntry:
+    """A :class:`PoolEntry` from the columns of :data:`_ENTRY_COLUMNS`."""
+    return PoolEntry(item, kind, bool(shuffle), version, count, at)
+
 
 def _pool_statement() -> Select[tuple[int, str, bool, int, int, datetime]]:
     subtree = select(Competency.id).where(Competency.id == bindparam("competency_id")).cte("subtree", recursive=True)
@@ -197,7 +205,7 @@ def _pool_statement() -> Select[tuple[int, str, bool, int, int, datetime]]:
     )
     calibrated = select(ItemParameter.id).where(ItemParameter.item_id == Item.id, ItemParameter.is_current)
     return (
-        select(Item.id, Item.item_type, Item.shuffle_options, ItemVersion.id, _option_count, ItemVersion.created_at)
+        select(*_ENTRY_COLUMNS)
         .join(ItemVersion, (ItemVersion.item_id == Item.id) & (ItemVersion.number == newest))
         .where(
             Item.competency_id.in_(select(subtree.c.id)),
@@ -218,9 +226,7 @@ def section_pool_entries(session: Session, section: BlueprintSection) -> list[Po
     parameter, under the section's competency or one below it), in the same order (by code), each
     with its current version (the highest number). A random form's start draws from this."""
     rows = session.connection().execute(_POOL, {"competency_id": section.competency_id}).all()
-    return [
-        PoolEntry(item, kind, bool(shuffle), version, count, at) for item, kind, shuffle, version, count, at in rows
-    ]
+    return [_entry(*row) for row in rows]
 
 
 def _blueprint_pool_statement() -> Select[tuple[int, int, str, bool, int, int, datetime]]:
@@ -235,15 +241,7 @@ def _blueprint_pool_statement() -> Select[tuple[int, int, str, bool, int, int, d
     )
     calibrated = select(ItemParameter.id).where(ItemParameter.item_id == Item.id, ItemParameter.is_current)
     return (
-        select(
-            subtree.c.section_id,
-            Item.id,
-            Item.item_type,
-            Item.shuffle_options,
-            ItemVersion.id,
-            _option_count,
-            ItemVersion.created_at,
-        )
+        select(subtree.c.section_id, *_ENTRY_COLUMNS)
         .join(subtree, subtree.c.id == Item.competency_id)
         .join(ItemVersion, (ItemVersion.item_id == Item.id) & (ItemVersion.number == newest))
         .where(Item.status.in_(DELIVERABLE), calibrated.exists())
@@ -261,10 +259,8 @@ def blueprint_pool_entries(session: Session, blueprint_id: int) -> dict[int, lis
     pools: dict[int, list[PoolEntry]] = {}
     # all(): one fetch of every row (iterating the result fetches them one at a time, a sixth of a
     # start's CPU for a pool of 160).
-    for section_id, item, kind, shuffle, version, count, at in (
-        session.connection().execute(_BLUEPRINT_POOL, {"blueprint_id": blueprint_id}).all()
-    ):
-        pools.setdefault(section_id, []).append(PoolEntry(item, kind, bool(shuffle), version, count, at))
+    for section_id, *entry in session.connection().execute(_BLUEPRINT_POOL, {"blueprint_id": blueprint_id}).all():
+        pools.setdefault(section_id, []).append(_entry(*entry))
     return pools
 
 
@@ -272,24 +268,13 @@ def form_entries(session: Session, form_id: int) -> list[tuple[int, PoolEntry]]:
     """A fixed form's entries in position order as ``(section id, entry)``, in one Core statement
     (each at the version the form pins, not the item's current one)."""
     rows = session.execute(
-        select(
-            TestFormItem.section_id,
-            Item.id,
-            Item.item_type,
-            Item.shuffle_options,
-            ItemVersion.id,
-            _option_count,
-            ItemVersion.created_at,
-        )
+        select(TestFormItem.section_id, *_ENTRY_COLUMNS)
         .join(Item, Item.id == TestFormItem.item_id)
         .join(ItemVersion, ItemVersion.id == TestFormItem.version_id)
         .where(TestFormItem.form_id == form_id)
         .order_by(TestFormItem.position)
     ).all()
-    return [
-        (section_id, PoolEntry(item_id, kind, bool(shuffle), version_id, count, at))
-        for section_id, item_id, kind, shuffle, version_id, count, at in rows
-    ]
+    return [(section_id, _entry(*entry)) for section_id, *entry in rows]
 
 
 def assemble_forms(

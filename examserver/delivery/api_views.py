@@ -431,10 +431,10 @@ def session_clock(session_id: int):
 
 def item_payload(si: SessionItem) -> dict:
     """What the browser may know about a loaded item: no key, no weights, no parameters, no letters."""
-    version = payloads.rendered_versions(db.session, [(si.version_id, si.version.created_at)])[si.version_id]
     answer = si.answer
     held = (answer.response, answer.is_flagged, answer.client_seq) if answer is not None else None
-    return payloads.item_payload(si.session_id, si.position, si.section.title, si.option_order, version, held)
+    placed = (si.position, si.section.title, si.option_order, si.version_id, si.version.created_at, held)
+    return payloads.session_payloads(db.session, si.session_id, [placed])[0]
 
 
 def _one_row():
