@@ -123,7 +123,9 @@ def test_a_new_proposal_is_computed_from_the_current_data(own_demo):
     token = csrf_token(client, f"/sdm/profil-sukses/{profile_id}")
     assert client.post(f"/sdm/profil-sukses/{profile_id}/usulkan", data={"csrf_token": token}).status_code == 303
     with app.app_context():
-        items = db.session.scalars(select(SuccessProfile).where(SuccessProfile.profile_id == profile_id)).all()
+        items = db.session.scalars(
+            select(SuccessProfile).where(SuccessProfile.profile_id == profile_id).order_by(SuccessProfile.id)
+        ).all()
         assert len(items) == 2 and items[1].id > success_id and items[1].proposed == proposed
         assert items[1].employees >= 3 and items[1].periods
     # A position without employees cannot have one.

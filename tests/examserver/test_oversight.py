@@ -234,7 +234,9 @@ def test_the_inspectorate_investigates_and_a_second_inspector_confirms_a_ban(app
     assert refused.value.code == "selection.candidate_sanctioned"
 
     # Every step and the sanction are on the tamper-evident log, which still verifies.
-    steps = db_session.scalars(select(CaseStep).where(CaseStep.complaint_id == complaint.id)).all()
+    steps = db_session.scalars(
+        select(CaseStep).where(CaseStep.complaint_id == complaint.id).order_by(CaseStep.id)
+    ).all()
     assert [s.status for s in steps] == ["received", "assessed", "investigating", "concluded"]
     types = db_session.scalars(
         select(LogEntry.record_type).where(LogEntry.chain_id == chain.PLATFORM_CHAIN).order_by(LogEntry.position)

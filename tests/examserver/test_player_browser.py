@@ -289,7 +289,10 @@ def test_no_answer_key_reaches_the_browser(live, phone):
     sign_in(page, live, 5)
     page.goto(f"{live.url}/ujian/{exam_id}")
     page.route("**/mulai", keep_the_start)
-    page.get_by_role("button", name="Mulai ujian").click()
+    # The reply reaches the page only once the handler has fulfilled it: unrouting before that
+    # would hand the request on while the handler still holds it.
+    with page.expect_response(lambda r: r.url.endswith("/mulai")):
+        page.get_by_role("button", name="Mulai ujian").click()
     page.wait_for_url(f"**/ujian/{exam_id}")
     page.unroute("**/mulai")
     harvest()
