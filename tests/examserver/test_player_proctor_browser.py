@@ -59,6 +59,9 @@ def test_at_time_up_the_player_hands_over_to_the_server_and_shows_the_result(liv
         grace = exam.schedule.grace_seconds
         exam.schedule.grace_seconds = 3
         db.session.commit()
+    # The random share of the first ask (up to 15 s, spreading a room's asks) pinned to its least:
+    # the test waits for the grace, not for the spread, and still sees the ask come after the grace.
+    context.add_init_script("Math.random = () => 0;")
     sign_in(page, live, 9)
     start_exam(page, live, exam_id)
     with live.app_context():
@@ -86,7 +89,7 @@ def test_at_time_up_the_player_hands_over_to_the_server_and_shows_the_result(liv
     # A room reaches time up together: nobody asks before the grace is over (the server could not
     # answer anything new), and then once, when the server ends the session on that ask.
     after_time_up = [moment - deadline for moment in asked if moment > deadline]
-    assert len(after_time_up) == 1 and 3 <= after_time_up[0] <= 3 + 16, after_time_up
+    assert len(after_time_up) == 1 and 3 <= after_time_up[0] <= 3 + 2, after_time_up
 
 
 def test_a_second_device_is_told_to_ask_the_proctor(live, phone):
