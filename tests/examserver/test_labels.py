@@ -169,3 +169,16 @@ def test_templates_read_labels_through_one_filter(app):
             "{% for code, text in labels.complaint_status.items() %}{{ code }},{% endfor %}"
         )
     assert html == "Draf|received,assessed,investigating,concluded,"
+
+
+def test_a_literal_code_is_labelled_in_each_readers_language(app):
+    # Jinja folds a filter of literals into the compiled template, which every app of the process
+    # shares: the summary of a consultation kept the first reader's Indonesian headings in English.
+    source = '{{ "approved"|label("moderation_status") }}'
+    with app.test_request_context():
+        template = app.jinja_env.from_string(source)
+        with force_locale("id"):
+            indonesian = template.render()
+        with force_locale("en"):
+            english = template.render()
+    assert (indonesian, english) == ("disetujui", "approved")
