@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm as _FlaskWTFForm
+from wtforms import Form as _WTForm
 
 #: WTForms' English message (its msgid; the singular of a plural) -> ours. Indonesian has one form
 #: for singular and plural. CSRF messages never reach a page (errors.py answers a CSRF failure).
@@ -62,5 +63,14 @@ class FlaskForm(_FlaskWTFForm):
     """Flask-WTF's form, with WTForms' own messages in the page's language (see the module)."""
 
     class Meta(_FlaskWTFForm.Meta):
+        def get_translations(self, form):
+            return TRANSLATIONS
+
+
+class SubForm(_WTForm):
+    """The base of a form nested in one of ours (``FormField``, ``FieldList``): WTForms builds the
+    inner form with its own meta, not the outer form's, so it needs the messages too."""
+
+    class Meta:
         def get_translations(self, form):
             return TRANSLATIONS

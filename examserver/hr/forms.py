@@ -6,7 +6,6 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     FieldList,
-    Form,
     FormField,
     RadioField,
     SelectField,
@@ -18,7 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from examserver.fields import CODE, LocaleFloatField, LocaleIntegerField, RupiahField
 from examserver.labels import choices
 from examserver.wib import MOMENT
-from examserver.wtforms_i18n import FlaskForm
+from examserver.wtforms_i18n import FlaskForm, SubForm
 
 
 class ProgrammeForm(FlaskForm):
@@ -78,7 +77,7 @@ class EvaluationPeriodForm(FlaskForm):
     is_feedback_open = BooleanField(_l("Formulir umpan balik masyarakat dibuka"), default=True)
 
 
-class TargetForm(Form):
+class TargetForm(SubForm):
     target = StringField(_l("Sasaran kinerja"), validators=[Optional(), Length(max=300)])
     weight = LocaleFloatField(_l("Bobot"), validators=[Optional(), NumberRange(0, 100)], default=1)
     achieved = LocaleFloatField(_l("Capaian (%)"), validators=[Optional(), NumberRange(0, 120)])

@@ -7,7 +7,8 @@ from flask_wtf import FlaskForm as FlaskWTFForm
 from wtforms import Form, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from examserver.wtforms_i18n import MESSAGES, FlaskForm
+from examserver.hr.forms import RatingForm
+from examserver.wtforms_i18n import MESSAGES, FlaskForm, SubForm
 
 
 def subclasses(cls: type) -> set[type]:
@@ -26,6 +27,19 @@ def forms_without_our_messages(classes: set[type]) -> list[str]:
 
 def test_every_form_of_ours_gets_the_translated_messages(app):
     assert forms_without_our_messages(subclasses(FlaskWTFForm)) == []
+    nested = {cls for cls in subclasses(Form) if not issubclass(cls, SubForm | FlaskWTFForm)}
+    assert forms_without_our_messages(nested) == []
+
+
+def test_a_nested_form_speaks_the_page_language(app):
+    # WTForms builds the targets of a rating with their own meta: they said "Number must be between
+    # 0 and 120." on an Indonesian page.
+    data = {"targets-0-target": "Laporan", "targets-0-weight": "1", "targets-0-achieved": "130"}
+    for locale, message in (("id", "Angka harus antara 0 dan 120."), ("en", "Number must be between 0 and 120.")):
+        with app.test_request_context(method="POST", data=data), force_locale(locale):
+            form = RatingForm(meta={"csrf": False})
+            assert not form.validate()
+            assert form.targets[0].achieved.errors == [message]
 
 
 def test_the_check_reports_a_form_built_on_flask_wtf_directly():
