@@ -42,6 +42,8 @@ COLUMNS = (
     "nomor_peserta", "nama", "formasi", "kategori", "total_skd", "nilai_skb", "nilai_akhir", "peringkat_skd",
     "peringkat_akhir", "status", "formasi_penempatan", "tanda_terima", "kepala_rantai",
 )  # fmt: skip
+#: Columns holding a 64-character hash, which the page wraps in even lines.
+HASH_COLUMNS = frozenset({"kepala_rantai"})
 #: The label kind of each CSV column holding codes, per stage ("administrative" or a ranking).
 CODE_COLUMNS = {
     "administrative": {"kategori": "applicant_category", "status": "administrative_result"},

@@ -11,7 +11,14 @@ from examserver.downloads import CSV, attachment
 from examserver.extensions import db
 from examserver.numbers import readable_cell
 from examserver.selection import bp, services, signing
-from examserver.selection.announcements import VERIFY_COMMAND, affected_sessions, readable_table, replacement_of
+from examserver.selection.announcements import (
+    HASH_COLUMNS,
+    VERIFY_COMMAND,
+    affected_sessions,
+    readable_table,
+    replacement_of,
+    table,
+)
 from examserver.selection.models import Announcement, SelectionPeriod
 from examserver.selection.rubrics import RUBRICS, component_label, rubric_of
 from examserver.selection.rules import rules_from_json
@@ -110,6 +117,7 @@ def announcement(announcement_id: int):
         "selection/announcement.html",
         item=item,
         header=header,
+        hash_columns={i for i, name in enumerate(table(item.csv_text)[0]) if name in HASH_COLUMNS},
         rows=[[readable_cell(cell) for cell in row] for row in rows],
         replaced_by=replacement_of(db.session, item),
         affected=affected_sessions(db.session, item),
