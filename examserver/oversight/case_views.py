@@ -12,14 +12,13 @@ from sqlalchemy import func, select
 from examserver import access
 from examserver.accounts.models import User
 from examserver.accounts.roles import INSPECTOR
-from examserver.auth.forms import ConfirmForm
 from examserver.delivery.integrity import anchor_file
 from examserver.errors import back_on_refusal, flash_refusal
 from examserver.extensions import db
-from examserver.formdata import field_values
+from examserver.formdata import field_values, flash_form_errors
 from examserver.labels import label
 from examserver.oversight import bp, services
-from examserver.oversight.forms import AssessForm, ConcludeForm, InvestigateForm, SanctionForm
+from examserver.oversight.forms import AssessForm, ConcludeForm, ConfirmSanctionForm, InvestigateForm, SanctionForm
 from examserver.oversight.models import CASE_STATUSES, Complaint, Evidence, Sanction
 from examserver.oversight.public_views import evidence_dir
 from examserver.oversight.records import named_records
@@ -56,7 +55,7 @@ def _case_page(complaint: Complaint, **forms):
         investigate=forms.get("investigate") or InvestigateForm(formdata=None),
         conclude=forms.get("conclude") or ConcludeForm(formdata=None),
         sanction_form=sanction_form,
-        confirm=ConfirmForm(formdata=None),
+        confirm=ConfirmSanctionForm(formdata=None),
         people=people,
     )
 
@@ -180,7 +179,7 @@ def sanctions():
     rows = db.session.scalars(select(Sanction).order_by(Sanction.id.desc()).limit(500)).all()
     ids = {r.person_id for r in rows} | {r.proposed_by_id for r in rows} | {r.confirmed_by_id or 0 for r in rows}
     people = {row.id: row for row in db.session.scalars(select(User).where(User.id.in_(ids)))}
-    return render_template("oversight/sanctions.html", rows=rows, people=people, confirm=ConfirmForm(formdata=None))
+    return render_template("oversight/sanctions.html", rows=rows, people=people)
 
 
 @bp.route("/inspektorat/sanksi/<int:sanction_id>/kukuhkan", methods=["POST"])
@@ -189,8 +188,11 @@ def confirm(sanction_id: int):
     """A second inspector confirms a proposed sanction."""
     sanction = db.get_or_404(Sanction, sanction_id)
     back = back_on_refusal(url_for("oversight.case", case_id=sanction.complaint_id))
-    if ConfirmForm().validate_on_submit():
+    form = ConfirmSanctionForm()
+    if form.validate_on_submit():
         services.confirm_sanction(db.session, sanction, actor_id=current_user.id, anchor_file=anchor_file())
         db.session.commit()
         flash(_("Sanksi dikukuhkan dan kini berlaku."), "success")
+    else:
+        flash_form_errors(form)
     return redirect(back), 303

@@ -8,7 +8,7 @@ from wtforms import DateField, RadioField, SelectField, StringField, TextAreaFie
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from examserver.errors import refusal_message
-from examserver.fields import LocaleIntegerField
+from examserver.fields import LocaleIntegerField, understood_field
 from examserver.labels import LABELS, choices
 from examserver.oversight.models import OUTCOMES
 from examserver.oversight.services import MIN_DESCRIPTION, EvidenceFile, check_evidence
@@ -129,3 +129,14 @@ class SanctionForm(FlaskForm):
     )
     until = DateField(_l("Sampai tanggal (untuk pencoretan)"), validators=[Optional()])
     reason = TextAreaField(_l("Alasan sanksi"), validators=[DataRequired(REQUIRED), REASON])
+
+
+class ConfirmSanctionForm(FlaskForm):
+    """The second inspector's confirmation, which is when a sanction starts to act."""
+
+    understood = understood_field(
+        _l(
+            "Saya mengerti: sanksi ini langsung berlaku bagi orang tersebut dan tercatat permanen di log "
+            "integritas; diskualifikasi langsung membatalkan hasil ujiannya pada periode itu."
+        )
+    )

@@ -216,13 +216,20 @@ def test_the_inspectorate_investigates_and_a_second_inspector_confirms_a_ban(app
     assert response.status_code == 303
     sanction = db_session.scalar(select(Sanction).where(Sanction.complaint_id == complaint.id))
     # The proposer alone cannot confirm it.
-    response = post(client, page, f"/inspektorat/sanksi/{sanction.id}/kukuhkan", {})
+    response = post(client, page, f"/inspektorat/sanksi/{sanction.id}/kukuhkan", {"understood": "y"})
     assert response.status_code == 303
     db_session.expire_all()
     assert db_session.get(Sanction, sanction.id).confirmed_at is None
     assert "inspektur lain" in client.get(page).get_data(as_text=True)
     other = signed_in(app, second)
+    # The confirmation names its consequence and waits for the box to be ticked.
+    html = other.get(page).get_data(as_text=True)
+    assert f'id="understood-{sanction.id}"' in html and "langsung berlaku" in html
     assert post(other, page, f"/inspektorat/sanksi/{sanction.id}/kukuhkan", {}).status_code == 303
+    db_session.expire_all()
+    assert db_session.get(Sanction, sanction.id).confirmed_at is None
+    assert "mengerti akibatnya" in other.get(page).get_data(as_text=True)
+    assert post(other, page, f"/inspektorat/sanksi/{sanction.id}/kukuhkan", {"understood": "y"}).status_code == 303
     db_session.expire_all()
     assert db_session.get(Sanction, sanction.id).confirmed_by_id == second.id
 
@@ -280,7 +287,7 @@ def test_a_confirmed_disqualification_invalidates_the_session_through_its_standi
     })  # fmt: skip
     sanction = db_session.scalar(select(Sanction).where(Sanction.complaint_id == complaint.id))
     assert standing_of(db_session, exam.id).counts
-    post(signed_in(app, second), page, f"/inspektorat/sanksi/{sanction.id}/kukuhkan", {})
+    post(signed_in(app, second), page, f"/inspektorat/sanksi/{sanction.id}/kukuhkan", {"understood": "y"})
     db_session.expire_all()
     standing = standing_of(db_session, exam.id)
     assert standing.state is State.INVALIDATED
@@ -305,7 +312,7 @@ def test_a_removed_proctor_cannot_be_assigned_and_a_removed_member_cannot_verify
         })  # fmt: skip
         assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     for sanction in db_session.scalars(select(Sanction).where(Sanction.complaint_id == complaint.id)):
-        post(signed_in(app, second), page, f"/inspektorat/sanksi/{sanction.id}/kukuhkan", {})
+        post(signed_in(app, second), page, f"/inspektorat/sanksi/{sanction.id}/kukuhkan", {"understood": "y"})
     committee = signed_in(app, make_user("committee"))
     schedule_page = f"/ujian/jadwal/{exam.schedule_id}"
     response = post(committee, schedule_page, f"{schedule_page}/pengawas", {"proctor": str(proctor.id)})
