@@ -182,3 +182,16 @@ def test_a_literal_code_is_labelled_in_each_readers_language(app):
         with force_locale("en"):
             english = template.render()
     assert (indonesian, english) == ("disetujui", "approved")
+
+
+def test_one_indonesian_word_reads_right_in_english_wherever_it_is_used(app):
+    """ "diterima" labels an accepted document, an accepted success profile and an upheld appeal:
+    one catalogue entry, so its English must fit them all (it read "upheld" beside documents)."""
+    english = _texts(app, "en")
+    for kind, code in [
+        ("document_status", "accepted"),
+        ("success_profile_status", "accepted"),
+        ("selection_appeal_status", "upheld"),
+        ("proctor_appeal_status", "upheld"),
+    ]:
+        assert english[kind, code] == "accepted", (kind, code)
