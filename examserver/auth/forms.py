@@ -1,7 +1,7 @@
 """Forms for signing in and managing one's own account."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from examserver.accounts.identity import nik_problem, normalise_phone
@@ -53,9 +53,10 @@ class RegisterForm(FlaskForm):
     one submit shows every mistake beside its field (the service still refuses on its own)."""
 
     full_name = StringField(_l("Nama lengkap (sesuai KTP)"), validators=[DataRequired(), Length(max=200)])
-    nik = StringField(_l("NIK (16 angka)"), validators=[DataRequired()])
+    # A phone shows its number keyboard for the NIK and its phone keyboard for the number.
+    nik = StringField(_l("NIK (16 angka)"), validators=[DataRequired()], render_kw={"inputmode": "numeric"})
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254), email_address])
-    phone = StringField(_l("Nomor ponsel"), validators=[DataRequired(), Length(max=20)])
+    phone = TelField(_l("Nomor ponsel"), validators=[DataRequired(), Length(max=20)])
     password = new_password_field(_l("Kata sandi"))
     confirm = repeat_password_field(_l("Ulangi kata sandi"), "password", _l("Kata sandi tidak sama."))
 

@@ -241,3 +241,11 @@ def test_wtforms_own_messages_are_in_the_page_language(client):
     client.post("/bahasa", data={"lang": "en", "csrf_token": csrf_token(client, "/daftar")})
     english = field_errors(register(client, full_name="").get_data(as_text=True))
     assert english["full_name"] == "Required."
+
+
+def test_a_phone_shows_its_number_keyboards_for_the_nik_and_the_phone_number(client):
+    html = client.get("/daftar").get_data(as_text=True)
+    nik = re.search(r"<input[^>]*\bname=\"nik\"[^>]*>", html).group(0)
+    phone = re.search(r"<input[^>]*\bname=\"phone\"[^>]*>", html).group(0)
+    assert 'inputmode="numeric"' in nik
+    assert 'type="tel"' in phone
