@@ -21,9 +21,13 @@ from collections.abc import Callable, Sequence
 
 import matplotlib
 import numpy as np
+from babel.numbers import get_decimal_symbol
+from flask_babel import get_locale
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import ScalarFormatter
 
 DPI = 100
 #: Charts each process keeps (a few tens of kilobytes each).
@@ -56,6 +60,28 @@ def drawn_once(draw: Callable[..., bytes]) -> Callable[..., bytes]:
     return remembered
 
 
+def decimal_sign() -> str:
+    """The reader's decimal sign ("," in Indonesian), which the charts write their numbers with."""
+    return get_decimal_symbol(get_locale())
+
+
+class _LocalNumbers(ScalarFormatter):
+    """Matplotlib's tick labels with the reader's decimal sign: "0,75", not "0.75"."""
+
+    def __init__(self, decimal: str) -> None:
+        super().__init__(useOffset=False)
+        self.decimal = decimal
+
+    def __call__(self, x, pos=None) -> str:
+        return super().__call__(x, pos).replace(".", self.decimal)
+
+
+def _local_ticks(axes: Axes, decimal: str) -> None:
+    for axis in (axes.xaxis, axes.yaxis):
+        if isinstance(axis.get_major_formatter(), ScalarFormatter):  # not the category axes' names
+            axis.set_major_formatter(_LocalNumbers(decimal))
+
+
 def _figure(width: float, height: float) -> tuple[Figure, Axes]:
     figure = Figure(figsize=(width, height))
     return figure, figure.subplots()
@@ -69,7 +95,14 @@ def _png(figure: Figure) -> bytes:
 
 @drawn_once
 def heatmap_png(
-    values: np.ndarray, rows: Sequence[str], columns: Sequence[str], *, title: str, colour_label: str, vmax: float
+    values: np.ndarray,
+    rows: Sequence[str],
+    columns: Sequence[str],
+    *,
+    title: str,
+    colour_label: str,
+    vmax: float,
+    decimal: str = ".",
 ) -> bytes:
     """A heat map of ``values`` (n_rows, n_columns), each cell annotated; NaN cells are grey."""
     n_rows, n_columns = values.shape
@@ -83,14 +116,105 @@ def heatmap_png(
         for j in range(n_columns):
             if not np.isnan(values[i, j]):
                 dark = values[i, j] > 0.6 * vmax
-                axes.text(j, i, f"{values[i, j]:.2f}", ha="center", va="center", color="white" if dark else "black")
+                axes.text(
+                    j,
+                    i,
+                    f"{values[i, j]:.2f}".replace(".", decimal),
+                    ha="center",
+                    va="center",
+                    color="white" if dark else "black",
+                )
     axes.set_title(title)
-    figure.colorbar(image, ax=axes, label=colour_label)
+    _local_ticks(axes, decimal)
+    bar = figure.colorbar(image, ax=axes, label=colour_label)
+    _local_ticks(bar.ax, decimal)
     return _png(figure)
 
 
+#: Where a point's name may go, tried in this order: (dx, dy) in points from the point, and the
+#: name's alignment there; the first place that covers no other name, point or box name is taken.
+NAME_PLACES = [
+    (dx * r, dy * r, ha, va)
+    for r in (1, 2.5, 4)
+    for dx, dy, ha, va in (
+        (4, 3, "left", "bottom"), (4, -3, "left", "top"), (-4, 3, "right", "bottom"), (-4, -3, "right", "top"),
+        (0, 5, "center", "bottom"), (0, -5, "center", "top"),
+    )
+]  # fmt: skip
+NAME_GROUND = {"boxstyle": "round,pad=0.2", "facecolor": "white", "alpha": 0.85, "edgecolor": "none"}
+#: Half the side of the square a point's marker covers, in pixels.
+MARKER = 4.5
+
+
+def _box(x: float, y: float, width: float, height: float, ha: str, va: str) -> tuple[float, float, float, float]:
+    """(x0, y0, x1, y1) in pixels of a text of ``width`` x ``height`` anchored at (x, y)."""
+    x0 = {"left": x, "right": x - width, "center": x - width / 2}[ha]
+    y0 = {"bottom": y, "top": y - height, "center": y - height / 2}[va]
+    return x0, y0, x0 + width, y0 + height
+
+
+def _overlap(a: tuple[float, float, float, float], boxes: list[tuple[float, float, float, float]]) -> float:
+    """The area ``a`` shares with ``boxes``."""
+    total = 0.0
+    for b in boxes:
+        w, h = min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
+        if w > 0 and h > 0:
+            total += w * h
+    return total
+
+
+def _name_boxes(renderer, axes: Axes, cells, names, points: np.ndarray) -> list:
+    """Each box's name in the corner of its cell with the fewest points under it; their pixel boxes."""
+    taken = []
+    markers = [(px - MARKER, py - MARKER, px + MARKER, py + MARKER) for px, py in points]
+    for (x0, y0, x1, y1), name in zip(cells, names, strict=True):
+        # Above the points, on a light ground, so a crowded box keeps its name readable.
+        text = axes.text(0, 0, name, fontsize=8, color="#555555", zorder=5, bbox=NAME_GROUND)
+        width, height = (lambda e: (e.width + 4, e.height + 4))(text.get_window_extent(renderer))
+        (left, bottom), (right, top) = axes.transData.transform([(x0, y0), (x1, y1)])
+        places = [((left + right) / 2, top - 3, "center", "top"), ((left + right) / 2, bottom + 3, "center", "bottom"),
+                  (left + 3, top - 3, "left", "top"), (right - 3, top - 3, "right", "top"),
+                  (left + 3, bottom + 3, "left", "bottom"), (right - 3, bottom + 3, "right", "bottom")]  # fmt: skip
+        best = min(places, key=lambda p: _overlap(_box(p[0], p[1], width, height, p[2], p[3]), markers))
+        text.set(position=axes.transData.inverted().transform(best[:2]), ha=best[2], va=best[3])
+        taken.append(_box(best[0], best[1], width, height, best[2], best[3]))
+    return taken
+
+
+def _place_names(renderer, axes: Axes, points: np.ndarray, labels: Sequence[str], taken: list) -> None:
+    """Each point's name beside it, where it covers no other name, point or box name (else where it
+    covers least): crowded boxes kept names drawn over one another."""
+    scale = axes.figure.dpi / 72  # points to pixels
+    markers = [(px - MARKER, py - MARKER, px + MARKER, py + MARKER) for px, py in points]
+    frame = axes.get_window_extent(renderer)
+    for (px, py), label, own in zip(points, labels, markers, strict=True):
+        at = tuple(axes.transData.inverted().transform((px, py)))
+        # Measured at its point: an annotation of a point outside the axes has no extent.
+        text = axes.annotate(str(label), at, xytext=(0, 0), textcoords="offset points", fontsize=7, zorder=4)
+        extent = text.get_window_extent(renderer)
+        others = [m for m in markers if m is not own]
+
+        def cost(place, extent=extent, px=px, py=py, others=others):
+            dx, dy, ha, va = place
+            box = _box(px + dx * scale, py + dy * scale, extent.width + 1, extent.height, ha, va)
+            outside = box[0] < frame.x0 or box[2] > frame.x1 or box[1] < frame.y0 or box[3] > frame.y1
+            return _overlap(box, taken + others) + (1e6 if outside else 0.0)
+
+        costs = [cost(place) for place in NAME_PLACES]
+        best = NAME_PLACES[costs.index(0.0)] if 0.0 in costs else NAME_PLACES[int(np.argmin(costs))]
+        dx, dy, ha, va = best
+        text.set(ha=ha, va=va)
+        text.xyann = (dx, dy)
+        taken.append(_box(px + dx * scale, py + dy * scale, extent.width + 1, extent.height, ha, va))
+
+
 @drawn_once
-def nine_box_png(
+def nine_box_png(*args, **kwargs) -> bytes:
+    """The nine-box grid as a PNG (see :func:`nine_box_figure`)."""
+    return _png(nine_box_figure(*args, **kwargs))
+
+
+def nine_box_figure(
     performance: np.ndarray,
     potential: np.ndarray,
     labels: Sequence[str],
@@ -100,9 +224,11 @@ def nine_box_png(
     axis_labels: tuple[str, str],
     box_names: dict[tuple[int, int], str],
     title: str,
-) -> bytes:
-    """The nine-box grid with each employee as a labelled point."""
+    decimal: str = ".",
+) -> Figure:
+    """The nine-box grid with each employee as a labelled point, no name over another."""
     figure, axes = _figure(7.5, 6.5)
+    canvas = FigureCanvasAgg(figure)  # measures the names as they will be drawn
     ok = ~(np.isnan(performance) | np.isnan(potential))
     x, y = performance[ok], potential[ok]
     span_x = max(float(np.ptp(x)) if x.size else 1.0, 1e-6)
@@ -114,38 +240,27 @@ def nine_box_png(
         [float(y.min()) - 0.08 * span_y, *potential_cuts, float(y.max()) + 0.08 * span_y] if y.size else [0, 1, 2, 3]
     )
     colours = {(2, 2): "#c8e6c9", (0, 0): "#ffcdd2"}
-    for p in range(3):
-        for q in range(3):
-            axes.add_patch(
-                Rectangle(
-                    (x_edges[p], y_edges[q]),
-                    x_edges[p + 1] - x_edges[p],
-                    y_edges[q + 1] - y_edges[q],
-                    facecolor=colours.get((p, q), "#f5f5f5"),
-                    edgecolor="#888888",
-                )
-            )
-            axes.text(
-                (x_edges[p] + x_edges[p + 1]) / 2,
-                y_edges[q + 1] - 0.03 * span_y,
-                box_names[(p, q)],
-                ha="center",
-                va="top",
-                fontsize=8,
-                color="#555555",
-                # Above the points and their names, on a light ground, so a crowded box keeps its name readable.
-                zorder=5,
-                bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "alpha": 0.85, "edgecolor": "none"},
-            )
-    axes.scatter(x, y, color="#1f4e79", zorder=3)
-    for label, xi, yi in zip(np.asarray(labels, dtype=object)[ok], x, y, strict=True):
-        axes.annotate(str(label), (xi, yi), textcoords="offset points", xytext=(4, 3), fontsize=7, zorder=4)
+    cells = [(x_edges[p], y_edges[q], x_edges[p + 1], y_edges[q + 1]) for p in range(3) for q in range(3)]
+    for (x0, y0, x1, y1), key in zip(cells, [(p, q) for p in range(3) for q in range(3)], strict=True):
+        axes.add_patch(
+            Rectangle((x0, y0), x1 - x0, y1 - y0, facecolor=colours.get(key, "#f5f5f5"), edgecolor="#888888")
+        )
     axes.set_xlim(x_edges[0], x_edges[-1])
     axes.set_ylim(y_edges[0], y_edges[-1])
     axes.set_xlabel(axis_labels[0])
     axes.set_ylabel(axis_labels[1])
     axes.set_title(title)
-    return _png(figure)
+    _local_ticks(axes, decimal)
+    figure.set_layout_engine("tight")
+    canvas.draw()  # the axes' place in the figure is final before names are placed in pixels
+    figure.set_layout_engine("none")
+    axes.scatter(x, y, color="#1f4e79", zorder=3)
+    points = axes.transData.transform(np.column_stack([x, y])) if x.size else np.empty((0, 2))
+    names = [box_names[(p, q)] for p in range(3) for q in range(3)]
+    renderer = canvas.get_renderer()
+    taken = _name_boxes(renderer, axes, cells, names, points)
+    _place_names(renderer, axes, points, [str(v) for v in np.asarray(labels, dtype=object)[ok]], taken)
+    return figure
 
 
 @drawn_once
@@ -159,6 +274,7 @@ def validity_png(
     legend: tuple[str, str],
     xlabel: str,
     title: str,
+    decimal: str = ".",
 ) -> bytes:
     """Forest plot: observed and corrected validity per selection score with their intervals.
 
@@ -179,12 +295,13 @@ def validity_png(
     axes.invert_yaxis()
     axes.set_xlabel(xlabel)
     axes.set_title(title)
+    _local_ticks(axes, decimal)
     axes.legend(loc="lower right", fontsize=8)
     return _png(figure)
 
 
 @drawn_once
-def scatter_png(x: np.ndarray, y: np.ndarray, *, xlabel: str, ylabel: str, title: str) -> bytes:
+def scatter_png(x: np.ndarray, y: np.ndarray, *, xlabel: str, ylabel: str, title: str, decimal: str = ".") -> bytes:
     """Selection score against later performance among the hired, with the least-squares line."""
     figure, axes = _figure(6, 4.5)
     axes.scatter(x, y, s=14, color="#1f4e79", alpha=0.7)
@@ -195,11 +312,14 @@ def scatter_png(x: np.ndarray, y: np.ndarray, *, xlabel: str, ylabel: str, title
     axes.set_xlabel(xlabel)
     axes.set_ylabel(ylabel)
     axes.set_title(title)
+    _local_ticks(axes, decimal)
     return _png(figure)
 
 
 @drawn_once
-def impact_png(groups: Sequence[str], ratios: np.ndarray, threshold: float, *, xlabel: str, title: str) -> bytes:
+def impact_png(
+    groups: Sequence[str], ratios: np.ndarray, threshold: float, *, xlabel: str, title: str, decimal: str = "."
+) -> bytes:
     """Impact ratio per group against the four-fifths line."""
     n = len(groups)
     figure, axes = _figure(6.5, 1.2 + 0.4 * max(n, 1))
@@ -210,4 +330,5 @@ def impact_png(groups: Sequence[str], ratios: np.ndarray, threshold: float, *, x
     axes.invert_yaxis()
     axes.set_xlabel(xlabel)
     axes.set_title(title)
+    _local_ticks(axes, decimal)
     return _png(figure)

@@ -17,7 +17,7 @@ from examserver.errors import flash_refusal, refusal_message
 from examserver.extensions import db
 from examserver.hr import bp
 from examserver.hr.analysis import GROUPINGS, heatmap, load_catalogue, load_workforce
-from examserver.hr.charts import heatmap_png
+from examserver.hr.charts import decimal_sign, heatmap_png
 from examserver.hr.forms import TrainingPlanForm
 from examserver.hr.models import Employee, PositionProfile, TrainingPlan
 from examserver.hr.services import build_training_plan
@@ -74,6 +74,7 @@ def cohort_png():
         title=_("Kesenjangan kompetensi per %(by)s", by=label("employee_grouping", by)),
         colour_label=colour_label,
         vmax=vmax,
+        decimal=decimal_sign(),
     )
     return Response(image, mimetype="image/png")
 

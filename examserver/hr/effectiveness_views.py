@@ -13,7 +13,7 @@ from examserver.accounts.roles import ADMIN, COMMITTEE, HR_OFFICER
 from examserver.extensions import db
 from examserver.hr import bp
 from examserver.hr.analysis import effectiveness as build_report
-from examserver.hr.charts import impact_png, scatter_png, validity_png
+from examserver.hr.charts import decimal_sign, impact_png, scatter_png, validity_png
 from examserver.hr.messages import score_label
 from examserver.hr.models import RecruitmentIntake
 from examserver.numbers import format_number
@@ -70,6 +70,7 @@ def effectiveness_validity_png(intake_id: int):
         legend=(_("teramati pada yang diterima"), _("dikoreksi restriksi rentang")),
         xlabel=_("Korelasi dengan kinerja (interval 95%)"),
         title=_("Validitas prediktif per instrumen"),
+        decimal=decimal_sign(),
     )
     return Response(image, mimetype="image/png")
 
@@ -86,6 +87,7 @@ def effectiveness_scatter_png(intake_id: int, key: str):
         xlabel=score_label(key),
         ylabel=_("Kinerja (gabungan, 0-100)"),
         title=_("%(score)s dan kinerja, r = %(r)s", score=score_label(key), r=format_number(row.result.r, "statistic")),
+        decimal=decimal_sign(),
     )
     return Response(image, mimetype="image/png")
 
@@ -102,5 +104,6 @@ def effectiveness_impact_png(intake_id: int, attribute: str):
         impact.threshold,
         xlabel=_("Rasio tingkat kelulusan terhadap kelompok tertinggi"),
         title=_("Dampak merugikan (aturan empat perlima)"),
+        decimal=decimal_sign(),
     )
     return Response(image, mimetype="image/png")

@@ -14,7 +14,7 @@ from examserver.extensions import client_address, db, limiter
 from examserver.hr import bp
 from examserver.hr.analysis import latest_period, load_workforce, performance
 from examserver.hr.analysis import talent_map as build_talent_map
-from examserver.hr.charts import nine_box_png
+from examserver.hr.charts import decimal_sign, nine_box_png
 from examserver.hr.forms import EvaluationPeriodForm, FeedbackForm, ModerationForm, RatingForm
 from examserver.hr.messages import nine_box_reason
 from examserver.hr.models import CommunityFeedback, ConsultationComment, Employee, EvaluationPeriod, SupervisorRating
@@ -267,6 +267,7 @@ def talent_map_png():
         axis_labels=(_("Kinerja (gabungan, 0-100)"), _("Potensi kompetensi (rata-rata θ)")),
         box_names=names,
         title=_("Peta talenta %(period)s", period=period.title),
+        decimal=decimal_sign(),
     )
     return Response(image, mimetype="image/png")
 
