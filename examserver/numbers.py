@@ -63,6 +63,10 @@ PRECISION = {
 PERCENT = {"percent": "#,##0%", "share": "#,##0.0%"}
 #: What stands where there is no number.
 MISSING = "–"
+#: Quantities too large for digits (the condition number of an information matrix, 6.42e+18 in
+#: Python's notation) are written as a power of ten, with the locale's decimal mark: 6,42 × 10¹⁸.
+MAGNITUDE = "magnitude"
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def parse_number(raw: str) -> float:
@@ -108,12 +112,26 @@ def _missing(value) -> bool:
 
 def format_number(value, quantity: str) -> str:
     """``value`` in the reader's locale with the precision of ``quantity`` (a key of
-    :data:`PRECISION`, or of :data:`PERCENT` for a share from 0 to 1); a dash when there is none."""
+    :data:`PRECISION`, of :data:`PERCENT` for a share from 0 to 1, or :data:`MAGNITUDE`); a dash
+    when there is none."""
     if _missing(value):
         return MISSING
     if quantity in PERCENT:
         return format_percent(value, PERCENT[quantity])
+    if quantity == MAGNITUDE:
+        return _power_of_ten(value)
     return format_decimal(value, PRECISION[quantity])
+
+
+def _power_of_ten(value: float) -> str:
+    """``value`` as "6,42 × 10¹⁸" (three significant digits); below a million, plain digits."""
+    if abs(value) < 1e6:
+        return format_decimal(value, PRECISION["count"])
+    exponent = math.floor(math.log10(abs(value)))
+    mantissa = round(value / 10**exponent, 2)
+    if abs(mantissa) >= 10:  # 9.996e18 rounds up to 10,00 × 10¹⁸: one more power instead
+        mantissa, exponent = mantissa / 10, exponent + 1
+    return f"{format_decimal(mantissa, '0.00')} × 10{str(exponent).translate(SUPERSCRIPT)}"
 
 
 def readable_cell(text: str) -> str:

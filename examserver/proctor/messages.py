@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from examserver.labels import LABELS
+from examserver.numbers import format_number
 from examserver.wib import format_moment
 from proctoring.flags import Flag
 
@@ -93,6 +94,18 @@ def copying_direction_text(facts: dict) -> str:
     )
 
 
+#: The smallest p-value written out; one below it is "p < 0,001", as reports of statistics write it
+#: (a number like 1.4e-13 is Python's notation, which no reader of the page uses).
+SMALLEST_P = 0.001
+
+
+def p_value_text(p: float) -> str:
+    """A p-value in the reader's notation: "p = 0,012", or "p < 0,001" for a smaller one."""
+    if p < SMALLEST_P:
+        return "p < " + format_number(SMALLEST_P, "probability")
+    return "p = " + format_number(p, "probability")
+
+
 def _duration(seconds: float) -> str:
     minutes, rest = divmod(int(round(seconds)), 60)
     return _("%(m)d mnt %(s)d dtk", m=minutes, s=rest) if minutes else _("%(s)d dtk", s=rest)
@@ -120,11 +133,11 @@ def flag_text(flag: Flag) -> str:
         return COUNTED_FLAG_TEXT[flag.code] % {"n": facts["count"]}
     if flag.code == "copying":
         text = _(
-            "jawaban sama dengan peserta %(other)s jauh melampaui kebetulan, p = %(p).1e",
+            "jawaban sama dengan peserta %(other)s jauh melampaui kebetulan, %(p)s",
             other=facts.get("partner_label", facts["partner"]),
-            p=facts["p_value"],
+            p=p_value_text(facts["p_value"]),
         )
         return text + ("; " + copying_direction_text(facts) if "role" in facts else "")
     if flag.code == "person_fit":
-        return _("pola jawaban tidak wajar untuk kemampuannya (lz* = %(z)s)", z=facts["lz_star"])
+        return _("pola jawaban tidak wajar untuk kemampuannya (lz* = %(z)s)", z=format_number(facts["lz_star"], "z"))
     return flag.code

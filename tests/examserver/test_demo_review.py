@@ -8,6 +8,7 @@ review queue, with the evidence. The demo (``examserver/demo/finished.py``) plan
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from examserver.accounts.models import User
 from examserver.delivery.models import ExamSchedule, ExamSession
 from examserver.demo.finished import CODE
 from examserver.extensions import db
+from examserver.proctor.review import review_queue
 from tests.conftest import demo_client
 
 
@@ -58,14 +60,28 @@ def test_the_planted_copier_and_source_head_the_review_queue(review_page, sittin
     assert len(order) == 60
     # The copier (named from the answer order: it saves each copied answer after the source) first.
     assert order[:2] == ["kandidat3@demo.id", "kandidat7@demo.id"]
-    # The evidence names the partner, with a p-value far beyond chance.
+    # The evidence names the partner, with a p-value far beyond chance, written as a reader writes it
+    # ("p < 0,001"; the page once showed Python's "p = 1.4e-13").
     numbers = sitting["numbers"]
-    evidence = re.findall(r"jawaban sama dengan peserta (\S+) jauh melampaui kebetulan, p = ([0-9.e+-]+)", page)
-    partners = {label: float(p) for label, p in evidence}
-    assert numbers["kandidat7@demo.id"] in partners and numbers["kandidat3@demo.id"] in partners
-    # Bonferroni-adjusted over the 59 possible partners (1.4e-13 on the demo, whose forms a node-limited
-    # assembly makes the same on every seed however loaded the machine).
-    assert max(partners[numbers["kandidat7@demo.id"]], partners[numbers["kandidat3@demo.id"]]) < 1e-6
+    evidence = re.findall(
+        r"jawaban sama dengan peserta (\S+) jauh melampaui kebetulan, (p [<=] [0-9,]+)", unescape(page)
+    )
+    partners = dict(evidence)
+    assert partners[numbers["kandidat7@demo.id"]] == partners[numbers["kandidat3@demo.id"]] == "p < 0,001"
+    assert "e-" not in page.split("jauh melampaui kebetulan", 1)[1][:20]
+
+
+def test_the_copying_evidence_is_far_beyond_chance(demo_app, sitting):
+    """Bonferroni-adjusted over the 59 possible partners (1.4e-13 on the demo, whose forms a
+    node-limited assembly makes the same on every seed however loaded the machine)."""
+    with demo_app.app_context():
+        schedule = db.session.get(ExamSchedule, sitting["schedule_id"])
+        p_values = [
+            flag.facts["p_value"] for row in review_queue(db.session, schedule) for flag in row.flags
+            if flag.code == "copying"
+        ]  # fmt: skip
+        db.session.remove()
+    assert len(p_values) == 2 and max(p_values) < 1e-6
 
 
 def test_the_wanderer_and_the_rusher_are_flagged_with_their_evidence(review_page, sitting):
@@ -87,3 +103,9 @@ def test_the_demo_integrity_log_verifies(demo_app):
     result = demo_app.test_cli_runner().invoke(args=["integrity", "verify"])
     assert result.exit_code == 0, result.output
     assert re.search(r"integrity log OK: \d+ chains", result.output)
+
+
+def test_person_fit_is_written_in_the_readers_notation(review_page):
+    """lz* with a decimal comma on an Indonesian page ("lz* = -2,88"), not Python's "-2.88"."""
+    written = re.findall(r"lz\* = (-?[0-9.,]+)\)", review_page)
+    assert written and all(re.fullmatch(r"-?\d+,\d\d", z) for z in written), written

@@ -19,6 +19,15 @@
   // Minutes to a tenth in the page's language, as the server writes them: 12,5 in Indonesian.
   var tenths = new Intl.NumberFormat(document.documentElement.lang || "id",
     { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  var whole = new Intl.NumberFormat(document.documentElement.lang || "id", { maximumFractionDigits: 0 });
+  // How long ago, in the largest whole unit, as the page's first rendering writes it (room.html).
+  function ago(seconds) {
+    var units = [[86400, text.ago_days], [3600, text.ago_hours], [60, text.ago_minutes]];
+    for (var i = 0; i < units.length; i++) {
+      if (seconds >= units[i][0]) { return fill(units[i][1], { n: whole.format(Math.floor(seconds / units[i][0])) }); }
+    }
+    return fill(text.ago, { n: whole.format(Math.round(seconds)) });
+  }
   function remember(row, seen, remaining, running) {
     clocks[row.getAttribute("data-session")] = {
       row: row, seen: seen, remaining: remaining, running: running, at: seconds()
@@ -29,8 +38,7 @@
     Object.keys(clocks).forEach(function (id) {
       var clock = clocks[id];
       var elapsed = now - clock.at;
-      cell(clock.row, "seen").textContent =
-        clock.seen === null ? "-" : fill(text.ago, { n: Math.round(clock.seen + elapsed) });
+      cell(clock.row, "seen").textContent = clock.seen === null ? "-" : ago(clock.seen + elapsed);
       var left = clock.remaining;
       if (left !== null && clock.running) { left = Math.max(0, left - elapsed / 60); }
       cell(clock.row, "remaining").textContent = left === null ? "–" : tenths.format(left);
@@ -44,7 +52,7 @@
       cell(row, "status").textContent = (text[r.status] || r.status) + (r.paused ? " (" + text.paused + ")" : "");
       cell(row, "answered").textContent = r.answered + "/" + r.items;
       var away = cell(row, "away");
-      away.textContent = fill(text.away, { n: r.focus_losses, s: r.seconds_away });
+      away.textContent = fill(text.away, { n: whole.format(r.focus_losses), s: whole.format(r.seconds_away) });
       away.className = r.focus_losses ? "bad" : "";
       cell(row, "last").textContent = (r.last_event_label || "-") +
         (r.dropped_events ? " (" + fill(text.dropped, { n: r.dropped_events }) + ")" : "");

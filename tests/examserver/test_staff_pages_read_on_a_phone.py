@@ -1,0 +1,122 @@
+"""The proctor's and the item bank's pages on the demo as a person reads them at 360 px (issue 19):
+the review queue's flags in view and whole, the live room's "last seen" in minutes, hours or days
+(not a month of seconds), a calibration's condition number without Python's "6.42e+18", and an
+imported calibration that is not said to have failed to converge.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from examserver.delivery.models import ExamSchedule
+from examserver.demo.finished import CODE
+from examserver.extensions import db
+from examserver.numbers import format_number
+from itembank.models import CalibrationRun
+from tests.conftest import demo_client
+from tests.examserver.test_pages_fit_a_phone import PHONE, phone_page
+
+
+@pytest.fixture(scope="module")
+def live_demo(demo_app):
+    """The shared demo app served on a free local port in a thread (read only, like the app)."""
+    server = make_server("127.0.0.1", 0, demo_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def finished_sitting(demo_app) -> int:
+    with demo_app.app_context():
+        return db.session.scalar(select(ExamSchedule.id).where(ExamSchedule.code == CODE))
+
+
+#: Each flag list of the review queue: where it is on the screen, once the table's own box is
+#: scrolled to its start and to its end (the first column sticks over whatever scrolls under it).
+FLAG_BOXES = """
+() => {
+  const box = document.querySelector(".table-scroll");
+  const where = () => [...document.querySelectorAll("ul.flags")].map((list) => {
+    const r = list.getBoundingClientRect();
+    return {left: r.left, right: r.right};
+  });
+  box.scrollLeft = 0;
+  const start = where();
+  box.scrollLeft = box.scrollWidth;
+  const end = where();
+  box.scrollLeft = 0;
+  return {start, end};
+}
+"""
+
+
+def test_the_review_queue_shows_each_flag_whole_on_a_phone(demo_app, live_demo, browser, finished_sitting):
+    proctor = demo_client(demo_app, "pengawas@demo.id")
+    page = phone_page(browser, live_demo, proctor, demo_app)
+    page.goto(f"{live_demo}/pengawas/jadwal/{finished_sitting}/telaah", wait_until="domcontentloaded")
+    boxes = page.evaluate(FLAG_BOXES)
+    page.context.close()
+    assert len(boxes["start"]) >= 4  # the copier, the source, the wanderer, the rusher
+    for position in ("start", "end"):
+        for box in boxes[position]:
+            # In view at either scroll position, and wide enough for a line of words (the column of
+            # its own was 15rem, pushed off the screen and then half covered by the sticky numbers).
+            assert 0 <= box["left"] and box["right"] <= PHONE["width"], (position, box)
+            assert box["right"] - box["left"] >= 250, (position, box)
+
+
+def test_the_live_room_says_when_a_candidate_was_last_seen_in_a_readable_unit(demo_app, finished_sitting):
+    page = demo_client(demo_app, "pengawas@demo.id").get(f"/pengawas/jadwal/{finished_sitting}").get_data(as_text=True)
+    seen = re.findall(r'<td data-field="seen">([^<]*)</td>', page)
+    assert len(seen) == 60
+    # The demo sitting ended a month before the demo was seeded ("30 hari lalu"): never seconds.
+    assert all(re.fullmatch(r"\d+ (hari|jam|mnt) lalu", text) for text in seen), sorted(set(seen))
+    away = re.findall(r'<td data-field="away"[^>]*>([^<]*)</td>', page)
+    assert away and all(re.fullmatch(r"\d+× \([\d.]+ dtk\)", text) for text in away), sorted(set(away))
+
+
+def test_the_room_script_counts_in_the_same_units(demo_app, live_demo, browser, finished_sitting):
+    """Between the server's readings the page's script moves the clocks on: in the same words."""
+    proctor = demo_client(demo_app, "pengawas@demo.id")
+    page = phone_page(browser, live_demo, proctor, demo_app)
+    page.goto(f"{live_demo}/pengawas/jadwal/{finished_sitting}", wait_until="domcontentloaded")
+    page.wait_for_selector("#room-updated:has-text('WIB')", timeout=15000)  # the script has read the server
+    seen = page.eval_on_selector_all('[data-field="seen"]', "cells => cells.map(c => c.textContent)")
+    page.context.close()
+    assert seen and all(re.fullmatch(r"\d+ (hari|jam|mnt) lalu", text) for text in seen), sorted(set(seen))
+
+
+def test_a_calibration_page_writes_its_numbers_for_people(demo_app):
+    reviewer = demo_client(demo_app, "reviewer@demo.id")
+    with demo_app.app_context():
+        runs = db.session.execute(select(CalibrationRun.id, CalibrationRun.iterations)).all()
+    assert {iterations is None for _id, iterations in runs} == {True, False}  # imported and estimated
+    for run_id, iterations in runs:
+        page = reviewer.get(f"/bank-soal/kalibrasi/{run_id}").get_data(as_text=True)
+        assert "None" not in page and not re.search(r"\d[.,]\d+e[+-]\d", page)
+        converged = re.search(r"<dt>Konvergen</dt><dd>(.*?)</dd>", page).group(1)
+        if iterations is None:  # parameters imported, nothing estimated: nothing failed to converge
+            assert converged == "tanpa estimasi EM"
+        else:
+            assert re.search(r"\d+ langkah EM$", converged)
+            condition = re.search(r"bilangan kondisi ([^·<]+?) ·", page).group(1)
+            assert re.fullmatch(r"[\d.]+|\d,\d\d × 10[⁰¹²³⁴⁵⁶⁷⁸⁹]+", condition), condition
+
+
+@pytest.mark.parametrize(
+    "locale,value,written",
+    [("id", 6.42e18, "6,42 × 10¹⁸"), ("en", 6.42e18, "6.42 × 10¹⁸"), ("id", 9.996e18, "1,00 × 10¹⁹"),
+     ("id", 123456.7, "123.457"), ("id", None, "–")],
+)  # fmt: skip
+def test_a_magnitude_is_a_power_of_ten_in_the_readers_notation(app, locale, value, written):
+    from flask_babel import force_locale
+
+    with app.test_request_context(), force_locale(locale):
+        assert format_number(value, "magnitude") == written
