@@ -410,8 +410,20 @@ def ranking(period_id: int):
     return render_template("selection/ranking.html", period=period, stage=stage, ranking=result, error=message)
 
 
+#: Decimals of the scores a ranking export writes: two, as the ranking page shows them (the issue saw
+#: "76.964791", six, in the committee's spreadsheet).
+SCORE_DECIMALS = 2
+#: How Excel shows those scores: two decimals, in the reader's own notation (76,96 in Indonesian).
+SCORE_FORMAT = "0.00"
+
+
+def _score(value: float | None) -> float | None:
+    return None if value is None else round(value, SCORE_DECIMALS)
+
+
 def _export_rows(result) -> tuple[list[str], list[list]]:
-    """The ranking export: readable column names, and each code column ("(kode)") next to its label."""
+    """The ranking export: readable column names, and each code column ("(kode)") next to its label;
+    scores to two decimals."""
     header = [
         _("Nomor peserta"), _("Formasi"), _("Kategori"), _("Kategori (kode)"), *result.section_names, _("Total SKD"),
         _("Nilai SKB"), _("Nilai akhir"), _("Peringkat SKD"), _("Peringkat akhir"), _("Status"), _("Status (kode)"),
@@ -423,10 +435,10 @@ def _export_rows(result) -> tuple[list[str], list[list]]:
             r.position_code,
             label("applicant_category", r.category),
             r.category,
-            *r.sections,
-            r.basic_total,
-            r.field_score,
-            r.final_score,
+            *map(_score, r.sections),
+            _score(r.basic_total),
+            _score(r.field_score),
+            _score(r.final_score),
             r.shortlist_rank or None,
             r.rank or None,
             label("selection_result", r.status),
@@ -465,10 +477,14 @@ def ranking_xlsx(period_id: int):
     header, rows = _export_rows(result)
     book = Workbook()
     sheet = book.active
-    sheet.title = result.stage
+    sheet.title = label("selection_stage", result.stage)[:31]  # Excel's limit on a sheet's name
     sheet.append(header)
     for row in rows:
         sheet.append([inert_cell(v) for v in row])
+    scores = range(5, 5 + len(result.section_names) + 3)  # sections, SKD total, SKB, final (1-based)
+    for column in sheet.iter_cols(min_row=2, min_col=scores.start, max_col=scores.stop - 1):
+        for cell in column:
+            cell.number_format = SCORE_FORMAT
     sheet.freeze_panes = "A2"
     return xlsx_attachment(book, f"peringkat-{period.code}-{result.stage}.xlsx")
 

@@ -140,6 +140,10 @@ def test_basic_ranking_applies_thresholds_absence_and_the_shortlist(app, ranked,
     assert values[0][0] == "Nomor peserta" and len(values) == 6
     by_number = {row[0]: row for row in values[1:]}
     assert by_number["RANK26-A"][values[0].index("Total SKD")] == 27.0
+    # The sheet is named by the stage's label, not its code ("basic"), and its scores show two decimals.
+    assert sheet.title == "Seleksi kompetensi dasar (SKD)"
+    total = sheet.cell(row=2, column=values[0].index("Total SKD") + 1)
+    assert total.number_format == "0.00"
 
 
 ASPECTS = {
@@ -199,7 +203,8 @@ def test_rubrics_are_blind_until_two_are_in_and_the_final_ranking_uses_them(app,
     }
     # final = 0.4 * 100 * total / 30 + 0.6 * (0.6 * CAT + 0.25 * interview + 0.15 * track record)
     expected = 0.4 * 100 * 22 / 30 + 0.6 * (0.6 * 90 + 0.25 * 60 + 0.15 * 90)
-    assert float(rows["RANK26-B"]["Nilai akhir"]) == pytest.approx(expected)
+    # Written to two decimals, as the ranking page shows them (not "78.833333").
+    assert rows["RANK26-B"]["Nilai akhir"] == f"{round(expected, 2)}" == "78.83"
     assert rows["RANK26-B"]["Status (kode)"] == "SELECTED" and rows["RANK26-B"]["Peringkat akhir"] == "1"
     assert {rows["RANK26-A"]["Status (kode)"], rows["RANK26-C"]["Status (kode)"]} == {"NOT_SELECTED"}
 
