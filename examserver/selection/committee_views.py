@@ -17,7 +17,6 @@ from examserver.delivery.models import ExamSchedule
 from examserver.downloads import csv_attachment, xlsx_attachment
 from examserver.errors import back_on_refusal, flash_refusal, refusal_message
 from examserver.extensions import db
-from examserver.formdata import flash_form_errors
 from examserver.labels import label
 from examserver.outcome import committed
 from examserver.oversight.register import candidate_bar
@@ -226,7 +225,12 @@ def _check_form(document: ApplicationDocument) -> CheckForm:
 @access.roles(*STAFF)
 def review_application(application_id: int):
     """An application by registration number: documents with checklists, decision, appeal, scores."""
-    item = guarded_application(application_id)
+    return _review_page(guarded_application(application_id))
+
+
+def _review_page(item: Application, score_form: FieldScoreForm | None = None, status: int = 200):
+    """The review page; ``score_form``: an SKB score posted with a mistake, shown again beside its
+    field with what was typed."""
     rules = rules_from_json(item.period.rules)
     scores = db.session.scalars(
         select(RubricScore).where(RubricScore.application_id == item.id).order_by(RubricScore.id)
@@ -242,7 +246,7 @@ def review_application(application_id: int):
             # Blind: the scores are shown only once the required number of scorers is in.
             "scores": mine if len(mine) >= item.period.interviewers_required else None,
         })  # fmt: skip
-    score_form = FieldScoreForm()
+    score_form = score_form or FieldScoreForm(formdata=None)
     score_form.component.choices = [(c.name, c.name) for c in rules.weights.components if rubric_of(c) is None]
     return render_template(
         "selection/review.html",
@@ -254,7 +258,7 @@ def review_application(application_id: int):
         panels=panels,
         field_scores=db.session.scalars(select(FieldScore).where(FieldScore.application_id == item.id)).all(),
         sanction=candidate_bar(db.session, item.candidate_id, item.period),
-    )
+    ), status
 
 
 def _review_url(application_id: int) -> str:
@@ -337,14 +341,12 @@ def enter_score(application_id: int):
     item = _reviewed_application(application_id)
     form = FieldScoreForm()
     if form.validate_on_submit():
-        services.enter_field_score(db.session, item, current_user.id, form.component.data, form.score.data)
-        return committed(_("Nilai disimpan."), _review_url(application_id))
-    else:  # a number that cannot be read says so ("Tulis angka, ..."); one read but out of range, the range
-        out_of_range = form.score.data is not None
-        flash_form_errors(
-            form, instead={"score": refusal_message("selection.score_range", maximum=100)} if out_of_range else None
-        )
-    return _back(application_id)
+        with flash_refusal(form.score):  # out of range: said beside the field, like a number unread
+            services.enter_field_score(db.session, item, current_user.id, form.component.data, form.score.data)
+            return committed(_("Nilai disimpan."), _review_url(application_id))
+    # Shown again with what was typed and its mistake beside the field (it was a flash above the page
+    # after a redirect, and the typed score was gone).
+    return _review_page(item, form, 422)
 
 
 @bp.route("/panitia/lamaran/<int:application_id>/rubrik/<rubric>", methods=["POST"])

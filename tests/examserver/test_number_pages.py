@@ -113,12 +113,17 @@ def test_the_committee_types_an_skb_score_with_a_decimal_comma(demo):
     assert "Nilai disimpan." in page and "CAT: 82,50" in page
     assert _cat_score(demo, application_id) == 82.5
 
-    refused = _field_score(committee, application_id, "8,2,5").get_data(as_text=True)
+    response = _field_score(committee, application_id, "8,2,5")
+    refused = response.get_data(as_text=True)
+    assert response.status_code == 422  # shown again, not sent back to the page by a redirect
     assert "Nilai disimpan." not in refused and _cat_score(demo, application_id) == 82.5
-    # What was wrong is said: a number that cannot be read is not "out of range", and one out of range is.
-    assert "Tulis angka, misalnya 3,45." in refused and "antara 0 dan 100" not in refused
+    # What was wrong is said beside the field, which keeps what was typed: a number that cannot be
+    # read is not "out of range", and one out of range is.
+    assert '<p class="error" id="score-error">Tulis angka, misalnya 3,45.</p>' in refused
+    assert 'value="8,2,5"' in refused and "antara 0 dan 100" not in refused
     too_high = _field_score(committee, application_id, "182,5").get_data(as_text=True)
-    assert "antara 0 dan 100" in too_high and _cat_score(demo, application_id) == 82.5
+    assert '<p class="error" id="score-error">Nilai harus antara 0 dan 100.</p>' in too_high
+    assert 'value="182,5"' in too_high and _cat_score(demo, application_id) == 82.5
 
 
 def test_final_scores_are_written_with_two_decimals_in_the_readers_notation(demo):
