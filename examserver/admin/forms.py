@@ -38,3 +38,15 @@ class DisableForm(FlaskForm):
             "juga di tengah ujian, sampai akun diaktifkan kembali."
         )
     )
+
+
+class SignOutForm(FlaskForm):
+    """Ending every session of an account, once the administrator has ticked that they understand
+    what it does (a candidate in the middle of an exam is signed out of it too)."""
+
+    understood = understood_field(
+        _l(
+            "Saya mengerti: semua sesi masuk akun ini langsung diakhiri di setiap perangkat, juga di tengah "
+            "ujian; pemiliknya harus masuk lagi untuk melanjutkan."
+        )
+    )

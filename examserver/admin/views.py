@@ -15,7 +15,7 @@ from examserver.accounts import services
 from examserver.accounts.models import LoginSession, User
 from examserver.accounts.roles import ADMIN, ROLES
 from examserver.admin import bp
-from examserver.admin.forms import DisableForm, UserCreateForm, UserFilterForm
+from examserver.admin.forms import DisableForm, SignOutForm, UserCreateForm, UserFilterForm
 from examserver.auth.forms import ConfirmForm
 from examserver.errors import back_on_refusal, flash_refusal
 from examserver.extensions import db
@@ -131,7 +131,15 @@ def _disable_page(user: User, form: DisableForm, status: int = 200):
     back_on_refusal(url_for("admin.users", **list_arguments()))
     if user.id == current_user.id:
         raise Refusal("account.disable_self")
-    return render_template("admin/disable.html", user=user, form=form, list_args=list_arguments()), status
+    return _confirm_page(user, form, _("Nonaktifkan akun"), "admin.disable_user", status)
+
+
+def _confirm_page(user: User, form: FlaskForm, title: str, endpoint: str, status: int):
+    """A consequential action's confirmation page: the account, the box naming the consequence,
+    the button, and the way back to the list under the same filter."""
+    return render_template(
+        "admin/confirm.html", user=user, form=form, title=title, endpoint=endpoint, list_args=list_arguments()
+    ), status
 
 
 @bp.route("/pengguna/<int:user_id>/nonaktifkan", methods=["POST"])
@@ -151,8 +159,22 @@ def enable_user(user_id: int):
     return _account_action(user_id, _enable)
 
 
+@bp.route("/pengguna/<int:user_id>/keluarkan")
+@access.roles(ADMIN)
+def confirm_revoke_user_sessions(user_id: int):
+    """What signing an account out everywhere does, and the box to tick before it is done."""
+    return _sign_out_page(db.get_or_404(User, user_id), SignOutForm(formdata=None))
+
+
+def _sign_out_page(user: User, form: SignOutForm, status: int = 200):
+    return _confirm_page(user, form, _("Keluarkan dari semua perangkat"), "admin.revoke_user_sessions", status)
+
+
 @bp.route("/pengguna/<int:user_id>/keluarkan", methods=["POST"])
 @access.roles(ADMIN)
 def revoke_user_sessions(user_id: int):
-    """Sign an account out on every device."""
-    return _account_action(user_id, _sign_out_everywhere)
+    """Sign an account out on every device, once confirmed."""
+    form = SignOutForm()
+    if not form.validate_on_submit():
+        return _sign_out_page(db.get_or_404(User, user_id), form, 422)
+    return _account_action(user_id, _sign_out_everywhere, form)
