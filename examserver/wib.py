@@ -36,23 +36,31 @@ def to_wib(value: datetime) -> datetime:
 ZONE_NAME = "WIB"
 
 
+#: The date format each named format writes: Babel's short date has a two-digit year ("03/12/26",
+#: "12/3/26"), which reads as a day of 1926 or a code, so the short form writes the medium date
+#: ("3 Des 2026", "Dec 3, 2026") and differs from the medium one only in leaving out the seconds.
+DATE_FORMAT = {"short": "medium", "medium": "medium", "long": "long", "full": "full"}
+
+
 def format_moment(value: datetime | None, format: str = "medium") -> str:
     """A moment as a person reads it: the date in the reader's locale (``short``, ``medium``,
     ``long`` or ``full``, or a Babel pattern), the WIB time, and the zone named, e.g.
-    "3 Des 2026 22.59.00 WIB"; empty for None.
+    "3 Des 2026 22.59.00 WIB", "3 Des 2026 22.59 WIB" (short); empty for None.
 
     The one formatter of displayed times: the ``datetimeformat`` template filter, refusal messages
     and notices all go through it, so no page shows UTC or a time without its zone."""
     if value is None:
         return ""
-    if format not in ("short", "medium", "long", "full"):
+    if format not in DATE_FORMAT:
         return f"{format_datetime(value, format)} {ZONE_NAME}"
     # The time without Babel's own zone (its long and full time formats carry one, differently
     # per locale), with seconds except in the short format.
     time = format_time(value, "short" if format == "short" else "medium")
-    return f"{get_locale().datetime_formats[format].format(time, format_date(value, format))} {ZONE_NAME}"
+    day = format_date(value, DATE_FORMAT[format])
+    return f"{get_locale().datetime_formats[DATE_FORMAT[format]].format(time, day)} {ZONE_NAME}"
 
 
 def format_day(value: date | datetime | None, format: str = "long") -> str:
-    """A day in the reader's locale ("3 Desember 2026", "03/12/26"); a moment counts by its WIB date."""
-    return "" if value is None else format_date(value, format)
+    """A day in the reader's locale ("3 Desember 2026"; "3 Des 2026" short or medium, always with the
+    full year); a moment counts by its WIB date."""
+    return "" if value is None else format_date(value, DATE_FORMAT.get(format, format))

@@ -398,6 +398,6 @@ def test_moderation_and_consultation_times_are_wib_with_the_zone_named(app, make
         "public": client.get("/sdm/konsultasi/CPNS-WIB-2027").get_data(as_text=True),
     }
     for name, html in pages.items():
-        assert "03/12/26 22.59 WIB" in html, name
+        assert "3 Des 2026 22.59 WIB" in html, name
         assert "UTC" not in html and "15.59" not in html and "15:59" not in html and "2026-12-03" not in html, name
-    assert "Dibuka 03/12/26 22.59 WIB sampai 04/12/26 22.59 WIB." in pages["public"]
+    assert "Dibuka 3 Des 2026 22.59 WIB sampai 4 Des 2026 22.59 WIB." in pages["public"]

@@ -19,11 +19,11 @@ MOMENT = datetime(2026, 12, 3, 15, 59, tzinfo=UTC)
 @pytest.mark.parametrize(
     ("locale", "format", "expected"),
     [
-        ("id", "short", "03/12/26 22.59 WIB"),
+        ("id", "short", "3 Des 2026 22.59 WIB"),
         ("id", "medium", "3 Des 2026 22.59.00 WIB"),
         ("id", "long", "3 Desember 2026 22.59.00 WIB"),
         ("id", "full", "Kamis, 03 Desember 2026 22.59.00 WIB"),
-        ("en", "short", "12/3/26, 10:59\u202fPM WIB"),
+        ("en", "short", "Dec 3, 2026, 10:59\u202fPM WIB"),
         ("en", "long", "December 3, 2026, 10:59:00\u202fPM WIB"),
         ("id", "d MMM y HH.mm", "3 Des 2026 22.59 WIB"),
     ],
@@ -36,14 +36,14 @@ def test_a_moment_is_written_in_wib_with_the_zone_named_once(app, locale, format
 def test_a_day_is_written_in_the_readers_format_and_a_moment_counts_by_its_wib_date(app):
     with app.test_request_context():
         assert format_day(date(2026, 12, 3)) == "3 Desember 2026"
-        assert format_day(datetime(2026, 12, 3, 18, 0, tzinfo=UTC), "short") == "04/12/26"  # 01:00 WIB next day
+        assert format_day(datetime(2026, 12, 3, 18, 0, tzinfo=UTC), "short") == "4 Des 2026"  # 01:00 WIB next day
         assert format_moment(None) == format_day(None) == ""
 
 
 def test_the_template_filters_are_the_helper(app):
     with app.test_request_context():
         rendered = app.jinja_env.from_string('{{ t|datetimeformat("short") }} · {{ t|dateformat }}').render(t=MOMENT)
-    assert rendered == "03/12/26 22.59 WIB · 3 Desember 2026"
+    assert rendered == "3 Des 2026 22.59 WIB · 3 Desember 2026"
 
 
 # A time formatted for a person anywhere but the helper: strftime, astimezone or isoformat in a template
@@ -98,3 +98,14 @@ def test_the_check_reports_one_added_violation(violation):
 
 def test_a_machine_read_time_attribute_is_not_a_violation():
     assert time_leaks({"examserver/x/templates/x.html": '<time datetime="{{ e.at.isoformat() }}">'}) == []
+
+
+@pytest.mark.parametrize("locale", ["id", "en"])
+def test_no_format_writes_a_two_digit_year(app, locale):
+    """Issue 19: "05/12/26" reads as a code (or a day of 1926); every named format, the short one
+    of lists and notices too, writes the year in full."""
+    with app.test_request_context(), force_locale(locale):
+        written = [format_moment(MOMENT, f) for f in ("short", "medium", "long", "full")]
+        written += [format_day(MOMENT, f) for f in ("short", "medium", "long", "full")]
+    assert all("2026" in text for text in written), written
+    assert not [text for text in written if re.search(r"\b\d{1,2}/\d{1,2}/\d{2}\b", text)]
