@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -13,6 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from examserver.accounts.services import full_names
 from examserver.labels import label
+from examserver.numbers import EXPORTED, format_number
 from examserver.proctor.messages import standing_note
 from examserver.selection import signing
 from examserver.selection.models import STAGE_KINDS, Announcement, Application, SelectionPeriod
@@ -42,6 +44,8 @@ COLUMNS = (
     "nomor_peserta", "nama", "formasi", "kategori", "total_skd", "nilai_skb", "nilai_akhir", "peringkat_skd",
     "peringkat_akhir", "status", "formasi_penempatan", "tanda_terima", "kepala_rantai",
 )  # fmt: skip
+#: Columns holding a position's code, which the page shows with the position's name.
+POSITION_COLUMNS = frozenset({"formasi", "formasi_penempatan"})
 #: Columns holding a 64-character hash, which the page wraps in even lines.
 HASH_COLUMNS = frozenset({"kepala_rantai"})
 #: The label kind of each CSV column holding codes, per stage ("administrative" or a ranking).
@@ -123,15 +127,48 @@ def table(csv_text: str) -> list[list[str]]:
     return rows[1:] if rows and rows[0] and rows[0][0].startswith("#pengumuman=") else rows
 
 
-def readable_table(csv_text: str, stage: str) -> tuple[list[str], list[list[str]]]:
-    """An announcement's rows as people read them: column names and codes as labels. The CSV itself
+def readable_table(
+    csv_text: str, stage: str, positions: Mapping[str, str] | None = None
+) -> tuple[list[str], list[list[str]]]:
+    """An announcement's rows as people read them: column names and codes as labels, a position
+    as its name with its code ("Analis SDM (ANALIS-SDM)", as the vacancy page names it; ``positions``
+    maps codes to names), scores in the reader's notation (:func:`readable_scores`). The CSV itself
     stays as signed; section columns (TWK, TIU, TKP) keep their names."""
     header, *rows = table(csv_text)
     kinds = CODE_COLUMNS["administrative" if stage == "administrative" else "ranking"]
     columns = [kinds.get(name) for name in header]
+    named = {i for i, name in enumerate(header) if name in POSITION_COLUMNS}
     readable = [label("announcement_column", name) if name in COLUMNS else name for name in header]
-    return readable, [
-        [label(kind, v) if kind and v else v for kind, v in zip(columns, row, strict=True)] for row in rows
+    return readable, readable_scores(
+        [
+            [
+                _position(v, positions or {}) if i in named and v else label(kind, v) if kind and v else v
+                for i, (kind, v) in enumerate(zip(columns, row, strict=True))
+            ]
+            for row in rows
+        ]
+    )
+
+
+def _position(code: str, positions: Mapping[str, str]) -> str:
+    return f"{positions[code]} ({code})" if code in positions else code
+
+
+def readable_scores(rows: list[list[str]]) -> list[list[str]]:
+    """The scores of an announcement's rows (its decimal cells) as people read them: at the score
+    precision (two decimals), except a column where two different scores would read the same at it,
+    which keeps the decimals the CSV signs, so the ranks beside them stay explained."""
+    decimals = [{cell for cell in column if EXPORTED.fullmatch(cell)} for column in zip(*rows, strict=True)]
+    precisions = [
+        "announced" if len({format_number(float(v), "score") for v in values}) < len(values) else "score"
+        for values in decimals
+    ]
+    return [
+        [
+            format_number(float(cell), p) if EXPORTED.fullmatch(cell) else cell
+            for p, cell in zip(precisions, row, strict=True)
+        ]
+        for row in rows
     ]
 
 

@@ -9,7 +9,6 @@ from examserver import access
 from examserver.delivery.models import ExamSession
 from examserver.downloads import CSV, attachment
 from examserver.extensions import db
-from examserver.numbers import readable_cell
 from examserver.selection import bp, services, signing
 from examserver.selection.announcements import (
     HASH_COLUMNS,
@@ -112,13 +111,14 @@ def feed(code: str):
 def announcement(announcement_id: int):
     """An announcement: the list, its digest, signature, the key and how to verify it."""
     item = db.get_or_404(Announcement, announcement_id)
-    header, rows = readable_table(item.csv_text, item.stage)
+    positions = {p.code: p.title for p in item.period.positions}
+    header, rows = readable_table(item.csv_text, item.stage, positions)
     return render_template(
         "selection/announcement.html",
         item=item,
         header=header,
         hash_columns={i for i, name in enumerate(table(item.csv_text)[0]) if name in HASH_COLUMNS},
-        rows=[[readable_cell(cell) for cell in row] for row in rows],
+        rows=rows,
         replaced_by=replacement_of(db.session, item),
         affected=affected_sessions(db.session, item),
         verify_command=VERIFY_COMMAND + f"pengumuman-{item.id}.csv pengumuman-{item.id}.sig kunci-publik.pem",

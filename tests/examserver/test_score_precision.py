@@ -1,0 +1,33 @@
+"""Issue 19: every score a candidate or the public reads is written at the one score precision
+(two decimals, ``PRECISION["score"]``); thresholds as they were set."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2] / "examserver"
+#: The pages candidates and the public read scores on: results, certificates, verification, the
+#: public scoreboard (and the committee's schedule, which shares the result's macros).
+SCORE_PAGES = ("delivery/templates/delivery/*.html", "selection/templates/selection/announcement.html")
+
+
+def test_exam_scores_read_with_two_decimals_and_thresholds_as_set(app):
+    template = (
+        '{% from "delivery/_verdict.html" import number, cut, cut_phrase %}'
+        "{{ number(80) }} · {{ number(7.5) }} · {{ cut({'cut': 65}) }} · {{ cut_phrase({'cut': 37.5}) }}"
+    )
+    with app.test_request_context():
+        assert app.jinja_env.from_string(template).render() == "80,00 · 7,50 · 65 · ambang 37,5"
+
+
+def test_no_candidate_or_public_page_writes_a_score_at_another_precision():
+    """The one decimal of exam points ("80,0") and the three of the signed CSV ("135,000") are not
+    what a person reads: a template names the score precision instead."""
+    found = [
+        f"{path.relative_to(ROOT)}: {match.group(0)}"
+        for pattern in SCORE_PAGES
+        for path in ROOT.glob(pattern)
+        for match in re.finditer(r"number\([\"'](?:points|announced)[\"']\)", path.read_text())
+    ]
+    assert found == []
