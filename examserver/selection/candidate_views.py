@@ -59,6 +59,9 @@ def apply(code: str):
     now = utcnow()
     if not services.is_open(period, now):
         return render_template("selection/apply_closed.html", period=period, existing=existing, now=now)
+    if existing is not None and existing.status != "draft":
+        # Submitted: nothing can change, so the choices are shown as they were sent, not as a form.
+        return render_template("selection/apply_submitted.html", period=period, item=existing)
     form = ApplyForm(obj=existing if request.method == "GET" else None)
     form.position.choices = [(p.id, f"{p.code} · {p.title} · {p.location}") for p in period.positions]
     categories = sorted({c for p in period.positions for c in p.categories})

@@ -66,7 +66,8 @@ class PositionForm(FlaskForm):
 
 class ApplyForm(FlaskForm):
     position = SelectField(_l("Formasi"), coerce=int, validate_choice=False)
-    category = SelectField(_l("Kategori pelamar"), validate_choice=False)
+    # The one category the candidate applies under (the committee's "Kategori pelamar" lists several).
+    category = SelectField(_l("Kategori pelamar Anda"), validate_choice=False)
     education_score = LocaleFloatField(
         _l("IPK"),
         validators=[

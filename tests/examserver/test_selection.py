@@ -156,13 +156,13 @@ def test_public_vacancy_page_feed_and_poster(client, period):
     assert "/seleksi/" in client.get("/masuk").get_data(as_text=True)  # reachable from every page's footer
 
 
-def apply_as(client, period, position_code="ANALIS", category="general"):
+def apply_as(client, period, position_code="ANALIS", category="general", token_from=None):
     from examserver.extensions import db
 
     position = db.session.scalar(
         select(Position).where(Position.period_id == period.id, Position.code == position_code)
     )
-    token = csrf_token(client, f"/seleksi/{period.code}/lamar")
+    token = csrf_token(client, token_from or f"/seleksi/{period.code}/lamar")
     return client.post(
         f"/seleksi/{period.code}/lamar",
         data={
@@ -213,9 +213,32 @@ def test_candidate_applies_uploads_and_submits(client, login_as, period, db_sess
     assert own.status_code == 200 and own.data == PDF
     # After submission nothing changes.
     assert "tidak dapat diubah" in upload(client, application.id, "ktp", "ktp.png", PNG).get_data(as_text=True)
-    assert "tidak dapat diubah" in apply_as(client, period, "PRANATA").get_data(as_text=True)
+    assert "tidak dapat diubah" in apply_as(client, period, "PRANATA", token_from="/tentang").get_data(as_text=True)
     # One application per period: the candidate's list shows one.
     assert client.get("/seleksi/saya").get_data(as_text=True).count(application.registration_number) == 1
+
+
+def test_a_submitted_application_is_shown_read_only_instead_of_the_form(client, login_as, period, db_session, uploads):
+    """While the window is open, a candidate who has submitted sees what was sent and its status,
+    not a form that is refused only after Simpan."""
+    _candidate, application = submitted_application(client, login_as, period, db_session)
+    page = client.get(f"/seleksi/{period.code}/lamar").get_data(as_text=True)
+    assert "<form" not in page.split("<main", 1)[1].split("</main>", 1)[0]
+    assert 'name="position"' not in page and "Simpan" not in page
+    assert "Lamaran sudah dikirim" in page and "tidak dapat diubah lagi" in page
+    assert application.registration_number in page and "3,50" in page and "1 Mei 1998" in page
+    assert '<span class="badge">dikirim, menunggu verifikasi</span>' in page
+    assert f'href="/seleksi/lamaran/{application.id}"' in page
+
+
+def test_the_apply_form_asks_for_one_category_in_the_singular(client, login_as, period):
+    """The committee ticks several "Applicant categories"; a candidate chooses one."""
+    login_as("candidate")
+    page = client.get(f"/seleksi/{period.code}/lamar").get_data(as_text=True)
+    assert ">Kategori pelamar Anda<" in page
+    client.post("/bahasa", data={"csrf_token": csrf_token(client, "/tentang"), "lang": "en", "next": "/"})
+    english = client.get(f"/seleksi/{period.code}/lamar").get_data(as_text=True)
+    assert ">Your applicant category<" in english and "Applicant categories" not in english
 
 
 def test_submitting_without_every_document_is_refused(client, login_as, period, db_session, uploads):
