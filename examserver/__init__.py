@@ -314,7 +314,7 @@ def _register_template_globals(app: Flask) -> None:
     from examserver.accounts.roles import ROLE_HOME
     from examserver.auth.forms import ConfirmForm, LanguageForm
     from examserver.labels import LABELS, label_filter
-    from examserver.numbers import format_number, format_rupiah
+    from examserver.numbers import format_decimals, format_number, format_rupiah
     from examserver.wib import format_day, format_moment
 
     # The labels of enumerated values: {{ code|label("kind") }}, and the registry to iterate.
@@ -323,6 +323,8 @@ def _register_template_globals(app: Flask) -> None:
     # Numbers people read, in their locale: {{ x|number("score") }}, {{ amount|rupiah }}.
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["rupiah"] = format_rupiah
+    # A column's own decimals, {{ x|decimals(3) }}, where two decimals would hide a difference.
+    app.jinja_env.filters["decimals"] = format_decimals
     # Pages link only what their reader may open.
     app.jinja_env.globals["may_open"] = may_open
     # Times in WIB with the zone named, days in the reader's format: in place of Flask-Babel's

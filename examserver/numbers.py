@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from babel.numbers import NumberFormatError, get_currency_symbol, parse_decimal
 from flask_babel import format_decimal, format_percent, get_locale
@@ -28,6 +30,8 @@ TYPED = re.compile(r"[+-]?\d[\d.,'\u00a0\u202f]*")
 PLAIN = re.compile(r"[+-]?\d+(?:\.\d+)?")
 #: A decimal as exports write it (a point, no grouping): "76.965" in a signed announcement's CSV.
 EXPORTED = re.compile(r"-?\d+\.\d+")
+#: Decimals of the scores a signed announcement's CSV writes (its ``"announced"`` precision).
+ANNOUNCED_DECIMALS = 3
 #: The currency of every amount on the platform.
 CURRENCY = "IDR"
 #: The rupiah sign people type before an amount, whatever the page's language.
@@ -56,7 +60,6 @@ PRECISION = {
     "seconds": "#,##0.0",  # durations of integrity events
     "minutes": "#,##0.0",  # time left in an exam, as the proctor's live room counts it down
     "count": "#,##0",  # people, items, seats, kilobytes
-    "announced": "#,##0.000",  # scores as a signed announcement's CSV holds them (every decimal signed)
 }
 #: Shares (0 to 1) shown as percentages: whole ("percent": weights, probabilities) or to a tenth
 #: where a tenth matters ("share": pass rates, item exposure).
@@ -123,6 +126,37 @@ def format_number(value, quantity: str) -> str:
     return format_decimal(value, PRECISION[quantity])
 
 
+def telling_decimals(values: Iterable[float | None], least: int = 2, most: int = 6) -> int:
+    """The fewest decimals, from ``least`` up to ``most``, at which the different values of a column
+    still read differently (values equal at ``most`` decimals count as one: the selection ranking
+    compares scores rounded to six, ``score_decimals``). A column of ranked scores written with fewer
+    would show two candidates ranked apart with the same number. Rounded as Babel writes them (half
+    to even on the decimal text), so what is counted is what is shown."""
+    distinct = {_decimal(value, most) for value in values if value is not None and not _missing(value)}
+    for decimals in range(least, most):
+        if len({value.quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_EVEN) for value in distinct}) == len(distinct):
+            return decimals
+    return most
+
+
+def _decimal(value: float, decimals: int) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_EVEN)
+
+
+def rounded_decimal(value: float | None, decimals: int) -> Decimal | None:
+    """``value`` rounded to ``decimals`` as :func:`format_decimals` writes it, for an export that
+    writes what the page shows ("76.96", "80.00"); None when there is none."""
+    return None if value is None or _missing(value) else _decimal(value, decimals)
+
+
+def format_decimals(value, decimals: int) -> str:
+    """``value`` in the reader's locale with exactly ``decimals`` decimals (see
+    :func:`telling_decimals`); a dash when there is none."""
+    if _missing(value):
+        return MISSING
+    return format_decimal(value, "#,##0." + "0" * decimals if decimals else "#,##0")
+
+
 def _power_of_ten(value: float) -> str:
     """``value`` as "6,42 × 10¹⁸" (three significant digits); below a million, plain digits."""
     if abs(value) < 1e6:
@@ -132,12 +166,6 @@ def _power_of_ten(value: float) -> str:
     if abs(mantissa) >= 10:  # 9.996e18 rounds up to 10,00 × 10¹⁸: one more power instead
         mantissa, exponent = mantissa / 10, exponent + 1
     return f"{format_decimal(mantissa, '0.00')} × 10{str(exponent).translate(SUPERSCRIPT)}"
-
-
-def readable_cell(text: str) -> str:
-    """A cell of an exported table as a person reads it: a decimal ("76.965") in the reader's
-    notation with the decimals it has ("76,965"), anything else (numbers, names, ranks) as it is."""
-    return format_number(float(text), "announced") if EXPORTED.fullmatch(text) else text
 
 
 def format_rupiah(value) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from examserver.accounts.services import full_names
 from examserver.labels import label
-from examserver.numbers import EXPORTED, format_number
+from examserver.numbers import ANNOUNCED_DECIMALS, EXPORTED, format_decimals, telling_decimals
 from examserver.proctor.messages import standing_note
 from examserver.selection import signing
 from examserver.selection.models import STAGE_KINDS, Announcement, Application, SelectionPeriod
@@ -157,16 +157,16 @@ def _position(code: str, positions: Mapping[str, str]) -> str:
 def readable_scores(rows: list[list[str]]) -> list[list[str]]:
     """The scores of an announcement's rows (its decimal cells) as people read them: at the score
     precision (two decimals), except a column where two different scores would read the same at it,
-    which keeps the decimals the CSV signs, so the ranks beside them stay explained."""
-    decimals = [{cell for cell in column if EXPORTED.fullmatch(cell)} for column in zip(*rows, strict=True)]
-    precisions = [
-        "announced" if len({format_number(float(v), "score") for v in values}) < len(values) else "score"
-        for values in decimals
+    which keeps up to the decimals the CSV signs (:func:`~examserver.numbers.telling_decimals`, the
+    committee's ranking page follows the same rule), so the ranks beside them stay explained."""
+    places = [
+        telling_decimals((float(cell) for cell in column if EXPORTED.fullmatch(cell)), most=ANNOUNCED_DECIMALS)
+        for column in zip(*rows, strict=True)
     ]
     return [
         [
-            format_number(float(cell), p) if EXPORTED.fullmatch(cell) else cell
-            for p, cell in zip(precisions, row, strict=True)
+            format_decimals(float(cell), p) if EXPORTED.fullmatch(cell) else cell
+            for p, cell in zip(places, row, strict=True)
         ]
         for row in rows
     ]

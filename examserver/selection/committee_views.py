@@ -4,6 +4,8 @@ exports and announcements. Applicants appear by registration number only."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from decimal import Decimal
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -18,6 +20,7 @@ from examserver.downloads import csv_attachment, xlsx_attachment
 from examserver.errors import back_on_refusal, flash_refusal, refusal_message
 from examserver.extensions import db
 from examserver.labels import label
+from examserver.numbers import rounded_decimal, telling_decimals
 from examserver.outcome import committed
 from examserver.oversight.register import candidate_bar
 from examserver.proctor.messages import standing_note
@@ -409,23 +412,47 @@ def ranking(period_id: int):
     stage = _stage_arg()
     result, error = _ranking(period, stage)
     message = refusal_message("selection.ranking_failed", detail=error) if error else None
-    return render_template("selection/ranking.html", period=period, stage=stage, ranking=result, error=message)
+    return render_template(
+        "selection/ranking.html",
+        period=period,
+        stage=stage,
+        ranking=result,
+        decimals=ScoreDecimals.of(result) if result else None,
+        positions={p.code: p.title for p in period.positions},
+        error=message,
+    )
 
 
-#: Decimals of the scores a ranking export writes: two, as the ranking page shows them (the issue saw
-#: "76.964791", six, in the committee's spreadsheet).
-SCORE_DECIMALS = 2
-#: How Excel shows those scores: two decimals, in the reader's own notation (76,96 in Indonesian).
-SCORE_FORMAT = "0.00"
+@dataclass(frozen=True)
+class ScoreDecimals:
+    """Decimals of each score column of a ranking as it is shown and exported: two, as every score,
+    or more where two different scores of the column would read the same at two (the ranking
+    compares them to six decimals), so no two candidates ranked apart show the same number."""
+
+    sections: list[int]
+    basic: int
+    field: int
+    final: int
+
+    @classmethod
+    def of(cls, result) -> ScoreDecimals:
+        rows = result.rows
+        return cls(
+            [telling_decimals(r.sections[i] for r in rows) for i in range(len(result.section_names))],
+            telling_decimals(r.basic_total for r in rows),
+            telling_decimals(r.field_score for r in rows),
+            telling_decimals(r.final_score for r in rows),
+        )
+
+    @property
+    def columns(self) -> list[int]:
+        """In the export's order: sections, SKD total, SKB, final."""
+        return [*self.sections, self.basic, self.field, self.final]
 
 
-def _score(value: float | None) -> float | None:
-    return None if value is None else round(value, SCORE_DECIMALS)
-
-
-def _export_rows(result) -> tuple[list[str], list[list]]:
-    """The ranking export: readable column names, and each code column ("(kode)") next to its label;
-    scores to two decimals."""
+def _export_rows(result, decimals: ScoreDecimals) -> tuple[list[str], list[list]]:
+    """The ranking export: readable column names, each code column ("(kode)") next to its label, and
+    the scores written to the decimals they are shown with (:class:`ScoreDecimals`)."""
     header = [
         _("Nomor peserta"), _("Formasi"), _("Kategori"), _("Kategori (kode)"), *result.section_names, _("Total SKD"),
         _("Nilai SKB"), _("Nilai akhir"), _("Peringkat SKD"), _("Peringkat akhir"), _("Status"), _("Status (kode)"),
@@ -437,10 +464,12 @@ def _export_rows(result) -> tuple[list[str], list[list]]:
             r.position_code,
             label("applicant_category", r.category),
             r.category,
-            *map(_score, r.sections),
-            _score(r.basic_total),
-            _score(r.field_score),
-            _score(r.final_score),
+            *(
+                rounded_decimal(v, d)
+                for v, d in zip(
+                    [*r.sections, r.basic_total, r.field_score, r.final_score], decimals.columns, strict=True
+                )
+            ),
             r.shortlist_rank or None,
             r.rank or None,
             label("selection_result", r.status),
@@ -462,7 +491,7 @@ def ranking_csv(period_id: int):
     result, error = _ranking(period, _stage_arg())
     if result is None:
         abort(409, refusal_message("selection.ranking_failed", detail=error))
-    header, rows = _export_rows(result)
+    header, rows = _export_rows(result, ScoreDecimals.of(result))
     return csv_attachment([header, *rows], f"peringkat-{period.code}-{result.stage}.csv", for_excel=False)
 
 
@@ -476,17 +505,19 @@ def ranking_xlsx(period_id: int):
     result, error = _ranking(period, _stage_arg())
     if result is None:
         abort(409, refusal_message("selection.ranking_failed", detail=error))
-    header, rows = _export_rows(result)
+    decimals = ScoreDecimals.of(result)
+    header, rows = _export_rows(result, decimals)
     book = Workbook()
     sheet = book.active
     sheet.title = label("selection_stage", result.stage)[:31]  # Excel's limit on a sheet's name
     sheet.append(header)
     for row in rows:
-        sheet.append([inert_cell(v) for v in row])
-    scores = range(5, 5 + len(result.section_names) + 3)  # sections, SKD total, SKB, final (1-based)
-    for column in sheet.iter_cols(min_row=2, min_col=scores.start, max_col=scores.stop - 1):
-        for cell in column:
-            cell.number_format = SCORE_FORMAT
+        sheet.append([float(v) if isinstance(v, Decimal) else inert_cell(v) for v in row])
+    # Scores as numbers, shown with the page's decimals in the reader's own notation (76,96).
+    for offset, places in enumerate(decimals.columns):
+        for column in sheet.iter_cols(min_row=2, min_col=5 + offset, max_col=5 + offset):
+            for cell in column:
+                cell.number_format = "0." + "0" * places
     sheet.freeze_panes = "A2"
     return xlsx_attachment(book, f"peringkat-{period.code}-{result.stage}.xlsx")
 

@@ -16,7 +16,8 @@ from wtforms.validators import NumberRange, Optional
 
 import examserver
 from examserver.fields import LocaleFloatField, LocaleIntegerField, LocaleNumber, RupiahField
-from examserver.numbers import format_number, format_rupiah, readable_cell
+from examserver.numbers import format_number, format_rupiah
+from examserver.selection.announcements import readable_scores
 
 #: WTForms' own number fields: they read only Python's notation ("3.45"), in English.
 PLAIN_NUMBER_FIELDS = (FloatField, IntegerField, DecimalField, IntegerRangeField, DecimalRangeField)
@@ -180,12 +181,11 @@ def test_the_template_filters_are_the_same_helpers(app):
 
 
 def test_an_exported_decimal_is_shown_in_the_readers_notation_and_nothing_else_changes(app):
+    """An announcement's cells as the page shows them: its decimals at the score precision (a column
+    whose scores two decimals would merge keeps the CSV's three), anything else as it is."""
+    rows = [["76.965", "-1.250", "3", "RANK26-A", "", "SHORTLISTED"], ["70.000", "-1.254", "4", "RANK26-B", "", ""]]
     with app.test_request_context(), force_locale("id"):
-        assert [readable_cell(c) for c in ("76.965", "-1.250", "3", "RANK26-A", "", "SHORTLISTED")] == [
-            "76,965",
-            "-1,250",
-            "3",
-            "RANK26-A",
-            "",
-            "SHORTLISTED",
+        assert readable_scores(rows) == [
+            ["76,96", "-1,250", "3", "RANK26-A", "", "SHORTLISTED"],
+            ["70,00", "-1,254", "4", "RANK26-B", "", ""],
         ]

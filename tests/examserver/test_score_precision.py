@@ -31,3 +31,17 @@ def test_no_candidate_or_public_page_writes_a_score_at_another_precision():
         for match in re.finditer(r"number\([\"'](?:points|announced)[\"']\)", path.read_text())
     ]
     assert found == []
+
+
+def test_a_score_column_keeps_the_decimals_that_tell_its_scores_apart():
+    """Ranked scores two decimals would merge (76,964 and 76,955 both read 76,96 rounded half to
+    even) keep a third; equal scores need none more; the ranking's six decimals are the most."""
+    from examserver.numbers import rounded_decimal, telling_decimals
+
+    assert telling_decimals([80.0, 76.96, None, 76.96]) == 2
+    assert telling_decimals([76.964, 76.955, 70.0]) == 3
+    assert telling_decimals([76.9641, 76.9644]) == 4
+    assert telling_decimals([1 / 3, 1 / 3 + 1e-9]) == 2  # equal at the ranking's six decimals: one score
+    assert telling_decimals([0.1234561, 0.1234569]) == 6
+    assert telling_decimals([]) == 2
+    assert str(rounded_decimal(76.965, 2)) == "76.96" and rounded_decimal(None, 2) is None

@@ -146,6 +146,36 @@ def test_basic_ranking_applies_thresholds_absence_and_the_shortlist(app, ranked,
     assert total.number_format == "0.00"
 
 
+def test_the_committees_ranking_shows_and_exports_scores_two_decimals_would_merge(app, ranked, make_user):
+    """Two candidates whose final scores differ only in the third decimal are ranked apart: the page
+    and the CSV write that third decimal, the workbook shows it (its cells hold the exact score)."""
+    from examserver.selection import committee_views
+
+    client, _member = committee(app, make_user)
+    period_id = ranked["period_id"]
+    with app.test_request_context():
+        real = committee_views.ScoreDecimals.of
+
+    def of(result):  # the SKD totals' column as if two of them differed only in the third decimal
+        decimals = real(result)
+        return committee_views.ScoreDecimals(decimals.sections, 3, decimals.field, decimals.final)
+
+    base = f"/seleksi/panitia/periode/{period_id}/peringkat"
+    page = client.get(base).get_data(as_text=True)
+    assert "27,00" in page and "27,000" not in page  # SKD totals tell apart at two decimals
+    committee_views.ScoreDecimals.of = of
+    try:
+        page = client.get(base).get_data(as_text=True)
+        rows = list(csv.DictReader(io.StringIO(client.get(f"{base}.csv").data.decode())))
+        sheet = load_workbook(io.BytesIO(client.get(f"{base}.xlsx").data)).active
+    finally:
+        committee_views.ScoreDecimals.of = real
+    assert "27,000" in page
+    assert {r["Total SKD"] for r in rows if r["Nomor peserta"] == "RANK26-A"} == {"27.000"}
+    header = [c.value for c in sheet[1]]
+    assert sheet.cell(row=2, column=header.index("Total SKD") + 1).number_format == "0.000"
+
+
 ASPECTS = {
     "interview": ("integrity", "communication", "teamwork", "service", "motivation"),
     "track_record": ("education", "experience", "appraisal"),
