@@ -93,6 +93,12 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
+#: Inches of a heat map's column, at least, and per character of the longest line of a column's name
+#: at 9 points (capitals included; the colour bar takes its share of the figure's width).
+COLUMN_WIDTH = 1.1
+COLUMN_PER_CHARACTER = 0.12
+
+
 @drawn_once
 def heatmap_png(
     values: np.ndarray,
@@ -104,13 +110,19 @@ def heatmap_png(
     vmax: float,
     decimal: str = ".",
 ) -> bytes:
-    """A heat map of ``values`` (n_rows, n_columns), each cell annotated; NaN cells are grey."""
+    """A heat map of ``values`` (n_rows, n_columns), each cell annotated; NaN cells are grey.
+
+    A column's name may take several lines (a competency's name wrapped, its code below): names are
+    written level, centred under their column (slanted, names of several lines ran into their
+    neighbours)."""
     n_rows, n_columns = values.shape
-    figure, axes = _figure(1.6 + 1.1 * max(n_columns, 2), 1.2 + 0.45 * max(n_rows, 2))
+    longest = max((len(line) for name in columns for line in name.splitlines()), default=0)
+    width = max(COLUMN_WIDTH, COLUMN_PER_CHARACTER * longest)
+    figure, axes = _figure(1.6 + width * max(n_columns, 2), 1.2 + 0.45 * max(n_rows, 2))
     masked = np.ma.masked_invalid(values)
     cmap = matplotlib.colormaps["YlOrRd"].with_extremes(bad="#dddddd")
     image = axes.imshow(masked, cmap=cmap, vmin=0.0, vmax=vmax, aspect="auto")
-    axes.set_xticks(range(n_columns), labels=list(columns), rotation=30, ha="right")
+    axes.set_xticks(range(n_columns), labels=list(columns), fontsize=9, linespacing=1.1)
     axes.set_yticks(range(n_rows), labels=list(rows))
     for i in range(n_rows):
         for j in range(n_columns):

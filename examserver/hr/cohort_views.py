@@ -4,9 +4,12 @@ within a budget (a MILP), exportable to CSV and XLSX."""
 from __future__ import annotations
 
 import math
+import textwrap
+from decimal import Decimal
 
 import numpy as np
 from flask import Response, abort, flash, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -23,9 +26,25 @@ from examserver.hr.models import Employee, PositionProfile, TrainingPlan
 from examserver.hr.services import build_training_plan
 from examserver.hr.views import HR
 from examserver.labels import label
+from examserver.numbers import rounded_decimal
 from examserver.outcome import committed
+from examserver.spreadsheet import inert_cell
 
 METRICS = ("share", "gap")
+#: Characters per line of a competency's name under the heat map's columns (wrapped at spaces).
+NAME_WIDTH = 16
+
+
+def competency_name(competency) -> str:
+    """A competency's name in the reader's language: its English name on English pages where it has one."""
+    language = str(get_locale() or "id").split("_")[0]
+    return competency.name_en if language == "en" and competency.name_en else competency.name
+
+
+def _column_label(competency) -> str:
+    """A heat map column: the competency's name, wrapped, and its code below it (two competencies may
+    share a name: Integritas of the TWK test and of the managerial competencies)."""
+    return "\n".join([*textwrap.wrap(competency_name(competency), NAME_WIDTH), f"({competency.code})"])
 
 
 def _choice(name: str, allowed: tuple[str, ...]) -> str:
@@ -70,7 +89,7 @@ def cohort_png():
     image = heatmap_png(
         values,
         rows,
-        [c.code for c in workforce.competencies],
+        [_column_label(c) for c in workforce.competencies],
         title=_("Kesenjangan kompetensi per %(by)s", by=label("employee_grouping", by)),
         colour_label=colour_label,
         vmax=vmax,
@@ -146,9 +165,20 @@ def training_plan(plan_id: int):
     )
 
 
+#: Decimals of the gaps closed an export writes: two, as the plan's page shows logits.
+GAP_DECIMALS = 2
+#: How Excel shows the numbers of the workbook, each in the notation of the reader's spreadsheet:
+#: whole rupiah grouped (Rp 4.500.000 in Indonesian), gaps with two decimals (1,25).
+RUPIAH_FORMAT = '"Rp "#,##0'
+GAP_FORMAT = "0.00"
+
+
 def _export_rows(plan: TrainingPlan) -> tuple[list[str], list[list]]:
+    """One row per participant; costs in whole rupiah (an int: no decimal point for a spreadsheet to
+    misread as a thousands separator), gaps as the page shows them, to :data:`GAP_DECIMALS` (the
+    app's rule for exports, as the ranking's: "2.00", never Python's "2.0" or "1.2345")."""
     header = [
-        _("Kode program"), _("Program"), _("Moda"), _("Angkatan"), _("Peserta"), _("Biaya"),
+        _("Kode program"), _("Program"), _("Moda"), _("Angkatan"), _("Peserta pelatihan"), _("Biaya"),
         _("Kesenjangan tertutup"), _("NIP"), _("Nama"), _("Unit kerja"), _("Wilayah"),
     ]  # fmt: skip
     rows = []
@@ -157,8 +187,8 @@ def _export_rows(plan: TrainingPlan) -> tuple[list[str], list[list]]:
         by_programme.setdefault(assignment.programme_id, []).append(assignment.employee)
     for line in plan.lines:
         p = line.programme
-        head = [p.code, p.name, label("training_mode", p.mode), line.runs, line.participants, round(line.cost, 2)]
-        head.append(round(line.gap_closed, 4))
+        head = [p.code, p.name, label("training_mode", p.mode), line.runs, line.participants, round(line.cost)]
+        head.append(rounded_decimal(line.gap_closed, GAP_DECIMALS))
         for employee in sorted(by_programme.get(p.id, []), key=lambda e: e.full_name):
             rows.append([*head, employee.nip, employee.full_name, employee.unit, employee.region])
     return [str(h) for h in header], rows
@@ -173,10 +203,17 @@ def training_plan_csv(plan_id: int):
     return csv_attachment([header, *rows], f"rencana-pelatihan-{plan.id}.csv")
 
 
+def _number_formats(sheet, formats: dict[int, str], first_row: int = 2) -> None:
+    """Give the cells of each column (1-based) from ``first_row`` down the Excel number format of ``formats``."""
+    for column, number_format in formats.items():
+        for (cell,) in sheet.iter_rows(min_row=first_row, min_col=column, max_col=column):
+            cell.number_format = number_format
+
+
 @bp.route("/rencana-pelatihan/<int:plan_id>.xlsx")
 @access.roles(*HR)
 def training_plan_xlsx(plan_id: int):
-    """The plan as an XLSX workbook: a summary sheet and a participants sheet."""
+    """The plan as an XLSX workbook: a summary sheet and a participants sheet, numbers as numbers."""
     from openpyxl import Workbook
 
     plan = db.get_or_404(TrainingPlan, plan_id)
@@ -184,21 +221,28 @@ def training_plan_xlsx(plan_id: int):
     book = Workbook()
     summary = book.active
     summary.title = _("ringkasan")
-    summary.append([_("Rencana"), plan.title])
-    summary.append([_("Anggaran"), plan.budget])
-    summary.append([_("Biaya"), plan.total_cost])
-    summary.append([_("Kesenjangan tertutup"), plan.total_gap_closed])
+    summary.append([_("Rencana"), inert_cell(plan.title)])
+    summary.append([_("Anggaran"), round(plan.budget)])
+    summary.append([_("Biaya"), round(plan.total_cost)])
+    summary.append([_("Kesenjangan tertutup"), round(plan.total_gap_closed, GAP_DECIMALS)])
+    summary["B2"].number_format = summary["B3"].number_format = RUPIAH_FORMAT
+    summary["B4"].number_format = GAP_FORMAT
     summary.append([])
     summary.append([str(h) for h in header[:7]])
+    lines_from = summary.max_row + 1
     for line in plan.lines:
         p = line.programme
         summary.append(
-            [p.code, p.name, label("training_mode", p.mode), line.runs, line.participants, line.cost, line.gap_closed]
-        )
+            [inert_cell(p.code), inert_cell(p.name), label("training_mode", p.mode), line.runs, line.participants,
+             round(line.cost), round(line.gap_closed, GAP_DECIMALS)]
+        )  # fmt: skip
+    _number_formats(summary, {6: RUPIAH_FORMAT, 7: GAP_FORMAT}, lines_from)
     sheet = book.create_sheet(_("peserta"))
     sheet.append(header)
     for row in rows:
-        sheet.append(row)
+        sheet.append([float(v) if isinstance(v, Decimal) else inert_cell(v) for v in row])
+    _number_formats(sheet, {6: RUPIAH_FORMAT, 7: GAP_FORMAT})
+    sheet.freeze_panes = "A2"
     return xlsx_attachment(book, f"rencana-pelatihan-{plan.id}.xlsx")
 
 
@@ -208,3 +252,4 @@ def finite(value: float) -> bool:
 
 
 bp.add_app_template_test(finite, "finite_number")
+bp.add_app_template_filter(competency_name, "competency_name")

@@ -180,3 +180,72 @@ def test_the_catalogue_is_editable_by_hr(client, db_session, login_as, world, ta
     assert client.post(edit, data=data).status_code == 303
     orientation = db_session.scalars(select(TrainingProgramme.code).where(TrainingProgramme.is_orientation)).all()
     assert orientation == ["TKP-1"]
+
+
+def _plan(client, db_session) -> TrainingPlan:
+    token = csrf_token(client, "/sdm/rencana-pelatihan")
+    data = {
+        "csrf_token": token,
+        "title": "Rencana ekspor",
+        "budget": "4.500.000",
+        "grouping": "all",
+        "orientation": "y",
+    }
+    assert client.post("/sdm/rencana-pelatihan", data=data).status_code == 303
+    return db_session.scalar(select(TrainingPlan).where(TrainingPlan.title == "Rencana ekspor"))
+
+
+def test_the_training_plan_exports_write_numbers_no_spreadsheet_misreads(client, db_session, login_as, world):
+    """Rupiah as whole numbers and gaps with the page's two decimals in the CSV (a spreadsheet set to
+    Indonesian read "3000000.0" as ten times the cost); real numbers with Excel formats in the XLSX."""
+    from examserver.hr.cohort_views import GAP_FORMAT, RUPIAH_FORMAT
+
+    login_as("hr_officer")
+    plan = _plan(client, db_session)
+    rows = list(csv.reader(io.StringIO(client.get(f"/sdm/rencana-pelatihan/{plan.id}.csv").get_data(as_text=True))))
+    header, body = rows[0], rows[1:]
+    assert header[4:7] == ["Peserta pelatihan", "Biaya", "Kesenjangan tertutup"]
+    costs, gaps = {r[0]: r[5] for r in body}, {r[0]: r[6] for r in body}
+    assert costs["ORIENT"] == "3000000" and all(re.fullmatch(r"\d+", cost) for cost in costs.values())
+    # Gaps as the page shows them (two decimals, the point of the app's exports), never "1.2" or "0.0".
+    assert gaps["ORIENT"] == "0.00" and all(re.fullmatch(r"\d+\.\d\d", gap) for gap in gaps.values())
+
+    book = load_workbook(io.BytesIO(client.get(f"/sdm/rencana-pelatihan/{plan.id}.xlsx").data))
+    summary, sheet = book["ringkasan"], book["peserta"]
+    assert (summary["B2"].value, summary["B2"].number_format) == (4_500_000, RUPIAH_FORMAT)
+    assert summary["B3"].number_format == RUPIAH_FORMAT and summary["B4"].number_format == GAP_FORMAT
+    for cost, gap in sheet.iter_rows(min_row=2, min_col=6, max_col=7):
+        assert isinstance(cost.value, int) and cost.number_format == RUPIAH_FORMAT
+        assert isinstance(gap.value, int | float) and gap.number_format == GAP_FORMAT
+
+    # The participants of a training are "Participants" in English, not the exam's "Candidate".
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    english = list(csv.reader(io.StringIO(client.get(f"/sdm/rencana-pelatihan/{plan.id}.csv").get_data(as_text=True))))
+    assert english[0][4] == "Participants"
+    page = client.get(f"/sdm/rencana-pelatihan/{plan.id}").get_data(as_text=True)
+    assert ">Participants</th>" in page and "Candidate" not in page
+
+
+def test_the_heat_map_names_its_competencies(client, db_session, login_as, world, taxonomy, monkeypatch):
+    """Columns headed by the competency's name in the reader's language with its code beside it,
+    on the page and in the chart (they read "SKD.TWK" alone)."""
+    from examserver.hr import cohort_views
+
+    taxonomy["SKD.TWK"].name_en = "National Insight"
+    db_session.commit()
+    drawn = {}
+    monkeypatch.setattr(cohort_views, "heatmap_png", lambda values, rows, columns, **kw: drawn.update(c=columns) or b"")
+    login_as("hr_officer")
+    page = client.get("/sdm/kohort?per=unit").get_data(as_text=True)
+    assert 'Wawasan Kebangsaan<br><span class="small">SKD.TWK</span></th>' in page
+    assert 'Karakteristik Pribadi<br><span class="small">SKD.TKP</span></th>' in page
+    assert ">SKD.TWK</th>" not in page
+    client.get("/sdm/kohort/peta.png?per=unit")
+    assert drawn["c"] == ["Karakteristik\nPribadi\n(SKD.TKP)", "Wawasan\nKebangsaan\n(SKD.TWK)"]
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    page = client.get("/sdm/kohort?per=unit").get_data(as_text=True)
+    assert 'National Insight<br><span class="small">SKD.TWK</span></th>' in page
+    client.get("/sdm/kohort/peta.png?per=region")
+    assert drawn["c"][1] == "National Insight\n(SKD.TWK)"
