@@ -15,7 +15,7 @@ from examserver.hr import bp
 from examserver.hr.analysis import latest_period, load_workforce, performance
 from examserver.hr.analysis import talent_map as build_talent_map
 from examserver.hr.charts import decimal_sign, nine_box_png
-from examserver.hr.forms import EvaluationPeriodForm, FeedbackForm, ModerationForm, RatingForm
+from examserver.hr.forms import APPROVAL_CONSEQUENCES, EvaluationPeriodForm, FeedbackForm, ModerationForm, RatingForm
 from examserver.hr.messages import nine_box_reason
 from examserver.hr.models import CommunityFeedback, ConsultationComment, Employee, EvaluationPeriod, SupervisorRating
 from examserver.hr.services import moderate, rate, save_period, sender_hash, submit_feedback
@@ -158,10 +158,9 @@ def feedback():
     return render_template("hr/feedback.html", form=form, has_periods=bool(periods))
 
 
-@bp.route("/moderasi")
-@access.roles(*HR)
-def moderation():
-    """Pending community feedback and consultation comments, oldest first."""
+def _moderation_page(form: ModerationForm | None = None, refused: tuple[str, int] | None = None):
+    """Pending community feedback and consultation comments, oldest first; after a refused decision,
+    ``form`` with its errors beside the item ``refused`` (kind, id) names."""
     feedback_items = db.session.scalars(
         select(CommunityFeedback).where(CommunityFeedback.status == "pending").order_by(CommunityFeedback.id)
     ).all()
@@ -172,14 +171,23 @@ def moderation():
         "hr/moderation.html",
         feedback_items=feedback_items,
         comments=comments,
-        form=ModerationForm(),
+        form=form or ModerationForm(formdata=None),
+        refused=refused,
+        consequences=APPROVAL_CONSEQUENCES,
     )
+
+
+@bp.route("/moderasi")
+@access.roles(*HR)
+def moderation():
+    """Pending community feedback and consultation comments, oldest first."""
+    return _moderation_page()
 
 
 @bp.route("/moderasi/<kind>/<int:item_id>", methods=["POST"])
 @access.roles(*HR)
 def moderate_item(kind: str, item_id: int):
-    """Approve or reject one pending feedback or comment."""
+    """Approve (once the box naming what that does is ticked) or reject one pending feedback or comment."""
     # One get per model: through a dict of both classes the checker would only know the common base.
     item: CommunityFeedback | ConsultationComment | None
     if kind == "umpan-balik":
@@ -191,11 +199,12 @@ def moderate_item(kind: str, item_id: int):
     if item is None:
         abort(404)
     form = ModerationForm()
-    decision = request.form.get("decision")
-    if not form.validate_on_submit() or decision not in ("approve", "reject"):
-        abort(400)
+    if not form.validate_on_submit():
+        if set(form.errors) != {"understood"}:
+            abort(400)
+        return _moderation_page(form, refused=(kind, item_id))
     back = back_on_refusal(url_for("hr.moderation"))
-    moderate(item, current_user.id, approve=decision == "approve", note=(form.note.data or "").strip())
+    moderate(item, current_user.id, approve=form.decision.data == "approve", note=(form.note.data or "").strip())
     return committed(_("Status: %(status)s.", status=label("moderation_status", item.status)), back)
 
 

@@ -12,9 +12,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from examserver.fields import CODE, LocaleFloatField, LocaleIntegerField, RupiahField
+from examserver.fields import CODE, UNDERSTOOD, LocaleFloatField, LocaleIntegerField, RupiahField, understood_field
 from examserver.labels import choices
 from examserver.wib import MOMENT
 from examserver.wtforms_i18n import FlaskForm, SubForm
@@ -107,6 +107,24 @@ class FeedbackForm(FlaskForm):
 
 class ModerationForm(FlaskForm):
     note = StringField(_l("Catatan moderasi"), validators=[Length(max=500)])
+    #: The button pressed: "approve" or "reject".
+    decision = StringField(validators=[AnyOf(("approve", "reject"))])
+    #: Approving publishes a comment (or counts a rating): a box naming that, per item on the page
+    #: (:data:`APPROVAL_CONSEQUENCES`); rejecting needs no box.
+    understood = BooleanField()
+
+    def validate_understood(self, field) -> None:
+        if self.decision.data == "approve" and not field.data:
+            raise ValidationError(UNDERSTOOD)
+
+
+#: What approving a pending item does, by the kind in the moderation URL, as its box says it.
+APPROVAL_CONSEQUENCES = {
+    "umpan-balik": _l(
+        "Saya mengerti: bila disetujui, penilaian ini langsung dihitung dalam nilai masyarakat unit tersebut."
+    ),
+    "komentar": _l("Saya mengerti: bila disetujui, komentar ini langsung tampil di halaman publik konsultasi."),
+}
 
 
 class ConsultationForm(FlaskForm):
@@ -124,3 +142,17 @@ class CommentForm(FlaskForm):
 
 class SummaryForm(FlaskForm):
     summary = TextAreaField(_l("Ringkasan untuk panitia"), validators=[DataRequired(), Length(max=8000)])
+    understood = understood_field(
+        _l("Saya mengerti: ringkasan ini langsung tampil di halaman publik konsultasi, bukan hanya bagi panitia.")
+    )
+
+
+class AcceptSuccessProfileForm(FlaskForm):
+    """Accepting a success profile: its levels are typed in the page's own inputs, the box is here."""
+
+    understood = understood_field(
+        _l(
+            "Saya mengerti: profil kompetensi panitia dibuat dari level ini dan langsung dipakai formasi jabatan "
+            "ini pada periode seleksi yang pendaftarannya belum dibuka."
+        )
+    )

@@ -19,6 +19,7 @@ from examserver.downloads import attachment
 from examserver.errors import back_on_refusal, refusal_message
 from examserver.extensions import db
 from examserver.hr import bp, success
+from examserver.hr.forms import AcceptSuccessProfileForm
 from examserver.hr.models import PositionProfile, SuccessProfile
 from examserver.numbers import parse_number
 from itembank.models import Competency
@@ -45,9 +46,13 @@ def success_profiles():
 
 
 def _profile_page(
-    profile: PositionProfile, typed: dict[str, str] | None = None, problems: dict[str, str] | None = None
+    profile: PositionProfile,
+    typed: dict[str, str] | None = None,
+    problems: dict[str, str] | None = None,
+    accept: AcceptSuccessProfileForm | None = None,
 ):
-    """The page of a position's success profile; after a refused edit, with what was typed and each field's problem."""
+    """The page of a position's success profile; after a refused acceptance, with what was typed and
+    each field's problem, the box's included."""
     try:
         analysis, problem = success.analyse(db.session, profile), None
     except Refusal as refusal:
@@ -57,7 +62,7 @@ def _profile_page(
     return render_template(
         "hr/success_profile.html", profile=profile, analysis=analysis, problem=problem, latest=latest,
         names=names, form=ConfirmForm(), typed=typed,
-        problems=problems or {},
+        problems=problems or {}, accept=accept or AcceptSuccessProfileForm(formdata=None),
     )  # fmt: skip
 
 
@@ -107,17 +112,21 @@ def _typed_levels(item: SuccessProfile) -> tuple[dict[str, float], dict[str, str
 @bp.route("/profil-sukses/usulan/<int:success_id>/terima", methods=["POST"])
 @access.roles(*HR)
 def accept_success_profile(success_id: int):
-    """Accept a proposal as proposed or edited; the committee's profile is generated from it."""
+    """Accept a proposal as proposed or edited, once the box naming what that does is ticked; the
+    committee's profile is generated from it."""
     item = db.get_or_404(SuccessProfile, success_id)
     back = back_on_refusal(url_for("hr.success_profile", profile_id=item.profile_id))
-    if ConfirmForm().validate_on_submit():
-        levels, typed, problems = _typed_levels(item)
-        if problems:  # shown again with what was typed, each problem beside its field
-            return _profile_page(item.profile, typed, problems)
-        positions = success.accept(db.session, item, levels, current_user.id)
-        db.session.commit()
-        message = _("Profil sukses diterima; %(n)d formasi mendatang memakai profil panitia ini.", n=len(positions))
-        flash(message, "success")
+    form = AcceptSuccessProfileForm()
+    ticked = form.validate_on_submit()
+    if "csrf_token" in form.errors:
+        return redirect(back), 303
+    levels, typed, problems = _typed_levels(item)
+    if problems or not ticked:  # shown again with what was typed, each problem beside its field
+        return _profile_page(item.profile, typed, problems, form)
+    positions = success.accept(db.session, item, levels, current_user.id)
+    db.session.commit()
+    message = _("Profil sukses diterima; %(n)d formasi mendatang memakai profil panitia ini.", n=len(positions))
+    flash(message, "success")
     return redirect(back), 303
 
 

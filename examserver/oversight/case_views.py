@@ -8,6 +8,7 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from examserver import access
 from examserver.accounts.models import User
@@ -176,7 +177,12 @@ def propose(case_id: int):
 @access.roles(INSPECTOR)
 def sanctions():
     """The sanctions register: every proposal and confirmation, the newest first."""
-    rows = db.session.scalars(select(Sanction).order_by(Sanction.id.desc()).limit(500)).all()
+    rows = db.session.scalars(
+        select(Sanction)
+        .options(selectinload(Sanction.complaint), selectinload(Sanction.period))
+        .order_by(Sanction.id.desc())
+        .limit(500)
+    ).all()
     ids = {r.person_id for r in rows} | {r.proposed_by_id for r in rows} | {r.confirmed_by_id or 0 for r in rows}
     people = {row.id: row for row in db.session.scalars(select(User).where(User.id.in_(ids)))}
     return render_template("oversight/sanctions.html", rows=rows, people=people)

@@ -115,6 +115,12 @@ class ConcludeForm(FlaskForm):
     public_conclusion = TextAreaField(
         _l("Kesimpulan untuk pelapor dan publik (tanpa nama)"), validators=[DataRequired(REQUIRED), REASON]
     )
+    understood = understood_field(
+        _l(
+            "Saya mengerti: kasus ini ditutup dan tidak dapat diubah lagi; kesimpulan untuk publik langsung "
+            "terbit di halaman lacak pengaduan dan hasilnya masuk statistik pengaduan publik."
+        )
+    )
 
 
 class SanctionForm(FlaskForm):

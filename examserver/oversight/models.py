@@ -144,3 +144,5 @@ class Sanction(Base):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     complaint: Mapped[Complaint] = relationship(back_populates="sanctions")
+    #: Disqualification: the period, named by its code and title wherever the sanction is shown.
+    period: Mapped[SelectionPeriod | None] = relationship()

@@ -150,11 +150,9 @@ def test_feedback_text_is_escaped_on_the_moderation_page(app, make_user, client,
     assert "<img src=x" not in html
 
 
-def _moderate(client, kind, item_id, decision, note=""):
-    return client.post(
-        f"/sdm/moderasi/{kind}/{item_id}",
-        data={"decision": decision, "note": note, "csrf_token": token(client, "/sdm/moderasi")},
-    )
+def _moderate(client, kind, item_id, decision, note="", understood=True):
+    data = {"decision": decision, "note": note, "csrf_token": token(client, "/sdm/moderasi")}
+    return client.post(f"/sdm/moderasi/{kind}/{item_id}", data={**data, **({"understood": "y"} if understood else {})})
 
 
 def test_hr_moderates_and_only_approved_feedback_counts_in_the_combination(app, make_user, client, db_session, units):
@@ -272,6 +270,49 @@ def test_the_public_comments_on_criteria_floods_are_refused_and_the_committee_re
 
     candidate, _c = hr_world.signed_in(app, make_user, "candidate")
     assert candidate.get(f"/sdm/konsultasi/{consultation.id}/ringkasan").status_code == 403
+
+
+def test_approving_a_comment_or_saving_the_summary_asks_for_the_box_naming_that_it_goes_public(
+    app, make_user, client, db_session, consultation
+):
+    code = consultation.period.code
+    assert _comment(client, code, text="Komentar yang menunggu moderasi.").status_code == 303
+    comment = db_session.scalar(select(ConsultationComment))
+    hr, _hr_user = hr_world.signed_in(app, make_user, "hr_officer")
+    queue = hr.get("/sdm/moderasi").get_data(as_text=True)
+    box = f"understood-c{comment.id}"
+    assert f'id="{box}"' in queue and "komentar ini langsung tampil di halaman publik konsultasi" in queue
+
+    # Unticked, the approval is refused beside that comment's box, the note kept; nothing is published.
+    response = _moderate(hr, "komentar", comment.id, "approve", "Relevan.", understood=False)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert re.search(rf'id="{box}"[^>]*aria-invalid="true".*?<p class="error" id="{box}-error">Centang', page, re.S)
+    assert f'id="note-c{comment.id}" name="note" maxlength="500" value="Relevan."' in page
+    assert _fresh(db_session, ConsultationComment, comment.id).status == "pending"
+    assert "Komentar yang menunggu moderasi." not in client.get(f"/sdm/konsultasi/{code}").get_data(as_text=True)
+    with hr.session_transaction() as session:
+        session["lang"] = "en"
+    english = _moderate(hr, "komentar", comment.id, "approve", understood=False).get_data(as_text=True)
+    assert "this comment is shown at once on the public consultation page" in english
+    assert "Tick this box" in english
+    with hr.session_transaction() as session:
+        session["lang"] = "id"
+    # Ticked, it is published.
+    assert _moderate(hr, "komentar", comment.id, "approve").status_code == 303
+    assert "Komentar yang menunggu moderasi." in client.get(f"/sdm/konsultasi/{code}").get_data(as_text=True)
+
+    # The summary shows on the public page too: its box says so, and unticked nothing is saved.
+    path = f"/sdm/konsultasi/{consultation.id}/ringkasan"
+    assert "ringkasan ini langsung tampil di halaman publik konsultasi" in hr.get(path).get_data(as_text=True)
+    response = hr.post(path, data={"csrf_token": token(hr, path), "summary": "Publik meminta ambang tetap."})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="understood-error">Centang' in page
+    assert "Publik meminta ambang tetap.</textarea>" in page
+    assert _fresh(db_session, PublicConsultation, consultation.id).summary is None
+    data = {"csrf_token": token(hr, path), "summary": "Publik meminta ambang tetap.", "understood": "y"}
+    assert hr.post(path, data=data).status_code == 303
+    assert "Publik meminta ambang tetap." in client.get(f"/sdm/konsultasi/{code}").get_data(as_text=True)
 
 
 def _topic_counts(consultation):

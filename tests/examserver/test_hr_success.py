@@ -58,6 +58,15 @@ def test_the_demo_proposal_is_shown_with_the_top_tertile_against_the_rest(demo_a
     page = demo_client(demo_app, "hr@demo.id").get(f"/sdm/profil-sukses/{profile_id}").get_data(as_text=True)
     assert "Terbaik: θ rata-rata (SE)" in page and "Terima profil" in page
     assert proposed and all(f'name="level-{code}"' in page for code in proposed)
+    # The latest proposal's status reads as a status, not after a heading that says the same.
+    assert "Profil sukses terakhir</h2>" in page and 'Status: <span class="badge" id="latest-status">usulan<' in page
+    assert not re.search(r"Usulan terakhir\s*(<[^>]+>\s*)*usulan", page)
+    english = demo_client(demo_app, "hr@demo.id")
+    with english.session_transaction() as session:
+        session["lang"] = "en"
+    page = english.get(f"/sdm/profil-sukses/{profile_id}").get_data(as_text=True)
+    assert "Latest success profile</h2>" in page and 'Status: <span class="badge" id="latest-status">proposed<' in page
+    assert "Latest proposal" not in page
     index = demo_client(demo_app, "hr@demo.id").get("/sdm/profil-sukses").get_data(as_text=True)
     assert SUCCESS_PROFILE in index and "usulan" in index
 
@@ -82,14 +91,25 @@ def test_bad_levels_are_refused_and_change_nothing_then_an_edit_is_accepted(own_
         assert f'name="level-{codes[0]}" inputmode="decimal" value="{bad}"' in page, bad
         assert f'name="level-{codes[1]}" inputmode="decimal" value="0,3"' in page, bad
     token = csrf_token(client, f"/sdm/profil-sukses/{profile_id}")
-    assert client.post(url, data={"csrf_token": token}).status_code == 303  # nothing typed: refused too
+    # nothing typed: refused too
+    assert client.post(url, data={"csrf_token": token, "understood": "y"}).status_code == 303
     assert _state(app, success_id)[0] == "proposed"
+    with app.app_context():
+        assert db.session.get(Position, position_id).competency_profile == {"integritas": 2}
+
+    # Good levels without the box that names what accepting does: refused beside the box, levels kept.
+    token = csrf_token(client, f"/sdm/profil-sukses/{profile_id}")
+    response = client.post(url, data={"csrf_token": token, "level-MSK.INTEGRITAS": "0,8"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and _state(app, success_id)[0] == "proposed"
+    assert "langsung dipakai formasi jabatan ini" in page and 'id="understood-error">Centang' in page
+    assert 'name="level-MSK.INTEGRITAS" inputmode="decimal" value="0,8"' in page
     with app.app_context():
         assert db.session.get(Position, position_id).competency_profile == {"integritas": 2}
 
     # HR edits integrity to 0,8 (decimal comma, as typed in Indonesian) and drops the other competencies.
     token = csrf_token(client, f"/sdm/profil-sukses/{profile_id}")
-    response = client.post(url, data={"csrf_token": token, "level-MSK.INTEGRITAS": "0,8"})
+    response = client.post(url, data={"csrf_token": token, "level-MSK.INTEGRITAS": "0,8", "understood": "y"})
     assert response.status_code == 303
     status, accepted, committee = _state(app, success_id)
     # θ 0.8 lies between the cuts 0.5 and 1.5 of the committee's levels: level 4.
@@ -105,7 +125,7 @@ def test_bad_levels_are_refused_and_change_nothing_then_an_edit_is_accepted(own_
         assert demo.competency_profile == {"integritas": 3, "pelayanan_publik": 3}
     # Accepting twice is refused.
     token = csrf_token(client, f"/sdm/profil-sukses/{profile_id}")
-    client.post(url, data={"csrf_token": token, "level-MSK.INTEGRITAS": "1,6"})
+    client.post(url, data={"csrf_token": token, "level-MSK.INTEGRITAS": "1,6", "understood": "y"})
     assert _state(app, success_id)[1] == {"MSK.INTEGRITAS": 0.8}
 
     # The committee downloads the generated profile; candidates and the public cannot.

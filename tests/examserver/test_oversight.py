@@ -189,11 +189,20 @@ def _case_through_to_conclusion(app, db_session, inspector, exam, complaint: Com
     assert (
         post(client, page, f"{page}/periksa", {"reason": "Memanggil pengawas dan memutar rekaman."}).status_code == 303
     )
-    response = post(client, page, f"{page}/simpulkan", {
+    conclusion = {
         "outcome": "substantiated", "reason": "Rekaman dan log integritas cocok dengan laporan.",
         "public_conclusion": "Pengaduan terbukti; sanksi dijatuhkan sesuai ketentuan.",
-    })  # fmt: skip
-    assert response.status_code == 303
+    }  # fmt: skip
+    # Concluding publishes the conclusion: the box saying so is on the form, and unticked it is
+    # refused beside it, with what was typed kept and the case still open.
+    assert 'name="understood"' in client.get(page).get_data(as_text=True)
+    response = post(client, page, f"{page}/simpulkan", conclusion)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="understood-error">Centang kotak ini' in text
+    assert "langsung terbit di halaman lacak pengaduan" in text and "sanksi dijatuhkan sesuai ketentuan" in text
+    db_session.expire_all()
+    assert db_session.get(Complaint, complaint.id).status == "investigating"
+    assert post(client, page, f"{page}/simpulkan", {**conclusion, "understood": "y"}).status_code == 303
     return client
 
 
@@ -294,6 +303,10 @@ def test_a_confirmed_disqualification_invalidates_the_session_through_its_standi
     assert standing.decision.decided_by_id == first.id and standing.decision.confirmed_by_id == second.id
     assert complaint.tracking_code in standing.decision.reason
     assert chain.verify(db_session).ok
+    # The register and the case name the period of the disqualification, not its database id.
+    for path in ("/inspektorat/sanksi", page):
+        html = signed_in(app, second).get(path).get_data(as_text=True)
+        assert f"periode {period.title} ({period.code})" in html and "periode #" not in html, path
 
 
 def test_a_removed_proctor_cannot_be_assigned_and_a_removed_member_cannot_verify(app, db_session, make_user, sitting):
