@@ -151,7 +151,8 @@ def test_a_decision_is_shown_beside_the_stored_statistics_without_computing_them
     )
     assert response.status_code == 303
     page = proctor.get(f"/pengawas/jadwal/{sitting['id']}/telaah").get_data(as_text=True)
-    row = next(r for r in re.findall(r"<tr>.*?</tr>", page, flags=re.S) if sitting["copier_number"] in r)
+    # A session's rows: its row and the row of its flags under it.
+    row = next(r for r in re.findall(r"<tbody>.*?</tbody>", page, flags=re.S) if sitting["copier_number"] in r)
     assert "bersih" in row  # the decision just made, beside the stored evidence
     assert "jauh melampaui kebetulan" in row
 
