@@ -5,7 +5,7 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAre
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from examserver.fields import UNDERSTOOD, LocaleIntegerField, understood_field
-from examserver.proctor.messages import reason_category_label
+from examserver.proctor.messages import MESSAGES, reason_category_label
 from examserver.wtforms_i18n import FlaskForm
 from proctoring.services import REASON_CATEGORIES
 
@@ -35,21 +35,37 @@ class ActionForm(FlaskForm):
     message = StringField(_l("Pesan untuk peserta"), validators=[Length(max=300)])
 
 
+#: The service's refusal of a short reason, beside the field.
+REASON_REQUIRED = MESSAGES["proctoring.reason_required"]
+
+
 class DecisionForm(FlaskForm):
+    # Chosen, never defaulted: the first choice used to be "clear", recorded unseen.
     decision = SelectField(
         _l("Keputusan"),
         choices=[
+            ("", _l("(pilih keputusan)")),
             ("cleared", _l("Bersih (tidak ada pelanggaran)")),
             ("warning", _l("Peringatan")),
             ("invalidated", _l("Dibatalkan (perlu konfirmasi orang kedua)")),
         ],
+        validators=[DataRequired(message=_l("Pilih keputusan."))],
     )
     category = SelectField(
         _l("Kategori alasan"),
         choices=required_category_choices,
         validators=[DataRequired(message=_l("Pilih kategori alasan."))],
     )
-    reason = TextAreaField(_l("Alasan (wajib, minimal 10 karakter)"), validators=[DataRequired(), Length(max=4000)])
+    # The service's own check (at least 10 characters once trimmed), made here so it shows with the others.
+    reason = TextAreaField(
+        _l("Alasan (wajib, minimal 10 karakter)"),
+        filters=[lambda text: text.strip() if isinstance(text, str) else text],
+        validators=[
+            DataRequired(message=REASON_REQUIRED),
+            Length(min=10, message=REASON_REQUIRED),
+            Length(max=4000),
+        ],
+    )
     understood = BooleanField(
         _l(
             "Untuk pembatalan: saya mengerti bahwa setelah dikonfirmasi orang kedua, hasil ujian ini batal, "

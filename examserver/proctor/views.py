@@ -17,7 +17,7 @@ from examserver.auth.views import safe_next
 from examserver.delivery.integrity import anchor_file
 from examserver.delivery.models import Answer, ExamSchedule, ExamSession, SessionItem
 from examserver.downloads import csv_attachment
-from examserver.errors import back_on_refusal, refusal_message
+from examserver.errors import back_on_refusal, flash_refusal
 from examserver.extensions import db
 from examserver.formdata import flash_form_errors
 from examserver.labels import label
@@ -249,7 +249,11 @@ def answered_items(exam: ExamSession) -> list[SessionItem]:
 @access.roles(*STAFF)
 def timeline(session_id: int):
     """One candidate's timeline: answers and events in order, decisions, appeals."""
-    exam = watched_session(session_id)
+    return timeline_page(watched_session(session_id), DecisionForm(formdata=None))
+
+
+def timeline_page(exam: ExamSession, decision_form: DecisionForm):
+    """The timeline page, its decision form as given (blank, or as posted with its mistakes)."""
     copying = copying_flags(db.session, exam) if exam.is_ended else []
     commit_stored()  # before reading the rest, which a commit would expire
     record = services.timeline(db.session, exam.id)
@@ -265,10 +269,10 @@ def timeline(session_id: int):
         answers=answers,
         copying=copying,
         people=people,
-        decision_form=DecisionForm(),
+        decision_form=decision_form,
         confirm_invalidation=ConfirmInvalidationForm(formdata=None),
-        appeal_form=AppealOutcomeForm(),
-        action_form=ActionForm(),
+        appeal_form=AppealOutcomeForm(formdata=None),
+        action_form=ActionForm(formdata=None),
         confirm=ConfirmForm(),
         in_force=services.effective_decision(db.session, exam.id),
         standing=standing_of(db.session, exam.id),
@@ -279,24 +283,25 @@ def timeline(session_id: int):
 @bp.route("/sesi/<int:session_id>/keputusan", methods=["POST"])
 @access.roles(*STAFF)
 def decide(session_id: int):
-    """Record a decision (cleared, warning, invalidated) with its reason."""
-    exam, back = timeline_action(session_id)
+    """Record a decision (cleared, warning, invalidated) with its reason; a mistake shows the
+    timeline again with every error beside its field and what was typed."""
+    exam = watched_session(session_id)
     form = DecisionForm()
     if form.validate_on_submit():
-        services.decide(
-            db.session,
-            exam.id,
-            decision=form.decision.data,
-            category=form.category.data,
-            reason=form.reason.data,
-            actor_id=current_user.id,
-            anchor_file=anchor_file(),
-        )
-        db.session.commit()
-        flash(_("Keputusan dicatat."), "success")
-    else:
-        flash_form_errors(form, instead={"reason": refusal_message("proctoring.reason_required")})
-    return redirect(back), 303
+        with flash_refusal(form.reason):
+            services.decide(
+                db.session,
+                exam.id,
+                decision=form.decision.data,
+                category=form.category.data,
+                reason=form.reason.data,
+                actor_id=current_user.id,
+                anchor_file=anchor_file(),
+            )
+            db.session.commit()
+            flash(_("Keputusan dicatat."), "success")
+            return redirect(url_for("proctor.timeline", session_id=exam.id)), 303
+    return timeline_page(exam, form)
 
 
 @bp.route("/keputusan/<int:decision_id>/konfirmasi", methods=["POST"])

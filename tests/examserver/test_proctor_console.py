@@ -238,6 +238,36 @@ def test_a_decision_needs_its_category_chosen(room, db_session):
     assert db_session.scalar(select(ProctorDecision.id).where(ProctorDecision.session_id == exam.id)) is None
 
 
+def test_a_decision_is_chosen_and_its_mistakes_show_beside_their_fields_with_what_was_typed(room, db_session):
+    """The decision starts empty too (it used to default to "clear", recorded unseen); a refused
+    decision shows the timeline again with every mistake beside its field and the typed reason
+    kept (it was a flash above the page after a redirect that lost the reason), and the browser
+    leaves the checks to the server (novalidate)."""
+    exam = room["exam"]
+    page = room["client"].get(f"/pengawas/sesi/{exam.id}").get_data(as_text=True)
+    form_tag = re.search(rf'<form[^>]*action="/pengawas/sesi/{exam.id}/keputusan[^"]*"[^>]*>', page)
+    assert form_tag and "novalidate" in form_tag.group()
+    first_choice = re.search(r'<select[^>]*name="decision"[^>]*>\s*<option([^>]*)>', page)
+    assert first_choice and first_choice.group(1) == ' value=""'
+
+    response = decide(room, decision="", category="", reason="Bising")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and not response.history  # shown again, not redirected
+    for name, message in (
+        ("decision", "Pilih keputusan."),
+        ("category", "Pilih kategori alasan."),
+        ("reason", "Tuliskan alasannya (minimal 10 karakter)."),
+    ):
+        assert re.search(rf'<p class="error" id="{name}-error">{re.escape(message)}</p>', html), name
+    assert re.search(r'<textarea[^>]*name="reason"[^>]*>\s*Bising</textarea>', html)
+    assert db_session.scalar(select(ProctorDecision.id).where(ProctorDecision.session_id == exam.id)) is None
+
+    kept = decide(room, decision="invalidated", category="examinee.collusion", reason="Jawaban identik dengan 2.")
+    html = kept.get_data(as_text=True)
+    assert re.search(r'<option selected value="invalidated">|<option value="invalidated" selected>', html)
+    assert 'id="understood-error"' in html and 'id="decision-error"' not in html
+
+
 def test_an_action_needs_its_category_chosen_and_says_what_else_was_wrong(room, db_session):
     """The action form's category starts empty too, with an id of its own beside the decision's; a
     refused action names each mistake (not always "choose a category")."""
