@@ -15,6 +15,7 @@ from examserver.accounts import recovery, services
 from examserver.accounts.models import LoginSession
 from examserver.accounts.roles import ROLE_HOME
 from examserver.auth import bp
+from examserver.auth.devices import describe_device
 from examserver.auth.forms import (
     ConfirmForm,
     LanguageForm,
@@ -161,6 +162,7 @@ def account():
         this_session_id=this.id if this else None,
         confirm=ConfirmForm(),
         password_form=PasswordChangeForm(),
+        describe_device=describe_device,
     )
 
 
