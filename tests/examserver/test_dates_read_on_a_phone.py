@@ -1,0 +1,105 @@
+"""Dates on the demo as a person reads them at 360 px (issue 19), never broken inside: a selection
+period's stages, each date range in at most two lines, one moment a line, and each fact's value
+given the width of the card (beside a long stage name it was a column a word wide: "6 Okt / 2026 /
+01.00 / WIB – 26 / Okt ...", eight lines for one range); the proctor's timeline of a session, each
+answer's time in one line (four a row, a word a line, for 51 answers of the finished sitting).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from examserver.accounts.models import User
+from examserver.delivery.models import ExamSchedule, ExamSession
+from examserver.demo.finished import CODE, COPIER
+from examserver.extensions import db
+from examserver.selection.models import SelectionPeriod
+from tests.conftest import csrf_token, demo_client
+from tests.examserver.test_pages_fit_a_phone import PHONE, phone_page, problems_of
+
+#: Each value of the page's fact lists: its width, its lines (line boxes of its text), its text.
+FACTS = """
+() => [...document.querySelectorAll("dl.facts dd")].map((dd) => {
+  const range = document.createRange();
+  range.selectNodeContents(dd);
+  const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+  return {text: dd.textContent.trim(), width: dd.getBoundingClientRect().width, lines: tops.size};
+})
+"""
+
+
+@pytest.fixture(scope="module")
+def demo(own_demo):
+    """A demo of this module's own: choosing English saves it on the committee's account."""
+    return own_demo("selection-phone")
+
+
+@pytest.fixture(scope="module")
+def live_demo(demo):
+    server = make_server("127.0.0.1", 0, demo, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def period(demo) -> tuple[int, str]:
+    with demo.app_context():
+        return db.session.execute(select(SelectionPeriod.id, SelectionPeriod.code).order_by(SelectionPeriod.id)).first()
+
+
+@pytest.mark.parametrize("locale", ["id", "en"])
+def test_a_periods_dates_and_positions_read_on_a_phone(demo, live_demo, browser, period, locale):
+    committee = demo_client(demo, "panitia@demo.id")
+    committee.post("/bahasa", data={"csrf_token": csrf_token(committee, "/tentang"), "lang": locale, "next": "/"})
+    page = phone_page(browser, live_demo, committee, demo)
+    period_id, code = period
+    found = {}
+    problems = []
+    for url in (f"/seleksi/panitia/periode/{period_id}", f"/seleksi/{code}", f"/seleksi/{code}/poster"):
+        page.goto(live_demo + url, wait_until="domcontentloaded")
+        assert page.locator("html").get_attribute("lang") == locale
+        found[url] = page.evaluate(FACTS)
+        problems += problems_of(page)
+    page.context.close()
+    assert not problems, problems
+    for url, facts in found.items():
+        ranges = [fact for fact in facts if " – " in fact["text"]]
+        assert len(ranges) >= 4, (url, facts)  # registration and the stages
+        for fact in ranges:
+            assert fact["lines"] <= 2, (url, fact)  # one moment a line at most
+        for fact in facts:
+            assert fact["width"] >= 0.75 * PHONE["width"], (url, fact)  # the card's width, not a column
+
+
+#: The lines of each answer's time in the timeline's answers table.
+SAVED_LINES = """
+() => [...document.querySelectorAll("table tbody tr > td:nth-child(2)")].map((cell) => {
+  const range = document.createRange();
+  range.selectNodeContents(cell);
+  return new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size;
+})
+"""
+
+
+def test_a_timeline_writes_each_answers_time_in_one_line_on_a_phone(demo, live_demo, browser):
+    with demo.app_context():
+        copier = db.session.scalar(
+            select(ExamSession.id)
+            .join(ExamSchedule, ExamSchedule.id == ExamSession.schedule_id)
+            .join(User, User.id == ExamSession.candidate_id)
+            .where(ExamSchedule.code == CODE, User.email == COPIER)
+        )
+    proctor = demo_client(demo, "pengawas@demo.id")
+    page = phone_page(browser, live_demo, proctor, demo)
+    page.goto(f"{live_demo}/pengawas/sesi/{copier}", wait_until="domcontentloaded")
+    lines = page.evaluate(SAVED_LINES)
+    problems = problems_of(page)
+    page.context.close()
+    assert not problems, problems
+    assert len(lines) >= 50 and set(lines) == {1}, lines
