@@ -1,6 +1,7 @@
 """Every page a person of each role can reach on the demo, found the way a person finds them.
 
-The crawl starts at the role's home page (and the public pages), follows every same-site link
+The crawl starts at the role's home page (and the public pages, and for the staff who read it the
+demo's finished sitting with flags: :func:`finished_sitting_starts`), follows every same-site link
 (``<a href>``, and forms with ``method="get"`` submitted as they are), and keeps at most
 ``PER_ENDPOINT`` URLs per view, so a list of 60 sessions costs two visits, not sixty. It never
 follows sign-out links and never sends anything but GET, so it changes nothing but the demo's
@@ -86,8 +87,10 @@ def _endpoint(adapter, path: str) -> str | None:
 
 def crawl(app, client, starts: list[str], per_endpoint: int = PER_ENDPOINT) -> list[Page]:
     """Breadth first from ``starts``: every same-site GET page the client can reach by links, at
-    most ``per_endpoint`` of each view (the staff-page benchmark takes more)."""
+    most ``per_endpoint`` of each view (the staff-page benchmark takes more); each start is opened
+    whatever its view's count."""
     adapter = app.url_map.bind("localhost")
+    wanted = set(starts)  #: a start is opened even past its view's quota (finished_sitting_starts)
     seen: set[str] = set()
     visits: Counter[str] = Counter()
     queue = deque(starts)
@@ -99,7 +102,7 @@ def crawl(app, client, starts: list[str], per_endpoint: int = PER_ENDPOINT) -> l
             continue
         seen.add(url)
         endpoint = _endpoint(adapter, parts.path)
-        if endpoint is None or endpoint in NEVER or visits[endpoint] >= per_endpoint:
+        if endpoint is None or endpoint in NEVER or (visits[endpoint] >= per_endpoint and url not in wanted):
             continue
         visits[endpoint] += 1
         response = client.get(url)
@@ -116,6 +119,46 @@ def crawl(app, client, starts: list[str], per_endpoint: int = PER_ENDPOINT) -> l
                 target = urldefrag(urljoin(url, target)).url
                 queue.append(target[len("http://localhost") :] if target.startswith("http://localhost") else target)
     return pages
+
+
+def finished_sitting_starts(app, role: str | None) -> list[str]:
+    """Where ``role`` reads the demo's finished sitting with planted irregularities
+    (:mod:`examserver.demo.finished`): its live room, review queue, irregularities CSV and the
+    timelines of the planted sessions for the proctor and the administrator, its schedule page for
+    the committee and the administrator. Two pages of a view rarely include them (the other
+    sittings come first), and they are the pages richest in flags, evidence and numbers."""
+    from flask import url_for
+    from sqlalchemy import select
+
+    from examserver.accounts.models import User
+    from examserver.delivery.models import ExamSchedule, ExamSession
+    from examserver.demo import finished
+    from examserver.extensions import db
+
+    with app.test_request_context():
+        schedule = db.session.scalar(select(ExamSchedule.id).where(ExamSchedule.code == finished.CODE))
+        if schedule is None:
+            return []
+        starts = []
+        if role in ("proctor", "admin"):
+            planted = db.session.scalars(
+                select(ExamSession.id)
+                .join(User, User.id == ExamSession.candidate_id)
+                .where(
+                    ExamSession.schedule_id == schedule,
+                    User.email.in_((finished.COPIER, finished.SOURCE, finished.WANDERER, finished.RUSHER)),
+                )
+                .order_by(ExamSession.id)
+            )
+            starts += [
+                url_for("proctor.room", schedule_id=schedule),
+                url_for("proctor.queue", schedule_id=schedule),
+                url_for("proctor.export_irregularities", schedule_id=schedule),
+                *(url_for("proctor.timeline", session_id=session) for session in planted),
+            ]
+        if role in ("committee", "admin"):
+            starts.append(url_for("delivery.schedule_detail", schedule_id=schedule))
+        return starts
 
 
 def unreached(app, role: str | None, pages: list[Page]) -> set[str]:

@@ -28,7 +28,7 @@ from sqlalchemy import String, select
 from examserver.extensions import db
 from examserver.labels import LABELS
 from tests.conftest import csrf_token, demo_client
-from tests.demo_crawl import ACCOUNTS, Page, crawl, unreached
+from tests.demo_crawl import ACCOUNTS, Page, crawl, finished_sitting_starts, unreached
 from tests.examserver.test_number_pages import english_notation
 
 #: Abbreviations a reader of these pages knows; a word in capitals outside this list is a code.
@@ -39,8 +39,9 @@ ABBREVIATIONS = frozenset(
     "CSV XLSX PDF PNG JPG JPEG ZIP XML JSON HTML QTI IMS MB KB IP PIN RFC OK "
     # psychometrics (the item bank's reviewers read these)
     "IRT SE EM AIC BIC DIF GPCM "
-    # words written in capitals on purpose: a roman numeral, the verdict of a result
-    "II LULUS TIDAK DID NOT PASS "
+    # words written in capitals on purpose: a roman numeral, the verdict of a result ("LULUS ambang
+    # batas", "PASSED the thresholds", "DID NOT PASS the thresholds": the finished sitting's scoreboard)
+    "II LULUS TIDAK DID NOT PASS PASSED "
     # the English pages' abbreviations: times of day, grade point average, identity, HR, standard deviation
     "AM PM GPA ID HR SD".split()
 )
@@ -224,7 +225,7 @@ def client_in(app, role: str | None, locale: str):
 def findings(app, role: str | None, locale: str) -> tuple[list[Page], list[tuple[str, str]]]:
     """The pages ``role`` reaches in ``locale`` and the (url, token) pairs of codes on them."""
     client = client_in(app, role, locale)
-    pages = crawl(app, client, STARTS)
+    pages = crawl(app, client, STARTS + finished_sitting_starts(app, role))
     assert f'<html lang="{locale}"' in pages[0].body, "the crawl is not in the language asked for"
     check = checker(app, locale)
     found = []

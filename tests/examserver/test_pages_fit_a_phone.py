@@ -18,7 +18,7 @@ from werkzeug.serving import make_server
 from examserver import access
 from examserver.accounts.roles import ROLE_HOME
 from tests.conftest import demo_client
-from tests.demo_crawl import ACCOUNTS, Page, crawl
+from tests.demo_crawl import ACCOUNTS, Page, crawl, finished_sitting_starts
 
 PHONE = {"width": 360, "height": 740}
 #: Sub-pixel rounding: a page 361 px wide at a 360 px viewport is rounding, not a sideways scroll.
@@ -92,7 +92,7 @@ def pages_of(demo_app, role: str | None) -> tuple[list[Page], object]:
         client = demo_client(demo_app, ACCOUNTS[role])
         with demo_app.test_request_context():
             starts = [url_for(ROLE_HOME[role])]
-    pages = crawl(demo_app, client, starts)
+    pages = crawl(demo_app, client, starts + finished_sitting_starts(demo_app, role))
     return [page for page in pages if page.status == 200 and page.mimetype == "text/html"], client
 
 
