@@ -68,7 +68,9 @@ MISS_EVERY = 10
 ROWS = (
     "ping", "sign-in", "start", "player page", "resume", "one item", "all items", "save (1 answer)",
     "save (10 answers)", "status", "submit", "server-side expiry", f"live room ({ROOM} candidates)",
+    "live room refresh (since its token)",
 )  # fmt: skip
+LIVE_ROOM = ROWS[-2]
 
 
 class Meter:
@@ -265,6 +267,42 @@ def start_players(meter: Meter, app, people) -> dict:
     return players
 
 
+def watch_the_room(meter: Meter, app, schedule_id: int, players: dict, seq: dict[int, int]) -> None:
+    """The proctor's live room of the first room: ten full reads, then ten refreshes."""
+    proctor = browser_client(app)
+    token = csrf_of(proctor, "/masuk", CSRF_FIELD)
+    proctor.post("/masuk", data={"email": "pengawas@demo.id", "password": "bench12345", "csrf_token": token})
+    for _ in range(10):  # ten refreshes: the room of 40 is the slowest request here
+        response = meter.measure(
+            f"live room ({ROOM} candidates)",
+            proctor.get,
+            f"/pengawas/jadwal/{schedule_id}/langsung.json",
+        )
+        assert response.status_code == 200 and len(json_of(response)["rows"]) == ROOM
+    # The room page's refresh every 5 s sends the token of its previous answer and gets the rows that
+    # changed since, less an overlap of 15 s (a full read every minute, the row above); three
+    # candidates save in between. This run is faster than that overlap, so each refresh still sends
+    # every row saved in the last 15 s: an upper bound of what a 5 s refresh costs.
+    token = json_of(response)["token"]
+    room_ids = [exam_id for exam_id, player in players.items() if player[3] == 0]
+    for refresh in range(10):
+        for exam_id in room_ids[3 * refresh : 3 * refresh + 3]:
+            client, device, headers, _, items = players[exam_id]
+            seq[exam_id] += 1
+            saved = {"position": items[0]["position"], "seq": seq[exam_id], "response": valid_response(items[0])}
+            body_ = {"client_id": device, "saves": [saved]}
+            assert client.post(f"/api/sesi/{exam_id}/jawaban", json=body_, headers=headers).status_code == 200
+        response = meter.measure(
+            "live room refresh (since its token)",
+            proctor.get,
+            f"/pengawas/jadwal/{schedule_id}/langsung.json",
+            query_string={"sejak": token},
+        )
+        reply = json_of(response)
+        assert response.status_code == 200 and not reply["full"] and len(reply["rows"]) >= 3
+        token = reply["token"]
+
+
 def run(
     name: str, url: str, folder: str, rounds: int, profiled: str | None = None, sort: str = "cumulative"
 ) -> dict[str, np.ndarray]:
@@ -321,16 +359,7 @@ def run(
             meter.measure("status", client.get, f"/api/sesi/{exam_id}/status")
         if r % 5 == 0:
             meter.measure("all items", client.get, f"/api/sesi/{exam_id}/butir")
-    proctor = browser_client(app)
-    token = csrf_of(proctor, "/masuk", CSRF_FIELD)
-    proctor.post("/masuk", data={"email": "pengawas@demo.id", "password": "bench12345", "csrf_token": token})
-    for _ in range(10):  # ten refreshes: the room of 40 is the slowest request here
-        response = meter.measure(
-            f"live room ({ROOM} candidates)",
-            proctor.get,
-            f"/pengawas/jadwal/{schedules[0]}/langsung.json",
-        )
-        assert response.status_code == 200 and len(json_of(response)["rows"]) == ROOM
+    watch_the_room(meter, app, schedules[0], players, seq)
     for exam_id, (client, device, headers, room, _) in players.items():
         if room == 0:
             response = meter.measure(
@@ -398,7 +427,7 @@ def report(name: str, samples: dict[str, np.ndarray]) -> None:
         (f"ping <= 1 ms ({ping:.2f})", ping <= 1.0),
         (f"whole start (start with every item + player page) <= 20 ms ({start:.2f})", start <= 20.0),
         (f"submit <= 20 ms ({totals['submit']:.2f})", totals["submit"] <= 20.0),
-        (f"live room of {ROOM} <= 10 ms ({totals[ROWS[-1]]:.2f})", totals[ROWS[-1]] <= 10.0),
+        (f"live room of {ROOM} <= 10 ms ({totals[LIVE_ROOM]:.2f})", totals[LIVE_ROOM] <= 10.0),
     )
     print(f"\nTargets ({name}, medians):")
     for label, met in targets:
