@@ -9,7 +9,6 @@ from decimal import Decimal
 
 import numpy as np
 from flask import Response, abort, flash, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -22,6 +21,7 @@ from examserver.hr import bp
 from examserver.hr.analysis import GROUPINGS, heatmap, load_catalogue, load_workforce
 from examserver.hr.charts import decimal_sign, heatmap_png
 from examserver.hr.forms import TrainingPlanForm
+from examserver.hr.messages import competency_name
 from examserver.hr.models import Employee, PositionProfile, TrainingPlan
 from examserver.hr.services import build_training_plan
 from examserver.hr.views import HR
@@ -33,12 +33,6 @@ from examserver.spreadsheet import inert_cell
 METRICS = ("share", "gap")
 #: Characters per line of a competency's name under the heat map's columns (wrapped at spaces).
 NAME_WIDTH = 16
-
-
-def competency_name(competency) -> str:
-    """A competency's name in the reader's language: its English name on English pages where it has one."""
-    language = str(get_locale() or "id").split("_")[0]
-    return competency.name_en if language == "en" and competency.name_en else competency.name
 
 
 def _column_label(competency) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -43,8 +44,15 @@ def score_label(key: str) -> str:
     return str(text) if text is not None else key
 
 
-def plan_reason(item, programme) -> str:
-    """Why a programme is in a development plan, in the reader's language."""
+def competency_name(competency) -> str:
+    """A competency's name in the reader's language: its English name on English pages where it has one."""
+    language = str(get_locale() or "id").split("_")[0]
+    return competency.name_en if language == "en" and competency.name_en else competency.name
+
+
+def plan_reason(item, programme, names: dict[str, str]) -> str:
+    """Why a programme is in a development plan, in the reader's language; ``names`` gives each
+    competency code's name (:func:`competency_name`)."""
     if item.reason_code == "orientation":
         if item.expected_gap_closed > 0:
             return _(
@@ -56,7 +64,7 @@ def plan_reason(item, programme) -> str:
         "Menutup perkiraan %(gap)s logit kesenjangan pada %(competencies)s (%(per_hour)s per jam, "
         "%(hours)s jam, %(mode)s).",
         gap=format_number(item.expected_gap_closed, "logit"),
-        competencies=", ".join(item.competencies),
+        competencies=", ".join(names.get(code, code) for code in item.competencies),
         per_hour=format_number(item.expected_gap_closed / programme.hours, "gain_rate"),
         hours=format_number(programme.hours, "hours"),
         mode=label("training_mode", programme.mode),

@@ -20,6 +20,7 @@ from examserver.errors import back_on_refusal, refusal_message
 from examserver.extensions import db
 from examserver.hr import bp, success
 from examserver.hr.forms import AcceptSuccessProfileForm
+from examserver.hr.messages import competency_name
 from examserver.hr.models import PositionProfile, SuccessProfile
 from examserver.numbers import parse_number
 from itembank.models import Competency
@@ -58,7 +59,7 @@ def _profile_page(
     except Refusal as refusal:
         analysis, problem = None, refusal_message(refusal.code, **refusal.params)
     latest = _latest(profile.id)
-    names = {c.code: c.name for c in db.session.scalars(select(Competency))}
+    names = {c.code: competency_name(c) for c in db.session.scalars(select(Competency))}
     return render_template(
         "hr/success_profile.html", profile=profile, analysis=analysis, problem=problem, latest=latest,
         names=names, form=ConfirmForm(), typed=typed,

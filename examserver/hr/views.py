@@ -18,7 +18,7 @@ from examserver.formdata import field_values
 from examserver.hr import bp
 from examserver.hr.analysis import load_catalogue, load_workforce
 from examserver.hr.forms import AppointForm, ProfileForm, ProgrammeForm
-from examserver.hr.messages import plan_reason
+from examserver.hr.messages import competency_name, plan_reason
 from examserver.hr.models import (
     CommunityFeedback,
     ConsultationComment,
@@ -144,6 +144,7 @@ def employee(employee_id: int):
         z_critical=workforce.gaps.z_critical,
         proposal=proposal,
         programmes=programmes,
+        names={c.code: competency_name(c) for c in workforce.competencies},
         saved=saved,
         ratings=ratings,
         form=ConfirmForm(),

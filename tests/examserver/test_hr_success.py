@@ -123,6 +123,16 @@ def test_bad_levels_are_refused_and_change_nothing_then_an_edit_is_accepted(own_
             .where(SelectionPeriod.code == "CPNS-DEMO-2026", Position.code == SUCCESS_PROFILE)
         )
         assert demo.competency_profile == {"integritas": 3, "pelayanan_publik": 3}
+    # The accepted profile's table names each competency in the page's language, its code beside it
+    # (an English page read the Indonesian "Integritas").
+    page = client.get(f"/sdm/profil-sukses/{profile_id}").get_data(as_text=True)
+    assert '<td>Integritas <span class="small">MSK.INTEGRITAS</span></td>' in page
+    english = demo_client(app, "hr@demo.id")
+    with english.session_transaction() as session:
+        session["lang"] = "en"
+    page = english.get(f"/sdm/profil-sukses/{profile_id}").get_data(as_text=True)
+    assert '<td>Integrity <span class="small">MSK.INTEGRITAS</span></td>' in page
+    assert "Integritas" not in page
     # Accepting twice is refused.
     token = csrf_token(client, f"/sdm/profil-sukses/{profile_id}")
     client.post(url, data={"csrf_token": token, "level-MSK.INTEGRITAS": "1,6", "understood": "y"})

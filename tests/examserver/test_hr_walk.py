@@ -26,7 +26,7 @@ def world(app, db_session, taxonomy):
 
 def _row(html: str, code: str) -> str:
     """The table row of one competency on the profile page, tags stripped."""
-    match = re.search(rf"<tr>\s*<td>{re.escape(code)} ·.*?</tr>", html, re.S)
+    match = re.search(rf'<tr>\s*<td>[^<]*<span class="small">{re.escape(code)}</span>.*?</tr>', html, re.S)
     assert match, code
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(0)))
 
@@ -51,7 +51,7 @@ def test_hr_officer_walks_from_a_new_hire_to_an_exported_budget_plan(client, db_
     assert plan_section.index("Program ORIENT") < plan_section.index("Program TWK-1")
     assert "Program TKP-1" not in plan_section
     assert "Orientasi wajib bagi setiap pegawai baru." in plan_section
-    assert "Menutup perkiraan 0,60 logit kesenjangan pada SKD.TWK" in plan_section
+    assert "Menutup perkiraan 0,60 logit kesenjangan pada Wawasan Kebangsaan (" in plan_section
 
     # Saving the plan stores it in that order.
     response = client.post(
@@ -161,7 +161,7 @@ def test_the_catalogue_is_editable_by_hr(client, db_session, login_as, world, ta
     }  # fmt: skip
     assert client.post("/sdm/katalog/baru", data=data).status_code == 303
     page = client.get("/sdm/katalog").get_data(as_text=True)
-    assert "BELA-1" in page and "SKD.TWK +0,40" in page
+    assert "BELA-1" in page and 'Wawasan Kebangsaan <span class="small">SKD.TWK</span>&nbsp;+0,40' in page
     bela = db_session.scalar(select(TrainingProgramme).where(TrainingProgramme.code == "BELA-1"))
     assert (bela.hours, bela.cost_per_participant) == (7.5, 50_000)  # typed the Indonesian way
     # A duplicate code and a programme building nothing are refused.
@@ -249,3 +249,32 @@ def test_the_heat_map_names_its_competencies(client, db_session, login_as, world
     assert 'National Insight<br><span class="small">SKD.TWK</span></th>' in page
     client.get("/sdm/kohort/peta.png?per=region")
     assert drawn["c"][1] == "National Insight\n(SKD.TWK)"
+
+
+def test_the_catalogue_profiles_and_an_employee_name_competencies_in_the_readers_language(
+    client, db_session, login_as, world, taxonomy
+):
+    """The catalogue's effects, the position profiles' requirements and an employee's gaps name each
+    competency in the page's language, its code small beside it (the catalogue and the profiles read
+    "SKD.TWK +0,60" and "SKD.TWK ≥ 0,50"; the employee's page Indonesian names in English)."""
+    taxonomy["SKD.TWK"].name_en = "National Insight"
+    db_session.commit()
+    login_as("hr_officer")
+    twk = '<span class="small">SKD.TWK</span>'
+    pages = {
+        "catalogue": "/sdm/katalog",
+        "profiles": "/sdm/profil-jabatan",
+        "employee": f"/sdm/pegawai/{world.new_hire.id}",
+    }
+    for name, url in pages.items():
+        page = client.get(url).get_data(as_text=True)
+        assert f"Wawasan Kebangsaan {twk}" in page, name
+        assert not re.search(r">\s*SKD\.TWK [+≥]", page), name
+    assert f"Wawasan Kebangsaan {twk}&nbsp;≥&nbsp;0,50" in client.get(pages["profiles"]).get_data(as_text=True)
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    for name, url in pages.items():
+        page = client.get(url).get_data(as_text=True)
+        assert f"National Insight {twk}" in page and "Wawasan Kebangsaan" not in page, name
+        # A competency without an English name keeps its one name.
+        assert 'Karakteristik Pribadi <span class="small">SKD.TKP</span>' in page, name
