@@ -39,10 +39,11 @@ def email_address(form, field) -> None:
         raise ValidationError(refusal_message("account.invalid_email"))
 
 
-def understood_field(consequence) -> BooleanField:
+def understood_field(consequence, **options) -> BooleanField:
     """A box "Saya mengerti ..." naming the ``consequence`` of a destructive or consequential
-    action; the form is refused, with the box marked, until it is ticked."""
-    return BooleanField(consequence, validators=[DataRequired(message=UNDERSTOOD)])
+    action; the form is refused, with the box marked, until it is ticked. ``options``: the field's
+    own, e.g. an ``id`` when a page holds another such box."""
+    return BooleanField(consequence, validators=[DataRequired(message=UNDERSTOOD)], **options)
 
 
 class LocaleNumber:

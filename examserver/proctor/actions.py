@@ -17,6 +17,8 @@ from proctoring.models import ScheduleProctor
 from proctoring.services import check_category
 
 MAX_MESSAGE = 300
+#: The most time one extension gives, in seconds (two hours).
+MAX_EXTENSION = 7200
 
 
 def can_watch(session: Session, user_id: int, role: str, schedule_id: int) -> bool:
@@ -85,7 +87,7 @@ def _resume(a: _Action) -> None:
 
 
 def _extend(a: _Action) -> None:
-    if a.exam.is_ended or not a.seconds or not 0 < a.seconds <= 7200:
+    if a.exam.is_ended or not a.seconds or not 0 < a.seconds <= MAX_EXTENSION:
         raise Refusal("proctoring.extension_invalid")
     delivery.credit_time(a.exam, a.seconds)
     a.log("time_extended", seconds=a.seconds)

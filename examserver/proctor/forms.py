@@ -2,9 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
 from examserver.fields import UNDERSTOOD, LocaleIntegerField, understood_field
+from examserver.proctor.actions import ACTIONS, MAX_EXTENSION, MAX_MESSAGE
 from examserver.proctor.messages import MESSAGES, reason_category_label
 from examserver.wtforms_i18n import FlaskForm
 from proctoring.services import REASON_CATEGORIES
@@ -20,23 +21,67 @@ def required_category_choices():
     return [("", _l("(pilih kategori)")), *category_choices()]
 
 
+#: The service's refusal of a short reason, beside the field.
+REASON_REQUIRED = MESSAGES["proctoring.reason_required"]
+
+
+def trimmed(text):
+    return text.strip() if isinstance(text, str) else text
+
+
 class ActionForm(FlaskForm):
-    action = HiddenField(validators=[DataRequired()])
-    # Chosen, never defaulted (the first category used to be logged unseen); its own id and label,
-    # as the timeline shows this form beside the decision form and its category.
+    """One form, one button per action; the checks the actions make of what was typed are made here
+    too (the seconds of an extension, the text of a message, a terminated exam's reason and box), so
+    a mistake shows beside its field with the others. Its fields have ids of their own, as the
+    timeline shows this form beside the decision form."""
+
+    action = HiddenField(
+        validators=[DataRequired(), AnyOf(list(ACTIONS), message=MESSAGES["proctoring.action_unknown"])]
+    )
+    # Chosen, never defaulted (the first category used to be logged unseen).
     category = SelectField(
         _l("Kategori alasan tindakan"),
         choices=required_category_choices,
         validators=[DataRequired(message=_l("Pilih kategori alasan."))],
         id="action-category",
     )
-    comment = TextAreaField(_l("Keterangan"), validators=[Length(max=1000)])
-    seconds = LocaleIntegerField(_l("Tambahan waktu (detik)"), validators=[Optional(), NumberRange(1, 7200)])
-    message = StringField(_l("Pesan untuk peserta"), validators=[Length(max=300)])
+    comment = TextAreaField(
+        _l("Keterangan (untuk menghentikan ujian: wajib, minimal 10 karakter)"),
+        filters=[trimmed],
+        validators=[Length(max=1000)],
+        id="action-comment",
+    )
+    message = StringField(
+        _l("Pesan untuk peserta"), filters=[trimmed], validators=[Length(max=MAX_MESSAGE)], id="action-message"
+    )
+    seconds = LocaleIntegerField(_l("Tambahan waktu (detik)"), id="action-seconds")
+    understood = BooleanField(
+        _l(
+            "Untuk menghentikan ujian: saya mengerti bahwa ujian peserta langsung berakhir dan tidak dapat "
+            "dilanjutkan, dan hanya jawaban yang sudah tersimpan yang dinilai."
+        ),
+        id="action-understood",
+    )
 
+    def validate_seconds(self, field) -> None:
+        # (What could not be read as a whole number was said already, and stopped the checks.)
+        wanted = self.action.data == "extend" or field.data is not None
+        if wanted and not (field.data is not None and 1 <= field.data <= MAX_EXTENSION):
+            raise ValidationError(str(MESSAGES["proctoring.extension_invalid"]))
 
-#: The service's refusal of a short reason, beside the field.
-REASON_REQUIRED = MESSAGES["proctoring.reason_required"]
+    def validate_message(self, field) -> None:
+        if self.action.data == "message" and not field.data:
+            raise ValidationError(str(MESSAGES["proctoring.message_invalid"]))
+
+    def validate_comment(self, field) -> None:
+        # Ending an exam takes a reason, as the service wants it (at least 10 characters).
+        if self.action.data == "terminate" and len(field.data or "") < 10:
+            raise ValidationError(str(REASON_REQUIRED))
+
+    def validate_understood(self, field) -> None:
+        # Asked only when ending the exam: the other actions can be undone or change no result.
+        if self.action.data == "terminate" and not field.data:
+            raise ValidationError(str(UNDERSTOOD))
 
 
 class DecisionForm(FlaskForm):
@@ -59,7 +104,7 @@ class DecisionForm(FlaskForm):
     # The service's own check (at least 10 characters once trimmed), made here so it shows with the others.
     reason = TextAreaField(
         _l("Alasan (wajib, minimal 10 karakter)"),
-        filters=[lambda text: text.strip() if isinstance(text, str) else text],
+        filters=[trimmed],
         validators=[
             DataRequired(message=REASON_REQUIRED),
             Length(min=10, message=REASON_REQUIRED),
@@ -86,10 +131,23 @@ class ConfirmInvalidationForm(FlaskForm):
         _l(
             "Saya mengerti: hasil ujian ini langsung batal, tidak ikut peringkat, dan sertifikatnya dinyatakan "
             "tidak berlaku; hanya sanggahan yang diterima dapat memulihkannya."
-        )
+        ),
+        id="confirm-understood",  # the decision form beside it has its own box
     )
 
 
 class AppealOutcomeForm(FlaskForm):
-    outcome = SelectField(_l("Hasil"), choices=[("rejected", _l("Ditolak")), ("upheld", _l("Diterima"))])
-    reason = TextAreaField(_l("Alasan (wajib)"), validators=[DataRequired(), Length(max=4000)])
+    # Chosen, never defaulted (it defaulted to rejected); its own ids beside the decision form's.
+    outcome = SelectField(
+        _l("Hasil"),
+        choices=[("", _l("(pilih hasil)")), ("rejected", _l("Ditolak")), ("upheld", _l("Diterima"))],
+        validators=[DataRequired(message=_l("Pilih hasil sanggahan."))],
+        id="appeal-outcome",
+    )
+    # The service's own check (at least 10 characters once trimmed), made here so it shows with the others.
+    reason = TextAreaField(
+        _l("Alasan (wajib, minimal 10 karakter)"),
+        filters=[trimmed],
+        validators=[DataRequired(message=REASON_REQUIRED), Length(min=10, message=REASON_REQUIRED), Length(max=4000)],
+        id="appeal-reason",
+    )

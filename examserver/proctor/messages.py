@@ -25,7 +25,7 @@ MESSAGES = {
     "proctoring.not_waiting": _l("Peserta tidak sedang menunggu izin mulai."),
     "proctoring.not_running": _l("Ujian peserta ini tidak sedang berlangsung."),
     "proctoring.not_paused": _l("Ujian peserta ini tidak sedang dijeda."),
-    "proctoring.extension_invalid": _l("Tambahan waktu harus 1 sampai 7200 detik."),
+    "proctoring.extension_invalid": _l("Tambahan waktu harus 1 sampai 7.200 detik."),
     "proctoring.message_invalid": _l("Pesan harus diisi, paling banyak 300 karakter."),
     "proctoring.event_kind_unknown": _l("Jenis kejadian tidak dikenal."),
     "proctoring.action_unknown": _l("Tindakan tidak dikenal."),

@@ -17,9 +17,8 @@ from examserver.auth.views import safe_next
 from examserver.delivery.integrity import anchor_file
 from examserver.delivery.models import Answer, ExamSchedule, ExamSession, SessionItem
 from examserver.downloads import csv_attachment
-from examserver.errors import back_on_refusal, flash_refusal
+from examserver.errors import flash_refusal
 from examserver.extensions import db
-from examserver.formdata import flash_form_errors
 from examserver.labels import label
 from examserver.proctor import bp
 from examserver.proctor.actions import act, assigned_schedules, can_watch
@@ -32,6 +31,7 @@ from examserver.proctor.messages import (
 )
 from examserver.proctor.review import SessionRisk, copying_flags, review_queue
 from examserver.proctor.stored_forensics import STORED
+from examserver.wtforms_i18n import FlaskForm
 from itembank.database import utcnow
 from proctoring import chain, services
 from proctoring.models import Appeal, ProctorDecision
@@ -59,12 +59,6 @@ def _may_watch(schedule_id: int) -> bool:
     the account: the live room is polled every few seconds by every proctor."""
     signed_in = identity()
     return signed_in is not None and can_watch(db.session, signed_in.user_id, signed_in.role, schedule_id)
-
-
-def timeline_action(session_id: int) -> tuple[ExamSession, str]:
-    """A watched session for a form posted from its timeline, and the timeline (where a refusal goes back)."""
-    exam = watched_session(session_id)
-    return exam, back_on_refusal(url_for("proctor.timeline", session_id=exam.id))
 
 
 @bp.app_context_processor
@@ -123,27 +117,28 @@ def room_data(schedule_id: int):
 @bp.route("/sesi/<int:session_id>/tindakan", methods=["POST"])
 @access.roles(*STAFF)
 def session_action(session_id: int):
-    """Authorise, pause, resume, extend, message, allow another device, or terminate."""
+    """Authorise, pause, resume, extend, message, allow another device, or terminate; a mistake
+    shows the timeline again with every error beside its field and what was typed."""
     exam = watched_session(session_id)
-    back = back_on_refusal(safe_next(request.form.get("next")) or url_for("proctor.room", schedule_id=exam.schedule_id))
+    back = safe_next(request.form.get("next")) or url_for("proctor.room", schedule_id=exam.schedule_id)
     form = ActionForm()
     if form.validate_on_submit():
-        act(
-            db.session,
-            exam,
-            form.action.data,
-            actor_id=current_user.id,
-            category=form.category.data,
-            comment=form.comment.data,
-            now=utcnow(),
-            seconds=form.seconds.data,
-            message=form.message.data,
-        )
-        db.session.commit()
-        flash(_("%(reg)s: tindakan dicatat.", reg=exam.registration_number), "success")
-    else:
-        flash_form_errors(form)
-    return redirect(back), 303
+        with flash_refusal():  # the session's state, not what was typed: above the form
+            act(
+                db.session,
+                exam,
+                form.action.data,
+                actor_id=current_user.id,
+                category=form.category.data,
+                comment=form.comment.data,
+                now=utcnow(),
+                seconds=form.seconds.data,
+                message=form.message.data,
+            )
+            db.session.commit()
+            flash(_("%(reg)s: tindakan dicatat.", reg=exam.registration_number), "success")
+            return redirect(back), 303
+    return timeline_page(exam, action_form=form)
 
 
 def commit_stored() -> None:
@@ -249,11 +244,20 @@ def answered_items(exam: ExamSession) -> list[SessionItem]:
 @access.roles(*STAFF)
 def timeline(session_id: int):
     """One candidate's timeline: answers and events in order, decisions, appeals."""
-    return timeline_page(watched_session(session_id), DecisionForm(formdata=None))
+    return timeline_page(watched_session(session_id))
 
 
-def timeline_page(exam: ExamSession, decision_form: DecisionForm):
-    """The timeline page, its decision form as given (blank, or as posted with its mistakes)."""
+def timeline_page(exam: ExamSession, posted_about: int | None = None, **posted: FlaskForm):
+    """The timeline page with its forms blank, but for the one ``posted`` (by its name on the page,
+    e.g. ``decision_form=form``), shown again as posted with its mistakes beside its fields and what
+    was typed. An invalidation to confirm and an open appeal have a form each: only the one the post
+    was about (``posted_about``, the decision's or the appeal's id) shows it, the others ``blank``."""
+    blank = {
+        "action_form": ActionForm(formdata=None),
+        "decision_form": DecisionForm(formdata=None),
+        "confirm_invalidation": ConfirmInvalidationForm(formdata=None),
+        "appeal_form": AppealOutcomeForm(formdata=None),
+    }
     copying = copying_flags(db.session, exam) if exam.is_ended else []
     commit_stored()  # before reading the rest, which a commit would expire
     record = services.timeline(db.session, exam.id)
@@ -269,14 +273,13 @@ def timeline_page(exam: ExamSession, decision_form: DecisionForm):
         answers=answers,
         copying=copying,
         people=people,
-        decision_form=decision_form,
-        confirm_invalidation=ConfirmInvalidationForm(formdata=None),
-        appeal_form=AppealOutcomeForm(formdata=None),
-        action_form=ActionForm(formdata=None),
         confirm=ConfirmForm(),
         in_force=services.effective_decision(db.session, exam.id),
         standing=standing_of(db.session, exam.id),
         checkpoint=chain.latest_checkpoint(db.session, exam.id),
+        blank=blank,
+        posted_about=posted_about,
+        **{**blank, **posted},
     )
 
 
@@ -301,23 +304,24 @@ def decide(session_id: int):
             db.session.commit()
             flash(_("Keputusan dicatat."), "success")
             return redirect(url_for("proctor.timeline", session_id=exam.id)), 303
-    return timeline_page(exam, form)
+    return timeline_page(exam, decision_form=form)
 
 
 @bp.route("/keputusan/<int:decision_id>/konfirmasi", methods=["POST"])
 @access.roles(*STAFF)
 def confirm(decision_id: int):
-    """A second proctor or admin confirms an invalidation."""
+    """A second proctor or admin confirms an invalidation; unticked, the timeline shows again
+    with the box marked."""
     decision = db.get_or_404(ProctorDecision, decision_id)
-    exam, back = timeline_action(decision.session_id)
+    exam = watched_session(decision.session_id)
     form = ConfirmInvalidationForm()
     if form.validate_on_submit():
-        services.confirm_invalidation(db.session, decision, actor_id=current_user.id, anchor_file=anchor_file())
-        db.session.commit()
-        flash(_("Pembatalan dikonfirmasi."), "success")
-    else:
-        flash_form_errors(form)
-    return redirect(back), 303
+        with flash_refusal():  # the decision's state (confirmed already, by its maker): above the page
+            services.confirm_invalidation(db.session, decision, actor_id=current_user.id, anchor_file=anchor_file())
+            db.session.commit()
+            flash(_("Pembatalan dikonfirmasi."), "success")
+            return redirect(url_for("proctor.timeline", session_id=exam.id)), 303
+    return timeline_page(exam, confirm_invalidation=form, posted_about=decision.id)
 
 
 @bp.route("/sanggah")
@@ -337,19 +341,22 @@ def appeals():
 @bp.route("/sanggah/<int:appeal_id>", methods=["POST"])
 @access.roles(*STAFF)
 def decide_appeal(appeal_id: int):
-    """Decide an appeal (someone other than whoever made the decision appealed against)."""
+    """Decide an appeal (someone other than whoever made the decision appealed against); a mistake
+    shows the timeline again with every error beside its field and what was typed."""
     appeal = db.get_or_404(Appeal, appeal_id)
-    exam, back = timeline_action(appeal.session_id)
+    exam = watched_session(appeal.session_id)
     form = AppealOutcomeForm()
     if form.validate_on_submit():
-        services.decide_appeal(
-            db.session,
-            appeal,
-            upheld=form.outcome.data == "upheld",
-            outcome=form.reason.data,
-            actor_id=current_user.id,
-            anchor_file=anchor_file(),
-        )
-        db.session.commit()
-        flash(_("Sanggahan diputuskan."), "success")
-    return redirect(back), 303
+        with flash_refusal():  # who decides, or decided already: above the page
+            services.decide_appeal(
+                db.session,
+                appeal,
+                upheld=form.outcome.data == "upheld",
+                outcome=form.reason.data,
+                actor_id=current_user.id,
+                anchor_file=anchor_file(),
+            )
+            db.session.commit()
+            flash(_("Sanggahan diputuskan."), "success")
+            return redirect(url_for("proctor.timeline", session_id=exam.id)), 303
+    return timeline_page(exam, appeal_form=form, posted_about=appeal.id)

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from examserver.delivery.models import ExamSession
-from proctoring.models import IntegrityEvent, ProctorDecision, ScheduleProctor
+from proctoring.models import Appeal, IntegrityEvent, ProctorDecision, ScheduleProctor
 from tests.conftest import csrf_token, login
 from tests.examserver.player_client import Player
 
@@ -110,11 +110,11 @@ def test_message_pause_resume_extend_and_terminate(room, db_session):
     db_session.expire_all()
     assert db_session.get(ExamSession, room["exam"].id).deadline_at >= before + timedelta(seconds=600)
 
-    short = act(room, "terminate", comment="singkat")
-    assert short.status_code == 303
+    short = act(room, "terminate", comment="singkat", understood="y")
+    assert short.status_code == 200
     db_session.expire_all()
     assert db_session.get(ExamSession, room["exam"].id).status == "in_progress"  # a reason is required
-    act(room, "terminate", comment="Peserta terbukti memakai ponsel kedua.")
+    act(room, "terminate", comment="Peserta terbukti memakai ponsel kedua.", understood="y")
     db_session.expire_all()
     exam = db_session.get(ExamSession, room["exam"].id)
     assert exam.status == "terminated" and exam.result is not None
@@ -180,9 +180,17 @@ def test_invalidation_then_confirmation_then_appeal(app, room, db_session, make_
     other = app.test_client()
     login(other, second.email)
     confirmation = {"csrf_token": csrf_token(other, f"/pengawas/sesi/{exam.id}")}
-    other.post(f"/pengawas/keputusan/{decision_id}/konfirmasi", data=confirmation)
+    unticked = other.post(f"/pengawas/keputusan/{decision_id}/konfirmasi", data=confirmation)
     db_session.expire_all()
     assert db_session.get(ProctorDecision, decision_id).confirmed_by_id is None  # the box was not ticked
+    # The timeline again, the box marked beside it (it was a flash after a redirect); the browser
+    # leaves the check to the server, and the box's id is not the decision form's.
+    html = unticked.get_data(as_text=True)
+    assert unticked.status_code == 200 and not unticked.history
+    assert re.search(r'<p class="error" id="confirm-understood-error">Centang kotak ini', html)
+    form_tag = re.search(rf'<form[^>]*action="/pengawas/keputusan/{decision_id}/konfirmasi[^"]*"[^>]*>', html)
+    assert form_tag and "novalidate" in form_tag.group()
+    assert html.count('id="understood"') == 1 and html.count('id="confirm-understood"') == 1
     other.post(f"/pengawas/keputusan/{decision_id}/konfirmasi", data={**confirmation, "understood": "y"})
     db_session.expire_all()
     assert db_session.get(ProctorDecision, decision_id).confirmed_by_id == second.id
@@ -200,6 +208,43 @@ def test_invalidation_then_confirmation_then_appeal(app, room, db_session, make_
     assert "Sanggahan Anda" in candidate.get(f"/ujian/{exam.id}/hasil").get_data(as_text=True)
     appeals = client.get("/pengawas/sanggah").get_data(as_text=True)
     assert exam.registration_number in appeals
+
+    decide_the_appeal(app, exam, other, db_session, make_user)
+
+
+def decide_the_appeal(app, exam, other, db_session, make_user):
+    """The appeal of the test above, decided: the proctor who confirmed the decision may not, an admin may."""
+    # The outcome is chosen, never defaulted (it defaulted to
+    # rejected), and a mistake shows the timeline again, every error beside its field and the
+    # typed reason kept (a too short reason was a flash after a redirect that lost it).
+    appeal_id = db_session.scalar(select(Appeal.id).where(Appeal.session_id == exam.id))
+    page = other.get(f"/pengawas/sesi/{exam.id}").get_data(as_text=True)
+    form_tag = re.search(rf'<form[^>]*action="/pengawas/sanggah/{appeal_id}[^"]*"[^>]*>', page)
+    assert form_tag and "novalidate" in form_tag.group()
+    first_choice = re.search(r'<select[^>]*name="outcome"[^>]*>\s*<option([^>]*)>', page)
+    assert first_choice and first_choice.group(1) == ' value=""'
+    outcome = {"csrf_token": csrf_token(other, f"/pengawas/sesi/{exam.id}"), "outcome": "", "reason": "Benar"}
+    refused = other.post(f"/pengawas/sanggah/{appeal_id}", data=outcome)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 200 and not refused.history
+    for name, message in (
+        ("appeal-outcome", "Pilih hasil sanggahan."),
+        ("appeal-reason", "Tuliskan alasannya (minimal 10 karakter)."),
+    ):
+        assert re.search(rf'<p class="error" id="{name}-error">{re.escape(message)}</p>', html), name
+    assert re.search(r'<textarea[^>]*name="reason"[^>]*>\s*Benar</textarea>', html)
+    db_session.expire_all()
+    assert db_session.get(Appeal, appeal_id).status == "open"
+    upheld = {**outcome, "outcome": "upheld", "reason": "Tempat duduknya memang terpisah."}
+    not_theirs = other.post(f"/pengawas/sanggah/{appeal_id}", data=upheld).get_data(as_text=True)
+    assert "Sanggahan harus diputus oleh orang yang tidak membuat keputusan itu." in not_theirs  # they confirmed it
+    assert re.search(r'<textarea[^>]*name="reason"[^>]*>\s*Tempat duduknya memang terpisah.</textarea>', not_theirs)
+    third = app.test_client()
+    login(third, make_user("admin").email)
+    upheld["csrf_token"] = csrf_token(third, f"/pengawas/sesi/{exam.id}")
+    assert third.post(f"/pengawas/sanggah/{appeal_id}", data=upheld).status_code == 303
+    db_session.expire_all()
+    assert db_session.get(Appeal, appeal_id).status == "upheld"
 
 
 def test_committee_assigns_proctors(app, client, exam_factory, make_user, db_session):
@@ -287,6 +332,59 @@ def test_an_action_needs_its_category_chosen_and_says_what_else_was_wrong(room, 
     db_session.expire_all()
     after = db_session.scalar(select(func.count(IntegrityEvent.id)).where(IntegrityEvent.session_id == exam.id))
     assert after == events
+
+
+def test_an_action_s_mistakes_show_beside_their_fields_with_what_was_typed(room, db_session):
+    """A refused action shows the timeline again at the action form, every mistake beside its field
+    (the seconds an extension needs, the text of a message) and what was typed kept; it was a flash
+    above the page after a redirect that lost the comment, and the browser stopped at the first
+    empty field with its own bubble (the form now carries novalidate)."""
+    exam = room["exam"]
+    page = room["client"].get(f"/pengawas/sesi/{exam.id}").get_data(as_text=True)
+    form_tag = re.search(rf'<form[^>]*action="/pengawas/sesi/{exam.id}/tindakan[^"]*"[^>]*>', page)
+    assert form_tag and "novalidate" in form_tag.group()
+    events = db_session.scalar(select(func.count(IntegrityEvent.id)).where(IntegrityEvent.session_id == exam.id))
+
+    extend = act(room, "extend", category="", comment="Listrik padam di ruang 2", seconds="")
+    html = extend.get_data(as_text=True)
+    assert extend.status_code == 200 and not extend.history
+    for name, message in (
+        ("action-category", "Pilih kategori alasan."),
+        ("action-seconds", "Tambahan waktu harus 1 sampai 7.200 detik."),
+    ):
+        assert re.search(rf'<p class="error" id="{name}-error">{re.escape(message)}</p>', html), name
+    assert re.search(r'<textarea[^>]*name="comment"[^>]*>\s*Listrik padam di ruang 2</textarea>', html)
+    too_long = act(room, "extend", seconds="9.000").get_data(as_text=True)
+    assert 'id="action-seconds-error">Tambahan waktu harus 1 sampai 7.200 detik.<' in too_long
+    assert re.search(r'<input[^>]*name="seconds"[^>]*value="9.000"', too_long)
+    message = act(room, "message", comment="Peserta menoleh", message=" ").get_data(as_text=True)
+    assert 'id="action-message-error">Pesan harus diisi, paling banyak 300 karakter.<' in message
+    db_session.expire_all()
+    after = db_session.scalar(select(func.count(IntegrityEvent.id)).where(IntegrityEvent.session_id == exam.id))
+    assert after == events
+
+
+def test_stopping_an_exam_asks_naming_the_consequence(room, db_session):
+    """Stopping a candidate's exam (it ends for good and is scored as saved) needs a ticked box
+    naming that, and a reason of ten characters; refused, both mistakes show beside their fields at
+    once, the reason kept, and the exam runs on (one click ended it)."""
+    exam = room["exam"]
+    page = room["client"].get(f"/pengawas/sesi/{exam.id}").get_data(as_text=True)
+    assert "ujian peserta langsung berakhir dan tidak dapat dilanjutkan" in page
+    refused = act(room, "terminate", comment="Ponsel")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 200
+    assert 'id="action-comment-error">Tuliskan alasannya (minimal 10 karakter).<' in html
+    assert 'id="action-understood-error">Centang kotak ini untuk menyatakan Anda mengerti akibatnya.<' in html
+    assert re.search(r'<textarea[^>]*name="comment"[^>]*>\s*Ponsel</textarea>', html)
+    unticked = act(room, "terminate", comment="Peserta memakai ponsel kedua.").get_data(as_text=True)
+    assert 'id="action-understood-error"' in unticked and 'id="action-comment-error"' not in unticked
+    db_session.expire_all()
+    assert db_session.get(ExamSession, exam.id).status == "in_progress"
+    done = act(room, "terminate", comment="Peserta memakai ponsel kedua.", understood="y")
+    assert done.status_code == 303
+    db_session.expire_all()
+    assert db_session.get(ExamSession, exam.id).status == "terminated"
 
 
 def test_decisions_show_and_export_labels_next_to_codes(room):

@@ -70,7 +70,7 @@ def test_hostile_text_in_every_field_is_rendered_inert(app, db_session, make_use
     token = token_of(watcher)
     for action, extra in (
         ("message", {"message": payload("PROCTORMSG")}),
-        ("terminate", {"comment": "Dihentikan " + payload("PROCTORCOMMENT")}),
+        ("terminate", {"comment": "Dihentikan " + payload("PROCTORCOMMENT"), "understood": "y"}),
     ):
         response = watcher.post(
             f"/pengawas/sesi/{exam.id}/tindakan",
