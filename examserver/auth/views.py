@@ -150,20 +150,26 @@ def forget_this_browser(response, *, keep_storage: bool):
 @access.signed_in
 def account():
     """The user's own account: open sessions and password."""
+    return account_page(PasswordChangeForm(formdata=None))
+
+
+def account_page(password_form: PasswordChangeForm, status: int = 200):
+    """The account page, its password form blank or as posted with its mistakes (never the passwords typed)."""
     rows = db.session.scalars(
         select(LoginSession)
         .where(LoginSession.user_id == current_user.id, LoginSession.revoked_at.is_(None))
         .order_by(LoginSession.last_seen_at.desc())
     ).all()
     this = current_login_session()
-    return render_template(
+    page = render_template(
         "auth/account.html",
         sessions=rows,
         this_session_id=this.id if this else None,
         confirm=ConfirmForm(),
-        password_form=PasswordChangeForm(),
+        password_form=password_form,
         describe_device=describe_device,
     )
+    return page, status
 
 
 @bp.route("/akun/keluar-semua", methods=["POST"])
@@ -180,23 +186,25 @@ def logout_everywhere():
 @bp.route("/akun/kata-sandi", methods=["POST"])
 @access.signed_in
 def change_password():
-    """Change one's own password; other devices are signed out."""
+    """Change one's own password; other devices are signed out. A mistake shows the account page
+    again with every error beside its field (the passwords typed are never sent back)."""
     form = PasswordChangeForm()
-    if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
-        return redirect(url_for("auth.account")), 303
     user = current_user._get_current_object()
-    if not services.authenticate(db.session, user.email, form.current.data):
-        flash(_("Kata sandi sekarang salah."), "error")
-        return redirect(url_for("auth.account")), 303
-    services.set_password(user, form.new.data)
-    this = current_login_session()
-    for row in user.login_sessions:
-        if this is None or row.id != this.id:
-            services.revoke_session(row)
-    return committed(_("Kata sandi telah diganti. Perangkat lain telah dikeluarkan."), url_for("auth.account"))
+    valid = form.validate_on_submit()
+    # The current password is checked with the rest, so its mistake shows with theirs.
+    if form.current.data and not services.authenticate(db.session, user.email, form.current.data):
+        form.current.errors.append(_("Kata sandi sekarang salah."))
+        valid = False
+    if not valid:
+        return account_page(form, 422)
+    with flash_refusal(form.new):
+        services.set_password(user, form.new.data)
+        this = current_login_session()
+        for row in user.login_sessions:
+            if this is None or row.id != this.id:
+                services.revoke_session(row)
+        return committed(_("Kata sandi telah diganti. Perangkat lain telah dikeluarkan."), url_for("auth.account"))
+    return account_page(form, 422)
 
 
 @bp.route("/bahasa", methods=["POST"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -264,6 +265,32 @@ def test_password_change_with_wrong_current_password_changes_nothing(client, mak
             "confirm": "sandi-baru-99",
         },
     )
+    fresh = client.application.test_client()
+    assert login(fresh, user.email, PASSWORD).status_code == 302
+
+
+def test_a_password_change_s_mistakes_show_beside_their_fields_and_no_password_comes_back(client, make_user):
+    """Every mistake at once beside its field, the wrong current password with the others (it was one
+    flash above the page at a time, after a redirect); the browser leaves the checks to the server
+    (novalidate); and nothing typed is sent back, as passwords never are."""
+    user = make_user()
+    login(client, user.email)
+    page = client.get("/akun").get_data(as_text=True)
+    form_tag = re.search(r'<form[^>]*action="/akun/kata-sandi[^"]*"[^>]*>', page)
+    assert form_tag and "novalidate" in form_tag.group()
+    typed = {"current": "keliru-123", "new": "pendek", "confirm": "lain-lagi"}
+    response = client.post("/akun/kata-sandi", data={"csrf_token": csrf_token(client, "/akun"), **typed})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and not response.history
+    for name, message in (
+        ("current", "Kata sandi sekarang salah."),
+        ("new", "Kata sandi minimal 8 karakter."),
+        ("confirm", "Kedua kata sandi baru tidak sama."),
+    ):
+        assert re.search(rf'<p class="error" id="{name}-error">{re.escape(message)}</p>', html), name
+    for value in typed.values():
+        assert value not in html
+    assert not re.search(r'name="(current|new|confirm)"[^>]*value="[^"]', html)
     fresh = client.application.test_client()
     assert login(fresh, user.email, PASSWORD).status_code == 302
 
