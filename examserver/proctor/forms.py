@@ -151,3 +151,11 @@ class AppealOutcomeForm(FlaskForm):
         validators=[DataRequired(message=REASON_REQUIRED), Length(min=10, message=REASON_REQUIRED), Length(max=4000)],
         id="appeal-reason",
     )
+    # The outcome is final and, when upheld, gives the result back everywhere it is shown.
+    understood = understood_field(
+        _l(
+            "Saya mengerti: putusan sanggahan ini final; bila sanggahan diterima, pembatalan hasil dicabut "
+            "dan hasil peserta kembali berlaku di peringkat, pengumuman, dan sertifikat."
+        ),
+        id="appeal-understood",
+    )

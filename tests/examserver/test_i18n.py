@@ -112,3 +112,14 @@ def test_templates_follow_the_locale_of_the_request_and_a_forced_one(app):
         assert str(lazy_gettext("Selesai")) == gettext("Selesai") == "Finished"
     with app.test_request_context():
         assert render_template_string(page) == "Selesai 2 soal"
+
+
+def test_a_heading_over_one_value_per_row_reads_singular_in_english(app):
+    """A column heading names what one cell holds: a section's threshold, a candidate's SKB score
+    (they read "Thresholds" and "SKB scores"); an item's several category thresholds stay plural."""
+    with app.test_request_context(), force_locale("en"):
+        assert [gettext("Ambang"), gettext("Nilai SKB"), gettext("Ambang kategori")] == [
+            "Threshold",
+            "SKB score",
+            "Category thresholds",
+        ]

@@ -230,12 +230,14 @@ def decide_the_appeal(app, exam, other, db_session, make_user):
     for name, message in (
         ("appeal-outcome", "Pilih hasil sanggahan."),
         ("appeal-reason", "Tuliskan alasannya (minimal 10 karakter)."),
+        ("appeal-understood", "Centang kotak ini untuk menyatakan Anda mengerti akibatnya."),
     ):
         assert re.search(rf'<p class="error" id="{name}-error">{re.escape(message)}</p>', html), name
     assert re.search(r'<textarea[^>]*name="reason"[^>]*>\s*Benar</textarea>', html)
     db_session.expire_all()
     assert db_session.get(Appeal, appeal_id).status == "open"
-    upheld = {**outcome, "outcome": "upheld", "reason": "Tempat duduknya memang terpisah."}
+    assert "putusan sanggahan ini final" in page  # the box names what the outcome does
+    upheld = {**outcome, "outcome": "upheld", "reason": "Tempat duduknya memang terpisah.", "understood": "y"}
     not_theirs = other.post(f"/pengawas/sanggah/{appeal_id}", data=upheld).get_data(as_text=True)
     assert "Sanggahan harus diputus oleh orang yang tidak membuat keputusan itu." in not_theirs  # they confirmed it
     assert re.search(r'<textarea[^>]*name="reason"[^>]*>\s*Tempat duduknya memang terpisah.</textarea>', not_theirs)

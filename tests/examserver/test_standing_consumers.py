@@ -257,7 +257,7 @@ def test_acceptance_walk_invalidate_confirm_appeal_restore(app, info, clients):
     )
     with app.app_context():
         appeal_id = db.session.scalar(select(Appeal.id).where(Appeal.session_id == sid))
-    outcome = {"outcome": "upheld", "reason": "Bukti menunjukkan kandidat7 sumber, bukan penyalin."}
+    outcome = {"outcome": "upheld", "reason": "Bukti menunjukkan kandidat7 sumber, bukan penyalin.", "understood": "y"}
     response = post_form(second, timeline, f"/pengawas/sanggah/{appeal_id}", outcome)
     assert response.status_code == 303
     assert ranking(app, info, final=False) == basic_before and ranking(app, info, final=True) == final_before
