@@ -61,7 +61,8 @@ def effectiveness_validity_png(intake_id: int):
     if not report.validity:
         abort(404)
     rows = report.validity
-    image = validity_png(
+    return _png(
+        validity_png,
         [score_label(r.key) for r in rows],
         np.array([r.result.r for r in rows]),
         np.array([[r.result.ci_bca.low, r.result.ci_bca.high] for r in rows]),
@@ -70,9 +71,7 @@ def effectiveness_validity_png(intake_id: int):
         legend=(_("teramati pada yang diterima"), _("dikoreksi restriksi rentang")),
         xlabel=_("Korelasi dengan kinerja (interval 95%)"),
         title=_("Validitas prediktif per instrumen"),
-        decimal=decimal_sign(),
     )
-    return Response(image, mimetype="image/png")
 
 
 @bp.route("/efektivitas/<int:intake_id>/sebaran/<key>.png")
@@ -81,15 +80,14 @@ def effectiveness_scatter_png(intake_id: int, key: str):
     """Scatter of one selection score against performance among the hired."""
     intake = db.get_or_404(RecruitmentIntake, intake_id)
     row = next((r for r in _points(intake).validity if r.key == key), None) or abort(404)
-    image = scatter_png(
+    return _png(
+        scatter_png,
         row.scores,
         row.performance,
         xlabel=score_label(key),
         ylabel=_("Kinerja (gabungan, 0-100)"),
         title=_("%(score)s dan kinerja, r = %(r)s", score=score_label(key), r=format_number(row.result.r, "statistic")),
-        decimal=decimal_sign(),
     )
-    return Response(image, mimetype="image/png")
 
 
 @bp.route("/efektivitas/<int:intake_id>/dampak/<attribute>.png")
@@ -98,12 +96,16 @@ def effectiveness_impact_png(intake_id: int, attribute: str):
     """Impact ratios of one grouping against the four-fifths line."""
     intake = db.get_or_404(RecruitmentIntake, intake_id)
     impact = _points(intake).impact.get(attribute) or abort(404)
-    image = impact_png(
+    return _png(
+        impact_png,
         [str(g) for g in impact.groups.tolist()],
         impact.impact_ratio,
         impact.threshold,
         xlabel=_("Rasio tingkat kelulusan terhadap kelompok tertinggi"),
         title=_("Dampak merugikan (aturan empat perlima)"),
-        decimal=decimal_sign(),
     )
-    return Response(image, mimetype="image/png")
+
+
+def _png(draw, *args, **options) -> Response:
+    """A chart drawn by ``draw`` with the reader's decimal sign, as the image response."""
+    return Response(draw(*args, decimal=decimal_sign(), **options), mimetype="image/png")

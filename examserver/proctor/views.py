@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -20,6 +20,7 @@ from examserver.downloads import csv_attachment
 from examserver.errors import flash_refusal
 from examserver.extensions import db
 from examserver.labels import label
+from examserver.outcome import committed
 from examserver.proctor import bp
 from examserver.proctor.actions import act, assigned_schedules, can_watch
 from examserver.proctor.forms import ActionForm, AppealOutcomeForm, ConfirmInvalidationForm, DecisionForm
@@ -135,9 +136,7 @@ def session_action(session_id: int):
                 seconds=form.seconds.data,
                 message=form.message.data,
             )
-            db.session.commit()
-            flash(_("%(reg)s: tindakan dicatat.", reg=exam.registration_number), "success")
-            return redirect(back), 303
+            return committed(_("%(reg)s: tindakan dicatat.", reg=exam.registration_number), back)
     return timeline_page(exam, action_form=form)
 
 
@@ -301,9 +300,7 @@ def decide(session_id: int):
                 actor_id=current_user.id,
                 anchor_file=anchor_file(),
             )
-            db.session.commit()
-            flash(_("Keputusan dicatat."), "success")
-            return redirect(url_for("proctor.timeline", session_id=exam.id)), 303
+            return committed(_("Keputusan dicatat."), url_for("proctor.timeline", session_id=exam.id))
     return timeline_page(exam, decision_form=form)
 
 
@@ -318,9 +315,7 @@ def confirm(decision_id: int):
     if form.validate_on_submit():
         with flash_refusal():  # the decision's state (confirmed already, by its maker): above the page
             services.confirm_invalidation(db.session, decision, actor_id=current_user.id, anchor_file=anchor_file())
-            db.session.commit()
-            flash(_("Pembatalan dikonfirmasi."), "success")
-            return redirect(url_for("proctor.timeline", session_id=exam.id)), 303
+            return committed(_("Pembatalan dikonfirmasi."), url_for("proctor.timeline", session_id=exam.id))
     return timeline_page(exam, confirm_invalidation=form, posted_about=decision.id)
 
 
@@ -356,7 +351,5 @@ def decide_appeal(appeal_id: int):
                 actor_id=current_user.id,
                 anchor_file=anchor_file(),
             )
-            db.session.commit()
-            flash(_("Sanggahan diputuskan."), "success")
-            return redirect(url_for("proctor.timeline", session_id=exam.id)), 303
+            return committed(_("Sanggahan diputuskan."), url_for("proctor.timeline", session_id=exam.id))
     return timeline_page(exam, appeal_form=form, posted_about=appeal.id)
