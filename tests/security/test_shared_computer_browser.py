@@ -84,6 +84,17 @@ def settled(page, exam_id: int, want_empty: bool, seconds: float = 10) -> dict:
         time.sleep(0.2)
 
 
+def waiting(page, exam_id: int, position: int, seconds: float = 10) -> None:
+    """Wait until the device's store holds the answer at ``position`` as waiting to be sent."""
+    limit = time.monotonic() + seconds
+    while True:
+        record = stored(page, exam_id)["record"] or {}
+        if (record.get("a") or {}).get(str(position), {}).get("w") == 1:
+            return
+        assert time.monotonic() < limit, f"answer {position} not stored as waiting: {record}"
+        time.sleep(0.1)
+
+
 def test_a_session_ended_while_the_player_was_closed_leaves_nothing_for_the_next_candidate(live, phone):
     context, page = phone()
     exam_id = session_id(live, 4)
@@ -121,6 +132,9 @@ def test_a_running_session_with_unsent_answers_is_kept(live, phone):
     set_offline(context, live, True)
     page.get_by_role("button", name="Berikutnya").click()
     second = answer(page, 2)  # queued: the server never hears of it while offline
+    # The player writes the answer to the device's store after the click: the candidate leaves once
+    # it is there (closing at once under load could close before the write, and nothing was kept).
+    waiting(page, exam_id, position=2)
     page.close()
     set_offline(context, live, False)
 
