@@ -16,6 +16,7 @@ from datetime import timedelta
 
 import numpy as np
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from examserver.accounts import services as accounts
 from examserver.accounts.models import User
@@ -173,6 +174,8 @@ def seed_finished_session(password: str) -> int:
         exam, start = exams[person.email]
         pace = 2.0 if person.email == RUSHER else 50.0
         moment = start
+        for si in exam.items:  # just started: no answer yet, so none is loaded to be replaced below
+            set_committed_value(si, "answer", None)
         for seq, (si, letter) in enumerate(zip(exam.items, chosen[person.email], strict=True), start=1):
             moment += timedelta(seconds=float(rng.uniform(0.6, 1.4) * pace))
             if person.email == SOURCE:
