@@ -17,6 +17,7 @@ from examserver.accounts.models import User
 from examserver.delivery.models import ExamSchedule, ExamSession
 from examserver.demo.finished import CODE, COPIER
 from examserver.extensions import db
+from examserver.oversight.models import Complaint
 from examserver.selection.models import SelectionPeriod
 from tests.conftest import csrf_token, demo_client
 from tests.examserver.test_pages_fit_a_phone import PHONE, phone_page, problems_of
@@ -103,3 +104,50 @@ def test_a_timeline_writes_each_answers_time_in_one_line_on_a_phone(demo, live_d
     page.context.close()
     assert not problems, problems
     assert len(lines) >= 50 and set(lines) == {1}, lines
+
+
+#: The lines of each text the selector finds (line boxes of its text).
+LINES_OF = """
+(selector) => [...document.querySelectorAll(selector)].map((node) => {
+  const range = document.createRange();
+  range.selectNodeContents(node);
+  return {text: node.textContent.trim(),
+          lines: new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size};
+})
+"""
+
+
+@pytest.mark.parametrize("locale", ["id", "en"])
+def test_the_at_risk_positions_headers_read_on_a_phone(demo, live_demo, browser, period, locale):
+    """Each header in two lines at most (the forecast's were a word a line, the header 9 lines tall)."""
+    committee = demo_client(demo, "panitia@demo.id")
+    committee.post("/bahasa", data={"csrf_token": csrf_token(committee, "/tentang"), "lang": locale, "next": "/"})
+    page = phone_page(browser, live_demo, committee, demo)
+    page.goto(f"{live_demo}/seleksi/panitia/periode/{period[0]}/formasi-rawan", wait_until="domcontentloaded")
+    headers = page.evaluate(LINES_OF, "#at-risk thead th")
+    problems = problems_of(page)
+    page.context.close()
+    assert not problems, problems
+    assert len(headers) >= 7 and all(header["lines"] <= 2 for header in headers), headers
+
+
+@pytest.mark.parametrize("locale", ["id", "en"])
+def test_a_cases_code_and_times_never_break_inside_on_a_phone(demo, live_demo, browser, locale):
+    """The heading broke the tracking code at its hyphen ("PGD- / 9B256DPX"), and a time before its
+    zone or its hour ("Dec 5, 2026, / 1:25 AM WIB")."""
+    inspector = demo_client(demo, "inspektorat@demo.id")
+    inspector.post("/bahasa", data={"csrf_token": csrf_token(inspector, "/tentang"), "lang": locale, "next": "/"})
+    page = phone_page(browser, live_demo, inspector, demo)
+    with demo.app_context():
+        cases = db.session.execute(select(Complaint.id, Complaint.tracking_code)).all()
+    assert cases
+    problems = []
+    for case_id, code in cases:
+        page.goto(f"{live_demo}/inspektorat/kasus/{case_id}", wait_until="domcontentloaded")
+        problems += problems_of(page)
+        codes = [node for node in page.evaluate(LINES_OF, "h1 *") if node["text"] == code]
+        assert codes and codes[0]["lines"] == 1, (case_id, codes)
+        times = [node for node in page.evaluate(LINES_OF, "dd, time") if node["text"].endswith(" WIB")]
+        assert len(times) >= 2 and all(node["lines"] == 1 for node in times), (case_id, times)
+    page.context.close()
+    assert not problems, problems

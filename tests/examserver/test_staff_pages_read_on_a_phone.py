@@ -120,3 +120,35 @@ def test_a_magnitude_is_a_power_of_ten_in_the_readers_notation(app, locale, valu
 
     with app.test_request_context(), force_locale(locale):
         assert format_number(value, "magnitude") == written
+
+
+#: Each registration number in the table's key column: its lines, where it is once the table's own
+#: box is scrolled to its end, and the page's width.
+NUMBER_LINES = """
+() => {
+  const box = document.querySelector(".table-scroll");
+  const cells = [...document.querySelectorAll("table tbody tr:not(.flag-row) > td:first-child")];
+  const lines = cells.map((cell) => {
+    const range = document.createRange();
+    range.selectNodeContents(cell.querySelector("a") || cell);
+    return new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size;
+  });
+  box.scrollLeft = box.scrollWidth;
+  const left = Math.min(...cells.map((cell) => cell.getBoundingClientRect().left));
+  const right = Math.max(...cells.map((cell) => cell.getBoundingClientRect().right));
+  return {lines, left, right, page: document.documentElement.scrollWidth};
+}
+"""
+
+
+@pytest.mark.parametrize("where", ["", "/telaah"], ids=["live room", "review queue"])
+def test_registration_numbers_read_in_one_line_on_a_phone(demo_app, live_demo, browser, finished_sitting, where):
+    """The sticky key column wrote "UJICOBA- / 2026-10- / VMLN5J" in three lines a number."""
+    proctor = demo_client(demo_app, "pengawas@demo.id")
+    page = phone_page(browser, live_demo, proctor, demo_app)
+    page.goto(f"{live_demo}/pengawas/jadwal/{finished_sitting}{where}", wait_until="domcontentloaded")
+    found = page.evaluate(NUMBER_LINES)
+    page.context.close()
+    assert len(found["lines"]) >= 20 and set(found["lines"]) == {1}, found["lines"]
+    assert found["page"] <= PHONE["width"]  # the table scrolls in its own box
+    assert 0 <= found["left"] and found["right"] <= PHONE["width"], found  # the key column stays in view
