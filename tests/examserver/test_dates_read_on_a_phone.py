@@ -119,16 +119,23 @@ LINES_OF = """
 
 @pytest.mark.parametrize("locale", ["id", "en"])
 def test_the_at_risk_positions_headers_read_on_a_phone(demo, live_demo, browser, period, locale):
-    """Each header in two lines at most (the forecast's were a word a line, the header 9 lines tall)."""
+    """Each header in two lines at most (the forecast's were a word a line, the header 9 lines tall),
+    and each position's name, code and level readable in the sticky first column."""
     committee = demo_client(demo, "panitia@demo.id")
     committee.post("/bahasa", data={"csrf_token": csrf_token(committee, "/tentang"), "lang": locale, "next": "/"})
     page = phone_page(browser, live_demo, committee, demo)
     page.goto(f"{live_demo}/seleksi/panitia/periode/{period[0]}/formasi-rawan", wait_until="domcontentloaded")
     headers = page.evaluate(LINES_OF, "#at-risk thead th")
+    names = page.evaluate(LINES_OF, "#at-risk tbody td:first-child")
+    codes = page.evaluate(LINES_OF, "#at-risk tbody td:first-child .small > *")
     problems = problems_of(page)
     page.context.close()
     assert not problems, problems
     assert len(headers) >= 7 and all(header["lines"] <= 2 for header in headers), headers
+    # A position's name beside its code and level in at most five lines (seven, a word a line, and
+    # the code broken at its hyphen, "ANALIS- / KEU"), the code and the level each on one line.
+    assert names and all(name["lines"] <= 5 for name in names), names
+    assert len(codes) == 2 * len(names) and all(code["lines"] == 1 for code in codes), codes
 
 
 @pytest.mark.parametrize("locale", ["id", "en"])
