@@ -158,3 +158,49 @@ def test_a_cases_code_and_times_never_break_inside_on_a_phone(demo, live_demo, b
         assert len(times) >= 2 and all(node["lines"] == 1 for node in times), (case_id, times)
     page.context.close()
     assert not problems, problems
+
+
+#: Each time written on the page (in either language) that is broken over two lines.
+BROKEN_TIMES = r"""
+() => {
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const english = /[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d\d(:\d\d)?\s[AP]M WIB/.source;
+  const indonesian = /\d{1,2} [A-Z][a-z]{2} \d{4} \d\d\.\d\d(\.\d\d)? WIB/.source;
+  const moment = new RegExp(`${english}|${indonesian}`, "g");
+  const found = [];
+  const broken = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const match of node.textContent.matchAll(moment)) {
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+      found.push(match[0]);
+      if (tops.size > 1) broken.push(match[0]);
+    }
+  }
+  return {found, broken};
+}
+"""
+
+
+@pytest.mark.parametrize("locale", ["id", "en"])
+def test_times_never_break_inside_on_a_phone(demo, live_demo, browser, locale):
+    """The inspectorate's cases, sanctions and records examined broke their times inside, "5 Des 2026 /
+    01.25 WIB" and "Dec 5, 2026, 1:25 AM / WIB" (each time now in a span.moment)."""
+    inspector = demo_client(demo, "inspektorat@demo.id")
+    inspector.post("/bahasa", data={"csrf_token": csrf_token(inspector, "/tentang"), "lang": locale, "next": "/"})
+    page = phone_page(browser, live_demo, inspector, demo)
+    with demo.app_context():
+        first = db.session.scalar(select(Complaint.id).order_by(Complaint.id))
+    found, broken, problems = [], [], []
+    for url in ("/inspektorat/", "/inspektorat/sanksi", f"/inspektorat/kasus/{first}/catatan"):
+        page.goto(live_demo + url, wait_until="domcontentloaded")
+        times = page.evaluate(BROKEN_TIMES)
+        found += times["found"]
+        broken += [(url, time) for time in times["broken"]]
+        problems += problems_of(page)
+    page.context.close()
+    assert len(found) >= 5, found
+    assert not broken, broken
+    assert not problems, problems
