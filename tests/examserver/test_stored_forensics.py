@@ -94,7 +94,7 @@ def stored_row(app, schedule_id: int) -> SittingForensics | None:
 
 def queue_order(page: str) -> list[str]:
     """The registration numbers of the review queue, in its order."""
-    return re.findall(r'/pengawas/sesi/\d+">([^<]+)</a>', page)
+    return re.findall(r'/pengawas/sesi/\d+"[^>]*>([^<]+)</a>', page)
 
 
 def test_the_stored_statistics_equal_a_fresh_computation(demo, sitting):
