@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import sqlite3
+import threading
 import time as _time
 import traceback
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.orm import scoped_session, sessionmaker
+from werkzeug.serving import make_server
 
 from examserver import create_app
 from examserver.accounts import services
@@ -467,6 +469,19 @@ def statements(db_session):
         yield sent
     finally:
         event.remove(bind, "before_cursor_execute", listener)
+
+
+@contextmanager
+def served(app):
+    """``app`` served on a free local port in a thread, for a browser to open: yields its base URL
+    and stops the server afterwards."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def demo_client(app, email: str):

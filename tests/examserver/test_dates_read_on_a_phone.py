@@ -7,11 +7,8 @@ answer's time in one line (four a row, a word a line, for 51 answers of the fini
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from examserver.accounts.models import User
 from examserver.delivery.models import ExamSchedule, ExamSession
@@ -19,7 +16,7 @@ from examserver.demo.finished import CODE, COPIER
 from examserver.extensions import db
 from examserver.oversight.models import Complaint
 from examserver.selection.models import SelectionPeriod
-from tests.conftest import csrf_token, demo_client
+from tests.conftest import csrf_token, demo_client, served
 from tests.examserver.test_pages_fit_a_phone import PHONE, phone_page, problems_of
 
 #: Each value of the page's fact lists: its width, its lines (line boxes of its text), its text.
@@ -41,11 +38,8 @@ def demo(own_demo):
 
 @pytest.fixture(scope="module")
 def live_demo(demo):
-    server = make_server("127.0.0.1", 0, demo, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with served(demo) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -3,18 +3,16 @@ even lines people can compare by eye, not one letter a line down a squeezed colu
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from examserver.extensions import db
 from examserver.selection.models import Announcement
 from proctoring import receipts
 from proctoring.models import Receipt
+from tests.conftest import served
+from tests.examserver.test_pages_fit_a_phone import PHONE
 
-PHONE = {"width": 360, "height": 740}
 #: Most lines a 64-character hash may take: four of 16 or more characters.
 MOST_LINES = 4
 
@@ -34,11 +32,8 @@ HASHES = """
 @pytest.fixture(scope="module")
 def live_demo(demo_app):
     """The shared demo app served on a free local port in a thread (read only)."""
-    server = make_server("127.0.0.1", 0, demo_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with served(demo_app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -4,16 +4,14 @@ mid-word ("contoh.i / d", issue 19)."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from examserver.extensions import db
 from examserver.oversight.models import Complaint
+from tests.conftest import served
+from tests.examserver.test_pages_fit_a_phone import PHONE
 
-PHONE = {"width": 360, "height": 740}
 #: Longer than the facts' value column at 360 px, in either language; its parts each fit.
 EMAIL = "rudi.hartono.wibisono@kantor.contoh.id"
 
@@ -54,11 +52,8 @@ def site(own_demo):
         complaint.reporter_contact = EMAIL
         db.session.commit()
         case = complaint.id
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", case
-    server.shutdown()
+    with served(app) as url:
+        yield url, case
 
 
 def _signed_in(browser, base: str, email: str, language: str):

@@ -8,16 +8,14 @@ carries the test client's session cookie, so no second sign-in is recorded on th
 
 from __future__ import annotations
 
-import threading
 from urllib.parse import urlsplit
 
 import pytest
 from flask import url_for
-from werkzeug.serving import make_server
 
 from examserver import access
 from examserver.accounts.roles import ROLE_HOME
-from tests.conftest import demo_client
+from tests.conftest import demo_client, served
 from tests.demo_crawl import ACCOUNTS, Page, crawl, finished_sitting_starts
 
 PHONE = {"width": 360, "height": 740}
@@ -77,11 +75,8 @@ def problems_of(page) -> list[str]:
 @pytest.fixture(scope="module")
 def live_demo(demo_app):
     """The shared demo app served on a free local port in a thread (read only, like the app)."""
-    server = make_server("127.0.0.1", 0, demo_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with served(demo_app) as url:
+        yield url
 
 
 def pages_of(demo_app, role: str | None) -> tuple[list[Page], object]:

@@ -14,6 +14,7 @@ from examserver.delivery.models import ExamSession
 from proctoring.models import Appeal, IntegrityEvent, ProctorDecision, ScheduleProctor
 from tests.conftest import csrf_token, login
 from tests.examserver.player_client import Player
+from tests.examserver.test_registration import field_errors
 
 
 @pytest.fixture
@@ -227,12 +228,12 @@ def decide_the_appeal(app, exam, other, db_session, make_user):
     refused = other.post(f"/pengawas/sanggah/{appeal_id}", data=outcome)
     html = refused.get_data(as_text=True)
     assert refused.status_code == 200 and not refused.history
-    for name, message in (
-        ("appeal-outcome", "Pilih hasil sanggahan."),
-        ("appeal-reason", "Tuliskan alasannya (minimal 10 karakter)."),
-        ("appeal-understood", "Centang kotak ini untuk menyatakan Anda mengerti akibatnya."),
-    ):
-        assert re.search(rf'<p class="error" id="{name}-error">{re.escape(message)}</p>', html), name
+    expected = {
+        "appeal-outcome": "Pilih hasil sanggahan.",
+        "appeal-reason": "Tuliskan alasannya (minimal 10 karakter).",
+        "appeal-understood": "Centang kotak ini untuk menyatakan Anda mengerti akibatnya.",
+    }
+    assert {name: field_errors(html).get(name) for name in expected} == expected  # each beside its field
     assert re.search(r'<textarea[^>]*name="reason"[^>]*>\s*Benar</textarea>', html)
     db_session.expire_all()
     assert db_session.get(Appeal, appeal_id).status == "open"
@@ -300,12 +301,12 @@ def test_a_decision_is_chosen_and_its_mistakes_show_beside_their_fields_with_wha
     response = decide(room, decision="", category="", reason="Bising")
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and not response.history  # shown again, not redirected
-    for name, message in (
-        ("decision", "Pilih keputusan."),
-        ("category", "Pilih kategori alasan."),
-        ("reason", "Tuliskan alasannya (minimal 10 karakter)."),
-    ):
-        assert re.search(rf'<p class="error" id="{name}-error">{re.escape(message)}</p>', html), name
+    expected = {
+        "decision": "Pilih keputusan.",
+        "category": "Pilih kategori alasan.",
+        "reason": "Tuliskan alasannya (minimal 10 karakter).",
+    }
+    assert {name: field_errors(html).get(name) for name in expected} == expected  # each beside its field
     assert re.search(r'<textarea[^>]*name="reason"[^>]*>\s*Bising</textarea>', html)
     assert db_session.scalar(select(ProctorDecision.id).where(ProctorDecision.session_id == exam.id)) is None
 
@@ -350,11 +351,11 @@ def test_an_action_s_mistakes_show_beside_their_fields_with_what_was_typed(room,
     extend = act(room, "extend", category="", comment="Listrik padam di ruang 2", seconds="")
     html = extend.get_data(as_text=True)
     assert extend.status_code == 200 and not extend.history
-    for name, message in (
-        ("action-category", "Pilih kategori alasan."),
-        ("action-seconds", "Tambahan waktu harus 1 sampai 7.200 detik."),
-    ):
-        assert re.search(rf'<p class="error" id="{name}-error">{re.escape(message)}</p>', html), name
+    expected = {
+        "action-category": "Pilih kategori alasan.",
+        "action-seconds": "Tambahan waktu harus 1 sampai 7.200 detik.",
+    }
+    assert {name: field_errors(html).get(name) for name in expected} == expected  # each beside its field
     assert re.search(r'<textarea[^>]*name="comment"[^>]*>\s*Listrik padam di ruang 2</textarea>', html)
     too_long = act(room, "extend", seconds="9.000").get_data(as_text=True)
     assert 'id="action-seconds-error">Tambahan waktu harus 1 sampai 7.200 detik.<' in too_long

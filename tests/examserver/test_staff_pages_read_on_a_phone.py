@@ -7,29 +7,24 @@ imported calibration that is not said to have failed to converge.
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from examserver.delivery.models import ExamSchedule
 from examserver.demo.finished import CODE
 from examserver.extensions import db
 from examserver.numbers import format_number
 from itembank.models import CalibrationRun
-from tests.conftest import demo_client
+from tests.conftest import demo_client, served
 from tests.examserver.test_pages_fit_a_phone import PHONE, phone_page
 
 
 @pytest.fixture(scope="module")
 def live_demo(demo_app):
     """The shared demo app served on a free local port in a thread (read only, like the app)."""
-    server = make_server("127.0.0.1", 0, demo_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with served(demo_app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
