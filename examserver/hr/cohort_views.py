@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import textwrap
-from decimal import Decimal
 
 import numpy as np
 from flask import Response, abort, flash, render_template, request, url_for
@@ -28,7 +27,7 @@ from examserver.hr.views import HR
 from examserver.labels import label
 from examserver.numbers import rounded_decimal
 from examserver.outcome import committed
-from examserver.spreadsheet import inert_cell
+from examserver.spreadsheet import decimals_format, inert_cell, number_formats, sheet_value
 
 METRICS = ("share", "gap")
 #: Characters per line of a competency's name under the heat map's columns (wrapped at spaces).
@@ -164,7 +163,7 @@ GAP_DECIMALS = 2
 #: How Excel shows the numbers of the workbook, each in the notation of the reader's spreadsheet:
 #: whole rupiah grouped (Rp 4.500.000 in Indonesian), gaps with two decimals (1,25).
 RUPIAH_FORMAT = '"Rp "#,##0'
-GAP_FORMAT = "0.00"
+GAP_FORMAT = decimals_format(GAP_DECIMALS)
 
 
 def _export_rows(plan: TrainingPlan) -> tuple[list[str], list[list]]:
@@ -197,13 +196,6 @@ def training_plan_csv(plan_id: int):
     return csv_attachment([header, *rows], f"rencana-pelatihan-{plan.id}.csv")
 
 
-def _number_formats(sheet, formats: dict[int, str], first_row: int = 2) -> None:
-    """Give the cells of each column (1-based) from ``first_row`` down the Excel number format of ``formats``."""
-    for column, number_format in formats.items():
-        for (cell,) in sheet.iter_rows(min_row=first_row, min_col=column, max_col=column):
-            cell.number_format = number_format
-
-
 @bp.route("/rencana-pelatihan/<int:plan_id>.xlsx")
 @access.roles(*HR)
 def training_plan_xlsx(plan_id: int):
@@ -230,12 +222,12 @@ def training_plan_xlsx(plan_id: int):
             [inert_cell(p.code), inert_cell(p.name), label("training_mode", p.mode), line.runs, line.participants,
              round(line.cost), round(line.gap_closed, GAP_DECIMALS)]
         )  # fmt: skip
-    _number_formats(summary, {6: RUPIAH_FORMAT, 7: GAP_FORMAT}, lines_from)
+    number_formats(summary, {6: RUPIAH_FORMAT, 7: GAP_FORMAT}, lines_from)
     sheet = book.create_sheet(_("peserta"))
     sheet.append(header)
     for row in rows:
-        sheet.append([float(v) if isinstance(v, Decimal) else inert_cell(v) for v in row])
-    _number_formats(sheet, {6: RUPIAH_FORMAT, 7: GAP_FORMAT})
+        sheet.append([sheet_value(v) for v in row])
+    number_formats(sheet, {6: RUPIAH_FORMAT, 7: GAP_FORMAT})
     sheet.freeze_panes = "A2"
     return xlsx_attachment(book, f"rencana-pelatihan-{plan.id}.xlsx")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from decimal import Decimal
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -52,7 +51,7 @@ from examserver.selection.ranking import rank_period
 from examserver.selection.rubrics import RUBRICS, rubric_of
 from examserver.selection.rules import default_rules_json, rules_from_json
 from examserver.selection.web import guarded_application
-from examserver.spreadsheet import inert_cell
+from examserver.spreadsheet import decimals_format, number_formats, sheet_value
 from examserver.wib import from_wib, to_wib
 from itembank.refusal import Refusal
 from scoring.selection import SelectionRuleError
@@ -512,12 +511,9 @@ def ranking_xlsx(period_id: int):
     sheet.title = label("selection_stage", result.stage)[:31]  # Excel's limit on a sheet's name
     sheet.append(header)
     for row in rows:
-        sheet.append([float(v) if isinstance(v, Decimal) else inert_cell(v) for v in row])
-    # Scores as numbers, shown with the page's decimals in the reader's own notation (76,96).
-    for offset, places in enumerate(decimals.columns):
-        for column in sheet.iter_cols(min_row=2, min_col=5 + offset, max_col=5 + offset):
-            for cell in column:
-                cell.number_format = "0." + "0" * places
+        sheet.append([sheet_value(v) for v in row])
+    # Scores as numbers, shown with the page's decimals (columns 5 on: sections, SKD total, SKB, final).
+    number_formats(sheet, {5 + offset: decimals_format(places) for offset, places in enumerate(decimals.columns)})
     sheet.freeze_panes = "A2"
     return xlsx_attachment(book, f"peringkat-{period.code}-{result.stage}.xlsx")
 
