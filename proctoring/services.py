@@ -37,6 +37,8 @@ SERVER_KINDS = frozenset({
 PROCTOR_KINDS = frozenset({
     "start_authorised", "paused", "resumed", "time_extended", "message", "device_change_allowed", "terminated",
 })  # fmt: skip
+#: The fewest characters of a decision's, an appeal outcome's or an ended exam's reason (trimmed).
+MIN_REASON = 10
 MAX_BROWSER_EVENTS_PER_SAVE = 50
 #: Browser events stored per session, kind and clock minute; the rest are only counted
 #: (BrowserEvents.dropped), so a flood of one kind never crowds out another kind's first events.
@@ -226,7 +228,7 @@ def decide(
         raise Refusal("proctoring.decision_unknown")
     check_category(category)
     reason = (reason or "").strip()
-    if len(reason) < 10:
+    if len(reason) < MIN_REASON:
         raise Refusal("proctoring.reason_required")
     row = ProctorDecision(
         session_id=exam_session_id,
@@ -288,7 +290,7 @@ def decide_appeal(
     if appeal.status != "open":
         raise Refusal("proctoring.appeal_closed")
     outcome = (outcome or "").strip()
-    if len(outcome) < 10:
+    if len(outcome) < MIN_REASON:
         raise Refusal("proctoring.reason_required")
     appeal.status = "upheld" if upheld else "rejected"
     appeal.outcome = outcome[:4000]

@@ -14,7 +14,7 @@ from examserver.delivery.integrity import proctor_event
 from examserver.delivery.models import ExamSchedule, ExamSession
 from itembank.refusal import Refusal
 from proctoring.models import ScheduleProctor
-from proctoring.services import check_category
+from proctoring.services import MIN_REASON, check_category
 
 MAX_MESSAGE = 300
 #: The most time one extension gives, in seconds (two hours).
@@ -110,7 +110,7 @@ def _allow_device(a: _Action) -> None:
 def _terminate(a: _Action) -> None:
     if a.exam.is_ended:
         raise Refusal("proctoring.not_running")
-    if len(a.details["comment"]) < 10:
+    if len(a.details["comment"]) < MIN_REASON:
         raise Refusal("proctoring.reason_required")
     a.log("terminated")
     delivery.end(a.session, a.exam, now=a.now, reason="proctor")

@@ -8,7 +8,7 @@ from examserver.fields import UNDERSTOOD, LocaleIntegerField, understood_field
 from examserver.proctor.actions import ACTIONS, MAX_EXTENSION, MAX_MESSAGE
 from examserver.proctor.messages import MESSAGES, reason_category_label
 from examserver.wtforms_i18n import FlaskForm
-from proctoring.services import REASON_CATEGORIES
+from proctoring.services import MIN_REASON, REASON_CATEGORIES
 
 
 def category_choices():
@@ -75,7 +75,7 @@ class ActionForm(FlaskForm):
 
     def validate_comment(self, field) -> None:
         # Ending an exam takes a reason, as the service wants it (at least 10 characters).
-        if self.action.data == "terminate" and len(field.data or "") < 10:
+        if self.action.data == "terminate" and len(field.data or "") < MIN_REASON:
             raise ValidationError(str(REASON_REQUIRED))
 
     def validate_understood(self, field) -> None:
@@ -107,7 +107,7 @@ class DecisionForm(FlaskForm):
         filters=[trimmed],
         validators=[
             DataRequired(message=REASON_REQUIRED),
-            Length(min=10, message=REASON_REQUIRED),
+            Length(min=MIN_REASON, message=REASON_REQUIRED),
             Length(max=4000),
         ],
     )
@@ -148,7 +148,11 @@ class AppealOutcomeForm(FlaskForm):
     reason = TextAreaField(
         _l("Alasan (wajib, minimal 10 karakter)"),
         filters=[trimmed],
-        validators=[DataRequired(message=REASON_REQUIRED), Length(min=10, message=REASON_REQUIRED), Length(max=4000)],
+        validators=[
+            DataRequired(message=REASON_REQUIRED),
+            Length(min=MIN_REASON, message=REASON_REQUIRED),
+            Length(max=4000),
+        ],
         id="appeal-reason",
     )
     # The outcome is final and, when upheld, gives the result back everywhere it is shown.
