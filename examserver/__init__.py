@@ -5,11 +5,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 
 import orjson
 from flask import Flask, Request, current_app, session
 from flask.json.provider import DefaultJSONProvider
+from jinja2 import pass_context
 from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -309,6 +311,20 @@ COMPILED_TEMPLATES = ProcessBytecodeCache()
 SHARED_MACROS = ("field", "data_table", "pager", "post_form", "form_card", "chart", "account_facts")
 
 
+def per_reader(function: Callable) -> Callable:
+    """A template filter whose output depends on the reader's language (labels, numbers, times),
+    marked as taking the template's context (unused) so that Jinja never folds it over a literal at
+    compile time: ``{{ "approved"|label("moderation_status") }}`` was compiled into the template in
+    its first reader's language, and compiled templates are shared by the process."""
+
+    @pass_context
+    @functools.wraps(function)
+    def filter_of_the_reader(_context, *args, **kwargs):
+        return function(*args, **kwargs)
+
+    return filter_of_the_reader
+
+
 def _register_template_globals(app: Flask) -> None:
     from examserver.access import may_open
     from examserver.accounts.roles import ROLE_HOME
@@ -318,19 +334,19 @@ def _register_template_globals(app: Flask) -> None:
     from examserver.wib import format_day, format_moment
 
     # The labels of enumerated values: {{ code|label("kind") }}, and the registry to iterate.
-    app.jinja_env.filters["label"] = label_filter
+    app.jinja_env.filters["label"] = per_reader(label_filter)
     app.jinja_env.globals["labels"] = LABELS
     # Numbers people read, in their locale: {{ x|number("score") }}, {{ amount|rupiah }}.
-    app.jinja_env.filters["number"] = format_number
-    app.jinja_env.filters["rupiah"] = format_rupiah
+    app.jinja_env.filters["number"] = per_reader(format_number)
+    app.jinja_env.filters["rupiah"] = per_reader(format_rupiah)
     # A column's own decimals, {{ x|decimals(3) }}, where two decimals would hide a difference.
-    app.jinja_env.filters["decimals"] = format_decimals
+    app.jinja_env.filters["decimals"] = per_reader(format_decimals)
     # Pages link only what their reader may open.
     app.jinja_env.globals["may_open"] = may_open
     # Times in WIB with the zone named, days in the reader's format: in place of Flask-Babel's
     # filters of the same names, which name no zone.
-    app.jinja_env.filters["datetimeformat"] = format_moment
-    app.jinja_env.filters["dateformat"] = format_day
+    app.jinja_env.filters["datetimeformat"] = per_reader(format_moment)
+    app.jinja_env.filters["dateformat"] = per_reader(format_day)
     # Every app of the process shares the compiled templates (tests build many apps; a template
     # compiles once per process, not once per app).
     app.jinja_env.bytecode_cache = COMPILED_TEMPLATES

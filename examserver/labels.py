@@ -24,7 +24,6 @@ import logging
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
-from jinja2 import pass_context
 
 log = logging.getLogger(__name__)
 
@@ -364,11 +363,9 @@ def label(kind: str, code: Code | None) -> str:
     return str(text)
 
 
-@pass_context
-def label_filter(context, code: Code | None, kind: str) -> str:
-    """``{{ code|label("kind") }}`` in templates. It takes the template's context, unused, so that
-    Jinja never folds a literal (``{{ "approved"|label("moderation_status") }}``) into the compiled
-    template in the language of its first reader: compiled templates are shared by the process."""
+def label_filter(code: Code | None, kind: str) -> str:
+    """``{{ code|label("kind") }}`` in templates (registered as a filter of the reader's language:
+    ``examserver.per_reader``)."""
     return label(kind, code)
 
 

@@ -195,3 +195,15 @@ def test_one_indonesian_word_reads_right_in_english_wherever_it_is_used(app):
         ("proctor_appeal_status", "upheld"),
     ]:
         assert english[kind, code] == "accepted", (kind, code)
+
+
+def test_every_filter_of_the_readers_language_follows_the_reader_over_a_literal(app):
+    # The same folding would write a literal number, amount or time in its first reader's notation.
+    source = '{{ 0.5|number("score") }} {{ 1500|rupiah }} {{ 2.5|decimals(3) }}'
+    with app.test_request_context():
+        template = app.jinja_env.from_string(source)
+        with force_locale("id"):
+            indonesian = template.render()
+        with force_locale("en"):
+            english = template.render()
+    assert indonesian == "0,50 Rp\xa01.500 2,500" and english == "0.50 Rp\xa01,500 2.500"
