@@ -29,6 +29,22 @@ def trimmed(text):
     return text.strip() if isinstance(text, str) else text
 
 
+def reason_field(**options) -> TextAreaField:
+    """A decision's or an appeal outcome's reason, with the service's own check (at least
+    :data:`~proctoring.services.MIN_REASON` characters once trimmed) made here, so it shows beside
+    the field with the others. ``options``: the field's own, e.g. an ``id``."""
+    return TextAreaField(
+        _l("Alasan (wajib, minimal 10 karakter)"),
+        filters=[trimmed],
+        validators=[
+            DataRequired(message=REASON_REQUIRED),
+            Length(min=MIN_REASON, message=REASON_REQUIRED),
+            Length(max=4000),
+        ],
+        **options,
+    )
+
+
 class ActionForm(FlaskForm):
     """One form, one button per action; the checks the actions make of what was typed are made here
     too (the seconds of an extension, the text of a message, a terminated exam's reason and box), so
@@ -101,16 +117,7 @@ class DecisionForm(FlaskForm):
         choices=required_category_choices,
         validators=[DataRequired(message=_l("Pilih kategori alasan."))],
     )
-    # The service's own check (at least 10 characters once trimmed), made here so it shows with the others.
-    reason = TextAreaField(
-        _l("Alasan (wajib, minimal 10 karakter)"),
-        filters=[trimmed],
-        validators=[
-            DataRequired(message=REASON_REQUIRED),
-            Length(min=MIN_REASON, message=REASON_REQUIRED),
-            Length(max=4000),
-        ],
-    )
+    reason = reason_field()
     understood = BooleanField(
         _l(
             "Untuk pembatalan: saya mengerti bahwa setelah dikonfirmasi orang kedua, hasil ujian ini batal, "
@@ -144,17 +151,7 @@ class AppealOutcomeForm(FlaskForm):
         validators=[DataRequired(message=_l("Pilih hasil sanggahan."))],
         id="appeal-outcome",
     )
-    # The service's own check (at least 10 characters once trimmed), made here so it shows with the others.
-    reason = TextAreaField(
-        _l("Alasan (wajib, minimal 10 karakter)"),
-        filters=[trimmed],
-        validators=[
-            DataRequired(message=REASON_REQUIRED),
-            Length(min=MIN_REASON, message=REASON_REQUIRED),
-            Length(max=4000),
-        ],
-        id="appeal-reason",
-    )
+    reason = reason_field(id="appeal-reason")
     # The outcome is final and, when upheld, gives the result back everywhere it is shown.
     understood = understood_field(
         _l(
