@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import binomtest
 
 #: Fewer timed matches than this cannot show an order (a sign test on 9 pairs needs 9 of 9 for
 #: p < 0.01).
@@ -91,6 +90,8 @@ def copying_direction(omega: np.ndarray, choices: np.ndarray, times: np.ndarray,
     matches = int(same.sum())
     i_later = int((t[i][same] > t[j][same]).sum())
     j_later = matches - i_later
+    from scipy.stats import binomtest  # here, not at the top: scipy.stats costs every process 0.3 s
+
     timing_p = float(binomtest(i_later, matches, 0.5).pvalue) if matches else 1.0
     if matches >= MIN_TIMED_MATCHES and timing_p < TIMING_ALPHA:
         copier, basis = (i, "timing") if i_later > j_later else (j, "timing")

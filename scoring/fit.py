@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import chi2
+from scipy.special import chdtrc
 
 from .ability import check_responses
 from .models import PROBABILITY_FLOOR, ItemParameters, LatentDistribution, probabilities, theta_derivatives
@@ -137,7 +137,7 @@ def s_x2(
         n_par = _N_PARAMS.get(params.models[j], kk)
         df[j] = len(groups_e) * (kk - 1) - n_par
     with np.errstate(invalid="ignore"):
-        p = np.where(df > 0, chi2.sf(stat, np.maximum(df, 1)), np.nan)
+        p = np.where(df > 0, chdtrc(np.maximum(df, 1), stat), np.nan)
     return ItemFit(stat, df, p, int(x.shape[0]))
 
 

@@ -7,6 +7,10 @@ not thread-safe and figures that must be closed, and importing it costs every pr
 Drawing costs 50-250 ms of CPU (the nine-box's labels are laid out twice, once to find the tight
 bounding box), so each process keeps the last :data:`KEPT` charts it drew, keyed by everything
 drawn (:func:`drawn_once`): a chart asked for again with the same data is not drawn again.
+
+The views import this module inside their chart views, not at the top: matplotlib costs about 0.3 s
+of CPU to import, which every process (web workers, CLI commands, test workers) would otherwise pay
+at start although most never draw a chart.
 """
 
 from __future__ import annotations

@@ -18,7 +18,6 @@ from examserver.errors import flash_refusal, refusal_message
 from examserver.extensions import db
 from examserver.hr import bp
 from examserver.hr.analysis import GROUPINGS, heatmap, load_catalogue, load_workforce
-from examserver.hr.charts import decimal_sign, heatmap_png
 from examserver.hr.forms import TrainingPlanForm
 from examserver.hr.messages import competency_name
 from examserver.hr.models import Employee, PositionProfile, TrainingPlan
@@ -79,6 +78,8 @@ def cohort_png():
         vmax = max(float(finite.max()) if finite.size else 0.0, 0.5)
         colour_label = _("Rata-rata kesenjangan nyata (logit)")
     rows = [f"{g} (n={n})" for g, n in zip(table.groups.tolist(), table.n_employees.tolist(), strict=True)]
+    from examserver.hr.charts import decimal_sign, heatmap_png  # matplotlib: see charts.py
+
     image = heatmap_png(
         values,
         rows,

@@ -13,7 +13,6 @@ from examserver.accounts.roles import ADMIN, COMMITTEE, HR_OFFICER
 from examserver.extensions import db
 from examserver.hr import bp
 from examserver.hr.analysis import effectiveness as build_report
-from examserver.hr.charts import decimal_sign, impact_png, scatter_png, validity_png
 from examserver.hr.messages import score_label
 from examserver.hr.models import RecruitmentIntake
 from examserver.numbers import format_number
@@ -62,7 +61,7 @@ def effectiveness_validity_png(intake_id: int):
         abort(404)
     rows = report.validity
     return _png(
-        validity_png,
+        "validity_png",
         [score_label(r.key) for r in rows],
         np.array([r.result.r for r in rows]),
         np.array([[r.result.ci_bca.low, r.result.ci_bca.high] for r in rows]),
@@ -81,7 +80,7 @@ def effectiveness_scatter_png(intake_id: int, key: str):
     intake = db.get_or_404(RecruitmentIntake, intake_id)
     row = next((r for r in _points(intake).validity if r.key == key), None) or abort(404)
     return _png(
-        scatter_png,
+        "scatter_png",
         row.scores,
         row.performance,
         xlabel=score_label(key),
@@ -97,7 +96,7 @@ def effectiveness_impact_png(intake_id: int, attribute: str):
     intake = db.get_or_404(RecruitmentIntake, intake_id)
     impact = _points(intake).impact.get(attribute) or abort(404)
     return _png(
-        impact_png,
+        "impact_png",
         [str(g) for g in impact.groups.tolist()],
         impact.impact_ratio,
         impact.threshold,
@@ -106,6 +105,10 @@ def effectiveness_impact_png(intake_id: int, attribute: str):
     )
 
 
-def _png(draw, *args, **options) -> Response:
-    """A chart drawn by ``draw`` with the reader's decimal sign, as the image response."""
-    return Response(draw(*args, decimal=decimal_sign(), **options), mimetype="image/png")
+def _png(chart: str, *args, **options) -> Response:
+    """The chart ``examserver.hr.charts.<chart>`` drawn with the reader's decimal sign, as the image
+    response (the charts module, and matplotlib with it, is imported by the first chart: see charts.py)."""
+    from examserver.hr import charts
+
+    draw = getattr(charts, chart)
+    return Response(draw(*args, decimal=charts.decimal_sign(), **options), mimetype="image/png")

@@ -14,7 +14,6 @@ from examserver.extensions import client_address, db, limiter
 from examserver.hr import bp
 from examserver.hr.analysis import latest_period, load_workforce, performance
 from examserver.hr.analysis import talent_map as build_talent_map
-from examserver.hr.charts import decimal_sign, nine_box_png
 from examserver.hr.forms import APPROVAL_CONSEQUENCES, EvaluationPeriodForm, FeedbackForm, ModerationForm, RatingForm
 from examserver.hr.messages import nine_box_reason
 from examserver.hr.models import CommunityFeedback, ConsultationComment, Employee, EvaluationPeriod, SupervisorRating
@@ -266,6 +265,8 @@ def talent_map_png():
     period, _workforce, box, rows = _talent(request.args.get("periode", type=int))
     if box is None:
         abort(404)
+    from examserver.hr.charts import decimal_sign, nine_box_png  # matplotlib: see charts.py
+
     names = {key: label("nine_box", code) for key, code in BOX_CODES.items()}
     image = nine_box_png(
         box.performance,

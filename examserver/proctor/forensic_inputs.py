@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from scipy.stats import norm
+from scipy.special import ndtr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -198,7 +198,7 @@ def _pair_facts(omegas, choices, times, exams, i: int, j: int) -> dict:
     how many of them the named copier gave after the source)."""
     direction = copying_direction(omegas, choices, times, i, j)
     # Bonferroni over the possible sources, as proctoring.forensics.strongest_sources adjusts.
-    p_value = float(min(1.0, norm.sf(direction.omega) * max(len(exams) - 1, 1)))
+    p_value = float(min(1.0, ndtr(-direction.omega) * max(len(exams) - 1, 1)))
     label = {i: exams[i].registration_number, j: exams[j].registration_number}
     return {
         "p_value": p_value,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import norm
+from scipy.special import ndtr
 
 from scoring.arrays import FloatArray, readonly
 from scoring.models import ItemParameters, probabilities
@@ -309,7 +309,7 @@ def omega_from_option_probabilities(choices: np.ndarray, option_probs: np.ndarra
     with np.errstate(invalid="ignore", divide="ignore"):
         om = np.where(variance > 1e-12, (matches - expected) / np.sqrt(variance), np.nan)
     np.fill_diagonal(om, np.nan)
-    pv = norm.sf(om)
+    pv = ndtr(-om)
     return CopyingIndex(readonly(om), readonly(pv), readonly(matches), readonly(expected), readonly(common))
 
 
@@ -405,6 +405,6 @@ def strongest_sources(index: CopyingIndex) -> SourceMatch:
     none = ~np.isfinite(value)
     source = np.where(none, -1, best)
     best_omega = np.where(none, np.nan, value)
-    p = norm.sf(best_omega)
+    p = ndtr(-best_omega)
     adjusted = np.minimum(1.0, p * max(n - 1, 1))
     return SourceMatch(readonly(source), readonly(best_omega), readonly(p), readonly(adjusted))

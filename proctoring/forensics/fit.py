@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import norm
+from scipy.special import ndtr
 
 from scoring.ability import estimate_ability
 from scoring.arrays import readonly
@@ -82,4 +82,4 @@ def person_fit(
     value = np.full(x.shape[0], np.nan)
     if informative.any():
         value[informative] = lz_star(x[informative], params, theta[informative], method=method, prior=prior)
-    return PersonFit(readonly(theta.copy()), readonly(value), readonly(norm.cdf(value)))
+    return PersonFit(readonly(theta.copy()), readonly(value), readonly(ndtr(value)))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import chi2
+from scipy.special import chdtrc
 
 from scoring.arrays import readonly
 
@@ -191,7 +191,7 @@ def rt_aberrance(times: np.ndarray, fit: LognormalFit | None = None, *, fast_z: 
     l_t = l_t.sum(axis=1)
     df = used.sum(axis=1) - 1
     with np.errstate(invalid="ignore"):
-        p = np.where(df >= 1, chi2.sf(l_t, np.maximum(df, 1)), np.nan)
+        p = np.where(df >= 1, chdtrc(np.maximum(df, 1), l_t), np.nan)
         n_fast = (np.where(used, z, 0.0) < fast_z).sum(axis=1)
     l_t = np.where(df >= 1, l_t, np.nan)
     return ResponseTimeAberrance(readonly(z), readonly(l_t), readonly(np.maximum(df, 0)), readonly(p), readonly(n_fast))

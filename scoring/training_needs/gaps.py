@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse, stats
+from scipy import sparse, special
 
 from ..arrays import BoolArray, FloatArray, readonly
 
@@ -181,8 +181,8 @@ def competency_gaps(
     gap = required - theta
     safe_se = np.where(measured, se, 1.0)
     z = gap / safe_se
-    prob_below = stats.norm.cdf(z)
-    z_critical = float(stats.norm.ppf(1.0 - alpha))
+    prob_below = special.ndtr(z)
+    z_critical = float(special.ndtri(1.0 - alpha))
     valid = ~np.isnan(gap)
     credible = valid & (np.nan_to_num(z, nan=-np.inf) > z_critical)
     credible_gap = np.where(credible, gap, np.where(valid, 0.0, np.nan))
