@@ -34,8 +34,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import psycopg
-from psycopg import pq
 from sqlalchemy import Engine, event, exc
 
 #: Where a connection's last return to the pool is kept (``ConnectionPoolEntry.info``).
@@ -76,6 +74,8 @@ def end_reads_with_commit(engine: Engine) -> None:
     through psycopg, which forgets its prepared statements on a rollback); see the module's notes."""
     if engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg":
         return
+    import psycopg  # loaded by the engine already; a SQLite process never pays its 0.2 s import
+    from psycopg import pq
 
     @event.listens_for(engine, "before_cursor_execute")
     def _sent(connection: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:

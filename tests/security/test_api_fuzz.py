@@ -10,15 +10,9 @@ derandomised, so every run sends the same requests.
 
 from __future__ import annotations
 
-import schemathesis
+from typing import TYPE_CHECKING
+
 from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import (
-    content_type_conformance,
-    not_a_server_error,
-    response_schema_conformance,
-    status_code_conformance,
-)
-from schemathesis.generation import GenerationMode
 
 from tests.examserver.player_client import DEVICE, Player
 from tests.security.conftest import signed_in
@@ -26,9 +20,23 @@ from tests.security.conftest import signed_in
 EXAMPLES = 15
 POSITIONS = 8  # the session has 6 items: positions 0..7 cover both ends and the middle
 
+if TYPE_CHECKING:
+    from schemathesis.generation import GenerationMode
+
 
 def fuzz(operation, mode: GenerationMode, *, session_id: int, token: str, cookie: str) -> None:
-    """Send ``EXAMPLES`` generated cases of ``operation`` and check each response."""
+    """Send ``EXAMPLES`` generated cases of ``operation`` and check each response.
+
+    Schemathesis is imported here and in the test, not at the top: every xdist worker imports
+    every test module to collect it, and schemathesis costs each of them 0.4 s."""
+    from schemathesis.checks import (
+        content_type_conformance,
+        not_a_server_error,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+    from schemathesis.generation import GenerationMode
+
     checks = [not_a_server_error]
     if mode is GenerationMode.POSITIVE:
         checks += [status_code_conformance, response_schema_conformance, content_type_conformance]
@@ -62,6 +70,9 @@ def test_candidate_api_has_no_server_errors(app, db_session, exam_factory):
     player = Player(client, exam.id)
     assert player.start().status_code == 200
     cookie = client.get_cookie("ujian_session").value
+    import schemathesis
+    from schemathesis.generation import GenerationMode
+
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     names = [op.definition.raw["operationId"] for op in operations]
