@@ -230,12 +230,12 @@ def test_the_training_plan_exports_write_numbers_no_spreadsheet_misreads(client,
 def test_the_heat_map_names_its_competencies(client, db_session, login_as, world, taxonomy, monkeypatch):
     """Columns headed by the competency's name in the reader's language with its code beside it,
     on the page and in the chart (they read "SKD.TWK" alone)."""
-    from examserver.hr import cohort_views
+    from examserver.hr import charts  # the view imports its chart from here when it draws
 
     taxonomy["SKD.TWK"].name_en = "National Insight"
     db_session.commit()
     drawn = {}
-    monkeypatch.setattr(cohort_views, "heatmap_png", lambda values, rows, columns, **kw: drawn.update(c=columns) or b"")
+    monkeypatch.setattr(charts, "heatmap_png", lambda values, rows, columns, **kw: drawn.update(c=columns) or b"")
     login_as("hr_officer")
     page = client.get("/sdm/kohort?per=unit").get_data(as_text=True)
     assert 'Wawasan Kebangsaan<br><span class="small">SKD.TWK</span></th>' in page
