@@ -1,5 +1,10 @@
-"""No internal code reaches a person (issue 19): every page of every role on the demo, in Indonesian
-and in English, and the CSV and Excel exports people read, show labels, never codes.
+"""Every page of every role on the demo, crawled once per role and language, read for two things
+(issue 19): no internal code reaches a person, and every page fits a 360 px phone.
+
+No code: every page, in Indonesian and in English, and the CSV and Excel exports people read, show
+labels, never codes. Width: the Indonesian pages are opened in Chromium at 360 px and measured by
+:func:`tests.examserver.test_pages_fit_a_phone.problems_of` (that module holds the measure and its
+own test). Both read the same crawl: it is the costly part (about 6 s of CPU for all the roles).
 
 A code is what a programmer types and a reader should not have to decode: ``snake_case``,
 ``UPPER_CASE``, a dotted code (``environment.noise``), a word in capitals that is no abbreviation a
@@ -27,9 +32,10 @@ from sqlalchemy import String, select
 
 from examserver.extensions import db
 from examserver.labels import LABELS
-from tests.conftest import csrf_token, demo_client
+from tests.conftest import csrf_token, demo_client, served
 from tests.demo_crawl import ACCOUNTS, Page, crawl, finished_sitting_starts, unreached
 from tests.examserver.test_number_pages import english_notation
+from tests.examserver.test_pages_fit_a_phone import phone_page, problems_of, to_visit
 
 #: Abbreviations a reader of these pages knows; a word in capitals outside this list is a code.
 ABBREVIATIONS = frozenset(
@@ -222,8 +228,15 @@ def client_in(app, role: str | None, locale: str):
     return client
 
 
-def findings(app, role: str | None, locale: str) -> tuple[list[Page], list[tuple[str, str]]]:
-    """The pages ``role`` reaches in ``locale`` and the (url, token) pairs of codes on them."""
+@pytest.fixture(scope="module")
+def crawls() -> dict:
+    """The Indonesian crawl of each role, ``(pages, client)``, kept by the code test for the width test."""
+    return {}
+
+
+def findings(app, role: str | None, locale: str) -> tuple[list[Page], list[tuple[str, str]], object]:
+    """The pages ``role`` reaches in ``locale``, the (url, token) pairs of codes on them, and the client
+    that walked them."""
     client = client_in(app, role, locale)
     pages = crawl(app, client, STARTS + finished_sitting_starts(app, role))
     assert f'<html lang="{locale}"' in pages[0].body, "the crawl is not in the language asked for"
@@ -235,16 +248,26 @@ def findings(app, role: str | None, locale: str) -> tuple[list[Page], list[tuple
         elif page.mimetype in SPREADSHEETS and page.endpoint not in MACHINE_READABLE:
             for rows in tables_of(client.get(page.url)):
                 found += [(page.url, token) for token in export_tokens(check, rows)]
-    return pages, found
+    return pages, found, client
+
+
+def indonesian(app, crawls: dict, role: str | None) -> tuple[list[Page], object]:
+    """The Indonesian crawl of ``role``: the code test's, or made here when the width test runs alone."""
+    if role not in crawls:
+        pages, _found, client = findings(app, role, "id")
+        crawls[role] = (pages, client)
+    return crawls[role]
 
 
 @pytest.mark.parametrize("role", ROLES, ids=str)
-def test_no_code_on_any_page_or_export_of_the_role(demo, role):
+def test_no_code_on_any_page_or_export_of_the_role(demo, crawls, role):
     reached = {}
     for locale in ("id", "en"):
-        pages, found = findings(demo, role, locale)
+        pages, found, client = findings(demo, role, locale)
         assert not found, f"{role} ({locale}): {sorted(set(found))}"
         reached[locale] = pages
+        if locale == "id":
+            crawls[role] = (pages, client)  # its session keeps Indonesian after the English sign-in
     # The same Indonesian pages hold no number written the English way ("76.964791", "400,000,000"):
     # checked on this crawl rather than on one more of its own (test_number_pages.english_notation).
     english = {page.url: numbers for page in reached["id"] if page.mimetype == "text/html" and page.status == 200
@@ -256,6 +279,39 @@ def test_no_code_on_any_page_or_export_of_the_role(demo, role):
         assert not forbidden, f"{role} is linked to pages it may not open: {forbidden}"
     missed = unreached(demo, role, reached["id"]) - set(NOT_CRAWLED)
     assert not missed, f"{role}: pages nobody links to, not checked: {sorted(missed)}"
+
+
+# ---------------------------------------------------------------------------------------- the width
+@pytest.fixture(scope="module")
+def live_demo(demo):
+    """This module's demo served on a free local port in a thread, for Chromium."""
+    with served(demo) as url:
+        yield url
+
+
+def html_pages(pages: list[Page]) -> list[Page]:
+    return [page for page in pages if page.status == 200 and page.mimetype == "text/html"]
+
+
+@pytest.mark.parametrize("role", ROLES, ids=str)
+def test_every_page_fits_a_phone(demo, live_demo, browser, crawls, role):
+    """Each page the role reaches (the public ones in the signed-out run only), opened in Chromium
+    at 360 px with the crawl's own session: nothing scrolls sideways and every table keeps its key
+    column in view. The demo is read only here: no page's script may post anything."""
+    pages, client = indonesian(demo, crawls, role)
+    public = {page.url for page in html_pages(indonesian(demo, crawls, None)[0])}
+    urls = to_visit(demo, role, html_pages(pages), public)
+    assert len(urls) > 3, urls  # the crawl found the role's own pages, not only a sign-in page
+    page = phone_page(browser, live_demo, client, demo)
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.url) if request.method != "GET" else None)
+    problems = []
+    for url in urls:
+        page.goto(live_demo + url, wait_until="domcontentloaded")
+        problems += problems_of(page)
+    page.context.close()
+    assert not problems, "\n".join(problems)
+    assert sent == []
 
 
 # ---------------------------------------------------------------------------------------- the checker

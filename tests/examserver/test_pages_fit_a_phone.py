@@ -1,9 +1,10 @@
-"""Every page of every role on the demo fits a 360 px phone: nothing scrolls sideways, and each
-table keeps its key column in view even when the table itself is scrolled to its far end.
+"""The phone-width check: a page fits a 360 px phone when nothing scrolls sideways and each table
+keeps its key column in view even when the table itself is scrolled to its far end.
 
-The pages are found in process by :func:`tests.demo_crawl.crawl` (fast, and the same list the
-other issue-19 tests read), then opened in one headless Chromium page per role whose context
-carries the test client's session cookie, so no second sign-in is recorded on the demo.
+Every page of every role is measured with it by ``test_every_page_fits_a_phone`` in
+``test_no_codes_on_screen.py``, on the crawl that module makes for its code check (one crawl per
+role for both), in one headless Chromium page per role whose context carries the crawling test
+client's session cookie, so no second sign-in is recorded. Here: the measure and its own test.
 """
 
 from __future__ import annotations
@@ -11,12 +12,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from flask import url_for
 
 from examserver import access
-from examserver.accounts.roles import ROLE_HOME
-from tests.conftest import demo_client, served
-from tests.demo_crawl import ACCOUNTS, Page, crawl, finished_sitting_starts
+from tests.conftest import served
+from tests.demo_crawl import ACCOUNTS, Page
 
 PHONE = {"width": 360, "height": 740}
 #: Sub-pixel rounding: a page 361 px wide at a 360 px viewport is rounding, not a sideways scroll.
@@ -79,25 +78,6 @@ def live_demo(demo_app):
         yield url
 
 
-def pages_of(demo_app, role: str | None) -> tuple[list[Page], object]:
-    """The HTML pages ``role`` reaches by links (``None``: signed out) and the client that walked them."""
-    if role is None:
-        client, starts = demo_app.test_client(), PUBLIC_STARTS
-    else:
-        client = demo_client(demo_app, ACCOUNTS[role])
-        with demo_app.test_request_context():
-            starts = [url_for(ROLE_HOME[role])]
-    pages = crawl(demo_app, client, starts + finished_sitting_starts(demo_app, role))
-    return [page for page in pages if page.status == 200 and page.mimetype == "text/html"], client
-
-
-@pytest.fixture(scope="module")
-def public_pages(demo_app) -> set[str]:
-    """What a signed-out visitor reaches: the signed-in runs leave these to the public run (every
-    role reaches them from the foot of each page, and eight visits of each would double the time)."""
-    return {page.url for page in pages_of(demo_app, None)[0]}
-
-
 def to_visit(app, role: str | None, pages: list[Page], public: set[str]) -> list[str]:
     """The pages of ``role`` no other run visits: not the public ones, and for the administrator,
     who may open nearly every page, only the pages of views no other role of the demo may open."""
@@ -118,23 +98,6 @@ def phone_page(browser, base: str, client, app):
     if cookie is not None:
         context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base}])
     return context.new_page()
-
-
-@pytest.mark.parametrize("role", [None, *ACCOUNTS], ids=lambda role: role or "public")
-def test_every_page_fits_a_phone(demo_app, live_demo, browser, public_pages, role):
-    pages, client = pages_of(demo_app, role)
-    urls = to_visit(demo_app, role, pages, public_pages)
-    assert len(urls) > 3, urls  # the crawl found the role's own pages, not only a sign-in page
-    page = phone_page(browser, live_demo, client, demo_app)
-    sent: list[str] = []  # the demo is shared and read only: no page's script may post anything
-    page.on("request", lambda request: sent.append(request.url) if request.method != "GET" else None)
-    problems = []
-    for url in urls:
-        page.goto(live_demo + url, wait_until="domcontentloaded")
-        problems += problems_of(page)
-    page.context.close()
-    assert not problems, "\n".join(problems)
-    assert sent == []
 
 
 def test_the_check_reports_a_page_wider_than_the_phone(live_demo, browser):
