@@ -100,5 +100,6 @@ import examserver.delivery.models  # noqa: E402,F401
 import examserver.hr.models  # noqa: E402,F401
 import examserver.oversight.models  # noqa: E402,F401
 import examserver.selection.models  # noqa: E402,F401
+import examserver.sites.models  # noqa: E402,F401
 import itembank.models  # noqa: E402,F401
 import proctoring.models  # noqa: E402,F401

@@ -1,0 +1,98 @@
+"""The centre's registry of test sites, the packages it exported to them and who sits where.
+
+A site is a place with its own server on its own network (docs/operations/test-sites.md). Each
+export writes one package for one sitting at one site and records here what the centre must keep:
+the release code it publishes at the start, the site's public key that its results must be signed
+with, and the roster (which sessions sit at the site, with the hash of each exam PIN).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from examserver.delivery.models import ExamSchedule, ExamSession
+from itembank.database import Base, UTCDateTime, utcnow
+
+
+class TestSite(Base):
+    """A test site: a school or an office with a site server for its computers."""
+
+    __tablename__ = "test_site"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: The code the site's server is set up with and the package names (``SMAN1-BUNGO``).
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: Where it is, as people name it (address or district).
+    address: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    packages: Mapped[list[SitePackage]] = relationship(back_populates="site", order_by="SitePackage.id")
+
+
+class SitePackage(Base):
+    """One exported package: a sitting's content for one site, sealed until the start."""
+
+    __tablename__ = "site_package"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: The random id the manifest carries (and the sealed content is bound to).
+    package_id: Mapped[str] = mapped_column(String(32), unique=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("test_site.id", ondelete="RESTRICT"), index=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("exam_schedule.id", ondelete="RESTRICT"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: SHA-256 of the package file as written, so a delivered copy can be compared.
+    sha256: Mapped[str] = mapped_column(String(64))
+    #: The release code the centre publishes at the start (the package holds the other half).
+    release_code: Mapped[str] = mapped_column(String(24))
+    #: The site's Ed25519 public key (PEM) made with this package: its results must carry its signature.
+    site_public_key_pem: Mapped[str] = mapped_column(Text)
+    #: When another export for the same site and sitting replaced this one (its roster is void).
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: What the day brought, as the centre learns it (the monitoring page reads these).
+    imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    results_received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    results_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The problems of the last refused results file (codes and parameters), None when none.
+    results_problems: Mapped[list | None] = mapped_column(JSON)
+
+    site: Mapped[TestSite] = relationship(back_populates="packages")
+    schedule: Mapped[ExamSchedule] = relationship()
+    roster: Mapped[list[SiteRosterEntry]] = relationship(back_populates="package", order_by="SiteRosterEntry.id")
+    proctors: Mapped[list[SiteProctor]] = relationship(back_populates="package", order_by="SiteProctor.id")
+
+
+class SiteRosterEntry(Base):
+    """A candidate's session assigned to a site by a package, with the hash of the exam PIN
+    printed on the candidate's exam card (the PIN itself is never stored)."""
+
+    __tablename__ = "site_roster"
+    __table_args__ = (UniqueConstraint("package_id", "session_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    package_id: Mapped[int] = mapped_column(ForeignKey("site_package.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("exam_session.id", ondelete="RESTRICT"), index=True)
+    pin_hash: Mapped[str] = mapped_column(String(255))
+
+    package: Mapped[SitePackage] = relationship(back_populates="roster")
+    session: Mapped[ExamSession] = relationship()
+
+
+class SiteProctor(Base):
+    """A proctor who works at the site for a package, with the hash of the PIN they sign in with there."""
+
+    __tablename__ = "site_proctor"
+    __table_args__ = (UniqueConstraint("package_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    package_id: Mapped[int] = mapped_column(ForeignKey("site_package.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"), index=True)
+    pin_hash: Mapped[str] = mapped_column(String(255))
+
+    package: Mapped[SitePackage] = relationship(back_populates="proctors")
