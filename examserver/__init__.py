@@ -280,12 +280,14 @@ def _register_cli(app: Flask) -> None:
     from examserver.cli import demo_command, users_cli
     from examserver.delivery.sweeper import delivery_cli
     from examserver.proctor.cli import integrity_cli
+    from examserver.sites.cli import site_cli
 
     app.cli.add_command(integrity_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(delivery_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(site_cli)
 
 
 class ProcessBytecodeCache(BytecodeCache):

@@ -57,9 +57,10 @@ def _registry() -> dict:
     from examserver.oversight import messages as oversight
     from examserver.proctor import messages as proctor
     from examserver.selection import messages as selection
+    from examserver.sites import messages as sites
 
     registry: dict = {}
-    for module in (account, authoring, delivery, hr, oversight, proctor, selection):
+    for module in (account, authoring, delivery, hr, oversight, proctor, selection, sites):
         taken = registry.keys() & module.MESSAGES.keys()
         if taken:
             raise RuntimeError(f"refusal codes registered twice: {sorted(taken)}")

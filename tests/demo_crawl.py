@@ -8,7 +8,8 @@ follows sign-out links and never sends anything but GET, so it changes nothing b
 reading traces (audit of downloads, last-seen times).
 
 The pages found are what the issue-19 tests read: visible text for internal codes
-(``test_no_codes_on_screen``) and, on the same crawl, width at 360 px in Chromium (``test_every_page_fits_a_phone``, in the same module).
+(``test_no_codes_on_screen``) and, on the same crawl, width at 360 px in Chromium
+(``test_every_page_fits_a_phone``, in the same module).
 :func:`unreached` names the GET views of a role that the crawl did not reach, so a page nobody
 links to is seen, not silently skipped.
 """

@@ -21,6 +21,7 @@ class TestSite(Base):
     """A test site: a school or an office with a site server for its computers."""
 
     __tablename__ = "test_site"
+    __test__ = False  # not a pytest class
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: The code the site's server is set up with and the package names (``SMAN1-BUNGO``).
