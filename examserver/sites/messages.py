@@ -24,6 +24,20 @@ MESSAGES = {
     "sites.export_incomplete": _l(
         "Paket tidak dibuat: %(count)s rujukan ke data yang tidak ikut dalam paket (%(references)s)."
     ),
+    # On the site: the import and the release (examserver.sites.install).
+    "sites.clock_behind": _l(
+        "Jam server lokasi %(minutes)s menit di belakang jam pusat. Setel jamnya dahulu, lalu ulangi."
+    ),
+    "sites.other_package": _l("Server ini sudah memegang paket lain (%(package)s)."),
+    "sites.database_not_empty": _l(
+        "Basis data server lokasi harus kosong sebelum paket pertama diimpor (hanya flask db upgrade)."
+    ),
+    "sites.package_table_unknown": _l("Paket berisi data yang tidak dikenal server ini (%(table)s)."),
+    "sites.package_columns_unknown": _l(
+        "Paket dibuat oleh versi pusat yang lebih baru (%(table)s.%(column)s). Perbarui server lokasi."
+    ),
+    "sites.no_package": _l("Server ini belum memegang paket ujian."),
+    "sites.sealed": _l("Soal masih tersegel: kepala pengawas belum membuka paket dengan kode dari pusat."),
     # The package and results files (examserver.sites.sealing.SealError codes).
     "sites.not_a_package": _l("Berkas ini bukan paket ujian yang dapat dibaca."),
     "sites.format_unknown": _l("Jenis berkas ini tidak dikenal."),
