@@ -64,6 +64,14 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the login session
     WTF_CSRF_SSL_STRICT = True
 
+    #: ``centre`` (the central deployment) or ``site`` (a test-site server holding one sitting's
+    #: package: docs/operations/test-sites.md), from ``EXAMSERVER_ROLE``.
+    EXAMSERVER_ROLE = "centre"
+    #: On a site: its code (``EXAMSERVER_SITE_CODE``), which a package must name, and the centre's
+    #: public key (PEM file named by ``CENTRE_PUBLIC_KEY_FILE``) that a package must be signed with.
+    SITE_CODE: str | None = None
+    CENTRE_PUBLIC_KEY_FILE: str | None = None
+
     BABEL_DEFAULT_LOCALE = "id"
     BABEL_DEFAULT_TIMEZONE = WIB.key
     LANGUAGES = ("id", "en")
@@ -184,6 +192,13 @@ def load_config(base: type[Config] | None = None) -> dict:
     elif not values.get("RATELIMIT_STORAGE_URI"):
         values["RATELIMIT_STORAGE_URI"] = f"sqlite:///{INSTANCE / 'ratelimits.db'}"
     check_rate_limit_storage(values["RATELIMIT_STORAGE_URI"], int(env.get("EXAMSERVER_WORKERS") or 1))
+    role = env.get("EXAMSERVER_ROLE") or values.get("EXAMSERVER_ROLE") or "centre"
+    if role not in ("centre", "site"):
+        raise ConfigError(f"EXAMSERVER_ROLE must be centre or site, not {role!r}")
+    values["EXAMSERVER_ROLE"] = role
+    for name, variable in (("SITE_CODE", "EXAMSERVER_SITE_CODE"), ("CENTRE_PUBLIC_KEY_FILE", "CENTRE_PUBLIC_KEY_FILE")):
+        if env.get(variable):
+            values[name] = env[variable]
     secret = env.get("SECRET_KEY") or values.get("SECRET_KEY")
     if not secret:
         if values["ENV_NAME"] == "production":

@@ -39,6 +39,7 @@ from examserver.delivery.services import (
 from examserver.delivery.views import DEVICE_COOKIE
 from examserver.errors import refusal_message
 from examserver.extensions import db
+from examserver.sites.install import require_released
 from itembank.database import utcnow
 from itembank.models import BlueprintSection, ItemAsset, ItemVersion, ItemVersionAsset, TestBlueprint
 from itembank.refusal import Refusal
@@ -336,6 +337,8 @@ def start_session(session_id: int):
         reply = state(session_id, messages=has_messages)  # read before the commit: one transaction
         db.session.commit()
         return json_reply(reply)
+    if current_app.config["EXAMSERVER_ROLE"] == "site":
+        require_released(db.session)  # a test site's items stay sealed until the head proctor opens them
     exam = own_session(session_id, lock=True, with_blueprint=True)
     request_data = StartRequest(client_id=client_id, pin=data.get("pin"), ip_address=request.remote_addr)
     try:

@@ -1,28 +1,27 @@
-"""``flask site``: register test sites and export a sitting's sealed package for one of them
-(docs/operations/test-sites.md). The site's import, the release and the upload come next."""
+"""``flask site``: on the centre, register test sites and export a sitting's sealed package for one
+of them; on a site server, import the package and release it at the start
+(docs/operations/test-sites.md). The results upload comes next."""
 
 from __future__ import annotations
 
-import csv
-import re
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from examserver.errors import refusal_message
 from examserver.extensions import db
 from examserver.selection import signing
+from examserver.sites import services
 from examserver.sites.export import export_package
-from examserver.sites.models import TestSite
+from examserver.sites.install import install_package, release
+from examserver.sites.models import SiteSealed
 from itembank.database import utcnow
 from itembank.refusal import Refusal
 
 site_cli = AppGroup("site", help="Test-site servers: sites and their sealed packages.")
-
-SITE_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,39}$")
 
 
 def _refused(error: Refusal) -> click.ClickException:
@@ -38,17 +37,12 @@ def _refused(error: Refusal) -> click.ClickException:
 @click.option("--address", default="", help="Where the site is (address or district).")
 def add_command(code: str, name: str, address: str) -> None:
     """Register a test site under CODE (letters, digits and dashes), e.g. SMAN1-BUNGO."""
-    code = code.strip().upper()
     try:
-        if not SITE_CODE.match(code):
-            raise Refusal("sites.site_code_invalid", 422)
-        if db.session.scalar(select(TestSite.id).where(TestSite.code == code)) is not None:
-            raise Refusal("sites.site_exists", code=code)
+        site = services.register_site(db.session, code=code, name=name, address=address)
     except Refusal as error:
         raise _refused(error) from error
-    db.session.add(TestSite(code=code, name=name.strip(), address=address.strip()))
     db.session.commit()
-    click.echo(f"site {code} registered")
+    click.echo(f"site {site.code} registered")
 
 
 @site_cli.command("export")
@@ -96,14 +90,67 @@ def export_command(
         raise _refused(error) from error
     db.session.commit()
     pins = pins or out.with_suffix(".pin.csv")
-    with pins.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["Nomor peserta / e-mail pengawas", "Nama", "PIN"])
-        writer.writerows(exported.candidate_pins)
-        writer.writerows(exported.proctor_pins)
+    with current_app.test_request_context():  # the header in the app's default language
+        pins.write_bytes(services.pin_csv(exported))
     pins.chmod(0o600)
     click.echo(
         f"package {exported.package.package_id} for site {exported.package.site.code}: "
         f"{len(exported.candidate_pins)} candidates, {len(exported.proctor_pins)} proctors -> {out}\n"
         f"PINs to print -> {pins} (keep it safe: the centre does not keep the PINs)"
     )
+
+
+# ---------------------------------------------------------------------------------------- on a site
+
+
+def _site_only() -> None:
+    if current_app.config["EXAMSERVER_ROLE"] != "site":
+        raise click.ClickException("this command runs on a site server (EXAMSERVER_ROLE=site)")
+
+
+@site_cli.command("import")
+@click.argument("package", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--centre-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The centre's public key (PEM); default: CENTRE_PUBLIC_KEY_FILE.",
+)
+def import_command(package: Path, centre_key: Path | None) -> None:
+    """Import the centre's package into this site's empty database (its content stays sealed)."""
+    _site_only()
+    site_code = current_app.config.get("SITE_CODE")
+    key_file = centre_key or current_app.config.get("CENTRE_PUBLIC_KEY_FILE")
+    if not site_code or not key_file:
+        raise click.ClickException("set EXAMSERVER_SITE_CODE and CENTRE_PUBLIC_KEY_FILE (or --centre-key)")
+    try:
+        held, written = install_package(
+            db.session,
+            package.read_bytes(),
+            centre_public_key_pem=Path(key_file).read_bytes(),
+            site_code=site_code,
+            now=utcnow(),
+        )
+    except Refusal as error:
+        raise _refused(error) from error
+    db.session.commit()
+    sealed = db.session.scalar(select(func.count()).select_from(SiteSealed))
+    if written:
+        click.echo(f"package {held.package_id} imported for site {held.site_code}: {sealed} rows wait for the release")
+    else:
+        click.echo(f"package {held.package_id} was imported already: nothing changed")
+
+
+@site_cli.command("release")
+@click.argument("code")
+def release_command(code: str) -> None:
+    """Open the sealed content with the release CODE the centre published at the start."""
+    _site_only()
+    try:
+        held, opened = release(db.session, code, now=utcnow())
+    except Refusal as error:
+        raise _refused(error) from error
+    db.session.commit()
+    if opened:
+        click.echo(f"package {held.package_id} released: {opened} rows opened")
+    else:
+        click.echo(f"package {held.package_id} was released already at {held.released_at:%Y-%m-%d %H:%M} UTC")

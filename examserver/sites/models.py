@@ -97,3 +97,50 @@ class SiteProctor(Base):
     pin_hash: Mapped[str] = mapped_column(String(255))
 
     package: Mapped[SitePackage] = relationship(back_populates="proctors")
+
+
+# ---------------------------------------------------------------------------------------- on a site
+
+
+class SiteState(Base):
+    """On a site server: the one package it holds, and where its day stands (one row at most).
+
+    The share of the content key and the site's signing key are the package's; the content key
+    itself is never stored: it is derived at the release from the share and the typed code."""
+
+    __tablename__ = "site_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    package_id: Mapped[str] = mapped_column(String(32), unique=True)
+    site_code: Mapped[str] = mapped_column(String(40))
+    schedule_id: Mapped[int] = mapped_column(Integer)
+    #: The centre's clock when it wrote the package (the site's clock may not be behind it).
+    exported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: The package's half of the content key (base64) and the check of the typed code (hex).
+    seal_share: Mapped[str] = mapped_column(String(64))
+    seal_check: Mapped[str] = mapped_column(String(64))
+    #: The site's Ed25519 key (PEM) its results are signed with; the centre holds the public half.
+    site_private_key_pem: Mapped[str] = mapped_column(Text)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Who released it (the head proctor's user id, or None from the command line).
+    released_by_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class SiteSealed(Base):
+    """On a site server: what the release completes. A row of a table whose rows never change
+    (item versions, and the rows that name them) waits here whole, in ``row``, and is inserted at the
+    release; a sealed row's secret columns wait here as AES-GCM ciphertext (``nonce``, ``data``), to
+    be written into its row (images) or into ``row`` before it is inserted (item versions)."""
+
+    __tablename__ = "site_sealed"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(40))
+    #: The row's id (None for a row whose key is two columns: it waits whole in ``row``).
+    row_id: Mapped[int | None] = mapped_column(Integer)
+    #: The row to insert at the release (JSON values as the package carries them), or None.
+    row: Mapped[dict | None] = mapped_column(JSON)
+    nonce: Mapped[str | None] = mapped_column(String(32))
+    data: Mapped[str | None] = mapped_column(Text)
