@@ -51,4 +51,6 @@ MESSAGES = {
     "sites.code_wrong": _l("Kode pembuka salah. Periksa kembali kode yang diumumkan pusat."),
     "sites.content_altered": _l("Isi soal dalam paket rusak atau diubah. Minta paket baru kepada pusat."),
     "sites.too_large": _l("Berkas terlalu besar."),
+    # Registering a site (examserver.sites.services).
+    "sites.site_name_missing": _l("Isi nama lokasi."),
 }
