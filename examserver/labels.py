@@ -157,6 +157,7 @@ LABELS: dict[str, dict[Code, LazyString]] = {
         "terminated": _l("dihentikan"),
         "items_other_device": _l("ditolak: membaca soal dari perangkat lain"),
         "pin_locked": _l("PIN mulai salah berulang kali: mulai dikunci sementara"),
+        "site_duplicate": _l("juga mengerjakan ujian ini di lokasi ujian: hasil lokasi tidak digabung"),
     },
     "proctor_decision": {"cleared": _l("bersih"), "warning": _l("peringatan"), "invalidated": _l("dibatalkan")},
     "proctor_appeal_status": {"open": _l("terbuka"), "upheld": _l("diterima"), "rejected": _l("ditolak")},

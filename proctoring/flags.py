@@ -85,7 +85,7 @@ def facts_from_events(events: Iterable[EventRecord]) -> EventFacts:
             counts["full"] += 1
         elif kind == "fast_answers":
             counts["fast"] += int((event.details or {}).get("count", 1))
-        elif kind == "second_session":
+        elif kind in ("second_session", "site_duplicate"):  # another sitting of the same exam
             counts["second"] += 1
         elif kind in ("other_device_refused", "items_other_device"):
             counts["device"] += 1

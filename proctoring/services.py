@@ -31,7 +31,7 @@ BROWSER_KINDS = frozenset({
 SERVER_KINDS = frozenset({
     "session_started", "session_resumed", "new_address", "other_device_refused", "second_session",
     "session_submitted", "session_expired", "session_terminated", "fast_answers", "items_other_device",
-    "pin_locked",
+    "pin_locked", "site_duplicate",
 })  # fmt: skip
 #: Actions proctors take during the session.
 PROCTOR_KINDS = frozenset({

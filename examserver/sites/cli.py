@@ -1,6 +1,6 @@
 """``flask site``: on the centre, register test sites and export a sitting's sealed package for one
 of them; on a site server, import the package and release it at the start
-(docs/operations/test-sites.md). The results upload comes next."""
+and write its results for the centre, which verifies and imports them (docs/operations/test-sites.md)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from examserver.delivery.models import ENDED
 from examserver.errors import refusal_message
 from examserver.extensions import db
 from examserver.selection import signing
@@ -18,6 +19,7 @@ from examserver.sites import services
 from examserver.sites.export import export_package
 from examserver.sites.install import install_package, release
 from examserver.sites.models import SiteSealed
+from examserver.sites.results import collect, receive_results, upload_name, write_results
 from itembank.database import utcnow
 from itembank.refusal import Refusal
 
@@ -154,3 +156,49 @@ def release_command(code: str) -> None:
         click.echo(f"package {held.package_id} released: {opened} rows opened")
     else:
         click.echo(f"package {held.package_id} was released already at {held.released_at:%Y-%m-%d %H:%M} UTC")
+
+
+@site_cli.command("upload")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The folder to write the signed results file to (a USB stick).",
+)
+def upload_command(out: Path) -> None:
+    """Write every session of this site's package, signed with the site's key, for the centre."""
+    _site_only()
+    now = utcnow()
+    try:
+        body = collect(db.session, now=now)
+    except Refusal as error:
+        raise _refused(error) from error
+    target = out / upload_name(body)
+    write_results(db.session, target, now=now)
+    ended = sum(1 for entry in body["sessions"] if entry["status"] in ENDED)
+    click.echo(f"{len(body['sessions'])} sessions ({ended} ended) -> {target}")
+
+
+@site_cli.command("receive")
+@click.argument("results", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def receive_command(results: Path) -> None:
+    """At the centre: verify a site's results file and import its ended sessions (once)."""
+    if current_app.config["EXAMSERVER_ROLE"] != "centre":
+        raise click.ClickException("this command runs at the centre")
+    try:
+        received = receive_results(db.session, results.read_bytes(), now=utcnow())
+    except Refusal as error:
+        raise _refused(error) from error
+    db.session.commit()
+    site = received.package.site.code
+    if received.problems:
+        for name, code, position, detail in received.problems:
+            where = f" at chain position {position}" if position is not None else ""
+            click.echo(f"{name}: {code}{where} {detail or ''}".rstrip(), err=True)
+        raise click.ClickException(f"results of {site} refused: {len(received.problems)} problems; nothing imported")
+    click.echo(
+        f"results of {site}: {len(received.imported)} imported, {len(received.unchanged)} already imported, "
+        f"{len(received.not_started)} not started, {len(received.running)} still running (upload again later), "
+        f"{len(received.flagged)} flagged (also at the centre)"
+    )

@@ -38,6 +38,9 @@ MESSAGES = {
     ),
     "sites.no_package": _l("Server ini belum memegang paket ujian."),
     "sites.sealed": _l("Soal masih tersegel: kepala pengawas belum membuka paket dengan kode dari pusat."),
+    "sites.results_package_unknown": _l(
+        "Berkas hasil ini menyebut paket yang tidak dikenal pusat, atau tanda tangannya tidak sah."
+    ),
     # The package and results files (examserver.sites.sealing.SealError codes).
     "sites.not_a_package": _l("Berkas ini bukan paket ujian yang dapat dibaca."),
     "sites.format_unknown": _l("Jenis berkas ini tidak dikenal."),

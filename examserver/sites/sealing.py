@@ -29,7 +29,7 @@ import os
 import secrets
 import tempfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -353,6 +353,13 @@ def _envelope_bytes(path_or_bytes: str | os.PathLike[str] | bytes) -> bytes:
 
 
 def read_signed(path_or_bytes: str | os.PathLike[str] | bytes, format: str, public_key_pem: bytes) -> dict[str, Any]:
+    """:func:`read_signed_by` with one known key."""
+    return read_signed_by(path_or_bytes, format, lambda _body: public_key_pem)
+
+
+def read_signed_by(
+    path_or_bytes: str | os.PathLike[str] | bytes, format: str, key_for: Callable[[dict[str, Any]], bytes | None]
+) -> dict[str, Any]:
     """The body of an envelope of ``format`` whose signature verifies with ``public_key_pem``.
 
     Checked in this order, each refusal a :class:`SealError`: its size, compressed and
@@ -370,8 +377,11 @@ def read_signed(path_or_bytes: str | os.PathLike[str] | bytes, format: str, publ
         data = signed_bytes(format, body)
     except UnicodeEncodeError:  # a lone surrogate escaped in the JSON: never written by write_signed
         raise SealError("signature_invalid") from None
+    # The unverified body may only choose the key (a results file names its package, whose site key
+    # checks it); nothing else in it is read before the signature verifies.
+    public_key_pem = key_for(body)
     signature = envelope.get("signature")
-    if not isinstance(signature, str) or not verify(public_key_pem, data, signature):
+    if public_key_pem is None or not isinstance(signature, str) or not verify(public_key_pem, data, signature):
         raise SealError("signature_invalid")
     return body
 
