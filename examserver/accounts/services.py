@@ -69,9 +69,20 @@ def create_user(session: Session, *, email: str, full_name: str, role: str, pass
     return user
 
 
-def authenticate(session: Session, email: str, password: str) -> User | None:
-    """Return the active user whose credentials match, or None. Rehashes outdated hashes."""
+def authenticate(session: Session, email: str, password: str, *, registration_numbers: bool = False) -> User | None:
+    """Return the active user whose credentials match, or None. Rehashes outdated hashes.
+
+    With ``registration_numbers`` (a test site: docs/operations/test-sites.md), ``email`` may also be
+    a registration number from the exam card, naming that session's candidate."""
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None and registration_numbers and "@" not in email:
+        from examserver.delivery.models import ExamSession  # accounts sits below delivery
+
+        user = session.scalar(
+            select(User)
+            .join(ExamSession, ExamSession.candidate_id == User.id)
+            .where(ExamSession.registration_number == email.strip().upper())
+        )
     # Verify before looking at ``user``: an unknown email costs the same time as a wrong password.
     verified = verify_password(user.password_hash if user else None, password)
     if user is None or not verified:

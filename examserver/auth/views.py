@@ -9,6 +9,7 @@ from flask import current_app, flash, g, redirect, render_template, request, ses
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.widgets import TextInput
 
 from examserver import access
 from examserver.accounts import recovery, services
@@ -77,10 +78,15 @@ def login():
     if current_user.is_authenticated:
         return redirect(home_url(current_user))
     form = LoginForm()
+    at_site = current_app.config["EXAMSERVER_ROLE"] == "site"
+    if at_site:  # a test site: candidates sign in with the exam card's number and PIN
+        form.email.label.text = _("Nomor peserta atau email")
+        form.email.widget = TextInput()  # a registration number is no e-mail address
+        form.password.label.text = _("PIN")
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next"))
     if form.validate_on_submit():
-        user = services.authenticate(db.session, form.email.data, form.password.data)
+        user = services.authenticate(db.session, form.email.data, form.password.data, registration_numbers=at_site)
         if user is not None:
             sign_in(user)
             current_app.logger.info("login", extra={"user_id": user.id})
@@ -92,7 +98,7 @@ def login():
         current_app.logger.info("login failed")
         form.password.errors.append(_("Email atau kata sandi salah."))
     status = 422 if request.method == "POST" else 200
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form, at_site=at_site), status
 
 
 def _tell_about_recovery_codes(user) -> None:

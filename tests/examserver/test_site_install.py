@@ -106,8 +106,12 @@ def test_the_sitting_stays_sealed_until_the_code_and_then_runs_on_the_site(site,
         exam = db.session.scalar(select(ExamSession).where(ExamSession.registration_number == number))
         email = db.session.get(User, exam.candidate_id).email
         exam_id = exam.id
-    assert login(client, email, "salah-pin").status_code == 422
-    assert login(client, email, pin).status_code == 302  # the exam card's PIN is the password here
+    assert login(client, number, "salah-pin").status_code == 422
+    page = client.get("/masuk").get_data(as_text=True)
+    assert "Nomor peserta atau email" in page and 'type="text"' in page
+    assert login(client, number.lower(), pin).status_code == 302  # the exam card: its number and PIN
+    other = site.test_client()
+    assert login(other, email, pin).status_code == 302  # the e-mail works too
     player = Player(client, exam_id)
     refused = player.start()
     assert refused.status_code == 409 and refused.get_json()["code"] == "sites.sealed"
