@@ -19,6 +19,7 @@ from examserver.demo.finished import ASSEMBLY_NODES, ASSEMBLY_SECONDS, seed_fini
 from examserver.demo.hr import seed_hr
 from examserver.demo.oversight import seed_oversight
 from examserver.demo.selection import seed_selection
+from examserver.demo.sites import seed_sites
 from examserver.extensions import db
 from itembank import blueprints, services
 from itembank.item_types import item_type
@@ -273,6 +274,7 @@ def seed_demo(password: str) -> dict[str, int]:
         "items": seed_items(),
         "blueprints": seed_blueprints(),
         "schedules": seed_schedules(),
+        "test_sites": seed_sites(),
         "finished_sittings": seed_finished_session(password),
         "calibration_runs": seed_calibration_run(),
         "selection_periods": seed_selection(password),

@@ -41,6 +41,8 @@ from tests.examserver.test_pages_fit_a_phone import phone_page, problems_of, to_
 ABBREVIATIONS = frozenset(
     # recruitment and civil service
     "ASN CPNS PPPK SKD SKB TWK TIU TKP CAT SDM NIP NIK KTP IPK SKP WIB UTC DKI UUD NRI "
+    # schools that host test sites (issue 17): senior, vocational and junior high school
+    "SMA SMK SMP "
     # formats and units
     "CSV XLSX PDF PNG JPG JPEG ZIP XML JSON HTML QTI IMS MB KB IP PIN RFC OK "
     # psychometrics (the item bank's reviewers read these)
