@@ -209,6 +209,7 @@ def test_the_monitoring_page_shows_each_sites_counts_and_the_release_code_from_t
         finished.status, finished.started_at, finished.deadline_at = "submitted", now, now + timedelta(hours=1)
         finished.ended_at = now
         package.imported_at = now
+        package.results_problems = [["DEMO-SKD-1", "chain_broken", 3], ["DEMO-SKD-2", "answers_differ", None]]
         db.session.commit()
     sites = committee.get(SITES).get_data(as_text=True)
     url = f"/panitia/lokasi/jadwal/{schedule_id(demo, 'DEMO-SKD')}"
@@ -218,7 +219,7 @@ def test_the_monitoring_page_shows_each_sites_counts_and_the_release_code_from_t
     assert site == f"{DEMO_SITE} SMA Negeri 1 Sarolangun Pengawas: Pengawas Demo"
     assert re.fullmatch(
         r"Paket dibuat: [^:]+ WIB Paket diimpor: [^:]+ WIB Kunci dibuka: belum Hasil diterima: belum "
-        r"Hasil diverifikasi: belum",
+        r"Hasil diverifikasi: belum Berkas hasil terakhir ditolak: 2 masalah\.",
         stages,
     ), stages
     assert counts == "Jumlah: 3 Belum mulai: 1 Mengerjakan: 1 Selesai: 1"
