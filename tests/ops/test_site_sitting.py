@@ -1,0 +1,260 @@
+"""Issue 17's acceptance: a centre and a test site as separate processes with two databases and no
+network between them during the sitting.
+
+The centre is its database and the ``flask site`` commands run on it (export, receive); the site is
+a database of its own, the same commands in site mode (import, release, upload) and a gunicorn
+serving the sitting. Between them only files travel: the package, and the results. Thirty
+candidates sit the demo form on the site, 29 through its HTTP API as the player does (sign in with
+the exam card's registration number and PIN, start, saves, submit) and one in Chromium; the centre then has every answer
+they were told was saved, the scores the site computed, and an integrity log that verifies. The
+same run shows the bad cases: one byte changed in the package or in the results, an answer edited
+in the site's database before the upload, the results imported twice. (A site clock behind the
+centre's is refused at import: tests/examserver/test_site_install.py.)
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from examserver.sites import sealing
+from tests.examserver.player_browser import ITEM_COUNT, answer, wait_saved
+from tests.examserver.test_pages_fit_a_phone import PHONE
+from tests.ops.cluster import CSRF_FIELD, ROOT, SECRET, Candidate, same_answer, seed_sitting, start_node, stored_answers
+
+CANDIDATES = 30
+SITE = "SMAN1-BUNGO"
+
+
+#: Runs ``flask`` commands in one process (one app start for the batch): argv[1] is a JSON list of
+#: argument lists; prints a JSON list of [exit code, output] (output: stdout and stderr as a terminal
+#: shows them).
+BATCH = """
+import json, sys
+from wsgi import app
+runner = app.test_cli_runner()
+done = []
+for args in json.loads(sys.argv[1]):
+    result = runner.invoke(args=args)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    done.append([result.exit_code, result.output])
+print(json.dumps(done))
+"""
+
+
+@dataclass
+class Done:
+    code: int
+    output: str
+
+
+def flask(env: dict[str, str], *commands: list[str]) -> list[Done]:
+    """The ``flask`` ``commands`` run in order by one process of their own with ``env`` (a centre's
+    or a site's), as an operator would run them one by one."""
+    done = subprocess.run(
+        [sys.executable, "-c", BATCH, json.dumps(commands)],
+        cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    return [Done(code, output) for code, output in json.loads(done.stdout.strip().splitlines()[-1])]
+
+
+def ok(done: Done) -> str:
+    assert done.code == 0, done.output
+    return done.output
+
+
+@pytest.fixture
+def centre_and_site(tmp_path):
+    """The centre's database (the demo bank, one open sitting of 30 candidates) and its commands'
+    environment, and a site's empty database made by the migrations and its environment."""
+    centre_url = f"sqlite:///{tmp_path / 'centre.db'}"
+    sessions = seed_sitting(centre_url, CANDIDATES)
+    private, public = sealing.new_site_key()  # the centre's own signing key, for this run
+    (tmp_path / "centre.pem").write_bytes(public)
+    for name in ("centre-instance", "site-instance"):
+        (tmp_path / name).mkdir()
+    centre = {
+        "DATABASE_URL": centre_url,
+        "EXAMSERVER_ENV": "testing",
+        "EXAMSERVER_INSTANCE": str(tmp_path / "centre-instance"),
+        "SELECTION_SIGNING_KEY": private.decode(),
+        "SECRET_KEY": SECRET,
+    }
+    site = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'site.db'}",
+        "EXAMSERVER_ENV": "testing",
+        "EXAMSERVER_INSTANCE": str(tmp_path / "site-instance"),
+        "EXAMSERVER_ROLE": "site",
+        "EXAMSERVER_SITE_CODE": SITE,
+        "CENTRE_PUBLIC_KEY_FILE": str(tmp_path / "centre.pem"),
+        "SECRET_KEY": SECRET,
+    }
+    return centre, site, sessions
+
+
+def _pins(path: Path) -> dict[str, str]:
+    rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+    return {row[0]: row[2] for row in rows[1:]}
+
+
+def _sit(base: str, number: str, pin: str, session_id: int, choice: int) -> Candidate:
+    """One candidate on the site, as the player behaves: sign in with the card, start, answer every
+    item (one answer changed), submit."""
+    candidate = Candidate(email=number, session_id=session_id)
+    page = candidate.request(base, "GET", "/masuk").text
+    form = {"email": number, "password": pin, "csrf_token": CSRF_FIELD.search(page).group(1)}
+    assert candidate.request(base, "POST", "/masuk", form=form).status == 200  # 302 followed home
+    candidate.open_page(base)
+    started = candidate.start(base)
+    assert started.status == 200, started.text[:300]
+    candidate.items = started.data["items"]
+    saves = [candidate.make_save(item["position"], choice + n) for n, item in enumerate(candidate.items)]
+    assert candidate.send(base, saves[:8]).status == 200
+    assert candidate.send(base, saves[8:]).status == 200
+    assert candidate.send(base, [candidate.make_save(candidate.items[0]["position"], choice + 1)]).status == 200
+    assert candidate.submit(base).status == 200
+    return candidate
+
+
+def _results(url: str, ids: list[int]) -> dict[int, tuple]:
+    from examserver.delivery.models import SessionResult
+
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session:
+            rows = session.scalars(select(SessionResult).where(SessionResult.session_id.in_(ids)))
+            return {r.session_id: (r.total_raw, r.total_max, r.passed, str(r.sections)) for r in rows}
+    finally:
+        engine.dispose()
+
+
+def _sit_in_chromium(browser, base: str, number: str, pin: str, exam_id: int) -> dict[int, object]:
+    """One candidate in a real browser on a phone: the card's number and PIN, the player, every item
+    answered by touch, finished; returns the responses as the player shows them."""
+    context = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(base + "/masuk")
+    page.get_by_label("Nomor peserta atau email").fill(number)
+    page.get_by_label("PIN").fill(pin)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/peserta/")
+    page.goto(f"{base}/ujian/{exam_id}")
+    page.get_by_role("button", name="Mulai ujian").click()
+    shown = {}
+    for position in range(1, ITEM_COUNT + 1):
+        shown[position] = answer(page, position)
+        if position < ITEM_COUNT:
+            page.get_by_role("button", name="Berikutnya").click()
+    wait_saved(page)
+    page.get_by_role("button", name="Selesai").click()
+    page.get_by_role("button", name="Ya, selesai").click()
+    page.wait_for_url(f"**/ujian/{exam_id}/hasil")
+    context.close()
+    return shown
+
+
+def test_a_sitting_on_a_site_server_comes_back_whole_to_the_centre(centre_and_site, tmp_path, monkeypatch, browser):
+    centre, site, sessions = centre_and_site
+    package = tmp_path / "paket.json.gz"
+    export = ["site", "export", "--schedule", _schedule(centre), "--site", SITE, "--proctor", "pengawas@demo.id",
+              "--seats", str(CANDIDATES), "--out", str(package)]  # fmt: skip
+    for done in flask(centre, ["site", "add", SITE, "SMA Negeri 1 Muara Bungo"], export):
+        ok(done)
+    pins = _pins(tmp_path / "paket.json.pin.csv")
+    code = _release_code(centre["DATABASE_URL"])
+
+    # One byte changed in the package: the site refuses it and holds nothing; then the real one.
+    spoiled = tmp_path / "rusak.json.gz"
+    raw = bytearray(gzip.decompress(package.read_bytes()))
+    raw[raw.index(b'"pin_hash":"') + 20] ^= 1
+    spoiled.write_bytes(gzip.compress(bytes(raw)))
+    typed = code.lower().replace("-", " ")  # as the head proctor types it
+    upgrade, refused, imported, released = flask(
+        site, ["db", "upgrade"], ["site", "import", str(spoiled)], ["site", "import", str(package)],
+        ["site", "release", typed],
+    )  # fmt: skip
+    ok(upgrade)
+    assert refused.code != 0 and "Tanda tangan berkas tidak sah" in refused.output, refused.output
+    assert "imported" in ok(imported) and "released" in ok(released)
+
+    with monkeypatch.context() as patched:  # the site's gunicorn, in site mode
+        for key in ("EXAMSERVER_ROLE", "EXAMSERVER_SITE_CODE", "CENTRE_PUBLIC_KEY_FILE"):
+            patched.setenv(key, site[key])
+        node = start_node(site["DATABASE_URL"], tmp_path, workers=1, threads=4)
+    try:
+        numbers = _numbers(site["DATABASE_URL"])
+        *by_api, (_email, in_browser) = sessions
+        sat = [_sit(node.base, numbers[sid], pins[numbers[sid]], sid, n) for n, (_email, sid) in enumerate(by_api)]
+        shown = _sit_in_chromium(browser, node.base, numbers[in_browser], pins[numbers[in_browser]], in_browser)
+    finally:
+        node.stop()
+    ids = [candidate.session_id for candidate in sat] + [in_browser]
+
+    # The results on a USB stick; and a copy of the site's database with one answer edited before
+    # its upload.
+    edited = tmp_path / "edited.db"
+    with sqlite3.connect(tmp_path / "site.db") as source, sqlite3.connect(edited) as target:
+        source.backup(target)
+    with sqlite3.connect(edited) as database:
+        database.execute(
+            "UPDATE answer SET response = '\"X\"' WHERE session_item_id = "
+            "(SELECT id FROM session_item WHERE session_id = ? AND position = 3)", (ids[4],)
+        )  # fmt: skip
+    for folder in ("usb", "edited"):
+        (tmp_path / folder).mkdir()
+    ok(flask(site, ["site", "upload", "--out", str(tmp_path / "usb")])[0])
+    ok(flask({**site, "DATABASE_URL": f"sqlite:///{edited}"}, ["site", "upload", "--out", str(tmp_path / "edited")])[0])
+    results = next((tmp_path / "usb").glob("hasil-*.json.gz"))
+    forged = next((tmp_path / "edited").glob("hasil-*.json.gz"))
+    raw = bytearray(gzip.decompress(results.read_bytes()))
+    raw[raw.index(b'"registration_number":"') + 24] ^= 1  # a letter of a number: still JSON
+    (tmp_path / "rusak-hasil.json.gz").write_bytes(gzip.compress(bytes(raw)))
+
+    # At the centre: the edited and the spoiled file refused, the real one taken, the log verified,
+    # the real one again changing nothing.
+    edited_one, spoiled_one, received, verified, again = flask(
+        centre, ["site", "receive", str(forged)], ["site", "receive", str(tmp_path / "rusak-hasil.json.gz")],
+        ["site", "receive", str(results)], ["integrity", "verify"], ["site", "receive", str(results)],
+    )  # fmt: skip
+    assert edited_one.code != 0 and f"{numbers[ids[4]]}: answer_not_in_chain" in edited_one.output
+    assert "nothing imported" in edited_one.output
+    assert spoiled_one.code != 0 and "Tanda tangan berkas tidak sah" in spoiled_one.output
+    assert f"{CANDIDATES} imported" in ok(received)
+    assert "OK" in ok(verified)
+    assert "0 imported" in ok(again) and f"{CANDIDATES} already imported" in again.output
+    for candidate in sat:
+        stored = stored_answers(centre["DATABASE_URL"], candidate.session_id)
+        assert stored.keys() == candidate.answers.keys() and len(stored) == len(candidate.items)
+        assert all(same_answer(stored[p], candidate.answers[p]) for p in stored), candidate.session_id
+    stored = stored_answers(centre["DATABASE_URL"], in_browser)
+    assert {position: response for position, (_seq, response) in stored.items()} == shown
+    assert _results(centre["DATABASE_URL"], ids) == _results(site["DATABASE_URL"], ids)
+    assert len(_results(centre["DATABASE_URL"], ids)) == CANDIDATES
+
+
+def _schedule(centre: dict[str, str]) -> str:
+    with sqlite3.connect(centre["DATABASE_URL"].removeprefix("sqlite:///")) as database:
+        return database.execute("SELECT code FROM exam_schedule WHERE code LIKE 'OPS%'").fetchone()[0]
+
+
+def _release_code(url: str) -> str:
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as database:
+        return database.execute("SELECT release_code FROM site_package ORDER BY id DESC").fetchone()[0]
+
+
+def _numbers(url: str) -> dict[int, str]:
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as database:
+        return dict(database.execute("SELECT id, registration_number FROM exam_session"))
