@@ -117,7 +117,13 @@ def _site_only() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="The centre's public key (PEM); default: CENTRE_PUBLIC_KEY_FILE.",
 )
-def import_command(package: Path, centre_key: Path | None) -> None:
+@click.option(
+    "--site-secret",
+    prompt="Kode kunci lokasi (dari lembar PIN kepala pengawas)",
+    hide_input=True,
+    help="The site key's code printed for the head proctor with the PINs.",
+)
+def import_command(package: Path, centre_key: Path | None, site_secret: str) -> None:
     """Import the centre's package into this site's empty database (its content stays sealed)."""
     _site_only()
     site_code = current_app.config.get("SITE_CODE")
@@ -130,6 +136,7 @@ def import_command(package: Path, centre_key: Path | None) -> None:
             package.read_bytes(),
             centre_public_key_pem=Path(key_file).read_bytes(),
             site_code=site_code,
+            site_secret=site_secret,
             now=utcnow(),
         )
     except Refusal as error:

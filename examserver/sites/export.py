@@ -69,6 +69,8 @@ class Exported:
     candidate_pins: list[tuple[str, str, str]] = field(default_factory=list)
     #: (e-mail, proctor name, site PIN).
     proctor_pins: list[tuple[str, str, str]] = field(default_factory=list)
+    #: The site key's code, which the head proctor types at the import (printed with the PINs).
+    site_secret: str = ""
 
 
 # ---------------------------------------------------------------------------------------- rows
@@ -238,35 +240,16 @@ def _pin() -> str:
     return f"{secrets.randbelow(10**PIN_DIGITS):0{PIN_DIGITS}d}"
 
 
-def export_package(
+def _sealed_rows(
     session: Session,
-    *,
-    schedule_code: str,
-    site_code: str,
-    out: Path,
-    signing_key: Ed25519PrivateKey,
-    now: datetime,
-    proctor_emails: list[str],
-    registration_numbers: list[str] | None = None,
-    seats: int | None = None,
-    actor_id: int | None = None,
-) -> Exported:
-    """Write the package of sitting ``schedule_code`` for site ``site_code`` to ``out`` and record
-    it (superseding the site's earlier package of the sitting). The caller commits."""
-    schedule = session.scalar(select(ExamSchedule).where(ExamSchedule.code == schedule_code.strip().upper()))
-    if schedule is None:
-        raise Refusal("sites.schedule_unknown", code=schedule_code)
-    site = session.scalar(select(TestSite).where(TestSite.code == site_code.strip().upper()))
-    if site is None:
-        raise Refusal("sites.site_unknown", code=site_code)
-    if schedule.closes_at <= now:
-        raise Refusal("sites.schedule_closed", code=schedule.code)
-    exams = _pick_sessions(session, schedule, site, registration_numbers, seats)
-    proctors = _proctors(session, proctor_emails)
-
-    package_id = secrets.token_hex(16)
-    seal, key = sealing.new_seal(package_id)
-    site_private, site_public = sealing.new_site_key()
+    schedule: ExamSchedule,
+    exams: list[ExamSession],
+    proctors: list[User],
+    package_id: str,
+    key: bytes,
+) -> tuple[_Rows, list[dict[str, Any]]]:
+    """The package's rows (see the module's docstring), every foreign key checked, with the sealed
+    columns replaced by placeholders, and their ciphertexts under ``key``."""
     rows = _Rows(session)
     tables = db.metadata.tables
 
@@ -317,6 +300,43 @@ def export_package(
             aad = f"{package_id}|{table_name}|{row['id']}".encode()
             sealed.append({"table": table_name, "id": row["id"], **sealing.seal(key, aad, canonical_bytes(content))})
             rows.tables[table_name][(row["id"],)].update(placeholders)
+    return rows, sealed
+
+
+def export_package(
+    session: Session,
+    *,
+    schedule_code: str,
+    site_code: str,
+    out: Path,
+    signing_key: Ed25519PrivateKey,
+    now: datetime,
+    proctor_emails: list[str],
+    registration_numbers: list[str] | None = None,
+    seats: int | None = None,
+    actor_id: int | None = None,
+) -> Exported:
+    """Write the package of sitting ``schedule_code`` for site ``site_code`` to ``out`` and record
+    it (superseding the site's earlier package of the sitting). The caller commits."""
+    schedule = session.scalar(select(ExamSchedule).where(ExamSchedule.code == schedule_code.strip().upper()))
+    if schedule is None:
+        raise Refusal("sites.schedule_unknown", code=schedule_code)
+    site = session.scalar(select(TestSite).where(TestSite.code == site_code.strip().upper()))
+    if site is None:
+        raise Refusal("sites.site_unknown", code=site_code)
+    if schedule.closes_at <= now:
+        raise Refusal("sites.schedule_closed", code=schedule.code)
+    exams = _pick_sessions(session, schedule, site, registration_numbers, seats)
+    proctors = _proctors(session, proctor_emails)
+
+    package_id = secrets.token_hex(16)
+    seal, key = sealing.new_seal(package_id)
+    site_private, site_public = sealing.new_site_key()
+    # The site's signing key travels sealed under a second code, printed for the head proctor and
+    # never published: a copy of the package taken on the way cannot sign results for the site.
+    secret_seal, secret_key = sealing.new_seal(f"{package_id}|site-key")
+    sealed_site_key = sealing.seal(secret_key, f"{package_id}|site-key".encode(), site_private)
+    rows, sealed = _sealed_rows(session, schedule, exams, proctors, package_id, key)
 
     candidate_pins = {exam.id: _pin() for exam in exams}
     proctor_pins = {proctor.id: _pin() for proctor in proctors}
@@ -334,7 +354,12 @@ def export_package(
         "seal": {"share": base64.b64encode(seal.share).decode("ascii"), "check": seal.check},
         "roster": [{"session_id": exam.id, "pin_hash": roster_hashes[exam.id]} for exam in exams],
         "proctors": [{"user_id": p.id, "pin_hash": proctor_hashes[p.id]} for p in proctors],
-        "site_key": {"private_pem": site_private.decode("ascii"), "public_pem": site_public.decode("ascii")},
+        "site_key": {
+            "public_pem": site_public.decode("ascii"),
+            "share": base64.b64encode(secret_seal.share).decode("ascii"),
+            "check": secret_seal.check,
+            **sealed_site_key,
+        },
     }
     sealing.write_package(out, manifest, signing_key)
 
@@ -361,7 +386,8 @@ def export_package(
     session.flush()
     session.add_all(SiteRosterEntry(package_id=package.id, session_id=i, pin_hash=h) for i, h in roster_hashes.items())
     session.add_all(SiteProctor(package_id=package.id, user_id=i, pin_hash=h) for i, h in proctor_hashes.items())
-    names = dict(session.execute(select(User.id, User.full_name).where(User.id.in_(people))).tuples().all())
+    candidates = [exam.candidate_id for exam in exams]
+    names = dict(session.execute(select(User.id, User.full_name).where(User.id.in_(candidates))).tuples().all())
     return Exported(
         package=package,
         path=out,
@@ -369,4 +395,5 @@ def export_package(
             (exam.registration_number, names[exam.candidate_id], candidate_pins[exam.id]) for exam in exams
         ],
         proctor_pins=[(p.email, p.full_name, proctor_pins[p.id]) for p in proctors],
+        site_secret=secret_seal.code,
     )

@@ -105,11 +105,25 @@ def _reset_sequences(session: Session, tables: list[Table]) -> None:
             )
 
 
+def _site_key(manifest: dict[str, Any], site_secret: str) -> str:
+    """The site's signing key (PEM) opened with the code printed for the head proctor."""
+    package_id, sealed = manifest["package_id"], manifest["site_key"]
+    try:
+        key = sealing.open_key(
+            base64.b64decode(sealed["share"]), site_secret, f"{package_id}|site-key", sealed["check"]
+        )
+        return sealing.unseal(key, f"{package_id}|site-key".encode(), sealed).decode("ascii")
+    except sealing.SealError as error:
+        code = "site_secret_wrong" if error.code in ("code_wrong", "code_malformed") else error.code
+        raise Refusal(f"sites.{code}", 422) from error
+
+
 def install_package(
-    session: Session, raw: bytes, *, centre_public_key_pem: bytes, site_code: str, now: datetime
+    session: Session, raw: bytes, *, centre_public_key_pem: bytes, site_code: str, site_secret: str, now: datetime
 ) -> tuple[SiteState, bool]:
-    """Import the package in ``raw`` into this site's database; returns the site's state and
-    whether anything was written (False: this package was imported already). The caller commits."""
+    """Import the package in ``raw`` into this site's database, opening the site's signing key with
+    ``site_secret`` (the code printed for the head proctor); returns the site's state and whether
+    anything was written (False: this package was imported already). The caller commits."""
     try:
         manifest = sealing.read_package(raw, centre_public_key_pem, now=now, site_code=site_code)
     except sealing.SealError as error:
@@ -124,6 +138,7 @@ def install_package(
     tables = db.metadata.tables
     if session.scalar(select(func.count()).select_from(tables["user"])):
         raise Refusal("sites.database_not_empty", 409)
+    site_private_key_pem = _site_key(manifest, site_secret)
 
     passwords = {}
     sessions = {}
@@ -174,7 +189,7 @@ def install_package(
         expires_at=datetime.fromisoformat(manifest["expires_at"]),
         seal_share=manifest["seal"]["share"],
         seal_check=manifest["seal"]["check"],
-        site_private_key_pem=manifest["site_key"]["private_pem"],
+        site_private_key_pem=site_private_key_pem,
         imported_at=now,
     )
     session.add(held)

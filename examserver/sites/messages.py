@@ -37,6 +37,9 @@ MESSAGES = {
         "Paket dibuat oleh versi pusat yang lebih baru (%(table)s.%(column)s). Perbarui server lokasi."
     ),
     "sites.no_package": _l("Server ini belum memegang paket ujian."),
+    "sites.site_secret_wrong": _l(
+        "Kode kunci lokasi salah. Salin kode baris Kunci lokasi dari lembar PIN kepala pengawas."
+    ),
     "sites.sealed": _l("Soal masih tersegel: kepala pengawas belum membuka paket dengan kode dari pusat."),
     "sites.results_package_unknown": _l(
         "Berkas hasil ini menyebut paket yang tidak dikenal pusat, atau tanda tangannya tidak sah."

@@ -98,6 +98,7 @@ def pin_csv(exported: Exported) -> bytes:
     writer.writerow([_("Nomor peserta / e-mail pengawas"), _("Nama"), _("PIN")])
     for row in (*exported.candidate_pins, *exported.proctor_pins):
         writer.writerow([inert_cell(value) for value in row])
+    writer.writerow([_("Kunci lokasi"), _("Kode untuk mengimpor paket (kepala pengawas)"), exported.site_secret])
     return buffer.getvalue().encode("utf-8-sig")
 
 

@@ -192,6 +192,7 @@ def test_the_cli_registers_a_site_and_writes_the_package_and_the_pins(demo, tmp_
     result = runner.invoke(args=[*args, "--seats", "2", "--out", str(out)])
     assert result.exit_code == 0, result.output
     pins = list(csv.reader((tmp_path / "medan.json.pin.csv").read_text(encoding="utf-8").splitlines()))
-    assert len(pins) == 1 + 2 + 1 and all(len(row[2]) == 8 for row in pins[1:])
+    assert len(pins) == 1 + 2 + 1 + 1 and all(len(row[2]) == 8 for row in pins[1:-1])
+    assert pins[-1][0] == "Kunci lokasi" and len(pins[-1][2]) == 23
     refused = runner.invoke(args=[*args, "--seats", "2", "--candidates", str(out), "--out", str(out)])
     assert refused.exit_code != 0 and "either --candidates or --seats" in refused.output

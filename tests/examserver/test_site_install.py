@@ -17,9 +17,10 @@ from examserver.config import TestingConfig
 from examserver.delivery.models import ExamSession
 from examserver.extensions import db
 from examserver.selection import signing
+from examserver.sites import sealing
 from examserver.sites.export import export_package
 from examserver.sites.install import install_package, release
-from examserver.sites.models import SiteSealed, SiteState, TestSite
+from examserver.sites.models import SitePackage, SiteSealed, SiteState, TestSite
 from itembank.database import utcnow
 from itembank.models import ItemVersion, TestFormItem
 from itembank.refusal import Refusal
@@ -76,11 +77,14 @@ def site(tmp_path, centre):
         db.engine.dispose()
 
 
-def install(app, centre, raw: bytes, now=None) -> tuple[str, bool, bool]:
+def install(app, centre, raw: bytes, now=None, secret=None) -> tuple[str, bool, bool]:
     """Import ``raw`` on ``app``: the package id, whether anything was written, whether released."""
     with app.app_context():
         key, moment = centre.public_key, now or utcnow()
-        state, written = install_package(db.session, raw, centre_public_key_pem=key, site_code=SITE, now=moment)
+        secret = secret or centre.packages["new"].site_secret
+        state, written = install_package(
+            db.session, raw, centre_public_key_pem=key, site_code=SITE, site_secret=secret, now=moment
+        )
         db.session.commit()
         return state.package_id, written, state.released_at is not None
 
@@ -139,6 +143,26 @@ def test_the_sitting_stays_sealed_until_the_code_and_then_runs_on_the_site(site,
         assert release(db.session, exported.code, now=utcnow())[1] == 0  # released already: nothing again
 
 
+def test_the_package_alone_cannot_sign_for_the_site(site, centre):
+    """The site's signing key is sealed under the code printed for the head proctor: a wrong code
+    imports nothing, and the package's bytes hold no private key."""
+    raw = centre.packages["new"].path.read_bytes()
+    assert b"PRIVATE KEY" not in gzip.decompress(raw)
+    with pytest.raises(Refusal) as wrong:
+        install(site, centre, raw, secret="AAAAA-AAAAA-AAAAA-AAAAA")
+    assert wrong.value.code == "sites.site_secret_wrong"
+    assert counts(site) == (0, 0, 0)
+    install(site, centre, raw)
+    with site.app_context():
+        held = db.session.scalar(select(SiteState))
+        signature = sealing.sign(sealing.load_private(held.site_private_key_pem), b"hasil")
+    with centre.app_context():
+        public = db.session.scalar(
+            select(SitePackage.site_public_key_pem).where(SitePackage.package_id == held.package_id)
+        )
+    assert sealing.verify(public.encode(), b"hasil", signature)
+
+
 def test_the_same_package_twice_changes_nothing_and_another_is_refused(site, centre):
     raw = centre.packages["new"].path.read_bytes()
     install(site, centre, raw)
@@ -146,7 +170,7 @@ def test_the_same_package_twice_changes_nothing_and_another_is_refused(site, cen
     assert install(site, centre, raw)[1] is False
     assert counts(site) == before
     with pytest.raises(Refusal) as other:
-        install(site, centre, centre.packages["old"].path.read_bytes())
+        install(site, centre, centre.packages["old"].path.read_bytes(), secret=centre.packages["old"].site_secret)
     assert other.value.code == "sites.other_package"
     assert counts(site) == before
 
@@ -185,7 +209,14 @@ def test_a_site_clock_behind_the_centres_is_refused(site, centre):
 def test_a_package_for_another_site_or_out_of_date_is_refused(site, centre):
     raw = centre.packages["new"].path.read_bytes()
     with site.app_context(), pytest.raises(Refusal) as elsewhere:
-        install_package(db.session, raw, centre_public_key_pem=centre.public_key, site_code="SMKN3-MEDAN", now=utcnow())
+        install_package(
+            db.session,
+            raw,
+            centre_public_key_pem=centre.public_key,
+            site_code="SMKN3-MEDAN",
+            site_secret="x",
+            now=utcnow(),
+        )
     assert elsewhere.value.code == "sites.wrong_site"
     with pytest.raises(Refusal) as late:
         install(site, centre, raw, now=utcnow() + timedelta(days=800))
@@ -196,11 +227,11 @@ def test_a_package_for_another_site_or_out_of_date_is_refused(site, centre):
 def test_the_cli_imports_and_releases_on_a_site_only(site, centre):
     exported = centre.packages["new"]
     runner = site.test_cli_runner()
-    result = runner.invoke(args=["site", "import", str(exported.path)])
+    result = runner.invoke(args=["site", "import", str(exported.path), "--site-secret", exported.site_secret])
     assert result.exit_code == 0 and "imported" in result.output, result.output
     wrong = runner.invoke(args=["site", "release", "ZZZZZ-ZZZZZ-ZZZZZ-ZZZZ"])
     assert wrong.exit_code != 0 and "Kode pembuka" in wrong.output
     opened = runner.invoke(args=["site", "release", exported.code])
     assert opened.exit_code == 0 and "released" in opened.output, opened.output
-    on_centre = centre.test_cli_runner().invoke(args=["site", "import", str(exported.path)])
+    on_centre = centre.test_cli_runner().invoke(args=["site", "import", str(exported.path), "--site-secret", "x"])
     assert on_centre.exit_code != 0 and "EXAMSERVER_ROLE=site" in on_centre.output

@@ -145,7 +145,8 @@ def test_an_export_through_the_page_is_a_zip_of_the_package_and_the_pins(demo, c
         committee_id = db.session.scalar(select(User.id).where(User.email == ACCOUNTS["committee"]))
         assert package.created_by_id == committee_id and package.site.code == OTHER_SITE
         rows = list(csv.reader(io.StringIO(archive.read(f"pin-{name}.csv").decode("utf-8-sig"))))
-        assert rows[0] == ["Nomor peserta / e-mail pengawas", "Nama", "PIN"] and len(rows) == 1 + 2 + 1
+        assert rows[0] == ["Nomor peserta / e-mail pengawas", "Nama", "PIN"] and len(rows) == 1 + 2 + 1 + 1
+        assert rows[-1][0] == "Kunci lokasi" and len(rows[-1][2]) == 23  # the site key's code, XXXXX-XXXXX-...
         hashes = dict(
             db.session.execute(
                 select(ExamSession.registration_number, SiteRosterEntry.pin_hash)

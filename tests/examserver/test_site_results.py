@@ -71,6 +71,7 @@ def site(centre, tmp_path):
             centre.exported.path.read_bytes(),
             centre_public_key_pem=centre.public_key,
             site_code=SITE,
+            site_secret=centre.exported.site_secret,
             now=utcnow(),
         )
         release(db.session, centre.code, now=utcnow())

@@ -107,7 +107,7 @@ def centre_and_site(tmp_path):
 
 def _pins(path: Path) -> dict[str, str]:
     rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
-    return {row[0]: row[2] for row in rows[1:]}
+    return {row[0]: row[2] for row in rows[1:]}  # and "Kunci lokasi": the site key's code
 
 
 def _sit(base: str, number: str, pin: str, session_id: int, choice: int) -> Candidate:
@@ -183,7 +183,8 @@ def test_a_sitting_on_a_site_server_comes_back_whole_to_the_centre(centre_and_si
     spoiled.write_bytes(gzip.compress(bytes(raw)))
     typed = code.lower().replace("-", " ")  # as the head proctor types it
     upgrade, refused, imported, released = flask(
-        site, ["db", "upgrade"], ["site", "import", str(spoiled)], ["site", "import", str(package)],
+        site, ["db", "upgrade"], ["site", "import", str(spoiled), "--site-secret", pins["Kunci lokasi"]],
+        ["site", "import", str(package), "--site-secret", pins["Kunci lokasi"]],
         ["site", "release", typed],
     )  # fmt: skip
     ok(upgrade)
