@@ -259,6 +259,7 @@ def _register_blueprints(app: Flask) -> None:
     from examserver.oversight import bp as oversight_bp
     from examserver.proctor import bp as proctor_bp
     from examserver.selection import bp as selection_bp
+    from examserver.sites.link_views import bp as site_link_bp
     from examserver.sites.views import bp as sites_bp
 
     app.register_blueprint(main_bp)
@@ -274,6 +275,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(delivery_api, url_prefix="/api")
     app.register_blueprint(selection_bp, url_prefix="/seleksi")
     app.register_blueprint(sites_bp, url_prefix="/panitia/lokasi")
+    app.register_blueprint(site_link_bp, url_prefix="/api/lokasi")
     app.register_blueprint(oversight_bp)
 
 

@@ -71,6 +71,8 @@ class Config:
     #: public key (PEM file named by ``CENTRE_PUBLIC_KEY_FILE``) that a package must be signed with.
     SITE_CODE: str | None = None
     CENTRE_PUBLIC_KEY_FILE: str | None = None
+    #: On a site with a link: the centre's address (``EXAMSERVER_CENTRE_URL``) for ``flask site sync``.
+    CENTRE_URL: str | None = None
 
     BABEL_DEFAULT_LOCALE = "id"
     BABEL_DEFAULT_TIMEZONE = WIB.key
@@ -196,7 +198,11 @@ def load_config(base: type[Config] | None = None) -> dict:
     if role not in ("centre", "site"):
         raise ConfigError(f"EXAMSERVER_ROLE must be centre or site, not {role!r}")
     values["EXAMSERVER_ROLE"] = role
-    for name, variable in (("SITE_CODE", "EXAMSERVER_SITE_CODE"), ("CENTRE_PUBLIC_KEY_FILE", "CENTRE_PUBLIC_KEY_FILE")):
+    for name, variable in (
+        ("SITE_CODE", "EXAMSERVER_SITE_CODE"),
+        ("CENTRE_PUBLIC_KEY_FILE", "CENTRE_PUBLIC_KEY_FILE"),
+        ("CENTRE_URL", "EXAMSERVER_CENTRE_URL"),
+    ):
         if env.get(variable):
             values[name] = env[variable]
     secret = env.get("SECRET_KEY") or values.get("SECRET_KEY")

@@ -18,6 +18,7 @@ from examserver.selection import signing
 from examserver.sites import services
 from examserver.sites.export import export_package
 from examserver.sites.install import install_package, release
+from examserver.sites.link import sync
 from examserver.sites.models import SiteSealed
 from examserver.sites.results import collect, receive_results, upload_name, write_results
 from itembank.database import utcnow
@@ -209,3 +210,29 @@ def receive_command(results: Path) -> None:
         f"{len(received.not_started)} not started, {len(received.running)} still running (upload again later), "
         f"{len(received.flagged)} flagged (also at the centre)"
     )
+
+
+@site_cli.command("sync")
+def sync_command() -> None:
+    """Over a link to the centre (EXAMSERVER_CENTRE_URL): report, release at the opening with the
+    centre's code, and send the results of sessions that ended since the last time. Run it every
+    minute from a timer; without a link it says so and changes nothing."""
+    _site_only()
+    centre_url = current_app.config.get("CENTRE_URL")
+    if not centre_url:
+        raise click.ClickException("set EXAMSERVER_CENTRE_URL to the centre's address")
+    try:
+        synced = sync(db.session, centre_url, now=utcnow())
+    except Refusal as error:
+        db.session.commit()  # a release or an upload that went through before the refusal stays
+        raise _refused(error) from error
+    db.session.commit()
+    click.echo(f"centre reached (its clock {synced.centre_offset_seconds:+.0f} s from this one)")
+    if synced.released is not None:
+        click.echo(f"released with the centre's code: {synced.released} rows opened")
+    if synced.uploaded is not None:
+        problems = synced.uploaded.get("problems") or []
+        click.echo(
+            f"results sent: {len(synced.uploaded.get('imported', []))} imported, "
+            f"{len(synced.uploaded.get('unchanged', []))} already there, {len(problems)} problems"
+        )

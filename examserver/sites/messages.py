@@ -37,6 +37,12 @@ MESSAGES = {
         "Paket dibuat oleh versi pusat yang lebih baru (%(table)s.%(column)s). Perbarui server lokasi."
     ),
     "sites.no_package": _l("Server ini belum memegang paket ujian."),
+    "sites.no_link": _l("Pusat tidak dapat dihubungi (%(reason)s). Ujian tetap berjalan; kirim hasil lewat berkas."),
+    "sites.centre_refused": _l("Pusat menolak permintaan lokasi (HTTP %(http_status)s): %(message)s"),
+    "sites.clock_off": _l(
+        "Jam server lokasi berselisih %(minutes)s menit dengan jam pusat. Setel jamnya, lalu buka paket."
+    ),
+    "sites.report_stale": _l("Laporan lokasi terlalu lama atau jamnya salah (%(minutes)s menit)."),
     "sites.site_secret_wrong": _l(
         "Kode kunci lokasi salah. Salin kode baris Kunci lokasi dari lembar PIN kepala pengawas."
     ),

@@ -62,6 +62,10 @@ class SitePackage(Base):
     results_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: The problems of the last refused results file (codes and parameters), None when none.
     results_problems: Mapped[list | None] = mapped_column(JSON)
+    #: The site's last report over a link (``flask site sync``): when, and its roster's sessions by
+    #: state as the site counts them (not_started, running, finished).
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    site_counts: Mapped[dict | None] = mapped_column(JSON)
 
     site: Mapped[TestSite] = relationship(back_populates="packages")
     schedule: Mapped[ExamSchedule] = relationship()
@@ -126,6 +130,8 @@ class SiteState(Base):
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: Who released it (the head proctor's user id, or None from the command line).
     released_by_id: Mapped[int | None] = mapped_column(Integer)
+    #: How many ended sessions the centre had taken at the last upload over a link (``flask site sync``).
+    uploaded_ended: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class SiteSealed(Base):

@@ -36,10 +36,28 @@ def assert_refused(response, url, method):
         assert REFUSAL in response.get_data(as_text=True), (method, url)
 
 
-def test_csrf_is_on_and_nothing_is_exempt(app):
+#: The only routes without a CSRF token: no browser session reaches them, a site server posts files
+#: signed with its key (examserver/sites/link_views.py), and they answer nothing unsigned.
+SIGNED_BY_SITE = {"site_link.report": "examserver.sites.link_views.report",
+                  "site_link.results": "examserver.sites.link_views.results"}  # fmt: skip
+
+
+def test_csrf_is_on_and_only_the_signed_site_routes_are_exempt(app):
     assert app.config.get("WTF_CSRF_ENABLED", True) is True
     assert set(app.config.get("WTF_CSRF_METHODS", STATE_CHANGING)) >= set(STATE_CHANGING)
-    assert not csrf._exempt_views and not csrf._exempt_blueprints
+    assert csrf._exempt_views == set(SIGNED_BY_SITE.values()) and not csrf._exempt_blueprints
+
+
+def test_the_signed_site_routes_refuse_anything_unsigned_and_change_nothing(app, db_session):
+    client = app.test_client()
+    before = row_counts(db_session)
+    for endpoint in SIGNED_BY_SITE:
+        url = url_of(next(rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint))
+        for body in ({"data": {"x": "1"}}, {"json": {"package_id": "x"}}, {"data": b"\x1f\x8b garbage"}):
+            response = client.post(url, **body)
+            assert response.status_code == 422, (url, response.status_code)
+            assert response.get_json()["code"] in ("sites.not_a_package", "sites.results_package_unknown")
+    assert row_counts(db_session) == before
 
 
 def test_every_state_changing_route_refuses_a_request_without_a_token(app, db_session, make_user):
@@ -49,7 +67,7 @@ def test_every_state_changing_route_refuses_a_request_without_a_token(app, db_se
     before = row_counts(db_session)
     checked = 0
     for rule, method in routes(app):
-        if method not in STATE_CHANGING:
+        if method not in STATE_CHANGING or rule.endpoint in SIGNED_BY_SITE:
             continue
         role = audience(app, rule)[0]
         client, url = clients[role], url_of(rule)
