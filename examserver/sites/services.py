@@ -123,7 +123,8 @@ class SiteState:
     package: SitePackage
     #: The proctors' names, by name.
     proctors: list[str] = field(default_factory=list)
-    #: Sessions of the roster: not started, running, finished (by their status at the centre).
+    #: Sessions of the roster: not started, running, finished (by their status at the centre, or as
+    #: the site's last report over a link counts them when it knows more: before its results come in).
     not_started: int = 0
     running: int = 0
     finished: int = 0
@@ -160,6 +161,8 @@ def site_states(session: Session, schedule_id: int) -> list[SiteState]:
             state.finished += count
         else:
             state.running += count
+    for state in states.values():
+        _with_the_sites_report(state)
     names = session.execute(
         select(SiteProctor.package_id, User.full_name)
         .join(User, User.id == SiteProctor.user_id)
@@ -169,6 +172,18 @@ def site_states(session: Session, schedule_id: int) -> list[SiteState]:
     for package_id, name in names:
         states[package_id].proctors.append(name)
     return list(states.values())
+
+
+def _with_the_sites_report(state: SiteState) -> None:
+    """The roster's counts moved on by the site's own report, when it has seen more end or start
+    than the centre has imported (the centre's rows stay unstarted until the results come)."""
+    reported = state.package.site_counts
+    if not reported:
+        return
+    total = state.candidates
+    finished = min(max(state.finished, int(reported.get("finished", 0))), total)
+    running = min(max(state.running, int(reported.get("running", 0))), total - finished)
+    state.finished, state.running, state.not_started = finished, running, total - finished - running
 
 
 def schedules_with_sites(session: Session) -> list[tuple[ExamSchedule, int]]:

@@ -161,3 +161,24 @@ def test_a_report_not_signed_by_the_site_is_refused(centre, tmp_path):
     assert package_row(centre, site.exported.package_id).reported_at is None
     with centre.app_context():
         assert db.session.scalar(select(User.id).limit(1))  # the centre answered and still serves
+
+
+def test_the_monitoring_page_counts_what_the_site_reports(centre, tmp_path):
+    """Before its results come, the centre's rows of a site's candidates are not started; the
+    committee's page shows the site's own counts from its last report, and when it came."""
+    from examserver.sites.services import site_states
+
+    site = make_site(centre, tmp_path, "DEMO-SKD")
+    run_sync(site)
+    number, _name, pin = site.exported.candidate_pins[1]
+    client = site.test_client()
+    assert login(client, number, pin).status_code == 302
+    with site.app_context():
+        exam_id = db.session.scalar(select(ExamSession.id).where(ExamSession.registration_number == number))
+    assert Player(client, exam_id).start().status_code == 200
+    run_sync(site)
+    with centre.app_context():
+        package = db.session.scalar(select(SitePackage).where(SitePackage.package_id == site.exported.package_id))
+        state_of = next(s for s in site_states(db.session, package.schedule_id) if s.package.id == package.id)
+        assert (state_of.not_started, state_of.running, state_of.finished) == (1, 1, 0)
+        assert db.session.get(ExamSession, exam_id).status == "scheduled"  # at the centre: not yet
