@@ -10,7 +10,8 @@ STAMP_DEV := $(VENV)/.installed-dev
 CATALOGS := $(wildcard examserver/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test install install-dev translations extract-messages update-messages migrate demo lint typecheck docs bench load faults clean
+
+.PHONY: run site-demo test install install-dev translations extract-messages update-messages migrate demo lint typecheck docs bench load faults clean
 
 # Packages go in with uv (the pinned versions of pyproject.toml; 3 s where pip takes 30 s on a fresh
 # machine, a sixth of `make test` there); the system's pip does it where uv cannot reach an index.
@@ -59,6 +60,26 @@ demo: migrate
 
 run: demo
 	BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+# A test-site server beside the demo centre (docs/operations/test-sites.md): the centre (the demo
+# database) exports DEMO-SKD for site SMKN2-BINJAI, three seats; the site gets its own database and
+# instance folder under instance/lokasi-demo, imports the package (sealed) and serves on port 8001.
+# Its PINs and the site key's code are in instance/lokasi-demo/pin.csv; the release code shows on
+# the centre's monitoring page (`make run`, panitia@demo.id, Lokasi ujian).
+SITE_DEMO := instance/lokasi-demo
+SITE_PORT ?= 8001
+SITE_ENV = EXAMSERVER_ROLE=site EXAMSERVER_SITE_CODE=SMKN2-BINJAI EXAMSERVER_INSTANCE=$(SITE_DEMO) \
+	CENTRE_PUBLIC_KEY_FILE=$(SITE_DEMO)/pusat.pem DATABASE_URL=sqlite:///$(abspath $(SITE_DEMO))/lokasi.db
+site-demo: demo
+	rm -rf $(SITE_DEMO) && mkdir -p $(SITE_DEMO)
+	$(FLASK) site centre-key > $(SITE_DEMO)/pusat.pem
+	$(FLASK) site export --schedule DEMO-SKD --site SMKN2-BINJAI --proctor pengawas@demo.id --seats 3 \
+		--out $(SITE_DEMO)/paket.json.gz --pins $(SITE_DEMO)/pin.csv
+	$(SITE_ENV) $(FLASK) db upgrade
+	$(SITE_ENV) $(FLASK) site import $(SITE_DEMO)/paket.json.gz \
+		--site-secret "$$(grep '^Kunci lokasi,' $(SITE_DEMO)/pin.csv | cut -d, -f3 | tr -d '\r')"
+	@echo "PINs: $(SITE_DEMO)/pin.csv; site server: http://$(HOST):$(SITE_PORT)"
+	$(SITE_ENV) BIND=$(HOST):$(SITE_PORT) WEB_CONCURRENCY=1 $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 # Two pytest-xdist workers per core (PYTEST_JOBS=0 runs in this process; a module's tests stay on one
 # worker): about a third of the suite's time is spent waiting on Chromium and on the servers the ops

@@ -236,3 +236,10 @@ def sync_command() -> None:
             f"results sent: {len(synced.uploaded.get('imported', []))} imported, "
             f"{len(synced.uploaded.get('unchanged', []))} already there, {len(problems)} problems"
         )
+
+
+@site_cli.command("centre-key")
+def centre_key_command() -> None:
+    """Print the centre's public key (PEM), which a site checks its package against
+    (CENTRE_PUBLIC_KEY_FILE); the same key is published at /seleksi/kunci-publik.pem."""
+    click.echo(signing.public_key_pem().decode("ascii"), nl=False)

@@ -188,8 +188,8 @@ def _person(row: dict[str, Any]) -> dict[str, Any]:
 def _pick_sessions(
     session: Session, schedule: ExamSchedule, site: TestSite, registration_numbers: list[str] | None, seats: int | None
 ) -> list[ExamSession]:
-    """The sessions the site gets: the registration numbers given, or the next ``seats`` sessions
-    of the sitting that no live package assigns yet. Each must not have started."""
+    """The sessions the site gets: the registration numbers given (each must not have started), or
+    the next ``seats`` sessions of the sitting that have not started and no live package assigns."""
     elsewhere = set(
         session.scalars(
             select(SiteRosterEntry.session_id)
@@ -213,7 +213,8 @@ def _pick_sessions(
             raise Refusal("sites.candidates_unknown", numbers=", ".join(unknown[:10]), count=len(unknown))
         chosen = [found[number] for number in dict.fromkeys(wanted)]
     else:
-        chosen = [exam for exam in session.scalars(query) if exam.id not in elsewhere][: seats or 0]
+        free = query.where(ExamSession.status == "scheduled")  # seats go to those who have not started
+        chosen = [exam for exam in session.scalars(free) if exam.id not in elsewhere][: seats or 0]
     if not chosen:
         raise Refusal("sites.no_candidates", schedule=schedule.code)
     taken = [exam.registration_number for exam in chosen if exam.id in elsewhere]
