@@ -277,6 +277,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(sites_bp, url_prefix="/panitia/lokasi")
     app.register_blueprint(site_link_bp, url_prefix="/api/lokasi")
     app.register_blueprint(oversight_bp)
+    if app.config["EXAMSERVER_ROLE"] == "site":  # the head proctor's pages: on a centre they do not exist
+        from examserver.sites.site_views import bp as site_bp
+
+        app.register_blueprint(site_bp, url_prefix="/lokasi")
 
 
 def _register_cli(app: Flask) -> None:
