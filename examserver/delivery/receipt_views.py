@@ -10,6 +10,7 @@ from examserver.delivery import bp
 from examserver.delivery.forms import ReceiptForm
 from examserver.delivery.models import ExamSchedule, ExamSession
 from examserver.extensions import db
+from examserver.sites.models import SiteReceipt
 from proctoring import receipts
 from proctoring.models import SittingRoot
 
@@ -19,6 +20,12 @@ def receipt_for(session_id: int) -> str | None:
     """The candidate's receipt, grouped for reading (None before the session is sealed)."""
     found = receipts.receipt_of(db.session, session_id)
     return receipts.readable(found.code) if found is not None else None
+
+
+@bp.app_template_filter("receipt_readable")
+def receipt_readable(code: str) -> str:
+    """A receipt code grouped for reading: ``ABCDE-FGHIJ-KLMNO-PQRST``."""
+    return receipts.readable(code)
 
 
 @bp.app_template_global()
@@ -44,11 +51,18 @@ def _proof_of(typed: str):
 def receipt_check():
     """Anyone can check a receipt: the leaf, its audit path and the sitting's published root."""
     form = ReceiptForm(request.args)
-    proof = schedule = None
+    proof = schedule = from_site = None
     asked = bool(request.args) and form.validate()
     if asked:
         proof, schedule = _proof_of(form.kode.data)
-    return render_template("delivery/receipt.html", form=form, asked=asked, proof=proof, schedule=schedule)
+        if proof is None:  # a receipt a test site gave, for a session whose chain came back from it
+            from_site = db.session.scalar(
+                select(SiteReceipt).where(SiteReceipt.code == receipts.normalise(form.kode.data))
+            )
+            schedule = from_site.package.schedule if from_site is not None else None
+    return render_template(
+        "delivery/receipt.html", form=form, asked=asked, proof=proof, schedule=schedule, from_site=from_site
+    )
 
 
 @bp.route("/tanda-terima.json")

@@ -150,3 +150,23 @@ class SiteSealed(Base):
     row: Mapped[dict | None] = mapped_column(JSON)
     nonce: Mapped[str | None] = mapped_column(String(32))
     data: Mapped[str | None] = mapped_column(Text)
+
+
+class SiteReceipt(Base):
+    """At the centre: the receipt a candidate got on a site, for a session imported from it.
+
+    The site gave the candidate the first 100 bits of the session's chain head at the end
+    (:func:`proctoring.receipts.receipt_code`); the import checked that the head is an entry of the
+    chain it verified. Anyone can look the receipt up on the public receipt page: a receipt the
+    centre does not know means the chain that came back is not the one the candidate ended."""
+
+    __tablename__ = "site_receipt"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("exam_session.id", ondelete="RESTRICT"), primary_key=True)
+    package_id: Mapped[int] = mapped_column(ForeignKey("site_package.id", ondelete="RESTRICT"), index=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    final_head: Mapped[str] = mapped_column(String(64))
+    chain_size: Mapped[int] = mapped_column(Integer)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    package: Mapped[SitePackage] = relationship()

@@ -32,10 +32,10 @@ from examserver.delivery.models import ENDED, Answer, ExamSession, SessionItem
 from examserver.delivery.services import end
 from examserver.sites import chains, sealing
 from examserver.sites.install import refusal, state
-from examserver.sites.models import SitePackage, SiteRosterEntry
+from examserver.sites.models import SitePackage, SiteReceipt, SiteRosterEntry
 from itembank.refusal import Refusal
-from proctoring import chain
-from proctoring.models import IntegrityEvent, LogEntry
+from proctoring import chain, receipts
+from proctoring.models import IntegrityEvent, LogEntry, Receipt
 
 #: The centre's chain record of a site's session: what was verified and taken.
 SITE_IMPORT = "site_import"
@@ -54,6 +54,14 @@ def _plain(value: Any) -> Any:
 
 
 # ---------------------------------------------------------------------------------------- on the site
+
+
+def _receipt(session: Session, session_id: int) -> dict[str, Any] | None:
+    """The receipt the candidate got when the session ended on the site (None before)."""
+    found = session.get(Receipt, session_id)
+    if found is None:
+        return None
+    return {"code": found.code, "final_head": found.final_head, "chain_size": found.chain_size}
 
 
 def collect(session: Session, *, now: datetime) -> dict[str, Any]:
@@ -103,6 +111,7 @@ def collect(session: Session, *, now: datetime) -> dict[str, Any]:
                 ],
                 "events": [{name: _plain(getattr(e, name)) for name in _EVENT_FIELDS} for e in events],
                 "chain": chains.session_bundle(session, exam.id),
+                "receipt": _receipt(session, exam.id),
             }
         )
     return {
@@ -171,7 +180,23 @@ def _problems_of(entry: dict[str, Any], roster: dict[int, str]) -> list[tuple[st
     if not found:
         answers = [{**row, "client_seq": row.get("client_seq")} for row in entry.get("answers") or []]
         found = [(name, p.code, p.position, p.detail) for p in chains.compare_answers(bundle, answers)]
+    if not found and not _receipt_in_chain(entry.get("receipt"), bundle):
+        found = [(name, "receipt_not_in_chain", None, {})]
     return found
+
+
+def _receipt_in_chain(receipt: Any, bundle: Any) -> bool:
+    """Whether the candidate's receipt names an entry of the verified chain (no receipt: yes)."""
+    if receipt is None:
+        return True
+    if not isinstance(receipt, dict):
+        return False
+    size, head, code = receipt.get("chain_size"), receipt.get("final_head"), receipt.get("code")
+    entries = bundle.get("entries") if isinstance(bundle, dict) else None
+    entries = entries if isinstance(entries, list) else []
+    if not isinstance(size, int) or not 1 <= size <= len(entries) or not isinstance(head, str):
+        return False
+    return entries[size - 1].get("entry_hash") == head and code == receipts.receipt_code(head)
 
 
 def _site_import_head(session: Session, session_id: int) -> str | None:
@@ -242,6 +267,19 @@ def _take(session: Session, exam: ExamSession, entry: dict[str, Any], package: S
         "imported_at": now.isoformat(),
         **_chain_facts(entry["chain"]),
     }
+    receipt = entry.get("receipt")
+    if receipt is not None:
+        payload["site_receipt"] = receipt["code"]
+        session.add(
+            SiteReceipt(
+                session_id=exam.id,
+                package_id=package.id,
+                code=receipt["code"],
+                final_head=receipt["final_head"],
+                chain_size=receipt["chain_size"],
+                imported_at=now,
+            )
+        )
     chain.append(session, exam.id, SITE_IMPORT, None, payload)
     for event in events:  # the centre's chain holds each event again, after the import that vouches for it
         chain.append_row(session, exam.id, "event", event)

@@ -25,7 +25,7 @@ from examserver.sites.results import SITE_IMPORT, receive_results, write_results
 from itembank.database import utcnow
 from itembank.refusal import Refusal
 from proctoring import chain
-from proctoring.models import LogEntry
+from proctoring.models import LogEntry, Receipt
 from tests.conftest import login
 from tests.examserver.player_client import Player
 
@@ -241,3 +241,25 @@ def test_a_candidate_who_also_sat_at_the_centre_is_flagged_not_merged(centre, si
         )
         kinds = db.session.scalars(select(LogEntry.payload["kind"].as_string()).where(LogEntry.chain_id == exam_id))
         assert after == before and "site_duplicate" in set(kinds)
+
+
+def test_the_receipt_a_candidate_got_on_the_site_is_checked_at_the_centre(centre, site, tmp_path):
+    number, _name, pin = centre.exported.candidate_pins[0]
+    exam_id = sit(site, number, pin)
+    with site.app_context():
+        code = db.session.get(Receipt, exam_id).code
+    assert receive(centre, upload(site, tmp_path))[0] == [number]
+    page = centre.test_client().get(f"/ujian/tanda-terima?kode={code.lower()}").get_data(as_text=True)
+    assert "Tanda terima dari lokasi ujian: cocok" in page and "SMA Negeri 1 Muara Bungo" in page
+    assert "Tanda terima pusat untuk sesi ini" in page  # the centre sealed the session anew
+    unknown = centre.test_client().get("/ujian/tanda-terima?kode=AAAAABBBBBCCCCCDDDDD").get_data(as_text=True)
+    assert "tidak ditemukan" in unknown and "dari lokasi ujian" not in unknown
+
+
+def test_a_receipt_rewritten_on_the_site_refuses_the_file(centre, site, tmp_path):
+    number, _name, pin = centre.exported.candidate_pins[0]
+    exam_id = sit(site, number, pin)
+    with sqlite3.connect(site.database) as edit:  # the operator makes the receipt name another head
+        edit.execute("UPDATE receipt SET chain_size = chain_size - 1 WHERE session_id = ?", (exam_id,))
+    imported, _, _, _, problems = receive(centre, upload(site, tmp_path))
+    assert imported == [] and [(name, code) for name, code, *_ in problems] == [(number, "receipt_not_in_chain")]
