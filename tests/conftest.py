@@ -391,12 +391,14 @@ def _demo_folder(config: pytest.Config) -> Path:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The order modules are handed out in (each module's tests keep their order): those that need the
-    demo after the others, so the one seed, started in the background when collection ends, is ready
-    by the time they start; within each group the browser modules, the longest, first, so that no
-    xdist worker is left running one of them alone at the end."""
+    """The order modules are handed out in (each module's tests keep their order): the long modules
+    first (those that drive Chromium or start servers of their own: 10 to 65 s each), so that no
+    xdist worker is left running one of them alone at the end; in each half those that need the demo
+    after the others, so the one seed, started in the background when collection ends, is ready by
+    the time they start."""
     demo_modules = {item.path for item in items if "demo_database" in item.fixturenames}
-    items.sort(key=lambda item: (item.path in demo_modules, not item.path.name.endswith("_browser.py")))
+    long_modules = {item.path for item in items if "browser" in item.fixturenames or item.path.parent.name == "ops"}
+    items.sort(key=lambda item: (item.path not in long_modules, item.path in demo_modules))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
