@@ -262,21 +262,24 @@ def _register_blueprints(app: Flask) -> None:
     from examserver.sites.link_views import bp as site_link_bp
     from examserver.sites.views import bp as sites_bp
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(admin_bp, url_prefix="/admin")
-    app.register_blueprint(candidate_bp, url_prefix="/peserta")
-    app.register_blueprint(authoring_bp, url_prefix="/bank-soal")
-    app.register_blueprint(proctor_bp, url_prefix="/pengawas")
-    app.register_blueprint(committee_bp, url_prefix="/panitia")
-    app.register_blueprint(hr_bp, url_prefix="/sdm")
-    app.register_blueprint(committee_consultation_bp, url_prefix="/panitia/konsultasi")
-    app.register_blueprint(delivery_bp, url_prefix="/ujian")
-    app.register_blueprint(delivery_api, url_prefix="/api")
-    app.register_blueprint(selection_bp, url_prefix="/seleksi")
-    app.register_blueprint(sites_bp, url_prefix="/panitia/lokasi")
-    app.register_blueprint(site_link_bp, url_prefix="/api/lokasi")
-    app.register_blueprint(oversight_bp)
+    for blueprint, prefix in (
+        (main_bp, None),
+        (auth_bp, None),
+        (admin_bp, "/admin"),
+        (candidate_bp, "/peserta"),
+        (authoring_bp, "/bank-soal"),
+        (proctor_bp, "/pengawas"),
+        (committee_bp, "/panitia"),
+        (hr_bp, "/sdm"),
+        (committee_consultation_bp, "/panitia/konsultasi"),
+        (delivery_bp, "/ujian"),
+        (delivery_api, "/api"),
+        (selection_bp, "/seleksi"),
+        (sites_bp, "/panitia/lokasi"),
+        (site_link_bp, "/api/lokasi"),
+        (oversight_bp, None),
+    ):
+        app.register_blueprint(blueprint, url_prefix=prefix)
     if app.config["EXAMSERVER_ROLE"] == "site":  # the head proctor's pages: on a centre they do not exist
         from examserver.sites.site_views import bp as site_bp
 

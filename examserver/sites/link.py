@@ -22,19 +22,18 @@ import json
 import tempfile
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import true
 from sqlalchemy.orm import Session
 
-from examserver.delivery.models import ENDED, ExamSession
 from examserver.sites import sealing
 from examserver.sites.install import CLOCK_TOLERANCE, refusal, release, state
-from examserver.sites.models import SitePackage
-from examserver.sites.results import Received, collect
+from examserver.sites.results import Received, collect, package_key
+from examserver.sites.services import count_sessions
 from itembank.refusal import Refusal
 
 REPORT_FORMAT = "ujian-site-report/1"
@@ -45,12 +44,8 @@ REPORT_FRESHNESS = CLOCK_TOLERANCE * 2
 
 
 def _counts(session: Session) -> dict[str, int]:
-    rows = dict(session.execute(select(ExamSession.status, func.count()).group_by(ExamSession.status)).tuples().all())
-    return {
-        "not_started": rows.get("scheduled", 0),
-        "running": rows.get("in_progress", 0),
-        "finished": sum(rows.get(status, 0) for status in ENDED),
-    }
+    """This site's sessions by where they stand (the site holds only its roster's)."""
+    return asdict(count_sessions(session, true()))
 
 
 # ---------------------------------------------------------------------------------------- the centre
@@ -59,19 +54,7 @@ def _counts(session: Session) -> dict[str, int]:
 def receive_report(session: Session, raw: bytes, *, now: datetime) -> dict[str, Any]:
     """Record a site's signed report; the answer carries the centre's time and, from the sitting's
     opening, the release code. The caller commits."""
-    found: dict[str, SitePackage] = {}
-
-    def key_for(body: dict[str, Any]) -> bytes | None:
-        package_id = body.get("package_id")
-        package = (
-            session.scalar(select(SitePackage).where(SitePackage.package_id == package_id))
-            if isinstance(package_id, str)
-            else None
-        )
-        if package is not None:
-            found["package"] = package
-        return package.site_public_key_pem.encode("ascii") if package is not None else None
-
+    key_for, found = package_key(session)
     try:
         body = sealing.read_signed_by(raw, REPORT_FORMAT, key_for)
     except sealing.SealError as error:

@@ -73,32 +73,34 @@ class SitePackage(Base):
     proctors: Mapped[list[SiteProctor]] = relationship(back_populates="package", order_by="SiteProctor.id")
 
 
-class SiteRosterEntry(Base):
-    """A candidate's session assigned to a site by a package, with the hash of the exam PIN
-    printed on the candidate's exam card (the PIN itself is never stored)."""
+class _PinOfPackage:
+    """A person a package places at its site, with the hash of the PIN printed for them (the PIN
+    itself is never stored)."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    package_id: Mapped[int] = mapped_column(ForeignKey("site_package.id", ondelete="CASCADE"), index=True)
+    pin_hash: Mapped[str] = mapped_column(String(255))
+
+
+class SiteRosterEntry(_PinOfPackage, Base):
+    """A candidate's session assigned to a site by a package; the PIN is the exam card's."""
 
     __tablename__ = "site_roster"
     __table_args__ = (UniqueConstraint("package_id", "session_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    package_id: Mapped[int] = mapped_column(ForeignKey("site_package.id", ondelete="CASCADE"), index=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("exam_session.id", ondelete="RESTRICT"), index=True)
-    pin_hash: Mapped[str] = mapped_column(String(255))
 
     package: Mapped[SitePackage] = relationship(back_populates="roster")
     session: Mapped[ExamSession] = relationship()
 
 
-class SiteProctor(Base):
-    """A proctor who works at the site for a package, with the hash of the PIN they sign in with there."""
+class SiteProctor(_PinOfPackage, Base):
+    """A proctor who works at the site for a package; the PIN is the one they sign in with there."""
 
     __tablename__ = "site_proctor"
     __table_args__ = (UniqueConstraint("package_id", "user_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    package_id: Mapped[int] = mapped_column(ForeignKey("site_package.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"), index=True)
-    pin_hash: Mapped[str] = mapped_column(String(255))
 
     package: Mapped[SitePackage] = relationship(back_populates="proctors")
 

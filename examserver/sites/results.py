@@ -150,7 +150,9 @@ class Received:
     problems: list[tuple[str, str, int | None, dict]] = field(default_factory=list)
 
 
-def _package_key(session: Session):
+def package_key(session: Session):
+    """For :func:`sealing.read_signed_by`: the key of the package a signed file names (its site's),
+    and the package found, in the dict returned with it."""
     found: dict[str, SitePackage] = {}
 
     def key_for(body: dict[str, Any]) -> bytes | None:
@@ -294,7 +296,7 @@ def receive_results(session: Session, raw: bytes, *, now: datetime) -> Received:
     raises :class:`Refusal` (``sites.<code>``) when it cannot be read or its signature fails, and
     otherwise returns its problems in :attr:`Received.problems` with nothing imported (the package
     records them). The caller commits."""
-    key_for, found = _package_key(session)
+    key_for, found = package_key(session)
     try:
         body = sealing.read_signed_by(raw, sealing.RESULTS_FORMAT, key_for)
     except sealing.SealError as error:

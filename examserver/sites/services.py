@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from examserver.accounts.models import User
@@ -117,14 +117,9 @@ def handover_zip(exported: Exported) -> bytes:
 
 
 @dataclass
-class SiteState:
-    """Where one site of a sitting stands: its live package and its roster's sessions at the centre."""
+class Counts:
+    """Sessions of a roster by where they stand."""
 
-    package: SitePackage
-    #: The proctors' names, by name.
-    proctors: list[str] = field(default_factory=list)
-    #: Sessions of the roster: not started, running, finished (by their status at the centre, or as
-    #: the site's last report over a link counts them when it knows more: before its results come in).
     not_started: int = 0
     running: int = 0
     finished: int = 0
@@ -132,6 +127,36 @@ class SiteState:
     @property
     def candidates(self) -> int:
         return self.not_started + self.running + self.finished
+
+    def add(self, status: str, count: int) -> None:
+        """Count ``count`` sessions of ``status``."""
+        if status == "scheduled":
+            self.not_started += count
+        elif status in ENDED:
+            self.finished += count
+        else:
+            self.running += count
+
+
+def count_sessions(session: Session, where: ColumnElement[bool]) -> Counts:
+    """The sessions ``where`` selects, counted by where they stand (one grouped query)."""
+    counts = Counts()
+    for status, count in session.execute(
+        select(ExamSession.status, func.count()).where(where).group_by(ExamSession.status)
+    ).tuples():
+        counts.add(status, count)
+    return counts
+
+
+@dataclass(kw_only=True)
+class SiteState(Counts):
+    """Where one site of a sitting stands: its live package and its roster's sessions at the centre
+    (or as the site's last report over a link counts them when it knows more: before its results
+    come in)."""
+
+    package: SitePackage
+    #: The proctors' names, by name.
+    proctors: list[str] = field(default_factory=list)
 
 
 def site_states(session: Session, schedule_id: int) -> list[SiteState]:
@@ -144,7 +169,7 @@ def site_states(session: Session, schedule_id: int) -> list[SiteState]:
         .options(selectinload(SitePackage.site))
         .order_by(TestSite.code)
     ).all()
-    states = {package.id: SiteState(package) for package in packages}
+    states = {package.id: SiteState(package=package) for package in packages}
     if not states:
         return []
     counts = session.execute(
@@ -154,13 +179,7 @@ def site_states(session: Session, schedule_id: int) -> list[SiteState]:
         .group_by(SiteRosterEntry.package_id, ExamSession.status)
     ).tuples()
     for package_id, status, count in counts:
-        state = states[package_id]
-        if status == "scheduled":
-            state.not_started += count
-        elif status in ENDED:
-            state.finished += count
-        else:
-            state.running += count
+        states[package_id].add(status, count)
     for state in states.values():
         _with_the_sites_report(state)
     names = session.execute(

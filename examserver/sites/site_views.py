@@ -9,22 +9,19 @@ on a centre the addresses do not exist, for everyone.
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from examserver import access
 from examserver.accounts.models import User
 from examserver.accounts.roles import ADMIN, PROCTOR
-from examserver.delivery.models import ENDED, ExamSchedule, ExamSession
+from examserver.delivery.models import ExamSchedule, ExamSession
 from examserver.downloads import attachment
 from examserver.errors import back_on_refusal, flash_refusal, refusal_message
 from examserver.extensions import db
@@ -35,6 +32,7 @@ from examserver.sites import sealing
 from examserver.sites.install import release, state
 from examserver.sites.models import SiteState
 from examserver.sites.results import upload_name, write_results
+from examserver.sites.services import count_sessions
 from examserver.wib import format_moment
 from examserver.wtforms_i18n import FlaskForm
 from itembank.database import utcnow
@@ -76,38 +74,6 @@ class ReleaseForm(FlaskForm):
     )
 
 
-@dataclass(frozen=True)
-class Roster:
-    """The package's sessions by where they stand."""
-
-    not_started: int = 0
-    running: int = 0
-    finished: int = 0
-
-    @property
-    def candidates(self) -> int:
-        return self.not_started + self.running + self.finished
-
-
-def roster(session: Session, schedule_id: int) -> Roster:
-    """How many of the sitting's sessions on this server have not started, are running, have ended
-    (one grouped query)."""
-    counts = dict(
-        session.execute(
-            select(ExamSession.status, func.count())
-            .where(ExamSession.schedule_id == schedule_id)
-            .group_by(ExamSession.status)
-        )
-        .tuples()
-        .all()
-    )
-    return Roster(
-        not_started=counts.pop("scheduled", 0),
-        finished=sum(counts.pop(status, 0) for status in ENDED),
-        running=sum(counts.values()),
-    )
-
-
 def _status_page(form: ReleaseForm, status: int = 200):
     held = state(db.session)
     schedule = released_by = None
@@ -120,7 +86,7 @@ def _status_page(form: ReleaseForm, status: int = 200):
         held=held,
         schedule=schedule,
         released_by=released_by,
-        roster=roster(db.session, held.schedule_id) if held is not None else None,
+        roster=count_sessions(db.session, ExamSession.schedule_id == held.schedule_id) if held is not None else None,
         form=form,
         import_command=IMPORT_COMMAND,
         receive_command=RECEIVE_COMMAND,
