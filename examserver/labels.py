@@ -128,6 +128,28 @@ LABELS: dict[str, dict[Code, LazyString]] = {
         "none": _l("tidak ada ambang kelulusan"),
     },
     # ------------------------------------------------------------------ proctoring
+    # ------------------------------------------------------------------ test sites
+    #: Why a site's results file was refused (examserver.sites.chains, examserver.sites.results).
+    "site_problem": {
+        "bundle_malformed": _l("data rantai tidak terbaca"),
+        "payload_altered": _l("catatan diubah setelah dirantai"),
+        "payload_purged": _l("isi catatan dihapus"),
+        "link_broken": _l("mata rantai putus"),
+        "position_gap": _l("ada catatan yang hilang dari rantai"),
+        "wrong_chain": _l("catatan milik sesi lain"),
+        "record_type_mismatch": _l("jenis catatan diubah"),
+        "checkpoint_mismatch": _l("titik periksa tidak cocok dengan rantai"),
+        "checkpoint_beyond_chain": _l("ujung rantai dipotong"),
+        "checkpoint_missing": _l("rantai tanpa titik periksa"),
+        "sheet_mismatch": _l("lembar jawaban tidak cocok dengan jawaban yang disimpan"),
+        "answer_not_in_chain": _l("jawaban diubah setelah disimpan"),
+        "answer_missing": _l("jawaban yang tercatat tidak ada dalam berkas"),
+        "row_malformed": _l("baris jawaban tidak terbaca"),
+        "not_in_roster": _l("sesi tidak ada dalam daftar peserta lokasi"),
+        "registration_number_differs": _l("nomor peserta tidak cocok"),
+        "receipt_not_in_chain": _l("tanda terima peserta tidak cocok dengan rantai"),
+        "imported_differently": _l("sesi sudah diimpor dengan rantai lain"),
+    },
     "session_event": {
         "focus_lost": _l("meninggalkan jendela ujian"),
         "fullscreen_exit": _l("keluar layar penuh"),

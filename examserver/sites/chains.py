@@ -83,6 +83,16 @@ _HEX64 = re.compile(r"[0-9a-f]{64}")
 _LIMIT = 2**63
 
 
+#: Every code a :class:`Problem` of this module carries (each has a label: ``site_problem``).
+PROBLEM_CODES = frozenset(
+    {
+        "bundle_malformed", "payload_altered", "payload_purged", "link_broken", "position_gap", "wrong_chain",
+        "record_type_mismatch", "checkpoint_mismatch", "checkpoint_beyond_chain", "checkpoint_missing",
+        "sheet_mismatch", "answer_not_in_chain", "answer_missing", "row_malformed",
+    }
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with a bundle: its code, the chain position at fault (None: no one entry)

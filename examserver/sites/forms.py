@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
@@ -85,3 +86,9 @@ class ExportForm(FlaskForm):
     def candidates_field(self):
         """The field the candidates were given in (where a refusal about them is shown)."""
         return self.numbers if registration_numbers(self.numbers.data) else self.seats
+
+
+class ResultsForm(FlaskForm):
+    """A site's results file carried to the centre (``hasil-SITE-....json.gz``)."""
+
+    file = FileField(_l("Berkas hasil dari lokasi"), validators=[FileRequired(_l("Pilih berkas hasil dari lokasi."))])

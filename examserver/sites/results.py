@@ -39,6 +39,13 @@ from proctoring.models import IntegrityEvent, LogEntry, Receipt
 
 #: The centre's chain record of a site's session: what was verified and taken.
 SITE_IMPORT = "site_import"
+#: Every problem a refused results file can name: the chains' and the roster's (labels: ``site_problem``).
+PROBLEM_CODES = chains.PROBLEM_CODES | {
+    "not_in_roster",
+    "registration_number_differs",
+    "receipt_not_in_chain",
+    "imported_differently",
+}
 #: Session fields the file carries (times as ISO 8601).
 SESSION_FIELDS = ("status", "started_at", "deadline_at", "ended_at", "end_reason", "credited_seconds", "authorised_at")
 _EVENT_FIELDS = ("source", "kind", "received_at", "client_at", "duration_ms", "details", "actor_id")

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -21,15 +21,20 @@ from examserver import access
 from examserver.accounts.roles import ADMIN, COMMITTEE
 from examserver.delivery.models import ExamSchedule
 from examserver.downloads import attachment
-from examserver.errors import flash_refusal
+from examserver.errors import flash_refusal, refusal_message
 from examserver.extensions import db
+from examserver.numbers import format_number
 from examserver.outcome import committed
 from examserver.selection import signing
 from examserver.sites import services
 from examserver.sites.export import VALID_AFTER_CLOSE, export_package
-from examserver.sites.forms import ExportForm, SiteForm, registration_numbers
+from examserver.sites.forms import ExportForm, ResultsForm, SiteForm, registration_numbers
+from examserver.sites.results import receive_results
 from itembank.database import utcnow
 from itembank.refusal import Refusal
+
+#: A results file larger than this is refused (a sitting of 40 candidates writes about 1 MB).
+MAX_RESULTS_BYTES = 15 * 1024 * 1024
 
 bp = Blueprint("sites", __name__, template_folder="templates")
 
@@ -124,6 +129,42 @@ def export():
             db.session.commit()
             return attachment(body, f"{services.file_stem(exported)}.zip", "application/zip")
     return render_template("sites/export.html", form=form), 422 if form.is_submitted() else 200
+
+
+@bp.route("/hasil", methods=["GET", "POST"])
+@access.roles(COMMITTEE, ADMIN)
+def receive():
+    """A site's results file carried by hand: verified and imported, or refused naming every problem
+    with nothing imported (the same as ``flask site receive``)."""
+    form = ResultsForm()
+    received = None
+    if form.validate_on_submit():
+        raw = form.file.data.read(MAX_RESULTS_BYTES + 1)
+        try:
+            if len(raw) > MAX_RESULTS_BYTES:
+                raise Refusal("sites.too_large", 413, limit=MAX_RESULTS_BYTES)
+            received = receive_results(db.session, raw, now=utcnow())
+        except Refusal as refused:
+            db.session.rollback()
+            form.file.errors = [refusal_message(refused.code, **refused.params)]
+        else:
+            db.session.commit()  # the problems of a refused file are recorded on its package
+            if not received.problems:
+                flash(
+                    _(
+                        "Hasil %(site)s diterima: %(imported)s sesi diimpor, %(unchanged)s sudah ada, "
+                        "%(running)s masih berjalan, %(flagged)s juga ujian di pusat (ditandai).",
+                        site=received.package.site.code,
+                        imported=format_number(len(received.imported), "count"),
+                        unchanged=format_number(len(received.unchanged), "count"),
+                        running=format_number(len(received.running), "count"),
+                        flagged=format_number(len(received.flagged), "count"),
+                    ),
+                    "info",
+                )
+                return redirect(url_for("sites.monitor", schedule_id=received.package.schedule_id), 303)
+    turned_down = form.is_submitted() and (bool(form.errors) or bool(received and received.problems))
+    return render_template("sites/results.html", form=form, received=received), 422 if turned_down else 200
 
 
 @bp.route("/jadwal/<int:schedule_id>")

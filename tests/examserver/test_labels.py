@@ -27,6 +27,7 @@ from examserver.selection.announcements import ADMINISTRATIVE_RESULTS
 from examserver.selection.announcements import COLUMNS as ANNOUNCEMENT_COLUMNS
 from examserver.selection.models import APPEAL_STATUSES, APPLICATION_STATUSES, DOCUMENT_STATUSES, STAGE_KINDS
 from examserver.selection.qualifications import education_level
+from examserver.sites.results import PROBLEM_CODES
 from itembank import calibration
 from itembank.models import (
     CALIBRATION_SOURCES,
@@ -71,6 +72,7 @@ ALLOWED = {
     "section_verdict": set(SECTION_VERDICTS),
     "result_verdict": set(RESULT_VERDICTS),
     "session_event": set(BROWSER_KINDS | SERVER_KINDS | PROCTOR_KINDS),
+    "site_problem": set(PROBLEM_CODES),
     "proctor_decision": set(DECISIONS),
     "proctor_appeal_status": check_values(Appeal),
     "session_standing": {state.value for state in State},

@@ -44,7 +44,7 @@ ABBREVIATIONS = frozenset(
     # schools that host test sites (issue 17): senior, vocational and junior high school
     "SMA SMK SMP "
     # formats and units
-    "CSV XLSX PDF PNG JPG JPEG ZIP XML JSON HTML QTI IMS MB KB IP PIN RFC OK "
+    "CSV XLSX PDF PNG JPG JPEG ZIP XML JSON HTML QTI IMS MB KB IP PIN RFC OK USB "
     # psychometrics (the item bank's reviewers read these)
     "IRT SE EM AIC BIC DIF GPCM "
     # words written in capitals on purpose: a roman numeral, the verdict of a result ("LULUS ambang

@@ -391,3 +391,14 @@ def test_a_chain_without_any_published_checkpoint_has_no_fixed_end(sat):
     bundle["checkpoints"] = []
     assert verify_bundle(bundle, exam_id) == [Problem("checkpoint_missing", None, {"entries": len(bundle["entries"])})]
     assert verify_bundle({"chain_id": 9, "entries": [], "checkpoints": []}, 9) == []  # a session never started
+
+
+def test_every_problem_code_of_the_module_is_declared():
+    """The codes the checks can report are the declared ones, which the labels registry names."""
+    import inspect
+    import re
+
+    from examserver.sites import chains
+
+    used = set(re.findall(r'Problem\(\s*"([a-z_]+)"', inspect.getsource(chains)))
+    assert used == set(chains.PROBLEM_CODES)

@@ -6,6 +6,7 @@ refused naming the session, and a later file completes a partial one."""
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import sqlite3
 
@@ -26,7 +27,7 @@ from itembank.database import utcnow
 from itembank.refusal import Refusal
 from proctoring import chain
 from proctoring.models import LogEntry, Receipt
-from tests.conftest import login
+from tests.conftest import csrf_token, login
 from tests.examserver.player_client import Player
 
 SITE = "SMAN1-BUNGO"
@@ -263,3 +264,47 @@ def test_a_receipt_rewritten_on_the_site_refuses_the_file(centre, site, tmp_path
         edit.execute("UPDATE receipt SET chain_size = chain_size - 1 WHERE session_id = ?", (exam_id,))
     imported, _, _, _, problems = receive(centre, upload(site, tmp_path))
     assert imported == [] and [(name, code) for name, code, *_ in problems] == [(number, "receipt_not_in_chain")]
+
+
+def committee_of(centre):
+    client = centre.test_client()
+    assert login(client, "panitia@demo.id", centre.config["DEMO_PASSWORD"]).status_code == 302
+    return client
+
+
+def post_results(client, raw: bytes):
+    token = csrf_token(client, "/panitia/lokasi/hasil")
+    data = {"csrf_token": token, "file": (io.BytesIO(raw), "hasil.json.gz")}
+    return client.post("/panitia/lokasi/hasil", data=data, content_type="multipart/form-data")
+
+
+def test_the_committee_receives_a_results_file_on_its_page(centre, site, tmp_path):
+    number, _name, pin = centre.exported.candidate_pins[0]
+    exam_id = sit(site, number, pin)
+    raw = upload(site, tmp_path)
+    client = committee_of(centre)
+    spoiled = post_results(client, raw[:-9])
+    assert spoiled.status_code == 422 and "Berkas ini bukan paket ujian yang dapat dibaca." in spoiled.get_data(True)
+    taken = post_results(client, raw)
+    assert taken.status_code == 303 and "/panitia/lokasi/jadwal/" in taken.headers["Location"]
+    page = client.get(taken.headers["Location"]).get_data(as_text=True)
+    assert "Hasil SMAN1-BUNGO diterima: 1 sesi diimpor" in page
+    with centre.app_context():
+        assert db.session.get(ExamSession, exam_id).status == "submitted"
+    assert "0 sesi diimpor, 1 sudah ada" in client.get(post_results(client, raw).headers["Location"]).get_data(True)
+
+
+def test_a_refused_file_is_shown_problem_by_problem_in_words(centre, site, tmp_path):
+    number, _name, pin = centre.exported.candidate_pins[0]
+    exam_id = sit(site, number, pin)
+    with sqlite3.connect(site.database) as edit:
+        edit.execute(
+            "UPDATE answer SET response = '\"X\"' WHERE session_item_id = "
+            "(SELECT id FROM session_item WHERE session_id = ? AND position = 2)",
+            (exam_id,),
+        )
+    response = post_results(committee_of(centre), upload(site, tmp_path))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Berkas ditolak: tidak ada yang diimpor" in page
+    assert number in page and "jawaban diubah setelah disimpan" in page and "answer_not_in_chain" not in page
+    assert centre.test_client().get("/panitia/lokasi/hasil").status_code in (302, 303)  # signed out: sign in first
