@@ -40,7 +40,7 @@ from examserver.delivery.views import DEVICE_COOKIE
 from examserver.errors import refusal_message
 from examserver.extensions import db
 from examserver.sites.install import require_released
-from itembank.database import utcnow
+from itembank.database import MAX_INTEGER, utcnow
 from itembank.models import BlueprintSection, ItemAsset, ItemVersion, ItemVersionAsset, TestBlueprint
 from itembank.refusal import Refusal
 from proctoring.models import IntegrityEvent
@@ -320,7 +320,9 @@ def ended_sessions():
     """Which sessions stored in this browser are over, so static/js/cleanup.js can forget them."""
     given = request.args.getlist("id")
     ids = list(dict.fromkeys(int(v) for v in given if v.isascii() and v.isdigit() and len(v) <= 18))[:MAX_STORED_IDS]
-    keep = sessions_to_keep(ids)
+    # An id past the column's range names no session: it is over. (Sent to PostgreSQL it would overflow
+    # the statement psycopg prepares after its fifth run, typed for the integer column: a 400.)
+    keep = sessions_to_keep([i for i in ids if i <= MAX_INTEGER])
     return jsonify(ended=[i for i in ids if i not in keep])
 
 
