@@ -90,7 +90,7 @@ def _rows(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _clock_check(exported_at: datetime, now: datetime) -> None:
     behind = exported_at - now
     if behind > CLOCK_TOLERANCE:
-        raise Refusal("sites.clock_behind", 409, minutes=int(behind.total_seconds() // 60))
+        raise Refusal("sites.clock_behind", 409, minutes=round(behind.total_seconds() / 60))
 
 
 def _reset_sequences(session: Session, tables: list[Table]) -> None:

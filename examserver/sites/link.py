@@ -62,7 +62,7 @@ def receive_report(session: Session, raw: bytes, *, now: datetime) -> dict[str, 
     package = found["package"]
     sent_at = datetime.fromisoformat(body["sent_at"])
     if abs(sent_at - now) > REPORT_FRESHNESS:
-        raise Refusal("sites.report_stale", 422, minutes=int(abs(sent_at - now).total_seconds() // 60))
+        raise Refusal("sites.report_stale", 422, minutes=round(abs(sent_at - now).total_seconds() / 60))
     for name in ("imported_at", "released_at"):
         if body.get(name) and getattr(package, name) is None:
             setattr(package, name, datetime.fromisoformat(body[name]))
@@ -146,7 +146,7 @@ def sync(session: Session, centre_url: str, *, now: datetime) -> Synced:
     code = answer.get("release_code")
     if code and held.released_at is None:
         if abs(offset) > CLOCK_TOLERANCE.total_seconds():
-            raise Refusal("sites.clock_off", 409, minutes=int(abs(offset) // 60))
+            raise Refusal("sites.clock_off", 409, minutes=round(abs(offset) / 60))
         synced.released = release(session, code, now=now)[1]
         report["released_at"] = now.isoformat()  # and tell the centre at once, not at the next sync
         _post(f"{base}/api/lokasi/laporan", _signed(report, REPORT_FORMAT, held.site_private_key_pem))

@@ -7,9 +7,9 @@ serving the sitting. Between them only files travel: the package, and the result
 candidates sit the demo form on the site, 29 through its HTTP API as the player does (sign in with
 the exam card's registration number and PIN, start, saves, submit) and one in Chromium; the centre then has every answer
 they were told was saved, the scores the site computed, and an integrity log that verifies. The
-same run shows the bad cases: one byte changed in the package or in the results, an answer edited
-in the site's database before the upload, the results imported twice. (A site clock behind the
-centre's is refused at import: tests/examserver/test_site_install.py.)
+same run shows the bad cases: a site clock an hour behind the centre's at the import, one byte
+changed in the package or in the results, an answer edited in the site's database before the
+upload, the results imported twice.
 """
 
 from __future__ import annotations
@@ -41,8 +41,14 @@ SITE = "SMAN1-BUNGO"
 #: argument lists; prints a JSON list of [exit code, output] (output: stdout and stderr as a terminal
 #: shows them).
 BATCH = """
-import json, sys
+import json, os, sys
+from datetime import timedelta
 from wsgi import app
+import examserver.sites.cli as commands
+offset = timedelta(seconds=float(os.environ.get("SITE_CLOCK_OFFSET_SECONDS", "0")))
+if offset:  # this process's clock set off, as a site box's can be
+    real = commands.utcnow
+    commands.utcnow = lambda: real() + offset
 runner = app.test_cli_runner()
 done = []
 for args in json.loads(sys.argv[1]):
@@ -182,12 +188,17 @@ def test_a_sitting_on_a_site_server_comes_back_whole_to_the_centre(centre_and_si
     raw[raw.index(b'"pin_hash":"') + 20] ^= 1
     spoiled.write_bytes(gzip.compress(bytes(raw)))
     typed = code.lower().replace("-", " ")  # as the head proctor types it
-    upgrade, refused, imported, released = flask(
-        site, ["db", "upgrade"], ["site", "import", str(spoiled), "--site-secret", pins["Kunci lokasi"]],
-        ["site", "import", str(package), "--site-secret", pins["Kunci lokasi"]],
+    secret = ["--site-secret", pins["Kunci lokasi"]]
+    # The site box's clock set back an hour: the import refuses, naming the difference; nothing held.
+    upgrade, behind = flask(
+        {**site, "SITE_CLOCK_OFFSET_SECONDS": "-3600"}, ["db", "upgrade"], ["site", "import", str(package), *secret]
+    )
+    ok(upgrade)
+    assert behind.code != 0 and "60 menit di belakang jam pusat" in behind.output, behind.output
+    refused, imported, released = flask(
+        site, ["site", "import", str(spoiled), *secret], ["site", "import", str(package), *secret],
         ["site", "release", typed],
     )  # fmt: skip
-    ok(upgrade)
     assert refused.code != 0 and "Tanda tangan berkas tidak sah" in refused.output, refused.output
     assert "imported" in ok(imported) and "released" in ok(released)
 
