@@ -308,3 +308,51 @@ def test_a_refused_file_is_shown_problem_by_problem_in_words(centre, site, tmp_p
     assert response.status_code == 422 and "Berkas ditolak: tidak ada yang diimpor" in page
     assert number in page and "jawaban diubah setelah disimpan" in page and "answer_not_in_chain" not in page
     assert centre.test_client().get("/panitia/lokasi/hasil").status_code in (302, 303)  # signed out: sign in first
+
+
+def test_an_adaptive_sitting_runs_on_the_site_and_comes_back_with_the_same_score(own_demo, tmp_path):
+    """DEMO-CAT: the package carries the pool with its current parameters, the site chooses each next
+    item itself (the centre is not asked), and the centre scores the imported session the same."""
+    centre = own_demo(f"results-cat-{tmp_path.name}")
+    with centre.app_context():
+        db.session.add(TestSite(code=SITE, name="SMA Negeri 1 Muara Bungo"))
+        db.session.commit()
+        exported = export_package(
+            db.session,
+            schedule_code="DEMO-CAT",
+            site_code=SITE,
+            out=tmp_path / "cat.json.gz",
+            signing_key=signing.private_key(),
+            now=utcnow(),
+            proctor_emails=["pengawas@demo.id"],
+            seats=1,
+        )
+        db.session.commit()
+        code, key = exported.package.release_code, signing.public_key_pem()
+    settings = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'cat-site.db'}", "EXAMSERVER_ROLE": "site"}
+    site = create_app(type("SiteConfig", (TestingConfig,), {**settings, "SITE_CODE": SITE}))
+    with site.app_context():
+        db.create_all()
+        raw = exported.path.read_bytes()
+        install_package(db.session, raw, centre_public_key_pem=key, site_code=SITE, site_secret=exported.site_secret,
+                        now=utcnow())  # fmt: skip
+        release(db.session, code, now=utcnow())
+        db.session.commit()
+    number, _name, pin = exported.candidate_pins[0]
+    client = site.test_client()
+    assert login(client, number, pin).status_code == 302
+    with site.app_context():
+        exam_id = db.session.scalar(select(ExamSession.id).where(ExamSession.registration_number == number))
+    player = Player(client, exam_id)
+    first = player.start().get_json()
+    assert first["mode"] == "adaptive"
+    count = first["item_count"]
+    for position in range(1, count + 1):  # each next item is chosen on the site from the answers so far
+        assert player.item(position).status_code == 200, position
+        assert player.save({"position": position, "seq": position, "response": 1 + position % 2}).status_code == 200
+    assert player.submit().status_code == 200
+    imported, _, _, _, problems = receive(centre, upload(site, tmp_path))
+    assert imported == [number] and problems == []
+    assert results(centre, [exam_id]) == results(site, [exam_id]) and len(results(centre, [exam_id])) == 1
+    with site.app_context():
+        db.engine.dispose()
