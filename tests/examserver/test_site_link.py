@@ -182,3 +182,15 @@ def test_the_monitoring_page_counts_what_the_site_reports(centre, tmp_path):
         state_of = next(s for s in site_states(db.session, package.schedule_id) if s.package.id == package.id)
         assert (state_of.not_started, state_of.running, state_of.finished) == (1, 1, 0)
         assert db.session.get(ExamSession, exam_id).status == "scheduled"  # at the centre: not yet
+
+
+def test_the_sync_command_says_what_it_did_and_without_a_link_changes_nothing(centre, tmp_path):
+    site = make_site(centre, tmp_path, "DEMO-SKD")
+    done = site.test_cli_runner().invoke(args=["site", "sync"])
+    assert done.exit_code == 0 and "centre reached" in done.output and "released with the centre's code" in done.output
+    site.config["CENTRE_URL"] = "http://127.0.0.1:9"
+    offline = site.test_cli_runner().invoke(args=["site", "sync"])
+    assert offline.exit_code != 0 and "Pusat tidak dapat dihubungi" in offline.output
+    site.config["CENTRE_URL"] = None
+    unset = site.test_cli_runner().invoke(args=["site", "sync"])
+    assert unset.exit_code != 0 and "EXAMSERVER_CENTRE_URL" in unset.output
