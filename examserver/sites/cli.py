@@ -15,12 +15,12 @@ from examserver.delivery.models import ENDED
 from examserver.errors import refusal_message
 from examserver.extensions import db
 from examserver.selection import signing
-from examserver.sites import services
+from examserver.sites import sealing, services
 from examserver.sites.export import export_package
 from examserver.sites.install import install_package, release
 from examserver.sites.link import sync
 from examserver.sites.models import SiteSealed
-from examserver.sites.results import collect, receive_results, upload_name, write_results
+from examserver.sites.results import receive_results, signed_results, upload_name
 from itembank.database import utcnow
 from itembank.refusal import Refusal
 
@@ -179,11 +179,11 @@ def upload_command(out: Path) -> None:
     _site_only()
     now = utcnow()
     try:
-        body = collect(db.session, now=now)
+        body, data = signed_results(db.session, now=now)
     except Refusal as error:
         raise _refused(error) from error
     target = out / upload_name(body)
-    write_results(db.session, target, now=now)
+    sealing.write_atomically(target, data)
     ended = sum(1 for entry in body["sessions"] if entry["status"] in ENDED)
     click.echo(f"{len(body['sessions'])} sessions ({ended} ended) -> {target}")
 

@@ -76,7 +76,7 @@ class Exported:
 # ---------------------------------------------------------------------------------------- rows
 
 
-def _value(value: Any) -> Any:
+def json_value(value: Any) -> Any:
     """A column value as JSON: times in ISO 8601 (UTC), bytes in base64."""
     if isinstance(value, datetime):
         return value.isoformat()
@@ -129,7 +129,7 @@ class _Rows:
                 out.append(
                     {
                         "table": table.name,
-                        "rows": [{k: _value(v) for k, v in row.items()} for _, row in sorted(rows.items())],
+                        "rows": [{k: json_value(v) for k, v in row.items()} for _, row in sorted(rows.items())],
                     }
                 )
         return out
@@ -297,7 +297,7 @@ def _sealed_rows(
     for table_name, kept in (("item_version", versions), ("item_asset", assets)):
         placeholders = SEALED_COLUMNS[table_name]
         for row in kept:
-            content = {column: _value(row[column]) for column in placeholders}
+            content = {column: json_value(row[column]) for column in placeholders}
             aad = f"{package_id}|{table_name}|{row['id']}".encode()
             sealed.append({"table": table_name, "id": row["id"], **sealing.seal(key, aad, canonical_bytes(content))})
             rows.tables[table_name][(row["id"],)].update(placeholders)

@@ -235,7 +235,6 @@ def release(session: Session, code_text: str, *, now: datetime, actor_id: int | 
             session.execute(insert(tables[name]), inserts[name])
     held.released_at = now
     held.released_by_id = actor_id
-    _released.clear()
     return held, opened
 
 

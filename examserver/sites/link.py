@@ -19,12 +19,10 @@ signature the package's registered site key verifies.
 from __future__ import annotations
 
 import json
-import tempfile
 import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import true
@@ -32,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from examserver.sites import sealing
 from examserver.sites.install import CLOCK_TOLERANCE, refusal, release, state
-from examserver.sites.results import Received, collect, package_key
+from examserver.sites.results import Received, package_key, signed_results
 from examserver.sites.services import count_sessions
 from itembank.refusal import Refusal
 
@@ -117,10 +115,7 @@ def _post(url: str, data: bytes) -> dict[str, Any]:
 
 
 def _signed(body: dict[str, Any], format: str, private_pem: str) -> bytes:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "signed.json.gz"
-        sealing.write_signed(path, format, body, sealing.load_private(private_pem))
-        return path.read_bytes()
+    return sealing.envelope(format, body, sealing.load_private(private_pem))
 
 
 def sync(session: Session, centre_url: str, *, now: datetime) -> Synced:
@@ -152,8 +147,7 @@ def sync(session: Session, centre_url: str, *, now: datetime) -> Synced:
         _post(f"{base}/api/lokasi/laporan", _signed(report, REPORT_FORMAT, held.site_private_key_pem))
     ended = counts["finished"]
     if ended > held.uploaded_ended:
-        body = collect(session, now=now)
-        uploaded = _post(f"{base}/api/lokasi/hasil", _signed(body, sealing.RESULTS_FORMAT, held.site_private_key_pem))
+        uploaded = _post(f"{base}/api/lokasi/hasil", signed_results(session, now=now)[1])
         synced.uploaded = uploaded
         if not uploaded.get("problems"):
             held.uploaded_ended = ended

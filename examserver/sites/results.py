@@ -31,6 +31,7 @@ from examserver.delivery import integrity
 from examserver.delivery.models import ENDED, Answer, ExamSession, SessionItem
 from examserver.delivery.services import end
 from examserver.sites import chains, sealing
+from examserver.sites.export import json_value
 from examserver.sites.install import refusal, state
 from examserver.sites.models import SitePackage, SiteReceipt, SiteRosterEntry
 from itembank.refusal import Refusal
@@ -49,15 +50,6 @@ PROBLEM_CODES = chains.PROBLEM_CODES | {
 #: Session fields the file carries (times as ISO 8601).
 SESSION_FIELDS = ("status", "started_at", "deadline_at", "ended_at", "end_reason", "credited_seconds", "authorised_at")
 _EVENT_FIELDS = ("source", "kind", "received_at", "client_at", "duration_ms", "details", "actor_id")
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _plain(value: Any) -> Any:
-    """A column value as JSON (times in ISO 8601)."""
-    return value.isoformat() if isinstance(value, datetime) else value
 
 
 # ---------------------------------------------------------------------------------------- on the site
@@ -92,7 +84,7 @@ def collect(session: Session, *, now: datetime) -> dict[str, Any]:
                 "session_id": exam.id,
                 "registration_number": exam.registration_number,
                 "client_id": exam.active_client_id,
-                **{name: _plain(getattr(exam, name)) for name in SESSION_FIELDS},
+                **{name: json_value(getattr(exam, name)) for name in SESSION_FIELDS},
                 "items": [
                     {
                         "position": si.position,
@@ -110,13 +102,13 @@ def collect(session: Session, *, now: datetime) -> dict[str, Any]:
                         "is_flagged": answer.is_flagged,
                         "client_id": answer.client_id,
                         "client_seq": answer.client_seq,
-                        "saved_at": _iso(answer.saved_at),
+                        "saved_at": json_value(answer.saved_at),
                         "client_answered_at": answer.client_answered_at,
                         "change_count": answer.change_count,
                     }
                     for position, answer in answers
                 ],
-                "events": [{name: _plain(getattr(e, name)) for name in _EVENT_FIELDS} for e in events],
+                "events": [{name: json_value(getattr(e, name)) for name in _EVENT_FIELDS} for e in events],
                 "chain": chains.session_bundle(session, exam.id),
                 "receipt": _receipt(session, exam.id),
             }
@@ -129,12 +121,18 @@ def collect(session: Session, *, now: datetime) -> dict[str, Any]:
     }
 
 
-def write_results(session: Session, out: Path, *, now: datetime) -> dict[str, Any]:
-    """Write the results file signed with the site's key; returns its body."""
+def signed_results(session: Session, *, now: datetime) -> tuple[dict[str, Any], bytes]:
+    """The results file's body and its bytes signed with the site's key (one collection of it)."""
     body = collect(session, now=now)
     held = state(session)
     assert held is not None, "collect() refused a site without a package"
-    sealing.write_signed(out, sealing.RESULTS_FORMAT, body, sealing.load_private(held.site_private_key_pem))
+    return body, sealing.envelope(sealing.RESULTS_FORMAT, body, sealing.load_private(held.site_private_key_pem))
+
+
+def write_results(session: Session, out: Path, *, now: datetime) -> dict[str, Any]:
+    """Write the results file signed with the site's key; returns its body."""
+    body, data = signed_results(session, now=now)
+    sealing.write_atomically(out, data)
     return body
 
 

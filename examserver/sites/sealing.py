@@ -250,21 +250,29 @@ def signed_bytes(format: str, body: dict[str, Any]) -> bytes:
     return canonical_bytes({"format": format, "manifest": body})
 
 
+def envelope(format: str, body: dict[str, Any], private_key: Ed25519PrivateKey) -> bytes:
+    """``{"format", "manifest": body, "signature"}`` as gzip-compressed canonical JSON: the bytes of a
+    signed file, to write (:func:`write_signed`), send or download."""
+    signed = {"format": format, "manifest": body, "signature": sign(private_key, signed_bytes(format, body))}
+    return gzip.compress(canonical_bytes(signed), compresslevel=6, mtime=0)
+
+
 def write_signed(
     path: str | os.PathLike[str], format: str, body: dict[str, Any], private_key: Ed25519PrivateKey
 ) -> None:
-    """Write ``{"format", "manifest": body, "signature"}`` as gzip-compressed canonical JSON.
+    """Write :func:`envelope` to ``path``."""
+    write_atomically(path, envelope(format, body, private_key))
 
-    Atomically: a temporary file in the same folder, synced, then renamed over ``path``
-    (``os.replace``), so a reader never sees half a file, even after a power cut.
+
+def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically: a temporary file in the same folder, synced, then
+    renamed over ``path`` (``os.replace``), so a reader never sees half a file, even after a power cut.
     """
-    envelope = {"format": format, "manifest": body, "signature": sign(private_key, signed_bytes(format, body))}
     target = Path(path)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as raw:
-            with gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=6, mtime=0) as stream:
-                stream.write(canonical_bytes(envelope))
+            raw.write(data)
             raw.flush()
             os.fsync(raw.fileno())
         os.replace(temporary, target)

@@ -8,9 +8,6 @@ on a centre the addresses do not exist, for everyone.
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -31,7 +28,7 @@ from examserver.outcome import committed
 from examserver.sites import sealing
 from examserver.sites.install import release, state
 from examserver.sites.models import SiteState
-from examserver.sites.results import upload_name, write_results
+from examserver.sites.results import signed_results, upload_name
 from examserver.sites.services import count_sessions
 from examserver.wib import format_moment
 from examserver.wtforms_i18n import FlaskForm
@@ -138,9 +135,5 @@ def release_content():
 def results():
     """The signed results file of every session so far, to carry to the centre."""
     back_on_refusal(url_for("site.status"))  # no package yet: back to the page that says so
-    now = utcnow()
-    with tempfile.TemporaryDirectory(prefix="hasil-") as folder:
-        path = Path(folder) / "hasil.json.gz"
-        body = write_results(db.session, path, now=now)
-        raw = path.read_bytes()
+    body, raw = signed_results(db.session, now=utcnow())
     return attachment(raw, upload_name(body), RESULTS_TYPE)
