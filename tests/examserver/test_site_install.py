@@ -11,23 +11,18 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from examserver import create_app
 from examserver.accounts.models import User
-from examserver.config import TestingConfig
 from examserver.delivery.models import ExamSession
 from examserver.extensions import db
-from examserver.selection import signing
 from examserver.sites import sealing
-from examserver.sites.export import export_package
 from examserver.sites.install import install_package, release
-from examserver.sites.models import SitePackage, SiteSealed, SiteState, TestSite
+from examserver.sites.models import SitePackage, SiteSealed, SiteState
 from itembank.database import utcnow
 from itembank.models import ItemVersion, TestFormItem
 from itembank.refusal import Refusal
 from tests.conftest import login
 from tests.examserver.player_client import Player
-
-SITE = "SMAN1-BUNGO"
+from tests.examserver.site_servers import SITE, export_for, site_server
 
 
 @pytest.fixture(scope="module")
@@ -36,25 +31,7 @@ def centre(own_demo, tmp_path_factory):
     it (the second supersedes the first), and the PINs of the second; the centre's public key."""
     app = own_demo("site-centre")
     folder = tmp_path_factory.mktemp("packages")
-    with app.app_context():
-        db.session.add(TestSite(code=SITE, name="SMA Negeri 1 Muara Bungo"))
-        db.session.commit()
-        made = {}
-        for name in ("old", "new"):
-            made[name] = export_package(
-                db.session,
-                schedule_code="DEMO-SKD",
-                site_code=SITE,
-                out=folder / f"{name}.json.gz",
-                signing_key=signing.private_key(),
-                now=utcnow(),
-                proctor_emails=["pengawas@demo.id"],
-                seats=3,
-            )
-            db.session.commit()
-            made[name].code = made[name].package.release_code
-        app.public_key = signing.public_key_pem()
-    app.packages = made
+    app.packages = {name: export_for(app, folder / f"{name}.json.gz") for name in ("old", "new")}
     return app
 
 
@@ -63,15 +40,7 @@ def site(tmp_path, centre):
     """A fresh site server: its own empty database (the schema only), role site."""
     key_file = tmp_path / "centre.pem"
     key_file.write_bytes(centre.public_key)
-    settings = {
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'site.db'}",
-        "EXAMSERVER_ROLE": "site",
-        "SITE_CODE": SITE,
-        "CENTRE_PUBLIC_KEY_FILE": str(key_file),
-    }
-    app = create_app(type("SiteConfig", (TestingConfig,), settings))
-    with app.app_context():
-        db.create_all()
+    app = site_server(tmp_path, CENTRE_PUBLIC_KEY_FILE=str(key_file))
     yield app
     with app.app_context():
         db.engine.dispose()

@@ -9,69 +9,31 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from examserver import create_app
 from examserver.accounts.models import User
-from examserver.config import TestingConfig
 from examserver.delivery.models import ExamSession, SessionResult
 from examserver.extensions import db
-from examserver.selection import signing
 from examserver.sites import sealing
-from examserver.sites.export import export_package
-from examserver.sites.install import install_package, state
+from examserver.sites.install import state
 from examserver.sites.link import REPORT_FORMAT, sync
-from examserver.sites.models import SitePackage, TestSite
+from examserver.sites.models import SitePackage
 from itembank.database import utcnow
 from itembank.refusal import Refusal
 from tests.conftest import login, served
 from tests.examserver.player_client import Player
-
-SITE = "SMAN1-BUNGO"
+from tests.examserver.site_servers import SITE, export_for, holding, site_server
 
 
 @pytest.fixture(scope="module")
 def centre(own_demo):
     app = own_demo("site-link")
-    with app.app_context():
-        db.session.add(TestSite(code=SITE, name="SMA Negeri 1 Muara Bungo"))
-        db.session.commit()
-        app.public_key = signing.public_key_pem()
     with served(app) as url:
         app.url = url
         yield app
 
 
 def make_site(centre, tmp_path, schedule: str):
-    with centre.app_context():
-        exported = export_package(
-            db.session,
-            schedule_code=schedule,
-            site_code=SITE,
-            out=tmp_path / "package.json.gz",
-            signing_key=signing.private_key(),
-            now=utcnow(),
-            proctor_emails=["pengawas@demo.id"],
-            seats=2,
-        )
-        db.session.commit()
-        exported.package_id = exported.package.package_id
-    settings = {
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'site.db'}",
-        "EXAMSERVER_ROLE": "site",
-        "SITE_CODE": SITE,
-        "CENTRE_URL": centre.url,
-    }
-    site = create_app(type("SiteConfig", (TestingConfig,), settings))
-    with site.app_context():
-        db.create_all()
-        install_package(
-            db.session,
-            exported.path.read_bytes(),
-            centre_public_key_pem=centre.public_key,
-            site_code=SITE,
-            site_secret=exported.site_secret,
-            now=utcnow(),
-        )
-        db.session.commit()
+    exported = export_for(centre, tmp_path / "package.json.gz", schedule=schedule, seats=2)
+    site = holding(site_server(tmp_path, CENTRE_URL=centre.url), centre, exported)
     site.exported = exported
     return site
 

@@ -10,26 +10,19 @@ from html import unescape
 import pytest
 from sqlalchemy import func, select
 
-from examserver import create_app
 from examserver.accounts import services as accounts
 from examserver.accounts.models import User
-from examserver.config import TestingConfig
 from examserver.delivery.models import ExamSchedule, ExamSession
 from examserver.extensions import db
-from examserver.selection import signing
 from examserver.sites import sealing
-from examserver.sites.export import export_package
-from examserver.sites.install import install_package
-from examserver.sites.models import SiteState, TestSite
+from examserver.sites.models import SiteState
 from examserver.wib import format_moment
-from itembank.database import utcnow
 from itembank.models import ItemVersion
 from tests.conftest import csrf_token, login, served
 from tests.examserver.player_client import Player
+from tests.examserver.site_servers import PROCTOR, SITE, export_for, holding, site_server
 from tests.examserver.test_pages_fit_a_phone import phone_page, problems_of
 
-SITE = "SMAN1-BUNGO"
-PROCTOR = "pengawas@demo.id"
 ROUTES = [("GET", "/lokasi"), ("POST", "/lokasi/buka"), ("GET", "/lokasi/hasil")]
 
 
@@ -37,54 +30,17 @@ ROUTES = [("GET", "/lokasi"), ("POST", "/lokasi/buka"), ("GET", "/lokasi/hasil")
 def centre(own_demo, tmp_path_factory):
     """The centre (a demo copy) with a package of DEMO-SKD for three seats at the site."""
     app = own_demo("site-proctor-pages")
+    app.exported = export_for(app, tmp_path_factory.mktemp("package") / "paket.json.gz")
+    app.code = app.exported.code
     with app.app_context():
-        db.session.add(TestSite(code=SITE, name="SMA Negeri 1 Muara Bungo"))
-        db.session.commit()
-        exported = export_package(
-            db.session,
-            schedule_code="DEMO-SKD",
-            site_code=SITE,
-            out=tmp_path_factory.mktemp("package") / "paket.json.gz",
-            signing_key=signing.private_key(),
-            now=utcnow(),
-            proctor_emails=[PROCTOR],
-            seats=3,
-        )
-        db.session.commit()
-        app.exported = exported
-        app.code = exported.package.release_code
-        app.site_public_key = exported.package.site_public_key_pem.encode("ascii")
-        app.public_key = signing.public_key_pem()
-    return app
-
-
-def site_server(folder):
-    """A site server on an empty database of its own (the schema only)."""
-    settings = {
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'site.db'}",
-        "EXAMSERVER_ROLE": "site",
-        "SITE_CODE": SITE,
-    }
-    app = create_app(type("SiteConfig", (TestingConfig,), settings))
-    with app.app_context():
-        db.create_all()
+        app.site_public_key = app.exported.package.site_public_key_pem.encode("ascii")
     return app
 
 
 @pytest.fixture
 def site(tmp_path, centre):
     """A site server holding the centre's package, still sealed."""
-    app = site_server(tmp_path)
-    with app.app_context():
-        install_package(
-            db.session,
-            centre.exported.path.read_bytes(),
-            centre_public_key_pem=centre.public_key,
-            site_code=SITE,
-            site_secret=centre.exported.site_secret,
-            now=utcnow(),
-        )
-        db.session.commit()
+    app = holding(site_server(tmp_path), centre, centre.exported)
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -197,9 +153,9 @@ def test_the_results_file_is_signed_with_the_sites_key(site, centre):
     answer = client.get("/lokasi/hasil")
     assert answer.status_code == 200 and answer.mimetype == "application/gzip"
     name = re.fullmatch(r'attachment; filename="(hasil-[^"]+\.json\.gz)"', answer.headers["Content-Disposition"])
-    assert name and name.group(1).startswith(f"hasil-{SITE}-{centre.exported.package.package_id[:8]}-")
+    assert name and name.group(1).startswith(f"hasil-{SITE}-{centre.exported.package_id[:8]}-")
     body = sealing.read_signed(answer.data, sealing.RESULTS_FORMAT, centre.site_public_key)
-    assert body["package_id"] == centre.exported.package.package_id and body["site_code"] == SITE
+    assert body["package_id"] == centre.exported.package_id and body["site_code"] == SITE
     statuses = {entry["session_id"]: entry["status"] for entry in body["sessions"]}
     assert len(statuses) == 3 and statuses[exam_id] == "in_progress"
     with pytest.raises(sealing.SealError):  # signed by the site, not by anyone else

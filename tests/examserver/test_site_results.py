@@ -13,15 +13,10 @@ import sqlite3
 import pytest
 from sqlalchemy import func, select
 
-from examserver import create_app
 from examserver.accounts.models import User
-from examserver.config import TestingConfig
 from examserver.delivery.models import Answer, ExamSession, SessionItem, SessionResult
 from examserver.extensions import db
-from examserver.selection import signing
-from examserver.sites.export import export_package
-from examserver.sites.install import install_package, release
-from examserver.sites.models import SitePackage, TestSite
+from examserver.sites.models import SitePackage
 from examserver.sites.results import SITE_IMPORT, receive_results, write_results
 from itembank.database import utcnow
 from itembank.refusal import Refusal
@@ -29,55 +24,22 @@ from proctoring import chain
 from proctoring.models import LogEntry, Receipt
 from tests.conftest import csrf_token, login
 from tests.examserver.player_client import Player
-
-SITE = "SMAN1-BUNGO"
+from tests.examserver.site_servers import export_for, holding, site_server
 
 
 @pytest.fixture
 def centre(own_demo, tmp_path):
     """A centre of its own (a demo copy) with a package of DEMO-SKD for three candidates."""
     app = own_demo(f"results-{tmp_path.name}")
-    with app.app_context():
-        db.session.add(TestSite(code=SITE, name="SMA Negeri 1 Muara Bungo"))
-        db.session.commit()
-        app.exported = export_package(
-            db.session,
-            schedule_code="DEMO-SKD",
-            site_code=SITE,
-            out=tmp_path / "package.json.gz",
-            signing_key=signing.private_key(),
-            now=utcnow(),
-            proctor_emails=["pengawas@demo.id"],
-            seats=3,
-        )
-        db.session.commit()
-        app.code = app.exported.package.release_code
-        app.public_key = signing.public_key_pem()
+    app.exported = export_for(app, tmp_path / "package.json.gz")
+    app.code = app.exported.code
     return app
 
 
 @pytest.fixture
 def site(centre, tmp_path):
     """A site server holding the centre's package, released."""
-    settings = {
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'site.db'}",
-        "EXAMSERVER_ROLE": "site",
-        "SITE_CODE": SITE,
-    }
-    app = create_app(type("SiteConfig", (TestingConfig,), settings))
-    with app.app_context():
-        db.create_all()
-        install_package(
-            db.session,
-            centre.exported.path.read_bytes(),
-            centre_public_key_pem=centre.public_key,
-            site_code=SITE,
-            site_secret=centre.exported.site_secret,
-            now=utcnow(),
-        )
-        release(db.session, centre.code, now=utcnow())
-        db.session.commit()
-    app.database = tmp_path / "site.db"
+    app = holding(site_server(tmp_path), centre, centre.exported, released=True)
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -314,30 +276,8 @@ def test_an_adaptive_sitting_runs_on_the_site_and_comes_back_with_the_same_score
     """DEMO-CAT: the package carries the pool with its current parameters, the site chooses each next
     item itself (the centre is not asked), and the centre scores the imported session the same."""
     centre = own_demo(f"results-cat-{tmp_path.name}")
-    with centre.app_context():
-        db.session.add(TestSite(code=SITE, name="SMA Negeri 1 Muara Bungo"))
-        db.session.commit()
-        exported = export_package(
-            db.session,
-            schedule_code="DEMO-CAT",
-            site_code=SITE,
-            out=tmp_path / "cat.json.gz",
-            signing_key=signing.private_key(),
-            now=utcnow(),
-            proctor_emails=["pengawas@demo.id"],
-            seats=1,
-        )
-        db.session.commit()
-        code, key = exported.package.release_code, signing.public_key_pem()
-    settings = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'cat-site.db'}", "EXAMSERVER_ROLE": "site"}
-    site = create_app(type("SiteConfig", (TestingConfig,), {**settings, "SITE_CODE": SITE}))
-    with site.app_context():
-        db.create_all()
-        raw = exported.path.read_bytes()
-        install_package(db.session, raw, centre_public_key_pem=key, site_code=SITE, site_secret=exported.site_secret,
-                        now=utcnow())  # fmt: skip
-        release(db.session, code, now=utcnow())
-        db.session.commit()
+    exported = export_for(centre, tmp_path / "cat.json.gz", schedule="DEMO-CAT", seats=1)
+    site = holding(site_server(tmp_path), centre, exported, released=True)
     number, _name, pin = exported.candidate_pins[0]
     client = site.test_client()
     assert login(client, number, pin).status_code == 302
