@@ -272,6 +272,15 @@ def test_a_refused_file_is_shown_problem_by_problem_in_words(centre, site, tmp_p
     assert centre.test_client().get("/panitia/lokasi/hasil").status_code in (302, 303)  # signed out: sign in first
 
 
+def response_to(item: dict, choice: int):
+    """An answer of the item's kind, as the player sends it (the pool mixes kinds, and which item
+    comes next depends on the answers so far)."""
+    if item["kind"] == "numeric":
+        return str(10 + choice)
+    option = item["options"][choice % len(item["options"])]["id"]
+    return [option] if item["kind"] == "multiple" else option
+
+
 def test_an_adaptive_sitting_runs_on_the_site_and_comes_back_with_the_same_score(own_demo, tmp_path):
     """DEMO-CAT: the package carries the pool with its current parameters, the site chooses each next
     item itself (the centre is not asked), and the centre scores the imported session the same."""
@@ -288,8 +297,11 @@ def test_an_adaptive_sitting_runs_on_the_site_and_comes_back_with_the_same_score
     assert first["mode"] == "adaptive"
     count = first["item_count"]
     for position in range(1, count + 1):  # each next item is chosen on the site from the answers so far
-        assert player.item(position).status_code == 200, position
-        assert player.save({"position": position, "seq": position, "response": 1 + position % 2}).status_code == 200
+        shown = player.item(position)
+        assert shown.status_code == 200, position
+        item = shown.get_json()
+        save = {"position": position, "seq": position, "response": response_to(item, position)}
+        assert player.save(save).status_code == 200, (item["kind"], save)
     assert player.submit().status_code == 200
     imported, _, _, _, problems = receive(centre, upload(site, tmp_path))
     assert imported == [number] and problems == []
