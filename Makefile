@@ -85,12 +85,13 @@ site-demo: demo
 # worker): about a third of the suite's time is spent waiting on Chromium and on the servers the ops
 # tests start, which a second worker per core fills (on 2 cores: 2 workers 3 min 19 s, 3 workers
 # 2 min 57 s, 4 workers 2 min 53 s).
-# The project's modules are compiled once, first: every worker and every server the tests start
-# (gunicorn nodes, the demo seed) would otherwise compile them again, the more so where the
-# environment sets PYTHONDONTWRITEBYTECODE (as this machine and CI do), which the run lifts.
+# The project's modules are compiled, and the test modules' asserts rewritten, once, first, on every
+# core (tests/precompile.py): every worker and every server the tests start (gunicorn nodes, the demo
+# seed) would otherwise do it again, the more so where the environment sets PYTHONDONTWRITEBYTECODE
+# (as this machine and CI do), which the run lifts.
 PYTEST_JOBS ?= $(shell $(PYTHON) -c "import os; print(2 * len(os.sched_getaffinity(0)))" 2>/dev/null || echo auto)
 test: install-dev translations
-	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m compileall -q -j 0 examserver itembank proctoring scoring tests wsgi.py
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python tests/precompile.py
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(PYTEST_JOBS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install-dev
