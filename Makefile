@@ -84,7 +84,10 @@ site-demo: demo
 # Two pytest-xdist workers per core (PYTEST_JOBS=0 runs in this process; a module's tests stay on one
 # worker): about a third of the suite's time is spent waiting on Chromium and on the servers the ops
 # tests start, which a second worker per core fills (on 2 cores: 2 workers 3 min 19 s, 3 workers
-# 2 min 57 s, 4 workers 2 min 53 s).
+# 2 min 57 s, 4 workers 2 min 53 s). Modules are handed out in the order tests/conftest.py sets (the
+# long ones first): pytest-xdist's own order, most tests first, left the one-test modules that run
+# 30 to 60 s (the two-process site sitting, the multi-node cluster) to the end, one worker running
+# them while the others had finished (measured: the workers ended 27 s apart; in this order, 3 s).
 # The project's modules are compiled, and the test modules' asserts rewritten, once, first, on every
 # core (tests/precompile.py): every worker and every server the tests start (gunicorn nodes, the demo
 # seed) would otherwise do it again, the more so where the environment sets PYTHONDONTWRITEBYTECODE
@@ -92,7 +95,7 @@ site-demo: demo
 PYTEST_JOBS ?= $(shell $(PYTHON) -c "import os; print(2 * len(os.sched_getaffinity(0)))" 2>/dev/null || echo auto)
 test: install-dev translations
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python tests/precompile.py
-	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(PYTEST_JOBS) --dist loadfile $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(PYTEST_JOBS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -395,7 +395,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     first (those that drive Chromium or start servers of their own: 10 to 65 s each), so that no
     xdist worker is left running one of them alone at the end; in each half those that need the demo
     after the others, so the one seed, started in the background when collection ends, is ready by
-    the time they start."""
+    the time they start. ``make test`` keeps this order with ``--no-loadscope-reorder``: pytest-xdist
+    otherwise hands out the modules with the most tests first."""
     demo_modules = {item.path for item in items if "demo_database" in item.fixturenames}
     long_modules = {item.path for item in items if "browser" in item.fixturenames or item.path.parent.name == "ops"}
     items.sort(key=lambda item: (item.path not in long_modules, item.path in demo_modules))

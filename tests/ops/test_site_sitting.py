@@ -1,15 +1,16 @@
 """Issue 17's acceptance: a centre and a test site as separate processes with two databases and no
 network between them during the sitting.
 
-The centre is its database and the ``flask site`` commands run on it (export, receive); the site is
-a database of its own, the same commands in site mode (import, release, upload) and a gunicorn
-serving the sitting. Between them only files travel: the package, and the results. Thirty
-candidates sit the demo form on the site, 29 through its HTTP API as the player does (sign in with
-the exam card's registration number and PIN, start, saves, submit) and one in Chromium; the centre then has every answer
-they were told was saved, the scores the site computed, and an integrity log that verifies. The
-same run shows the bad cases: a site clock an hour behind the centre's at the import, one byte
-changed in the package or in the results, an answer edited in the site's database before the
-upload, the results imported twice.
+The centre is its database and the ``flask site`` commands run on it (export, receive), in the
+test's own process; the site is a database of its own, the same commands in site mode (import,
+release, upload) run by processes of their own, and a gunicorn serving the sitting. Between them
+only files travel: the package, and the results. Thirty candidates sit the demo form on the site,
+29 through its HTTP API as the player does (sign in with the exam card's registration number and
+PIN, start, saves, submit) and one in Chromium; the centre then has every answer they were told was
+saved, the scores the site computed, and an integrity log that verifies. The same run shows the bad
+cases: a site clock an hour behind the centre's at the import, one byte changed in the package or
+in the results, an answer edited in the site's database before the upload, the results imported
+twice.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from examserver import create_app
+from examserver.config import TestingConfig
+from examserver.extensions import db
 from examserver.sites import sealing
 from tests.examserver.player_browser import ITEM_COUNT, answer, wait_saved
 from tests.examserver.test_pages_fit_a_phone import PHONE
@@ -38,20 +42,19 @@ SITE = "SMAN1-BUNGO"
 
 
 #: Runs ``flask`` commands in one process (one app start for the batch): argv[1] is a JSON list of
-#: argument lists; prints a JSON list of [exit code, output] (output: stdout and stderr as a terminal
-#: shows them).
+#: [clock offset in seconds, argument list]; prints a JSON list of [exit code, output] (output: stdout
+#: and stderr as a terminal shows them).
 BATCH = """
-import json, os, sys
+import json, sys
 from datetime import timedelta
 from wsgi import app
 import examserver.sites.cli as commands
-offset = timedelta(seconds=float(os.environ.get("SITE_CLOCK_OFFSET_SECONDS", "0")))
-if offset:  # this process's clock set off, as a site box's can be
-    real = commands.utcnow
-    commands.utcnow = lambda: real() + offset
+real = commands.utcnow
 runner = app.test_cli_runner()
 done = []
-for args in json.loads(sys.argv[1]):
+for offset, args in json.loads(sys.argv[1]):
+    # the process's clock set off for this command, as a site box's can be
+    commands.utcnow = (lambda offset=timedelta(seconds=offset): real() + offset) if offset else real
     result = runner.invoke(args=args)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
@@ -66,15 +69,36 @@ class Done:
     output: str
 
 
-def flask(env: dict[str, str], *commands: list[str]) -> list[Done]:
-    """The ``flask`` ``commands`` run in order by one process of their own with ``env`` (a centre's
-    or a site's), as an operator would run them one by one."""
+@dataclass
+class Behind:
+    """A command run with the process's clock ``seconds`` behind the real one."""
+
+    args: list[str]
+    seconds: float
+
+
+def flask(env: dict[str, str], *commands: list[str] | Behind) -> list[Done]:
+    """The site's ``flask`` ``commands`` run in order by one process of their own with ``env``, as its
+    head proctor would run them one by one."""
+    steps = [[-command.seconds, command.args] if isinstance(command, Behind) else [0, command] for command in commands]
     done = subprocess.run(
-        [sys.executable, "-c", BATCH, json.dumps(commands)],
+        [sys.executable, "-c", BATCH, json.dumps(steps)],
         cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=180,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     return [Done(code, output) for code, output in json.loads(done.stdout.strip().splitlines()[-1])]
+
+
+def at_centre(app, *commands: list[str]) -> list[Done]:
+    """The centre's ``flask`` ``commands``, run in order on its app in this process."""
+    runner = app.test_cli_runner()
+    done = []
+    for args in commands:
+        result = runner.invoke(args=args)
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        done.append(Done(result.exit_code, result.output))
+    return done
 
 
 def ok(done: Done) -> str:
@@ -84,21 +108,15 @@ def ok(done: Done) -> str:
 
 @pytest.fixture
 def centre_and_site(tmp_path):
-    """The centre's database (the demo bank, one open sitting of 30 candidates) and its commands'
-    environment, and a site's empty database made by the migrations and its environment."""
+    """The centre's app on its database (the demo bank, one open sitting of 30 candidates), and a
+    site's environment and empty database, made by the migrations."""
     centre_url = f"sqlite:///{tmp_path / 'centre.db'}"
     sessions = seed_sitting(centre_url, CANDIDATES)
     private, public = sealing.new_site_key()  # the centre's own signing key, for this run
     (tmp_path / "centre.pem").write_bytes(public)
-    for name in ("centre-instance", "site-instance"):
-        (tmp_path / name).mkdir()
-    centre = {
-        "DATABASE_URL": centre_url,
-        "EXAMSERVER_ENV": "testing",
-        "EXAMSERVER_INSTANCE": str(tmp_path / "centre-instance"),
-        "SELECTION_SIGNING_KEY": private.decode(),
-        "SECRET_KEY": SECRET,
-    }
+    (tmp_path / "site-instance").mkdir()
+    settings = {"SQLALCHEMY_DATABASE_URI": centre_url, "SELECTION_SIGNING_KEY": private.decode(), "SECRET_KEY": SECRET}
+    centre = create_app(type("CentreConfig", (TestingConfig,), settings))
     site = {
         "DATABASE_URL": f"sqlite:///{tmp_path / 'site.db'}",
         "EXAMSERVER_ENV": "testing",
@@ -108,7 +126,9 @@ def centre_and_site(tmp_path):
         "CENTRE_PUBLIC_KEY_FILE": str(tmp_path / "centre.pem"),
         "SECRET_KEY": SECRET,
     }
-    return centre, site, sessions
+    yield centre, site, sessions
+    with centre.app_context():
+        db.engine.dispose()
 
 
 def _pins(path: Path) -> dict[str, str]:
@@ -177,10 +197,10 @@ def test_a_sitting_on_a_site_server_comes_back_whole_to_the_centre(centre_and_si
     package = tmp_path / "paket.json.gz"
     export = ["site", "export", "--schedule", _schedule(centre), "--site", SITE, "--proctor", "pengawas@demo.id",
               "--seats", str(CANDIDATES), "--out", str(package)]  # fmt: skip
-    for done in flask(centre, ["site", "add", SITE, "SMA Negeri 1 Muara Bungo"], export):
+    for done in at_centre(centre, ["site", "add", SITE, "SMA Negeri 1 Muara Bungo"], export):
         ok(done)
     pins = _pins(tmp_path / "paket.json.pin.csv")
-    code = _release_code(centre["DATABASE_URL"])
+    code = _release_code(centre_url := centre.config["SQLALCHEMY_DATABASE_URI"])
 
     # One byte changed in the package: the site refuses it and holds nothing; then the real one.
     spoiled = tmp_path / "rusak.json.gz"
@@ -190,15 +210,13 @@ def test_a_sitting_on_a_site_server_comes_back_whole_to_the_centre(centre_and_si
     typed = code.lower().replace("-", " ")  # as the head proctor types it
     secret = ["--site-secret", pins["Kunci lokasi"]]
     # The site box's clock set back an hour: the import refuses, naming the difference; nothing held.
-    upgrade, behind = flask(
-        {**site, "SITE_CLOCK_OFFSET_SECONDS": "-3600"}, ["db", "upgrade"], ["site", "import", str(package), *secret]
-    )
-    ok(upgrade)
-    assert behind.code != 0 and "60 menit di belakang jam pusat" in behind.output, behind.output
-    refused, imported, released = flask(
-        site, ["site", "import", str(spoiled), *secret], ["site", "import", str(package), *secret],
+    upgrade, behind, refused, imported, released = flask(
+        site, ["db", "upgrade"], Behind(["site", "import", str(package), *secret], seconds=3600),
+        ["site", "import", str(spoiled), *secret], ["site", "import", str(package), *secret],
         ["site", "release", typed],
     )  # fmt: skip
+    ok(upgrade)
+    assert behind.code != 0 and "60 menit di belakang jam pusat" in behind.output, behind.output
     assert refused.code != 0 and "Tanda tangan berkas tidak sah" in refused.output, refused.output
     assert "imported" in ok(imported) and "released" in ok(released)
 
@@ -237,7 +255,7 @@ def test_a_sitting_on_a_site_server_comes_back_whole_to_the_centre(centre_and_si
 
     # At the centre: the edited and the spoiled file refused, the real one taken, the log verified,
     # the real one again changing nothing.
-    edited_one, spoiled_one, received, verified, again = flask(
+    edited_one, spoiled_one, received, verified, again = at_centre(
         centre, ["site", "receive", str(forged)], ["site", "receive", str(tmp_path / "rusak-hasil.json.gz")],
         ["site", "receive", str(results)], ["integrity", "verify"], ["site", "receive", str(results)],
     )  # fmt: skip
@@ -248,17 +266,17 @@ def test_a_sitting_on_a_site_server_comes_back_whole_to_the_centre(centre_and_si
     assert "OK" in ok(verified)
     assert "0 imported" in ok(again) and f"{CANDIDATES} already imported" in again.output
     for candidate in sat:
-        stored = stored_answers(centre["DATABASE_URL"], candidate.session_id)
+        stored = stored_answers(centre_url, candidate.session_id)
         assert stored.keys() == candidate.answers.keys() and len(stored) == len(candidate.items)
         assert all(same_answer(stored[p], candidate.answers[p]) for p in stored), candidate.session_id
-    stored = stored_answers(centre["DATABASE_URL"], in_browser)
+    stored = stored_answers(centre_url, in_browser)
     assert {position: response for position, (_seq, response) in stored.items()} == shown
-    assert _results(centre["DATABASE_URL"], ids) == _results(site["DATABASE_URL"], ids)
-    assert len(_results(centre["DATABASE_URL"], ids)) == CANDIDATES
+    assert _results(centre_url, ids) == _results(site["DATABASE_URL"], ids)
+    assert len(_results(centre_url, ids)) == CANDIDATES
 
 
-def _schedule(centre: dict[str, str]) -> str:
-    with sqlite3.connect(centre["DATABASE_URL"].removeprefix("sqlite:///")) as database:
+def _schedule(centre) -> str:
+    with sqlite3.connect(centre.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")) as database:
         return database.execute("SELECT code FROM exam_schedule WHERE code LIKE 'OPS%'").fetchone()[0]
 
 
