@@ -46,7 +46,7 @@ from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import chi2
+from scipy.special import chdtrc
 
 from scoring.arrays import FloatArray, IntArray, random_state, readonly
 
@@ -103,6 +103,12 @@ def split_groups(groups: Sequence[object], reference: str, focal: str | None = N
         raise ValueError(f"No person is in the focal group {focal!r}; groups are {', '.join(present)}.")
     codes = np.where(labels == reference, 0, np.where(labels == focal, 1, -1))
     return codes, focal
+
+
+def _chi_square_tail(statistic: FloatArray | np.ndarray, df: int | IntArray) -> FloatArray:
+    """P(X >= statistic) for X chi-square with ``df`` degrees of freedom (``scipy.stats.chi2.sf``
+    without importing ``scipy.stats``: a statistic below 0, a rounding of 0, has tail 1, as there)."""
+    return np.asarray(chdtrc(df, np.maximum(statistic, 0.0)), dtype=float)
 
 
 def ets_class(delta: np.ndarray, se: np.ndarray, p_value: np.ndarray) -> np.ndarray:
@@ -227,7 +233,7 @@ def _mh_statistics(x: FloatArray, codes: IntArray, score: IntArray) -> _MHStatis
         se = DELTA_SCALE * np.sqrt(var_log)
     undefined = ~((r > 0) & (s > 0) & (variance > 0))
     delta = np.where(undefined, np.nan, delta)
-    p_value = np.where(undefined, np.nan, chi2.sf(np.where(undefined, 0.0, chi_sq), 1))
+    p_value = np.where(undefined, np.nan, _chi_square_tail(np.where(undefined, 0.0, chi_sq), 1))
     return _MHStatistics(alpha, delta, se, chi_sq, p_value, n_ref.sum(axis=1), n_foc.sum(axis=1))
 
 
@@ -484,13 +490,13 @@ def likelihood_ratio_dif(
     anchor_set = list(ids) if anchors is None else [str(a) for a in anchors]
     results, impact = run(anchor_set)
     df = np.array([_degrees_of_freedom(models[position[i]].lower(), int(k[position[i]])) for i in studied])
-    p = chi2.sf(np.array([results[i][0] for i in studied]), df)
+    p = _chi_square_tail(np.array([results[i][0] for i in studied]), df)
     if purify and anchors is None:
         significant = {i for i, pv in zip(studied, p, strict=True) if pv < alpha}
         if significant:
             anchor_set = [i for i in ids if i not in significant]
             results, impact = run(anchor_set)
-            p = chi2.sf(np.array([results[i][0] for i in studied]), df)
+            p = _chi_square_tail(np.array([results[i][0] for i in studied]), df)
     g2 = np.array([results[i][0] for i in studied])
     ref = [results[i][1] for i in studied]
     foc = [results[i][2] for i in studied]

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import norm
+from scipy.special import ndtri
 
 from ..arrays import FloatArray, IntArray
 from ..models import MODELS
@@ -164,14 +164,15 @@ def start_values(responses: FloatArray, k: IntArray, models: Sequence[str]) -> t
         r = cov / np.sqrt(var_x * var_s)
     r = np.clip(np.nan_to_num(r, nan=0.3), 0.1, 0.85)
     p = np.clip(mean_x, 0.02, 0.98)
-    rb = np.clip(r * np.sqrt(p * (1 - p)) / norm.pdf(norm.ppf(p)), 0.15, 0.9)
+    z = ndtri(p)  # the standard normal's quantile (scipy.stats.norm.ppf, without importing scipy.stats)
+    rb = np.clip(r * np.sqrt(p * (1 - p)) / (np.exp(-(z**2) / 2.0) / np.sqrt(2 * np.pi)), 0.15, 0.9)
     slopes = np.clip(1.702 * rb / np.sqrt(1 - rb**2), 0.3, 3.0)
     thresholds = np.full((j, int(k.max()) - 1), np.nan)
     for jj in range(j):
         col = responses[admin[:, jj], jj]
         for cat in range(1, int(k[jj])):
             share = np.clip((col >= cat).mean() if col.size else 0.5, 0.01, 0.99)
-            thresholds[jj, cat - 1] = np.clip(norm.ppf(1 - share) / rb[jj], -4, 4)
+            thresholds[jj, cat - 1] = np.clip(ndtri(1 - share) / rb[jj], -4, 4)
         if MODELS[models[jj]].polytomous:
             thresholds[jj, : k[jj] - 1] = np.sort(thresholds[jj, : k[jj] - 1]) + 1e-3 * np.arange(k[jj] - 1)
     return slopes, thresholds
