@@ -81,9 +81,10 @@ def chromium_path() -> str:
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """One Chromium (Playwright, the system binary) per browser-test module; tests open contexts on it."""
+@pytest.fixture(scope="session")
+def chromium():
+    """One Chromium (Playwright, the system binary) per test process, started by the first browser
+    test: a start costs half a second of CPU, and the suite has some twenty browser modules."""
     executable = chromium_path()
     from playwright import sync_api
 
@@ -91,6 +92,16 @@ def browser():
         launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium):
+    """The process's Chromium for one module; tests open contexts on it. The contexts a module
+    leaves open are closed after it, so that none of its pages runs on (timers, polling) into the
+    next module."""
+    yield chromium
+    for context in chromium.contexts:
+        context.close()
 
 
 @pytest.fixture(scope="session")

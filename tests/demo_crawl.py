@@ -42,6 +42,10 @@ PER_ENDPOINT = 2
 NEVER = {"auth.logout", "auth.logout_everywhere", "static"}
 
 
+#: Elements whose text is not read as prose: scripts, and text the page shows as literal on purpose.
+LITERAL = {"script", "style", "template", "code", "pre", "kbd", "samp", "textarea"}
+
+
 @dataclass(frozen=True)
 class Page:
     url: str
@@ -49,32 +53,54 @@ class Page:
     status: int
     mimetype: str
     body: str  #: the decoded body of an HTML page, else ""
+    text: tuple[str, ...] = ()  #: what a person reads on an HTML page: :func:`visible_text`
 
 
-class _Links(HTMLParser):
-    """The GET targets of a page: links, and GET forms with the values their fields start with."""
+class _Reader(HTMLParser):
+    """One pass over a page for what the crawl and its readers need: the GET targets (links, and GET
+    forms with the values their fields start with), and the text nodes a person sees, each stripped
+    (buttons' values included, literal text such as ``<code>`` left out)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.targets: list[str] = []
+        self.chunks: list[str] = []
         self._form: tuple[str, list[tuple[str, str]]] | None = None
+        self._literal = 0
 
     def handle_starttag(self, tag, attrs):
         names = {name: value or "" for name, value in attrs}
-        if tag == "a" and names.get("href") and "download" not in names:
+        if tag in LITERAL:
+            self._literal += 1
+        elif tag == "a" and names.get("href") and "download" not in names:
             self.targets.append(names["href"])
         elif tag == "form" and names.get("method", "get").lower() == "get":
             self._form = (names.get("action", ""), [])
-        elif self._form is not None and tag in ("input", "select") and names.get("name"):
+        elif tag == "input" and names.get("type") in ("submit", "button") and names.get("value"):
+            self.chunks.append(names["value"])
+        if self._form is not None and tag in ("input", "select") and names.get("name"):
             kind = names.get("type", "text")
             if kind not in ("submit", "button", "checkbox", "radio") or "checked" in names:
                 self._form[1].append((names["name"], names.get("value", "")))
 
     def handle_endtag(self, tag):
-        if tag == "form" and self._form is not None:
+        if tag in LITERAL:
+            self._literal -= 1
+        elif tag == "form" and self._form is not None:
             action, fields = self._form
             self.targets.append(action + ("?" + urlencode(fields) if fields else ""))
             self._form = None
+
+    def handle_data(self, data):
+        if not self._literal and data.strip():
+            self.chunks.append(data.strip())
+
+
+def visible_text(html: str) -> list[str]:
+    """The text nodes a person sees on ``html``, each stripped."""
+    reader = _Reader()
+    reader.feed(html)
+    return reader.chunks
 
 
 def _endpoint(adapter, path: str) -> str | None:
@@ -112,11 +138,12 @@ def crawl(app, client, starts: list[str], per_endpoint: int = PER_ENDPOINT) -> l
             continue
         html = response.mimetype == "text/html"
         body = response.get_data(as_text=True) if html else ""
-        pages.append(Page(url, endpoint, response.status_code, response.mimetype, body))
+        reader = _Reader()
+        if html:
+            reader.feed(body)
+        pages.append(Page(url, endpoint, response.status_code, response.mimetype, body, tuple(reader.chunks)))
         if html and response.status_code == 200:
-            links = _Links()
-            links.feed(body)
-            for target in links.targets:
+            for target in reader.targets:
                 target = urldefrag(urljoin(url, target)).url
                 queue.append(target[len("http://localhost") :] if target.startswith("http://localhost") else target)
     return pages

@@ -22,7 +22,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from html.parser import HTMLParser
 
 import openpyxl
 import pytest
@@ -33,7 +32,7 @@ from sqlalchemy import String, select
 from examserver.extensions import db
 from examserver.labels import LABELS
 from tests.conftest import csrf_token, demo_client, served
-from tests.demo_crawl import ACCOUNTS, Page, crawl, finished_sitting_starts, unreached
+from tests.demo_crawl import ACCOUNTS, Page, crawl, finished_sitting_starts, unreached, visible_text
 from tests.examserver.test_number_pages import english_notation
 from tests.examserver.test_pages_fit_a_phone import phone_page, problems_of, to_visit
 
@@ -69,32 +68,6 @@ CODE_LIKE = re.compile(
 )
 #: What separates the pieces of a text a registry code could fill alone ("· submitted → Ditelaah").
 PIECES = re.compile(r"\s*[·→:;,/|]\s*")
-#: Elements whose text is not read as prose: scripts, and text the page shows as literal on purpose.
-LITERAL = {"script", "style", "template", "code", "pre", "kbd", "samp", "textarea"}
-
-
-class VisibleText(HTMLParser):
-    """The text nodes a person sees on a page, each stripped (buttons' values included)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.chunks: list[str] = []
-        self._literal = 0
-
-    def handle_starttag(self, tag, attrs):
-        names = dict(attrs)
-        if tag in LITERAL:
-            self._literal += 1
-        elif tag == "input" and names.get("type") in ("submit", "button") and names.get("value"):
-            self.chunks.append(names["value"] or "")
-
-    def handle_endtag(self, tag):
-        if tag in LITERAL:
-            self._literal -= 1
-
-    def handle_data(self, data):
-        if not self._literal and data.strip():
-            self.chunks.append(data.strip())
 
 
 class Checker:
@@ -117,9 +90,7 @@ class Checker:
         return found
 
     def page(self, html: str) -> list[str]:
-        text = VisibleText()
-        text.feed(html)
-        return self.tokens(text.chunks)
+        return self.tokens(visible_text(html))
 
 
 def registry(locale: str) -> tuple[set[str], set[str]]:
@@ -242,11 +213,13 @@ def findings(app, role: str | None, locale: str) -> tuple[list[Page], list[tuple
     client = client_in(app, role, locale)
     pages = crawl(app, client, STARTS + finished_sitting_starts(app, role))
     assert f'<html lang="{locale}"' in pages[0].body, "the crawl is not in the language asked for"
+    unread = [page.url for page in pages if page.mimetype == "text/html" and page.status == 200 and not page.text]
+    assert not unread, f"the crawl read no text on {unread}"
     check = checker(app, locale)
     found = []
     for page in pages:
         if page.mimetype == "text/html" and page.status == 200:
-            found += [(page.url, token) for token in check.page(page.body)]
+            found += [(page.url, token) for token in check.tokens(list(page.text))]  # the crawl's reading
         elif page.mimetype in SPREADSHEETS and page.endpoint not in MACHINE_READABLE:
             for rows in tables_of(client.get(page.url)):
                 found += [(page.url, token) for token in export_tokens(check, rows)]
