@@ -238,15 +238,17 @@ def release(session: Session, code_text: str, *, now: datetime, actor_id: int | 
     return held, opened
 
 
-#: Set once this process has seen the content released (it is never sealed again).
+#: The databases (by URL) whose content this process has seen released: released content is never
+#: sealed again. Kept per database, not per process: one process may serve several (the tests do).
 _released: set[str] = set()
 
 
 def require_released(session: Session) -> None:
     """Refuse a start on a site whose content is still sealed (one read until it is released)."""
-    if _released:
+    database = session.get_bind().url.render_as_string(hide_password=True)
+    if database in _released:
         return
     held = state(session)
     if held is None or held.released_at is None:
         raise Refusal("sites.sealed", 409)
-    _released.add(held.package_id)
+    _released.add(database)

@@ -15,14 +15,14 @@ from examserver.accounts.models import User
 from examserver.delivery.models import ExamSession
 from examserver.extensions import db
 from examserver.sites import sealing
-from examserver.sites.install import install_package, release
+from examserver.sites.install import install_package, release, require_released
 from examserver.sites.models import SitePackage, SiteSealed, SiteState
 from itembank.database import utcnow
 from itembank.models import ItemVersion, TestFormItem
 from itembank.refusal import Refusal
 from tests.conftest import login
 from tests.examserver.player_client import Player
-from tests.examserver.site_servers import SITE, export_for, site_server
+from tests.examserver.site_servers import SITE, export_for, holding, site_server
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +65,25 @@ def counts(app) -> tuple[int, int, int]:
             db.session.scalar(select(func.count()).select_from(ItemVersion)),
             db.session.scalar(select(func.count()).select_from(SiteSealed)),
         )
+
+
+def test_a_release_on_one_site_database_opens_no_other(site, centre, tmp_path):
+    """The process remembers a release per database: another site database served by the same
+    process (as the tests do; a second site server on one machine) stays sealed until its own."""
+    (tmp_path / "other").mkdir()
+    other = site_server(tmp_path / "other", CENTRE_PUBLIC_KEY_FILE=site.config["CENTRE_PUBLIC_KEY_FILE"])
+    holding(site, centre, centre.packages["new"], released=True)
+    holding(other, centre, centre.packages["new"])
+    for app in (site, other, site):
+        with app.app_context():
+            if app is site:
+                require_released(db.session)  # opened, here and on the second ask
+            else:
+                with pytest.raises(Refusal) as sealed:
+                    require_released(db.session)
+                assert sealed.value.code == "sites.sealed"
+    with other.app_context():
+        db.engine.dispose()
 
 
 def test_the_sitting_stays_sealed_until_the_code_and_then_runs_on_the_site(site, centre):
