@@ -1,19 +1,21 @@
 """The HR charts as a person reads them (issue 19): numbers written the reader's way, and on the
-nine-box no employee's name drawn over another name, another point or a box's name."""
+nine-box no employee's name drawn over another name, another point or a box's name.
+
+matplotlib, and scipy.stats in the scoring tests, are imported in the tests that use them: every
+xdist worker imports every test module to collect it (0.5 s of CPU each for matplotlib)."""
 
 from __future__ import annotations
 
 import numpy as np
 from flask_babel import force_locale
-from matplotlib.text import Annotation
-
-from examserver.hr.charts import decimal_sign, nine_box_figure
 
 BOXES = {(p, q): f"Kotak {p}{q}" for p in range(3) for q in range(3)}
 
 
 def crowded_box(decimal: str = ","):
     """A nine-box where pairs of employees sit almost on one another, as the demo's 22 and 21 do."""
+    from examserver.hr.charts import nine_box_figure
+
     rng = np.random.default_rng(7)
     performance = np.concatenate([rng.uniform(65, 95, 60), [89.0, 89.2, 94.5, 94.6, 79.2, 79.3]])
     potential = np.concatenate([rng.uniform(-0.2, 1.5, 60), [1.0, 1.0, 0.25, 0.26, 0.69, 0.68]])
@@ -34,6 +36,8 @@ def crowded_box(decimal: str = ","):
 
 
 def test_no_name_on_the_nine_box_is_drawn_over_another():
+    from matplotlib.text import Annotation
+
     figure = crowded_box()
     axes = figure.axes[0]
     renderer = figure.canvas.get_renderer()
@@ -54,6 +58,8 @@ def test_no_name_on_the_nine_box_is_drawn_over_another():
 
 
 def test_the_charts_write_decimals_the_readers_way(app):
+    from examserver.hr.charts import decimal_sign
+
     with app.test_request_context():
         with force_locale("id"):
             assert decimal_sign() == ","

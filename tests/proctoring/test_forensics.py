@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy.special import expit
-from scipy.stats import norm
 
 from proctoring.forensics import (
     correct_probabilities,
@@ -78,6 +77,8 @@ def slow_omega(choices, option_probs):
 
 
 def test_matrix_omega_equals_the_pair_by_pair_loop():
+    from scipy.stats import norm
+
     rng = np.random.default_rng(11)
     n, items, k = 9, 15, 5
     choices = rng.integers(-1, k, (n, items))
@@ -116,6 +117,8 @@ def null_omegas(seed: int, theta_known: bool) -> np.ndarray:
 
 
 def test_omega_is_standard_normal_without_copying_at_the_true_ability():
+    from scipy.stats import norm
+
     values = null_omegas(21, theta_known=True)
     assert values.size == 300 * 299
     assert values.mean() == pytest.approx(0.0, abs=0.03)
@@ -126,6 +129,8 @@ def test_omega_is_standard_normal_without_copying_at_the_true_ability():
 def test_omega_is_centred_and_slightly_conservative_at_estimated_ability():
     # θ̂ from the same answers fixes most of the copier's number right, which removes part of the
     # variance of h: the null is narrower than N(0, 1), so the nominal tail is an upper bound
+    from scipy.stats import norm
+
     values = null_omegas(22, theta_known=False)
     assert values.mean() == pytest.approx(0.0, abs=0.03)
     assert 0.8 < values.std() < 1.0
@@ -217,6 +222,8 @@ def test_bad_option_probability_shapes_raise():
 def test_lz_star_by_hand_at_a_symmetric_rasch_mle():
     # Rasch items at ±0.5, ±1.5: a sum score of 2 has its MLE at θ = 0, where c_n = 0, so
     # lz* = sum (x - P) w / sqrt(sum w² P Q) with w = θ - b (Snijders 2001)
+    from scipy.stats import norm
+
     b = np.array([-1.5, -0.5, 0.5, 1.5])
     params = ItemParameters.from_arrays(1.0, b, models="rasch")
     x = np.array([[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0]])

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-from scipy.stats import chi2
 
 from scoring.dif import ets_class, likelihood_ratio_dif, mantel_haenszel, simulate_dif_study, split_groups
 from scoring.simulate import simulate_parameters, simulate_responses
@@ -56,6 +55,8 @@ def _mh_by_hand(x, g, j):
 
 
 def test_mantel_haenszel_matches_the_published_formulas():
+    from scipy.stats import chi2
+
     x, groups, ids, _ = _data(1)
     result = mantel_haenszel(x, groups, reference="urban", item_ids=ids, purify=False)
     codes = (groups == "remote").astype(int)
@@ -87,6 +88,8 @@ def test_ets_classification_boundaries():
 
 
 def test_likelihood_ratio_dif_detects_planted_items_for_2pl_and_grm():
+    from scipy.stats import chi2
+
     x, groups, ids, dif = _data(3, n_items=12, n_per_group=700, shift=0.7, n_dif=2)
     result = likelihood_ratio_dif(x, groups, reference="urban", item_ids=ids)
     assert set(result.flagged_ids()) == {ids[0], ids[1]}

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import stats
 
 from scoring.effectiveness import (
     Interval,
@@ -112,6 +111,8 @@ def _pearson(a, b, axis=-1):
 def test_bca_agrees_with_scipy():
     """Same method, independent code (scipy.stats.bootstrap): with 20,000 replicates each, the
     intervals differ only by Monte Carlo error (about 0.003 here)."""
+    from scipy import stats
+
     sim = simulate_selection(1000, 60, 0.5, rng=3)
     ours = predictive_validity(sim.scores, sim.performance, n_boot=20_000, rng=4)
     theirs = stats.bootstrap(
@@ -213,6 +214,8 @@ def test_interval_membership():
 
 def test_adverse_impact_worked_example():
     # Region A: 50 of 100 selected (0.5); region B: 24 of 80 (0.3). Impact ratio 0.3 / 0.5 = 0.6.
+    from scipy import stats
+
     selected = np.r_[np.ones(50), np.zeros(50), np.ones(24), np.zeros(56)].astype(bool)
     groups = np.r_[["A"] * 100, ["B"] * 80]
     result = adverse_impact(selected, groups)
