@@ -1,5 +1,5 @@
 """Fixtures for tests that run real app processes: a database of their own (PostgreSQL when
-``TEST_DATABASE_URL`` names one, else a SQLite file) and gunicorn nodes on it."""
+``TEST_DATABASE_URL`` names one, else a SQLite file), and Redis for the nodes that share it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 import redis
 
 from tests.conftest import require
-from tests.ops.cluster import drop_database, fresh_database, start_nodes, stop_nodes
+from tests.ops.cluster import drop_database, fresh_database
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 
@@ -33,17 +33,3 @@ def redis_url():
     yield REDIS_URL
     client.flushdb()
     client.close()
-
-
-@pytest.fixture
-def nodes(tmp_path):
-    """Factory: ``nodes(url, count, **options)`` starts gunicorn nodes; all are stopped afterwards."""
-    started = []
-
-    def start(url: str, count: int = 1, **options):
-        new = start_nodes(url, tmp_path, count, **options)
-        started.extend(new)
-        return new
-
-    yield start
-    stop_nodes(started)

@@ -1,5 +1,8 @@
 """Two gunicorn nodes on one database: a candidate moves between them mid-exam (as a load
-balancer would move them, or as the survivors take over when a node dies) and nothing is lost."""
+balancer would move them, or as the survivors take over when a node dies) and nothing is lost.
+
+The module's tests share the two nodes and their database (each seeds a sitting of its own): a
+node a test has killed is replaced before the next test gets the pair."""
 
 from __future__ import annotations
 
@@ -7,16 +10,72 @@ import os
 import signal
 from datetime import datetime
 
-from tests.ops.cluster import CSRF_FIELD, Candidate, seed_sitting, session_row, stored_answers
+import pytest
+
+from tests.ops.cluster import (
+    CSRF_FIELD,
+    Candidate,
+    drop_database,
+    fresh_database,
+    seed_sitting,
+    session_row,
+    start_nodes,
+    stop_nodes,
+    stored_answers,
+)
+from tests.ops.conftest import REDIS_URL
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """Factory: ``cluster()`` is the module's database and its two live nodes (sharing Redis),
+    a node that is no longer running replaced by a new one (the sign-in test comes first, so the
+    pair serves both tests when they run in file order)."""
+    folder = tmp_path_factory.mktemp("cluster")
+    url = fresh_database(os.environ.get("TEST_DATABASE_URL"), folder)
+    pair: list = []
+    every: list = []
+
+    def live() -> tuple[str, list]:
+        alive = [node for node in pair if node.process.poll() is None]
+        if len(alive) < 2:
+            new = start_nodes(url, folder, 2 - len(alive), redis_url=REDIS_URL)
+            every.extend(new)
+            alive += new
+        pair[:] = alive
+        return url, list(pair)
+
+    try:
+        yield live
+    finally:
+        stop_nodes(every)
+        drop_database(url)
 
 
 def parse(moment: str) -> datetime:
     return datetime.fromisoformat(moment.replace("Z", "+00:00"))
 
 
-def test_candidate_moves_between_nodes_mid_exam(ops_database, nodes, redis_url):
+def test_sign_in_limit_is_shared_by_every_node(cluster, redis_url):
+    """With REDIS_URL the per-account failure limit (10 per 5 minutes) counts across nodes."""
+    ops_database, (node_a, node_b) = cluster()
+    [(email, _)] = seed_sitting(ops_database, 1)
+    guesser = Candidate(email, 0)
+    statuses = []
+    for attempt in range(11):
+        base = (node_a, node_b)[attempt % 2].base
+        page = guesser.request(base, "GET", "/masuk").text
+        token = CSRF_FIELD.search(page).group(1)
+        reply = guesser.request(base, "POST", "/masuk", form={"email": email, "password": "salah-sekali",
+                                                              "csrf_token": token})  # fmt: skip
+        statuses.append(reply.status)
+    assert statuses[:10] == [422] * 10
+    assert statuses[10] == 429
+
+
+def test_candidate_moves_between_nodes_mid_exam(cluster, redis_url):
+    ops_database, (node_a, node_b) = cluster()
     [(email, session_id)] = seed_sitting(ops_database, 1)
-    node_a, node_b = nodes(ops_database, 2, redis_url=redis_url)
     a, b = node_a.base, node_b.base
     candidate = Candidate(email, session_id)
 
@@ -58,20 +117,3 @@ def test_candidate_moves_between_nodes_mid_exam(ops_database, nodes, redis_url):
     assert row["status"] == "submitted"
     assert row["deadline_at"] == parse(deadline)
     assert stored_answers(ops_database, session_id) == candidate.answers
-
-
-def test_sign_in_limit_is_shared_by_every_node(ops_database, nodes, redis_url):
-    """With REDIS_URL the per-account failure limit (10 per 5 minutes) counts across nodes."""
-    [(email, _)] = seed_sitting(ops_database, 1)
-    node_a, node_b = nodes(ops_database, 2, redis_url=redis_url)
-    guesser = Candidate(email, 0)
-    statuses = []
-    for attempt in range(11):
-        base = (node_a, node_b)[attempt % 2].base
-        page = guesser.request(base, "GET", "/masuk").text
-        token = CSRF_FIELD.search(page).group(1)
-        reply = guesser.request(base, "POST", "/masuk", form={"email": email, "password": "salah-sekali",
-                                                              "csrf_token": token})  # fmt: skip
-        statuses.append(reply.status)
-    assert statuses[:10] == [422] * 10
-    assert statuses[10] == 429
