@@ -89,10 +89,12 @@ site-demo: demo
 	@echo "PINs: $(SITE_DEMO)/pin.csv; site server: http://$(HOST):$(SITE_PORT)"
 	$(SITE_ENV) BIND=$(HOST):$(SITE_PORT) WEB_CONCURRENCY=1 $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
-# Two pytest-xdist workers per core (PYTEST_JOBS=0 runs in this process; a module's tests stay on one
-# worker): about a third of the suite's time is spent waiting on Chromium and on the servers the ops
-# tests start, which a second worker per core fills (on 2 cores: 2 workers 3 min 19 s, 3 workers
-# 2 min 57 s, 4 workers 2 min 53 s). Modules are handed out in the order tests/conftest.py sets (the
+# One pytest-xdist worker per core and one more (PYTEST_JOBS=0 runs in this process; a module's tests
+# stay on one worker): part of the suite's time is spent waiting on Chromium and on the servers the
+# ops tests start, which the extra worker fills; each worker more also collects the whole suite
+# again (3 s of CPU). On 2 cores, in this order and with the work below done once: 3 workers 2 min
+# 36 s in two runs, 4 workers 2 min 41 s in two (the same runs took 245 and 260 s of CPU).
+# Modules are handed out in the order tests/conftest.py sets (the
 # long ones first): pytest-xdist's own order, most tests first, left the one-test modules that run
 # 30 to 60 s (the two-process site sitting, the multi-node cluster) to the end, one worker running
 # them while the others had finished (measured: the workers ended 27 s apart; in this order, 3 s).
@@ -100,7 +102,7 @@ site-demo: demo
 # core (tests/precompile.py): every worker and every server the tests start (gunicorn nodes, the demo
 # seed) would otherwise do it again, the more so where the environment sets PYTHONDONTWRITEBYTECODE
 # (as this machine and CI do), which the run lifts.
-PYTEST_JOBS ?= $(shell $(PYTHON) -c "import os; print(2 * len(os.sched_getaffinity(0)))" 2>/dev/null || echo auto)
+PYTEST_JOBS ?= $(shell $(PYTHON) -c "import os; print(len(os.sched_getaffinity(0)) + 1)" 2>/dev/null || echo auto)
 test: install-dev translations
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python tests/precompile.py
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(PYTEST_JOBS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)

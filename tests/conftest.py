@@ -108,7 +108,7 @@ def browser(chromium):
 def database_url(tmp_path_factory):
     """The suite's database: a SQLite file of this run, or ``TEST_DATABASE_URL``.
 
-    Under pytest-xdist (``make test`` runs one worker per core) each worker on PostgreSQL gets a
+    Under pytest-xdist (``make test`` runs one worker per core and one more) each worker on PostgreSQL gets a
     database of its own, ``<name>_<worker>``, made afresh and dropped at the end, because the
     session fixture below drops and creates every table."""
     url = os.environ.get("TEST_DATABASE_URL")
