@@ -245,7 +245,7 @@ _released: set[str] = set()
 
 def require_released(session: Session) -> None:
     """Refuse a start on a site whose content is still sealed (one read until it is released)."""
-    database = session.get_bind().url.render_as_string(hide_password=True)
+    database = session.get_bind().engine.url.render_as_string(hide_password=True)
     if database in _released:
         return
     held = state(session)
