@@ -168,6 +168,17 @@ def answer(page, position: int, count: int = ITEM_COUNT) -> object:
     return value
 
 
+def answer_every_item(page) -> dict[int, object]:
+    """Answer every item in turn from the first (:func:`answer`), moving on with "Berikutnya";
+    returns the expected display response by position."""
+    expected = {}
+    for position in range(1, ITEM_COUNT + 1):
+        expected[position] = answer(page, position)
+        if position < ITEM_COUNT:
+            page.get_by_role("button", name="Berikutnya").click()
+    return expected
+
+
 def shown_response(page) -> object:
     if page.locator("#answer-num").count():
         return float(page.locator("#answer-num").input_value().replace(",", "."))

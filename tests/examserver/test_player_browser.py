@@ -22,6 +22,7 @@ from tests.examserver.player_browser import (
     SCREENSHOTS,
     SECRETS,
     answer,
+    answer_every_item,
     fits_the_screen,
     net_text,
     remaining_shown,
@@ -51,11 +52,7 @@ def test_a_candidate_takes_the_whole_exam_on_a_phone(live, phone):
     wait_item(page, 1)
     assert page.locator("#clock").inner_text() != "--:--"
 
-    expected = {}
-    for position in range(1, ITEM_COUNT + 1):
-        expected[position] = answer(page, position)
-        if position < ITEM_COUNT:
-            page.get_by_role("button", name="Berikutnya").click()
+    expected = answer_every_item(page)
     wait_saved(page)
     grid = page.locator("#grid button")
     assert grid.count() == ITEM_COUNT

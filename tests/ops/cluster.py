@@ -104,6 +104,29 @@ def seed_sitting(url: str, candidates: int, *, minutes: int | None = None) -> li
     return rows
 
 
+def invoke_in_order(app, steps: list[list]) -> list[list]:
+    """Run ``flask`` commands on ``app`` in order, as an operator types them one by one: each step
+    is [clock offset in seconds, argument list], the offset setting this process's clock off for
+    that command (as a site box's can be; 0: the real clock). Returns [exit code, output] of each
+    (output: stdout and stderr as a terminal shows them); a command that fails with anything but
+    an exit raises."""
+    import examserver.sites.cli as commands
+
+    real = commands.utcnow
+    runner = app.test_cli_runner()
+    done = []
+    try:
+        for offset, args in steps:
+            commands.utcnow = (lambda shift=timedelta(seconds=offset): real() + shift) if offset else real
+            result = runner.invoke(args=args)
+            if result.exception is not None and not isinstance(result.exception, SystemExit):
+                raise result.exception
+            done.append([result.exit_code, result.output])
+    finally:
+        commands.utcnow = real
+    return done
+
+
 # --------------------------------------------------------------------------------------- nodes
 
 

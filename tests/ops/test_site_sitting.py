@@ -33,33 +33,31 @@ from examserver import create_app
 from examserver.config import TestingConfig
 from examserver.extensions import db
 from examserver.sites import sealing
-from tests.examserver.player_browser import ITEM_COUNT, answer, wait_saved
+from tests.examserver.player_browser import answer_every_item, wait_saved
 from tests.examserver.test_pages_fit_a_phone import PHONE
-from tests.ops.cluster import CSRF_FIELD, ROOT, SECRET, Candidate, same_answer, seed_sitting, start_node, stored_answers
+from tests.ops.cluster import (
+    CSRF_FIELD,
+    ROOT,
+    SECRET,
+    Candidate,
+    invoke_in_order,
+    same_answer,
+    seed_sitting,
+    start_node,
+    stored_answers,
+)
 
 CANDIDATES = 30
 SITE = "SMAN1-BUNGO"
 
 
-#: Runs ``flask`` commands in one process (one app start for the batch): argv[1] is a JSON list of
-#: [clock offset in seconds, argument list]; prints a JSON list of [exit code, output] (output: stdout
-#: and stderr as a terminal shows them).
+#: Runs the site's ``flask`` commands in one process (one app start for the batch): argv[1] is the
+#: JSON list of steps of :func:`invoke_in_order`; prints the JSON list of what it returns.
 BATCH = """
 import json, sys
-from datetime import timedelta
 from wsgi import app
-import examserver.sites.cli as commands
-real = commands.utcnow
-runner = app.test_cli_runner()
-done = []
-for offset, args in json.loads(sys.argv[1]):
-    # the process's clock set off for this command, as a site box's can be
-    commands.utcnow = (lambda offset=timedelta(seconds=offset): real() + offset) if offset else real
-    result = runner.invoke(args=args)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    done.append([result.exit_code, result.output])
-print(json.dumps(done))
+from tests.ops.cluster import invoke_in_order
+print(json.dumps(invoke_in_order(app, json.loads(sys.argv[1]))))
 """
 
 
@@ -91,14 +89,7 @@ def flask(env: dict[str, str], *commands: list[str] | Behind) -> list[Done]:
 
 def at_centre(app, *commands: list[str]) -> list[Done]:
     """The centre's ``flask`` ``commands``, run in order on its app in this process."""
-    runner = app.test_cli_runner()
-    done = []
-    for args in commands:
-        result = runner.invoke(args=args)
-        if result.exception is not None and not isinstance(result.exception, SystemExit):
-            raise result.exception
-        done.append(Done(result.exit_code, result.output))
-    return done
+    return [Done(code, output) for code, output in invoke_in_order(app, [[0, args] for args in commands])]
 
 
 def ok(done: Done) -> str:
@@ -179,11 +170,7 @@ def _sit_in_chromium(browser, base: str, number: str, pin: str, exam_id: int) ->
     page.wait_for_url("**/peserta/")
     page.goto(f"{base}/ujian/{exam_id}")
     page.get_by_role("button", name="Mulai ujian").click()
-    shown = {}
-    for position in range(1, ITEM_COUNT + 1):
-        shown[position] = answer(page, position)
-        if position < ITEM_COUNT:
-            page.get_by_role("button", name="Berikutnya").click()
+    shown = answer_every_item(page)
     wait_saved(page)
     page.get_by_role("button", name="Selesai").click()
     page.get_by_role("button", name="Ya, selesai").click()
